@@ -1,0 +1,77 @@
+# winstrument: one non-recursive Makefile. Each directory adds its targets in
+# a fragment (module.mk) included below; every output goes under build/<arch>/.
+#
+#   make cross       runtime, inspector, tests and scenario programs, x86_64 and i686
+#   make check       install what is missing, then unit tests and scenarios under Wine
+#   make wine-check  scenarios only
+#   make bench       counter-hit benchmark (build/bench.json)
+#   make demo        an instrumented example read by the inspector
+#   make dist        release zips
+#   make clean
+#
+# V=1 prints full command lines.
+
+BUILD ?= build
+ARCHS := x86_64 i686
+PYTHON ?= python3
+
+CC_x86_64 := x86_64-w64-mingw32-gcc
+CC_i686 := i686-w64-mingw32-gcc
+AR_x86_64 := x86_64-w64-mingw32-ar
+AR_i686 := i686-w64-mingw32-ar
+CC_native := cc
+
+WARNINGS := -Wall -Wextra -Werror -Wno-error=unused-parameter
+CFLAGS_BASE := -std=c11 -O2 -g $(WARNINGS) -Iinclude -MMD -MP
+CFLAGS_WIN := $(CFLAGS_BASE) -D_WIN32_WINNT=0x0601 -DWIN32_LEAN_AND_MEAN
+
+VERSION := $(shell sed -n 's/^\#define WST_VERSION_STRING "\(.*\)"/\1/p' include/winstrument/version.h)
+
+Q := @
+ifeq ($(V),1)
+Q :=
+endif
+
+.PHONY: all cross check unit-check wine-check bench demo dist clean deps
+all: cross
+
+# $(call objs,ARCH,SOURCES): the object files of SOURCES for ARCH.
+objs = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
+
+define arch_rules
+$(BUILD)/$(1)/obj/%.o: %.c
+	@mkdir -p $$(@D)
+	@echo "  CC [$(1)] $$<"
+	$$(Q)$$(CC_$(1)) $$(CFLAGS_WIN) $$(CFLAGS_EXTRA) -c $$< -o $$@
+endef
+$(foreach a,$(ARCHS),$(eval $(call arch_rules,$(a))))
+
+$(BUILD)/native/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC [native] $<"
+	$(Q)$(CC_native) $(CFLAGS_BASE) $(NATIVE_CFLAGS) -c $< -o $@
+
+# Fragments add their outputs to CROSS_OUTPUTS (built by `make cross`).
+CROSS_OUTPUTS :=
+include toolchain/module.mk
+include src/runtime/module.mk
+include src/inspector/module.mk
+include tests/module.mk
+include wine-tests/module.mk
+include bench/module.mk
+include examples/module.mk
+
+cross: $(CROSS_OUTPUTS)
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory cross
+	$(Q)$(MAKE) --no-print-directory unit-check
+	$(Q)$(MAKE) --no-print-directory wine-check
+
+clean:
+	rm -rf $(BUILD) dist
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

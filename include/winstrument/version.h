@@ -1,0 +1,24 @@
+/*
+ * The one place that names winstrument's versions. The Makefile (release
+ * names), the region header, the protocol's hello and the zip names all read
+ * them from here.
+ */
+#ifndef WINSTRUMENT_VERSION_H
+#define WINSTRUMENT_VERSION_H
+
+#define WST_VERSION_MAJOR 0
+#define WST_VERSION_MINOR 1
+#define WST_VERSION_PATCH 0
+#define WST_VERSION_STRING "0.1.0"
+
+/* major << 16 | minor << 8 | patch, as stored in the region and the hello. */
+#define WST_VERSION_NUMBER                                                                     \
+    ((WST_VERSION_MAJOR << 16) | (WST_VERSION_MINOR << 8) | WST_VERSION_PATCH)
+
+/* Bumped whenever struct wst_region_header or struct wst_counter changes. */
+#define WST_LAYOUT_VERSION 1
+
+/* Bumped whenever a message of winstrument/protocol.h changes. */
+#define WST_PROTOCOL_VERSION 1
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * Lifecycle of one instrumented module's runtime (each module that links the
+ * static library has its own copy of everything here).
+ *
+ * Entered by the TLS callback (tls_hook.c) under the loader lock, and by the
+ * first probe hit on any thread. It chooses the mode once, at process attach,
+ * and never changes it afterwards, so the probes and the detach path read
+ * `active_mode` without a lock.
+ *
+ * Unload or exit? At DLL_PROCESS_DETACH the TLS callback's reserved argument
+ * cannot be trusted to tell (Wine passes NULL to TLS callbacks in both cases),
+ * so we ask ntdll's RtlDllShutdownInProgress(), which is TRUE once
+ * ExitProcess has begun to detach modules. By then every other thread is gone:
+ * waiting for the worker would be wrong and is unnecessary.
+ */
+#include <windows.h>
+
+#include <string.h>
+
+#include "lifecycle.h"
+#include "mode.h"
+#include "region_internal.h"
+
+typedef BOOLEAN(NTAPI *wst_shutdown_in_progress_fn)(void);
+
+static const struct wst_mode_ops *const modes[] = {
+    &wst_mode_threadpool,
+    &wst_mode_threadless,
+};
+#define DEFAULT_MODE (modes[0])
+
+/* Constant after process attach. */
+static const struct wst_mode_ops *active_mode;
+static wst_shutdown_in_progress_fn shutdown_in_progress;
+
+/* The probes reference this file; this reference pulls the TLS callback
+ * (tls_hook.c) out of the archive with it, since nothing else names it. */
+extern const PIMAGE_TLS_CALLBACK wst_tls_callback_ptr_;
+__attribute__((used)) static const void *const pull_tls_hook = &wst_tls_callback_ptr_;
+
+/* 0 until the first probe hit has been handed to the mode. */
+volatile long wst_runtime_hit_seen_;
+
+const struct wst_mode_ops *wst_lifecycle_mode_by_name(const char *value)
+{
+    if (value == NULL || value[0] == '\0')
+        return DEFAULT_MODE;
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        if (strcmp(modes[i]->name, value) == 0)
+            return modes[i];
+    }
+    return NULL;
+}
+
+static void warn(const char *text)
+{
+    HANDLE err = GetStdHandle(STD_ERROR_HANDLE);
+    DWORD written;
+    if (err != NULL && err != INVALID_HANDLE_VALUE)
+        WriteFile(err, text, (DWORD)strlen(text), &written, NULL);
+}
+
+/* No wsprintf: that would make every instrumented module import user32. */
+static void format_decimal(char out[16], unsigned long value)
+{
+    char digits[16];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    for (int i = 0; i < n; i++)
+        out[i] = digits[n - 1 - i];
+    out[n] = '\0';
+}
+
+/* Every instrumented module of the process reads the same variable; only the
+ * first says so. The marker holds the pid because children inherit the
+ * environment, and each child should warn for itself. */
+static void warn_unknown_mode_once(void)
+{
+    char marker[16], pid[16];
+    format_decimal(pid, GetCurrentProcessId());
+    DWORD n = GetEnvironmentVariableA("WINSTRUMENT_MODE_WARNED", marker, sizeof marker);
+    if (n > 0 && n < sizeof marker && strcmp(marker, pid) == 0)
+        return;
+    SetEnvironmentVariableA("WINSTRUMENT_MODE_WARNED", pid);
+    warn("winstrument: unknown WINSTRUMENT_MODE; using the default mode (");
+    warn(DEFAULT_MODE->name);
+    warn(")\n");
+}
+
+static const struct wst_mode_ops *mode_from_environment(void)
+{
+    char value[32];
+    DWORD n = GetEnvironmentVariableA("WINSTRUMENT_MODE", value, sizeof value);
+    if (n == 0)
+        return DEFAULT_MODE;
+    const struct wst_mode_ops *ops = n < sizeof value ? wst_lifecycle_mode_by_name(value) : NULL;
+    if (ops == NULL) {
+        warn_unknown_mode_once();
+        return DEFAULT_MODE;
+    }
+    return ops;
+}
+
+static uint64_t new_instance_id(void *module)
+{
+    LARGE_INTEGER now;
+    QueryPerformanceCounter(&now);
+    return ((uint64_t)now.QuadPart << 20) ^ (uint64_t)(uintptr_t)module;
+}
+
+static void on_process_attach(void *module)
+{
+    /* ntdll is loaded and we already hold the loader lock, so this takes
+     * nothing new; resolving it now keeps the detach path free of lookups. */
+    shutdown_in_progress = (wst_shutdown_in_progress_fn)(void (*)(void))GetProcAddress(
+        GetModuleHandleW(L"ntdll.dll"), "RtlDllShutdownInProgress");
+    active_mode = mode_from_environment();
+    wst_region_.pid = GetCurrentProcessId();
+    wst_region_.instance = new_instance_id(module);
+    wst_region_.mode = active_mode->mode;
+    active_mode->attach(module);
+}
+
+static BOOL process_is_exiting(void *reserved)
+{
+    if (reserved != NULL)
+        return TRUE;
+    return shutdown_in_progress != NULL && shutdown_in_progress();
+}
+
+static void on_process_detach(void *reserved)
+{
+    if (active_mode == NULL)
+        return;
+    if (process_is_exiting(reserved))
+        active_mode->stop_at_exit();
+    else
+        active_mode->stop_on_unload();
+}
+
+void wst_lifecycle_on_loader_event(void *module, unsigned long reason, void *reserved)
+{
+    if (reason == DLL_PROCESS_ATTACH)
+        on_process_attach(module);
+    else if (reason == DLL_PROCESS_DETACH)
+        on_process_detach(reserved);
+}
+
+void wst_runtime_first_hit_(void)
+{
+    if (active_mode == NULL)
+        return; /* a probe ran before attach; the next hit after attach starts it */
+    if (InterlockedCompareExchange(&wst_runtime_hit_seen_, 1, 0) == 0)
+        active_mode->first_hit();
+}

@@ -1,0 +1,15 @@
+/*
+ * The module's lifecycle: chooses the mode at process attach, starts it on the
+ * first probe hit, and tells module unload from process exit at detach.
+ */
+#ifndef WST_LIFECYCLE_H
+#define WST_LIFECYCLE_H
+
+/* Called by the TLS callback with the loader's arguments, under the loader lock. */
+void wst_lifecycle_on_loader_event(void *module, unsigned long reason, void *reserved);
+
+/* The mode table chosen for a WINSTRUMENT_MODE value; NULL for an unknown one.
+ * An empty or absent value selects the default. */
+const struct wst_mode_ops *wst_lifecycle_mode_by_name(const char *value);
+
+#endif
