@@ -22,7 +22,7 @@ AR_i686 := i686-w64-mingw32-ar
 CC_native := cc
 
 WARNINGS := -Wall -Wextra -Werror -Wno-error=unused-parameter
-CFLAGS_BASE := -std=c11 -O2 -g $(WARNINGS) -Iinclude -MMD -MP
+CFLAGS_BASE := -std=c11 -O2 -g $(WARNINGS) -Iinclude -Isrc/common -MMD -MP
 CFLAGS_WIN := $(CFLAGS_BASE) -D_WIN32_WINNT=0x0601 -DWIN32_LEAN_AND_MEAN
 
 VERSION := $(shell sed -n 's/^\#define WST_VERSION_STRING "\(.*\)"/\1/p' include/winstrument/version.h)
