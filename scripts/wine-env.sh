@@ -1,0 +1,35 @@
+# shellcheck shell=bash
+# Sourced, never run: `. scripts/wine-env.sh`. Gives the caller a private,
+# quiet Wine prefix under the build directory, so builds and tests never touch
+# ~/.wine and two build directories never share a wineserver.
+#
+#   BUILD       build directory (default: build), relative to the repo root
+#   exports     WINEPREFIX=$BUILD/wineprefix  WINEDEBUG=-all
+#               WINEDLLOVERRIDES="mscoree,mshtml="  (no Mono/Gecko prompts)
+#               WINE (the loader to run programs with)
+#
+# It creates the prefix once, with `wineboot -i`, when it is missing; later
+# sourcings do nothing else. It must never kill a wineserver or change any
+# shell option of the caller (no `set -e` here).
+
+wst_repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+case "${BUILD:-build}" in
+    /*) wst_build_dir=${BUILD} ;;
+    *) wst_build_dir=$wst_repo_root/${BUILD:-build} ;;
+esac
+
+export WINEPREFIX="$wst_build_dir/wineprefix"
+export WINEDEBUG=-all
+export WINEDLLOVERRIDES="mscoree,mshtml="
+# Debian's `wine` wrapper picks wine64 when no 32-bit Wine is installed.
+export WINE="${WINE:-wine}"
+
+# system.reg is the last thing wineboot writes; without it the prefix is half made.
+if [ ! -f "$WINEPREFIX/system.reg" ]; then
+    mkdir -p "$WINEPREFIX"
+    echo "wine-env: creating the Wine prefix $WINEPREFIX (once)" >&2
+    "$WINE" wineboot -i >/dev/null 2>&1 || echo "wine-env: wineboot -i failed" >&2
+    # wineboot returns before the registry is flushed; wait for this prefix's server only.
+    wineserver -w >/dev/null 2>&1 || true
+fi
+unset wst_repo_root wst_build_dir
