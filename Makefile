@@ -60,6 +60,7 @@ include tests/module.mk
 include wine-tests/module.mk
 include bench/module.mk
 include examples/module.mk
+include scripts/module.mk
 
 cross: $(CROSS_OUTPUTS)
 
