@@ -3,6 +3,18 @@
 # hold and why two runs give the same bytes). Included last, so CROSS_OUTPUTS
 # already names everything the other fragments build.
 DIST ?= dist
+
+# Reproducible build outputs, for every target and not only dist: ld writes
+# SOURCE_DATE_EPOCH (the commit time) into each PE header's timestamp instead
+# of the time of the link, and debug info names the source tree "." instead of
+# its absolute path, so two clones of one commit build the same bytes.
+ifeq ($(origin SOURCE_DATE_EPOCH),undefined)
+SOURCE_DATE_EPOCH := $(shell git log -1 --format=%ct 2>/dev/null)
+endif
+ifneq ($(SOURCE_DATE_EPOCH),)
+export SOURCE_DATE_EPOCH
+endif
+CFLAGS_WIN += -ffile-prefix-map=$(CURDIR)=.
 DIST_ZIP = $(DIST)/winstrument-$(VERSION)-$(1).zip
 DIST_ZIPS := $(foreach a,$(ARCHS),$(call DIST_ZIP,$(a)))
 
