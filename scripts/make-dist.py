@@ -2,6 +2,7 @@
 """Packs one release zip: dist/winstrument-<version>-<arch>.zip.
 
     make-dist.py --arch x86_64 --build build --out dist/winstrument-0.1.0-x86_64.zip
+    make-dist.py --notes      # this version's CHANGELOG section, for the release page
 
 The zip is flat (everything at its root, so `wst-cc` finds `include/` and
 `lib/` beside itself) and holds:
@@ -104,6 +105,15 @@ def changelog_from(version):
     return "".join(lines[:first] + lines[start:]).encode()
 
 
+def release_notes(version):
+    """This version's changelog section without its heading: the release's text."""
+    text = changelog_from(version).decode()
+    head = re.compile(r"^## \[?" + re.escape(version) + r"\]?(\s|$)", re.M)
+    body = text[head.search(text).end():].partition("\n")[2]
+    nxt = re.search(r"^## ", body, re.M)
+    return (body[:nxt.start()] if nxt else body).strip() + "\n"
+
+
 def readme(version, arch):
     text = f"""# winstrument {version} ({arch})
 
@@ -192,7 +202,9 @@ def write_zip(path, files, epoch):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--arch", required=True, choices=ARCHS)
+    ap.add_argument("--arch", choices=ARCHS)
+    ap.add_argument("--notes", action="store_true",
+                    help="print this version's CHANGELOG section (release notes) and exit")
     ap.add_argument("--build", default="build", help="build directory (default: build)")
     ap.add_argument("--out", help="zip path (default: dist/winstrument-<version>-<arch>.zip)")
     ap.add_argument("--version", help="check that version.h says this version")
@@ -201,6 +213,11 @@ def main():
     version = read_version()
     if args.version and args.version != version:
         fail(f"version.h says {version}, not {args.version}")
+    if args.notes:
+        sys.stdout.write(release_notes(version))
+        return
+    if not args.arch:
+        ap.error("--arch is required")
     build = Path(args.build)
     if not build.is_absolute():
         build = ROOT / build
