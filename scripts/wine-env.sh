@@ -1,5 +1,5 @@
-# shellcheck shell=bash
-# Sourced, never run: `. scripts/wine-env.sh`. Gives the caller a private,
+# shellcheck shell=sh
+# Sourced, never run, from bash or from make's /bin/sh: `. scripts/wine-env.sh`. Gives the caller a private,
 # quiet Wine prefix under the build directory, so builds and tests never touch
 # ~/.wine and two build directories never share a wineserver.
 #
@@ -12,7 +12,13 @@
 # sourcings do nothing else. It must never kill a wineserver or change any
 # shell option of the caller (no `set -e` here).
 
-wst_repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# bash says where this file is; a POSIX sh cannot, so there it must be sourced
+# from the repo root (as make's recipes are).
+if [ -n "${BASH_VERSION:-}" ]; then
+    eval 'wst_repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)'
+else
+    wst_repo_root=$(pwd)
+fi
 case "${BUILD:-build}" in
     /*) wst_build_dir=${BUILD} ;;
     *) wst_build_dir=$wst_repo_root/${BUILD:-build} ;;

@@ -1,0 +1,31 @@
+/*
+ * Reads a counter of the module that contains this code straight from its own
+ * ".wst" section, through the public region ABI only (winstrument/region.h):
+ * no inspector, no runtime internals. The benchmark uses it to check that
+ * WST_COUNT was exact and to see which stripes the threads landed on.
+ *
+ * Any thread may call it; it only reads. It must never write the region: the
+ * region belongs to the runtime and to the inspector that reads it.
+ */
+#ifndef BENCH_SELF_REGION_H
+#define BENCH_SELF_REGION_H
+
+#include <stdint.h>
+
+#include "winstrument/region.h"
+
+struct bench_counter_read {
+    uint64_t stripes[WST_STRIPES]; /* summed over every site with the name */
+    uint64_t total;                /* sum of the stripes */
+    uint32_t sites;                /* how many probe sites carry the name */
+    uint32_t mode;                 /* header.mode: enum wst_mode */
+};
+
+/* 0 on success; -1 with a message on stderr when this module has no valid
+ * region or the name is not in it. */
+int bench_read_own_counter(const char *name, struct bench_counter_read *out);
+
+/* The WINSTRUMENT_MODE name of an enum wst_mode value. */
+const char *bench_mode_name(uint32_t mode);
+
+#endif
