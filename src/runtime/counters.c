@@ -1,0 +1,118 @@
+/*
+ * See counters.h. The walk follows winstrument/region.h: records start on
+ * WST_LINE boundaries, a counter spans sizeof(struct wst_counter) bytes, and
+ * the linker may leave zeroed lines between the counters of two objects.
+ */
+#include "counters.h"
+
+#include <string.h>
+
+/* The site at or after `p`, skipping padding lines; NULL at the trailer, at
+ * the end of the span, or at a line that is none of the three. */
+static const struct wst_counter *next_site(const char *p, const char *end)
+{
+    static const char zero_line[WST_LINE];
+    while ((size_t)(end - p) >= sizeof(struct wst_counter)) {
+        uint32_t magic;
+        memcpy(&magic, p, sizeof magic);
+        if (magic == WST_COUNTER_MAGIC)
+            return (const struct wst_counter *)p;
+        if (memcmp(p, zero_line, WST_LINE) != 0)
+            return NULL; /* the trailer, or something we did not write */
+        p += WST_LINE;
+    }
+    return NULL;
+}
+
+#define FOR_EACH_SITE(site, begin, end)                                                        \
+    for (const struct wst_counter *site = next_site((const char *)(begin), (const char *)(end)); \
+         site != NULL;                                                                         \
+         site = next_site((const char *)(site + 1), (const char *)(end)))
+
+size_t wst_counters_site_count(const struct wst_counter *begin, const struct wst_counter *end)
+{
+    size_t n = 0;
+    FOR_EACH_SITE(site, begin, end)
+    n++;
+    return n;
+}
+
+static uint64_t site_sum(const struct wst_counter *site)
+{
+    uint64_t sum = 0;
+    for (unsigned i = 0; i < WST_STRIPES; i++)
+        sum += __atomic_load_n(&site->stripes[i].value, __ATOMIC_RELAXED);
+    return sum;
+}
+
+/* FNV-1a over the NUL-terminated name, bounded by WST_NAME_MAX. */
+static uint32_t name_hash(const char *name)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < WST_NAME_MAX && name[i] != '\0'; i++)
+        h = (h ^ (uint8_t)name[i]) * 16777619u;
+    return h;
+}
+
+size_t wst_counters_index_size(size_t cap)
+{
+    size_t n = 2;
+    while (n < 2 * cap)
+        n *= 2;
+    return n;
+}
+
+/* The slot of `name` in the index: either the one holding it (entry + 1) or
+ * the empty one where it belongs. The index is never full (index_cap >= 2 *
+ * cap), so the probe ends. */
+static uint32_t *index_slot(uint32_t *index, size_t index_cap, const struct wst_msg_counter *out,
+                            const char *name)
+{
+    size_t mask = index_cap - 1;
+    for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask) {
+        if (index[i] == 0 || strncmp(out[index[i] - 1].name, name, WST_NAME_MAX) == 0)
+            return &index[i];
+    }
+}
+
+size_t wst_counters_snapshot(const struct wst_counter *begin, const struct wst_counter *end,
+                             struct wst_msg_counter *out, size_t cap, uint32_t *index,
+                             size_t index_cap, int *truncated)
+{
+    size_t count = 0;
+    *truncated = 0;
+    memset(index, 0, index_cap * sizeof *index);
+    FOR_EACH_SITE(site, begin, end)
+    {
+        char name[WST_NAME_MAX];
+        memcpy(name, site->name, WST_NAME_MAX);
+        name[WST_NAME_MAX - 1] = '\0'; /* the compiler checked it; the reader re-checks */
+        uint32_t *slot = index_slot(index, index_cap, out, name);
+        if (*slot != 0) {
+            out[*slot - 1].value += site_sum(site);
+            continue;
+        }
+        if (count == cap) {
+            *truncated = 1;
+            continue;
+        }
+        memset(&out[count], 0, sizeof out[count]);
+        memcpy(out[count].name, name, WST_NAME_MAX);
+        out[count].value = site_sum(site);
+        *slot = (uint32_t)++count;
+    }
+    return count;
+}
+
+uint64_t wst_counters_reset(struct wst_counter *begin, struct wst_counter *end,
+                            uint64_t *generation)
+{
+    FOR_EACH_SITE(site, begin, end)
+    {
+        /* The walk hands out const pointers; the span itself is ours to write. */
+        struct wst_counter *c = (struct wst_counter *)(uintptr_t)site;
+        for (unsigned i = 0; i < WST_STRIPES; i++)
+            (void)__atomic_exchange_n(&c->stripes[i].value, 0, __ATOMIC_RELAXED);
+    }
+    return __atomic_add_fetch(generation, 1, __ATOMIC_RELEASE);
+}

@@ -1,0 +1,45 @@
+/*
+ * Reading and resetting the counters of one region span: the WST_LINE-sized
+ * lines between the region header and trailer (winstrument/region.h), where
+ * a line is a counter site, zero padding, or the trailer.
+ *
+ * Threads: the worker calls these while any thread may be adding to the
+ * stripes. Stripe values are only ever read and exchanged atomically, so a
+ * probe's increment is never lost to a torn write; one that lands during a
+ * snapshot is either in it or in the next.
+ *
+ * Never: allocates nothing, calls no OS function (the caller passes every
+ * buffer), and never trusts the span beyond its bounds: a line that is
+ * neither a counter, padding nor the trailer ends the walk.
+ */
+#ifndef WST_COUNTERS_H
+#define WST_COUNTERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "winstrument/protocol.h"
+#include "winstrument/region.h"
+
+/* The number of counter sites in [begin, end): an upper bound on the number of
+ * distinct names, for sizing a snapshot. */
+size_t wst_counters_site_count(const struct wst_counter *begin, const struct wst_counter *end);
+
+/* Sums each site's stripes and merges sites of the same name, in the order of
+ * their first site. Writes at most `cap` entries to `out` and returns how
+ * many; sets *truncated when names beyond `cap` were left out.
+ * `index` is scratch space of `index_cap` slots, a power of two of at least
+ * 2 * cap (a hash of names to entries). */
+size_t wst_counters_snapshot(const struct wst_counter *begin, const struct wst_counter *end,
+                             struct wst_msg_counter *out, size_t cap, uint32_t *index,
+                             size_t index_cap, int *truncated);
+
+/* Sets every stripe of every site to zero, one atomic exchange each, then
+ * adds 1 to *generation (atomically) and returns the new value. */
+uint64_t wst_counters_reset(struct wst_counter *begin, struct wst_counter *end,
+                            uint64_t *generation);
+
+/* The smallest power of two that is at least 2 * cap (and at least 2). */
+size_t wst_counters_index_size(size_t cap);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * See os_win.h. The table is statically initialised with the import-library
+ * stubs, so it is valid before the module's first line of code runs (a probe
+ * may fire from a constructor, before any init function could).
+ */
+#include "os_win.h"
+
+/* Written twice below because C cannot initialise one static from another. */
+#define REAL_OS                                                                                \
+    {                                                                                          \
+    .CreateNamedPipeW = CreateNamedPipeW,                                                      \
+    .ConnectNamedPipe = ConnectNamedPipe,                                                      \
+    .DisconnectNamedPipe = DisconnectNamedPipe,                                                \
+    .ReadFile = ReadFile,                                                                      \
+    .WriteFile = WriteFile,                                                                    \
+    .CancelIoEx = CancelIoEx,                                                                  \
+    .GetOverlappedResult = GetOverlappedResult,                                                \
+    .CreateEventW = CreateEventW,                                                              \
+    .WaitForMultipleObjects = WaitForMultipleObjects,                                          \
+    .OpenProcessToken = OpenProcessToken,                                                      \
+    .GetTokenInformation = GetTokenInformation,                                                \
+    .CreateThreadpool = CreateThreadpool,                                                      \
+    .SetThreadpoolThreadMaximum = SetThreadpoolThreadMaximum,                                  \
+    .CreateThreadpoolWork = CreateThreadpoolWork,                                              \
+    .SubmitThreadpoolWork = SubmitThreadpoolWork,                                              \
+    .WaitForThreadpoolWorkCallbacks = WaitForThreadpoolWorkCallbacks,                          \
+    .CloseThreadpoolWork = CloseThreadpoolWork,                                                \
+    .CloseThreadpool = CloseThreadpool,                                                        \
+    }
+
+static const struct wst_os real_os = REAL_OS;
+
+struct wst_os wst_os = REAL_OS;
+
+void wst_os_restore(void)
+{
+    wst_os = real_os;
+}

@@ -1,0 +1,62 @@
+/*
+ * The named-pipe server of one module's worker (docs/protocol.md): a few
+ * overlapped pipe instances, each a small state machine, served by a single
+ * thread that waits on the stop event and every instance's I/O event at once.
+ *
+ * Threads: only the worker thread (mode_threadpool.c's work item) enters
+ * here, from open through serve to close. Nothing is shared with other
+ * threads except the region (read; RESET exchanges stripes atomically) and
+ * the stop event (only waited on).
+ *
+ * Never: takes the loader lock or calls anything that may (no LoadLibrary,
+ * GetModuleHandleEx, no thread creation), waits on anything without the stop
+ * event in the same wait, or returns from close with I/O still pending:
+ * after wst_pipe_server_close no completion can touch the module's memory.
+ */
+#ifndef WST_PIPE_SERVER_H
+#define WST_PIPE_SERVER_H
+
+#include <windows.h>
+
+#include <stdint.h>
+
+#include "status.h"
+
+/* How many clients are served at once, each on its own pipe instance. */
+#define WST_PIPE_INSTANCES 4u
+/* A client that has sent part of a request, or has not read all of a reply,
+ * is dropped this long after the message began. */
+#define WST_PIPE_MESSAGE_DEADLINE_MS 2000u
+/* A connected client that sends nothing for this long is disconnected, so
+ * idle clients cannot hold every instance forever. */
+#define WST_PIPE_IDLE_DEADLINE_MS 30000u
+/* After an error reply the server waits this long for the client to read it
+ * and hang up before it disconnects (disconnecting discards unread data). */
+#define WST_PIPE_LINGER_MS 2000u
+
+struct wst_pipe_server;
+
+struct wst_pipe_server_config {
+    const char *name;        /* "\\.\pipe\winstrument-<pid>-<instance>", ASCII */
+    HANDLE stop_event;       /* manual-reset; serve returns once it is set */
+    uint64_t module_base;    /* for HELLO */
+    uint64_t started_ms;     /* GetTickCount64() at worker start, for STATS */
+};
+
+/* Creates every pipe instance, the first with FILE_FLAG_FIRST_PIPE_INSTANCE
+ * and a DACL for the current user and SYSTEM only. WST_E_ACCESS_DENIED: the
+ * name already exists (someone else owns it); WST_E_PIPE: creation failed
+ * otherwise (*win32_error says why); WST_E_INTERNAL: out of memory. */
+enum wst_status wst_pipe_server_open(struct wst_pipe_server **out,
+                                     const struct wst_pipe_server_config *config,
+                                     DWORD *win32_error);
+
+/* Serves clients until the stop event is set (WST_OK) or waiting itself fails
+ * (WST_E_PIPE). Every wait includes the stop event, so it returns promptly
+ * whatever the clients do. */
+enum wst_status wst_pipe_server_serve(struct wst_pipe_server *server);
+
+/* Cancels and reaps every pending I/O, closes every handle, frees the server. */
+void wst_pipe_server_close(struct wst_pipe_server *server);
+
+#endif
