@@ -38,3 +38,22 @@ dist: $(DIST_ZIPS)
 # run, and tell the driver where it is.
 wine-check: $(call DIST_ZIP,x86_64)
 wine-check: export WST_DIST_DIR := $(abspath $(DIST))
+
+# The dist_zip and i686 scenarios' target: counters_host.exe, which loads
+# counters_dll.dll, both instrumented, in $(BUILD)/<arch>/scenarios for both
+# architectures (the i686 scenario reads the 32-bit pair with the 64-bit
+# inspector; the dist_zip scenario builds its own pair with the zip's wst-cc).
+COUNTERS_DIR = $(BUILD)/$(1)/scenarios
+
+define counters_rules
+$(call COUNTERS_DIR,$(1))/counters_dll.dll: $(call objs,$(1),wine-tests/cases/counters_dll.c) $(call RUNTIME_LIB,$(1))
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -shared -o $$@ $$< -L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
+$(call COUNTERS_DIR,$(1))/counters_host.exe: $(call objs,$(1),wine-tests/cases/counters_host.c) $(call RUNTIME_LIB,$(1))
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -o $$@ $$< -L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
+CROSS_OUTPUTS += $(call COUNTERS_DIR,$(1))/counters_dll.dll $(call COUNTERS_DIR,$(1))/counters_host.exe
+endef
+$(foreach a,$(ARCHS),$(eval $(call counters_rules,$(a))))
