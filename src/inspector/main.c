@@ -1,0 +1,189 @@
+/*
+ * wst-inspect's entry point: parses the command line, runs one verb, and
+ * turns its status into the one-line error and exit code documented in
+ * docs/inspector.md. Single-threaded; the verbs live in inspect.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "inspect.h"
+#include "winstrument/version.h"
+
+static const char usage_text[] =
+    "usage: wst-inspect VERB [options]\n"
+    "\n"
+    "Reads winstrument counters out of running processes.\n"
+    "\n"
+    "verbs:\n"
+    "  list [--json]                      processes with instrumented modules\n"
+    "  dump PID [--module NAME] [--json] [--via pipe|memory|auto]\n"
+    "                                     a snapshot of the counters\n"
+    "  reset PID [--module NAME] [--json] zero the counters (needs a worker)\n"
+    "  stats PID [--module NAME] [--json] the worker's statistics\n"
+    "\n"
+    "options:\n"
+    "  --module NAME    only the module of that file name (e.g. foo.dll)\n"
+    "  --json           JSON instead of text (schema in docs/inspector.md)\n"
+    "  --via MODE       dump through the worker's pipe, by reading memory, or\n"
+    "                   auto (default: the pipe when a worker serves, else memory)\n"
+    "  --timeout MS     how long to wait for a worker's reply (default 3000)\n"
+    "  --help, --version\n";
+
+typedef enum wst_status (*verb_fn)(const struct wst_options *, FILE *, struct wst_error *);
+
+static const struct {
+    const char *name;
+    verb_fn run;
+    int takes_pid;
+} verbs[] = {
+    {"list", wst_verb_list, 0},
+    {"dump", wst_verb_dump, 1},
+    {"reset", wst_verb_reset, 1},
+    {"stats", wst_verb_stats, 1},
+};
+
+static int parse_u32(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    if (s == NULL || s[0] < '0' || s[0] > '9')
+        return 0;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v > max)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+/* The value of --opt VALUE or --opt=VALUE at argv[*i], or NULL if argv[*i]
+ * is not that option. A missing value is reported through *missing. */
+static const char *option_value(int argc, char **argv, int *i, const char *opt, int *missing)
+{
+    size_t len = strlen(opt);
+    if (strncmp(argv[*i], opt, len) != 0)
+        return NULL;
+    if (argv[*i][len] == '=')
+        return argv[*i] + len + 1;
+    if (argv[*i][len] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static enum wst_status parse_option(int argc, char **argv, int *i, struct wst_options *o,
+                                    struct wst_error *err)
+{
+    int missing = 0;
+    const char *v;
+    unsigned long n;
+    if (strcmp(argv[*i], "--json") == 0) {
+        o->json = 1;
+    } else if ((v = option_value(argc, argv, i, "--module", &missing)) != NULL) {
+        o->module = v;
+    } else if ((v = option_value(argc, argv, i, "--via", &missing)) != NULL) {
+        if (strcmp(v, "pipe") == 0)
+            o->via = WST_VIA_PIPE;
+        else if (strcmp(v, "memory") == 0)
+            o->via = WST_VIA_MEMORY;
+        else if (strcmp(v, "auto") == 0)
+            o->via = WST_VIA_AUTO;
+        else
+            return wst_error_set(err, WST_E_USAGE, 0, "--via takes pipe, memory or auto");
+    } else if ((v = option_value(argc, argv, i, "--timeout", &missing)) != NULL) {
+        if (!parse_u32(v, 600000, &n) || n == 0)
+            return wst_error_set(err, WST_E_USAGE, 0, "--timeout takes 1 to 600000 ms");
+        o->timeout_ms = (DWORD)n;
+    } else if (missing) {
+        return wst_error_set(err, WST_E_USAGE, 0, "%s needs a value", argv[*i]);
+    } else {
+        return wst_error_set(err, WST_E_USAGE, 0, "unknown option %s", argv[*i]);
+    }
+    return WST_OK;
+}
+
+static enum wst_status parse_args(int argc, char **argv, int verb, struct wst_options *o,
+                                  struct wst_error *err)
+{
+    int have_pid = 0;
+    for (int i = 2; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1] == '-') {
+            enum wst_status st = parse_option(argc, argv, &i, o, err);
+            if (st != WST_OK)
+                return st;
+            continue;
+        }
+        unsigned long pid;
+        if (!verbs[verb].takes_pid || have_pid)
+            return wst_error_set(err, WST_E_USAGE, 0, "unexpected argument %s", argv[i]);
+        if (!parse_u32(argv[i], 0xffffffffUL, &pid))
+            return wst_error_set(err, WST_E_USAGE, 0, "not a process id: %s", argv[i]);
+        o->pid = (DWORD)pid;
+        have_pid = 1;
+    }
+    if (verbs[verb].takes_pid && !have_pid)
+        return wst_error_set(err, WST_E_USAGE, 0, "%s needs a PID", verbs[verb].name);
+    if (o->via != WST_VIA_AUTO && strcmp(verbs[verb].name, "dump") != 0)
+        return wst_error_set(err, WST_E_USAGE, 0, "--via applies to dump only");
+    if (o->module != NULL && !verbs[verb].takes_pid)
+        return wst_error_set(err, WST_E_USAGE, 0, "--module needs a PID verb");
+    return WST_OK;
+}
+
+static int has_flag(int argc, char **argv, const char *flag)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], flag) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int fail(const struct wst_error *err)
+{
+    fflush(stdout);
+    wst_error_print(stderr, err);
+    if (err->status == WST_E_USAGE)
+        fputs("Try 'wst-inspect --help'.\n", stderr);
+    return wst_status_exit_code(err->status);
+}
+
+int main(int argc, char **argv)
+{
+    struct wst_error err = {0};
+    struct wst_options o = {.via = WST_VIA_AUTO, .timeout_ms = 3000};
+    if (has_flag(argc, argv, "--help") || has_flag(argc, argv, "-h")) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (has_flag(argc, argv, "--version")) {
+        printf("wst-inspect %s (layout %d, protocol %d)\n", WST_VERSION_STRING,
+               WST_LAYOUT_VERSION, WST_PROTOCOL_VERSION);
+        return 0;
+    }
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return wst_status_exit_code(WST_E_USAGE);
+    }
+    int verb = -1;
+    for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++) {
+        if (strcmp(argv[1], verbs[v].name) == 0)
+            verb = (int)v;
+    }
+    if (verb < 0) {
+        wst_error_set(&err, WST_E_USAGE, 0, "unknown verb %s", argv[1]);
+        return fail(&err);
+    }
+    if (parse_args(argc, argv, verb, &o, &err) != WST_OK)
+        return fail(&err);
+    enum wst_status st = verbs[verb].run(&o, stdout, &err);
+    if (st != WST_OK) {
+        err.status = st;
+        return fail(&err);
+    }
+    return fflush(stdout) == 0 ? 0 : wst_status_exit_code(WST_E_INTERNAL);
+}

@@ -1,0 +1,56 @@
+/*
+ * The client side of winstrument/protocol.h: connect to the pipe a module's
+ * region header names, then hello, snapshot, reset or stats. Every wait is
+ * bounded by the client's timeout, and every reply is validated
+ * (protocol_codec.c, then the payload's own size and strings) before use:
+ * the worker is part of the untrusted target. Main thread only.
+ */
+#ifndef WST_INSPECTOR_PIPE_CLIENT_H
+#define WST_INSPECTOR_PIPE_CLIENT_H
+
+#include <windows.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "region_parse.h"
+#include "winstrument/protocol.h"
+
+#define WST_PIPE_TIMEOUT_MS 3000u
+
+struct wst_pipe_client {
+    HANDLE pipe;
+    HANDLE event; /* for overlapped I/O, so that every read has a deadline */
+    uint32_t next_id;
+    DWORD timeout_ms;
+};
+
+/* 1 if `name` looks like a winstrument pipe: WST_PIPE_PREFIX, then only
+ * letters, digits and '-'. Keeps a hostile region from pointing the
+ * inspector at some other pipe (or a file path). */
+int wst_pipe_name_valid(const char *name);
+
+enum wst_status wst_pipe_connect(struct wst_pipe_client *c, const char *name, DWORD timeout_ms,
+                                 struct wst_error *err);
+void wst_pipe_close(struct wst_pipe_client *c);
+
+enum wst_status wst_pipe_hello(struct wst_pipe_client *c, struct wst_msg_hello *out,
+                               struct wst_error *err);
+
+/* Counters in a malloc'ed array, sorted by name and merged. */
+enum wst_status wst_pipe_snapshot(struct wst_pipe_client *c, uint64_t *generation,
+                                  struct wst_region_counter **counters, size_t *count,
+                                  struct wst_error *err);
+
+enum wst_status wst_pipe_reset(struct wst_pipe_client *c, uint64_t *generation,
+                               struct wst_error *err);
+
+enum wst_status wst_pipe_stats(struct wst_pipe_client *c, struct wst_msg_stats *out,
+                               struct wst_error *err);
+
+/* Validates a snapshot reply's payload (exposed for the unit tests). */
+enum wst_status wst_pipe_decode_snapshot(const void *payload, size_t length, uint64_t *generation,
+                                         struct wst_region_counter **counters, size_t *count);
+
+#endif
