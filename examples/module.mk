@@ -1,1 +1,33 @@
-# (filled in later)
+# examples/: instrumenting a real library. b64.dll (a base64 codec with
+# WST_COUNT/WST_ADD probes) is built with toolchain/wst-cc exactly as a user
+# would build their own DLL; b64host.exe is an ordinary program that loads it
+# and knows nothing of winstrument. Outputs go to $(BUILD)/<arch>/examples/.
+#
+#   make demo    runs b64host under Wine and reads it with wst-inspect
+#                (scripts/demo.sh; WINSTRUMENT_MODE is passed through)
+WST_CC := toolchain/wst-cc
+EXAMPLES_DIR = $(BUILD)/$(1)/examples
+EXAMPLE_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror
+
+# wst-cc looks for the runtime in build/<arch>/lib; the -L in front makes a
+# private BUILD directory link its own runtime first.
+define example_rules
+$(call EXAMPLES_DIR,$(1))/b64.dll: examples/base64/b64.c examples/base64/b64.h \
+		$(call RUNTIME_LIB,$(1)) $(WST_CC)
+	@mkdir -p $$(@D)
+	@echo "  WST-CC [$(1)] $$@"
+	$$(Q)$(WST_CC) --wst-arch=$(1) $(EXAMPLE_CFLAGS) -shared -o $$@ $$< \
+		-L$(abspath $(BUILD))/$(1)/lib
+
+$(call EXAMPLES_DIR,$(1))/b64host.exe: $(call objs,$(1),examples/base64/b64host.c)
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -o $$@ $$^
+
+CROSS_OUTPUTS += $(call EXAMPLES_DIR,$(1))/b64.dll $(call EXAMPLES_DIR,$(1))/b64host.exe
+endef
+$(foreach a,$(ARCHS),$(eval $(call example_rules,$(a))))
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory cross
+	$(Q)BUILD=$(BUILD) scripts/demo.sh --no-build
