@@ -1,0 +1,137 @@
+"""dist_zip: a release zip is all a user needs.
+
+Unpacks the x86_64 release zip (built by `make dist`; `make check` builds it
+before the scenarios run, so a missing zip is a failure, not a skip) into a
+temporary directory, checks its SHA256SUMS, builds an instrumented DLL and an
+instrumented host EXE with nothing but the zip's wst-cc, include/ and lib/,
+runs the host, and reads both modules with the zip's own inspector.
+
+On native Windows it skips: wst-cc is a bash script that drives the Linux
+mingw-w64 cross compiler.
+"""
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import zipfile
+from pathlib import Path
+
+ARCH = "x86_64"
+N = 7  # counters_work(N): dll.calls == N, dll.bytes == 3N, host.work == N
+SOURCES = ("counters_dll.c", "counters_host.c")
+REQUIRED = ("include/winstrument.h", "lib/libwinstrument.a", "bin/wst-inspect.exe", "wst-cc",
+            "README.md", "LICENSE", "CHANGELOG.md", "SHA256SUMS")
+
+
+def version(root):
+    text = (Path(root) / "include/winstrument/version.h").read_text()
+    return re.search(r'^#define WST_VERSION_STRING "([^"]+)"', text, re.M).group(1)
+
+
+def dist_zip(ctx, arch):
+    """The zip of this commit: $WST_DIST_DIR (set by `make wine-check`) or dist/."""
+    dist = Path(os.environ.get("WST_DIST_DIR") or Path(ctx.root) / "dist")
+    return dist / f"winstrument-{version(ctx.root)}-{arch}.zip"
+
+
+def unpack(ctx, path):
+    """Extracts the zip; returns (dir, problems with its contents)."""
+    dest = Path(ctx.tmpdir()) / "zip"
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(dest)
+    problems = [f"no {name}" for name in REQUIRED if not (dest / name).is_file()]
+    sums = dest / "SHA256SUMS"
+    listed = set()
+    if sums.is_file():
+        for line in sums.read_text().splitlines():
+            digest, _, name = line.partition("  ")
+            listed.add(name)
+            f = dest / name
+            if not f.is_file() or hashlib.sha256(f.read_bytes()).hexdigest() != digest:
+                problems.append(f"SHA256SUMS: {name} does not match")
+    present = {p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file()}
+    unlisted = present - listed - {"SHA256SUMS"}
+    if unlisted:
+        problems.append(f"SHA256SUMS misses {sorted(unlisted)}")
+    return dest, problems
+
+
+def wst_cc(ctx, zipdir, work, *args):
+    """Runs the zip's wst-cc in work/; returns (ok, output)."""
+    p = subprocess.run(["bash", str(zipdir / "wst-cc"), *args], cwd=work,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    return p.returncode == 0, p.stdout
+
+
+def parse_dump(text):
+    """{module file name: (bits, {counter: value})} from `dump --json`."""
+    doc = json.loads(text)
+    return {m["name"]: (m.get("bits"), {c["name"]: c["value"] for c in m.get("counters", [])})
+            for m in doc.get("modules", [])}
+
+
+def check_counters(ctx, modules, bits, label):
+    expect = {"counters_dll.dll": {"dll.calls": N, "dll.bytes": 3 * N},
+              "counters_host.exe": {"host.work": N}}
+    for name, counters in expect.items():
+        if name not in modules:
+            ctx.check(False, f"{label}: module {name} not reported (got {sorted(modules)})")
+            continue
+        got_bits, got = modules[name]
+        ctx.check(got_bits == bits, f"{label}: {name} reported as {got_bits}-bit, not {bits}")
+        for counter, value in counters.items():
+            ctx.check(got.get(counter) == value,
+                      f"{label}: {name} {counter} = {got.get(counter)}, expected {value}")
+
+
+def ready_pid(proc):
+    """Waits for the host's "ready <pid>" line and returns the pid."""
+    m = proc.expect(r"ready (\d+)", timeout=60)
+    text = m.group(0) if hasattr(m, "group") else str(m)
+    return re.search(r"ready (\d+)", text).group(1)
+
+
+def run(ctx):
+    if ctx.native:
+        ctx.skip("wst-cc is a bash script for the Linux cross toolchain")
+    path = dist_zip(ctx, ARCH)
+    if not path.is_file():
+        ctx.check(False, f"{path} is missing: run `make dist` (make check builds it first)")
+        return
+    ctx.note("zip_bytes", path.stat().st_size)
+    ctx.note("zip_sha256", hashlib.sha256(path.read_bytes()).hexdigest())
+
+    zipdir, problems = unpack(ctx, path)
+    for p in problems:
+        ctx.check(False, f"{path.name}: {p}")
+    if problems:
+        return
+
+    # Only the sources come from the tree; headers, runtime and driver from the zip.
+    work = Path(ctx.tmpdir()) / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    for name in SOURCES:
+        (work / name).write_bytes((Path(ctx.root) / "wine-tests/cases" / name).read_bytes())
+    ok, out = wst_cc(ctx, zipdir, work, "-O2", "-shared", "-o", "counters_dll.dll", "counters_dll.c")
+    ctx.check(ok, f"zip's wst-cc failed to build counters_dll.dll:\n{out}")
+    if ok:
+        ok, out = wst_cc(ctx, zipdir, work, "-O2", "-o", "counters_host.exe", "counters_host.c")
+        ctx.check(ok, f"zip's wst-cc failed to build counters_host.exe:\n{out}")
+    if not ok:
+        return
+
+    proc = ctx.spawn(work / "counters_host.exe", str(N), cwd=work)
+    try:
+        pid = ready_pid(proc)
+        res = ctx.run(zipdir / "bin/wst-inspect.exe", "dump", pid, "--json", timeout=60)
+        ctx.check(res.rc == 0, f"zip's wst-inspect dump exited {res.rc}: {res.err.strip()}")
+        if res.rc == 0:
+            check_counters(ctx, parse_dump(res.out), 64, "zip inspector")
+        proc.send("quit")
+        proc.expect(r"done", timeout=60)
+        rc = proc.wait(timeout=60)
+        ctx.check(rc == 0, f"counters_host.exe exited {rc}")
+    finally:
+        proc.kill()
