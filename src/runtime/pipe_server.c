@@ -2,12 +2,15 @@
  * See pipe_server.h. Each pipe instance is a slot with its own overlapped
  * structure and manual-reset event, and moves through
  *
- *   CONNECTING -> READING -> WRITING -> READING ...      (one request at a time)
- *                    |            \-> LINGERING -> (recycle)   after an error reply
- *                    \-> (recycle) on hang-up or a missed deadline
+ *   CONNECTING -> READING -> WRITING -> READING ...   (one request at a time)
+ *                    |            \-> (replace)     after an error reply
+ *                    \-> (recycle)                  on hang-up or a missed deadline
  *
  * where "recycle" cancels and reaps the slot's I/O, disconnects the client and
- * listens again. Only the worker thread runs this file; the slots, their
+ * listens again, and "replace" closes the instance and listens on a new one:
+ * closing, unlike DisconnectNamedPipe, leaves the error reply readable by the
+ * client, which then sees the pipe end. Either way the server never waits for
+ * a client to do anything. Only the worker thread runs this file; the slots, their
  * buffers and the statistics are all private to it.
  *
  * All I/O is overlapped with an event and no completion routine, so no code of
@@ -35,7 +38,6 @@ enum slot_state {
     SLOT_CONNECTING, /* ConnectNamedPipe pending */
     SLOT_READING,    /* reading a request header */
     SLOT_WRITING,    /* writing a reply */
-    SLOT_LINGERING,  /* error reply sent; waiting for the client to hang up */
 };
 
 /* One pipe instance. Worker thread only. */
@@ -52,12 +54,31 @@ struct slot {
     DWORD reply_size, reply_sent;
     BOOL close_after_reply;
     uint8_t small_reply[SMALL_REPLY];
-    uint8_t discard[64]; /* where LINGERING reads go */
+};
+
+/* The DACL: the process token's user, and LocalSystem, with full access each.
+ * Full access includes FILE_CREATE_PIPE_INSTANCE, which the server itself
+ * needs for its second and later instances; anyone else is denied even
+ * opening the pipe. The token user is the process's own, never an
+ * impersonated thread's. */
+struct pipe_security {
+    SECURITY_ATTRIBUTES attributes;
+    SECURITY_DESCRIPTOR descriptor;
+    union {
+        TOKEN_USER user;
+        uint8_t bytes[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+    } token_user;
+    union {
+        ACL acl;
+        uint8_t bytes[sizeof(ACL) + 2 * (sizeof(ACCESS_ALLOWED_ACE) + SECURITY_MAX_SID_SIZE)];
+    } dacl;
 };
 
 /* Worker thread only. */
 struct wst_pipe_server {
     struct wst_pipe_server_config config;
+    WCHAR name[WST_PIPE_NAME_MAX];
+    struct pipe_security security; /* built once; new first instances need it again */
     struct slot slots[WST_PIPE_INSTANCES];
     uint64_t requests, errors, connections; /* for STATS */
 };
@@ -116,6 +137,7 @@ static BOOL started(struct slot *s, BOOL ok)
 /* ----------------------------------------------------------------- states */
 
 static void listen_on(struct wst_pipe_server *srv, struct slot *s);
+static void replace(struct wst_pipe_server *srv, struct slot *s);
 
 static void recycle(struct wst_pipe_server *srv, struct slot *s)
 {
@@ -184,17 +206,6 @@ static void write_reply(struct wst_pipe_server *srv, struct slot *s)
         recycle(srv, s);
 }
 
-/* After an error reply: read (and drop) whatever the client still sends
- * until it hangs up or the linger deadline passes. */
-static void linger(struct wst_pipe_server *srv, struct slot *s)
-{
-    ResetEvent(s->event);
-    memset(&s->ov, 0, sizeof s->ov);
-    s->ov.hEvent = s->event;
-    s->state = SLOT_LINGERING;
-    if (!started(s, wst_os.ReadFile(s->pipe, s->discard, sizeof s->discard, NULL, &s->ov)))
-        recycle(srv, s);
-}
 
 /* --------------------------------------------------------------- requests */
 
@@ -343,8 +354,7 @@ static void on_written(struct wst_pipe_server *srv, struct slot *s, DWORD n)
     }
     free_reply(s);
     if (s->close_after_reply) {
-        s->deadline = now_ms() + WST_PIPE_LINGER_MS;
-        linger(srv, s);
+        replace(srv, s);
         return;
     }
     s->deadline = now_ms() + WST_PIPE_IDLE_DEADLINE_MS;
@@ -374,10 +384,8 @@ static void service(struct wst_pipe_server *srv, struct slot *s)
     }
     if (s->state == SLOT_READING)
         on_read(srv, s, n);
-    else if (s->state == SLOT_WRITING)
-        on_written(srv, s, n);
     else
-        linger(srv, s);
+        on_written(srv, s, n);
 }
 
 /* Drops every client whose deadline has passed; returns the time until the
@@ -390,7 +398,7 @@ static DWORD expire(struct wst_pipe_server *srv)
         if (s->state == SLOT_DEAD || s->deadline == NO_DEADLINE)
             continue;
         if (s->deadline <= now) {
-            /* a client stalled mid-message is an error; idle or lingering is not */
+            /* a client stalled mid-message is an error; an idle one is not */
             if (s->received > 0 || s->state == SLOT_WRITING)
                 srv->errors++;
             recycle(srv, s);
@@ -435,24 +443,6 @@ enum wst_status wst_pipe_server_serve(struct wst_pipe_server *srv)
 
 /* ----------------------------------------------------------- open, close */
 
-/* The DACL: the process token's user, and LocalSystem, with full access each.
- * Full access includes FILE_CREATE_PIPE_INSTANCE, which the server itself
- * needs for its second and later instances; anyone else is denied even
- * opening the pipe. The token user is the process's own, never an
- * impersonated thread's. */
-struct pipe_security {
-    SECURITY_ATTRIBUTES attributes;
-    SECURITY_DESCRIPTOR descriptor;
-    union {
-        TOKEN_USER user;
-        uint8_t bytes[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
-    } token_user;
-    union {
-        ACL acl;
-        uint8_t bytes[sizeof(ACL) + 2 * (sizeof(ACCESS_ALLOWED_ACE) + SECURITY_MAX_SID_SIZE)];
-    } dacl;
-};
-
 static BOOL build_security(struct pipe_security *sec)
 {
     static SID local_system = {SID_REVISION, 1, {SECURITY_NT_AUTHORITY},
@@ -483,14 +473,42 @@ out:
     return ok;
 }
 
-static HANDLE create_instance(const WCHAR *name, BOOL first, SECURITY_ATTRIBUTES *sa)
+/* The first instance claims the name: FILE_FLAG_FIRST_PIPE_INSTANCE fails if
+ * anyone created it before us, and its DACL becomes the pipe's. Later
+ * instances join the pipe and inherit that DACL. */
+static HANDLE create_instance(struct wst_pipe_server *srv, BOOL first)
 {
     DWORD open_mode = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED;
+    DWORD pipe_mode = PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS;
     if (first)
-        open_mode |= FILE_FLAG_FIRST_PIPE_INSTANCE; /* nobody may own the name before us */
-    return wst_os.CreateNamedPipeW(
-        name, open_mode, PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS,
-        WST_PIPE_INSTANCES, PIPE_OUT_BUFFER, PIPE_IN_BUFFER, 0, sa);
+        open_mode |= FILE_FLAG_FIRST_PIPE_INSTANCE;
+    return wst_os.CreateNamedPipeW(srv->name, open_mode, pipe_mode, WST_PIPE_INSTANCES,
+                                   PIPE_OUT_BUFFER, PIPE_IN_BUFFER, 0,
+                                   &srv->security.attributes);
+}
+
+/* After an error reply: close this instance, so the client reads the reply
+ * and then the end of the pipe, and listen on a fresh one. When no other
+ * instance is open, the name was free for a moment, so the fresh one must
+ * claim it again as a first instance; if someone took it, the slot retires. */
+static void replace(struct wst_pipe_server *srv, struct slot *s)
+{
+    BOOL others = FALSE;
+    reap(s);
+    free_reply(s);
+    CloseHandle(s->pipe);
+    for (unsigned i = 0; i < WST_PIPE_INSTANCES; i++) {
+        if (&srv->slots[i] != s && srv->slots[i].pipe != NULL)
+            others = TRUE;
+    }
+    s->pipe = create_instance(srv, !others);
+    if (s->pipe == INVALID_HANDLE_VALUE) {
+        s->pipe = NULL;
+        s->state = SLOT_DEAD;
+        srv->errors++;
+        return;
+    }
+    listen_on(srv, s);
 }
 
 /* The name is ASCII by construction (prefix, digits, hex). */
@@ -508,12 +526,10 @@ static BOOL widen(WCHAR *out, size_t cap, const char *in)
 
 static enum wst_status open_instances(struct wst_pipe_server *srv, DWORD *win32_error)
 {
-    WCHAR name[WST_PIPE_NAME_MAX];
-    struct pipe_security sec;
     *win32_error = 0;
-    if (!widen(name, WST_PIPE_NAME_MAX, srv->config.name))
+    if (!widen(srv->name, WST_PIPE_NAME_MAX, srv->config.name))
         return WST_E_INTERNAL;
-    if (!build_security(&sec)) {
+    if (!build_security(&srv->security)) {
         *win32_error = GetLastError();
         return WST_E_PIPE;
     }
@@ -525,7 +541,7 @@ static enum wst_status open_instances(struct wst_pipe_server *srv, DWORD *win32_
                 goto failed;
             break;
         }
-        s->pipe = create_instance(name, i == 0, &sec.attributes);
+        s->pipe = create_instance(srv, i == 0);
         if (s->pipe == INVALID_HANDLE_VALUE) {
             s->pipe = NULL;
             if (i == 0)

@@ -30,9 +30,6 @@
 /* A connected client that sends nothing for this long is disconnected, so
  * idle clients cannot hold every instance forever. */
 #define WST_PIPE_IDLE_DEADLINE_MS 30000u
-/* After an error reply the server waits this long for the client to read it
- * and hang up before it disconnects (disconnecting discards unread data). */
-#define WST_PIPE_LINGER_MS 2000u
 
 struct wst_pipe_server;
 
