@@ -1,1 +1,66 @@
-# (filled in later)
+# tests/: CMocka unit tests, cross-built for x86_64 and run under Wine by
+# `make unit-check`. Each test_<name>.c mirrors the source file it tests.
+#
+#   make unit-check [UNIT_TIMEOUT=seconds]
+#
+# A fixture DLL (tests/fixture_dll.c with the runtime) is built for both
+# architectures so that the PE tests read real PE32 and PE32+ images. The
+# platform-free parsers are also compiled natively here, to keep them free of
+# Windows headers (they are later fuzzed on Linux).
+UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector_remote
+UNIT_TIMEOUT ?= 120
+UNIT_EXE = $(BUILD)/x86_64/tests/$(1).exe
+FIXTURE_DLL = $(BUILD)/$(1)/tests/wst_fixture.dll
+
+# What each test links besides its own file.
+UNIT_SRCS_test_region_parse := src/common/region_parse.c src/common/status.c
+UNIT_SRCS_test_pe_image := src/common/pe_image.c src/common/region_parse.c src/common/status.c
+UNIT_SRCS_test_protocol_codec := src/common/protocol_codec.c src/common/status.c
+UNIT_SRCS_test_inspector_remote := $(INSPECTOR_LIB_SRCS)
+# The inspector test is instrumented itself: it inspects its own process.
+UNIT_LIBS_test_inspector_remote := $(call RUNTIME_LIB,x86_64) $(INSPECTOR_LIBS) $(RUNTIME_SYSLIBS)
+UNIT_ARGS_test_pe_image := $(BUILD)
+
+$(call objs,x86_64,$(addprefix tests/,$(addsuffix .c,$(UNIT_TESTS)))): \
+	CFLAGS_EXTRA += $(CMOCKA_CFLAGS) -Isrc/inspector
+$(call objs,x86_64,$(addprefix tests/,$(addsuffix .c,$(UNIT_TESTS)))): \
+	$(call CMOCKA_LIB,x86_64)
+
+define unit_test_rules
+$(call UNIT_EXE,$(1)): $(call objs,x86_64,tests/$(1).c $(UNIT_SRCS_$(1))) \
+		$(call CMOCKA_LIB,x86_64) $(filter %.a,$(UNIT_LIBS_$(1)))
+	@mkdir -p $$(@D)
+	@echo "  LD [x86_64] $$@"
+	$$(Q)$$(CC_x86_64) -o $$@ $(call objs,x86_64,tests/$(1).c $(UNIT_SRCS_$(1))) \
+		$(call CMOCKA_LIB,x86_64) $(UNIT_LIBS_$(1))
+CROSS_OUTPUTS += $(call UNIT_EXE,$(1))
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rules,$(t))))
+
+define fixture_rules
+$(call FIXTURE_DLL,$(1)): $(call objs,$(1),tests/fixture_dll.c) $(call RUNTIME_LIB,$(1))
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -shared -o $$@ $(call objs,$(1),tests/fixture_dll.c) \
+		$(call RUNTIME_LIB,$(1)) $(RUNTIME_SYSLIBS)
+CROSS_OUTPUTS += $(call FIXTURE_DLL,$(1))
+endef
+$(foreach a,$(ARCHS),$(eval $(call fixture_rules,$(a))))
+
+UNIT_NATIVE_OBJS := $(call objs,native,src/common/pe_image.c src/common/region_parse.c \
+	src/common/protocol_codec.c src/common/status.c)
+
+# Runs every test, prints CMocka's output, and fails if any test failed or
+# outlived UNIT_TIMEOUT; a test that hangs is killed by timeout(1).
+unit-check: $(foreach t,$(UNIT_TESTS),$(call UNIT_EXE,$(t))) \
+		$(foreach a,$(ARCHS),$(call FIXTURE_DLL,$(a))) $(UNIT_NATIVE_OBJS)
+	$(Q)BUILD=$(BUILD) . scripts/wine-env.sh && failed=0 && \
+	for t in $(UNIT_TESTS); do \
+		echo "== $$t"; \
+		timeout -k 5 $(UNIT_TIMEOUT) $$WINE $(BUILD)/x86_64/tests/$$t.exe \
+			$(UNIT_ARGS_$$t) $$(case $$t in test_pe_image) echo $(BUILD);; esac); \
+		rc=$$?; \
+		if [ $$rc -ne 0 ]; then echo "== $$t FAILED (exit $$rc)"; failed=$$((failed + 1)); fi; \
+	done; \
+	if [ $$failed -ne 0 ]; then echo "unit-check: $$failed test program(s) failed"; exit 1; fi; \
+	echo "unit-check: all $(words $(UNIT_TESTS)) test programs passed"

@@ -1,13 +1,13 @@
 /*
  * The real entries of the OS table (os.h). Only this file names these Win32
- * functions for the inspector; everything else calls through wst_os.
+ * functions for the inspector; everything else calls through wst_inspector_os.
  */
 #include "os.h"
 
 #include <psapi.h>
 
-/* Both tables start as the real functions; tests assign members of wst_os
- * and copy wst_os_real back when done. */
+/* Both tables start as the real functions; tests assign members of wst_inspector_os
+ * and copy wst_inspector_os_real back when done. */
 #define WST_OS_REAL_ENTRIES { \
     .open_process = OpenProcess, \
     .close_handle = CloseHandle, \
@@ -24,5 +24,5 @@
     .read_file = ReadFile, \
 }
 
-const struct wst_os wst_os_real = WST_OS_REAL_ENTRIES;
-struct wst_os wst_os = WST_OS_REAL_ENTRIES;
+const struct wst_inspector_os wst_inspector_os_real = WST_OS_REAL_ENTRIES;
+struct wst_inspector_os wst_inspector_os = WST_OS_REAL_ENTRIES;

@@ -13,7 +13,7 @@
 
 #include <windows.h>
 
-struct wst_os {
+struct wst_inspector_os {
     HANDLE(WINAPI *open_process)(DWORD access, BOOL inherit, DWORD pid);
     BOOL(WINAPI *close_handle)(HANDLE h);
     BOOL(WINAPI *get_exit_code_process)(HANDLE process, LPDWORD code);
@@ -38,8 +38,8 @@ struct wst_os {
                             LPOVERLAPPED ov);
 };
 
-/* The table in use. Tests assign single members and restore wst_os_real. */
-extern struct wst_os wst_os;
-extern const struct wst_os wst_os_real;
+/* The table in use. Tests assign single members and restore wst_inspector_os_real. */
+extern struct wst_inspector_os wst_inspector_os;
+extern const struct wst_inspector_os wst_inspector_os_real;
 
 #endif

@@ -49,7 +49,7 @@ enum wst_status wst_pipe_connect(struct wst_pipe_client *c, const char *name, DW
     DWORD start = GetTickCount();
     for (;;) {
         /* SECURITY_IDENTIFICATION: the worker must not act as us. */
-        c->pipe = wst_os.create_file(wname, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
+        c->pipe = wst_inspector_os.create_file(wname, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
                                      FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT |
                                          SECURITY_IDENTIFICATION,
                                      NULL);
@@ -60,7 +60,7 @@ enum wst_status wst_pipe_connect(struct wst_pipe_client *c, const char *name, DW
         if (e != ERROR_PIPE_BUSY || spent >= timeout_ms)
             return wst_error_set(err, e == ERROR_FILE_NOT_FOUND ? WST_E_NO_WORKER : WST_E_PIPE, e,
                                  "connecting to %s", name);
-        wst_os.wait_named_pipe(wname, timeout_ms - spent);
+        wst_inspector_os.wait_named_pipe(wname, timeout_ms - spent);
     }
     c->event = CreateEventW(NULL, TRUE, FALSE, NULL);
     if (c->event == NULL) {
@@ -74,9 +74,9 @@ enum wst_status wst_pipe_connect(struct wst_pipe_client *c, const char *name, DW
 void wst_pipe_close(struct wst_pipe_client *c)
 {
     if (c->pipe != INVALID_HANDLE_VALUE && c->pipe != NULL)
-        wst_os.close_handle(c->pipe);
+        wst_inspector_os.close_handle(c->pipe);
     if (c->event != NULL)
-        wst_os.close_handle(c->event);
+        wst_inspector_os.close_handle(c->event);
     c->pipe = INVALID_HANDLE_VALUE;
     c->event = NULL;
 }
@@ -91,8 +91,8 @@ static enum wst_status transfer(struct wst_pipe_client *c, int writing, void *bu
     ov.hEvent = c->event;
     ResetEvent(c->event);
     *done = 0;
-    BOOL ok = writing ? wst_os.write_file(c->pipe, buf, size, NULL, &ov)
-                      : wst_os.read_file(c->pipe, buf, size, NULL, &ov);
+    BOOL ok = writing ? wst_inspector_os.write_file(c->pipe, buf, size, NULL, &ov)
+                      : wst_inspector_os.read_file(c->pipe, buf, size, NULL, &ov);
     DWORD e = ok ? 0 : GetLastError();
     if (!ok && e != ERROR_IO_PENDING && e != ERROR_MORE_DATA)
         return wst_error_set(err, WST_E_PIPE, e, writing ? "writing a request" : "reading a reply");

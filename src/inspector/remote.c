@@ -42,7 +42,7 @@ enum wst_status wst_remote_map_read_error(unsigned long win32, int alive)
 int wst_remote_alive(const struct wst_remote *r)
 {
     DWORD code = 0;
-    if (!wst_os.get_exit_code_process(r->process, &code))
+    if (!wst_inspector_os.get_exit_code_process(r->process, &code))
         return 1; /* cannot tell: let the caller's own error speak */
     return code == STILL_ACTIVE;
 }
@@ -54,7 +54,7 @@ enum wst_status wst_remote_open(DWORD pid, struct wst_remote *r, struct wst_erro
     if (pid == 0)
         return wst_error_set(err, WST_E_NO_PROCESS, 0, "pid 0");
     /* QUERY_INFORMATION and VM_READ are what EnumProcessModulesEx needs. */
-    HANDLE h = wst_os.open_process(PROCESS_QUERY_INFORMATION | PROCESS_VM_READ, FALSE, pid);
+    HANDLE h = wst_inspector_os.open_process(PROCESS_QUERY_INFORMATION | PROCESS_VM_READ, FALSE, pid);
     if (h == NULL) {
         DWORD e = GetLastError();
         return wst_error_set(err, wst_remote_map_open_error(e), e, "pid %lu",
@@ -72,7 +72,7 @@ enum wst_status wst_remote_open(DWORD pid, struct wst_remote *r, struct wst_erro
 void wst_remote_close(struct wst_remote *r)
 {
     if (r->process != NULL)
-        wst_os.close_handle(r->process);
+        wst_inspector_os.close_handle(r->process);
     r->process = NULL;
 }
 
@@ -83,7 +83,7 @@ enum wst_status wst_remote_read(const struct wst_remote *r, uint64_t address, vo
     if (address > (uint64_t)UINTPTR_MAX || (uint64_t)size > (uint64_t)UINTPTR_MAX - address)
         return wst_error_set(err, WST_E_CORRUPT, 0, "pid %lu: %s at 0x%llx + %zu is out of reach",
                              (unsigned long)r->pid, what, (unsigned long long)address, size);
-    BOOL ok = wst_os.read_process_memory(r->process, (LPCVOID)(uintptr_t)address, buf, size,
+    BOOL ok = wst_inspector_os.read_process_memory(r->process, (LPCVOID)(uintptr_t)address, buf, size,
                                          &got);
     DWORD e = ok ? 0 : GetLastError();
     if (ok && got == size)
@@ -104,7 +104,7 @@ enum wst_status wst_remote_modules(const struct wst_remote *r, uint64_t **bases,
         HMODULE *mods = malloc(capacity * sizeof *mods);
         if (mods == NULL)
             return wst_error_set(err, WST_E_INTERNAL, 0, "out of memory");
-        if (!wst_os.enum_process_modules_ex(r->process, mods, capacity * sizeof *mods, &needed,
+        if (!wst_inspector_os.enum_process_modules_ex(r->process, mods, capacity * sizeof *mods, &needed,
                                             LIST_MODULES_ALL)) {
             e = GetLastError();
             free(mods);
@@ -163,10 +163,10 @@ void wst_remote_module_names(const struct wst_remote *r, uint64_t base, char *na
 {
     wchar_t w[MAX_PATH * 2];
     HMODULE m = (HMODULE)(uintptr_t)base;
-    DWORD n = wst_os.get_module_base_name(r->process, m, w, sizeof w / sizeof w[0]);
+    DWORD n = wst_inspector_os.get_module_base_name(r->process, m, w, sizeof w / sizeof w[0]);
     w[n < sizeof w / sizeof w[0] ? n : 0] = 0;
     wst_utf8_from_wide(w, name, name_size);
-    n = wst_os.get_module_file_name_ex(r->process, m, w, sizeof w / sizeof w[0]);
+    n = wst_inspector_os.get_module_file_name_ex(r->process, m, w, sizeof w / sizeof w[0]);
     w[n < sizeof w / sizeof w[0] ? n : 0] = 0;
     wst_utf8_from_wide(w, path, path_size);
 }
@@ -175,7 +175,7 @@ void wst_remote_image_path(const struct wst_remote *r, char *path, size_t size)
 {
     wchar_t w[MAX_PATH * 2];
     DWORD n = sizeof w / sizeof w[0];
-    if (!wst_os.query_full_process_image_name(r->process, 0, w, &n) || n >= sizeof w / sizeof w[0])
+    if (!wst_inspector_os.query_full_process_image_name(r->process, 0, w, &n) || n >= sizeof w / sizeof w[0])
         n = 0;
     w[n] = 0;
     wst_utf8_from_wide(w, path, size);
