@@ -19,7 +19,6 @@ UNIT_SRCS_test_protocol_codec := src/common/protocol_codec.c src/common/status.c
 UNIT_SRCS_test_inspector_remote := $(INSPECTOR_LIB_SRCS)
 # The inspector test is instrumented itself: it inspects its own process.
 UNIT_LIBS_test_inspector_remote := $(call RUNTIME_LIB,x86_64) $(INSPECTOR_LIBS) $(RUNTIME_SYSLIBS)
-UNIT_ARGS_test_pe_image := $(BUILD)
 
 $(call objs,x86_64,$(addprefix tests/,$(addsuffix .c,$(UNIT_TESTS)))): \
 	CFLAGS_EXTRA += $(CMOCKA_CFLAGS) -Isrc/inspector
@@ -58,7 +57,7 @@ unit-check: $(foreach t,$(UNIT_TESTS),$(call UNIT_EXE,$(t))) \
 	for t in $(UNIT_TESTS); do \
 		echo "== $$t"; \
 		timeout -k 5 $(UNIT_TIMEOUT) $$WINE $(BUILD)/x86_64/tests/$$t.exe \
-			$(UNIT_ARGS_$$t) $$(case $$t in test_pe_image) echo $(BUILD);; esac); \
+			$$(case $$t in test_pe_image) echo $(BUILD);; esac); \
 		rc=$$?; \
 		if [ $$rc -ne 0 ]; then echo "== $$t FAILED (exit $$rc)"; failed=$$((failed + 1)); fi; \
 	done; \

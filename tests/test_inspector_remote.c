@@ -202,8 +202,8 @@ static BOOL WINAPI fake_exit_code(HANDLE process, LPDWORD code)
     return TRUE;
 }
 
-static BOOL WINAPI fake_read_after_exit(HANDLE process, LPCVOID address, LPVOID buffer,
-                                        SIZE_T size, SIZE_T *read)
+static BOOL WINAPI fake_read_after_exit(HANDLE process, LPCVOID address, LPVOID buffer, SIZE_T size,
+                                        SIZE_T *read)
 {
     (void)process, (void)address, (void)buffer, (void)size;
     exited = 1;
@@ -298,34 +298,32 @@ static void snapshot_decoding(void **state)
     uint64_t generation;
     memcpy(payload, &s, sizeof s);
     memcpy(payload + sizeof s, c, sizeof c);
-    assert_int_equal(
-        wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count), WST_OK);
+    assert_int_equal(wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count),
+                     WST_OK);
     assert_int_equal(generation, 4);
     assert_int_equal(count, 2);
     assert_string_equal(out[1].name, "b");
     assert_int_equal(out[1].value, 6);
     free(out);
     /* A count that disagrees with the length, a ragged length, a short one. */
-    assert_int_equal(wst_pipe_decode_snapshot(payload, sizeof payload - 64, &generation, &out,
-                                              &count),
-                     WST_E_PROTOCOL);
-    assert_int_equal(wst_pipe_decode_snapshot(payload, sizeof payload - 1, &generation, &out,
-                                              &count),
-                     WST_E_PROTOCOL);
+    assert_int_equal(
+        wst_pipe_decode_snapshot(payload, sizeof payload - 64, &generation, &out, &count),
+        WST_E_PROTOCOL);
+    assert_int_equal(
+        wst_pipe_decode_snapshot(payload, sizeof payload - 1, &generation, &out, &count),
+        WST_E_PROTOCOL);
     assert_int_equal(wst_pipe_decode_snapshot(payload, 8, &generation, &out, &count),
                      WST_E_PROTOCOL);
     s.count = 0xffffffffu;
     memcpy(payload, &s, sizeof s);
-    assert_int_equal(
-        wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count),
-        WST_E_PROTOCOL);
+    assert_int_equal(wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count),
+                     WST_E_PROTOCOL);
     /* An unterminated name. */
     s.count = 3;
     memcpy(payload, &s, sizeof s);
     memset(payload + sizeof s, 'x', WST_NAME_MAX);
-    assert_int_equal(
-        wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count),
-        WST_E_PROTOCOL);
+    assert_int_equal(wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count),
+                     WST_E_PROTOCOL);
 }
 
 static void pipe_names(void **state)

@@ -71,8 +71,7 @@ static void check_real(const char *arch, uint16_t machine, unsigned bits)
     assert_int_equal(info.machine, machine);
     assert_int_equal(info.bits, bits);
     assert_int_equal(
-        wst_pe_find_section(im.bytes, WST_PE_HEADERS_READ, WST_SECTION_NAME, &info, &wst),
-        WST_OK);
+        wst_pe_find_section(im.bytes, WST_PE_HEADERS_READ, WST_SECTION_NAME, &info, &wst), WST_OK);
     assert_int_equal(wst_pe_find_section(im.bytes, WST_PE_HEADERS_READ, ".text", NULL, &text),
                      WST_OK);
     assert_true(wst.rva != 0 && wst.rva != text.rva);
@@ -82,9 +81,9 @@ static void check_real(const char *arch, uint16_t machine, unsigned bits)
     assert_int_equal(wst.virtual_size % 64, 0);
     assert_int_equal(wst_pe_find_section(im.bytes, WST_PE_HEADERS_READ, ".nope", NULL, &text),
                      WST_E_NOT_INSTRUMENTED);
-    assert_int_equal(wst_pe_find_section(im.bytes, WST_PE_HEADERS_READ, ".wst$toolong", NULL,
-                                         &text),
-                     WST_E_NOT_INSTRUMENTED);
+    assert_int_equal(
+        wst_pe_find_section(im.bytes, WST_PE_HEADERS_READ, ".wst$toolong", NULL, &text),
+        WST_E_NOT_INSTRUMENTED);
 
     /* The section's file bytes are a valid region with the fixture's sites. */
     assert_true((uint64_t)wst.raw_offset + wst.virtual_size <= im.size);
@@ -92,9 +91,8 @@ static void check_real(const char *arch, uint16_t machine, unsigned bits)
     struct wst_region_info region;
     size_t count;
     size_t size = wst.virtual_size < wst.raw_size ? wst.virtual_size : wst.raw_size;
-    assert_int_equal(wst_region_parse(im.bytes + wst.raw_offset, size, &region, counters, 64,
-                                      &count),
-                     WST_OK);
+    assert_int_equal(
+        wst_region_parse(im.bytes + wst.raw_offset, size, &region, counters, 64, &count), WST_OK);
     assert_int_equal(region.sites, 3);
     assert_int_equal(count, 2);
     assert_string_equal(counters[0].name, "fixture.calls");
@@ -139,8 +137,17 @@ static struct layout layout_of(const unsigned char *b)
     return l;
 }
 
-enum field { DOS_MAGIC, LFANEW, NT_SIG, MACHINE, NSECTIONS, OPT_SIZE, OPT_MAGIC, WST_RVA,
-             WST_VSIZE };
+enum field {
+    DOS_MAGIC,
+    LFANEW,
+    NT_SIG,
+    MACHINE,
+    NSECTIONS,
+    OPT_SIZE,
+    OPT_MAGIC,
+    WST_RVA,
+    WST_VSIZE
+};
 
 struct mutation {
     const char *what;
@@ -169,19 +176,35 @@ static void apply(unsigned char *b, const struct layout *l, const struct mutatio
                   uint16_t machine)
 {
     switch (m->field) {
-    case DOS_MAGIC: put16(b, (uint16_t)m->value); break;
-    case LFANEW: put32(b + 0x3c, m->value); break;
-    case NT_SIG: put32(b + l->nt, m->value); break;
+    case DOS_MAGIC:
+        put16(b, (uint16_t)m->value);
+        break;
+    case LFANEW:
+        put32(b + 0x3c, m->value);
+        break;
+    case NT_SIG:
+        put32(b + l->nt, m->value);
+        break;
     /* i386 with a PE32+ header, or amd64 with a PE32 one. */
     case MACHINE:
         put16(b + l->file_header,
               machine == WST_PE_MACHINE_AMD64 ? WST_PE_MACHINE_I386 : WST_PE_MACHINE_AMD64);
         break;
-    case NSECTIONS: put16(b + l->file_header + 2, (uint16_t)m->value); break;
-    case OPT_SIZE: put16(b + l->file_header + 16, (uint16_t)m->value); break;
-    case OPT_MAGIC: put16(b + l->optional, (uint16_t)m->value); break;
-    case WST_RVA: put32(b + l->wst + 12, m->value); break;
-    case WST_VSIZE: put32(b + l->wst + 8, m->value); break;
+    case NSECTIONS:
+        put16(b + l->file_header + 2, (uint16_t)m->value);
+        break;
+    case OPT_SIZE:
+        put16(b + l->file_header + 16, (uint16_t)m->value);
+        break;
+    case OPT_MAGIC:
+        put16(b + l->optional, (uint16_t)m->value);
+        break;
+    case WST_RVA:
+        put32(b + l->wst + 12, m->value);
+        break;
+    case WST_VSIZE:
+        put32(b + l->wst + 8, m->value);
+        break;
     }
 }
 
@@ -239,10 +262,8 @@ int main(int argc, char **argv)
     if (argc > 1)
         build_dir = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(real_x86_64),
-        cmocka_unit_test(real_i686),
-        cmocka_unit_test(malformed_x86_64),
-        cmocka_unit_test(malformed_i686),
+        cmocka_unit_test(real_x86_64),       cmocka_unit_test(real_i686),
+        cmocka_unit_test(malformed_x86_64),  cmocka_unit_test(malformed_i686),
         cmocka_unit_test(truncated_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -118,8 +118,7 @@ static void reply_checks(void **state)
         struct wst_msg_header h;
         int is_error = -1;
         wst_msg_header_init(&h, cases[i].type, cases[i].id, cases[i].length);
-        assert_int_equal(wst_msg_reply_check(&h, WST_MSG_SNAPSHOT, 5, &is_error),
-                         cases[i].status);
+        assert_int_equal(wst_msg_reply_check(&h, WST_MSG_SNAPSHOT, 5, &is_error), cases[i].status);
         assert_int_equal(is_error, cases[i].is_error);
     }
 }

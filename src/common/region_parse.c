@@ -182,23 +182,35 @@ size_t wst_region_sort_merge(struct wst_region_counter *counters, size_t count)
 const char *wst_mode_name(uint32_t mode)
 {
     switch (mode) {
-    case WST_MODE_UNSET: return "unset";
-    case WST_MODE_THREADLESS: return "threadless";
-    case WST_MODE_THREADPOOL: return "threadpool";
-    case WST_MODE_HELPER: return "helper";
-    default: return "unknown";
+    case WST_MODE_UNSET:
+        return "unset";
+    case WST_MODE_THREADLESS:
+        return "threadless";
+    case WST_MODE_THREADPOOL:
+        return "threadpool";
+    case WST_MODE_HELPER:
+        return "helper";
+    default:
+        return "unknown";
     }
 }
 
 const char *wst_worker_state_name(uint32_t state)
 {
     switch (state) {
-    case WST_WORKER_NONE: return "none";
-    case WST_WORKER_IDLE: return "idle";
-    case WST_WORKER_STARTING: return "starting";
-    case WST_WORKER_SERVING: return "serving";
-    case WST_WORKER_STOPPED: return "stopped";
-    case WST_WORKER_PIPE_FAILED: return "pipe-failed";
-    default: return "unknown";
+    case WST_WORKER_NONE:
+        return "none";
+    case WST_WORKER_IDLE:
+        return "idle";
+    case WST_WORKER_STARTING:
+        return "starting";
+    case WST_WORKER_SERVING:
+        return "serving";
+    case WST_WORKER_STOPPED:
+        return "stopped";
+    case WST_WORKER_PIPE_FAILED:
+        return "pipe-failed";
+    default:
+        return "unknown";
     }
 }

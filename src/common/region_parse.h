@@ -41,8 +41,8 @@ struct wst_region_info {
     uint64_t instance;
     uint64_t started_at;
     char pipe_name[WST_PIPE_NAME_MAX]; /* NUL-terminated, possibly empty */
-    size_t sites;         /* counter records found (before merging by name) */
-    size_t padding_lines; /* zero lines skipped */
+    size_t sites;                      /* counter records found (before merging by name) */
+    size_t padding_lines;              /* zero lines skipped */
     size_t trailer_offset;
     size_t error_offset; /* on WST_E_CORRUPT from the walk: the offending line */
 };

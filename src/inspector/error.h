@@ -27,7 +27,8 @@ struct wst_error {
 
 /* Records the error (the first detail wins if called twice) and returns st. */
 enum wst_status wst_error_set(struct wst_error *e, enum wst_status st, unsigned long win32,
-                              const char *fmt, ...) __attribute__((format(WST_PRINTF_FORMAT, 4, 5)));
+                              const char *fmt, ...)
+    __attribute__((format(WST_PRINTF_FORMAT, 4, 5)));
 
 /* Adds "context: " in front of the detail, e.g. the module's name. */
 void wst_error_prefix(struct wst_error *e, const char *fmt, ...)

@@ -210,8 +210,8 @@ static int list_process(DWORD pid, struct wst_process_report *p)
     }
     size_t kept = 0;
     for (size_t i = 0; i < s.count; i++) {
-        if (wst_read_region_header(&s.remote, &s.reports[i].module, &s.reports[i].info,
-                                   &ignored) == WST_OK)
+        if (wst_read_region_header(&s.remote, &s.reports[i].module, &s.reports[i].info, &ignored) ==
+            WST_OK)
             s.reports[kept++] = s.reports[i];
     }
     p->pid = pid;

@@ -161,8 +161,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (has_flag(argc, argv, "--version")) {
-        printf("wst-inspect %s (layout %d, protocol %d)\n", WST_VERSION_STRING,
-               WST_LAYOUT_VERSION, WST_PROTOCOL_VERSION);
+        printf("wst-inspect %s (layout %d, protocol %d)\n", WST_VERSION_STRING, WST_LAYOUT_VERSION,
+               WST_PROTOCOL_VERSION);
         return 0;
     }
     if (argc < 2) {

@@ -22,8 +22,8 @@ int wst_pipe_name_valid(const char *name)
         return 0;
     for (size_t i = prefix; i < len; i++) {
         char ch = name[i];
-        int ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-                 (ch >= 'A' && ch <= 'Z') || ch == '-';
+        int ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                 ch == '-';
         if (!ok)
             return 0;
     }
@@ -49,10 +49,9 @@ enum wst_status wst_pipe_connect(struct wst_pipe_client *c, const char *name, DW
     DWORD start = GetTickCount();
     for (;;) {
         /* SECURITY_IDENTIFICATION: the worker must not act as us. */
-        c->pipe = wst_inspector_os.create_file(wname, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
-                                     FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT |
-                                         SECURITY_IDENTIFICATION,
-                                     NULL);
+        c->pipe = wst_inspector_os.create_file(
+            wname, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
+            FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, NULL);
         if (c->pipe != INVALID_HANDLE_VALUE)
             break;
         DWORD e = GetLastError();
@@ -102,14 +101,16 @@ static enum wst_status transfer(struct wst_pipe_client *c, int writing, void *bu
         if (WaitForSingleObject(c->event, left) != WAIT_OBJECT_0) {
             CancelIo(c->pipe);
             GetOverlappedResult(c->pipe, &ov, done, TRUE);
-            return wst_error_set(err, WST_E_PIPE, WAIT_TIMEOUT, "the worker did not answer in %lu ms",
+            return wst_error_set(err, WST_E_PIPE, WAIT_TIMEOUT,
+                                 "the worker did not answer in %lu ms",
                                  (unsigned long)c->timeout_ms);
         }
     }
     if (!GetOverlappedResult(c->pipe, &ov, done, FALSE)) {
         e = GetLastError();
         if (e != ERROR_MORE_DATA)
-            return wst_error_set(err, WST_E_PIPE, e, writing ? "writing a request" : "reading a reply");
+            return wst_error_set(err, WST_E_PIPE, e,
+                                 writing ? "writing a request" : "reading a reply");
     }
     return WST_OK;
 }

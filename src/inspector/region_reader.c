@@ -41,9 +41,8 @@ enum wst_status wst_read_region_header(const struct wst_remote *r, const struct 
 }
 
 enum wst_status wst_read_region(const struct wst_remote *r, const struct wst_module *m,
-                                struct wst_region_info *info,
-                                struct wst_region_counter **counters, size_t *count,
-                                struct wst_error *err)
+                                struct wst_region_info *info, struct wst_region_counter **counters,
+                                size_t *count, struct wst_error *err)
 {
     size_t size = m->section.virtual_size;
     *counters = NULL;

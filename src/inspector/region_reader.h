@@ -15,8 +15,7 @@ enum wst_status wst_read_region_header(const struct wst_remote *r, const struct 
 
 /* The whole region; counters in a malloc'ed array, sorted and merged. */
 enum wst_status wst_read_region(const struct wst_remote *r, const struct wst_module *m,
-                                struct wst_region_info *info,
-                                struct wst_region_counter **counters, size_t *count,
-                                struct wst_error *err);
+                                struct wst_region_info *info, struct wst_region_counter **counters,
+                                size_t *count, struct wst_error *err);
 
 #endif

@@ -54,17 +54,16 @@ enum wst_status wst_remote_open(DWORD pid, struct wst_remote *r, struct wst_erro
     if (pid == 0)
         return wst_error_set(err, WST_E_NO_PROCESS, 0, "pid 0");
     /* QUERY_INFORMATION and VM_READ are what EnumProcessModulesEx needs. */
-    HANDLE h = wst_inspector_os.open_process(PROCESS_QUERY_INFORMATION | PROCESS_VM_READ, FALSE, pid);
+    HANDLE h =
+        wst_inspector_os.open_process(PROCESS_QUERY_INFORMATION | PROCESS_VM_READ, FALSE, pid);
     if (h == NULL) {
         DWORD e = GetLastError();
-        return wst_error_set(err, wst_remote_map_open_error(e), e, "pid %lu",
-                             (unsigned long)pid);
+        return wst_error_set(err, wst_remote_map_open_error(e), e, "pid %lu", (unsigned long)pid);
     }
     r->process = h;
     if (!wst_remote_alive(r)) {
         wst_remote_close(r);
-        return wst_error_set(err, WST_E_NO_PROCESS, 0, "pid %lu has exited",
-                             (unsigned long)pid);
+        return wst_error_set(err, WST_E_NO_PROCESS, 0, "pid %lu has exited", (unsigned long)pid);
     }
     return WST_OK;
 }
@@ -83,15 +82,15 @@ enum wst_status wst_remote_read(const struct wst_remote *r, uint64_t address, vo
     if (address > (uint64_t)UINTPTR_MAX || (uint64_t)size > (uint64_t)UINTPTR_MAX - address)
         return wst_error_set(err, WST_E_CORRUPT, 0, "pid %lu: %s at 0x%llx + %zu is out of reach",
                              (unsigned long)r->pid, what, (unsigned long long)address, size);
-    BOOL ok = wst_inspector_os.read_process_memory(r->process, (LPCVOID)(uintptr_t)address, buf, size,
-                                         &got);
+    BOOL ok = wst_inspector_os.read_process_memory(r->process, (LPCVOID)(uintptr_t)address, buf,
+                                                   size, &got);
     DWORD e = ok ? 0 : GetLastError();
     if (ok && got == size)
         return WST_OK;
     enum wst_status st = ok ? WST_E_TARGET_GONE : wst_remote_map_read_error(e, wst_remote_alive(r));
     return wst_error_set(err, st, e, "pid %lu: reading %s at 0x%llx: %zu of %zu bytes",
-                         (unsigned long)r->pid, what, (unsigned long long)address,
-                         (size_t)got, size);
+                         (unsigned long)r->pid, what, (unsigned long long)address, (size_t)got,
+                         size);
 }
 
 enum wst_status wst_remote_modules(const struct wst_remote *r, uint64_t **bases, size_t *count,
@@ -104,8 +103,8 @@ enum wst_status wst_remote_modules(const struct wst_remote *r, uint64_t **bases,
         HMODULE *mods = malloc(capacity * sizeof *mods);
         if (mods == NULL)
             return wst_error_set(err, WST_E_INTERNAL, 0, "out of memory");
-        if (!wst_inspector_os.enum_process_modules_ex(r->process, mods, capacity * sizeof *mods, &needed,
-                                            LIST_MODULES_ALL)) {
+        if (!wst_inspector_os.enum_process_modules_ex(r->process, mods, capacity * sizeof *mods,
+                                                      &needed, LIST_MODULES_ALL)) {
             e = GetLastError();
             free(mods);
             /* A process that is still starting has no module list yet
@@ -175,7 +174,8 @@ void wst_remote_image_path(const struct wst_remote *r, char *path, size_t size)
 {
     wchar_t w[MAX_PATH * 2];
     DWORD n = sizeof w / sizeof w[0];
-    if (!wst_inspector_os.query_full_process_image_name(r->process, 0, w, &n) || n >= sizeof w / sizeof w[0])
+    if (!wst_inspector_os.query_full_process_image_name(r->process, 0, w, &n) ||
+        n >= sizeof w / sizeof w[0])
         n = 0;
     w[n] = 0;
     wst_utf8_from_wide(w, path, size);
