@@ -103,19 +103,21 @@ struct method {
     const char *key;   /* JSON name */
     const char *label; /* table name */
     int exact;         /* must end with threads * iterations */
-    /* Divides the iteration count: a contended critical section under Wine
-     * costs hundreds of times a plain add, and the run must stay short. */
-    unsigned divisor;
+    /* Multiplies the base iteration count, so that every loop runs for tens of
+     * milliseconds at least (long enough for the CPU-time check, whose tick is
+     * 10 ms) while a contended critical section, hundreds of times slower
+     * than a plain add, still keeps the whole run short. */
+    unsigned scale;
     void (*loop)(uint64_t n);
 };
 
 enum { M_PLAIN, M_WST, M_INTERLOCKED, M_CRITSEC, M_COUNT };
 
 static const struct method methods[M_COUNT] = {
-    [M_PLAIN] = {"plain_add", "plain add", 0, 1, loop_plain},
-    [M_WST] = {"wst_count", "WST_COUNT", 1, 1, loop_wst},
-    [M_INTERLOCKED] = {"interlocked_add", "interlocked add", 1, 1, loop_interlocked},
-    [M_CRITSEC] = {"critical_section", "critical section", 1, 4, loop_critsec},
+    [M_PLAIN] = {"plain_add", "plain add", 0, 32, loop_plain},
+    [M_WST] = {"wst_count", "WST_COUNT", 1, 4, loop_wst},
+    [M_INTERLOCKED] = {"interlocked_add", "interlocked add", 1, 4, loop_interlocked},
+    [M_CRITSEC] = {"critical_section", "critical section", 1, 1, loop_critsec},
 };
 
 /* The value a method's counter holds now. */
@@ -159,8 +161,21 @@ struct worker {
     _Alignas(LINE) void (*loop)(uint64_t n);
     uint64_t iterations;
     DWORD tid;
-    LONGLONG start, end; /* QueryPerformanceCounter ticks around the loop */
+    LONGLONG start, end;         /* QueryPerformanceCounter ticks around the loop */
+    ULONGLONG cpu_start, cpu_end; /* the thread's CPU time, 100 ns units */
 };
+
+/* User plus kernel time of the calling thread. Under Wine its granularity is
+ * the kernel tick (10 ms), so it only tells whether a thread had a CPU to
+ * itself, never what a hit costs. */
+static ULONGLONG thread_cpu_time(void)
+{
+    FILETIME created, exited, kernel, user;
+    if (!GetThreadTimes(GetCurrentThread(), &created, &exited, &kernel, &user))
+        return 0;
+    return ((ULONGLONG)kernel.dwHighDateTime << 32 | kernel.dwLowDateTime) +
+           ((ULONGLONG)user.dwHighDateTime << 32 | user.dwLowDateTime);
+}
 
 /* The spin barrier: workers count themselves in, then wait for `go`, so the
  * loops overlap from their first iteration. Written by the main thread
@@ -176,16 +191,19 @@ static DWORD WINAPI worker_main(void *arg)
     InterlockedIncrement(&workers_ready);
     while (workers_go == 0)
         YieldProcessor();
+    w->cpu_start = thread_cpu_time();
     QueryPerformanceCounter(&t);
     w->start = t.QuadPart;
     w->loop(w->iterations);
     QueryPerformanceCounter(&t);
     w->end = t.QuadPart;
+    w->cpu_end = thread_cpu_time();
     return 0;
 }
 
 struct run {
     double ns_per_hit; /* a hitting thread's loop time per hit, mean of threads */
+    double cpu_share;  /* a hitting thread's CPU time / its loop time, mean of threads */
     uint64_t total;    /* counter delta over the run */
     uint64_t stripes[WST_STRIPES];
     DWORD tids[MAX_THREADS];
@@ -225,12 +243,16 @@ static int run_once(int m, unsigned threads, uint64_t iterations, struct run *ou
     if (read_total(m, &after, sa) != 0)
         return -1;
 
-    double ns = 0;
+    double ns = 0, share = 0;
     for (unsigned t = 0; t < threads; t++) {
-        ns += (double)(workers[t].end - workers[t].start) * qpc_ns_per_tick / (double)iterations;
+        double wall_ns = (double)(workers[t].end - workers[t].start) * qpc_ns_per_tick;
+        ns += wall_ns / (double)iterations;
+        /* CPU time is in 100 ns units: x 100 to ns, x 100 to percent. */
+        share += wall_ns > 0 ? (double)(workers[t].cpu_end - workers[t].cpu_start) * 1e4 / wall_ns : 0;
         out->tids[t] = workers[t].tid;
     }
     out->ns_per_hit = ns / threads;
+    out->cpu_share = share / threads;
     out->total = after - before;
     for (unsigned s = 0; s < WST_STRIPES; s++)
         out->stripes[s] = sa[s] - sb[s];
@@ -246,7 +268,9 @@ struct row {
     unsigned threads;
     uint64_t iterations; /* per thread */
     double runs_ns[MAX_REPEAT];
+    double runs_cpu[MAX_REPEAT];
     double median_ns;
+    double median_cpu; /* see struct run's cpu_share */
     uint64_t worst_lost; /* largest shortfall of any repetition */
     uint64_t last_total;
     double ratio_plain; /* median / plain add's median, same thread count */
@@ -315,12 +339,15 @@ static int measure(struct row *rows, unsigned nrows, unsigned repeat,
                 row->worst_lost = lost;
             row->last_total = r.total;
             row->runs_ns[rep] = r.ns_per_hit;
+            row->runs_cpu[rep] = r.cpu_share;
             if (row->method == M_WST)
                 note_stripes(f, &r, row->threads);
         }
     }
-    for (unsigned i = 0; i < nrows; i++)
+    for (unsigned i = 0; i < nrows; i++) {
         rows[i].median_ns = median(rows[i].runs_ns, repeat);
+        rows[i].median_cpu = median(rows[i].runs_cpu, repeat);
+    }
     return failed;
 }
 
@@ -365,15 +392,21 @@ static void print_table(const struct row *rows, unsigned nrows, const struct con
            ctx->wine_version ? "Wine" : "Windows", ctx->mode, ctx->cpus, ctx->repeat);
     if (ctx->wine_version)
         printf("  (Wine %s)\n", ctx->wine_version);
-    printf("%-17s %7s %12s %9s %8s %10s  %s\n", "method", "threads", "iter/thread", "ns/hit",
-           "x plain", "x 1-thread", "total");
+    printf("%-17s %7s %12s %9s %8s %10s %5s  %s\n", "method", "threads", "iter/thread", "ns/hit",
+           "x plain", "x 1-thread", "cpu%", "total");
     for (unsigned i = 0; i < nrows; i++) {
         const struct row *r = &rows[i];
         char check[64];
         describe_check(r, check, sizeof check);
-        printf("%-17s %7u %12" PRIu64 " %9.2f %8.2f %10.2f  %s\n", methods[r->method].label,
-               r->threads, r->iterations, r->median_ns, r->ratio_plain, r->ratio_1t, check);
+        char cpu[8] = "-"; /* too short a loop for a 10 ms tick to say anything */
+        if (r->median_ns * (double)r->iterations >= 50e6)
+            snprintf(cpu, sizeof cpu, "%.0f", r->median_cpu);
+        printf("%-17s %7u %12" PRIu64 " %9.2f %8.2f %10.2f %5s  %s\n", methods[r->method].label,
+               r->threads, r->iterations, r->median_ns, r->ratio_plain, r->ratio_1t, cpu, check);
     }
+    printf("ns/hit: a hitting thread's loop time per hit. cpu%%: the share of that time the\n"
+           "thread was on a CPU (10 ms granularity under Wine); a 2-thread row well below 100\n"
+           "means the threads shared one CPU and measured time-slicing, not contention.\n");
 }
 
 static void print_findings(const struct row *rows, const struct stripe_findings *f)
@@ -385,6 +418,10 @@ static void print_findings(const struct row *rows, const struct stripe_findings 
            wst1->ratio_plain <= 2.0 ? "met" : "missed");
     printf("  2 threads vs 1: WST_COUNT %.2fx, interlocked add %.2fx (%s)\n", wst2->ratio_1t,
            il2->ratio_1t, wst2->ratio_1t < il2->ratio_1t ? "WST holds up better" : "no advantage");
+    if (wst2->median_cpu < 80 || il2->median_cpu < 80)
+        printf("  caution: the 2-thread rows ran at %.0f%% / %.0f%% CPU, so the threads often\n"
+               "  shared one CPU (a busy machine?); their 2-thread numbers are time-slicing\n",
+               wst2->median_cpu, il2->median_cpu);
     printf("\nstripes (WST_COUNT runs):\n");
     printf("  thread ids that are multiples of 4: %u of %u\n", f->tids_multiple_of_4, f->tids_seen);
     printf("  2-thread runs whose threads used 2 different stripes: %u of %u\n",
@@ -406,14 +443,19 @@ static void write_row_json(FILE *out, const struct row *r, unsigned repeat)
     fprintf(out,
             "    {\"method\": \"%s\", \"label\": \"%s\", \"threads\": %u, "
             "\"iterations_per_thread\": %" PRIu64 ", \"ns_per_hit\": %.3f, "
-            "\"ratio_to_plain\": %.3f, \"ratio_to_1_thread\": %.3f, \"exact_required\": %s, "
+            "\"ratio_to_plain\": %.3f, \"ratio_to_1_thread\": %.3f, \"cpu_share_percent\": %.1f, "
+            "\"exact_required\": %s, "
             "\"expected_total\": %" PRIu64 ", \"last_total\": %" PRIu64 ", \"worst_lost\": %" PRIu64
             ", \"runs_ns_per_hit\": [",
             methods[r->method].key, methods[r->method].label, r->threads, r->iterations,
-            r->median_ns, r->ratio_plain, r->ratio_1t, methods[r->method].exact ? "true" : "false",
+            r->median_ns, r->ratio_plain, r->ratio_1t, r->median_cpu,
+            methods[r->method].exact ? "true" : "false",
             expected, r->last_total, r->worst_lost);
     for (unsigned k = 0; k < repeat; k++)
         fprintf(out, "%s%.3f", k ? ", " : "", r->runs_ns[k]);
+    fprintf(out, "], \"runs_cpu_share_percent\": [");
+    for (unsigned k = 0; k < repeat; k++)
+        fprintf(out, "%s%.1f", k ? ", " : "", r->runs_cpu[k]);
     fprintf(out, "]}");
 }
 
@@ -444,9 +486,10 @@ static int write_json(const char *path, const struct row *rows, unsigned nrows,
     const struct row *il2 = &rows[M_COUNT + M_INTERLOCKED];
     fprintf(out, "  ],\n  \"targets\": {\"wst_ratio_to_plain_1_thread\": %.3f, "
                  "\"wst_within_2x_1_thread\": %s, \"wst_ratio_2_to_1_threads\": %.3f, "
-                 "\"interlocked_ratio_2_to_1_threads\": %.3f},\n",
+                 "\"interlocked_ratio_2_to_1_threads\": %.3f, "
+                 "\"two_threads_ran_in_parallel\": %s},\n",
             wst1->ratio_plain, wst1->ratio_plain <= 2.0 ? "true" : "false", wst2->ratio_1t,
-            il2->ratio_1t);
+            il2->ratio_1t, wst2->median_cpu >= 80 && il2->median_cpu >= 80 ? "true" : "false");
     fprintf(out, "  \"stripes\": {\"thread_ids_seen\": %u, \"thread_ids_multiple_of_4\": %u, "
                  "\"runs_2_threads\": %u, \"runs_2_threads_distinct_stripes\": %u, "
                  "\"histogram\": [",
@@ -467,7 +510,7 @@ static int write_json(const char *path, const struct row *rows, unsigned nrows,
 static void usage(void)
 {
     fprintf(stderr, "usage: bench_counters [--iterations N] [--repeat R] [--json PATH]\n"
-                    "  N hits per thread (default 20000000), R repetitions (odd, default 5)\n");
+                    "  N base hits per thread (default 10000000; each method scales it), R repetitions (odd, default 7)\n");
 }
 
 static int parse_args(int argc, char **argv, uint64_t *iterations, unsigned *repeat,
@@ -514,8 +557,8 @@ static void fill_context(struct context *ctx, unsigned repeat)
 
 int main(int argc, char **argv)
 {
-    uint64_t iterations = 20000000;
-    unsigned repeat = 5;
+    uint64_t iterations = 10000000;
+    unsigned repeat = 7;
     const char *json = NULL;
     if (parse_args(argc, argv, &iterations, &repeat, &json) != 0) {
         usage();
@@ -530,7 +573,7 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < 2 * M_COUNT; i++) {
         rows[i].method = (int)(i % M_COUNT);
         rows[i].threads = 1 + i / M_COUNT;
-        rows[i].iterations = iterations / methods[i % M_COUNT].divisor;
+        rows[i].iterations = iterations * methods[i % M_COUNT].scale;
     }
     /* One untimed pass first: it faults in the pages, lets the runtime see its
      * first hit (and start its mode), and warms the CPU clock. */
@@ -538,7 +581,7 @@ int main(int argc, char **argv)
     struct row warm[2 * M_COUNT];
     memcpy(warm, rows, sizeof rows);
     for (unsigned i = 0; i < 2 * M_COUNT; i++)
-        warm[i].iterations = iterations / 20 / methods[i % M_COUNT].divisor;
+        warm[i].iterations = iterations / 20 * methods[i % M_COUNT].scale;
     if (measure(warm, 2 * M_COUNT, 1, &ignored) < 0)
         return 1;
 
