@@ -11,6 +11,7 @@
     .CreateNamedPipeW = CreateNamedPipeW,                                                      \
     .ConnectNamedPipe = ConnectNamedPipe,                                                      \
     .DisconnectNamedPipe = DisconnectNamedPipe,                                                \
+    .GetNamedPipeHandleStateW = GetNamedPipeHandleStateW,                                      \
     .ReadFile = ReadFile,                                                                      \
     .WriteFile = WriteFile,                                                                    \
     .CancelIoEx = CancelIoEx,                                                                  \

@@ -26,6 +26,9 @@ struct wst_os {
      DWORD in_size, DWORD default_timeout, LPSECURITY_ATTRIBUTES sa);
     BOOL(WINAPI *ConnectNamedPipe)(HANDLE pipe, LPOVERLAPPED ov);
     BOOL(WINAPI *DisconnectNamedPipe)(HANDLE pipe);
+    BOOL(WINAPI *GetNamedPipeHandleStateW)
+    (HANDLE pipe, LPDWORD state, LPDWORD instances, LPDWORD max_collection, LPDWORD timeout,
+     LPWSTR user, DWORD user_size);
     BOOL(WINAPI *ReadFile)(HANDLE file, LPVOID buf, DWORD size, LPDWORD done, LPOVERLAPPED ov);
     BOOL(WINAPI *WriteFile)
     (HANDLE file, LPCVOID buf, DWORD size, LPDWORD done, LPOVERLAPPED ov);

@@ -475,16 +475,31 @@ out:
 
 /* The first instance claims the name: FILE_FLAG_FIRST_PIPE_INSTANCE fails if
  * anyone created it before us, and its DACL becomes the pipe's. Later
- * instances join the pipe and inherit that DACL. */
+ * instances join the pipe and inherit that DACL.
+ *
+ * Wine 8 ignores FILE_FLAG_FIRST_PIPE_INSTANCE: the create succeeds and joins
+ * a squatter's pipe when the squatter allowed more instances. So a first
+ * instance also checks that it is the only one; if not, it is refused as if
+ * Windows had refused it. */
 static HANDLE create_instance(struct wst_pipe_server *srv, BOOL first)
 {
     DWORD open_mode = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED;
     DWORD pipe_mode = PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS;
+    DWORD instances = 0;
     if (first)
         open_mode |= FILE_FLAG_FIRST_PIPE_INSTANCE;
-    return wst_os.CreateNamedPipeW(srv->name, open_mode, pipe_mode, WST_PIPE_INSTANCES,
-                                   PIPE_OUT_BUFFER, PIPE_IN_BUFFER, 0,
-                                   &srv->security.attributes);
+    HANDLE pipe = wst_os.CreateNamedPipeW(srv->name, open_mode, pipe_mode, WST_PIPE_INSTANCES,
+                                          PIPE_OUT_BUFFER, PIPE_IN_BUFFER, 0,
+                                          &srv->security.attributes);
+    if (pipe == INVALID_HANDLE_VALUE || !first)
+        return pipe;
+    if (!wst_os.GetNamedPipeHandleStateW(pipe, NULL, &instances, NULL, NULL, NULL, 0) ||
+        instances != 1) {
+        CloseHandle(pipe);
+        SetLastError(ERROR_ACCESS_DENIED);
+        return INVALID_HANDLE_VALUE;
+    }
+    return pipe;
 }
 
 /* After an error reply: close this instance, so the client reads the reply
