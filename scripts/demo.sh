@@ -116,7 +116,10 @@ run_inspector list
 say "wst-inspect dump $pid"
 run_inspector dump "$pid"
 say "wst-inspect dump $pid --json"
-run_inspector dump "$pid" --json | tee "$work/dump.json"
+# Into a file, not through a pipe: run_inspector must run in this shell to
+# record a failure.
+run_inspector dump "$pid" --json >"$work/dump.json"
+cat "$work/dump.json"
 if [ "${WINSTRUMENT_MODE:-}" != threadless ]; then
     # A worker serves the pipe; the same data is also readable without it.
     say "wst-inspect dump $pid --via memory"
