@@ -175,7 +175,7 @@ static void CALLBACK worker_main(PTP_CALLBACK_INSTANCE instance, PVOID context, 
         unpublish(WST_WORKER_STOPPED);
     } else {
         unpublish(WST_WORKER_PIPE_FAILED);
-        warn("waiting on the pipe failed, not serving", GetLastError());
+        warn("the pipe stopped working, not serving any more", GetLastError());
     }
     /* Every pending I/O is reaped here, on this thread, before the callback
      * returns: once stop_on_unload's wait is over, no completion is left. */

@@ -427,6 +427,8 @@ enum wst_status wst_pipe_server_serve(struct wst_pipe_server *srv)
             if (srv->slots[i].state != SLOT_DEAD && srv->slots[i].pending)
                 handles[count++] = srv->slots[i].event;
         }
+        if (count == 1)
+            return WST_E_PIPE; /* every instance has failed: nobody can connect any more */
         DWORD timeout = expire(srv);
         /* The stop event is index 0: when it is set, it wins over any I/O. */
         DWORD r = wst_os.WaitForMultipleObjects(count, handles, FALSE, timeout);

@@ -48,9 +48,9 @@ enum wst_status wst_pipe_server_open(struct wst_pipe_server **out,
                                      const struct wst_pipe_server_config *config,
                                      DWORD *win32_error);
 
-/* Serves clients until the stop event is set (WST_OK) or waiting itself fails
- * (WST_E_PIPE). Every wait includes the stop event, so it returns promptly
- * whatever the clients do. */
+/* Serves clients until the stop event is set (WST_OK), or until waiting fails
+ * or every instance has failed (WST_E_PIPE). Every wait includes the stop
+ * event, so it returns promptly whatever the clients do. */
 enum wst_status wst_pipe_server_serve(struct wst_pipe_server *server);
 
 /* Cancels and reaps every pending I/O, closes every handle, frees the server. */
