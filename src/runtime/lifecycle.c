@@ -8,10 +8,12 @@
  * `active_mode` without a lock.
  *
  * Unload or exit? At DLL_PROCESS_DETACH the TLS callback's reserved argument
- * cannot be trusted to tell (Wine passes NULL to TLS callbacks in both cases),
- * so we ask ntdll's RtlDllShutdownInProgress(), which is TRUE once
- * ExitProcess has begun to detach modules. By then every other thread is gone:
- * waiting for the worker would be wrong and is unnecessary.
+ * cannot be trusted to tell: Wine 8 passes NULL to TLS callbacks in both
+ * cases, while DllMain gets 1 at exit (checked with a probe DLL, see
+ * docs/modes.md). So we also ask ntdll's RtlDllShutdownInProgress(), which is
+ * TRUE once ExitProcess has begun to detach modules and FALSE in FreeLibrary.
+ * By then every other thread is gone: waiting for the worker would be wrong
+ * (its callback never finishes) and is unnecessary.
  */
 #include <windows.h>
 
