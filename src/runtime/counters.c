@@ -24,16 +24,18 @@ static const struct wst_counter *next_site(const char *p, const char *end)
     return NULL;
 }
 
-#define FOR_EACH_SITE(site, begin, end)                                                        \
-    for (const struct wst_counter *site = next_site((const char *)(begin), (const char *)(end)); \
-         site != NULL;                                                                         \
-         site = next_site((const char *)(site + 1), (const char *)(end)))
+#define FOR_EACH_SITE(site, begin, end)                                                            \
+    for (const struct wst_counter *site = next_site((const char *)(begin), (const char *)(end));   \
+         site != NULL; site = next_site((const char *)(site + 1), (const char *)(end)))
 
 size_t wst_counters_site_count(const struct wst_counter *begin, const struct wst_counter *end)
 {
     size_t n = 0;
     FOR_EACH_SITE(site, begin, end)
-    n++;
+    {
+        (void)site;
+        n++;
+    }
     return n;
 }
 

@@ -6,6 +6,7 @@
 #include "os_win.h"
 
 /* Written twice below because C cannot initialise one static from another. */
+// clang-format off
 #define REAL_OS                                                                                \
     {                                                                                          \
     .CreateNamedPipeW = CreateNamedPipeW,                                                      \
@@ -28,6 +29,7 @@
     .CloseThreadpoolWork = CloseThreadpoolWork,                                                \
     .CloseThreadpool = CloseThreadpool,                                                        \
     }
+// clang-format on
 
 static const struct wst_os real_os = REAL_OS;
 

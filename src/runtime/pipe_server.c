@@ -46,11 +46,11 @@ struct slot {
     HANDLE event; /* manual-reset, ov.hEvent */
     OVERLAPPED ov;
     enum slot_state state;
-    BOOL pending;       /* an operation on ov has not been reaped yet */
-    uint64_t deadline;  /* GetTickCount64() ms; NO_DEADLINE while listening */
+    BOOL pending;      /* an operation on ov has not been reaped yet */
+    uint64_t deadline; /* GetTickCount64() ms; NO_DEADLINE while listening */
     uint8_t request[sizeof(struct wst_msg_header)];
-    DWORD received;     /* bytes of request[] filled */
-    uint8_t *reply;     /* small_reply or a heap block (a snapshot) */
+    DWORD received; /* bytes of request[] filled */
+    uint8_t *reply; /* small_reply or a heap block (a snapshot) */
     DWORD reply_size, reply_sent;
     BOOL close_after_reply;
     uint8_t small_reply[SMALL_REPLY];
@@ -206,14 +206,12 @@ static void write_reply(struct wst_pipe_server *srv, struct slot *s)
         recycle(srv, s);
 }
 
-
 /* --------------------------------------------------------------- requests */
 
 static uint8_t *small_reply(struct slot *s, const struct wst_msg_header *request, uint16_t type,
                             uint32_t length)
 {
-    wst_msg_header_init((struct wst_msg_header *)s->small_reply, type, request->request_id,
-                        length);
+    wst_msg_header_init((struct wst_msg_header *)s->small_reply, type, request->request_id, length);
     s->reply = s->small_reply;
     s->reply_size = (DWORD)(sizeof(struct wst_msg_header) + length);
     return s->small_reply + sizeof(struct wst_msg_header);
@@ -240,8 +238,7 @@ static void reply_hello(struct wst_pipe_server *srv, struct slot *s,
         .module_base = srv->config.module_base,
         .instance = wst_region_.instance,
     };
-    memcpy(small_reply(s, request, WST_MSG_HELLO | WST_MSG_REPLY, sizeof body), &body,
-           sizeof body);
+    memcpy(small_reply(s, request, WST_MSG_HELLO | WST_MSG_REPLY, sizeof body), &body, sizeof body);
 }
 
 static void reply_reset(struct slot *s, const struct wst_msg_header *request)
@@ -250,8 +247,7 @@ static void reply_reset(struct slot *s, const struct wst_msg_header *request)
         .generation = wst_counters_reset(wst_region_counters_begin(), wst_region_counters_end(),
                                          &wst_region_.generation),
     };
-    memcpy(small_reply(s, request, WST_MSG_RESET | WST_MSG_REPLY, sizeof body), &body,
-           sizeof body);
+    memcpy(small_reply(s, request, WST_MSG_RESET | WST_MSG_REPLY, sizeof body), &body, sizeof body);
 }
 
 static void reply_stats(struct wst_pipe_server *srv, struct slot *s,
@@ -263,8 +259,7 @@ static void reply_stats(struct wst_pipe_server *srv, struct slot *s,
         .connections = srv->connections,
         .uptime_ms = now_ms() - srv->config.started_ms,
     };
-    memcpy(small_reply(s, request, WST_MSG_STATS | WST_MSG_REPLY, sizeof body), &body,
-           sizeof body);
+    memcpy(small_reply(s, request, WST_MSG_STATS | WST_MSG_REPLY, sizeof body), &body, sizeof body);
 }
 
 /* One heap block: reply header, snapshot header, entries, then the scratch
@@ -447,15 +442,15 @@ enum wst_status wst_pipe_server_serve(struct wst_pipe_server *srv)
 
 static BOOL build_security(struct pipe_security *sec)
 {
-    static SID local_system = {SID_REVISION, 1, {SECURITY_NT_AUTHORITY},
-                               {SECURITY_LOCAL_SYSTEM_RID}};
+    static SID local_system = {
+        SID_REVISION, 1, {SECURITY_NT_AUTHORITY}, {SECURITY_LOCAL_SYSTEM_RID}};
     HANDLE token = NULL;
     DWORD needed;
     BOOL ok = FALSE;
     if (!wst_os.OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
         goto out;
-    if (!wst_os.GetTokenInformation(token, TokenUser, &sec->token_user,
-                                    sizeof sec->token_user, &needed))
+    if (!wst_os.GetTokenInformation(token, TokenUser, &sec->token_user, sizeof sec->token_user,
+                                    &needed))
         goto out;
     if (!InitializeAcl(&sec->dacl.acl, sizeof sec->dacl, ACL_REVISION) ||
         !AddAccessAllowedAce(&sec->dacl.acl, ACL_REVISION, FILE_ALL_ACCESS,
@@ -490,9 +485,9 @@ static HANDLE create_instance(struct wst_pipe_server *srv, BOOL first)
     DWORD instances = 0;
     if (first)
         open_mode |= FILE_FLAG_FIRST_PIPE_INSTANCE;
-    HANDLE pipe = wst_os.CreateNamedPipeW(srv->name, open_mode, pipe_mode, WST_PIPE_INSTANCES,
-                                          PIPE_OUT_BUFFER, PIPE_IN_BUFFER, 0,
-                                          &srv->security.attributes);
+    HANDLE pipe =
+        wst_os.CreateNamedPipeW(srv->name, open_mode, pipe_mode, WST_PIPE_INSTANCES,
+                                PIPE_OUT_BUFFER, PIPE_IN_BUFFER, 0, &srv->security.attributes);
     if (pipe == INVALID_HANDLE_VALUE || !first)
         return pipe;
     if (!wst_os.GetNamedPipeHandleStateW(pipe, NULL, &instances, NULL, NULL, NULL, 0) ||

@@ -34,10 +34,10 @@
 struct wst_pipe_server;
 
 struct wst_pipe_server_config {
-    const char *name;        /* "\\.\pipe\winstrument-<pid>-<instance>", ASCII */
-    HANDLE stop_event;       /* manual-reset; serve returns once it is set */
-    uint64_t module_base;    /* for HELLO */
-    uint64_t started_ms;     /* GetTickCount64() at worker start, for STATS */
+    const char *name;     /* "\\.\pipe\winstrument-<pid>-<instance>", ASCII */
+    HANDLE stop_event;    /* manual-reset; serve returns once it is set */
+    uint64_t module_base; /* for HELLO */
+    uint64_t started_ms;  /* GetTickCount64() at worker start, for STATS */
 };
 
 /* Creates every pipe instance, the first with FILE_FLAG_FIRST_PIPE_INSTANCE
