@@ -61,6 +61,7 @@ include wine-tests/module.mk
 include bench/module.mk
 include examples/module.mk
 include scripts/module.mk
+include fuzz/module.mk
 
 cross: $(CROSS_OUTPUTS)
 

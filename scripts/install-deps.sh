@@ -17,6 +17,10 @@ have zip || need_pkgs+=(zip)
 have dpkg-source || need_pkgs+=(dpkg-dev)
 # libFuzzer and the sanitizers come with clang (make fuzz).
 have clang || need_pkgs+=(clang)
+# Debian's clang only recommends libFuzzer's runtime (libclang-rt-14-dev), and
+# apt-get runs below with --no-install-recommends.
+[ -e "$(clang -print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer-x86_64.a" ] ||
+    need_pkgs+=(libclang-rt-dev)
 
 src_list=/etc/apt/sources.list.d/winstrument-deb-src.sources
 need_src=0

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzz targets (fuzz/corpus/<target>/).
+
+The seeds are small, valid or nearly valid inputs from which libFuzzer's
+mutations reach deep paths quickly: a region with counters, padding and a
+repeated name; PE32 and PE32+ headers with a .wst section; a request stream.
+They are committed; rerun this script (make fuzz-seeds) after a change of the
+ABI headers and commit the result. It reads the ABI constants from
+include/winstrument/*.h so that a seed never silently disagrees with them.
+
+Must never write anywhere but the corpus directory it is given, and never
+depend on a build: real PE headers from built DLLs are added by `make fuzz`
+at run time, not committed here.
+"""
+import os
+import re
+import struct
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def define(header, name):
+    """The integer value of `#define name value` in include/winstrument/<header>."""
+    text = open(os.path.join(ROOT, "include", "winstrument", header)).read()
+    m = re.search(r"^#define %s\s+\(?([0-9a-fA-Fx]+)u?" % name, text, re.M)
+    if not m:
+        sys.exit("make_seeds: %s not found in %s" % (name, header))
+    return int(m.group(1), 0)
+
+
+LINE = define("region.h", "WST_LINE")
+STRIPES = define("region.h", "WST_STRIPES")
+NAME_MAX = define("region.h", "WST_NAME_MAX")
+PIPE_NAME_MAX = define("region.h", "WST_PIPE_NAME_MAX")
+REGION_MAGIC = define("region.h", "WST_REGION_MAGIC")
+COUNTER_MAGIC = define("region.h", "WST_COUNTER_MAGIC")
+TRAILER_MAGIC = define("region.h", "WST_TRAILER_MAGIC")
+LAYOUT_VERSION = define("version.h", "WST_LAYOUT_VERSION")
+VERSION_NUMBER = (define("version.h", "WST_VERSION_MAJOR") << 16 |
+                  define("version.h", "WST_VERSION_MINOR") << 8 |
+                  define("version.h", "WST_VERSION_PATCH"))
+MSG_MAGIC = define("protocol.h", "WST_MSG_MAGIC")
+PROTOCOL_VERSION = define("version.h", "WST_PROTOCOL_VERSION")
+
+HEADER_SIZE = 256
+COUNTER_SIZE = LINE * (1 + STRIPES)
+
+# fuzz_region_parse.c's first byte: how the rest is used.
+RAW, WITH_HEADER, WITH_HEADER_AND_TRAILER, SORT_MERGE = range(4)
+
+
+# ---------------------------------------------------------------- region
+
+
+def region_header(mode=2, state=3, pipe=b"\\\\.\\pipe\\winstrument-1234-00000000deadbeef"):
+    h = struct.pack("<IHHIIIII", REGION_MAGIC, LAYOUT_VERSION, HEADER_SIZE, COUNTER_SIZE,
+                    LINE, STRIPES, NAME_MAX, VERSION_NUMBER)
+    h += struct.pack("<III", mode, state, 1234)
+    h += struct.pack("<QQQ", 7, 0xDEADBEEF, 133000000000000000)
+    assert len(h) == 64
+    h += pipe.ljust(PIPE_NAME_MAX, b"\0")
+    return h.ljust(HEADER_SIZE, b"\0")
+
+
+def counter(name, stripes):
+    c = struct.pack("<II", COUNTER_MAGIC, 0) + name.ljust(NAME_MAX, b"\0")
+    for v in stripes:
+        c += struct.pack("<Q", v).ljust(LINE, b"\0")
+    assert len(c) == COUNTER_SIZE
+    return c
+
+
+def trailer():
+    return struct.pack("<II", TRAILER_MAGIC, 0).ljust(LINE, b"\0")
+
+
+PAD = b"\0" * LINE
+HITS = counter(b"b64.encode.calls", range(1, STRIPES + 1))
+BYTES = counter(b"b64.encode.bytes", [1 << 40] + [0] * (STRIPES - 1))
+HITS_AGAIN = counter(b"b64.encode.calls", [5] + [0] * (STRIPES - 1))
+WRAPS = counter(b"wraps", [0xFFFFFFFFFFFFFFFF] * STRIPES)
+
+
+def region_seeds():
+    body = HITS + PAD + BYTES + PAD + PAD + HITS_AGAIN + WRAPS
+    full = region_header() + body + trailer()
+    yield "raw-counters-padding", bytes([RAW]) + full
+    yield "raw-counters-padding-tail", bytes([RAW]) + full + PAD * 3
+    yield "raw-empty", bytes([RAW]) + region_header(mode=1, state=0, pipe=b"") + trailer()
+    yield "raw-unset", bytes([RAW]) + region_header(mode=0, state=1, pipe=b"") + trailer()
+    yield "raw-no-trailer", bytes([RAW]) + region_header() + HITS
+    yield "raw-header-only", bytes([RAW]) + region_header()
+    yield "with-header-counters", bytes([WITH_HEADER]) + HITS + PAD + BYTES + trailer()
+    yield "with-header-garbage-line", bytes([WITH_HEADER]) + HITS + b"\x01" + PAD[1:] + trailer()
+    yield "with-trailer-counters", bytes([WITH_HEADER_AND_TRAILER]) + HITS + PAD + HITS_AGAIN
+    yield "with-trailer-empty", bytes([WITH_HEADER_AND_TRAILER])
+    entry = lambda name, v: name.ljust(NAME_MAX, b"\0") + struct.pack("<Q", v)
+    yield "sort-merge", bytes([SORT_MERGE]) + entry(b"b", 1) + entry(b"a", 2) + entry(b"b", 3) \
+        + entry(b"", 4) + entry(b"x" * NAME_MAX, 5)
+
+
+# ---------------------------------------------------------------- PE
+
+
+def pe_image(bits, sections):
+    """DOS header, NT headers and a section table, padded to 1 KiB."""
+    lfanew = 0x80
+    dos = b"MZ".ljust(0x3C, b"\0") + struct.pack("<I", lfanew)
+    dos = dos.ljust(lfanew, b"\0")
+    machine, magic, opt_size = (0x8664, 0x20B, 240) if bits == 64 else (0x14C, 0x10B, 224)
+    fh = struct.pack("<HHIIIHH", machine, len(sections), 0, 0, 0, opt_size, 0x2022)
+    opt = bytearray(opt_size)
+    struct.pack_into("<H", opt, 0, magic)
+    struct.pack_into("<II", opt, 56, 0x10000, 0x400)  # SizeOfImage, SizeOfHeaders
+    struct.pack_into("<I", opt, 108 if bits == 64 else 92, 16)  # NumberOfRvaAndSizes
+    table = b""
+    for name, rva, vsize, raw_off, raw_size in sections:
+        table += name.ljust(8, b"\0") + struct.pack("<IIII", vsize, rva, raw_size, raw_off)
+        table += b"\0" * 16
+    return (dos + b"PE\0\0" + fh + bytes(opt) + table).ljust(1024, b"\0")
+
+
+def pe_seeds():
+    text = (b".text", 0x1000, 0x2345, 0x400, 0x2400)
+    wst = (b".wst", 0x4000, 0x380, 0x2800, 0x400)
+    yield "pe32plus-wst", pe_image(64, [text, wst])
+    yield "pe32-wst", pe_image(32, [text, wst])
+    yield "pe32plus-no-wst", pe_image(64, [text])
+    yield "pe32-wst-zero-vsize", pe_image(32, [(b".wst", 0x1000, 0, 0x400, 0x200)])
+    yield "pe32plus-wst-past-image", pe_image(64, [(b".wst", 0xFFFFF000, 0x2000, 0x400, 0x200)])
+    yield "dos-only", b"MZ".ljust(64, b"\0")
+
+
+# ---------------------------------------------------------------- protocol
+
+
+def msg(type_, request_id, length=0, magic=MSG_MAGIC, version=PROTOCOL_VERSION):
+    return struct.pack("<IHHII", magic, version, type_, request_id, length)
+
+
+def protocol_seeds():
+    yield "requests", msg(1, 1) + msg(2, 2) + msg(3, 3) + msg(4, 4)
+    yield "request-then-bad-type", msg(1, 7) + msg(99, 8)
+    yield "request-with-payload", msg(2, 9, length=4) + b"\0\0\0\0"
+    yield "bad-version", msg(1, 10, version=PROTOCOL_VERSION + 1)
+    yield "bad-magic", msg(1, 11, magic=0x12345678)
+    yield "huge-length", msg(2, 12, length=0xFFFFFFFF)
+    yield "error-reply", msg(0x7FFF, 13, length=8) + struct.pack("<HI", 2, 13)
+    yield "hello-reply", msg(0x8001, 14, length=40) + struct.pack("<HI", 1, 14)
+    yield "truncated", msg(1, 15)[:11]
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "fuzz", "corpus")
+    targets = {"fuzz_region_parse": region_seeds, "fuzz_pe_image": pe_seeds,
+               "fuzz_protocol_codec": protocol_seeds}
+    for target, seeds in targets.items():
+        d = os.path.join(out, target)
+        os.makedirs(d, exist_ok=True)
+        for name, data in seeds():
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(data)
+
+
+if __name__ == "__main__":
+    main()
