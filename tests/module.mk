@@ -7,7 +7,8 @@
 # architectures so that the PE tests read real PE32 and PE32+ images. The
 # platform-free parsers are also compiled natively here, to keep them free of
 # Windows headers (they are later fuzzed on Linux).
-UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector_remote
+UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector_remote \
+	test_counters test_pipe_server_faults
 UNIT_TIMEOUT ?= 120
 UNIT_EXE = $(BUILD)/x86_64/tests/$(1).exe
 FIXTURE_DLL = $(BUILD)/$(1)/tests/wst_fixture.dll
@@ -19,6 +20,14 @@ UNIT_SRCS_test_protocol_codec := src/common/protocol_codec.c src/common/status.c
 UNIT_SRCS_test_inspector_remote := $(INSPECTOR_LIB_SRCS)
 # The inspector test is instrumented itself: it inspects its own process.
 UNIT_LIBS_test_inspector_remote := $(call RUNTIME_LIB,x86_64) $(INSPECTOR_LIBS) $(RUNTIME_SYSLIBS)
+UNIT_SRCS_test_counters := src/runtime/counters.c
+# Instrumented too: it drives its own module's threadpool mode through the
+# runtime's OS table, and reads its own region with the inspector's parser.
+UNIT_SRCS_test_pipe_server_faults := src/common/region_parse.c
+UNIT_LIBS_test_pipe_server_faults := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
+# The runtime's tests reach its internal headers (counters.h, os_win.h, mode.h).
+$(call objs,x86_64,tests/test_counters.c tests/test_pipe_server_faults.c): \
+	CFLAGS_EXTRA += -Isrc/runtime
 
 $(call objs,x86_64,$(addprefix tests/,$(addsuffix .c,$(UNIT_TESTS)))): \
 	CFLAGS_EXTRA += $(CMOCKA_CFLAGS) -Isrc/inspector

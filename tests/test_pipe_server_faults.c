@@ -1,0 +1,545 @@
+/*
+ * Failure paths of the threadpool worker and its pipe server
+ * (src/runtime/mode_threadpool.c, pipe_server.c), with Win32 failures
+ * injected through the runtime's OS table (os_win.h): a pipe that cannot be
+ * created, a pool or work item that cannot, a wait that fails, listening
+ * that fails. Whatever fails, the worker must end in a published state (never
+ * stuck in STARTING), the module's region must stay readable by the same
+ * parser the inspector uses, and the unload path must return promptly.
+ *
+ * The program is itself instrumented, and drives its own module's threadpool
+ * mode table directly (attach, first_hit, stop_on_unload, as lifecycle.c
+ * would). So that the lifecycle never starts a worker of its own beside the
+ * test's, main() marks the first probe hit as seen before any probe runs.
+ *
+ * Threads: the test thread, and the pool thread of the worker under test.
+ * The OS table is swapped only while no worker runs (os_win.h requires it);
+ * the injection counters are interlocked, since both threads call the fakes.
+ */
+#include <windows.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <winstrument.h>
+
+#include "mode.h"
+#include "os_win.h"
+#include "pipe_server.h"
+#include "protocol_codec.h"
+#include "region_internal.h"
+#include "region_parse.h"
+
+/* A worker settles in well under a second under Wine; the bound only keeps a
+ * broken build from hanging the suite until unit-check's timeout. */
+#define SETTLE_MS 10000u
+/* What "prompt" means for an unload (the design's figure is milliseconds). */
+#define STOP_BOUND_MS 2000u
+/* A client waits this long for a reply (the server answers at once). */
+#define REPLY_BOUND_MS 5000u
+
+/* ---------------------------------------------------------------- faults */
+
+enum which {
+    NONE,
+    CREATE_NAMED_PIPE,
+    GET_PIPE_STATE,
+    CONNECT,
+    WAIT_MULTIPLE,
+    CREATE_EVENT,
+    OPEN_TOKEN,
+    TOKEN_INFO,
+    CREATE_POOL,
+    CREATE_WORK,
+};
+
+/* Calls number fail_from .. fail_from + fail_count - 1 (1-based) of the
+ * chosen entry fail with `error`; fail_count 0 means every call from
+ * fail_from on. */
+struct fault {
+    enum which which;
+    unsigned fail_from, fail_count;
+    DWORD error;
+};
+
+static struct fault injected;
+static volatile LONG calls;
+static struct wst_os real;
+
+static BOOL failing(enum which which)
+{
+    if (injected.which != which)
+        return FALSE;
+    LONG n = InterlockedIncrement(&calls);
+    if ((unsigned)n < injected.fail_from)
+        return FALSE;
+    if (injected.fail_count != 0 && (unsigned)n >= injected.fail_from + injected.fail_count)
+        return FALSE;
+    SetLastError(injected.error);
+    return TRUE;
+}
+
+static HANDLE WINAPI fake_CreateNamedPipeW(LPCWSTR name, DWORD open_mode, DWORD pipe_mode,
+                                           DWORD max_instances, DWORD out_size, DWORD in_size,
+                                           DWORD timeout, LPSECURITY_ATTRIBUTES sa)
+{
+    if (failing(CREATE_NAMED_PIPE))
+        return INVALID_HANDLE_VALUE;
+    return real.CreateNamedPipeW(name, open_mode, pipe_mode, max_instances, out_size, in_size,
+                                 timeout, sa);
+}
+
+static BOOL WINAPI fake_GetNamedPipeHandleStateW(HANDLE pipe, LPDWORD state, LPDWORD instances,
+                                                 LPDWORD max_collection, LPDWORD timeout,
+                                                 LPWSTR user, DWORD user_size)
+{
+    if (failing(GET_PIPE_STATE))
+        return FALSE;
+    return real.GetNamedPipeHandleStateW(pipe, state, instances, max_collection, timeout, user,
+                                         user_size);
+}
+
+static BOOL WINAPI fake_ConnectNamedPipe(HANDLE pipe, LPOVERLAPPED ov)
+{
+    if (failing(CONNECT))
+        return FALSE;
+    return real.ConnectNamedPipe(pipe, ov);
+}
+
+static DWORD WINAPI fake_WaitForMultipleObjects(DWORD count, const HANDLE *handles, BOOL all,
+                                                DWORD timeout)
+{
+    if (failing(WAIT_MULTIPLE))
+        return WAIT_FAILED;
+    return real.WaitForMultipleObjects(count, handles, all, timeout);
+}
+
+static HANDLE WINAPI fake_CreateEventW(LPSECURITY_ATTRIBUTES sa, BOOL manual, BOOL initial,
+                                       LPCWSTR name)
+{
+    if (failing(CREATE_EVENT))
+        return NULL;
+    return real.CreateEventW(sa, manual, initial, name);
+}
+
+static BOOL WINAPI fake_OpenProcessToken(HANDLE process, DWORD access, PHANDLE token)
+{
+    if (failing(OPEN_TOKEN))
+        return FALSE;
+    return real.OpenProcessToken(process, access, token);
+}
+
+static BOOL WINAPI fake_GetTokenInformation(HANDLE token, TOKEN_INFORMATION_CLASS cls, LPVOID info,
+                                            DWORD size, PDWORD needed)
+{
+    if (failing(TOKEN_INFO))
+        return FALSE;
+    return real.GetTokenInformation(token, cls, info, size, needed);
+}
+
+static PTP_POOL WINAPI fake_CreateThreadpool(PVOID reserved)
+{
+    if (failing(CREATE_POOL))
+        return NULL;
+    return real.CreateThreadpool(reserved);
+}
+
+static PTP_WORK WINAPI fake_CreateThreadpoolWork(PTP_WORK_CALLBACK callback, PVOID context,
+                                                 PTP_CALLBACK_ENVIRON env)
+{
+    if (failing(CREATE_WORK))
+        return NULL;
+    return real.CreateThreadpoolWork(callback, context, env);
+}
+
+/* Every entry that can be made to fail is replaced; the fakes pass through
+ * to the real function unless `fault` names them. */
+static void inject(const struct fault *fault)
+{
+    wst_os_restore();
+    real = wst_os;
+    injected = *fault;
+    calls = 0;
+    wst_os.CreateNamedPipeW = fake_CreateNamedPipeW;
+    wst_os.GetNamedPipeHandleStateW = fake_GetNamedPipeHandleStateW;
+    wst_os.ConnectNamedPipe = fake_ConnectNamedPipe;
+    wst_os.WaitForMultipleObjects = fake_WaitForMultipleObjects;
+    wst_os.CreateEventW = fake_CreateEventW;
+    wst_os.OpenProcessToken = fake_OpenProcessToken;
+    wst_os.GetTokenInformation = fake_GetTokenInformation;
+    wst_os.CreateThreadpool = fake_CreateThreadpool;
+    wst_os.CreateThreadpoolWork = fake_CreateThreadpoolWork;
+}
+
+static int restore(void **state)
+{
+    (void)state;
+    wst_os_restore();
+    injected.which = NONE;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static uint32_t worker_state(void)
+{
+    return __atomic_load_n(&wst_region_.worker_state, __ATOMIC_ACQUIRE);
+}
+
+/* Polls until the worker reaches `want`; FALSE if it never does. */
+static BOOL settles_in(uint32_t want)
+{
+    ULONGLONG until = GetTickCount64() + SETTLE_MS;
+    while (worker_state() != want) {
+        if (GetTickCount64() > until)
+            return FALSE;
+        Sleep(5);
+    }
+    return TRUE;
+}
+
+/* Reads this module's own region the inspector's way, from the header to the
+ * end of the trailer, and checks that the probe counter is there with its
+ * value and the header publishes `state`. */
+static void region_reads(uint32_t state, uint64_t probe_value)
+{
+    const unsigned char *b = (const unsigned char *)&wst_region_;
+    size_t size = (size_t)((const unsigned char *)wst_region_counters_end() - b) +
+                  sizeof(struct wst_region_trailer);
+    struct wst_region_info info;
+    struct wst_region_counter counters[16];
+    size_t count = 0;
+    assert_true(wst_region_max_counters(size) <= sizeof counters / sizeof counters[0]);
+    assert_int_equal(wst_region_parse(b, size, &info, counters, 16, &count), WST_OK);
+    assert_int_equal(info.worker_state, state);
+    assert_int_equal(info.pid, GetCurrentProcessId());
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(counters[i].name, "faults.probe") == 0) {
+            assert_int_equal(counters[i].value, probe_value);
+            return;
+        }
+    }
+    fail_msg("counter faults.probe missing from the region");
+}
+
+static uint64_t probe_total;
+
+static void hit_probe(void)
+{
+    WST_ADD("faults.probe", 3);
+    probe_total += 3;
+}
+
+/* Reads exactly n bytes, or fails after REPLY_BOUND_MS: a server that never
+ * answers must fail the test, not hang it. */
+static BOOL read_reply(HANDLE pipe, void *buf, DWORD n)
+{
+    OVERLAPPED ov = {0};
+    DWORD got = 0, done = 0;
+    ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+    assert_non_null(ov.hEvent);
+    while (got < n) {
+        ResetEvent(ov.hEvent);
+        if (!ReadFile(pipe, (char *)buf + got, n - got, NULL, &ov) &&
+            GetLastError() != ERROR_IO_PENDING)
+            break;
+        if (WaitForSingleObject(ov.hEvent, REPLY_BOUND_MS) != WAIT_OBJECT_0) {
+            CancelIoEx(pipe, &ov);
+            GetOverlappedResult(pipe, &ov, &done, TRUE);
+            break;
+        }
+        if (!GetOverlappedResult(pipe, &ov, &done, FALSE) || done == 0)
+            break;
+        got += done;
+    }
+    CloseHandle(ov.hEvent);
+    return got == n;
+}
+
+/* Opens the published pipe and sends `request` (n bytes). With a reply
+ * expected, reads the header and checks its type and id; returns FALSE if
+ * the pipe could not be opened. */
+static BOOL exchange(const void *request, DWORD n, uint16_t reply_type, uint32_t id)
+{
+    char name[WST_PIPE_NAME_MAX];
+    const DWORD access = GENERIC_READ | GENERIC_WRITE;
+    memcpy(name, wst_region_.pipe_name, sizeof name);
+    HANDLE pipe = CreateFileA(name, access, 0, NULL, OPEN_EXISTING, FILE_FLAG_OVERLAPPED, NULL);
+    if (pipe == INVALID_HANDLE_VALUE && GetLastError() == ERROR_PIPE_BUSY &&
+        WaitNamedPipeA(name, 2000))
+        pipe = CreateFileA(name, access, 0, NULL, OPEN_EXISTING, FILE_FLAG_OVERLAPPED, NULL);
+    if (pipe == INVALID_HANDLE_VALUE)
+        return FALSE;
+    OVERLAPPED ov = {0};
+    DWORD done = 0;
+    ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+    if (!WriteFile(pipe, request, n, NULL, &ov))
+        assert_int_equal(GetLastError(), ERROR_IO_PENDING);
+    assert_true(GetOverlappedResult(pipe, &ov, &done, TRUE) && done == n);
+    CloseHandle(ov.hEvent);
+    if (reply_type != 0) {
+        struct wst_msg_header h;
+        unsigned char raw[sizeof h];
+        if (!read_reply(pipe, raw, sizeof raw))
+            fail_msg("no reply within %u ms", REPLY_BOUND_MS);
+        assert_int_equal(wst_msg_header_decode(raw, sizeof raw, &h, NULL), WST_OK);
+        assert_int_equal(h.type, reply_type);
+        assert_int_equal(h.request_id, id);
+    }
+    CloseHandle(pipe);
+    return TRUE;
+}
+
+static void hello_is_answered(uint32_t id)
+{
+    struct wst_msg_header h;
+    wst_msg_header_init(&h, WST_MSG_HELLO, id, 0);
+    assert_true(exchange(&h, sizeof h, WST_MSG_HELLO | WST_MSG_REPLY, id));
+}
+
+/* stop_on_unload, timed: it must return promptly whatever state the worker
+ * is in, and leave STOPPED with the pipe name cleared. */
+static void stop_promptly(void)
+{
+    ULONGLONG t0 = GetTickCount64();
+    wst_mode_threadpool.stop_on_unload();
+    ULONGLONG took = GetTickCount64() - t0;
+    print_message("    stop_on_unload took %u ms\n", (unsigned)took);
+    assert_true(took < STOP_BOUND_MS);
+    assert_int_equal(worker_state(), WST_WORKER_STOPPED);
+    assert_int_equal(wst_region_.pipe_name[0], '\0');
+}
+
+/* ---------------------------------------------------- the worker, a table */
+
+struct worker_case {
+    const char *what;
+    struct fault fault;
+    uint32_t settles; /* WST_WORKER_SERVING or WST_WORKER_PIPE_FAILED */
+};
+
+static const struct worker_case worker_cases[] = {
+    {"no fault", {NONE, 0, 0, 0}, WST_WORKER_SERVING},
+    {"CreateNamedPipeW fails", {CREATE_NAMED_PIPE, 1, 0, ERROR_NOT_ENOUGH_MEMORY},
+     WST_WORKER_PIPE_FAILED},
+    {"CreateNamedPipeW: name taken", {CREATE_NAMED_PIPE, 1, 0, ERROR_ACCESS_DENIED},
+     WST_WORKER_PIPE_FAILED},
+    {"CreateNamedPipeW fails from the 2nd instance", {CREATE_NAMED_PIPE, 2, 0, ERROR_NO_SYSTEM_RESOURCES},
+     WST_WORKER_SERVING},
+    {"GetNamedPipeHandleStateW fails", {GET_PIPE_STATE, 1, 0, ERROR_INVALID_HANDLE},
+     WST_WORKER_PIPE_FAILED},
+    {"OpenProcessToken fails", {OPEN_TOKEN, 1, 0, ERROR_ACCESS_DENIED}, WST_WORKER_PIPE_FAILED},
+    {"GetTokenInformation fails", {TOKEN_INFO, 1, 0, ERROR_INSUFFICIENT_BUFFER},
+     WST_WORKER_PIPE_FAILED},
+    {"CreateEventW fails (stop event)", {CREATE_EVENT, 1, 0, ERROR_NOT_ENOUGH_MEMORY},
+     WST_WORKER_PIPE_FAILED},
+    {"CreateEventW fails (first instance's event)", {CREATE_EVENT, 2, 0, ERROR_NOT_ENOUGH_MEMORY},
+     WST_WORKER_PIPE_FAILED},
+    {"CreateThreadpool fails", {CREATE_POOL, 1, 0, ERROR_NOT_ENOUGH_MEMORY},
+     WST_WORKER_PIPE_FAILED},
+    {"CreateThreadpoolWork fails", {CREATE_WORK, 1, 0, ERROR_NOT_ENOUGH_MEMORY},
+     WST_WORKER_PIPE_FAILED},
+    {"WaitForMultipleObjects fails", {WAIT_MULTIPLE, 1, 0, ERROR_INVALID_HANDLE},
+     WST_WORKER_PIPE_FAILED},
+    {"ConnectNamedPipe fails on every instance", {CONNECT, 1, 0, ERROR_BAD_PIPE},
+     WST_WORKER_PIPE_FAILED},
+    {"ConnectNamedPipe: ERROR_NO_DATA for ever", {CONNECT, 1, 0, ERROR_NO_DATA},
+     WST_WORKER_PIPE_FAILED},
+    {"ConnectNamedPipe: one instance fails", {CONNECT, 1, 1, ERROR_BAD_PIPE}, WST_WORKER_SERVING},
+};
+
+static void worker_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof worker_cases / sizeof worker_cases[0]; i++) {
+        const struct worker_case *tc = &worker_cases[i];
+        print_message("worker: %s\n", tc->what);
+        inject(&tc->fault);
+        wst_mode_threadpool.attach(GetModuleHandleW(NULL));
+        assert_int_equal(worker_state(), WST_WORKER_IDLE);
+        wst_mode_threadpool.first_hit();
+        hit_probe();
+        if (!settles_in(tc->settles))
+            fail_msg("%s: worker state %u, expected %u", tc->what, worker_state(), tc->settles);
+        region_reads(tc->settles, probe_total);
+        if (tc->settles == WST_WORKER_SERVING) {
+            hello_is_answered((uint32_t)i + 1);
+        } else {
+            assert_int_equal(wst_region_.pipe_name[0], '\0');
+        }
+        stop_promptly();
+        region_reads(WST_WORKER_STOPPED, probe_total);
+        restore(NULL);
+    }
+}
+
+/* ------------------------------------------------- bad clients, a table */
+
+struct client_case {
+    const char *what;
+    struct wst_msg_header h;
+    DWORD send; /* bytes of h to send; the rest is never written */
+    uint16_t reply_type; /* 0: the server must just drop or wait for the client */
+};
+
+#define HDR(magic, version, type, length)                                                      \
+    {(magic), (version), (type), 77u, (length)}
+
+static const struct client_case client_cases[] = {
+    {"bad magic", HDR(0x12345678u, WST_PROTOCOL_VERSION, WST_MSG_HELLO, 0), 16, WST_MSG_ERROR},
+    {"bad version", HDR(WST_MSG_MAGIC, 99, WST_MSG_HELLO, 0), 16, WST_MSG_ERROR},
+    {"unknown type", HDR(WST_MSG_MAGIC, WST_PROTOCOL_VERSION, 0x1234, 0), 16, WST_MSG_ERROR},
+    {"a reply type as request", HDR(WST_MSG_MAGIC, WST_PROTOCOL_VERSION, WST_MSG_ERROR, 8), 16,
+     WST_MSG_ERROR},
+    {"payload on a request", HDR(WST_MSG_MAGIC, WST_PROTOCOL_VERSION, WST_MSG_STATS, 4), 16,
+     WST_MSG_ERROR},
+    {"length over the limit", HDR(WST_MSG_MAGIC, WST_PROTOCOL_VERSION, WST_MSG_SNAPSHOT, ~0u), 16,
+     WST_MSG_ERROR},
+    {"truncated frame, then hang-up", HDR(WST_MSG_MAGIC, WST_PROTOCOL_VERSION, WST_MSG_HELLO, 0), 7,
+     0},
+    {"one byte, then hang-up", HDR(WST_MSG_MAGIC, WST_PROTOCOL_VERSION, WST_MSG_HELLO, 0), 1, 0},
+};
+
+/* Each bad client in turn, each followed by a good one that must be served;
+ * then the unload must still be prompt. */
+static void bad_clients_table(void **state)
+{
+    (void)state;
+    struct fault none = {NONE, 0, 0, 0};
+    inject(&none);
+    wst_mode_threadpool.attach(GetModuleHandleW(NULL));
+    wst_mode_threadpool.first_hit();
+    assert_true(settles_in(WST_WORKER_SERVING));
+    for (size_t i = 0; i < sizeof client_cases / sizeof client_cases[0]; i++) {
+        const struct client_case *tc = &client_cases[i];
+        print_message("client: %s\n", tc->what);
+        assert_true(exchange(&tc->h, tc->send, tc->reply_type, 77u));
+        hello_is_answered(1000u + (uint32_t)i);
+    }
+    assert_int_equal(worker_state(), WST_WORKER_SERVING);
+    stop_promptly();
+    restore(NULL);
+}
+
+/* ----------------------------------------- the pipe server API, a table */
+
+struct open_case {
+    const char *what;
+    struct fault fault;
+    enum wst_status status;
+    DWORD win32_error; /* what open reports; 0 when it succeeds */
+};
+
+static const struct open_case open_cases[] = {
+    {"no fault", {NONE, 0, 0, 0}, WST_OK, 0},
+    {"name taken", {CREATE_NAMED_PIPE, 1, 0, ERROR_ACCESS_DENIED}, WST_E_ACCESS_DENIED,
+     ERROR_ACCESS_DENIED},
+    {"every instance taken", {CREATE_NAMED_PIPE, 1, 0, ERROR_PIPE_BUSY}, WST_E_ACCESS_DENIED,
+     ERROR_PIPE_BUSY},
+    {"creation fails", {CREATE_NAMED_PIPE, 1, 0, ERROR_INVALID_PARAMETER}, WST_E_PIPE,
+     ERROR_INVALID_PARAMETER},
+    {"a squatter shares the name", {GET_PIPE_STATE, 1, 0, ERROR_INVALID_HANDLE},
+     WST_E_ACCESS_DENIED, ERROR_ACCESS_DENIED},
+    {"no token", {OPEN_TOKEN, 1, 0, ERROR_ACCESS_DENIED}, WST_E_PIPE, ERROR_ACCESS_DENIED},
+    {"no token user", {TOKEN_INFO, 1, 0, ERROR_INSUFFICIENT_BUFFER}, WST_E_PIPE,
+     ERROR_INSUFFICIENT_BUFFER},
+    {"no event", {CREATE_EVENT, 1, 0, ERROR_NOT_ENOUGH_MEMORY}, WST_E_PIPE,
+     ERROR_NOT_ENOUGH_MEMORY},
+    {"fewer instances", {CREATE_NAMED_PIPE, 3, 0, ERROR_NO_SYSTEM_RESOURCES}, WST_OK, 0},
+    {"fewer events", {CREATE_EVENT, 2, 0, ERROR_NOT_ENOUGH_MEMORY}, WST_OK, 0},
+};
+
+static void server_config(struct wst_pipe_server_config *config, char *name, size_t i,
+                          HANDLE stop)
+{
+    snprintf(name, WST_PIPE_NAME_MAX, "\\\\.\\pipe\\winstrument-test-%lu-%u",
+             (unsigned long)GetCurrentProcessId(), (unsigned)i);
+    config->name = name;
+    config->stop_event = stop;
+    config->module_base = 0;
+    config->started_ms = GetTickCount64();
+}
+
+static void open_table(void **state)
+{
+    (void)state;
+    HANDLE stop = CreateEventW(NULL, TRUE, TRUE, NULL); /* already set: serve returns at once */
+    assert_non_null(stop);
+    for (size_t i = 0; i < sizeof open_cases / sizeof open_cases[0]; i++) {
+        const struct open_case *tc = &open_cases[i];
+        struct wst_pipe_server_config config;
+        char name[WST_PIPE_NAME_MAX];
+        struct wst_pipe_server *server = (void *)1;
+        DWORD error = 12345;
+        print_message("open: %s\n", tc->what);
+        server_config(&config, name, i, stop);
+        inject(&tc->fault);
+        enum wst_status st = wst_pipe_server_open(&server, &config, &error);
+        assert_int_equal(st, tc->status);
+        assert_int_equal(error, tc->win32_error);
+        if (st != WST_OK) {
+            assert_null(server);
+        } else {
+            assert_int_equal(wst_pipe_server_serve(server), WST_OK);
+            wst_pipe_server_close(server);
+        }
+        restore(NULL);
+    }
+    CloseHandle(stop);
+}
+
+struct serve_case {
+    const char *what;
+    struct fault fault;
+    enum wst_status status;
+};
+
+static const struct serve_case serve_cases[] = {
+    {"the wait fails", {WAIT_MULTIPLE, 1, 0, ERROR_INVALID_HANDLE}, WST_E_PIPE},
+    {"listening fails everywhere", {CONNECT, 1, 0, ERROR_BAD_PIPE}, WST_E_PIPE},
+    {"clients vanish for ever", {CONNECT, 1, 0, ERROR_NO_DATA}, WST_E_PIPE},
+};
+
+/* Serve with a stop event that is never set: only the failure can end it. */
+static void serve_table(void **state)
+{
+    (void)state;
+    HANDLE stop = CreateEventW(NULL, TRUE, FALSE, NULL);
+    assert_non_null(stop);
+    for (size_t i = 0; i < sizeof serve_cases / sizeof serve_cases[0]; i++) {
+        const struct serve_case *tc = &serve_cases[i];
+        struct wst_pipe_server_config config;
+        char name[WST_PIPE_NAME_MAX];
+        struct wst_pipe_server *server = NULL;
+        DWORD error;
+        print_message("serve: %s\n", tc->what);
+        server_config(&config, name, 100 + i, stop);
+        inject(&tc->fault);
+        assert_int_equal(wst_pipe_server_open(&server, &config, &error), WST_OK);
+        assert_int_equal(wst_pipe_server_serve(server), tc->status);
+        wst_pipe_server_close(server);
+        restore(NULL);
+    }
+    CloseHandle(stop);
+}
+
+int main(void)
+{
+    /* The lifecycle must not start its own worker on the first probe: the
+     * tests drive the mode table themselves. Only this test writes the flag
+     * from outside wst_runtime_first_hit_. */
+    InterlockedExchange(&wst_runtime_hit_seen_, 1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(open_table, restore),
+        cmocka_unit_test_teardown(serve_table, restore),
+        cmocka_unit_test_teardown(worker_table, restore),
+        cmocka_unit_test_teardown(bad_clients_table, restore),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
