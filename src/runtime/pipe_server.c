@@ -191,6 +191,10 @@ static void listen_on(struct wst_pipe_server *srv, struct slot *s)
             break;
         wst_os.DisconnectNamedPipe(s->pipe);
     }
+    /* A dead slot must not keep its instance: a client can open an instance
+     * that nobody listens on, and would then wait for a reply for ever. */
+    CloseHandle(s->pipe);
+    s->pipe = NULL;
     srv->errors++;
     s->state = SLOT_DEAD;
 }
