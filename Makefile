@@ -35,6 +35,9 @@ endif
 .PHONY: all cross check unit-check wine-check bench demo dist clean deps
 all: cross
 
+# Keep intermediate objects: pattern-built DLLs would otherwise delete them.
+.SECONDARY:
+
 # $(call objs,ARCH,SOURCES): the object files of SOURCES for ARCH.
 objs = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
 

@@ -1,0 +1,1 @@
+"""Scenario cases: functions of (ctx, **params), listed in wine-tests/scenarios.py."""

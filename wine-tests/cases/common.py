@@ -1,0 +1,81 @@
+"""What many cases share: driving wst_host.exe and comparing counters."""
+
+import re
+
+A, B, HOST = "wst_probe_a.dll", "wst_probe_b.dll", "wst_host.exe"
+
+
+def host(ctx, *script, env=None):
+    """Starts wst_host.exe with a script (see wine-tests/hosts/wst_host.c)."""
+    return ctx.spawn(ctx.bin(HOST), *script, env=env)
+
+
+def read_pid(proc):
+    return int(proc.expect(r"^pid (\d+)$").group(1))
+
+
+def read_expectations(proc):
+    """{module: {counter: value}} from the host's `expect` lines, up to `ready`."""
+    expected = {}
+    while True:
+        line = proc.readline()
+        if line is None:
+            raise AssertionError("host ended before `ready`")
+        if line == "ready":
+            return expected
+        m = re.match(r"^expect (\S+) (\S+) (\d+)$", line)
+        if m:
+            expected.setdefault(m.group(1), {})[m.group(2)] = int(m.group(3))
+
+
+def counters_of(dump):
+    """{module name: {counter: value}} from `dump --json`."""
+    return {m["name"]: {c["name"]: c["value"] for c in m.get("counters", [])}
+            for m in dump.get("modules", [])}
+
+
+def compare_counters(ctx, dump, expected, label):
+    got = counters_of(dump)
+    for module, counters in expected.items():
+        if not ctx.check(module in got, f"{label}: {module} missing from dump ({sorted(got)})"):
+            continue
+        for name, value in counters.items():
+            ctx.check(got[module].get(name) == value,
+                      f"{label}: {module} {name} = {got[module].get(name)}, host counted {value}")
+
+
+def module_entry(dump, name):
+    for m in dump.get("modules", []):
+        if m["name"] == name:
+            return m
+    return None
+
+
+def parse_compare(line):
+    """(before, after) dicts from the host's `compare` line."""
+    m = re.match(r"^compare threads=(\d+)->(\d+) handles=(\d+)->(\d+) private=(\d+)->(\d+)$", line)
+    if not m:
+        raise AssertionError(f"bad compare line {line!r}")
+    v = list(map(int, m.groups()))
+    return ({"threads": v[0], "handles": v[2], "private": v[4]},
+            {"threads": v[1], "handles": v[3], "private": v[5]})
+
+
+def check_no_leak(ctx, proc, private_bound, label):
+    """Reads the host's compare line; threads and handles must be back exactly,
+    private bytes may grow by at most private_bound (Wine's own heaps grow)."""
+    check_compare_line(ctx, proc.expect(r"^compare ").string, private_bound, label)
+
+
+def check_compare_line(ctx, line, private_bound, label):
+    before, after = parse_compare(line)
+    ctx.note("threads", f"{before['threads']}->{after['threads']}")
+    ctx.note("handles", f"{before['handles']}->{after['handles']}")
+    ctx.note("private_kib", f"{before['private'] // 1024}->{after['private'] // 1024}")
+    ctx.leak(after["threads"] <= before["threads"],
+             f"{label}: threads {before['threads']} -> {after['threads']}")
+    ctx.leak(after["handles"] <= before["handles"],
+             f"{label}: handles {before['handles']} -> {after['handles']}")
+    ctx.leak(after["private"] - before["private"] <= private_bound,
+             f"{label}: private bytes grew by {after['private'] - before['private']} "
+             f"(bound {private_bound})")

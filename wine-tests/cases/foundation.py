@@ -1,0 +1,95 @@
+"""Issue 2's scenarios: exact counters across threads and modules, unload,
+a target killed mid-read, and processes the inspector must refuse."""
+
+from .common import A, B, HOST, compare_counters, counters_of, host, module_entry, \
+    read_expectations, read_pid
+
+EXIT_NO_PROCESS, EXIT_NOT_INSTRUMENTED, EXIT_TARGET_GONE = 3, 5, 10
+
+
+def two_dlls_exact(ctx):
+    """An instrumented EXE with two instrumented DLLs, hit from several
+    threads; every read path reports exactly what the host counted."""
+    p = host(ctx, "pid", "selfhit", "1000", "load", A, "load", B, "hit", A, "20000", "4",
+             "hit", B, "7000", "2", "pipe", A, "pipe", B, "expect", "ready")
+    pid = read_pid(p)
+    expected = read_expectations(p)
+    vias = ["auto", "memory"] + (["pipe"] if ctx.mode == "threadpool" else [])
+    for via in vias:
+        dump = ctx.inspect_json("dump", pid, "--via", via)
+        compare_counters(ctx, dump, expected, f"--via {via}")
+        for name in (HOST, A, B):
+            m = module_entry(dump, name)
+            if ctx.check(m is not None, f"--via {via}: {name} not listed"):
+                ctx.check(m["mode"] == ctx.mode, f"{name}: mode {m['mode']}, expected {ctx.mode}")
+                if via == "pipe":
+                    ctx.check(m["via"] == "pipe", f"{name}: read via {m['via']}, not the pipe")
+    one = ctx.inspect_json("dump", pid, "--module", B, "--via", "memory")
+    ctx.check([m["name"] for m in one["modules"]] == [B], f"--module {B}: got {one['modules']}")
+    p.send()
+    ctx.check(p.wait() == 0, "host failed")
+
+
+def unload_unlisted(ctx):
+    """A DLL that was unloaded is no longer listed, nor dumped."""
+    p = host(ctx, "pid", "load", A, "hit", A, "10", "1", "ready", "free", A, "ready")
+    pid = read_pid(p)
+    p.expect("^ready$")
+
+    def modules_listed():
+        listing = ctx.inspect_json("list")
+        for proc in listing["processes"]:
+            if proc["pid"] == pid:
+                return {m["name"] for m in proc["modules"]}
+        return set()
+
+    ctx.check(modules_listed() == {HOST, A}, f"before unload: listed {modules_listed()}")
+    p.send()
+    p.expect("^ready$")
+    ctx.check(modules_listed() == {HOST}, f"after unload: listed {modules_listed()}")
+    ctx.check(A not in counters_of(ctx.inspect_json("dump", pid)), "unloaded DLL still dumped")
+    p.send()
+    ctx.check(p.wait() == 0, "host failed")
+
+
+def killed_mid_read(ctx, rounds):
+    """The target is terminated while inspectors read it: each read either
+    succeeds or names the failure (no-process, target-gone), never crashes."""
+    outcomes = {}
+    for _ in range(rounds):
+        p = host(ctx, "pid", "load", A, "load", B, "hit", A, "100", "2", "ready")
+        pid = read_pid(p)
+        p.expect("^ready$")
+        readers = [ctx.spawn(ctx.inspector, "dump", pid, "--via", "memory", "--json")
+                   for _ in range(3)]
+        killed = ctx.run(ctx.bin("wst_tool.exe"), "kill", pid, 77)
+        ctx.check(killed.rc == 0, f"kill failed: {killed.out}")
+        for r in readers:
+            rc = r.wait()
+            outcomes[rc] = outcomes.get(rc, 0) + 1
+            ctx.check(rc in (0, EXIT_NO_PROCESS, EXIT_TARGET_GONE),
+                      f"inspector exit {rc} while the target died: {r.err[-300:]}")
+            if rc != 0:
+                ctx.check("wst-inspect:" in r.err, f"exit {rc} without a message: {r.err!r}")
+        rc = p.wait()
+        ctx.check(ctx.platform.terminated_rc_ok(rc, 77), f"killed target ended with {rc}")
+    after = ctx.inspect("dump", pid)
+    ctx.check(after.rc == EXIT_NO_PROCESS, f"dump of a dead pid gave {after.rc}")
+    ctx.note("exit_codes", ",".join(f"{k}x{v}" for k, v in sorted(outcomes.items())))
+
+
+def not_instrumented(ctx):
+    """A live process without instrumented modules, and a pid that does not
+    exist, each give the documented error."""
+    p = ctx.spawn(ctx.bin("wst_tool.exe"), "wait")
+    pid = read_pid(p)
+    r = ctx.inspect("dump", pid)
+    ctx.check(r.rc == EXIT_NOT_INSTRUMENTED, f"dump of a plain process gave {r.rc}: {r.err}")
+    ctx.check("not-instrumented" in r.err, f"message does not name the failure: {r.err!r}")
+    listing = ctx.inspect_json("list")
+    ctx.check(all(proc["pid"] != pid for proc in listing["processes"]),
+              "a plain process was listed as instrumented")
+    p.send()
+    ctx.check(p.wait() == 0, "wst_tool wait failed")
+    r = ctx.inspect("dump", 999999)
+    ctx.check(r.rc == EXIT_NO_PROCESS and "no-process" in r.err, f"wrong pid gave {r.rc}: {r.err}")

@@ -1,0 +1,38 @@
+"""Leak accounting over many load-and-unload cycles, with and without an
+inspector querying each instance."""
+
+from .common import A, check_compare_line, check_no_leak, host, read_pid
+
+
+def cycles_with_inspector(ctx, cycles, query_every):
+    """Load, hit, let the inspector query (every query_every-th cycle), unload.
+    Threads and handles must return to their baseline, measured, not assumed."""
+    p = host(ctx, "pid", "load", A, "hit", A, "10", "1", "free", A, "baseline",
+             "cycle", A, str(cycles), str(query_every), "compare", "5000")
+    pid = read_pid(p)
+    via = "pipe" if ctx.mode == "threadpool" else "memory"
+    queries = 0
+    while True:
+        line = p.readline(timeout=120)
+        ctx.require(line is not None, f"host ended early: {p.transcript[-5:]} {p.err[-300:]!r}")
+        if line.startswith("compare "):
+            break
+        if line.startswith("pipe "):
+            dump = ctx.inspect_json("dump", pid, "--module", A, "--via", via)
+            counters = {c["name"]: c["value"] for c in dump["modules"][0]["counters"]}
+            ctx.check(counters.get("probe.calls") == 10, f"query {queries}: {counters}")
+            queries += 1
+        elif line == "ready":
+            p.send()
+    check_compare_line(ctx, line, 8 * 1024 * 1024, f"{cycles} cycles")
+    ctx.note("queries", queries)
+    ctx.check(p.wait() == 0, "host failed")
+
+
+def leak_cycles(ctx, cycles):
+    """Many load-and-unload cycles with a worker each time: zero thread and
+    handle growth, bounded private memory growth."""
+    p = host(ctx, "load", A, "hit", A, "10", "1", "free", A, "baseline",
+             "cycle", A, str(cycles), "0", "compare", "10000")
+    check_no_leak(ctx, p, 16 * 1024 * 1024, f"{cycles} cycles")
+    ctx.check(p.wait(timeout=600) == 0, "host failed")

@@ -1,0 +1,117 @@
+"""The worker's pipe under attack and among neighbours (threadpool mode)."""
+
+from .common import A, B, HOST, compare_counters, host, module_entry, read_expectations, \
+    read_pid
+
+EXIT_NO_WORKER = 12
+
+
+def _serving_host(ctx, *extra):
+    p = host(ctx, "pid", "load", A, "hit", A, "100", "2", "pipe", A, *extra, "expect", "ready")
+    pid = read_pid(p)
+    pipe = p.expect(r"^pipe \S+ (\S+)$").group(1)
+    ctx.require(pipe != "-", "the worker never served")
+    return p, pid, pipe, read_expectations(p)
+
+
+def malformed(ctx):
+    """Malformed frames each get an error reply or a closed connection; then a
+    good client is served, and the inspector still reads through the pipe."""
+    p, pid, pipe, expected = _serving_host(ctx)
+    c = ctx.run(ctx.bin("wst_pipe_client.exe"), pipe, "malformed")
+    ctx.check(c.rc == 0, f"malformed-frame client: {c.out}")
+    ctx.check("NO-ANSWER" not in c.out, f"a bad frame was left unanswered: {c.out}")
+    compare_counters(ctx, ctx.inspect_json("dump", pid, "--module", A, "--via", "pipe"),
+                     {A: expected[A]}, "after")
+    stats = ctx.inspect_json("stats", pid, "--module", A)
+    errors = stats["modules"][0]["errors"]
+    ctx.check(errors >= 7, f"the worker counted {errors} errors for 7 bad frames")
+    ctx.note("errors_counted", errors)
+    p.send()
+    ctx.check(p.wait() == 0, "host failed")
+
+
+def fuzz(ctx, rounds):
+    """Random frames, truncated frames and floods of connections; the worker
+    keeps serving a good client and still unloads promptly."""
+    p, pid, pipe, expected = _serving_host(ctx)
+    c = ctx.run(ctx.bin("wst_pipe_client.exe"), pipe, "fuzz", rounds, 12345, timeout=240)
+    ctx.check(c.rc == 0, f"fuzz client: {c.out[-500:]}")
+    ctx.note("fuzz", c.out.strip().splitlines()[0] if c.out.strip() else "")
+    compare_counters(ctx, ctx.inspect_json("dump", pid, "--module", A, "--via", "pipe"),
+                     {A: expected[A]}, "after")
+    p.send()
+    ctx.check(p.wait() == 0, "host failed")
+
+
+def squatted(ctx):
+    """Another process owns the pipe name first: the module says so on
+    stderr, serves nothing, and stays readable through memory."""
+    p = host(ctx, "pid", "load", A, "planned-pipe", A, "ready", "hit", A, "100", "2",
+             "state", A, "expect", "ready")
+    pid = read_pid(p)
+    name = p.expect(r"^planned-pipe \S+ (\S+)$").group(1)
+    p.expect("^ready$")
+    squatter = ctx.spawn(ctx.bin("wst_squatter.exe"), name)
+    squatter.expect("^squatting$")
+    p.send()
+    state = int(p.expect(r"^state \S+ (\d+)$").group(1))
+    ctx.check(state == 5, f"worker state {state}, expected 5 (pipe-failed)")
+    expected = read_expectations(p)
+    dump = ctx.inspect_json("dump", pid, "--module", A)
+    compare_counters(ctx, dump, {A: expected[A]}, "squatted, --via auto")
+    m = module_entry(dump, A)
+    ctx.check(m is not None and m["via"] == "memory" and m["worker"] == "pipe-failed",
+              f"squatted module reported as {m}")
+    r = ctx.inspect("dump", pid, "--module", A, "--via", "pipe")
+    ctx.check(r.rc == EXIT_NO_WORKER, f"--via pipe on a squatted module gave {r.rc}")
+    p.send()
+    ctx.check(p.wait() == 0, "host failed")
+    ctx.check("winstrument:" in p.err, f"no warning on stderr: {p.err!r}")
+    squatter.send()
+    squatter.wait()
+
+
+def three_modules(ctx):
+    """Two instrumented DLLs and an instrumented EXE in threadpool mode: each
+    has its own worker and pipe, and each stops on its own."""
+    p = host(ctx, "pid", "selfhit", "50", "load", A, "load", B, "hit", A, "100", "2",
+             "hit", B, "30", "3", "pipe", A, "pipe", B, "expect", "ready", "free", A,
+             "expect", "ready", "free", B, "expect", "ready")
+    pid = read_pid(p)
+    remaining = [HOST, A, B]
+    for unloaded in (None, A, B):
+        expected = read_expectations(p)
+        if unloaded:
+            remaining.remove(unloaded)
+            expected = {k: v for k, v in expected.items() if k in remaining}
+        dump = ctx.inspect_json("dump", pid, "--via", "pipe")
+        ctx.check(sorted(m["name"] for m in dump["modules"]) == sorted(remaining),
+                  f"modules {[m['name'] for m in dump['modules']]}, expected {remaining}")
+        pipes = {m["pipe"] for m in dump["modules"]}
+        ctx.check(len(pipes) == len(remaining), f"modules share pipes: {pipes}")
+        compare_counters(ctx, dump, expected, f"after unloading {unloaded}")
+        p.send()
+    ctx.check(p.wait() == 0, "host failed")
+
+
+def reset_counters(ctx):
+    """reset zeroes a module's counters through its worker; a threadless
+    module refuses it with the documented error."""
+    p, pid, pipe, expected = _serving_host(ctx)
+    r = ctx.inspect_json("reset", pid, "--module", A)
+    ctx.check(r["modules"][0]["generation"] == 1, f"generation after reset: {r}")
+    dump = ctx.inspect_json("dump", pid, "--module", A, "--via", "memory")
+    values = {c["name"]: c["value"] for c in dump["modules"][0]["counters"]}
+    ctx.check(all(v == 0 for v in values.values()), f"counters after reset: {values}")
+    p.send()
+    ctx.check(p.wait() == 0, "host failed")
+    q = host(ctx, "pid", "load", A, "hit", A, "5", "1", "ready", env={"WINSTRUMENT_MODE":
+                                                                     "threadless"})
+    qpid = read_pid(q)
+    q.expect("^ready$")
+    r = ctx.inspect("reset", qpid, "--module", A)
+    ctx.check(r.rc == EXIT_NO_WORKER and "no-worker" in r.err,
+              f"reset of a threadless module gave {r.rc}: {r.err!r}")
+    q.send()
+    ctx.check(q.wait() == 0, "threadless host failed")

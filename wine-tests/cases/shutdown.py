@@ -1,0 +1,151 @@
+"""The exit paths: every way a module or its process can end, with a live
+worker where the mode has one. scenarios.py crosses them with the modes."""
+
+import statistics
+
+from .common import A, B, check_no_leak, host, read_pid
+
+# Unload must not wait for a stalled client: the server drops a stalled
+# client after 2 s, so an unload that waited for it would take at least that.
+# The bound is generous for a loaded machine yet below what waiting costs.
+UNLOAD_BOUND_US = 1_500_000
+PRIVATE_BOUND = 8 * 1024 * 1024
+
+
+def _freed_us(proc):
+    return int(proc.expect(r"^freed \S+ us=(\d+)$", timeout=60).group(1))
+
+
+def _note_latency(ctx, latencies, label="unload_us"):
+    if latencies:
+        ctx.note(f"{label}_median", int(statistics.median(latencies)))
+        ctx.note(f"{label}_max", max(latencies))
+
+
+def _warm_up():
+    # The first load of a DLL pays for mapping it; measure from the second.
+    return ["load", A, "hit", A, "10", "1", "free", A]
+
+
+def free_library(ctx, rounds):
+    """FreeLibrary with a serving worker, repeatedly, in one process."""
+    script = _warm_up() + ["baseline"]
+    script += ["load", A, "hit", A, "10", "1", "pipe", A, "timed-free", A] * rounds
+    p = host(ctx, *script, "compare", "5000")
+    latencies = [_freed_us(p) for _ in range(rounds)]
+    check_no_leak(ctx, p, PRIVATE_BOUND, "free-library")
+    _note_latency(ctx, latencies)
+    ctx.check(max(latencies) < UNLOAD_BOUND_US, f"slowest unload {max(latencies)} us")
+    ctx.check(p.wait() == 0, "host failed")
+
+
+def process_exit(ctx, rounds, how, code):
+    """The process ends (how) while its modules' workers serve; it must exit
+    promptly with its own exit code, every time."""
+    for _ in range(rounds):
+        p = host(ctx, "selfhit", "10", "load", A, "load", B, "hit", A, "100", "2",
+                 "hit", B, "10", "1", "pipe", A, "pipe", B, *how)
+        rc = p.wait(timeout=30)
+        ctx.require(rc == code, f"{' '.join(how)}: exit code {rc}, expected {code} "
+                                f"(output {p.transcript[-3:]}, stderr {p.err[-200:]!r})")
+
+
+def terminate_process(ctx, rounds):
+    """TerminateProcess from outside while the worker serves; the inspector
+    then reports the process as gone."""
+    for _ in range(rounds):
+        p = host(ctx, "pid", "load", A, "hit", A, "100", "2", "pipe", A, "ready")
+        pid = read_pid(p)
+        p.expect("^ready$")
+        kill = ctx.run(ctx.bin("wst_tool.exe"), "kill", pid, 77)
+        ctx.require(kill.rc == 0 and "code=77" in kill.out, f"kill failed: {kill.out}")
+        rc = p.wait()
+        ctx.require(ctx.platform.terminated_rc_ok(rc, 77), f"killed target ended with {rc}")
+    r = ctx.inspect("dump", pid)
+    ctx.check(r.rc == 3, f"dump after TerminateProcess gave {r.rc}: {r.err}")
+
+
+def unload_during_request(ctx, rounds, client):
+    """FreeLibrary while a client of the worker is mid-request (sent a request,
+    never reads the reply) or stalled half-way through a header."""
+    script = _warm_up() + ["baseline"]
+    script += ["load", A, "hit", A, "10", "1", "pipe", A, "ready", "timed-free", A] * rounds
+    p = host(ctx, *script, "compare", "5000")
+    latencies = []
+    attacked = 0
+    for _ in range(rounds):
+        pipe = p.expect(r"^pipe \S+ (\S+)$").group(1)
+        c = None
+        if pipe != "-":
+            c = ctx.spawn(ctx.bin("wst_pipe_client.exe"), pipe, client)
+            c.expect("^(sent|stalled)$")
+            attacked += 1
+        p.expect("^ready$")
+        p.send()
+        latencies.append(_freed_us(p))
+        if c is not None:
+            c.send()
+            c.close_stdin()
+            c.wait()
+    check_no_leak(ctx, p, PRIVATE_BOUND, f"unload with a {client} client")
+    _note_latency(ctx, latencies)
+    ctx.note("clients", attacked)
+    ctx.check(max(latencies) < UNLOAD_BOUND_US,
+              f"unload took {max(latencies)} us with a {client} client: it waited for it")
+    ctx.check(p.wait() == 0, "host failed")
+
+
+def reload_loop(ctx, rounds):
+    """Unload and load again at once, in a loop: each instance starts its own
+    worker (the pipe name changes) and stops it."""
+    names = []
+    p = host(ctx, *_warm_up(), "baseline",
+             *(["load", A, "hit", A, "10", "1", "pipe", A, "free", A] * 3),
+             "cycle", A, str(rounds), "0", "compare", "5000")
+    for _ in range(3):
+        names.append(p.expect(r"^pipe \S+ (\S+)$").group(1))
+    if ctx.mode == "threadpool":
+        ctx.check(len(set(names)) == 3, f"reloaded instances share a pipe name: {names}")
+    check_no_leak(ctx, p, PRIVATE_BOUND, "reload loop")
+    ctx.check(p.wait() == 0, "host failed")
+
+
+def unload_pending(ctx, rounds):
+    """The hit submits the work item and the DLL unloads before the item's pool
+    thread can start: all inside another DLL's DllMain, under the loader lock.
+    Waiting for the pending item there would deadlock; it must be cancelled."""
+    p = host(ctx, *_warm_up(), "baseline", *(["nested", A] * rounds), "compare", "5000")
+    for _ in range(rounds):
+        p.expect(r"^nested \S+ done$")
+    check_no_leak(ctx, p, PRIVATE_BOUND, "unload with a pending work item")
+    ctx.check(p.wait() == 0, "host failed")
+
+
+def unload_contended(ctx, rounds):
+    """FreeLibrary while another thread is inside LoadLibrary of an unrelated
+    DLL whose DllMain holds the loader lock for 100 ms."""
+    script = _warm_up() + ["baseline"]
+    script += ["load", A, "hit", A, "10", "1", "pipe", A, "contend", A, "wst_slow.dll"] * rounds
+    p = host(ctx, *script, "compare", "5000")
+    latencies = [_freed_us(p) for _ in range(rounds)]
+    check_no_leak(ctx, p, PRIVATE_BOUND, "unload under a contended loader lock")
+    _note_latency(ctx, latencies)
+    ctx.check(p.wait() == 0, "host failed")
+
+
+def exit_paths():
+    """The exit-path table: name -> (case, params). scenarios.py crosses it with
+    the modes and gives each its iterations."""
+    return {
+        "free-library": (free_library, {}),
+        "exit-process-main": (process_exit, {"how": ["exit-main", "3"], "code": 3}),
+        "exit-process-thread": (process_exit, {"how": ["exit-thread", "4"], "code": 4}),
+        "return-from-main": (process_exit, {"how": ["return", "5"], "code": 5}),
+        "exit-in-dll-call": (process_exit, {"how": ["dll-exit", A, "6"], "code": 6}),
+        "terminate-process": (terminate_process, {}),
+        "unload-during-request": (unload_during_request, {"client": "mid-request"}),
+        "unload-stalled-client": (unload_during_request, {"client": "stall"}),
+        "unload-and-reload": (reload_loop, {}),
+        "unload-pending-work": (unload_pending, {}),
+        "unload-contended-loader": (unload_contended, {}),
+    }

@@ -1,0 +1,365 @@
+/*
+ * wst_host.exe: the scenario host. It runs a script given as command-line
+ * words, so that every scenario in wine-tests/scenarios.py is data: which
+ * DLLs to load, which probes to hit from how many threads, how to end the
+ * process. It reports on stdout, one line per event, for the driver to parse.
+ *
+ *   load NAME | free NAME            LoadLibrary / FreeLibrary (by file name)
+ *   hit NAME N THREADS               NAME's wst_probe_hit(N) on THREADS threads
+ *   selfhit N                        the host's own counter "host.hits" += N
+ *   pid                              prints "pid N" (the Windows pid)
+ *   expect                           prints "expect MODULE COUNTER VALUE" lines
+ *   ready                            prints "ready", waits for a line on stdin
+ *   pipe NAME                        prints "pipe NAME <pipe name>" once NAME serves
+ *   planned-pipe NAME                prints "planned-pipe NAME <name>" before the first hit
+ *   state NAME                       waits until NAME's worker leaves starting,
+ *                                    prints "state NAME <enum wst_worker_state>"
+ *   baseline | compare SETTLE_MS     resource accounting (see measure_resources)
+ *   cycle NAME N QUERY_EVERY         N x (load, hit, [ready], free); prints progress
+ *   nested NAME                      wst_locker.dll loads, hits and frees NAME
+ *                                    inside its own DllMain (loader lock held)
+ *   contend NAME SLOWDLL             frees NAME while another thread is inside
+ *                                    LoadLibrary(SLOWDLL), whose DllMain sleeps
+ *   timed-free NAME                  FreeLibrary, prints "freed NAME us=N"
+ *   sleep MS
+ *   exit-main CODE | exit-thread CODE | return CODE | crt-exit CODE
+ *   dll-exit NAME CODE               exit() called inside NAME
+ *
+ * The host itself is instrumented (counter "host.hits"), so every scenario
+ * has an instrumented EXE beside its DLLs.
+ */
+#include <windows.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tlhelp32.h>
+
+#include <winstrument.h>
+
+#include "resources.h"
+
+#define MAX_MODULES 8
+
+typedef void(__cdecl *probe_hit_fn)(unsigned n);
+typedef void(__cdecl *probe_exit_fn)(int code);
+typedef const char *(__cdecl *probe_pipe_fn)(void);
+typedef void(__cdecl *probe_planned_fn)(char *out);
+typedef unsigned(__cdecl *probe_state_fn)(void);
+
+struct loaded {
+    char name[64];
+    HMODULE handle;
+    unsigned long long hits; /* what this host added through wst_probe_hit */
+};
+
+static struct loaded modules[MAX_MODULES];
+static unsigned long long self_hits;
+static struct wst_resources baseline;
+
+static void fail(const char *what, const char *arg)
+{
+    printf("error %s %s (win32 error %lu)\n", what, arg, GetLastError());
+    fflush(stdout);
+    ExitProcess(90);
+}
+
+static struct loaded *find_module(const char *name, int create)
+{
+    for (int i = 0; i < MAX_MODULES; i++) {
+        if (modules[i].name[0] != '\0' && strcmp(modules[i].name, name) == 0)
+            return &modules[i];
+    }
+    if (!create)
+        return NULL;
+    for (int i = 0; i < MAX_MODULES; i++) {
+        if (modules[i].name[0] == '\0') {
+            snprintf(modules[i].name, sizeof modules[i].name, "%s", name);
+            return &modules[i];
+        }
+    }
+    fail("too-many-modules", name);
+    return NULL;
+}
+
+static struct loaded *loaded_module(const char *name)
+{
+    struct loaded *m = find_module(name, 0);
+    if (m == NULL || m->handle == NULL)
+        fail("not-loaded", name);
+    return m;
+}
+
+static FARPROC export_of(struct loaded *m, const char *symbol)
+{
+    FARPROC f = GetProcAddress(m->handle, symbol);
+    if (f == NULL)
+        fail("no-export", symbol);
+    return f;
+}
+
+static void load(const char *name)
+{
+    struct loaded *m = find_module(name, 1);
+    if (m->handle != NULL)
+        fail("already-loaded", name);
+    m->handle = LoadLibraryA(name);
+    if (m->handle == NULL)
+        fail("load", name);
+}
+
+static void unload(const char *name)
+{
+    struct loaded *m = loaded_module(name);
+    if (!FreeLibrary(m->handle))
+        fail("free", name);
+    m->handle = NULL;
+}
+
+struct hit_job {
+    probe_hit_fn hit;
+    unsigned n;
+};
+
+static DWORD WINAPI hit_thread(void *arg)
+{
+    struct hit_job *job = arg;
+    job->hit(job->n);
+    return 0;
+}
+
+static void hit(const char *name, unsigned n, unsigned threads)
+{
+    struct loaded *m = loaded_module(name);
+    struct hit_job job = {(probe_hit_fn)(void (*)(void))export_of(m, "wst_probe_hit"), n};
+    HANDLE handles[64];
+    if (threads == 0 || threads > 64)
+        fail("bad-thread-count", name);
+    for (unsigned i = 0; i < threads; i++) {
+        handles[i] = CreateThread(NULL, 0, hit_thread, &job, 0, NULL);
+        if (handles[i] == NULL)
+            fail("create-thread", name);
+    }
+    WaitForMultipleObjects(threads, handles, TRUE, INFINITE);
+    for (unsigned i = 0; i < threads; i++)
+        CloseHandle(handles[i]);
+    m->hits += (unsigned long long)n * threads;
+}
+
+static void print_expectations(void)
+{
+    printf("expect wst_host.exe host.hits %llu\n", self_hits);
+    for (int i = 0; i < MAX_MODULES; i++) {
+        if (modules[i].handle != NULL) {
+            /* wst_probe_hit counts each call once and adds n*3 bytes. */
+            printf("expect %s probe.calls %llu\n", modules[i].name, modules[i].hits);
+            printf("expect %s probe.bytes %llu\n", modules[i].name, modules[i].hits * 3);
+        }
+    }
+}
+
+static void wait_for_go(void)
+{
+    char line[64];
+    printf("ready\n");
+    fflush(stdout);
+    if (fgets(line, sizeof line, stdin) == NULL)
+        fail("stdin-closed", "ready");
+}
+
+static void print_pipe(const char *name)
+{
+    struct loaded *m = loaded_module(name);
+    probe_pipe_fn pipe_name = (probe_pipe_fn)(void (*)(void))export_of(m, "wst_probe_pipe_name");
+    probe_state_fn state = (probe_state_fn)(void (*)(void))export_of(m, "wst_probe_worker_state");
+    /* The worker starts on the first hit and publishes its name when it
+     * serves; 10 s is far beyond any start seen, and certain to end. A module
+     * without a worker (threadless, or pipe failed) has no name to wait for. */
+    for (int waited = 0; waited < 10000; waited += 10) {
+        unsigned s = state();
+        if (s == WST_WORKER_SERVING && pipe_name()[0] != '\0') {
+            printf("pipe %s %s\n", name, pipe_name());
+            return;
+        }
+        if (s == WST_WORKER_NONE || s == WST_WORKER_PIPE_FAILED || s == WST_WORKER_STOPPED)
+            break;
+        Sleep(10);
+    }
+    printf("pipe %s -\n", name);
+}
+
+static void print_planned_pipe(const char *name)
+{
+    struct loaded *m = loaded_module(name);
+    char pipe[WST_PIPE_NAME_MAX];
+    ((probe_planned_fn)(void (*)(void))export_of(m, "wst_probe_planned_pipe"))(pipe);
+    printf("planned-pipe %s %s\n", name, pipe);
+}
+
+static void print_state(const char *name)
+{
+    struct loaded *m = loaded_module(name);
+    probe_state_fn state = (probe_state_fn)(void (*)(void))export_of(m, "wst_probe_worker_state");
+    unsigned s = state();
+    for (int waited = 0; waited < 10000 && (s == WST_WORKER_IDLE || s == WST_WORKER_STARTING);
+         waited += 10) {
+        Sleep(10);
+        s = state();
+    }
+    printf("state %s %u\n", name, s);
+}
+
+static void cycle(const char *name, unsigned count, unsigned query_every)
+{
+    for (unsigned i = 1; i <= count; i++) {
+        load(name);
+        hit(name, 10, 1);
+        if (query_every != 0 && i % query_every == 0) {
+            print_pipe(name);
+            wait_for_go();
+        }
+        unload(name);
+        find_module(name, 0)->hits = 0;
+        if (i % 100 == 0 || i == count) {
+            printf("progress %u/%u\n", i, count);
+            fflush(stdout);
+        }
+    }
+}
+
+static void nested(const char *name)
+{
+    /* wst_locker.dll does the whole load-hit-free of NAME inside its own
+     * DLL_PROCESS_ATTACH, so the worker's pool thread cannot start (it needs
+     * the loader lock for DLL_THREAD_ATTACH) before NAME unloads. */
+    SetEnvironmentVariableA("WST_LOCKER_TARGET", name);
+    HMODULE locker = LoadLibraryA("wst_locker.dll");
+    if (locker == NULL)
+        fail("load", "wst_locker.dll");
+    FreeLibrary(locker);
+    printf("nested %s done\n", name);
+}
+
+static DWORD WINAPI slow_load_thread(void *arg)
+{
+    HMODULE slow = LoadLibraryA((const char *)arg);
+    /* Freed again so that the next round's load runs its DllMain again. */
+    return slow != NULL && FreeLibrary(slow) ? 0 : 1;
+}
+
+static void timed_free(const char *name)
+{
+    LARGE_INTEGER f, t0, t1;
+    QueryPerformanceFrequency(&f);
+    QueryPerformanceCounter(&t0);
+    unload(name);
+    QueryPerformanceCounter(&t1);
+    printf("freed %s us=%lld\n", name, (t1.QuadPart - t0.QuadPart) * 1000000 / f.QuadPart);
+}
+
+static void contend(const char *name, const char *slow_dll)
+{
+    /* The slow DLL's DllMain sleeps while holding the loader lock; our
+     * FreeLibrary then queues behind it, and the runtime's detach runs with
+     * the lock contended. */
+    HANDLE t = CreateThread(NULL, 0, slow_load_thread, (void *)slow_dll, 0, NULL);
+    if (t == NULL)
+        fail("create-thread", slow_dll);
+    Sleep(20);
+    timed_free(name);
+    WaitForSingleObject(t, INFINITE);
+    CloseHandle(t);
+}
+
+static DWORD WINAPI exit_thread(void *arg)
+{
+    ExitProcess((UINT)(uintptr_t)arg);
+}
+
+static void report_resources(const char *label, const struct wst_resources *r)
+{
+    printf("%s threads=%lu handles=%lu private=%llu\n", label, r->threads, r->handles,
+           r->private_bytes);
+}
+
+static void compare(unsigned settle_ms)
+{
+    struct wst_resources now;
+    wst_resources_settle(&now, baseline.threads, settle_ms);
+    printf("compare threads=%lu->%lu handles=%lu->%lu private=%llu->%llu\n", baseline.threads,
+           now.threads, baseline.handles, now.handles, baseline.private_bytes, now.private_bytes);
+}
+
+static unsigned number(const char *text)
+{
+    char *end;
+    unsigned long v = strtoul(text, &end, 10);
+    if (*text == '\0' || *end != '\0')
+        fail("bad-number", text);
+    return (unsigned)v;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    for (int i = 1; i < argc; i++) {
+        const char *cmd = argv[i];
+        const char *a1 = i + 1 < argc ? argv[i + 1] : "";
+        const char *a2 = i + 2 < argc ? argv[i + 2] : "";
+        const char *a3 = i + 3 < argc ? argv[i + 3] : "";
+        if (strcmp(cmd, "load") == 0) {
+            load(a1), i += 1;
+        } else if (strcmp(cmd, "free") == 0) {
+            unload(a1), i += 1;
+        } else if (strcmp(cmd, "hit") == 0) {
+            hit(a1, number(a2), number(a3)), i += 3;
+        } else if (strcmp(cmd, "selfhit") == 0) {
+            unsigned n = number(a1);
+            for (unsigned k = 0; k < n; k++)
+                WST_COUNT("host.hits");
+            self_hits += n, i += 1;
+        } else if (strcmp(cmd, "pid") == 0) {
+            printf("pid %lu\n", GetCurrentProcessId());
+        } else if (strcmp(cmd, "expect") == 0) {
+            print_expectations();
+        } else if (strcmp(cmd, "ready") == 0) {
+            wait_for_go();
+        } else if (strcmp(cmd, "pipe") == 0) {
+            print_pipe(a1), i += 1;
+        } else if (strcmp(cmd, "planned-pipe") == 0) {
+            print_planned_pipe(a1), i += 1;
+        } else if (strcmp(cmd, "state") == 0) {
+            print_state(a1), i += 1;
+        } else if (strcmp(cmd, "baseline") == 0) {
+            wst_resources_measure(&baseline);
+            report_resources("baseline", &baseline);
+        } else if (strcmp(cmd, "compare") == 0) {
+            compare(number(a1)), i += 1;
+        } else if (strcmp(cmd, "cycle") == 0) {
+            cycle(a1, number(a2), number(a3)), i += 3;
+        } else if (strcmp(cmd, "nested") == 0) {
+            nested(a1), i += 1;
+        } else if (strcmp(cmd, "contend") == 0) {
+            contend(a1, a2), i += 2;
+        } else if (strcmp(cmd, "timed-free") == 0) {
+            timed_free(a1), i += 1;
+        } else if (strcmp(cmd, "sleep") == 0) {
+            Sleep(number(a1)), i += 1;
+        } else if (strcmp(cmd, "exit-main") == 0) {
+            ExitProcess(number(a1));
+        } else if (strcmp(cmd, "exit-thread") == 0) {
+            CreateThread(NULL, 0, exit_thread, (void *)(uintptr_t)number(a1), 0, NULL);
+            Sleep(INFINITE);
+        } else if (strcmp(cmd, "return") == 0) {
+            return (int)number(a1);
+        } else if (strcmp(cmd, "crt-exit") == 0) {
+            exit((int)number(a1));
+        } else if (strcmp(cmd, "dll-exit") == 0) {
+            struct loaded *m = loaded_module(a1);
+            ((probe_exit_fn)(void (*)(void))export_of(m, "wst_probe_exit"))((int)number(a2));
+        } else {
+            fail("unknown-command", cmd);
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""winstrument's scenario driver: real processes, real loader, real inspector.
+
+    python3 wine-tests/run.py [--build DIR] [--native] [-k PATTERN] [--list]
+                              [--no-wrong-runtime]
+
+Under Linux every program runs under Wine with a project-local prefix
+(BUILD/wineprefix); with --native (on Windows) programs run directly. Each
+scenario in wine-tests/scenarios.py runs once per mode, with a hard deadline
+that kills its process trees; a hang is a failure. The last line reads
+"N passed, N failed, N skipped"; the exit code is non-zero on any failure.
+A JSON report goes to BUILD/scenario-report.json.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from scenarios import SCENARIOS  # noqa: E402
+from wstdriver.platform import NativePlatform, WinePlatform  # noqa: E402
+from wstdriver.runner import Runner  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build", default="build", help="build directory (default: build)")
+    ap.add_argument("--arch", default="x86_64", help="scenario programs' architecture")
+    ap.add_argument("--native", action="store_true", help="run programs directly (Windows)")
+    ap.add_argument("-k", dest="pattern", help="only scenarios whose name contains PATTERN")
+    ap.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    ap.add_argument("--no-wrong-runtime", action="store_true",
+                    help="skip the TerminateThread baseline runs")
+    args = ap.parse_args()
+
+    selected = [s for s in SCENARIOS if not args.pattern or args.pattern in s.name]
+    if args.list:
+        for s in selected:
+            modes = ",".join(m or "-" for m in s.modes)
+            print(f"{s.name:34} modes={modes:22} iterations={s.iterations:<6} "
+                  f"timeout={s.timeout}s{'  teeth' if s.teeth else ''}")
+        return 0
+
+    build = Path(args.build).resolve()
+    platform = NativePlatform() if args.native else WinePlatform(build)
+    reason = platform.setup()
+    runner = Runner(platform, HERE.parent, build, args.arch,
+                    out=lambda line: print(line, flush=True))
+    try:
+        if reason is not None:
+            print(f"cannot run scenarios: {reason}")
+            print(f"0 passed, 1 failed, 0 skipped")
+            return 1
+        print(f"running {len(selected)} scenarios on {platform.name}, build {build}", flush=True)
+        for scenario in selected:
+            for mode in scenario.modes:
+                runner.run_one(scenario, mode)
+        if not args.no_wrong_runtime:
+            for scenario in selected:
+                if scenario.teeth:
+                    runner.run_one(scenario, "threadpool", runtime="scenarios-wrong")
+        ok = runner.summary(build / "scenario-report.json")
+    finally:
+        platform.teardown()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

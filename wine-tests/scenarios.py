@@ -1,0 +1,84 @@
+"""Every scenario, as data. The driver (run.py) runs each once per mode.
+
+Adding a scenario means adding a row here. The exit-path matrix is generated:
+every exit path of cases/shutdown.py crossed with every mode that exists.
+`iterations` is what a case repeats in one run (printed with its result);
+race scenarios repeat at least 100 times. `teeth` marks the scenarios that
+also run against the deliberately wrong runtime (TerminateThread), where at
+least one must fail for the run to pass.
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from cases import dist_zip, foundation, i686, leaks, pipe, shutdown
+
+MODES = ("threadpool", "threadless")
+
+
+@dataclass
+class Scenario:
+    name: str
+    case: Callable
+    modes: tuple = MODES
+    iterations: int = 1
+    timeout: int = 120          # hard deadline, seconds; its end kills the process trees
+    params: dict = field(default_factory=dict)
+    teeth: bool = False         # also run against the TerminateThread runtime
+    wrong_timeout: int = 60     # deadline for that run
+
+
+# Iterations per exit path: races repeat 100 times; the contended-loader case
+# costs ~0.15 s a round, so it repeats 100 times too, within its timeout.
+EXIT_PATH_ITERATIONS = {
+    "free-library": 100,
+    "exit-process-main": 100,
+    "exit-process-thread": 100,
+    "return-from-main": 100,
+    "exit-in-dll-call": 100,
+    "terminate-process": 100,
+    "unload-during-request": 100,
+    "unload-stalled-client": 100,
+    "unload-and-reload": 100,
+    "unload-pending-work": 100,
+    "unload-contended-loader": 100,
+}
+
+TEETH = {"free-library", "exit-process-thread", "unload-pending-work", "unload-during-request",
+         "unload-and-reload"}
+
+
+def _exit_path_matrix():
+    rows = []
+    for path, (case, params) in shutdown.exit_paths().items():
+        iterations = EXIT_PATH_ITERATIONS[path]
+        rows.append(Scenario(name=f"exit:{path}", case=case, iterations=iterations,
+                             timeout=300, params=dict(params, rounds=iterations),
+                             teeth=path in TEETH))
+    return rows
+
+
+SCENARIOS = [
+    # Issue 2: the first end-to-end path.
+    Scenario("two-dlls-exact", foundation.two_dlls_exact),
+    Scenario("unload-unlisted", foundation.unload_unlisted),
+    Scenario("killed-mid-read", foundation.killed_mid_read, iterations=10,
+             params={"rounds": 10}),
+    Scenario("not-instrumented", foundation.not_instrumented, modes=(None,)),
+    # Issue 3: the worker, its pipe, and its neighbours.
+    Scenario("three-modules", pipe.three_modules, modes=("threadpool",)),
+    Scenario("malformed-messages", pipe.malformed, modes=("threadpool",)),
+    Scenario("pipe-fuzz", pipe.fuzz, modes=("threadpool",), iterations=300,
+             params={"rounds": 300}, timeout=300),
+    Scenario("pipe-squatted", pipe.squatted, modes=("threadpool",)),
+    Scenario("reset", pipe.reset_counters, modes=("threadpool",)),
+    Scenario("cycles-with-inspector", leaks.cycles_with_inspector, iterations=500,
+             params={"cycles": 500, "query_every": 10}, timeout=300, teeth=True),
+    # Issue 4: every exit path in every mode, then leak accounting.
+    *_exit_path_matrix(),
+    Scenario("leak-10000-cycles", leaks.leak_cycles, iterations=10000,
+             params={"cycles": 10000}, timeout=600),
+    # Issue 5: the release zip, and a 32-bit target.
+    Scenario("dist-zip", dist_zip.run, modes=(None,), timeout=300),
+    Scenario("i686-target", i686.run, modes=(None,), timeout=120),
+]

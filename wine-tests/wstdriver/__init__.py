@@ -1,0 +1,1 @@
+"""The scenario driver's library: platforms, the per-scenario context, the runner."""
