@@ -1,8 +1,9 @@
-# bench/: the counter-hit benchmark. Built like the project's own code (no
-# instrumentation flags; its only probes are the WST_COUNT rows) and linked
-# with libwinstrument.a. `make bench` builds the x86_64 program and runs it
-# under Wine (or natively when BENCH_RUNNER is empty); `make cross` also builds
-# the i686 one so that 32-bit builds stay honest.
+# bench/: the counter-hit benchmark, and below it the load/unload one. Built
+# like the project's own code (no instrumentation flags; the counter
+# benchmark's only probes are the WST_COUNT rows) and linked with
+# libwinstrument.a. `make bench` builds the x86_64 programs and runs them
+# under Wine; `make cross` also builds the i686 ones so that 32-bit builds
+# stay honest.
 #
 #   make bench [BENCH_ARGS="--iterations N --repeat R"]
 BENCH_SRCS := bench/bench_counters.c bench/self_region.c
@@ -20,7 +21,48 @@ CROSS_OUTPUTS += $(call BENCH_EXE,$(1))
 endef
 $(foreach a,$(ARCHS),$(eval $(call bench_rules,$(a))))
 
-# The JSON path is absolute so that Wine resolves it on its Z: drive (/).
-bench: $(call BENCH_EXE,x86_64)
+# The load/unload benchmark: a host that is not instrumented, and one DLL
+# source built twice, with the runtime (lifecycle_wst.dll) and without it
+# (lifecycle_plain.dll, -DWST_BENCH_PLAIN), so that the two differ only by the
+# runtime. The host re-runs itself once per mode (the mode is per process).
+#
+#   make bench [BENCH_LC_ARGS="--cycles N --repeat R"]
+BENCH_LC_EXE = $(BUILD)/$(1)/bin/bench_lifecycle.exe
+BENCH_LC_DLLS = $(BUILD)/$(1)/bin/lifecycle_wst.dll $(BUILD)/$(1)/bin/lifecycle_plain.dll
+BENCH_LC_JSON := $(BUILD)/bench-lifecycle.json
+BENCH_LC_ARGS ?=
+
+define bench_lc_rules
+$(call BENCH_LC_EXE,$(1)): $(call objs,$(1),bench/bench_lifecycle.c)
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -o $$@ $$^
+
+$(BUILD)/$(1)/obj/bench/lifecycle_dll_plain.o: bench/lifecycle_dll.c
+	@mkdir -p $$(@D)
+	@echo "  CC [$(1)] $$< (plain)"
+	$$(Q)$$(CC_$(1)) $$(CFLAGS_WIN) $$(CFLAGS_EXTRA) -DWST_BENCH_PLAIN -c $$< -o $$@
+
+$(BUILD)/$(1)/bin/lifecycle_plain.dll: $(BUILD)/$(1)/obj/bench/lifecycle_dll_plain.o
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -shared -o $$@ $$<
+
+$(BUILD)/$(1)/bin/lifecycle_wst.dll: $(call objs,$(1),bench/lifecycle_dll.c) $(call RUNTIME_LIB,$(1))
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -shared -o $$@ $$(filter %.o,$$^) \
+		-L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
+CROSS_OUTPUTS += $(call BENCH_LC_EXE,$(1)) $(call BENCH_LC_DLLS,$(1))
+endef
+$(foreach a,$(ARCHS),$(eval $(call bench_lc_rules,$(a))))
+
+# The JSON paths are absolute so that Wine resolves them on its Z: drive (/).
+# The lifecycle figures join build/bench.json as its "lifecycle" section; the
+# counter benchmark's own keys stay as they are.
+bench: $(call BENCH_EXE,x86_64) $(call BENCH_LC_EXE,x86_64) $(call BENCH_LC_DLLS,x86_64)
 	$(Q)BUILD=$(BUILD) . scripts/wine-env.sh && \
-		$$WINE $(call BENCH_EXE,x86_64) $(BENCH_ARGS) --json $(abspath $(BENCH_JSON))
+		$$WINE $(call BENCH_EXE,x86_64) $(BENCH_ARGS) --json $(abspath $(BENCH_JSON)) && \
+		echo && \
+		$$WINE $(call BENCH_LC_EXE,x86_64) $(BENCH_LC_ARGS) --json $(abspath $(BENCH_LC_JSON)) && \
+		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_LC_JSON) lifecycle

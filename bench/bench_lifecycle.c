@@ -1,0 +1,582 @@
+/*
+ * bench_lifecycle: what the runtime adds to loading and unloading a DLL, and
+ * how long FreeLibrary takes when the module's threadpool worker is serving.
+ * Both figures come from one run, measured side by side: every repetition
+ * runs every case, and each case reports the median of its repetitions.
+ *
+ * One cycle is LoadLibrary, GetProcAddress, one call of the exported function
+ * that holds the probe, and FreeLibrary, against one of two DLLs built from
+ * bench/lifecycle_dll.c (with the runtime, and without it as the floor).
+ * The cases are the table `cases` below.
+ *
+ * The mode is chosen per process (WINSTRUMENT_MODE is read at attach), so the
+ * program re-runs itself as a child process for every case and repetition,
+ * with the case's environment, as Wine's conformance tests do for exit
+ * scenarios. The parent (no arguments but the options) only spawns, collects
+ * one result line per child from a pipe, and prints; the child (--child)
+ * runs the cycles on its main thread and never creates a thread itself.
+ * This program is not instrumented: it never links the runtime.
+ *
+ * It never asserts speed (a benchmark is not a test): it exits non-zero only
+ * when a child could not run, chose the wrong mode, or its worker never
+ * served within the deadline.
+ */
+#include <windows.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "winstrument/region.h"
+#include "winstrument/version.h"
+
+#define MAX_REPEAT 31
+#define MAX_CYCLES 100000
+/* A worker serves within a few ms under Wine; this bound only keeps a broken
+ * runtime from hanging the benchmark. */
+#define SERVE_DEADLINE_MS 2000
+/* Children run N cycles of a few ms at most; this bound is for a hung child. */
+#define CHILD_DEADLINE_MS 300000
+
+/* ------------------------------------------------------------------------ */
+/* The cases                                                                */
+/* ------------------------------------------------------------------------ */
+
+struct lc_case {
+    const char *key;         /* JSON name */
+    const char *label;       /* table name */
+    const wchar_t *dll;      /* next to this program */
+    const wchar_t *mode_env; /* WINSTRUMENT_MODE for the child; NULL: unset */
+    unsigned expect_mode;    /* enum wst_mode the DLL must report */
+    int wait_serving;        /* poll worker_state until SERVING before FreeLibrary */
+};
+
+enum { C_PLAIN, C_THREADLESS, C_THREADPOOL, C_SERVING, C_COUNT };
+
+static const struct lc_case cases[C_COUNT] = {
+    [C_PLAIN] = {"plain", "plain DLL", L"lifecycle_plain.dll", NULL, WST_MODE_UNSET, 0},
+    [C_THREADLESS] = {"threadless", "threadless", L"lifecycle_wst.dll", L"threadless",
+                      WST_MODE_THREADLESS, 0},
+    [C_THREADPOOL] = {"threadpool", "threadpool", L"lifecycle_wst.dll", L"threadpool",
+                      WST_MODE_THREADPOOL, 0},
+    [C_SERVING] = {"threadpool_serving", "threadpool+serve", L"lifecycle_wst.dll", L"threadpool",
+                   WST_MODE_THREADPOOL, 1},
+};
+
+typedef void(__cdecl *call_fn)(void);
+typedef unsigned(__cdecl *state_fn)(void);
+
+static double qpc_us_per_tick;
+
+static double now_us(void)
+{
+    LARGE_INTEGER t;
+    QueryPerformanceCounter(&t);
+    return (double)t.QuadPart * qpc_us_per_tick;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorts v in place. */
+static double median_sorted(double *v, unsigned n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Child: the cycles of one case                                            */
+/* ------------------------------------------------------------------------ */
+
+/* What one child measured; it travels to the parent as one text line. */
+struct child_result {
+    double us_per_cycle;
+    double load_median_us;              /* LoadLibrary alone */
+    double call_median_us;              /* the call: threadpool's first hit submits there */
+    double free_median_us, free_max_us; /* FreeLibrary alone */
+    double serve_median_us;             /* LoadLibrary to SERVING; 0 unless waited */
+    unsigned mode;                      /* enum wst_mode the DLL reported */
+    unsigned bad_states; /* cycles whose worker_state after the call was unexpected */
+    unsigned timeouts;   /* cycles whose worker did not serve in time */
+};
+
+struct cycle_times {
+    double load_us, call_us, free_us, serve_us;
+};
+
+/* Right after the call: threadpool's first hit must have submitted the worker
+ * (STARTING, or SERVING already); the other cases have no worker at all. */
+static int state_is_expected(const struct lc_case *c, unsigned state)
+{
+    if (c->expect_mode == WST_MODE_THREADPOOL)
+        return state == WST_WORKER_STARTING || state == WST_WORKER_SERVING;
+    return state == WST_WORKER_NONE;
+}
+
+/* Polls with SwitchToThread rather than a spin: with two CPUs a spinning host
+ * would take one of them from the worker it waits for. */
+static int wait_serving(state_fn state, double start_us)
+{
+    for (;;) {
+        unsigned s = state();
+        if (s == WST_WORKER_SERVING)
+            return 0;
+        if (s == WST_WORKER_PIPE_FAILED || now_us() - start_us > SERVE_DEADLINE_MS * 1e3)
+            return -1;
+        SwitchToThread();
+    }
+}
+
+static int run_cycle(const struct lc_case *c, const wchar_t *path, struct child_result *r,
+                     struct cycle_times *t)
+{
+    double t0 = now_us();
+    HMODULE h = LoadLibraryW(path);
+    if (h == NULL) {
+        fprintf(stderr, "bench_lifecycle: cannot load %ls (%lu)\n", path, GetLastError());
+        return -1;
+    }
+    t->load_us = now_us() - t0;
+    call_fn call = (call_fn)(void (*)(void))GetProcAddress(h, "bench_lc_call");
+    state_fn state = (state_fn)(void (*)(void))GetProcAddress(h, "bench_lc_worker_state");
+    state_fn mode = (state_fn)(void (*)(void))GetProcAddress(h, "bench_lc_mode");
+    if (call == NULL || state == NULL || mode == NULL) {
+        fprintf(stderr, "bench_lifecycle: %ls lacks the bench_lc_* exports\n", path);
+        FreeLibrary(h);
+        return -1;
+    }
+    double tc = now_us();
+    call();
+    t->call_us = now_us() - tc;
+    r->mode = mode();
+    r->bad_states += !state_is_expected(c, state());
+    t->serve_us = 0;
+    if (c->wait_serving) {
+        if (wait_serving(state, t0) != 0)
+            r->timeouts++;
+        t->serve_us = now_us() - t0;
+    }
+    double tf = now_us();
+    FreeLibrary(h);
+    t->free_us = now_us() - tf;
+    return 0;
+}
+
+static int child_path(const wchar_t *dll, wchar_t *out, size_t size)
+{
+    DWORD n = GetModuleFileNameW(NULL, out, (DWORD)size);
+    if (n == 0 || n >= size)
+        return -1;
+    wchar_t *slash = wcsrchr(out, L'\\');
+    size_t dir = slash ? (size_t)(slash - out) + 1 : 0;
+    if (dir + wcslen(dll) + 1 > size)
+        return -1;
+    wcscpy(out + dir, dll);
+    return 0;
+}
+
+static int child_main(int which, unsigned cycles)
+{
+    const struct lc_case *c = &cases[which];
+    wchar_t path[MAX_PATH];
+    if (child_path(c->dll, path, MAX_PATH) != 0)
+        return 1;
+    /* The instrumented DLL imports advapi32 and the plain one does not. Keep
+     * it loaded, as it is in nearly every real process, so that the ratio
+     * measures the runtime rather than advapi32 being mapped on every cycle. */
+    if (LoadLibraryW(L"advapi32.dll") == NULL)
+        return 1;
+    struct cycle_times *times = calloc(cycles, sizeof *times);
+    double *sorted = calloc(cycles, sizeof *sorted);
+    struct child_result r = {0}, warm = {0};
+    struct cycle_times ignored;
+    int rc = 1;
+    if (times == NULL || sorted == NULL)
+        goto out;
+    /* Untimed cycles first: they map the DLL's file into the cache, create
+     * the process's first thread pool, and warm the CPU clock. */
+    for (unsigned i = 0; i < cycles / 10 + 1; i++) {
+        if (run_cycle(c, path, &warm, &ignored) != 0)
+            goto out;
+    }
+    double start = now_us();
+    for (unsigned i = 0; i < cycles; i++) {
+        if (run_cycle(c, path, &r, &times[i]) != 0)
+            goto out;
+    }
+    r.us_per_cycle = (now_us() - start) / cycles;
+    for (unsigned i = 0; i < cycles; i++) {
+        sorted[i] = times[i].free_us;
+        if (times[i].free_us > r.free_max_us)
+            r.free_max_us = times[i].free_us;
+    }
+    r.free_median_us = median_sorted(sorted, cycles);
+    for (unsigned i = 0; i < cycles; i++)
+        sorted[i] = times[i].serve_us;
+    r.serve_median_us = median_sorted(sorted, cycles);
+    for (unsigned i = 0; i < cycles; i++)
+        sorted[i] = times[i].load_us;
+    r.load_median_us = median_sorted(sorted, cycles);
+    for (unsigned i = 0; i < cycles; i++)
+        sorted[i] = times[i].call_us;
+    r.call_median_us = median_sorted(sorted, cycles);
+    printf("result %.3f %.3f %.3f %.3f %.3f %.3f %u %u %u\n", r.us_per_cycle, r.load_median_us,
+           r.call_median_us, r.free_median_us, r.free_max_us, r.serve_median_us, r.mode,
+           r.bad_states, r.timeouts);
+    fflush(stdout);
+    rc = 0;
+out:
+    free(times);
+    free(sorted);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Parent: spawning the children                                            */
+/* ------------------------------------------------------------------------ */
+
+static int parse_result(const char *line, struct child_result *r)
+{
+    return sscanf(line, "result %lf %lf %lf %lf %lf %lf %u %u %u", &r->us_per_cycle,
+                  &r->load_median_us, &r->call_median_us, &r->free_median_us, &r->free_max_us,
+                  &r->serve_median_us, &r->mode, &r->bad_states, &r->timeouts) == 9
+               ? 0
+               : -1;
+}
+
+/* Reads the child's stdout to its end; the result is one short line, so the
+ * pipe's buffer never fills before the child exits. */
+static int read_all(HANDLE pipe, char *buf, size_t size)
+{
+    size_t used = 0;
+    DWORD got;
+    while (used + 1 < size && ReadFile(pipe, buf + used, (DWORD)(size - used - 1), &got, NULL) &&
+           got > 0)
+        used += got;
+    buf[used] = '\0';
+    return 0;
+}
+
+/* Runs one child for case `which` with the case's WINSTRUMENT_MODE. The
+ * variable is set in this (uninstrumented) process only to be inherited. */
+static int run_child(int which, unsigned cycles, struct child_result *r)
+{
+    wchar_t self[MAX_PATH], cmd[MAX_PATH + 64];
+    char out[512];
+    HANDLE rd = NULL, wr = NULL;
+    PROCESS_INFORMATION pi = {0};
+    int rc = -1;
+    DWORD n = GetModuleFileNameW(NULL, self, MAX_PATH);
+    if (n == 0 || n >= MAX_PATH)
+        return -1;
+    swprintf(cmd, sizeof cmd / sizeof cmd[0], L"\"%ls\" --child %d --cycles %u", self, which,
+             cycles);
+    SetEnvironmentVariableW(L"WINSTRUMENT_MODE", cases[which].mode_env);
+
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    if (!CreatePipe(&rd, &wr, &sa, 1 << 16)) {
+        fprintf(stderr, "bench_lifecycle: CreatePipe failed (%lu)\n", GetLastError());
+        goto out;
+    }
+    SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0);
+    STARTUPINFOW si = {.cb = sizeof si, .dwFlags = STARTF_USESTDHANDLES};
+    si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
+    si.hStdOutput = wr;
+    si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
+    if (!CreateProcessW(self, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) {
+        fprintf(stderr, "bench_lifecycle: CreateProcess failed (%lu)\n", GetLastError());
+        goto out;
+    }
+    /* Our copy of the write end must go, or ReadFile never sees the end. */
+    CloseHandle(wr);
+    wr = NULL;
+    if (WaitForSingleObject(pi.hProcess, CHILD_DEADLINE_MS) != WAIT_OBJECT_0) {
+        fprintf(stderr, "bench_lifecycle: case %s hung; terminating it\n", cases[which].key);
+        TerminateProcess(pi.hProcess, 3);
+        goto out;
+    }
+    DWORD code = 1;
+    GetExitCodeProcess(pi.hProcess, &code);
+    read_all(rd, out, sizeof out);
+    if (code != 0 || parse_result(out, r) != 0) {
+        fprintf(stderr, "bench_lifecycle: case %s failed (exit %lu)\n", cases[which].key, code);
+        goto out;
+    }
+    rc = 0;
+out:
+    if (pi.hProcess != NULL) {
+        CloseHandle(pi.hProcess);
+        CloseHandle(pi.hThread);
+    }
+    if (wr != NULL)
+        CloseHandle(wr);
+    if (rd != NULL)
+        CloseHandle(rd);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Rows, medians and checks                                                 */
+/* ------------------------------------------------------------------------ */
+
+struct row {
+    double runs_us[MAX_REPEAT];   /* µs per cycle, one per repetition */
+    double runs_load[MAX_REPEAT]; /* each repetition's median LoadLibrary */
+    double runs_call[MAX_REPEAT];
+    double runs_free[MAX_REPEAT]; /* each repetition's median FreeLibrary */
+    double runs_serve[MAX_REPEAT];
+    double us_per_cycle, load_median_us, call_median_us, free_median_us, free_max_us;
+    double serve_median_us;
+    double ratio_plain;
+    unsigned bad_states, timeouts, wrong_mode;
+};
+
+/* Leaves v as it is. */
+static double median_of(const double *v, unsigned n)
+{
+    double s[MAX_REPEAT];
+    memcpy(s, v, n * sizeof *s);
+    return median_sorted(s, n);
+}
+
+static int measure(struct row *rows, unsigned cycles, unsigned repeat)
+{
+    for (unsigned rep = 0; rep < repeat; rep++) {
+        for (int i = 0; i < C_COUNT; i++) {
+            struct child_result r;
+            if (run_child(i, cycles, &r) != 0)
+                return -1;
+            rows[i].runs_us[rep] = r.us_per_cycle;
+            rows[i].runs_load[rep] = r.load_median_us;
+            rows[i].runs_call[rep] = r.call_median_us;
+            rows[i].runs_free[rep] = r.free_median_us;
+            rows[i].runs_serve[rep] = r.serve_median_us;
+            if (r.free_max_us > rows[i].free_max_us)
+                rows[i].free_max_us = r.free_max_us;
+            rows[i].bad_states += r.bad_states;
+            rows[i].timeouts += r.timeouts;
+            rows[i].wrong_mode += r.mode != cases[i].expect_mode;
+        }
+    }
+    for (int i = 0; i < C_COUNT; i++) {
+        struct row *w = &rows[i];
+        w->us_per_cycle = median_of(w->runs_us, repeat);
+        w->load_median_us = median_of(w->runs_load, repeat);
+        w->call_median_us = median_of(w->runs_call, repeat);
+        w->free_median_us = median_of(w->runs_free, repeat);
+        w->serve_median_us = median_of(w->runs_serve, repeat);
+    }
+    for (int i = 0; i < C_COUNT; i++)
+        rows[i].ratio_plain = rows[i].us_per_cycle / rows[C_PLAIN].us_per_cycle;
+    return 0;
+}
+
+static int row_failed(const struct row *r)
+{
+    return r->wrong_mode != 0 || r->timeouts != 0;
+}
+
+static void describe_check(const struct row *r, unsigned cycles, unsigned repeat, char *buf,
+                           size_t size)
+{
+    if (r->wrong_mode != 0)
+        snprintf(buf, size, "WRONG MODE in %u run(s)", r->wrong_mode);
+    else if (r->timeouts != 0)
+        snprintf(buf, size, "%u worker(s) never served", r->timeouts);
+    else if (r->bad_states != 0)
+        snprintf(buf, size, "unexpected worker state in %u of %u", r->bad_states, cycles * repeat);
+    else
+        snprintf(buf, size, "ok");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Output: the table and the JSON                                           */
+/* ------------------------------------------------------------------------ */
+
+struct context {
+    const char *wine_version; /* NULL on Windows */
+    char timestamp[32];
+    unsigned cycles, repeat, cpus;
+};
+
+static void print_table(const struct row *rows, const struct context *ctx)
+{
+    printf("winstrument load/unload benchmark: %s, x86_64, %u CPUs, %u cycles per run, "
+           "median of %u\n",
+           ctx->wine_version ? "Wine" : "Windows", ctx->cpus, ctx->cycles, ctx->repeat);
+    if (ctx->wine_version)
+        printf("  (Wine %s)\n", ctx->wine_version);
+    printf("%-17s %-20s %9s %8s %8s %8s %8s %9s %9s  %s\n", "case", "dll", "us/cycle", "x plain",
+           "load", "call", "free", "free max", "to serve", "check");
+    for (int i = 0; i < C_COUNT; i++) {
+        const struct row *r = &rows[i];
+        char check[64], serve[16] = "-";
+        describe_check(r, ctx->cycles, ctx->repeat, check, sizeof check);
+        if (cases[i].wait_serving)
+            snprintf(serve, sizeof serve, "%.1f", r->serve_median_us);
+        printf("%-17s %-20ls %9.1f %8.2f %8.1f %8.1f %8.1f %9.1f %9s  %s\n", cases[i].label,
+               cases[i].dll, r->us_per_cycle, r->ratio_plain, r->load_median_us, r->call_median_us,
+               r->free_median_us, r->free_max_us, serve, check);
+    }
+    const struct row *s = &rows[C_SERVING];
+    printf("unload latency (FreeLibrary, threadpool worker serving): median %.1f us, max %.1f us "
+           "(%u unloads)\n",
+           s->free_median_us, s->free_max_us, ctx->cycles * ctx->repeat);
+    printf("All times in us. us/cycle: LoadLibrary + call + FreeLibrary (+ the wait until\n"
+           "serving in threadpool+serve), over a whole run. load, call, free, to serve\n"
+           "(LoadLibrary to SERVING): median over runs of each run's per-cycle median.\n"
+           "free max: the slowest FreeLibrary of every cycle of every run.\n");
+}
+
+static void write_row_json(FILE *out, int i, const struct row *r, unsigned repeat)
+{
+    fprintf(out,
+            "    {\"case\": \"%s\", \"label\": \"%s\", \"dll\": \"%ls\", \"mode\": %s%ls%s, "
+            "\"waits_until_serving\": %s, \"us_per_cycle\": %.3f, \"ratio_to_plain\": %.3f, "
+            "\"load_us_median\": %.3f, \"call_us_median\": %.3f, "
+            "\"free_us_median\": %.3f, \"free_us_max\": %.3f, ",
+            cases[i].key, cases[i].label, cases[i].dll, cases[i].mode_env ? "\"" : "",
+            cases[i].mode_env ? cases[i].mode_env : L"null", cases[i].mode_env ? "\"" : "",
+            cases[i].wait_serving ? "true" : "false", r->us_per_cycle, r->ratio_plain,
+            r->load_median_us, r->call_median_us, r->free_median_us, r->free_max_us);
+    if (cases[i].wait_serving)
+        fprintf(out, "\"serve_us_median\": %.3f, ", r->serve_median_us);
+    else
+        fprintf(out, "\"serve_us_median\": null, ");
+    fprintf(out, "\"unexpected_states\": %u, \"timeouts\": %u, \"wrong_mode_runs\": %u, ",
+            r->bad_states, r->timeouts, r->wrong_mode);
+    fprintf(out, "\"runs_us_per_cycle\": [");
+    for (unsigned k = 0; k < repeat; k++)
+        fprintf(out, "%s%.3f", k ? ", " : "", r->runs_us[k]);
+    fprintf(out, "], \"runs_free_us_median\": [");
+    for (unsigned k = 0; k < repeat; k++)
+        fprintf(out, "%s%.3f", k ? ", " : "", r->runs_free[k]);
+    fprintf(out, "]}");
+}
+
+static int write_json(const char *path, const struct row *rows, const struct context *ctx)
+{
+    FILE *out = fopen(path, "w");
+    if (out == NULL) {
+        fprintf(stderr, "bench_lifecycle: cannot write %s\n", path);
+        return -1;
+    }
+    fprintf(out, "{\n  \"benchmark\": \"lifecycle\",\n  \"winstrument\": \"%s\",\n",
+            WST_VERSION_STRING);
+    fprintf(out, "  \"timestamp\": \"%s\",\n  \"platform\": \"%s\",\n", ctx->timestamp,
+            ctx->wine_version ? "wine" : "native");
+    if (ctx->wine_version)
+        fprintf(out, "  \"wine_version\": \"%s\",\n", ctx->wine_version);
+    else
+        fprintf(out, "  \"wine_version\": null,\n");
+    fprintf(out, "  \"arch\": \"x86_64\",\n  \"cpus\": %u,\n  \"cycles_per_run\": %u,\n", ctx->cpus,
+            ctx->cycles);
+    fprintf(out, "  \"repeat\": %u,\n  \"statistic\": \"median\",\n  \"rows\": [\n", ctx->repeat);
+    for (int i = 0; i < C_COUNT; i++) {
+        write_row_json(out, i, &rows[i], ctx->repeat);
+        fprintf(out, i + 1 < C_COUNT ? ",\n" : "\n");
+    }
+    const struct row *s = &rows[C_SERVING];
+    fprintf(out,
+            "  ],\n  \"unload_latency_us\": {\"case\": \"%s\", \"median\": %.3f, "
+            "\"max\": %.3f, \"unloads\": %u},\n",
+            cases[C_SERVING].key, s->free_median_us, s->free_max_us, ctx->cycles * ctx->repeat);
+    fprintf(out, "  \"cycle_ratio_to_plain\": {");
+    for (int i = 1; i < C_COUNT; i++)
+        fprintf(out, "%s\"%s\": %.3f", i > 1 ? ", " : "", cases[i].key, rows[i].ratio_plain);
+    fprintf(out, "}\n}\n");
+    return fclose(out) == 0 ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Setup                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: bench_lifecycle [--cycles N] [--repeat R] [--json PATH]\n"
+                    "  N load/unload cycles per run (default 500), R repetitions (odd, "
+                    "default 7)\n");
+}
+
+struct options {
+    unsigned cycles, repeat;
+    int child; /* case index, -1 in the parent */
+    const char *json;
+};
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    for (int i = 1; i < argc; i++) {
+        char *end = NULL;
+        if (i + 1 >= argc)
+            return -1;
+        unsigned long v = strtoul(argv[i + 1], &end, 10);
+        int numeric = *argv[i + 1] != '\0' && *end == '\0';
+        if (strcmp(argv[i], "--cycles") == 0 && numeric && v >= 1 && v <= MAX_CYCLES)
+            o->cycles = (unsigned)v;
+        else if (strcmp(argv[i], "--repeat") == 0 && numeric && v >= 1 && v <= MAX_REPEAT)
+            o->repeat = (unsigned)v;
+        else if (strcmp(argv[i], "--child") == 0 && numeric && v < C_COUNT)
+            o->child = (int)v;
+        else if (strcmp(argv[i], "--json") == 0)
+            o->json = argv[i + 1];
+        else
+            return -1;
+        i++;
+    }
+    return 0;
+}
+
+static void fill_context(struct context *ctx, const struct options *o)
+{
+    typedef const char *(CDECL * wine_version_fn)(void);
+    wine_version_fn wine_get_version = (wine_version_fn)(void (*)(void))GetProcAddress(
+        GetModuleHandleW(L"ntdll.dll"), "wine_get_version");
+    ctx->wine_version = wine_get_version ? wine_get_version() : NULL;
+    SYSTEMTIME st;
+    GetSystemTime(&st);
+    snprintf(ctx->timestamp, sizeof ctx->timestamp, "%04u-%02u-%02uT%02u:%02u:%02uZ", st.wYear,
+             st.wMonth, st.wDay, st.wHour, st.wMinute, st.wSecond);
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    ctx->cpus = si.dwNumberOfProcessors;
+    ctx->cycles = o->cycles;
+    ctx->repeat = o->repeat;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {.cycles = 500, .repeat = 7, .child = -1, .json = NULL};
+    if (parse_args(argc, argv, &o) != 0) {
+        usage();
+        return 2;
+    }
+    LARGE_INTEGER freq;
+    QueryPerformanceFrequency(&freq);
+    qpc_us_per_tick = 1e6 / (double)freq.QuadPart;
+    if (o.child >= 0)
+        return child_main(o.child, o.cycles);
+
+    struct row rows[C_COUNT] = {0};
+    struct context ctx;
+    fill_context(&ctx, &o);
+    if (measure(rows, o.cycles, o.repeat) != 0)
+        return 1;
+    print_table(rows, &ctx);
+    if (o.json != NULL) {
+        if (write_json(o.json, rows, &ctx) != 0)
+            return 1;
+        printf("\nwrote %s\n", o.json);
+    }
+    int failed = 0;
+    for (int i = 0; i < C_COUNT; i++)
+        failed |= row_failed(&rows[i]);
+    return failed ? 1 : 0;
+}
