@@ -2,7 +2,7 @@
 """winstrument's scenario driver: real processes, real loader, real inspector.
 
     python3 wine-tests/run.py [--build DIR] [--native] [-k PATTERN] [--list]
-                              [--no-wrong-runtime]
+                              [--no-mutants]
 
 Under Linux every program runs under Wine with a project-local prefix
 (BUILD/wineprefix); with --native (on Windows) programs run directly. Each
@@ -19,7 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from scenarios import SCENARIOS  # noqa: E402
+from scenarios import MUTANTS, SCENARIOS  # noqa: E402
 from wstdriver.platform import NativePlatform, WinePlatform  # noqa: E402
 from wstdriver.runner import Runner  # noqa: E402
 
@@ -31,16 +31,17 @@ def main():
     ap.add_argument("--native", action="store_true", help="run programs directly (Windows)")
     ap.add_argument("-k", dest="pattern", help="only scenarios whose name contains PATTERN")
     ap.add_argument("--list", action="store_true", help="list the scenarios and exit")
-    ap.add_argument("--no-wrong-runtime", action="store_true",
-                    help="skip the TerminateThread baseline runs")
+    ap.add_argument("--no-mutants", action="store_true",
+                    help="skip the runs against deliberately wrong runtimes")
     args = ap.parse_args()
 
     selected = [s for s in SCENARIOS if not args.pattern or args.pattern in s.name]
     if args.list:
         for s in selected:
             modes = ",".join(m or "-" for m in s.modes)
-            print(f"{s.name:34} modes={modes:22} iterations={s.iterations:<6} "
-                  f"timeout={s.timeout}s{'  teeth' if s.teeth else ''}")
+            print(f"{s.name:34} modes={modes:22} iterations={s.iterations:<6} timeout={s.timeout}s")
+        for m in MUTANTS:
+            print(f"mutant {m.name}: {m.what}; caught by one of {', '.join(m.scenarios)}")
         return 0
 
     build = Path(args.build).resolve()
@@ -57,10 +58,12 @@ def main():
         for scenario in selected:
             for mode in scenario.modes:
                 runner.run_one(scenario, mode)
-        if not args.no_wrong_runtime:
-            for scenario in selected:
-                if scenario.teeth:
-                    runner.run_one(scenario, "threadpool", runtime="scenarios-wrong")
+        if not args.no_mutants:
+            by_name = {s.name: s for s in selected}
+            for mutant in MUTANTS:
+                for name in mutant.scenarios:
+                    if name in by_name:
+                        runner.run_one(by_name[name], "threadpool", mutant=mutant)
         ok = runner.summary(build / "scenario-report.json")
     finally:
         platform.teardown()

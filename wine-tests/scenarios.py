@@ -3,9 +3,12 @@
 Adding a scenario means adding a row here. The exit-path matrix is generated:
 every exit path of cases/shutdown.py crossed with every mode that exists.
 `iterations` is what a case repeats in one run (printed with its result);
-race scenarios repeat at least 100 times. `teeth` marks the scenarios that
-also run against the deliberately wrong runtime (TerminateThread), where at
-least one must fail for the run to pass.
+race scenarios repeat at least 100 times.
+
+MUTANTS lists deliberately wrong builds of the scenario programs and the
+scenarios that must catch each: every mutant has to fail at least one of
+them (expected failure), or the run fails, because a suite that passes a
+wrong runtime proves nothing.
 """
 
 from dataclasses import dataclass, field
@@ -24,8 +27,15 @@ class Scenario:
     iterations: int = 1
     timeout: int = 120          # hard deadline, seconds; its end kills the process trees
     params: dict = field(default_factory=dict)
-    teeth: bool = False         # also run against the TerminateThread runtime
-    wrong_timeout: int = 60     # deadline for that run
+    mutant_timeout: int = 60    # deadline when run against a mutant
+
+
+@dataclass
+class Mutant:
+    name: str
+    directory: str   # under build/<arch>/, built by wine-tests/module.mk
+    what: str
+    scenarios: tuple  # names; at least one must fail against this mutant
 
 
 # Iterations per exit path: races repeat 100 times; the contended-loader case
@@ -44,8 +54,6 @@ EXIT_PATH_ITERATIONS = {
     "unload-contended-loader": 100,
 }
 
-TEETH = {"free-library", "exit-process-thread", "unload-pending-work", "unload-during-request",
-         "unload-and-reload"}
 
 
 def _exit_path_matrix():
@@ -53,8 +61,7 @@ def _exit_path_matrix():
     for path, (case, params) in shutdown.exit_paths().items():
         iterations = EXIT_PATH_ITERATIONS[path]
         rows.append(Scenario(name=f"exit:{path}", case=case, iterations=iterations,
-                             timeout=300, params=dict(params, rounds=iterations),
-                             teeth=path in TEETH))
+                             timeout=300, params=dict(params, rounds=iterations)))
     return rows
 
 
@@ -73,7 +80,7 @@ SCENARIOS = [
     Scenario("pipe-squatted", pipe.squatted, modes=("threadpool",)),
     Scenario("reset", pipe.reset_counters, modes=("threadpool",)),
     Scenario("cycles-with-inspector", leaks.cycles_with_inspector, iterations=500,
-             params={"cycles": 500, "query_every": 10}, timeout=300, teeth=True),
+             params={"cycles": 500, "query_every": 10}, timeout=300),
     # Issue 4: every exit path in every mode, then leak accounting.
     *_exit_path_matrix(),
     Scenario("leak-10000-cycles", leaks.leak_cycles, iterations=10000,
@@ -81,4 +88,14 @@ SCENARIOS = [
     # Issue 5: the release zip, and a 32-bit target.
     Scenario("dist-zip", dist_zip.run, modes=(None,), timeout=300),
     Scenario("i686-target", i686.run, modes=(None,), timeout=120),
+]
+
+MUTANTS = [
+    Mutant("terminate-thread", "scenarios-wrong",
+           "the worker is a plain thread, stopped with TerminateThread on unload",
+           ("exit:free-library", "exit:exit-process-thread", "exit:unload-pending-work",
+            "exit:unload-during-request", "exit:unload-and-reload", "cycles-with-inspector")),
+    Mutant("no-cancel", "scenarios-nocancel",
+           "unload waits for the work item without cancelling a pending callback",
+           ("exit:unload-pending-work",)),
 ]

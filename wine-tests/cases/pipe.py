@@ -3,11 +3,14 @@
 from .common import A, B, HOST, compare_counters, host, module_entry, read_expectations, \
     read_pid
 
+from .shutdown import UNLOAD_BOUND_US
+
 EXIT_NO_WORKER = 12
 
 
-def _serving_host(ctx, *extra):
-    p = host(ctx, "pid", "load", A, "hit", A, "100", "2", "pipe", A, *extra, "expect", "ready")
+def _serving_host(ctx, *after_ready):
+    p = host(ctx, "pid", "load", A, "hit", A, "100", "2", "pipe", A, "expect", "ready",
+             *after_ready)
     pid = read_pid(p)
     pipe = p.expect(r"^pipe \S+ (\S+)$").group(1)
     ctx.require(pipe != "-", "the worker never served")
@@ -34,13 +37,21 @@ def malformed(ctx):
 def fuzz(ctx, rounds):
     """Random frames, truncated frames and floods of connections; the worker
     keeps serving a good client and still unloads promptly."""
-    p, pid, pipe, expected = _serving_host(ctx)
+    p, pid, pipe, expected = _serving_host(ctx, "timed-free", A)
     c = ctx.run(ctx.bin("wst_pipe_client.exe"), pipe, "fuzz", rounds, 12345, timeout=240)
     ctx.check(c.rc == 0, f"fuzz client: {c.out[-500:]}")
-    ctx.note("fuzz", c.out.strip().splitlines()[0] if c.out.strip() else "")
+    summary = [line for line in c.out.splitlines() if line.startswith("fuzz ")]
+    ctx.check(bool(summary), f"fuzz client printed no summary: {c.out[-300:]!r}")
+    for field in summary[0].split()[1:] if summary else []:
+        key, _, value = field.partition("=")
+        ctx.note(key, value)
     compare_counters(ctx, ctx.inspect_json("dump", pid, "--module", A, "--via", "pipe"),
                      {A: expected[A]}, "after")
     p.send()
+    # Shutdown stays prompt after the storm (the bound is shutdown.py's).
+    us = int(p.expect(r"^freed \S+ us=(\d+)$").group(1))
+    ctx.note("unload_us", us)
+    ctx.check(us < UNLOAD_BOUND_US, f"unload after the fuzz took {us} us")
     ctx.check(p.wait() == 0, "host failed")
 
 

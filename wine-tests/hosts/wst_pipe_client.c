@@ -207,10 +207,19 @@ static uint32_t rng(void)
     return rng_state;
 }
 
+/* A good client is served throughout: one HELLO every this many rounds. */
+#define FUZZ_GOOD_EVERY 25u
+
 static int fuzz(unsigned rounds)
 {
-    unsigned answered = 0, closed = 0, silent = 0;
+    unsigned answered = 0, closed = 0, silent = 0, good = 0, good_failed = 0;
     for (unsigned i = 0; i < rounds; i++) {
+        if (i % FUZZ_GOOD_EVERY == 0) {
+            if (good_hello())
+                good++;
+            else
+                good_failed++;
+        }
         HANDLE h = connect_pipe();
         if (h == INVALID_HANDLE_VALUE)
             continue;
@@ -240,8 +249,9 @@ static int fuzz(unsigned rounds)
             silent++;
         CloseHandle(h);
     }
-    printf("fuzz rounds=%u answered=%u closed=%u silent=%u\n", rounds, answered, closed, silent);
-    return good_hello();
+    printf("fuzz rounds=%u answered=%u closed=%u silent=%u good=%u good_failed=%u\n", rounds,
+           answered, closed, silent, good, good_failed);
+    return good_hello() && good_failed == 0;
 }
 
 int main(int argc, char **argv)

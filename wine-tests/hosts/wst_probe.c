@@ -11,6 +11,25 @@
 #include <winstrument.h>
 #include <winstrument/protocol.h>
 
+#ifdef WST_MUTANT_NO_CANCEL
+/* A MUTANT, built only for the tests (scenarios-nocancel): the runtime's
+ * unload waits for its work item without cancelling a pending callback.
+ * Reached through the runtime's OS table, so the runtime's code is the real
+ * one; exit:unload-pending-work must catch it (a loader-lock deadlock). */
+#include "os_win.h"
+
+static VOID WINAPI wait_without_cancel(PTP_WORK work, BOOL cancel_pending)
+{
+    (void)cancel_pending;
+    WaitForThreadpoolWorkCallbacks(work, FALSE);
+}
+
+__attribute__((constructor)) static void mutate(void)
+{
+    wst_os.WaitForThreadpoolWorkCallbacks = wait_without_cancel;
+}
+#endif
+
 /* The runtime's region header; read here only so the host can tell the
  * driver which pipe to attack, as a test client would learn it. */
 extern struct wst_region_header wst_region_;
