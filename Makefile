@@ -79,4 +79,6 @@ check: deps
 clean:
 	rm -rf $(BUILD) dist
 
+# Dependency files are never remade by a rule of their own.
+%.d: ;
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -7,21 +7,29 @@
 # is stopped with TerminateThread: wine-tests/wrong/) go to
 # $(BUILD)/x86_64/scenarios-wrong, for the scenarios marked `teeth`.
 #
-# And the mutant "nocancel" (scenarios-nocancel): the real runtime, but the
-# probe DLLs patch its OS table so that unload waits for the work item without
-# cancelling a pending callback (wine-tests/hosts/wst_probe.c).
+# And the mutants (scenarios-<mutant>): the real runtime, but the probe DLLs
+# undo one of its rules through its OS or mode table (wine-tests/hosts/
+# wst_probe.c, WST_MUTANT_*). scenarios.MUTANTS says which scenarios catch them.
+MUTANT_DEFINES_nocancel := -DWST_MUTANT_NO_CANCEL
+MUTANT_DEFINES_loaderlock := -DWST_MUTANT_LOADER_LOCK
+MUTANT_DEFINES_exitwait := -DWST_MUTANT_EXIT_WAIT
+MUTANTS := nocancel loaderlock exitwait
+
 SCEN_DIR = $(BUILD)/$(1)/scenarios$(if $(2),-$(2))
 SCEN_LINK = -L$(BUILD)/$(1)/lib -lwinstrument$(if $(filter wrong,$(2)),-wrong) $(RUNTIME_SYSLIBS)
 SCEN_LIB = $(BUILD)/$(1)/lib/libwinstrument$(if $(filter wrong,$(2)),-wrong).a
-SCEN_PROBE_OBJ = $(if $(filter nocancel,$(2)),$(BUILD)/$(1)/obj/wine-tests/hosts/wst_probe_nocancel.o,$(call objs,$(1),wine-tests/hosts/wst_probe.c))
+SCEN_PROBE_OBJ = $(if $(filter $(MUTANTS),$(2)),$(BUILD)/$(1)/obj/wine-tests/hosts/wst_probe_$(2).o,$(call objs,$(1),wine-tests/hosts/wst_probe.c))
 
-$(BUILD)/x86_64/obj/wine-tests/hosts/wst_probe_nocancel.o: wine-tests/hosts/wst_probe.c
-	@mkdir -p $(@D)
-	@echo "  CC [x86_64] $< (mutant: no cancel)"
-	$(Q)$(CC_x86_64) $(CFLAGS_WIN) -Isrc/runtime -DWST_MUTANT_NO_CANCEL -c $< -o $@
+define mutant_probe_rule
+$(BUILD)/x86_64/obj/wine-tests/hosts/wst_probe_$(1).o: wine-tests/hosts/wst_probe.c
+	@mkdir -p $$(@D)
+	@echo "  CC [x86_64] $$< (mutant $(1))"
+	$$(Q)$$(CC_x86_64) $$(CFLAGS_WIN) -Isrc/runtime $(MUTANT_DEFINES_$(1)) -c $$< -o $$@
+endef
+$(foreach m,$(MUTANTS),$(eval $(call mutant_probe_rule,$(m))))
 
 # $(call scenario_rules,ARCH,VARIANT): VARIANT empty for the real runtime,
-# "wrong" or "nocancel" for the test-only variants.
+# "wrong" or one of $(MUTANTS) for the test-only variants.
 
 define scenario_rules
 $(call SCEN_DIR,$(1),$(2))/wst_host.exe: $(call objs,$(1),wine-tests/hosts/wst_host.c wine-tests/hosts/resources.c) $(call SCEN_LIB,$(1),$(2))
@@ -56,7 +64,7 @@ CROSS_OUTPUTS += $$(SCENARIO_PROGRAMS_$(1)$(2))
 endef
 $(foreach a,$(ARCHS),$(eval $(call scenario_rules,$(a),)))
 $(eval $(call scenario_rules,x86_64,wrong))
-$(eval $(call scenario_rules,x86_64,nocancel))
+$(foreach m,$(MUTANTS),$(eval $(call scenario_rules,x86_64,$(m))))
 
 WRONG_RUNTIME_OBJS := $(filter-out %/mode_threadpool.o,$(call objs,x86_64,$(RUNTIME_SRCS))) \
 	$(call objs,x86_64,wine-tests/wrong/mode_threadpool_terminate.c)
@@ -69,6 +77,6 @@ $(BUILD)/x86_64/lib/libwinstrument-wrong.a: $(WRONG_RUNTIME_OBJS)
 # The scenarios need the x86_64 programs and inspector; `make check` has built
 # everything already, `make wine-check` alone builds what it needs.
 wine-check: $(SCENARIO_PROGRAMS_x86_64) $(SCENARIO_PROGRAMS_x86_64wrong) \
-		$(SCENARIO_PROGRAMS_x86_64nocancel) \
+		$(foreach m,$(MUTANTS),$(SCENARIO_PROGRAMS_x86_64$(m))) \
 		$(BUILD)/x86_64/bin/wst-inspect.exe
 	$(Q)$(PYTHON) wine-tests/run.py --build $(BUILD) $(SCENARIO_ARGS)

@@ -98,4 +98,10 @@ MUTANTS = [
     Mutant("no-cancel", "scenarios-nocancel",
            "unload waits for the work item without cancelling a pending callback",
            ("exit:unload-pending-work",)),
+    Mutant("loader-lock", "scenarios-loaderlock",
+           "the worker takes the loader lock (LoadLibrary) each time it wakes",
+           ("exit:free-library",)),
+    Mutant("exit-wait", "scenarios-exitwait",
+           "process exit is handled like an unload: it signals and waits for the worker",
+           ("exit:exit-process-main", "exit:exit-process-thread", "exit:return-from-main")),
 ]

@@ -3,7 +3,7 @@ worker where the mode has one. scenarios.py crosses them with the modes."""
 
 import statistics
 
-from .common import A, B, check_no_leak, host, read_pid
+from .common import A, B, HOST, check_no_leak, host, read_pid
 
 # Unload must not wait for a stalled client: the server drops a stalled
 # client after 2 s, so an unload that waited for it would take at least that.
@@ -43,9 +43,12 @@ def process_exit(ctx, rounds, how, code):
     """The process ends (how) while its modules' workers serve; it must exit
     promptly with its own exit code, every time."""
     for _ in range(rounds):
-        p = host(ctx, "selfhit", "10", "load", A, "load", B, "hit", A, "100", "2",
-                 "hit", B, "10", "1", "pipe", A, "pipe", B, *how)
-        rc = p.wait(timeout=30)
+        # Started by wst_tool, which reports the Windows exit code itself.
+        p = ctx.spawn(ctx.bin("wst_tool.exe"), "run", HOST, "selfhit", "10", "load", A,
+                      "load", B, "hit", A, "100", "2", "hit", B, "10", "1", "pipe", A,
+                      "pipe", B, *how)
+        rc = int(p.expect(r"^child-exit (\d+)$", timeout=30).group(1))
+        p.wait(timeout=30)
         ctx.require(rc == code, f"{' '.join(how)}: exit code {rc}, expected {code} "
                                 f"(output {p.transcript[-3:]}, stderr {p.err[-200:]!r})")
 

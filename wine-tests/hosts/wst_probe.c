@@ -11,13 +11,17 @@
 #include <winstrument.h>
 #include <winstrument/protocol.h>
 
-#ifdef WST_MUTANT_NO_CANCEL
-/* A MUTANT, built only for the tests (scenarios-nocancel): the runtime's
- * unload waits for its work item without cancelling a pending callback.
- * Reached through the runtime's OS table, so the runtime's code is the real
- * one; exit:unload-pending-work must catch it (a loader-lock deadlock). */
+/* ---------------------------------------------------------------- mutants
+ * Built only for the tests (scenarios-<mutant>, wine-tests/module.mk): each
+ * undoes one rule of the runtime while the runtime's own code stays the real
+ * one, reached through its OS table or its mode table. scenarios.MUTANTS
+ * names the scenarios that must catch each. */
+#if defined(WST_MUTANT_NO_CANCEL) || defined(WST_MUTANT_LOADER_LOCK)
 #include "os_win.h"
+#endif
 
+#ifdef WST_MUTANT_NO_CANCEL
+/* Unload waits for the work item without cancelling a pending callback. */
 static VOID WINAPI wait_without_cancel(PTP_WORK work, BOOL cancel_pending)
 {
     (void)cancel_pending;
@@ -27,6 +31,41 @@ static VOID WINAPI wait_without_cancel(PTP_WORK work, BOOL cancel_pending)
 __attribute__((constructor)) static void mutate(void)
 {
     wst_os.WaitForThreadpoolWorkCallbacks = wait_without_cancel;
+}
+#endif
+
+#ifdef WST_MUTANT_LOADER_LOCK
+/* The worker takes the loader lock (LoadLibrary of a loaded DLL does) each
+ * time it wakes, as a worker that resolved something lazily would. */
+static DWORD WINAPI wait_taking_loader_lock(DWORD count, const HANDLE *handles, BOOL all,
+                                            DWORD timeout_ms)
+{
+    DWORD woke = WaitForMultipleObjects(count, handles, all, timeout_ms);
+    HMODULE k = LoadLibraryA("kernel32.dll");
+    if (k != NULL)
+        FreeLibrary(k);
+    return woke;
+}
+
+__attribute__((constructor)) static void mutate(void)
+{
+    wst_os.WaitForMultipleObjects = wait_taking_loader_lock;
+}
+#endif
+
+#ifdef WST_MUTANT_EXIT_WAIT
+/* Process exit handled like an unload: signal the worker and wait for it,
+ * although ExitProcess has already killed its thread. */
+#include "mode.h"
+
+typedef BOOLEAN(NTAPI *shutdown_in_progress_fn)(void);
+
+__attribute__((destructor)) static void exit_as_unload(void)
+{
+    shutdown_in_progress_fn exiting = (shutdown_in_progress_fn)(void (*)(void))GetProcAddress(
+        GetModuleHandleA("ntdll.dll"), "RtlDllShutdownInProgress");
+    if (exiting != NULL && exiting())
+        wst_mode_threadpool.stop_on_unload();
 }
 #endif
 

@@ -5,13 +5,50 @@
  *   wst_tool wait           prints "pid N", then waits for a line on stdin:
  *                           a live process with no instrumented module
  *   wst_tool kill PID CODE  TerminateProcess from outside, as a user's task
- *                           manager would; prints "killed" or "error ..."
+ *                           manager would; prints "killed code=N" or "error ..."
+ *   wst_tool run EXE ARGS   runs EXE as a child with the same stdio, waits, then
+ *                           prints "child-exit N" with its Windows exit code
+ *                           (GetExitCodeProcess), and exits with it. Under
+ *                           Wine the loader's Linux exit status is not always
+ *                           the Windows exit code; this one is.
  */
 #include <windows.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Appends `arg` to `cmd`, quoted for CommandLineToArgvW-style parsing; the
+ * scenario arguments have no quotes or backslashes before quotes. */
+static void append_arg(char *cmd, size_t size, const char *arg)
+{
+    size_t n = strlen(cmd);
+    snprintf(cmd + n, size - n, "%s\"%s\"", n ? " " : "", arg);
+}
+
+static int run_child(int argc, char **argv)
+{
+    static char cmd[32768];
+    STARTUPINFOA si = {.cb = sizeof si};
+    PROCESS_INFORMATION pi;
+    DWORD code = 0;
+    for (int i = 0; i < argc; i++)
+        append_arg(cmd, sizeof cmd, argv[i]);
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
+    si.hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
+    si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
+    if (!CreateProcessA(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) {
+        printf("error run %s (win32 error %lu)\n", argv[0], GetLastError());
+        return 1;
+    }
+    WaitForSingleObject(pi.hProcess, INFINITE);
+    GetExitCodeProcess(pi.hProcess, &code);
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    printf("child-exit %lu\n", code);
+    return (int)code;
+}
 
 int main(int argc, char **argv)
 {
@@ -36,6 +73,8 @@ int main(int argc, char **argv)
         printf("killed code=%lu\n", code);
         return 0;
     }
-    fprintf(stderr, "usage: wst_tool wait | wst_tool kill PID CODE\n");
+    if (argc >= 3 && strcmp(argv[1], "run") == 0)
+        return run_child(argc - 2, argv + 2);
+    fprintf(stderr, "usage: wst_tool wait | wst_tool kill PID CODE | wst_tool run EXE ARGS...\n");
     return 2;
 }
