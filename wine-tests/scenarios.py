@@ -72,6 +72,7 @@ SCENARIOS = [
     Scenario("killed-mid-read", foundation.killed_mid_read, iterations=10,
              params={"rounds": 10}),
     Scenario("not-instrumented", foundation.not_instrumented, modes=(None,)),
+    Scenario("unknown-mode", foundation.unknown_mode, modes=(None,)),
     # Issue 3: the worker, its pipe, and its neighbours.
     Scenario("three-modules", pipe.three_modules, modes=("threadpool",)),
     Scenario("malformed-messages", pipe.malformed, modes=("threadpool",)),

@@ -22,6 +22,7 @@
 #include "lifecycle.h"
 #include "mode.h"
 #include "region_internal.h"
+#include "text.h"
 
 typedef BOOLEAN(NTAPI *wst_shutdown_in_progress_fn)(void);
 
@@ -54,42 +55,23 @@ const struct wst_mode_ops *wst_lifecycle_mode_by_name(const char *value)
     return NULL;
 }
 
-static void warn(const char *text)
-{
-    HANDLE err = GetStdHandle(STD_ERROR_HANDLE);
-    DWORD written;
-    if (err != NULL && err != INVALID_HANDLE_VALUE)
-        WriteFile(err, text, (DWORD)strlen(text), &written, NULL);
-}
-
-/* No wsprintf: that would make every instrumented module import user32. */
-static void format_decimal(char out[16], unsigned long value)
-{
-    char digits[16];
-    int n = 0;
-    do {
-        digits[n++] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    for (int i = 0; i < n; i++)
-        out[i] = digits[n - 1 - i];
-    out[n] = '\0';
-}
-
 /* Every instrumented module of the process reads the same variable; only the
  * first says so. The marker holds the pid because children inherit the
  * environment, and each child should warn for itself. */
 static void warn_unknown_mode_once(void)
 {
-    char marker[16], pid[16];
-    format_decimal(pid, GetCurrentProcessId());
+    char marker[24], pid[24];
+    wst_text_append_decimal(pid, GetCurrentProcessId());
     DWORD n = GetEnvironmentVariableA("WINSTRUMENT_MODE_WARNED", marker, sizeof marker);
     if (n > 0 && n < sizeof marker && strcmp(marker, pid) == 0)
         return;
     SetEnvironmentVariableA("WINSTRUMENT_MODE_WARNED", pid);
-    warn("winstrument: unknown WINSTRUMENT_MODE; using the default mode (");
-    warn(DEFAULT_MODE->name);
-    warn(")\n");
+    char text[128];
+    char *p =
+        wst_text_append(text, "winstrument: unknown WINSTRUMENT_MODE; using the default mode (");
+    p = wst_text_append(p, DEFAULT_MODE->name);
+    wst_text_append(p, ")\n");
+    wst_text_write_stderr(text);
 }
 
 static const struct wst_mode_ops *mode_from_environment(void)

@@ -30,6 +30,7 @@
 #include "os_win.h"
 #include "pipe_server.h"
 #include "region_internal.h"
+#include "text.h"
 #include "winstrument/protocol.h"
 
 /* This load's worker. A module reloaded at the same address gets a fresh
@@ -57,47 +58,14 @@ static struct threadpool_state tp;
 
 /* ------------------------------------------------------------- formatting */
 
-/* No wsprintf or snprintf: the former would import user32, the latter may
- * take CRT locks that a thread killed at exit could have held. */
-static char *append(char *out, const char *text)
-{
-    while (*text != '\0')
-        *out++ = *text++;
-    *out = '\0';
-    return out;
-}
-
-static char *append_decimal(char *out, unsigned long value)
-{
-    char digits[16];
-    int n = 0;
-    do {
-        digits[n++] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    while (n > 0)
-        *out++ = digits[--n];
-    *out = '\0';
-    return out;
-}
-
-static char *append_hex64(char *out, uint64_t value)
-{
-    static const char hex[] = "0123456789abcdef";
-    for (int shift = 60; shift >= 0; shift -= 4)
-        *out++ = hex[(value >> shift) & 0xf];
-    *out = '\0';
-    return out;
-}
-
 /* "\\.\pipe\winstrument-<pid>-<instance as 16 hex digits>": at most
  * 21 + 10 + 1 + 16 bytes, well inside WST_PIPE_NAME_MAX. */
 static void format_pipe_name(char out[WST_PIPE_NAME_MAX])
 {
-    char *p = append(out, WST_PIPE_PREFIX);
-    p = append_decimal(p, wst_region_.pid);
-    p = append(p, "-");
-    append_hex64(p, wst_region_.instance);
+    char *p = wst_text_append(out, WST_PIPE_PREFIX);
+    p = wst_text_append_decimal(p, wst_region_.pid);
+    p = wst_text_append(p, "-");
+    wst_text_append_hex64(p, wst_region_.instance);
 }
 
 /* One line on stderr. Writing to a pipe whose reader has stopped could block;
@@ -105,18 +73,15 @@ static void format_pipe_name(char out[WST_PIPE_NAME_MAX])
 static void warn(const char *what, DWORD error)
 {
     char text[256];
-    HANDLE err = GetStdHandle(STD_ERROR_HANDLE);
-    DWORD written;
     if (tp.warned)
         return;
     tp.warned = TRUE;
-    char *p = append(text, "winstrument: ");
-    p = append(p, what);
-    p = append(p, " (error ");
-    p = append_decimal(p, error);
-    append(p, "); counters stay readable through memory (wst-inspect --via memory)\n");
-    if (err != NULL && err != INVALID_HANDLE_VALUE)
-        WriteFile(err, text, (DWORD)strlen(text), &written, NULL);
+    char *p = wst_text_append(text, "winstrument: ");
+    p = wst_text_append(p, what);
+    p = wst_text_append(p, " (error ");
+    p = wst_text_append_decimal(p, error);
+    wst_text_append(p, "); counters stay readable through memory (wst-inspect --via memory)\n");
+    wst_text_write_stderr(text);
 }
 
 /* ------------------------------------------------------------------ worker */

@@ -93,3 +93,20 @@ def not_instrumented(ctx):
     ctx.check(p.wait() == 0, "wst_tool wait failed")
     r = ctx.inspect("dump", 999999)
     ctx.check(r.rc == EXIT_NO_PROCESS and "no-process" in r.err, f"wrong pid gave {r.rc}: {r.err}")
+
+
+def unknown_mode(ctx):
+    """An unknown WINSTRUMENT_MODE falls back to the default mode, and the
+    process says so once on stderr, however many modules read the variable."""
+    p = host(ctx, "pid", "load", A, "load", B, "hit", A, "10", "1", "expect", "ready",
+             env={"WINSTRUMENT_MODE": "no-such-mode"})
+    pid = read_pid(p)
+    expected = read_expectations(p)
+    dump = ctx.inspect_json("dump", pid, "--via", "memory")
+    compare_counters(ctx, dump, expected, "unknown mode")
+    modes = {m["name"]: m["mode"] for m in dump["modules"]}
+    ctx.check(set(modes.values()) == {"threadpool"}, f"modes with an unknown value: {modes}")
+    p.send()
+    ctx.check(p.wait() == 0, "host failed")
+    warnings = [line for line in p.err_lines if "unknown WINSTRUMENT_MODE" in line]
+    ctx.check(len(warnings) == 1, f"{len(warnings)} warnings for three modules: {p.err!r}")

@@ -114,6 +114,7 @@ class Proc:
             self.ctx.hung(f"{self.label}: did not exit within {timeout} s "
                           f"(last lines: {self.transcript[-5:]})")
         self._reader.join(timeout=5)
+        self._err_reader.join(timeout=5)
         while True:  # keep the rest of the output for the report
             try:
                 line = self.lines.get_nowait()
