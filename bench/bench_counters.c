@@ -29,12 +29,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_common.h"
+#include "region_parse.h"
 #include "self_region.h"
 #include "winstrument.h"
 
 #define BENCH_COUNTER "bench.hit"
 #define MAX_THREADS 2
-#define MAX_REPEAT 31
 #define LINE 64
 
 /* ------------------------------------------------------------------------ */
@@ -267,8 +268,8 @@ struct row {
     int method;
     unsigned threads;
     uint64_t iterations; /* per thread */
-    double runs_ns[MAX_REPEAT];
-    double runs_cpu[MAX_REPEAT];
+    double runs_ns[BENCH_MAX_REPEAT];
+    double runs_cpu[BENCH_MAX_REPEAT];
     double median_ns;
     double median_cpu; /* see struct run's cpu_share */
     uint64_t worst_lost; /* largest shortfall of any repetition */
@@ -285,20 +286,6 @@ struct stripe_findings {
     uint64_t last_stripes[WST_STRIPES];
     unsigned histogram[WST_STRIPES]; /* (tid >> 2) & 7 of every worker */
 };
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(const double *v, unsigned n)
-{
-    double s[MAX_REPEAT];
-    memcpy(s, v, n * sizeof *v);
-    qsort(s, n, sizeof *s, cmp_double);
-    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
 
 static void note_stripes(struct stripe_findings *f, const struct run *r, unsigned threads)
 {
@@ -345,8 +332,8 @@ static int measure(struct row *rows, unsigned nrows, unsigned repeat,
         }
     }
     for (unsigned i = 0; i < nrows; i++) {
-        rows[i].median_ns = median(rows[i].runs_ns, repeat);
-        rows[i].median_cpu = median(rows[i].runs_cpu, repeat);
+        rows[i].median_ns = bench_median(rows[i].runs_ns, repeat);
+        rows[i].median_cpu = bench_median(rows[i].runs_cpu, repeat);
     }
     return failed;
 }
@@ -368,10 +355,9 @@ static void compute_ratios(struct row *rows, unsigned nrows)
 /* ------------------------------------------------------------------------ */
 
 struct context {
-    const char *wine_version; /* NULL on Windows */
+    struct bench_host host;
     const char *mode;
-    char timestamp[32];
-    unsigned repeat, cpus;
+    unsigned repeat;
 };
 
 static void describe_check(const struct row *row, char *buf, size_t size)
@@ -389,9 +375,8 @@ static void describe_check(const struct row *row, char *buf, size_t size)
 static void print_table(const struct row *rows, unsigned nrows, const struct context *ctx)
 {
     printf("winstrument counter-hit benchmark: %s, x86_64, mode %s, %u CPUs, median of %u\n",
-           ctx->wine_version ? "Wine" : "Windows", ctx->mode, ctx->cpus, ctx->repeat);
-    if (ctx->wine_version)
-        printf("  (Wine %s)\n", ctx->wine_version);
+           bench_host_platform(&ctx->host), ctx->mode, ctx->host.cpus, ctx->repeat);
+    bench_print_wine_version(&ctx->host);
     printf("%-17s %7s %12s %9s %8s %10s %5s  %s\n", "method", "threads", "iter/thread", "ns/hit",
            "x plain", "x 1-thread", "cpu%", "total");
     for (unsigned i = 0; i < nrows; i++) {
@@ -451,11 +436,9 @@ static void write_row_json(FILE *out, const struct row *r, unsigned repeat)
             r->median_ns, r->ratio_plain, r->ratio_1t, r->median_cpu,
             methods[r->method].exact ? "true" : "false",
             expected, r->last_total, r->worst_lost);
-    for (unsigned k = 0; k < repeat; k++)
-        fprintf(out, "%s%.3f", k ? ", " : "", r->runs_ns[k]);
+    bench_json_numbers(out, r->runs_ns, repeat, 3);
     fprintf(out, "], \"runs_cpu_share_percent\": [");
-    for (unsigned k = 0; k < repeat; k++)
-        fprintf(out, "%s%.1f", k ? ", " : "", r->runs_cpu[k]);
+    bench_json_numbers(out, r->runs_cpu, repeat, 1);
     fprintf(out, "]}");
 }
 
@@ -467,16 +450,9 @@ static int write_json(const char *path, const struct row *rows, unsigned nrows,
         fprintf(stderr, "bench: cannot write %s\n", path);
         return -1;
     }
-    fprintf(out, "{\n  \"benchmark\": \"counters\",\n  \"winstrument\": \"%s\",\n",
-            WST_VERSION_STRING);
-    fprintf(out, "  \"timestamp\": \"%s\",\n  \"platform\": \"%s\",\n", ctx->timestamp,
-            ctx->wine_version ? "wine" : "native");
-    if (ctx->wine_version)
-        fprintf(out, "  \"wine_version\": \"%s\",\n", ctx->wine_version);
-    else
-        fprintf(out, "  \"wine_version\": null,\n");
+    bench_json_begin(out, "counters", &ctx->host);
     fprintf(out, "  \"arch\": \"x86_64\",\n  \"mode\": \"%s\",\n  \"cpus\": %u,\n", ctx->mode,
-            ctx->cpus);
+            ctx->host.cpus);
     fprintf(out, "  \"repeat\": %u,\n  \"statistic\": \"median\",\n  \"rows\": [\n", ctx->repeat);
     for (unsigned i = 0; i < nrows; i++) {
         write_row_json(out, &rows[i], ctx->repeat);
@@ -524,7 +500,7 @@ static int parse_args(int argc, char **argv, uint64_t *iterations, unsigned *rep
                 return -1;
         } else if (i + 1 < argc && strcmp(argv[i], "--repeat") == 0) {
             unsigned long r = strtoul(argv[++i], &end, 10);
-            if (*end != '\0' || r < 1 || r > MAX_REPEAT)
+            if (*end != '\0' || r < 1 || r > BENCH_MAX_REPEAT)
                 return -1;
             *repeat = (unsigned)r;
         } else if (i + 1 < argc && strcmp(argv[i], "--json") == 0) {
@@ -538,21 +514,10 @@ static int parse_args(int argc, char **argv, uint64_t *iterations, unsigned *rep
 
 static void fill_context(struct context *ctx, unsigned repeat)
 {
-    typedef const char *(CDECL * wine_version_fn)(void);
-    wine_version_fn wine_get_version = (wine_version_fn)(void (*)(void))GetProcAddress(
-        GetModuleHandleW(L"ntdll.dll"), "wine_get_version");
-    ctx->wine_version = wine_get_version ? wine_get_version() : NULL;
-
-    SYSTEMTIME st;
-    GetSystemTime(&st);
-    snprintf(ctx->timestamp, sizeof ctx->timestamp, "%04u-%02u-%02uT%02u:%02u:%02uZ", st.wYear,
-             st.wMonth, st.wDay, st.wHour, st.wMinute, st.wSecond);
-    SYSTEM_INFO si;
-    GetSystemInfo(&si);
-    ctx->cpus = si.dwNumberOfProcessors;
+    bench_host_fill(&ctx->host);
     ctx->repeat = repeat;
     struct bench_counter_read r;
-    ctx->mode = bench_read_own_counter(BENCH_COUNTER, &r) == 0 ? bench_mode_name(r.mode) : "?";
+    ctx->mode = bench_read_own_counter(BENCH_COUNTER, &r) == 0 ? wst_mode_name(r.mode) : "?";
 }
 
 int main(int argc, char **argv)

@@ -29,10 +29,9 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "bench_common.h"
 #include "winstrument/region.h"
-#include "winstrument/version.h"
 
-#define MAX_REPEAT 31
 #define MAX_CYCLES 100000
 /* A worker serves within a few ms under Wine; this bound only keeps a broken
  * runtime from hanging the benchmark. */
@@ -75,19 +74,6 @@ static double now_us(void)
     LARGE_INTEGER t;
     QueryPerformanceCounter(&t);
     return (double)t.QuadPart * qpc_us_per_tick;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Sorts v in place. */
-static double median_sorted(double *v, unsigned n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -216,16 +202,16 @@ static int child_main(int which, unsigned cycles)
         if (times[i].free_us > r.free_max_us)
             r.free_max_us = times[i].free_us;
     }
-    r.free_median_us = median_sorted(sorted, cycles);
+    r.free_median_us = bench_median_sort(sorted, cycles);
     for (unsigned i = 0; i < cycles; i++)
         sorted[i] = times[i].serve_us;
-    r.serve_median_us = median_sorted(sorted, cycles);
+    r.serve_median_us = bench_median_sort(sorted, cycles);
     for (unsigned i = 0; i < cycles; i++)
         sorted[i] = times[i].load_us;
-    r.load_median_us = median_sorted(sorted, cycles);
+    r.load_median_us = bench_median_sort(sorted, cycles);
     for (unsigned i = 0; i < cycles; i++)
         sorted[i] = times[i].call_us;
-    r.call_median_us = median_sorted(sorted, cycles);
+    r.call_median_us = bench_median_sort(sorted, cycles);
     printf("result %.3f %.3f %.3f %.3f %.3f %.3f %u %u %u\n", r.us_per_cycle, r.load_median_us,
            r.call_median_us, r.free_median_us, r.free_max_us, r.serve_median_us, r.mode,
            r.bad_states, r.timeouts);
@@ -326,24 +312,16 @@ out:
 /* ------------------------------------------------------------------------ */
 
 struct row {
-    double runs_us[MAX_REPEAT];   /* µs per cycle, one per repetition */
-    double runs_load[MAX_REPEAT]; /* each repetition's median LoadLibrary */
-    double runs_call[MAX_REPEAT];
-    double runs_free[MAX_REPEAT]; /* each repetition's median FreeLibrary */
-    double runs_serve[MAX_REPEAT];
+    double runs_us[BENCH_MAX_REPEAT];   /* µs per cycle, one per repetition */
+    double runs_load[BENCH_MAX_REPEAT]; /* each repetition's median LoadLibrary */
+    double runs_call[BENCH_MAX_REPEAT];
+    double runs_free[BENCH_MAX_REPEAT]; /* each repetition's median FreeLibrary */
+    double runs_serve[BENCH_MAX_REPEAT];
     double us_per_cycle, load_median_us, call_median_us, free_median_us, free_max_us;
     double serve_median_us;
     double ratio_plain;
     unsigned bad_states, timeouts, wrong_mode;
 };
-
-/* Leaves v as it is. */
-static double median_of(const double *v, unsigned n)
-{
-    double s[MAX_REPEAT];
-    memcpy(s, v, n * sizeof *s);
-    return median_sorted(s, n);
-}
 
 static int measure(struct row *rows, unsigned cycles, unsigned repeat)
 {
@@ -366,11 +344,11 @@ static int measure(struct row *rows, unsigned cycles, unsigned repeat)
     }
     for (int i = 0; i < C_COUNT; i++) {
         struct row *w = &rows[i];
-        w->us_per_cycle = median_of(w->runs_us, repeat);
-        w->load_median_us = median_of(w->runs_load, repeat);
-        w->call_median_us = median_of(w->runs_call, repeat);
-        w->free_median_us = median_of(w->runs_free, repeat);
-        w->serve_median_us = median_of(w->runs_serve, repeat);
+        w->us_per_cycle = bench_median(w->runs_us, repeat);
+        w->load_median_us = bench_median(w->runs_load, repeat);
+        w->call_median_us = bench_median(w->runs_call, repeat);
+        w->free_median_us = bench_median(w->runs_free, repeat);
+        w->serve_median_us = bench_median(w->runs_serve, repeat);
     }
     for (int i = 0; i < C_COUNT; i++)
         rows[i].ratio_plain = rows[i].us_per_cycle / rows[C_PLAIN].us_per_cycle;
@@ -400,18 +378,16 @@ static void describe_check(const struct row *r, unsigned cycles, unsigned repeat
 /* ------------------------------------------------------------------------ */
 
 struct context {
-    const char *wine_version; /* NULL on Windows */
-    char timestamp[32];
-    unsigned cycles, repeat, cpus;
+    struct bench_host host;
+    unsigned cycles, repeat;
 };
 
 static void print_table(const struct row *rows, const struct context *ctx)
 {
     printf("winstrument load/unload benchmark: %s, x86_64, %u CPUs, %u cycles per run, "
            "median of %u\n",
-           ctx->wine_version ? "Wine" : "Windows", ctx->cpus, ctx->cycles, ctx->repeat);
-    if (ctx->wine_version)
-        printf("  (Wine %s)\n", ctx->wine_version);
+           bench_host_platform(&ctx->host), ctx->host.cpus, ctx->cycles, ctx->repeat);
+    bench_print_wine_version(&ctx->host);
     printf("%-17s %-20s %9s %8s %8s %8s %8s %9s %9s  %s\n", "case", "dll", "us/cycle", "x plain",
            "load", "call", "free", "free max", "to serve", "check");
     for (int i = 0; i < C_COUNT; i++) {
@@ -452,11 +428,9 @@ static void write_row_json(FILE *out, int i, const struct row *r, unsigned repea
     fprintf(out, "\"unexpected_states\": %u, \"timeouts\": %u, \"wrong_mode_runs\": %u, ",
             r->bad_states, r->timeouts, r->wrong_mode);
     fprintf(out, "\"runs_us_per_cycle\": [");
-    for (unsigned k = 0; k < repeat; k++)
-        fprintf(out, "%s%.3f", k ? ", " : "", r->runs_us[k]);
+    bench_json_numbers(out, r->runs_us, repeat, 3);
     fprintf(out, "], \"runs_free_us_median\": [");
-    for (unsigned k = 0; k < repeat; k++)
-        fprintf(out, "%s%.3f", k ? ", " : "", r->runs_free[k]);
+    bench_json_numbers(out, r->runs_free, repeat, 3);
     fprintf(out, "]}");
 }
 
@@ -467,16 +441,9 @@ static int write_json(const char *path, const struct row *rows, const struct con
         fprintf(stderr, "bench_lifecycle: cannot write %s\n", path);
         return -1;
     }
-    fprintf(out, "{\n  \"benchmark\": \"lifecycle\",\n  \"winstrument\": \"%s\",\n",
-            WST_VERSION_STRING);
-    fprintf(out, "  \"timestamp\": \"%s\",\n  \"platform\": \"%s\",\n", ctx->timestamp,
-            ctx->wine_version ? "wine" : "native");
-    if (ctx->wine_version)
-        fprintf(out, "  \"wine_version\": \"%s\",\n", ctx->wine_version);
-    else
-        fprintf(out, "  \"wine_version\": null,\n");
-    fprintf(out, "  \"arch\": \"x86_64\",\n  \"cpus\": %u,\n  \"cycles_per_run\": %u,\n", ctx->cpus,
-            ctx->cycles);
+    bench_json_begin(out, "lifecycle", &ctx->host);
+    fprintf(out, "  \"arch\": \"x86_64\",\n  \"cpus\": %u,\n  \"cycles_per_run\": %u,\n",
+            ctx->host.cpus, ctx->cycles);
     fprintf(out, "  \"repeat\": %u,\n  \"statistic\": \"median\",\n  \"rows\": [\n", ctx->repeat);
     for (int i = 0; i < C_COUNT; i++) {
         write_row_json(out, i, &rows[i], ctx->repeat);
@@ -521,7 +488,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         int numeric = *argv[i + 1] != '\0' && *end == '\0';
         if (strcmp(argv[i], "--cycles") == 0 && numeric && v >= 1 && v <= MAX_CYCLES)
             o->cycles = (unsigned)v;
-        else if (strcmp(argv[i], "--repeat") == 0 && numeric && v >= 1 && v <= MAX_REPEAT)
+        else if (strcmp(argv[i], "--repeat") == 0 && numeric && v >= 1 && v <= BENCH_MAX_REPEAT)
             o->repeat = (unsigned)v;
         else if (strcmp(argv[i], "--child") == 0 && numeric && v < C_COUNT)
             o->child = (int)v;
@@ -536,17 +503,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 static void fill_context(struct context *ctx, const struct options *o)
 {
-    typedef const char *(CDECL * wine_version_fn)(void);
-    wine_version_fn wine_get_version = (wine_version_fn)(void (*)(void))GetProcAddress(
-        GetModuleHandleW(L"ntdll.dll"), "wine_get_version");
-    ctx->wine_version = wine_get_version ? wine_get_version() : NULL;
-    SYSTEMTIME st;
-    GetSystemTime(&st);
-    snprintf(ctx->timestamp, sizeof ctx->timestamp, "%04u-%02u-%02uT%02u:%02u:%02uZ", st.wYear,
-             st.wMonth, st.wDay, st.wHour, st.wMinute, st.wSecond);
-    SYSTEM_INFO si;
-    GetSystemInfo(&si);
-    ctx->cpus = si.dwNumberOfProcessors;
+    bench_host_fill(&ctx->host);
     ctx->cycles = o->cycles;
     ctx->repeat = o->repeat;
 }

@@ -6,7 +6,11 @@
 # stay honest.
 #
 #   make bench [BENCH_ARGS="--iterations N --repeat R"]
-BENCH_SRCS := bench/bench_counters.c bench/self_region.c
+# Both benchmarks share bench_common.c; the counter benchmark reads its own
+# region through the inspector's platform-free parsers (src/common).
+BENCH_COMMON_SRCS := bench/bench_common.c
+BENCH_SRCS := bench/bench_counters.c bench/self_region.c $(BENCH_COMMON_SRCS) \
+	src/common/pe_image.c src/common/region_parse.c src/common/status.c
 BENCH_EXE = $(BUILD)/$(1)/bin/bench_counters.exe
 BENCH_JSON := $(BUILD)/bench.json
 BENCH_ARGS ?=
@@ -33,7 +37,7 @@ BENCH_LC_JSON := $(BUILD)/bench-lifecycle.json
 BENCH_LC_ARGS ?=
 
 define bench_lc_rules
-$(call BENCH_LC_EXE,$(1)): $(call objs,$(1),bench/bench_lifecycle.c)
+$(call BENCH_LC_EXE,$(1)): $(call objs,$(1),bench/bench_lifecycle.c $(BENCH_COMMON_SRCS))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) -o $$@ $$^

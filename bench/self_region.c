@@ -1,57 +1,30 @@
 /*
  * Finds this module's ".wst" section through its own PE headers and sums one
- * counter's stripes, walking the records the way region.h describes (line by
- * line: counter, zero padding, or the trailer that ends the walk).
+ * counter's stripes. The headers are read by src/common/pe_image.c and the
+ * region is checked by src/common/region_parse.c, the inspector's own
+ * validators, so the benchmark accepts exactly the regions the inspector
+ * accepts and walks only records that they have already checked.
  *
  * Called from the benchmark's main thread while workers may still be adding,
- * so stripe values are read with relaxed atomic loads: a torn 64-bit read is
- * impossible, a slightly stale one is harmless. Never writes anything.
+ * so the stripes it returns are read with relaxed atomic loads: a torn 64-bit
+ * read is impossible, a slightly stale one is harmless. (The validation pass
+ * reads the region with plain copies, as the inspector's ReadProcessMemory
+ * does; it uses no counter value from that pass.) Never writes anything.
  */
-#include <windows.h>
-
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "pe_image.h"
+#include "region_parse.h"
 #include "self_region.h"
 
 /* The linker's symbol for the first byte of the image that holds this code:
  * the EXE or DLL we are part of, with no call and no loader lock. Declared as
  * an array of unknown size, because the image extends far beyond the DOS
- * header that the usual IMAGE_DOS_HEADER declaration would claim. */
+ * header that the usual IMAGE_DOS_HEADER declaration would claim. The first
+ * WST_PE_HEADERS_READ bytes are the headers, always mapped whole. */
 extern const unsigned char __ImageBase[];
-
-/* ------------------------------------------------------------------------ */
-/* Locating the section                                                     */
-/* ------------------------------------------------------------------------ */
-
-static const IMAGE_SECTION_HEADER *find_section(const unsigned char *base, const char *name)
-{
-    const IMAGE_DOS_HEADER *dos = (const IMAGE_DOS_HEADER *)base;
-    if (dos->e_magic != IMAGE_DOS_SIGNATURE)
-        return NULL;
-    const IMAGE_NT_HEADERS *nt = (const IMAGE_NT_HEADERS *)(base + dos->e_lfanew);
-    if (nt->Signature != IMAGE_NT_SIGNATURE)
-        return NULL;
-    const IMAGE_SECTION_HEADER *s = IMAGE_FIRST_SECTION(nt);
-    size_t len = strlen(name);
-    for (unsigned i = 0; i < nt->FileHeader.NumberOfSections; i++, s++) {
-        /* Section names are 8 bytes, NUL-padded only when shorter. */
-        if (memcmp(s->Name, name, len) == 0 && (len == 8 || s->Name[len] == '\0'))
-            return s;
-    }
-    return NULL;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Walking the records                                                      */
-/* ------------------------------------------------------------------------ */
-
-static int header_is_valid(const struct wst_region_header *h, size_t section_size)
-{
-    return h->magic == WST_REGION_MAGIC && h->layout_version == WST_LAYOUT_VERSION &&
-           h->header_size == sizeof *h && h->counter_size == sizeof(struct wst_counter) &&
-           h->line_size == WST_LINE && h->stripes == WST_STRIPES && section_size >= sizeof *h;
-}
 
 static void add_counter(const struct wst_counter *c, struct bench_counter_read *out)
 {
@@ -63,57 +36,67 @@ static void add_counter(const struct wst_counter *c, struct bench_counter_read *
     out->sites++;
 }
 
+/* wst_region_parse() has checked every line from the header to the trailer:
+ * each is a whole counter with a terminated name, or a line of zeros. */
+static void sum_named(const unsigned char *region, const struct wst_region_info *info,
+                      const char *name, struct bench_counter_read *out)
+{
+    size_t off = sizeof(struct wst_region_header);
+    while (off < info->trailer_offset) {
+        const struct wst_counter *c = (const struct wst_counter *)(region + off);
+        if (c->magic != WST_COUNTER_MAGIC) {
+            off += WST_LINE; /* linker padding between two objects' counters */
+            continue;
+        }
+        if (strncmp(c->name, name, WST_NAME_MAX) == 0)
+            add_counter(c, out);
+        off += sizeof *c;
+    }
+}
+
+/* Validates the region of `size` bytes at `region` and fills *info. */
+static enum wst_status validate(const unsigned char *region, size_t size,
+                                struct wst_region_info *info)
+{
+    size_t capacity = wst_region_max_counters(size), count;
+    struct wst_region_counter *counters = calloc(capacity, sizeof *counters);
+    if (counters == NULL)
+        return WST_E_INTERNAL;
+    enum wst_status st = wst_region_parse(region, size, info, counters, capacity, &count);
+    free(counters);
+    return st;
+}
+
 int bench_read_own_counter(const char *name, struct bench_counter_read *out)
 {
     memset(out, 0, sizeof *out);
     const unsigned char *base = __ImageBase;
-    const IMAGE_SECTION_HEADER *sec = find_section(base, WST_SECTION_NAME);
-    if (sec == NULL) {
+    struct wst_pe_info pe;
+    struct wst_pe_section sec;
+    enum wst_status st =
+        wst_pe_find_section(base, WST_PE_HEADERS_READ, WST_SECTION_NAME, &pe, &sec);
+    if (st == WST_E_NOT_INSTRUMENTED) {
         fprintf(stderr, "bench: this module has no %s section\n", WST_SECTION_NAME);
         return -1;
     }
-    const unsigned char *region = base + sec->VirtualAddress;
-    size_t size = sec->Misc.VirtualSize;
-    const struct wst_region_header *h = (const struct wst_region_header *)region;
-    if (!header_is_valid(h, size)) {
-        fprintf(stderr, "bench: the %s section has no valid region header\n", WST_SECTION_NAME);
+    if (st != WST_OK) {
+        fprintf(stderr, "bench: cannot read this module's PE headers: %s\n",
+                wst_status_message(st));
         return -1;
     }
-    out->mode = h->mode;
-    for (size_t off = h->header_size; off + WST_LINE <= size;) {
-        uint32_t magic;
-        memcpy(&magic, region + off, sizeof magic);
-        if (magic == WST_TRAILER_MAGIC) {
-            if (out->sites > 0)
-                return 0;
-            fprintf(stderr, "bench: no counter '%s' in this module\n", name);
-            return -1;
-        }
-        if (magic == 0) {
-            off += WST_LINE; /* linker padding between two objects' counters */
-            continue;
-        }
-        if (magic != WST_COUNTER_MAGIC || off + sizeof(struct wst_counter) > size)
-            break;
-        const struct wst_counter *c = (const struct wst_counter *)(region + off);
-        if (strncmp(c->name, name, WST_NAME_MAX) == 0)
-            add_counter(c, out);
-        off += sizeof(struct wst_counter);
+    const unsigned char *region = base + sec.rva;
+    struct wst_region_info info;
+    st = validate(region, sec.virtual_size, &info);
+    if (st != WST_OK) {
+        fprintf(stderr, "bench: the %s section has no valid region: %s\n", WST_SECTION_NAME,
+                wst_status_message(st));
+        return -1;
     }
-    fprintf(stderr, "bench: corrupt region (no trailer)\n");
-    return -1;
-}
-
-const char *bench_mode_name(uint32_t mode)
-{
-    switch (mode) {
-    case WST_MODE_THREADLESS:
-        return "threadless";
-    case WST_MODE_THREADPOOL:
-        return "threadpool";
-    case WST_MODE_HELPER:
-        return "helper";
-    default:
-        return "unset";
+    out->mode = info.mode;
+    sum_named(region, &info, name, out);
+    if (out->sites == 0) {
+        fprintf(stderr, "bench: no counter '%s' in this module\n", name);
+        return -1;
     }
+    return 0;
 }

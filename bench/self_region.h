@@ -22,10 +22,8 @@ struct bench_counter_read {
 };
 
 /* 0 on success; -1 with a message on stderr when this module has no valid
- * region or the name is not in it. */
+ * region or the name is not in it. out->mode's name is wst_mode_name()'s
+ * (region_parse.h). */
 int bench_read_own_counter(const char *name, struct bench_counter_read *out);
-
-/* The WINSTRUMENT_MODE name of an enum wst_mode value. */
-const char *bench_mode_name(uint32_t mode);
 
 #endif

@@ -1,5 +1,6 @@
 """What many cases share: driving wst_host.exe and comparing counters."""
 
+import json
 import re
 
 A, B, HOST = "wst_probe_a.dll", "wst_probe_b.dll", "wst_host.exe"
@@ -79,3 +80,45 @@ def check_compare_line(ctx, line, private_bound, label):
     ctx.leak(after["private"] - before["private"] <= private_bound,
              f"{label}: private bytes grew by {after['private'] - before['private']} "
              f"(bound {private_bound})")
+
+
+def counters_work_expected(n):
+    """{module file name: {counter: value}} after counters_work(n) in
+    counters_host.exe and counters_dll.dll (wine-tests/cases/counters_*.c)."""
+    return {"counters_dll.dll": {"dll.calls": n, "dll.bytes": 3 * n},
+            "counters_host.exe": {"host.work": n}}
+
+
+def parse_dump_bits(text):
+    """{module file name: (bits, {counter: value})} from `dump --json`."""
+    doc = json.loads(text)
+    return {m["name"]: (m.get("bits"), {c["name"]: c["value"] for c in m.get("counters", [])})
+            for m in doc.get("modules", [])}
+
+
+def check_counters_work(ctx, modules, n, bits, label):
+    """Checks parse_dump_bits() output against counters_work(n) on a bits-bit target."""
+    for name, counters in counters_work_expected(n).items():
+        if name not in modules:
+            ctx.check(False, f"{label}: module {name} not reported (got {sorted(modules)})")
+            continue
+        got_bits, got = modules[name]
+        ctx.check(got_bits == bits, f"{label}: {name} reported as {got_bits}-bit, not {bits}")
+        for counter, value in counters.items():
+            ctx.check(got.get(counter) == value,
+                      f"{label}: {name} {counter} = {got.get(counter)}, expected {value}")
+
+
+def read_ready_pid(proc):
+    """Waits for counters_host.exe's "ready <pid>" line and returns the pid (a string)."""
+    m = proc.expect(r"ready (\d+)", timeout=60)
+    text = m.group(0) if hasattr(m, "group") else str(m)
+    return re.search(r"ready (\d+)", text).group(1)
+
+
+def quit_counters_host(ctx, proc, what):
+    """Asks counters_host.exe to quit; it must answer `done` and exit 0."""
+    proc.send("quit")
+    proc.expect(r"done", timeout=60)
+    rc = proc.wait(timeout=60)
+    ctx.check(rc == 0, f"{what} exited {rc}")

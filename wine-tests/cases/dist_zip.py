@@ -11,12 +11,14 @@ mingw-w64 cross compiler.
 """
 
 import hashlib
-import json
 import os
 import re
 import subprocess
 import zipfile
 from pathlib import Path
+
+from .common import check_counters_work, parse_dump_bits, quit_counters_host, \
+    read_ready_pid
 
 ARCH = "x86_64"
 N = 7  # counters_work(N): dll.calls == N, dll.bytes == 3N, host.work == N
@@ -65,34 +67,6 @@ def wst_cc(ctx, zipdir, work, *args):
     return p.returncode == 0, p.stdout
 
 
-def parse_dump(text):
-    """{module file name: (bits, {counter: value})} from `dump --json`."""
-    doc = json.loads(text)
-    return {m["name"]: (m.get("bits"), {c["name"]: c["value"] for c in m.get("counters", [])})
-            for m in doc.get("modules", [])}
-
-
-def check_counters(ctx, modules, bits, label):
-    expect = {"counters_dll.dll": {"dll.calls": N, "dll.bytes": 3 * N},
-              "counters_host.exe": {"host.work": N}}
-    for name, counters in expect.items():
-        if name not in modules:
-            ctx.check(False, f"{label}: module {name} not reported (got {sorted(modules)})")
-            continue
-        got_bits, got = modules[name]
-        ctx.check(got_bits == bits, f"{label}: {name} reported as {got_bits}-bit, not {bits}")
-        for counter, value in counters.items():
-            ctx.check(got.get(counter) == value,
-                      f"{label}: {name} {counter} = {got.get(counter)}, expected {value}")
-
-
-def ready_pid(proc):
-    """Waits for the host's "ready <pid>" line and returns the pid."""
-    m = proc.expect(r"ready (\d+)", timeout=60)
-    text = m.group(0) if hasattr(m, "group") else str(m)
-    return re.search(r"ready (\d+)", text).group(1)
-
-
 def run(ctx):
     if ctx.native:
         ctx.skip("wst-cc is a bash script for the Linux cross toolchain")
@@ -124,14 +98,11 @@ def run(ctx):
 
     proc = ctx.spawn(work / "counters_host.exe", str(N), cwd=work)
     try:
-        pid = ready_pid(proc)
+        pid = read_ready_pid(proc)
         res = ctx.run(zipdir / "bin/wst-inspect.exe", "dump", pid, "--json", timeout=60)
         ctx.check(res.rc == 0, f"zip's wst-inspect dump exited {res.rc}: {res.err.strip()}")
         if res.rc == 0:
-            check_counters(ctx, parse_dump(res.out), 64, "zip inspector")
-        proc.send("quit")
-        proc.expect(r"done", timeout=60)
-        rc = proc.wait(timeout=60)
-        ctx.check(rc == 0, f"counters_host.exe exited {rc}")
+            check_counters_work(ctx, parse_dump_bits(res.out), N, 64, "zip inspector")
+        quit_counters_host(ctx, proc, "counters_host.exe")
     finally:
         proc.kill()

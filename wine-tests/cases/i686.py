@@ -12,9 +12,10 @@ passed. On native Windows 32-bit programs always run, so a failing probe is a
 failure there.
 """
 
-import json
-import re
 from pathlib import Path
+
+from .common import check_counters_work, parse_dump_bits, quit_counters_host, \
+    read_ready_pid
 
 ARCH = "i686"
 N = 7
@@ -42,12 +43,6 @@ def probe(ctx, host):
             + (f"; stderr: {err[-1].strip()}" if err else ""))
 
 
-def parse_dump(text):
-    doc = json.loads(text)
-    return {m["name"]: (m.get("bits"), {c["name"]: c["value"] for c in m.get("counters", [])})
-            for m in doc.get("modules", [])}
-
-
 def check_dump(ctx, pid, via):
     args = ["dump", pid, "--json"] + (["--via", via] if via else [])
     res = ctx.run(ctx.inspector, *args, timeout=60)
@@ -55,18 +50,7 @@ def check_dump(ctx, pid, via):
     ctx.check(res.rc == 0, f"{label} of the 32-bit target exited {res.rc}: {res.err.strip()}")
     if res.rc != 0:
         return
-    modules = parse_dump(res.out)
-    expect = {"counters_dll.dll": {"dll.calls": N, "dll.bytes": 3 * N},
-              "counters_host.exe": {"host.work": N}}
-    for name, counters in expect.items():
-        if name not in modules:
-            ctx.check(False, f"{label}: module {name} not reported (got {sorted(modules)})")
-            continue
-        bits, got = modules[name]
-        ctx.check(bits == 32, f"{label}: {name} reported as {bits}-bit, not 32")
-        for counter, value in counters.items():
-            ctx.check(got.get(counter) == value,
-                      f"{label}: {name} {counter} = {got.get(counter)}, expected {value}")
+    check_counters_work(ctx, parse_dump_bits(res.out), N, 32, label)
 
 
 def run(ctx):
@@ -85,14 +69,9 @@ def run(ctx):
 
     proc = ctx.spawn(host, str(N), cwd=scen)
     try:
-        m = proc.expect(r"ready (\d+)", timeout=60)
-        text = m.group(0) if hasattr(m, "group") else str(m)
-        pid = re.search(r"ready (\d+)", text).group(1)
+        pid = read_ready_pid(proc)
         check_dump(ctx, pid, "memory")
         check_dump(ctx, pid, None)
-        proc.send("quit")
-        proc.expect(r"done", timeout=60)
-        rc = proc.wait(timeout=60)
-        ctx.check(rc == 0, f"32-bit counters_host.exe exited {rc}")
+        quit_counters_host(ctx, proc, "32-bit counters_host.exe")
     finally:
         proc.kill()

@@ -1,0 +1,49 @@
+/*
+ * What the two benchmarks (bench_counters, bench_lifecycle) share: the
+ * description of the machine that heads their tables and JSON files, the
+ * median of a set of repetitions, and JSON arrays of numbers.
+ *
+ * No state of its own: bench_host_fill() only reads the system, the rest only
+ * computes or writes to the stream it is given. Called from a benchmark's
+ * main thread; it never touches the winstrument runtime or a region.
+ */
+#ifndef BENCH_COMMON_H
+#define BENCH_COMMON_H
+
+#include <stdio.h>
+
+/* The most repetitions a benchmark accepts (--repeat): the size of every
+ * per-repetition array, and of bench_median()'s scratch copy. */
+#define BENCH_MAX_REPEAT 31
+
+/* Where a benchmark ran. Constant once filled. */
+struct bench_host {
+    const char *wine_version; /* NULL on Windows */
+    char timestamp[32];       /* UTC, ISO 8601, when the run started */
+    unsigned cpus;
+};
+
+void bench_host_fill(struct bench_host *h);
+
+/* "Wine" or "Windows", for a table's title line. */
+const char *bench_host_platform(const struct bench_host *h);
+
+/* The "  (Wine <version>)" line under a table's title; nothing on Windows. */
+void bench_print_wine_version(const struct bench_host *h);
+
+/* The median of v[0 .. n), 1 <= n; sorts v in place. */
+double bench_median_sort(double *v, unsigned n);
+
+/* The same, leaving v as it is; n <= BENCH_MAX_REPEAT. */
+double bench_median(const double *v, unsigned n);
+
+/* Opens a benchmark's JSON object: "{", then the keys benchmark, winstrument
+ * (the version), timestamp, platform and wine_version, each line ending with
+ * ",". The caller writes the rest and the closing "}". */
+void bench_json_begin(FILE *out, const char *benchmark, const struct bench_host *h);
+
+/* v[0 .. n) as the elements of a JSON array, ", "-separated, each with
+ * `decimals` digits after the point; the caller writes the brackets. */
+void bench_json_numbers(FILE *out, const double *v, unsigned n, int decimals);
+
+#endif
