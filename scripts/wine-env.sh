@@ -36,6 +36,8 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
     echo "wine-env: creating the Wine prefix $WINEPREFIX (once)" >&2
     "$WINE" wineboot -i >/dev/null 2>&1 || echo "wine-env: wineboot -i failed" >&2
     # wineboot returns before the registry is flushed; wait for this prefix's server only.
-    wineserver -w >/dev/null 2>&1 || true
+    # Bounded: beside a persistent wineserver (the scenario driver's), -w
+    # would wait for ever.
+    timeout 120 wineserver -w >/dev/null 2>&1 || true
 fi
 unset wst_repo_root wst_build_dir

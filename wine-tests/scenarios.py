@@ -27,7 +27,7 @@ class Scenario:
     iterations: int = 1
     timeout: int = 120          # hard deadline, seconds; its end kills the process trees
     params: dict = field(default_factory=dict)
-    mutant_timeout: int = 60    # deadline when run against a mutant
+    mutant_timeout: int = 30    # deadline against a mutant: a hang there is the expected end
 
 
 @dataclass

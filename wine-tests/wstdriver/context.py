@@ -67,10 +67,11 @@ class Proc:
 
     def readline(self, timeout=30):
         """The next line of stdout; None at its end; Hang past the deadline."""
+        wait = self.ctx.bounded(timeout)
         try:
-            line = self.lines.get(timeout=self.ctx.bounded(timeout))
+            line = self.lines.get(timeout=wait)
         except queue.Empty:
-            self.ctx.hung(f"{self.label}: no output for {timeout} s "
+            self.ctx.hung(f"{self.label}: no output for {wait:.0f} s "
                           f"(last lines: {self.transcript[-5:]})")
         if line is not None:
             self.transcript.append(line)

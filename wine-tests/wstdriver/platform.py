@@ -74,7 +74,10 @@ class WinePlatform(Platform):
         self.prefix.mkdir(parents=True, exist_ok=True)
         if not (self.prefix / "system.reg").exists():
             subprocess.run([self.wine, "wineboot", "-i"], timeout=300, **quiet)
-            subprocess.run(["wineserver", "-w"], timeout=300, **quiet)
+            try:  # -w never returns beside someone else's persistent server
+                subprocess.run(["wineserver", "-w"], timeout=120, **quiet)
+            except subprocess.TimeoutExpired:
+                pass
         self.server = subprocess.Popen(["wineserver", "-p", "-f"], start_new_session=True,
                                        **quiet)
         subprocess.run([self.wine, "wineboot"], timeout=300, **quiet)
