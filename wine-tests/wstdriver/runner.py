@@ -56,7 +56,10 @@ class Runner:
         ctx = Context(self.platform, self.root, self.build, self.arch, scenario, mode,
                       deadline=start + timeout,
                       runtime=mutant.directory if mutant else "scenarios")
+        driver_error = False
         try:
+            if mutant and not (self.build / self.arch / mutant.directory).is_dir():
+                ctx.skip(f"mutant {mutant.name}: {mutant.directory} was not built")
             scenario.case(ctx, **scenario.params)
             outcome.status = "FAIL" if ctx.failures else "PASS"
         except Skip as e:
@@ -67,6 +70,7 @@ class Runner:
             ctx.failures.append(str(e))
         except Exception:  # a bug in the case itself is a failure, never a pass
             outcome.status = "FAIL"
+            driver_error = True
             ctx.failures.append("driver error:\n" + traceback.format_exc())
         finally:
             ctx.close()
@@ -75,7 +79,10 @@ class Runner:
         outcome.iterations, outcome.hangs, outcome.leaks = ctx.iterations, ctx.hangs, ctx.leaks
         outcome.notes = ctx.notes
         if mutant and outcome.status != "SKIPPED":
-            outcome.status = "XFAIL" if outcome.status == "FAIL" else "XPASS"
+            # A mutant is caught by a check or a deadline, never by a driver
+            # error (a missing program, a bug in the case): that proves nothing.
+            caught = outcome.status == "FAIL" and not driver_error
+            outcome.status = "XFAIL" if caught else "XPASS"
         self.outcomes.append(outcome)
         self._print(outcome)
         return outcome
