@@ -73,6 +73,8 @@ SCENARIOS = [
              params={"rounds": 10}),
     Scenario("not-instrumented", foundation.not_instrumented, modes=(None,)),
     Scenario("unknown-mode", foundation.unknown_mode, modes=(None,)),
+    Scenario("corrupt-region", foundation.corrupt_region, modes=("threadless",),
+             iterations=len(foundation.CORRUPTIONS)),
     # Issue 3: the worker, its pipe, and its neighbours.
     Scenario("three-modules", pipe.three_modules, modes=("threadpool",)),
     Scenario("malformed-messages", pipe.malformed, modes=("threadpool",)),

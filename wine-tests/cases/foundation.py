@@ -110,3 +110,28 @@ def unknown_mode(ctx):
     ctx.check(p.wait() == 0, "host failed")
     warnings = [line for line in p.err_lines if "unknown WINSTRUMENT_MODE" in line]
     ctx.check(len(warnings) == 1, f"{len(warnings)} warnings for three modules: {p.err!r}")
+
+
+# Damage done to a live module's region -> the exit code the inspector must give.
+CORRUPTIONS = {"magic": 8, "version": 7, "header-size": 8, "counter-size": 8, "stripes": 8,
+               "counter-magic": 8, "counter-name": 8, "trailer": 8}
+
+
+def corrupt_region(ctx):
+    """A live process whose region was damaged: for each kind of damage the
+    inspector names the failure in its message and exit code, and the other,
+    intact module of the same process stays readable."""
+    for kind, code in CORRUPTIONS.items():
+        p = host(ctx, "pid", "load", A, "load", B, "hit", A, "10", "1", "hit", B, "5", "1",
+                 "corrupt", A, kind, "expect", "ready")
+        pid = read_pid(p)
+        expected = read_expectations(p)
+        r = ctx.inspect("dump", pid, "--module", A, "--via", "memory")
+        ctx.check(r.rc == code, f"{kind}: exit {r.rc}, expected {code}: {r.err.strip()!r}")
+        ctx.check(r.err.startswith("wst-inspect: ") and "wst_probe_a.dll" in r.err,
+                  f"{kind}: the message does not name the module: {r.err!r}")
+        intact = ctx.inspect_json("dump", pid, "--module", B, "--via", "memory")
+        compare_counters(ctx, intact, {B: expected[B]}, f"{kind}: the intact module")
+        p.send()
+        ctx.check(p.wait() == 0, f"{kind}: host failed")
+    ctx.iterations = len(CORRUPTIONS)

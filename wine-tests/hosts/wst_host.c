@@ -21,6 +21,7 @@
  *   contend NAME SLOWDLL             frees NAME while another thread is inside
  *                                    LoadLibrary(SLOWDLL), whose DllMain sleeps
  *   timed-free NAME                  FreeLibrary, prints "freed NAME us=N"
+ *   corrupt NAME KIND                damages NAME's region (wst_probe_corrupt)
  *   sleep MS
  *   exit-main CODE | exit-thread CODE | return CODE | crt-exit CODE
  *   dll-exit NAME CODE               exit() called inside NAME
@@ -46,6 +47,7 @@ typedef void(__cdecl *probe_exit_fn)(int code);
 typedef const char *(__cdecl *probe_pipe_fn)(void);
 typedef void(__cdecl *probe_planned_fn)(char *out);
 typedef unsigned(__cdecl *probe_state_fn)(void);
+typedef int(__cdecl *probe_corrupt_fn)(const char *kind);
 
 struct loaded {
     char name[64];
@@ -343,6 +345,11 @@ int main(int argc, char **argv)
             contend(a1, a2), i += 2;
         } else if (strcmp(cmd, "timed-free") == 0) {
             timed_free(a1), i += 1;
+        } else if (strcmp(cmd, "corrupt") == 0) {
+            struct loaded *m = loaded_module(a1);
+            if (!((probe_corrupt_fn)(void (*)(void))export_of(m, "wst_probe_corrupt"))(a2))
+                fail("unknown-corruption", a2);
+            i += 2;
         } else if (strcmp(cmd, "sleep") == 0) {
             Sleep(number(a1)), i += 1;
         } else if (strcmp(cmd, "exit-main") == 0) {

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <winstrument.h>
 #include <winstrument/protocol.h>
@@ -107,4 +108,33 @@ __declspec(dllexport) void __cdecl wst_probe_planned_pipe(char out[WST_PIPE_NAME
 __declspec(dllexport) unsigned __cdecl wst_probe_worker_state(void)
 {
     return __atomic_load_n(&wst_region_.worker_state, __ATOMIC_ACQUIRE);
+}
+
+/* Damages this module's own region the way a stray write in the host could,
+ * for the inspector to meet in a live process. Returns 0 for an unknown kind. */
+extern struct wst_region_trailer wst_region_end_;
+struct wst_counter *wst_region_counters_begin(void); /* src/runtime/region.c */
+
+__declspec(dllexport) int __cdecl wst_probe_corrupt(const char *kind)
+{
+    struct wst_counter *first = wst_region_counters_begin();
+    if (strcmp(kind, "magic") == 0)
+        wst_region_.magic = 0xdeadbeefu;
+    else if (strcmp(kind, "version") == 0)
+        wst_region_.layout_version = 999;
+    else if (strcmp(kind, "header-size") == 0)
+        wst_region_.header_size = 0xfff0;
+    else if (strcmp(kind, "counter-size") == 0)
+        wst_region_.counter_size = 0x7fffffffu;
+    else if (strcmp(kind, "stripes") == 0)
+        wst_region_.stripes = 0;
+    else if (strcmp(kind, "counter-magic") == 0)
+        first->magic = 0x12345678u;
+    else if (strcmp(kind, "counter-name") == 0)
+        memset(first->name, 'x', sizeof first->name);
+    else if (strcmp(kind, "trailer") == 0)
+        wst_region_end_.magic = 0;
+    else
+        return 0;
+    return 1;
 }
