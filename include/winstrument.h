@@ -7,10 +7,13 @@
  * Usable in any function of a DLL or an EXE that links libwinstrument.a, with
  * no init call. Each use site is a static record in the module's ".wst"
  * section (see winstrument/region.h), gathered by the linker: nothing is
- * registered at run time. A hit is an inline atomic add on one of
- * WST_STRIPES slots, chosen by the calling thread's id, so threads hitting
- * the same counter mostly touch different cache lines. Names longer than
- * WST_NAME_MAX - 1 bytes are rejected at compile time.
+ * registered at run time. Each counter has WST_STRIPES slots ("stripes"),
+ * one cache line each, and the reader sums them. On x86_64 a thread owns one
+ * stripe of its own (claimed at its first hit, released when it exits), so
+ * a hit is an inline plain add with no call, no lock and no shared cache
+ * line; threads beyond the WST_STRIPES - 1 owned stripes add atomically to
+ * stripe 0. On i686 a hit is an inline atomic add on a stripe chosen by thread
+ * id. Names longer than WST_NAME_MAX - 1 bytes are rejected at compile time.
  *
  * The collector's mode comes from the environment variable WINSTRUMENT_MODE
  * (threadpool, threadless); read wst-inspect's docs to get the data out.
@@ -28,26 +31,52 @@
 extern volatile long wst_runtime_hit_seen_;
 void wst_runtime_first_hit_(void);
 
+/* x86_64: the TEB offset of this module's TLS slot, which holds the stripe
+ * (1 .. WST_STRIPES - 1) that the calling thread owns in every counter of the
+ * module, or 0 before the thread's first hit. 0 itself when the module has
+ * no usable TLS slot. Written at attach and unload only (src/runtime/stripes.c). */
+extern uint32_t wst_stripe_slot_offset_;
+/* The first hit of a thread (claims a stripe), and hits of threads that
+ * could not own one (they add atomically to the shared stripe 0). */
+void wst_counter_add_slow_(struct wst_counter *c, uint64_t n);
+
+#if defined(__i386__)
 static inline __attribute__((always_inline)) unsigned wst_stripe_index_(void)
 {
     /* The thread id from the TEB's ClientId.UniqueThread: one instruction,
      * no call. Ids are multiples of 4, hence the shift. */
-#if defined(__x86_64__)
-    uint64_t tid;
-    __asm__("movq %%gs:0x48, %0" : "=r"(tid));
-#elif defined(__i386__)
     uint32_t tid;
     __asm__("movl %%fs:0x24, %0" : "=r"(tid));
-#else
-#error "winstrument supports x86_64 and i686"
-#endif
     return (unsigned)(tid >> 2) & (WST_STRIPES - 1u);
 }
+#elif !defined(__x86_64__)
+#error "winstrument supports x86_64 and i686"
+#endif
 
 static inline __attribute__((always_inline)) void wst_counter_add_(struct wst_counter *c,
                                                                     uint64_t n)
 {
+#if defined(__x86_64__)
+    /* The stripe this thread owns, from its TLS slot in the TEB: no call. */
+    uint64_t owned = 0;
+    uint32_t offset = wst_stripe_slot_offset_;
+    if (__builtin_expect(offset != 0, 1))
+        __asm__ volatile("movq %%gs:(%q1), %0" : "=r"(owned) : "r"((uint64_t)offset));
+    if (__builtin_expect(owned - 1u < WST_STRIPES - 1u, 1)) {
+        /* Only this thread writes its own stripe, so a plain read-modify-
+         * write is exact and needs no lock prefix. The relaxed atomics keep
+         * the compiler from holding the value in a register across hits,
+         * so a reader always sees it. */
+        uint64_t *v = &c->stripes[owned].value;
+        __atomic_store_n(v, __atomic_load_n(v, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+    } else {
+        wst_counter_add_slow_(c, n);
+    }
+#else
+    /* i686: a 64-bit plain store is two stores that a reader could see torn,
+     * so every hit is an atomic add, on a stripe chosen by thread id. */
     __atomic_fetch_add(&c->stripes[wst_stripe_index_()].value, n, __ATOMIC_RELAXED);
+#endif
     if (__builtin_expect(!wst_runtime_hit_seen_, 0))
         wst_runtime_first_hit_();
 }

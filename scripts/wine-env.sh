@@ -6,7 +6,7 @@
 #   BUILD       build directory (default: build), relative to the repo root
 #   exports     WINEPREFIX=$BUILD/wineprefix  WINEDEBUG=-all
 #               WINEDLLOVERRIDES="mscoree,mshtml="  (no Mono/Gecko prompts)
-#               WINE (the loader to run programs with)
+#               WINE (the command to run programs with: scripts/wine-run.sh)
 #
 # It creates the prefix once, with `wineboot -i`, when it is missing; later
 # sourcings do nothing else. It must never kill a wineserver or change any
@@ -27,8 +27,9 @@ esac
 export WINEPREFIX="$wst_build_dir/wineprefix"
 export WINEDEBUG=-all
 export WINEDLLOVERRIDES="mscoree,mshtml="
-# Debian's `wine` wrapper picks wine64 when no 32-bit Wine is installed.
-export WINE="${WINE:-wine}"
+# Debian's `wine` wrapper picks wine64 when no 32-bit Wine is installed;
+# wine-run.sh starts it with address-space randomization off (it says why).
+export WINE="${WINE:-$wst_repo_root/scripts/wine-run.sh}"
 
 # system.reg is the last thing wineboot writes; without it the prefix is half made.
 if [ ! -f "$WINEPREFIX/system.reg" ]; then

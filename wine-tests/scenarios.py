@@ -68,6 +68,8 @@ def _exit_path_matrix():
 SCENARIOS = [
     # Issue 2: the first end-to-end path.
     Scenario("two-dlls-exact", foundation.two_dlls_exact),
+    Scenario("many-threads-exact", foundation.many_threads_exact, iterations=5,
+             params={"rounds": 5}),
     Scenario("unload-unlisted", foundation.unload_unlisted),
     Scenario("killed-mid-read", foundation.killed_mid_read, iterations=10,
              params={"rounds": 10}),

@@ -111,10 +111,13 @@ uint64_t wst_counters_reset(struct wst_counter *begin, struct wst_counter *end,
 {
     FOR_EACH_SITE(site, begin, end)
     {
-        /* The walk hands out const pointers; the span itself is ours to write. */
+        /* The walk hands out const pointers; the span itself is ours to write.
+         * Owners add to their stripes without atomics (stripes.c), so a reset
+         * must not write them: it adds minus the sum to the shared stripe 0
+         * instead. Every hit is then either in that sum or after it, and the
+         * total (modulo 2^64) is exact. */
         struct wst_counter *c = (struct wst_counter *)(uintptr_t)site;
-        for (unsigned i = 0; i < WST_STRIPES; i++)
-            (void)__atomic_exchange_n(&c->stripes[i].value, 0, __ATOMIC_RELAXED);
+        __atomic_fetch_sub(&c->stripes[0].value, site_sum(site), __ATOMIC_RELAXED);
     }
     return __atomic_add_fetch(generation, 1, __ATOMIC_RELEASE);
 }

@@ -34,8 +34,9 @@ size_t wst_counters_snapshot(const struct wst_counter *begin, const struct wst_c
                              struct wst_msg_counter *out, size_t cap, uint32_t *index,
                              size_t index_cap, int *truncated);
 
-/* Sets every stripe of every site to zero, one atomic exchange each, then
- * adds 1 to *generation (atomically) and returns the new value. */
+/* Brings every site's total to zero by adding minus its sum to its shared
+ * stripe 0 (atomically; owned stripes are never written but by their owner),
+ * then adds 1 to *generation (atomically) and returns the new value. */
 uint64_t wst_counters_reset(struct wst_counter *begin, struct wst_counter *end,
                             uint64_t *generation);
 

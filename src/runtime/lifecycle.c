@@ -22,6 +22,7 @@
 #include "lifecycle.h"
 #include "mode.h"
 #include "region_internal.h"
+#include "stripes.h"
 #include "text.h"
 
 typedef BOOLEAN(NTAPI *wst_shutdown_in_progress_fn)(void);
@@ -105,6 +106,7 @@ static void on_process_attach(void *module)
     wst_region_.pid = GetCurrentProcessId();
     wst_region_.instance = new_instance_id(module);
     wst_region_.mode = active_mode->mode;
+    wst_stripes_attach();
     active_mode->attach(module);
 }
 
@@ -119,10 +121,12 @@ static void on_process_detach(void *reserved)
 {
     if (active_mode == NULL)
         return;
-    if (process_is_exiting(reserved))
+    if (process_is_exiting(reserved)) {
         active_mode->stop_at_exit();
-    else
-        active_mode->stop_on_unload();
+        return; /* the TLS slot and the stripes go with the process */
+    }
+    active_mode->stop_on_unload();
+    wst_stripes_detach();
 }
 
 void wst_lifecycle_on_loader_event(void *module, unsigned long reason, void *reserved)
@@ -131,6 +135,8 @@ void wst_lifecycle_on_loader_event(void *module, unsigned long reason, void *res
         on_process_attach(module);
     else if (reason == DLL_PROCESS_DETACH)
         on_process_detach(reserved);
+    else if (reason == DLL_THREAD_DETACH)
+        wst_stripes_release_thread();
 }
 
 void wst_runtime_first_hit_(void)

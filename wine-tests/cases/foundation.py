@@ -135,3 +135,21 @@ def corrupt_region(ctx):
         p.send()
         ctx.check(p.wait() == 0, f"{kind}: host failed")
     ctx.iterations = len(CORRUPTIONS)
+
+
+def many_threads_exact(ctx, rounds):
+    """More threads than a counter has stripes, again and again: the threads
+    that own a stripe add without atomics, the rest share stripe 0, exiting
+    threads hand their stripes on. Every count must still be exact."""
+    script = ["pid"]
+    for _ in range(rounds):
+        script += ["load", A, "hit", A, "20000", "16", "hit", A, "3000", "3", "expect", "ready",
+                   "free", A]
+    p = host(ctx, *script)
+    pid = read_pid(p)
+    for _ in range(rounds):
+        expected = read_expectations(p)
+        dump = ctx.inspect_json("dump", pid, "--module", A, "--via", "memory")
+        compare_counters(ctx, dump, {A: expected[A]}, "16 threads")
+        p.send()
+    ctx.check(p.wait() == 0, "host failed")

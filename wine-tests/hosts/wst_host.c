@@ -116,6 +116,7 @@ static void unload(const char *name)
     if (!FreeLibrary(m->handle))
         fail("free", name);
     m->handle = NULL;
+    m->hits = 0; /* a later load of it is a new module, counted from zero */
 }
 
 struct hit_job {
@@ -221,7 +222,6 @@ static void cycle(const char *name, unsigned count, unsigned query_every)
             wait_for_go();
         }
         unload(name);
-        find_module(name, 0)->hits = 0;
         if (i % 100 == 0 || i == count) {
             printf("progress %u/%u\n", i, count);
             fflush(stdout);

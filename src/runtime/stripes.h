@@ -1,0 +1,19 @@
+/*
+ * Stripe ownership (x86_64): which stripe of every counter of this module a
+ * thread adds to. See stripes.c.
+ */
+#ifndef WST_STRIPES_H
+#define WST_STRIPES_H
+
+/* Process attach, under the loader lock: takes the module's TLS slot. */
+void wst_stripes_attach(void);
+
+/* DLL_THREAD_DETACH, on the exiting thread: gives its stripe back. */
+void wst_stripes_release_thread(void);
+
+/* Unload, under the loader lock, once no probe of the module can run: frees
+ * the TLS slot (which clears it in every thread, so a later load of the
+ * module at the same slot starts with no owners). */
+void wst_stripes_detach(void);
+
+#endif
