@@ -5,7 +5,8 @@
  * reports the median of its repetitions).
  *
  *   plain add         non-atomic add on one shared variable: the floor
- *   WST_COUNT         the probe: relaxed atomic add on the thread's stripe
+ *   WST_COUNT         the probe: on x86_64 a plain add to the stripe the thread
+ *                     owns (an atomic add on i686)
  *   interlocked add   InterlockedIncrement64 on one shared variable
  *   critical section  EnterCriticalSection, add, LeaveCriticalSection
  *
@@ -284,7 +285,7 @@ struct stripe_findings {
     unsigned runs_2t, runs_2t_distinct; /* runs whose 2 threads used 2 stripes */
     DWORD last_tids[MAX_THREADS];
     uint64_t last_stripes[WST_STRIPES];
-    unsigned histogram[WST_STRIPES]; /* (tid >> 2) & 7 of every worker */
+    unsigned histogram[WST_STRIPES]; /* WST runs in which stripe s received hits */
 };
 
 static void note_stripes(struct stripe_findings *f, const struct run *r, unsigned threads)
@@ -293,11 +294,12 @@ static void note_stripes(struct stripe_findings *f, const struct run *r, unsigne
     for (unsigned t = 0; t < threads; t++) {
         f->tids_seen++;
         f->tids_multiple_of_4 += r->tids[t] % 4 == 0;
-        f->histogram[(r->tids[t] >> 2) & (WST_STRIPES - 1)]++;
         f->last_tids[t] = r->tids[t];
     }
-    for (unsigned s = 0; s < WST_STRIPES; s++)
+    for (unsigned s = 0; s < WST_STRIPES; s++) {
         used += r->stripes[s] != 0;
+        f->histogram[s] += r->stripes[s] != 0;
+    }
     memcpy(f->last_stripes, r->stripes, sizeof r->stripes);
     if (threads == 2) {
         f->runs_2t++;
@@ -411,12 +413,11 @@ static void print_findings(const struct row *rows, const struct stripe_findings 
     printf("  thread ids that are multiples of 4: %u of %u\n", f->tids_multiple_of_4, f->tids_seen);
     printf("  2-thread runs whose threads used 2 different stripes: %u of %u\n",
            f->runs_2t_distinct, f->runs_2t);
-    printf("  last 2-thread run: tid %lu -> stripe %lu, tid %lu -> stripe %lu; hits per stripe:",
-           f->last_tids[0], (f->last_tids[0] >> 2) & (WST_STRIPES - 1), f->last_tids[1],
-           (f->last_tids[1] >> 2) & (WST_STRIPES - 1));
+    printf("  last 2-thread run: tids %lu and %lu; hits per stripe:", f->last_tids[0],
+           f->last_tids[1]);
     for (unsigned s = 0; s < WST_STRIPES; s++)
         printf(" %" PRIu64, f->last_stripes[s]);
-    printf("\n  stripe of every worker thread, histogram:");
+    printf("\n  runs in which each stripe received hits:");
     for (unsigned s = 0; s < WST_STRIPES; s++)
         printf(" %u", f->histogram[s]);
     printf("\n");

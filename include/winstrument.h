@@ -31,10 +31,12 @@
 extern volatile long wst_runtime_hit_seen_;
 void wst_runtime_first_hit_(void);
 
-/* x86_64: the TEB offset of this module's TLS slot, which holds the stripe
- * (1 .. WST_STRIPES - 1) that the calling thread owns in every counter of the
- * module, or 0 before the thread's first hit. 0 itself when the module has
- * no usable TLS slot. Written at attach and unload only (src/runtime/stripes.c). */
+/* x86_64: the TEB offset of this module's TLS slot. The slot holds where the
+ * stripe that the calling thread owns in every counter of the module starts,
+ * as a byte offset from the counter (stripe s: WST_LINE * (1 + s), s from 1
+ * to WST_STRIPES - 1), or 0 before the thread's first hit. The offset itself
+ * is 0 when the module has no usable TLS slot. Written at attach and unload
+ * only (src/runtime/stripes.c). */
 extern uint32_t wst_stripe_slot_offset_;
 /* The first hit of a thread (claims a stripe), and hits of threads that
  * could not own one (they add atomically to the shared stripe 0). */
@@ -57,28 +59,32 @@ static inline __attribute__((always_inline)) void wst_counter_add_(struct wst_co
                                                                     uint64_t n)
 {
 #if defined(__x86_64__)
-    /* The stripe this thread owns, from its TLS slot in the TEB: no call. */
-    uint64_t owned = 0;
+    /* Where this thread's own stripe is, from its TLS slot in the TEB: no call. */
+    uint64_t at = 0;
     uint32_t offset = wst_stripe_slot_offset_;
     if (__builtin_expect(offset != 0, 1))
-        __asm__ volatile("movq %%gs:(%q1), %0" : "=r"(owned) : "r"((uint64_t)offset));
-    if (__builtin_expect(owned - 1u < WST_STRIPES - 1u, 1)) {
-        /* Only this thread writes its own stripe, so a plain read-modify-
-         * write is exact and needs no lock prefix. The relaxed atomics keep
-         * the compiler from holding the value in a register across hits,
-         * so a reader always sees it. */
-        uint64_t *v = &c->stripes[owned].value;
-        __atomic_store_n(v, __atomic_load_n(v, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+        __asm__ volatile("movq %%gs:(%q1), %0" : "=r"(at) : "r"((uint64_t)offset));
+    if (__builtin_expect(at - 2u * WST_LINE <= (WST_STRIPES - 2u) * WST_LINE, 1)) {
+        /* Only this thread writes its own stripe, so a plain add to memory
+         * is exact and needs no lock prefix. An aligned 8-byte store is
+         * single-copy atomic on x86_64, so a reader never sees it torn. The
+         * asm is one instruction, and the compiler cannot keep the value in
+         * a register across hits. */
+        __asm__ volatile("addq %1, %0"
+                         : "+m"(*(uint64_t *)((char *)c + at))
+                         : "er"(n));
     } else {
         wst_counter_add_slow_(c, n);
     }
+    /* No first-hit check here: a thread's first hit in the module always
+     * takes the slow path, which tells the runtime. */
 #else
     /* i686: a 64-bit plain store is two stores that a reader could see torn,
      * so every hit is an atomic add, on a stripe chosen by thread id. */
     __atomic_fetch_add(&c->stripes[wst_stripe_index_()].value, n, __ATOMIC_RELAXED);
-#endif
     if (__builtin_expect(!wst_runtime_hit_seen_, 0))
         wst_runtime_first_hit_();
+#endif
 }
 
 #define WST_ADD(name, n)                                                                       \

@@ -20,14 +20,17 @@
  */
 #include <windows.h>
 
+#include <stddef.h>
+
 #include "stripes.h"
 #include "winstrument.h"
 
 /* TlsSlots in the x86_64 TEB: 64 pointers from this offset. */
 #define TEB_TLS_SLOTS_X64 0x1480u
 #define TEB_TLS_SLOTS_COUNT 64u
-/* Slot value of a thread that found every stripe owned: it uses stripe 0. */
-#define SHARED_STRIPE ((uintptr_t)WST_STRIPES)
+/* Slot value of a thread that found every stripe owned: it uses stripe 0.
+ * Any value outside the owned stripes' offsets sends a hit to the slow path. */
+#define SHARED_STRIPE ((uintptr_t)1)
 
 /* Constant between attach and detach. */
 uint32_t wst_stripe_slot_offset_;
@@ -62,6 +65,18 @@ static unsigned claim(void)
     }
 }
 
+/* The slot holds the stripe's byte offset in a counter (what the inline hit
+ * adds to the counter's address), or SHARED_STRIPE, or 0. */
+static uintptr_t slot_value_of(unsigned stripe)
+{
+    return offsetof(struct wst_counter, stripes) + (uintptr_t)stripe * WST_LINE;
+}
+
+static unsigned stripe_of_slot_value(uintptr_t held)
+{
+    return (unsigned)((held - offsetof(struct wst_counter, stripes)) / WST_LINE);
+}
+
 static unsigned stripe_of_this_thread(void)
 {
     if (slot_index == TLS_OUT_OF_INDEXES || wst_stripe_slot_offset_ == 0)
@@ -70,19 +85,22 @@ static unsigned stripe_of_this_thread(void)
     if (held == SHARED_STRIPE)
         return 0;
     if (held != 0)
-        return (unsigned)held;
+        return stripe_of_slot_value(held);
     unsigned s = claim();
-    TlsSetValue(slot_index, (void *)(s != 0 ? (uintptr_t)s : SHARED_STRIPE));
+    TlsSetValue(slot_index, (void *)(s != 0 ? slot_value_of(s) : SHARED_STRIPE));
     return s;
 }
 
 void wst_counter_add_slow_(struct wst_counter *c, uint64_t n)
 {
     DWORD last_error = GetLastError();
+    /* Every thread's first hit in the module comes here (its slot is still
+     * empty), so this is where the runtime learns of the module's first hit. */
+    if (!wst_runtime_hit_seen_)
+        wst_runtime_first_hit_();
     unsigned s = stripe_of_this_thread();
     if (s != 0) {
-        uint64_t *v = &c->stripes[s].value;
-        __atomic_store_n(v, __atomic_load_n(v, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+        *(volatile uint64_t *)&c->stripes[s].value += n; /* owned: see winstrument.h */
     } else {
         __atomic_fetch_add(&c->stripes[0].value, n, __ATOMIC_RELAXED);
     }
@@ -95,10 +113,10 @@ void wst_stripes_release_thread(void)
         return;
     DWORD last_error = GetLastError();
     uintptr_t held = (uintptr_t)TlsGetValue(slot_index);
-    if (held != 0 && held < WST_STRIPES) {
+    if (held != 0 && held != SHARED_STRIPE) {
         /* The full barrier orders this thread's last adds before the stripe's
          * next owner reads the value back. */
-        InterlockedAnd(&owners, ~(1L << held));
+        InterlockedAnd(&owners, ~(1L << stripe_of_slot_value(held)));
     }
     if (held != 0)
         TlsSetValue(slot_index, NULL);
