@@ -135,6 +135,7 @@ class Context:
         self.scenario, self.mode = scenario, mode
         self.native = platform.name == "native"
         self.deadline = deadline
+        self.budget = deadline - time.monotonic()
         self.runtime = runtime  # the directory of scenario programs: correct or wrong runtime
         self.failures = []
         self.notes = {}
@@ -165,7 +166,7 @@ class Context:
         """A wait of `timeout` seconds, cut to what is left of the scenario."""
         left = self.remaining()
         if left <= 0:
-            self.hung(f"scenario deadline of {self.scenario.timeout} s passed")
+            self.hung(f"scenario deadline of {self.budget:.0f} s passed")
         return max(0.01, min(timeout, left))
 
     def hung(self, message):
