@@ -128,30 +128,35 @@ static int hold_until_dropped(HANDLE h)
     return outcome != -2;
 }
 
-static int stall(void)
+/* Connects and sends `size` bytes of a SNAPSHOT request: all of it, or a part
+ * that leaves the server waiting for the rest. */
+static HANDLE send_snapshot_request(DWORD size)
 {
     HANDLE h = connect_pipe();
     struct wst_msg_header req;
     if (h == INVALID_HANDLE_VALUE) {
         printf("connect-failed %lu\n", GetLastError());
-        return 0;
+        return h;
     }
     wst_msg_header_init(&req, WST_MSG_SNAPSHOT, 1, 0);
-    send_bytes(h, &req, sizeof req / 2);
+    send_bytes(h, &req, size);
+    return h;
+}
+
+static int stall(void)
+{
+    HANDLE h = send_snapshot_request(sizeof(struct wst_msg_header) / 2);
+    if (h == INVALID_HANDLE_VALUE)
+        return 0;
     printf("stalled\n");
     return hold_until_dropped(h);
 }
 
 static int mid_request(void)
 {
-    HANDLE h = connect_pipe();
-    struct wst_msg_header req;
-    if (h == INVALID_HANDLE_VALUE) {
-        printf("connect-failed %lu\n", GetLastError());
+    HANDLE h = send_snapshot_request(sizeof(struct wst_msg_header));
+    if (h == INVALID_HANDLE_VALUE)
         return 0;
-    }
-    wst_msg_header_init(&req, WST_MSG_SNAPSHOT, 1, 0);
-    send_bytes(h, &req, sizeof req);
     printf("sent\n");
     /* Never read the reply: the server holds an unfinished write. */
     char line[16];
