@@ -12,14 +12,9 @@
 # V=1 prints full command lines.
 
 BUILD ?= build
-ARCHS := x86_64 i686
 PYTHON ?= python3
 
-CC_x86_64 := x86_64-w64-mingw32-gcc
-CC_i686 := i686-w64-mingw32-gcc
-AR_x86_64 := x86_64-w64-mingw32-ar
-AR_i686 := i686-w64-mingw32-ar
-CC_native := cc
+include toolchain/targets.mk
 
 WARNINGS := -Wall -Wextra -Werror -Wno-error=unused-parameter
 CFLAGS_BASE := -std=c11 -O2 -g $(WARNINGS) -Iinclude -Isrc/common -MMD -MP
@@ -56,7 +51,7 @@ $(BUILD)/native/obj/%.o: %.c
 
 # Fragments add their outputs to CROSS_OUTPUTS (built by `make cross`).
 CROSS_OUTPUTS :=
-include toolchain/module.mk
+include toolchain/cmocka.mk
 include src/runtime/module.mk
 include src/inspector/module.mk
 include tests/module.mk
