@@ -58,16 +58,6 @@ static struct threadpool_state tp;
 
 /* ------------------------------------------------------------- formatting */
 
-/* "\\.\pipe\winstrument-<pid>-<instance as 16 hex digits>": at most
- * 21 + 10 + 1 + 16 bytes, well inside WST_PIPE_NAME_MAX. */
-static void format_pipe_name(char out[WST_PIPE_NAME_MAX])
-{
-    char *p = wst_text_append(out, WST_PIPE_PREFIX);
-    p = wst_text_append_decimal(p, wst_region_.pid);
-    p = wst_text_append(p, "-");
-    wst_text_append_hex64(p, wst_region_.instance);
-}
-
 /* One line on stderr. Writing to a pipe whose reader has stopped could block;
  * this is said at most once per load, and only when the pipe cannot serve. */
 static void warn(const char *what, DWORD error)
@@ -119,7 +109,7 @@ static void CALLBACK worker_main(PTP_CALLBACK_INSTANCE instance, PVOID context, 
     DWORD error = 0;
 
     record_start_time();
-    format_pipe_name(name);
+    wst_pipe_name_format(name, wst_region_.pid, wst_region_.instance);
     struct wst_pipe_server_config config = {
         .name = name,
         .stop_event = tp.stop_event,

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "status.h"
+#include "winstrument/region.h"
 
 /* How many clients are served at once, each on its own pipe instance. */
 #define WST_PIPE_INSTANCES 4u
@@ -32,6 +33,12 @@
 #define WST_PIPE_IDLE_DEADLINE_MS 30000u
 
 struct wst_pipe_server;
+
+/* The pipe name of a module instance (winstrument/protocol.h):
+ * "\\.\pipe\winstrument-<pid in decimal>-<instance as 16 hex digits>", at
+ * most 21 + 10 + 1 + 16 bytes plus the NUL, well inside WST_PIPE_NAME_MAX.
+ * The one place that spells the rule; any thread may call it. */
+void wst_pipe_name_format(char out[WST_PIPE_NAME_MAX], uint32_t pid, uint64_t instance);
 
 struct wst_pipe_server_config {
     const char *name;     /* "\\.\pipe\winstrument-<pid>-<instance>", ASCII */

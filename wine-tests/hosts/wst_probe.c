@@ -5,7 +5,6 @@
  */
 #include <windows.h>
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,17 +91,14 @@ __declspec(dllexport) void __cdecl wst_probe_exit(int code)
     exit(code);
 }
 
+/* src/runtime/pipe_server.c: the runtime's own rule, not a copy of it. */
+void wst_pipe_name_format(char out[WST_PIPE_NAME_MAX], uint32_t pid, uint64_t instance);
+
 /* The pipe name this load's worker will claim, known before its first hit
  * (the squat scenario takes it first). Format: winstrument/protocol.h. */
 __declspec(dllexport) void __cdecl wst_probe_planned_pipe(char out[WST_PIPE_NAME_MAX])
 {
-    static const char hex[] = "0123456789abcdef";
-    char digits[17];
-    for (int i = 0; i < 16; i++)
-        digits[i] = hex[(wst_region_.instance >> (60 - 4 * i)) & 0xf];
-    digits[16] = '\0';
-    snprintf(out, WST_PIPE_NAME_MAX, "%s%lu-%s", WST_PIPE_PREFIX, (unsigned long)wst_region_.pid,
-             digits);
+    wst_pipe_name_format(out, wst_region_.pid, wst_region_.instance);
 }
 
 __declspec(dllexport) unsigned __cdecl wst_probe_worker_state(void)

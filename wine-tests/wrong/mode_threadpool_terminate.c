@@ -12,7 +12,6 @@
  */
 #include <windows.h>
 
-#include <stdio.h>
 #include <string.h>
 
 #include "mode.h"
@@ -30,8 +29,7 @@ static DWORD WINAPI worker_main(void *arg)
     char name[WST_PIPE_NAME_MAX];
     struct wst_pipe_server *server = NULL;
     DWORD error = 0;
-    snprintf(name, sizeof name, "%s%lu-%016llx", WST_PIPE_PREFIX,
-             (unsigned long)wst_region_.pid, (unsigned long long)wst_region_.instance);
+    wst_pipe_name_format(name, wst_region_.pid, wst_region_.instance);
     struct wst_pipe_server_config config = {name, stop_event, module_base, GetTickCount64()};
     if (wst_pipe_server_open(&server, &config, &error) != WST_OK) {
         wst_region_set_worker_state(WST_WORKER_PIPE_FAILED);
