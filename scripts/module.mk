@@ -46,11 +46,11 @@ wine-check: export WST_DIST_DIR := $(abspath $(DIST))
 COUNTERS_DIR = $(BUILD)/$(1)/scenarios
 
 define counters_rules
-$(call COUNTERS_DIR,$(1))/counters_dll.dll: $(call objs,$(1),wine-tests/cases/counters_dll.c) $(call RUNTIME_LIB,$(1))
+$(call COUNTERS_DIR,$(1))/counters_dll.dll: $(call objs,$(1),wine-tests/hosts/counters_dll.c) $(call RUNTIME_LIB,$(1))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) -shared -o $$@ $$< -L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
-$(call COUNTERS_DIR,$(1))/counters_host.exe: $(call objs,$(1),wine-tests/cases/counters_host.c) $(call RUNTIME_LIB,$(1))
+$(call COUNTERS_DIR,$(1))/counters_host.exe: $(call objs,$(1),wine-tests/hosts/counters_host.c) $(call RUNTIME_LIB,$(1))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) -o $$@ $$< -L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)

@@ -84,7 +84,7 @@ def check_compare_line(ctx, line, private_bound, label):
 
 def counters_work_expected(n):
     """{module file name: {counter: value}} after counters_work(n) in
-    counters_host.exe and counters_dll.dll (wine-tests/cases/counters_*.c)."""
+    counters_host.exe and counters_dll.dll (wine-tests/hosts/counters_*.c)."""
     return {"counters_dll.dll": {"dll.calls": n, "dll.bytes": 3 * n},
             "counters_host.exe": {"host.work": n}}
 

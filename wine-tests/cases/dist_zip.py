@@ -87,7 +87,7 @@ def run(ctx):
     work = Path(ctx.tmpdir()) / "work"
     work.mkdir(parents=True, exist_ok=True)
     for name in SOURCES:
-        (work / name).write_bytes((Path(ctx.root) / "wine-tests/cases" / name).read_bytes())
+        (work / name).write_bytes((Path(ctx.root) / "wine-tests/hosts" / name).read_bytes())
     ok, out = wst_cc(ctx, zipdir, work, "-O2", "-shared", "-o", "counters_dll.dll", "counters_dll.c")
     ctx.check(ok, f"zip's wst-cc failed to build counters_dll.dll:\n{out}")
     if ok:
