@@ -25,9 +25,18 @@ class Scenario:
     case: Callable
     modes: tuple = MODES
     iterations: int = 1
-    timeout: int = 120          # hard deadline, seconds; its end kills the process trees
+    # The hard deadline, whose end kills the process trees, grows with the
+    # work: `timeout` seconds plus `per_iteration` for each iteration. Both
+    # are many times what a slow, busy machine needs; a hang is caught sooner
+    # by a program's silence (wstdriver.context.SILENCE), against the correct
+    # runtime and the mutants alike.
+    timeout: int = 120
     params: dict = field(default_factory=dict)
-    mutant_timeout: int = 30    # deadline against a mutant: a hang there is the expected end
+    per_iteration: float = 0.0
+
+    @property
+    def deadline(self):
+        return self.timeout + self.per_iteration * self.iterations
 
 
 @dataclass
@@ -61,7 +70,7 @@ def _exit_path_matrix():
     for path, (case, params) in shutdown.exit_paths().items():
         iterations = EXIT_PATH_ITERATIONS[path]
         rows.append(Scenario(name=f"exit:{path}", case=case, iterations=iterations,
-                             timeout=300, params=dict(params, rounds=iterations)))
+                             per_iteration=3, params=dict(params, rounds=iterations)))
     return rows
 
 
@@ -69,27 +78,27 @@ SCENARIOS = [
     # Issue 2: the first end-to-end path.
     Scenario("two-dlls-exact", foundation.two_dlls_exact),
     Scenario("many-threads-exact", foundation.many_threads_exact, iterations=5,
-             params={"rounds": 5}),
+             params={"rounds": 5}, per_iteration=10),
     Scenario("unload-unlisted", foundation.unload_unlisted),
     Scenario("killed-mid-read", foundation.killed_mid_read, iterations=10,
-             params={"rounds": 10}),
+             params={"rounds": 10}, per_iteration=10),
     Scenario("not-instrumented", foundation.not_instrumented, modes=(None,)),
     Scenario("unknown-mode", foundation.unknown_mode, modes=(None,)),
     Scenario("corrupt-region", foundation.corrupt_region, modes=("threadless",),
-             iterations=len(foundation.CORRUPTIONS)),
+             iterations=len(foundation.CORRUPTIONS), per_iteration=10),
     # Issue 3: the worker, its pipe, and its neighbours.
     Scenario("three-modules", pipe.three_modules, modes=("threadpool",)),
     Scenario("malformed-messages", pipe.malformed, modes=("threadpool",)),
     Scenario("pipe-fuzz", pipe.fuzz, modes=("threadpool",), iterations=300,
-             params={"rounds": 300}, timeout=300),
+             params={"rounds": 300}, per_iteration=1),
     Scenario("pipe-squatted", pipe.squatted, modes=("threadpool",)),
     Scenario("reset", pipe.reset_counters, modes=("threadpool",)),
     Scenario("cycles-with-inspector", leaks.cycles_with_inspector, iterations=500,
-             params={"cycles": 500, "query_every": 10}, timeout=300),
+             params={"cycles": 500, "query_every": 10}, per_iteration=0.5),
     # Issue 4: every exit path in every mode, then leak accounting.
     *_exit_path_matrix(),
     Scenario("leak-10000-cycles", leaks.leak_cycles, iterations=10000,
-             params={"cycles": 10000}, timeout=600),
+             params={"cycles": 10000}, per_iteration=0.05),
     # Issue 5: the release zip, and a 32-bit target.
     Scenario("dist-zip", dist_zip.run, modes=(None,), timeout=300),
     Scenario("i686-target", i686.run, modes=(None,), timeout=120),

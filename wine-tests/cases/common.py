@@ -3,7 +3,17 @@
 import json
 import re
 
+from wstdriver.context import SILENCE, Failure
+
 A, B, HOST = "wst_probe_a.dll", "wst_probe_b.dll", "wst_host.exe"
+EXIT_NO_PROCESS = 3
+
+# The host's `compare SETTLE_MS` waits up to SETTLE_MS for idle pool threads
+# to retire before it counts them (DESIGN: bound that wait). It is silent
+# meanwhile, so its line is awaited for that long plus the usual silence.
+SETTLE_MS = 30000
+COMPARE = ("compare", str(SETTLE_MS))
+COMPARE_SILENCE = SETTLE_MS / 1000 + SILENCE
 
 
 def host(ctx, *script, env=None):
@@ -21,7 +31,7 @@ def read_expectations(proc):
     while True:
         line = proc.readline()
         if line is None:
-            raise AssertionError("host ended before `ready`")
+            raise Failure("host ended before `ready`")
         if line == "ready":
             return expected
         m = re.match(r"^expect (\S+) (\S+) (\d+)$", line)
@@ -56,7 +66,7 @@ def parse_compare(line):
     """(before, after) dicts from the host's `compare` line."""
     m = re.match(r"^compare threads=(\d+)->(\d+) handles=(\d+)->(\d+) private=(\d+)->(\d+)$", line)
     if not m:
-        raise AssertionError(f"bad compare line {line!r}")
+        raise Failure(f"bad compare line {line!r}")
     v = list(map(int, m.groups()))
     return ({"threads": v[0], "handles": v[2], "private": v[4]},
             {"threads": v[1], "handles": v[3], "private": v[5]})
@@ -65,7 +75,8 @@ def parse_compare(line):
 def check_no_leak(ctx, proc, private_bound, label):
     """Reads the host's compare line; threads and handles must be back exactly,
     private bytes may grow by at most private_bound (Wine's own heaps grow)."""
-    check_compare_line(ctx, proc.expect(r"^compare ").string, private_bound, label)
+    check_compare_line(ctx, proc.expect(r"^compare ", timeout=COMPARE_SILENCE).string,
+                       private_bound, label)
 
 
 def check_compare_line(ctx, line, private_bound, label):
@@ -122,3 +133,24 @@ def quit_counters_host(ctx, proc, what):
     proc.expect(r"done", timeout=60)
     rc = proc.wait(timeout=60)
     ctx.check(rc == 0, f"{what} exited {rc}")
+
+
+def kill_and_check_gone(ctx, proc, pid, code, label):
+    """Terminates the host `proc` (Windows pid `pid`) from outside with `code`,
+    then checks that the inspector reports the pid as gone (no-process).
+
+    The killer keeps its handle to the dead process during the check: while a
+    handle is open the pid cannot be given to another process. Without it,
+    Wine hands the pid out again at once, even to the inspector itself, and
+    the check would ask about whatever process now has it."""
+    killer = ctx.spawn(ctx.bin("wst_tool.exe"), "kill", pid, code, "hold")
+    killed = killer.expect(r"^killed code=(\d+)$")
+    ctx.check(killed.group(1) == str(code), f"{label}: killed with code {killed.group(1)}")
+    killer.expect("^holding$")
+    rc = proc.wait()
+    ctx.check(ctx.platform.terminated_rc_ok(rc, code), f"{label}: killed target ended with {rc}")
+    after = ctx.inspect("dump", pid)
+    ctx.check(after.rc == EXIT_NO_PROCESS and "no-process" in after.err,
+              f"{label}: dump of the dead pid {pid} gave {after.rc}: {after.err.strip()!r}")
+    killer.send()
+    ctx.check(killer.wait() == 0, f"{label}: wst_tool kill failed")

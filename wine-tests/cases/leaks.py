@@ -1,19 +1,20 @@
 """Leak accounting over many load-and-unload cycles, with and without an
 inspector querying each instance."""
 
-from .common import A, check_compare_line, check_no_leak, host, read_pid
+from .common import A, COMPARE, COMPARE_SILENCE, check_compare_line, check_no_leak, host, \
+    read_pid
 
 
 def cycles_with_inspector(ctx, cycles, query_every):
     """Load, hit, let the inspector query (every query_every-th cycle), unload.
     Threads and handles must return to their baseline, measured, not assumed."""
     p = host(ctx, "pid", "load", A, "hit", A, "10", "1", "free", A, "baseline",
-             "cycle", A, str(cycles), str(query_every), "compare", "5000")
+             "cycle", A, str(cycles), str(query_every), *COMPARE)
     pid = read_pid(p)
     via = "pipe" if ctx.mode == "threadpool" else "memory"
     queries = 0
     while True:
-        line = p.readline(timeout=120)
+        line = p.readline(timeout=COMPARE_SILENCE)
         ctx.require(line is not None, f"host ended early: {p.transcript[-5:]} {p.err[-300:]!r}")
         if line.startswith("compare "):
             break
@@ -33,6 +34,6 @@ def leak_cycles(ctx, cycles):
     """Many load-and-unload cycles with a worker each time: zero thread and
     handle growth, bounded private memory growth."""
     p = host(ctx, "load", A, "hit", A, "10", "1", "free", A, "baseline",
-             "cycle", A, str(cycles), "0", "compare", "10000")
+             "cycle", A, str(cycles), "0", *COMPARE)
     check_no_leak(ctx, p, 16 * 1024 * 1024, f"{cycles} cycles")
     ctx.check(p.wait(timeout=600) == 0, "host failed")

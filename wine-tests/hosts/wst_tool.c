@@ -4,8 +4,14 @@
  *
  *   wst_tool wait           prints "pid N", then waits for a line on stdin:
  *                           a live process with no instrumented module
- *   wst_tool kill PID CODE  TerminateProcess from outside, as a user's task
- *                           manager would; prints "killed code=N" or "error ..."
+ *   wst_tool kill PID CODE [hold]
+ *                           TerminateProcess from outside, as a user's task
+ *                           manager would; prints "killed code=N" or "error ...".
+ *                           With `hold` it then keeps its handle to the dead
+ *                           process until a line arrives on stdin: while a
+ *                           handle is open the pid cannot name another
+ *                           process, so a scenario can ask the inspector
+ *                           about a dead pid without a reused one answering.
  *   wst_tool run EXE ARGS   runs EXE as a child with the same stdio, waits, then
  *                           prints "child-exit N" with its Windows exit code
  *                           (GetExitCodeProcess), and exits with it. Under
@@ -59,7 +65,8 @@ int main(int argc, char **argv)
         fgets(line, sizeof line, stdin);
         return 0;
     }
-    if (argc == 4 && strcmp(argv[1], "kill") == 0) {
+    if ((argc == 4 || (argc == 5 && strcmp(argv[4], "hold") == 0)) &&
+        strcmp(argv[1], "kill") == 0) {
         DWORD pid = (DWORD)strtoul(argv[2], NULL, 10);
         HANDLE h = OpenProcess(PROCESS_TERMINATE | SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
         if (h == NULL || !TerminateProcess(h, (UINT)strtoul(argv[3], NULL, 10))) {
@@ -69,12 +76,17 @@ int main(int argc, char **argv)
         DWORD code = 0;
         WaitForSingleObject(h, 10000);
         GetExitCodeProcess(h, &code);
-        CloseHandle(h);
         printf("killed code=%lu\n", code);
+        if (argc == 5) {
+            char line[16];
+            printf("holding\n");
+            fgets(line, sizeof line, stdin);
+        }
+        CloseHandle(h);
         return 0;
     }
     if (argc >= 3 && strcmp(argv[1], "run") == 0)
         return run_child(argc - 2, argv + 2);
-    fprintf(stderr, "usage: wst_tool wait | wst_tool kill PID CODE | wst_tool run EXE ARGS...\n");
+    fprintf(stderr, "usage: wst_tool wait | wst_tool kill PID CODE [hold] | wst_tool run EXE ARGS...\n");
     return 2;
 }

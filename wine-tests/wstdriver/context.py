@@ -18,6 +18,12 @@ import time
 from pathlib import Path
 
 
+# How long a program may stay silent while it is expected to print: the bound
+# on one step of work (one cycle, one query, one process start), generous for
+# a machine several times slower than this one and busy with other work.
+SILENCE = 60
+
+
 class Failure(Exception):
     """The case cannot go on."""
 
@@ -65,7 +71,7 @@ class Proc:
     def err(self):
         return "\n".join(self.err_lines)
 
-    def readline(self, timeout=30):
+    def readline(self, timeout=SILENCE):
         """The next line of stdout; None at its end; Hang past the deadline."""
         wait = self.ctx.bounded(timeout)
         try:
@@ -77,12 +83,16 @@ class Proc:
             self.transcript.append(line)
         return line
 
-    def expect(self, pattern, timeout=30):
-        """Reads lines until one matches `pattern`; returns the match."""
+    def expect(self, pattern, timeout=SILENCE):
+        """Reads lines until one matches `pattern`; returns the match.
+
+        `timeout` bounds the silence before each line, not the whole search: a
+        program that prints progress is working, however slow the machine, and
+        one that stops printing is caught as a hang all the same. The
+        scenario's deadline bounds the total."""
         regex = re.compile(pattern)
-        end = time.monotonic() + timeout
         while True:
-            line = self.readline(max(0.01, end - time.monotonic()))
+            line = self.readline(timeout)
             if line is None:
                 raise Failure(f"{self.label}: ended before printing /{pattern}/ "
                               f"(rc={self.popen.poll()}, last lines: {self.transcript[-5:]}, "

@@ -5,12 +5,20 @@ for an argv, an environment and a way to kill a process tree, so the same
 scenarios run on a Windows runner with `run.py --native`.
 """
 
+import fcntl
+import glob
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+
+class PlatformError(Exception):
+    """The platform cannot run scenarios as it must; the message says why."""
 
 
 class Platform:
@@ -22,6 +30,10 @@ class Platform:
 
     def teardown(self):
         pass
+
+    def check(self):
+        """Raises PlatformError when the platform can no longer run scenarios
+        as it must; called before every scenario."""
 
     def argv(self, exe, args):
         raise NotImplementedError
@@ -44,15 +56,24 @@ class Platform:
 
 
 class WinePlatform(Platform):
-    """Wine with a project-local prefix and a persistent wineserver.
+    """Wine with a project-local prefix and a persistent wineserver of our own.
 
     The wineserver is started with -p and wineboot run once with no pipes
     attached: otherwise the services Wine starts on demand inherit the first
     program's stdout, and every later program seems to run ~2 s longer while
     the driver waits for an end of file that those services hold back.
+
+    "Our own" is checked, not assumed. A wineserver that another command left
+    for the same prefix (make unit-check's, in its last seconds) keeps the
+    prefix's lock: a second `wineserver -p` then exits at once, and the run
+    would go on with the old server, which soon leaves, after which every
+    program starts a new one with its stdout attached. So setup stops any
+    server of the prefix first, and the lock's owner is compared with our
+    server's pid after start and before every scenario (check()).
     """
 
     name = "wine"
+    SERVER_WAIT = 60  # seconds for a server to come up or go; a loaded machine is slow
 
     def __init__(self, build):
         self.prefix = Path(build).resolve() / "wineprefix"
@@ -66,6 +87,96 @@ class WinePlatform(Platform):
                     "WINEDLLOVERRIDES": "mscoree,mshtml="})
         return env
 
+    # ------------------------------------------------------------ the server
+    def _server_locks(self):
+        """The lock files that a wineserver of our prefix holds while it runs.
+
+        Wine names its server directory after the prefix's device and inode
+        (server-DEV-INO, in hex) and keeps a write lock on `lock` inside it;
+        `wineserver -k` finds its victim the same way. Upstream puts that
+        directory in /tmp/.wine-UID; Debian's Wine in a directory made by
+        mkdtemp, /tmp/wine-XXXXXX (Debian bug 903622), so every candidate
+        is looked at.
+        """
+        st = os.stat(self.prefix)
+        leaf = f"server-{st.st_dev:x}-{st.st_ino:x}/lock"
+        roots = {"/tmp", os.environ.get("TMPDIR") or "/tmp"}
+        found = []
+        for root in roots:
+            found += glob.glob(os.path.join(root, f".wine-{os.getuid()}", leaf))
+            found += glob.glob(os.path.join(root, "wine-*", leaf))
+        return found
+
+    @staticmethod
+    def _lock_owner(path):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            query = struct.pack("@hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
+            answer = fcntl.fcntl(fd, fcntl.F_GETLK, query)
+        finally:
+            os.close(fd)
+        l_type, _, _, _, l_pid = struct.unpack("@hhqqi4x", answer)
+        return None if l_type == fcntl.F_UNLCK else l_pid
+
+    def server_pid(self):
+        """The pid of the wineserver serving our prefix, or None if none runs."""
+        for path in self._server_locks():
+            owner = self._lock_owner(path)
+            if owner is not None:
+                return owner
+        return None
+
+    def _wait_for(self, condition, what):
+        end = time.monotonic() + self.SERVER_WAIT
+        while not condition():
+            if time.monotonic() > end:
+                raise PlatformError(f"{what} within {self.SERVER_WAIT} s")
+            time.sleep(0.05)
+
+    def _stop_lingering_server(self, quiet):
+        """Lets a server of our prefix that is still running end, or stops it."""
+        old = self.server_pid()
+        if old is None:
+            return
+        # A server whose last client has gone leaves by itself within seconds
+        # and saves the registry on the way; -w waits for that. It would wait
+        # for ever for a persistent one, so it is bounded, and then -k (with
+        # our WINEPREFIX: it finds the server by the same lock) stops it.
+        try:
+            subprocess.run(["wineserver", "-w"], timeout=15, **quiet)
+        except subprocess.TimeoutExpired:
+            subprocess.run(["wineserver", "-k"], timeout=self.SERVER_WAIT, **quiet)
+        self._wait_for(lambda: self.server_pid() is None,
+                       f"the wineserver left running for {self.prefix} (pid {old}) did not stop")
+
+    def _start_own_server(self, quiet):
+        self.server = subprocess.Popen(["wineserver", "-p", "-f"], start_new_session=True,
+                                       **quiet)
+
+        def ours_or_gone():
+            if self.server.poll() is not None:
+                raise PlatformError(
+                    f"wineserver -p exited with {self.server.returncode} at start: another "
+                    f"server (pid {self.server_pid()}) holds {self.prefix}")
+            return self.server_pid() == self.server.pid
+
+        self._wait_for(ours_or_gone, "the persistent wineserver did not take the prefix")
+
+    def check(self):
+        """Raises PlatformError unless our persistent server still serves the prefix."""
+        if self.server is None:
+            return
+        if self.server.poll() is not None:
+            raise PlatformError(f"the persistent wineserver (pid {self.server.pid}) exited "
+                                f"with {self.server.returncode}")
+        owner = self.server_pid()
+        if owner != self.server.pid:
+            raise PlatformError(f"the prefix is served by pid {owner}, not by the persistent "
+                                f"wineserver (pid {self.server.pid})")
+
     def setup(self):
         if not shutil.which("wineserver") or not os.path.exists(self.wine):
             return "Wine is not installed (run scripts/install-deps.sh)"
@@ -77,19 +188,19 @@ class WinePlatform(Platform):
         if subprocess.run(["setarch", machine, "-R", "true"], stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL).returncode == 0:
             self.launcher = ["setarch", machine, "-R", self.wine]
-        env = self.env()
         quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL,
-                 "stderr": subprocess.DEVNULL, "env": env}
+                 "stderr": subprocess.DEVNULL, "env": self.env()}
         self.prefix.mkdir(parents=True, exist_ok=True)
-        if not (self.prefix / "system.reg").exists():
-            subprocess.run([*self.launcher, "wineboot", "-i"], timeout=300, **quiet)
-            try:  # -w never returns beside someone else's persistent server
-                subprocess.run(["wineserver", "-w"], timeout=120, **quiet)
-            except subprocess.TimeoutExpired:
-                pass
-        self.server = subprocess.Popen(["wineserver", "-p", "-f"], start_new_session=True,
-                                       **quiet)
-        subprocess.run([*self.launcher, "wineboot"], timeout=300, **quiet)
+        try:
+            self._stop_lingering_server(quiet)
+            if not (self.prefix / "system.reg").exists():
+                subprocess.run([*self.launcher, "wineboot", "-i"], timeout=300, **quiet)
+                self._stop_lingering_server(quiet)
+            self._start_own_server(quiet)
+            subprocess.run([*self.launcher, "wineboot"], timeout=300, **quiet)
+            self.check()
+        except (PlatformError, subprocess.TimeoutExpired) as e:
+            return f"cannot own the wineserver of {self.prefix}: {e}"
         return None
 
     def teardown(self):
@@ -101,6 +212,7 @@ class WinePlatform(Platform):
                 self.server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.server.kill()
+                self.server.wait()
 
     def argv(self, exe, args):
         return [*self.launcher, str(exe), *map(str, args)]

@@ -9,6 +9,7 @@ counts as one failed test; a mutant caught counts as one passed test.
 """
 
 import json
+import statistics
 import time
 import traceback
 
@@ -16,8 +17,9 @@ from .context import Context, Failure, Skip
 
 
 class Outcome:
-    def __init__(self, scenario, mode, mutant):
+    def __init__(self, scenario, mode, mutant, repetition):
         self.scenario, self.mode, self.mutant = scenario, mode, mutant
+        self.repetition = repetition
         self.status = None
         self.detail = []
         self.seconds = 0.0
@@ -38,6 +40,7 @@ class Outcome:
     def as_json(self):
         return {"scenario": self.scenario.name, "mode": self.mode,
                 "mutant": self.mutant.name if self.mutant else None,
+                "repetition": self.repetition,
                 "status": self.status, "seconds": round(self.seconds, 3),
                 "iterations": self.iterations, "hangs": self.hangs, "leaks": self.leaks,
                 "detail": self.detail, "notes": self.notes}
@@ -48,13 +51,13 @@ class Runner:
         self.platform, self.root, self.build, self.arch = platform, root, build, arch
         self.out = out
         self.outcomes = []
+        self.repetition = 0  # which pass of `run.py --repeat` runs now
 
     def run_one(self, scenario, mode, mutant=None):
-        outcome = Outcome(scenario, mode, mutant)
-        timeout = scenario.mutant_timeout if mutant else scenario.timeout
+        outcome = Outcome(scenario, mode, mutant, self.repetition)
         start = time.monotonic()
         ctx = Context(self.platform, self.root, self.build, self.arch, scenario, mode,
-                      deadline=start + timeout,
+                      deadline=start + scenario.deadline,
                       runtime=mutant.directory if mutant else "scenarios")
         driver_error = False
         try:
@@ -97,13 +100,16 @@ class Runner:
                 self.out(f"          {part[:400]}")
 
     def mutant_verdicts(self):
-        """{mutant name: (mutant, caught, ran)} for every mutant that ran."""
+        """{(mutant name, repetition): (mutant, caught, ran)} for every mutant
+        that ran: one verdict per pass, so a repeated run must catch each
+        mutant in every pass."""
         verdicts = {}
         for o in self.outcomes:
             if o.mutant is None or o.status == "SKIPPED":
                 continue
-            m, caught, ran = verdicts.get(o.mutant.name, (o.mutant, 0, 0))
-            verdicts[o.mutant.name] = (m, caught + (o.status == "XFAIL"), ran + 1)
+            key = (o.mutant.name, o.repetition)
+            m, caught, ran = verdicts.get(key, (o.mutant, 0, 0))
+            verdicts[key] = (m, caught + (o.status == "XFAIL"), ran + 1)
         return verdicts
 
     def counts(self):
@@ -117,20 +123,25 @@ class Runner:
 
     def summary(self, report_path):
         self.out("")
-        self.out(f"{'scenario':44} {'modes':22} {'iterations':>10} {'hangs':>6} {'leaks':>6}  "
-                 "result")
+        self.out(f"{'scenario':44} {'modes':22} {'runs':>4} {'iterations':>10} {'hangs':>5} "
+                 f"{'leaks':>5} {'s median':>8} {'s max':>7}  result")
         rows = {}
         for o in self.outcomes:
             rows.setdefault(o.key, []).append(o)
         for key, outs in rows.items():
-            modes = ",".join(o.mode or "-" for o in outs)
+            modes = ",".join(dict.fromkeys(o.mode or "-" for o in outs))
             statuses = "/".join(sorted({o.status for o in outs}))
-            self.out(f"{key[:44]:44} {modes[:22]:22} {sum(o.iterations for o in outs):>10} "
-                     f"{sum(o.hangs for o in outs):>6} {sum(o.leaks for o in outs):>6}  {statuses}")
+            seconds = sorted(o.seconds for o in outs)
+            self.out(f"{key[:44]:44} {modes[:22]:22} {len(outs):>4} "
+                     f"{sum(o.iterations for o in outs):>10} {sum(o.hangs for o in outs):>5} "
+                     f"{sum(o.leaks for o in outs):>5} {statistics.median(seconds):>8.1f} "
+                     f"{seconds[-1]:>7.1f}  {statuses}")
         verdicts = self.mutant_verdicts()
         if verdicts:
             self.out("")
-        for name, (mutant, caught, ran) in verdicts.items():
+        for (name, repetition), (mutant, caught, ran) in verdicts.items():
+            if self.repetition > 0:
+                name = f"{name} (pass {repetition + 1})"
             if caught:
                 self.out(f"mutant {name} ({mutant.what}): caught by {caught} of {ran} "
                          "scenarios (expected failures)")
@@ -142,8 +153,9 @@ class Runner:
                   "passed": passed, "failed": failed, "skipped": skipped,
                   "hangs": sum(o.hangs for o in self.outcomes if o.mutant is None),
                   "leaks": sum(o.leaks for o in self.outcomes if o.mutant is None),
-                  "mutants": {name: {"what": m.what, "caught": caught, "ran": ran}
-                              for name, (m, caught, ran) in verdicts.items()},
+                  "mutants": [{"name": name, "pass": repetition + 1, "what": m.what,
+                               "caught": caught, "ran": ran}
+                              for (name, repetition), (m, caught, ran) in verdicts.items()],
                   "outcomes": [o.as_json() for o in self.outcomes]}
         report_path.parent.mkdir(parents=True, exist_ok=True)
         report_path.write_text(json.dumps(report, indent=2) + "\n")
