@@ -3,7 +3,8 @@
 #
 #   make cross       runtime, inspector, tests and scenario programs, x86_64 and i686
 #   make check       install what is missing, then unit tests and scenarios under Wine
-#   make wine-check  scenarios only
+#   make wine-check  scenarios only (SCENARIO_ARGS="--repeat 3 -k NAME" ...)
+#   make stress-check  the scenarios under a background load on every CPU
 #   make bench       counter-hit benchmark (build/bench.json)
 #   make demo        an instrumented example read by the inspector
 #   make dist        release zips
@@ -27,7 +28,7 @@ ifeq ($(V),1)
 Q :=
 endif
 
-.PHONY: all cross check unit-check wine-check bench demo dist clean deps
+.PHONY: all cross check unit-check wine-check stress-check bench demo dist clean deps
 all: cross
 
 # Keep intermediate objects: pattern-built DLLs would otherwise delete them.

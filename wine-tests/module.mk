@@ -76,7 +76,15 @@ $(BUILD)/x86_64/lib/libwinstrument-wrong.a: $(WRONG_RUNTIME_OBJS)
 
 # The scenarios need the x86_64 programs and inspector; `make check` has built
 # everything already, `make wine-check` alone builds what it needs.
-wine-check: $(SCENARIO_PROGRAMS_x86_64) $(SCENARIO_PROGRAMS_x86_64wrong) \
+SCENARIO_INPUTS := $(SCENARIO_PROGRAMS_x86_64) $(SCENARIO_PROGRAMS_x86_64wrong) \
 		$(foreach m,$(MUTANTS),$(SCENARIO_PROGRAMS_x86_64$(m))) \
 		$(BUILD)/x86_64/bin/wst-inspect.exe
+wine-check: $(SCENARIO_INPUTS)
 	$(Q)$(PYTHON) wine-tests/run.py --build $(BUILD) $(SCENARIO_ARGS)
+
+# The same scenarios while a background load keeps every CPU busy: no verdict
+# may depend on the machine's speed. STRESS_REPEAT passes run back to back.
+STRESS_REPEAT ?= 1
+stress-check: $(SCENARIO_INPUTS)
+	$(Q)$(PYTHON) wine-tests/run.py --build $(BUILD) --stress --repeat $(STRESS_REPEAT) \
+		$(SCENARIO_ARGS)
