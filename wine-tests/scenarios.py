@@ -2,8 +2,10 @@
 
 Adding a scenario means adding a row here. The exit-path matrix is generated:
 every exit path of cases/shutdown.py crossed with every mode that exists.
-`iterations` is what a case repeats in one run (printed with its result);
-race scenarios repeat at least 100 times.
+`iterations` is what a case repeats in one run (printed with its result); a
+case that repeats takes a `rounds` argument, and the runner passes it the
+scenario's iterations, so the number is written once. Race scenarios repeat
+at least 100 times.
 
 MUTANTS lists deliberately wrong builds of the scenario programs and the
 scenarios that must catch each: every mutant has to fail at least one of
@@ -11,6 +13,7 @@ them (expected failure), or the run fails, because a suite that passes a
 wrong runtime proves nothing.
 """
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -38,6 +41,12 @@ class Scenario:
     def deadline(self):
         return self.timeout + self.per_iteration * self.iterations
 
+    def arguments(self):
+        """The case's keyword arguments: params, and rounds=iterations for a
+        case that repeats."""
+        takes_rounds = "rounds" in inspect.signature(self.case).parameters
+        return dict(self.params, **({"rounds": self.iterations} if takes_rounds else {}))
+
 
 @dataclass
 class Mutant:
@@ -47,41 +56,20 @@ class Mutant:
     scenarios: tuple  # names; at least one must fail against this mutant
 
 
-# Iterations per exit path: races repeat 100 times; the contended-loader case
-# costs ~0.15 s a round, so it repeats 100 times too, within its timeout.
-EXIT_PATH_ITERATIONS = {
-    "free-library": 100,
-    "exit-process-main": 100,
-    "exit-process-thread": 100,
-    "return-from-main": 100,
-    "exit-in-dll-call": 100,
-    "terminate-process": 100,
-    "unload-during-request": 100,
-    "unload-stalled-client": 100,
-    "unload-and-reload": 100,
-    "unload-pending-work": 100,
-    "unload-contended-loader": 100,
-}
-
-
-
 def _exit_path_matrix():
-    rows = []
-    for path, (case, params) in shutdown.exit_paths().items():
-        iterations = EXIT_PATH_ITERATIONS[path]
-        rows.append(Scenario(name=f"exit:{path}", case=case, iterations=iterations,
-                             per_iteration=3, params=dict(params, rounds=iterations)))
-    return rows
+    return [Scenario(name=f"exit:{path}", case=case, iterations=iterations, per_iteration=3,
+                     params=params)
+            for path, (case, params, iterations) in shutdown.exit_paths().items()]
 
 
 SCENARIOS = [
     # Issue 2: the first end-to-end path.
     Scenario("two-dlls-exact", foundation.two_dlls_exact),
     Scenario("many-threads-exact", foundation.many_threads_exact, iterations=5,
-             params={"rounds": 5}, per_iteration=10),
+             per_iteration=10),
     Scenario("unload-unlisted", foundation.unload_unlisted),
     Scenario("killed-mid-read", foundation.killed_mid_read, iterations=10,
-             params={"rounds": 10}, per_iteration=10),
+             per_iteration=10),
     Scenario("not-instrumented", foundation.not_instrumented, modes=(None,)),
     Scenario("unknown-mode", foundation.unknown_mode, modes=(None,)),
     Scenario("corrupt-region", foundation.corrupt_region, modes=("threadless",),
@@ -90,15 +78,15 @@ SCENARIOS = [
     Scenario("three-modules", pipe.three_modules, modes=("threadpool",)),
     Scenario("malformed-messages", pipe.malformed, modes=("threadpool",)),
     Scenario("pipe-fuzz", pipe.fuzz, modes=("threadpool",), iterations=300,
-             params={"rounds": 300}, per_iteration=1),
+             per_iteration=1),
     Scenario("pipe-squatted", pipe.squatted, modes=("threadpool",)),
     Scenario("reset", pipe.reset_counters, modes=("threadpool",)),
     Scenario("cycles-with-inspector", leaks.cycles_with_inspector, iterations=500,
-             params={"cycles": 500, "query_every": 10}, per_iteration=0.5),
+             params={"query_every": 10}, per_iteration=0.5),
     # Issue 4: every exit path in every mode, then leak accounting.
     *_exit_path_matrix(),
     Scenario("leak-10000-cycles", leaks.leak_cycles, iterations=10000,
-             params={"cycles": 10000}, per_iteration=0.05),
+             per_iteration=0.05),
     # Issue 5: the release zip, and a 32-bit target.
     Scenario("dist-zip", dist_zip.run, modes=(None,), timeout=300),
     Scenario("i686-target", i686.run, modes=(None,), timeout=120),

@@ -3,11 +3,10 @@
 import json
 import re
 
+from wstdriver.abi import EXIT
 from wstdriver.context import SILENCE, Failure
 
 A, B, HOST = "wst_probe_a.dll", "wst_probe_b.dll", "wst_host.exe"
-EXIT_NO_PROCESS = 3
-
 # The host's `compare SETTLE_MS` waits up to SETTLE_MS for idle pool threads
 # to retire before it counts them (DESIGN: bound that wait). It is silent
 # meanwhile, so its line is awaited for that long plus the usual silence.
@@ -150,7 +149,7 @@ def kill_and_check_gone(ctx, proc, pid, code, label):
     rc = proc.wait()
     ctx.check(ctx.platform.terminated_rc_ok(rc, code), f"{label}: killed target ended with {rc}")
     after = ctx.inspect("dump", pid)
-    ctx.check(after.rc == EXIT_NO_PROCESS and "no-process" in after.err,
+    ctx.check(after.rc == EXIT["no-process"] and "no-process" in after.err,
               f"{label}: dump of the dead pid {pid} gave {after.rc}: {after.err.strip()!r}")
     killer.send()
     ctx.check(killer.wait() == 0, f"{label}: wst_tool kill failed")

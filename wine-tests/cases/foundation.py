@@ -1,10 +1,11 @@
 """Issue 2's scenarios: exact counters across threads and modules, unload,
 a target killed mid-read, and processes the inspector must refuse."""
 
-from .common import A, B, EXIT_NO_PROCESS, HOST, compare_counters, counters_of, host, \
-    kill_and_check_gone, module_entry, read_expectations, read_pid
+from wstdriver.abi import EXIT
 
-EXIT_NOT_INSTRUMENTED, EXIT_TARGET_GONE = 5, 10
+from .common import A, B, HOST, compare_counters, counters_of, host, kill_and_check_gone, \
+    module_entry, read_expectations, read_pid
+
 # No process can have this pid: Windows and Wine give out multiples of 4 from
 # tables far smaller than this, so the answer never depends on what runs.
 IMPOSSIBLE_PID = 0xFFFFFFFC
@@ -69,7 +70,7 @@ def killed_mid_read(ctx, rounds):
         for r in readers:
             rc = r.wait()
             outcomes[rc] = outcomes.get(rc, 0) + 1
-            ctx.check(rc in (0, EXIT_NO_PROCESS, EXIT_TARGET_GONE),
+            ctx.check(rc in (0, EXIT["no-process"], EXIT["target-gone"]),
                       f"inspector exit {rc} while the target died: {r.err[-300:]}")
             if rc != 0:
                 ctx.check("wst-inspect:" in r.err, f"exit {rc} without a message: {r.err!r}")
@@ -82,7 +83,7 @@ def not_instrumented(ctx):
     p = ctx.spawn(ctx.bin("wst_tool.exe"), "wait")
     pid = read_pid(p)
     r = ctx.inspect("dump", pid)
-    ctx.check(r.rc == EXIT_NOT_INSTRUMENTED, f"dump of a plain process gave {r.rc}: {r.err}")
+    ctx.check(r.rc == EXIT["not-instrumented"], f"dump of a plain process gave {r.rc}: {r.err}")
     ctx.check("not-instrumented" in r.err, f"message does not name the failure: {r.err!r}")
     listing = ctx.inspect_json("list")
     ctx.check(all(proc["pid"] != pid for proc in listing["processes"]),
@@ -90,7 +91,7 @@ def not_instrumented(ctx):
     p.send()
     ctx.check(p.wait() == 0, "wst_tool wait failed")
     r = ctx.inspect("dump", IMPOSSIBLE_PID)
-    ctx.check(r.rc == EXIT_NO_PROCESS and "no-process" in r.err, f"wrong pid gave {r.rc}: {r.err}")
+    ctx.check(r.rc == EXIT["no-process"] and "no-process" in r.err, f"wrong pid gave {r.rc}: {r.err}")
 
 
 def unknown_mode(ctx):
@@ -111,15 +112,18 @@ def unknown_mode(ctx):
 
 
 # Damage done to a live module's region -> the exit code the inspector must give.
-CORRUPTIONS = {"magic": 8, "version": 7, "header-size": 8, "counter-size": 8, "stripes": 8,
-               "counter-magic": 8, "counter-name": 8, "trailer": 8}
+CORRUPTIONS = {"magic": "corrupt-region", "version": "version-mismatch",
+               "header-size": "corrupt-region", "counter-size": "corrupt-region",
+               "stripes": "corrupt-region", "counter-magic": "corrupt-region",
+               "counter-name": "corrupt-region", "trailer": "corrupt-region"}
 
 
 def corrupt_region(ctx):
     """A live process whose region was damaged: for each kind of damage the
     inspector names the failure in its message and exit code, and the other,
     intact module of the same process stays readable."""
-    for kind, code in CORRUPTIONS.items():
+    for kind, status in CORRUPTIONS.items():
+        code = EXIT[status]
         p = host(ctx, "pid", "load", A, "load", B, "hit", A, "10", "1", "hit", B, "5", "1",
                  "corrupt", A, kind, "expect", "ready")
         pid = read_pid(p)

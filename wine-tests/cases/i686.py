@@ -12,22 +12,11 @@ passed. On native Windows 32-bit programs always run, so a failing probe is a
 failure there.
 """
 
-from pathlib import Path
-
 from .common import check_counters_work, parse_dump_bits, quit_counters_host, \
     read_ready_pid
 
 ARCH = "i686"
 N = 7
-ARCHS = ("x86_64", "i686")
-
-
-def arch_dir(ctx, arch):
-    """build/<arch> whether ctx.build is the build root or one arch's dir."""
-    build = Path(ctx.build)
-    if build.name in ARCHS:
-        return build.parent / arch
-    return build / arch
 
 
 def probe(ctx, host):
@@ -54,8 +43,8 @@ def check_dump(ctx, pid, via):
 
 
 def run(ctx):
-    scen = arch_dir(ctx, ARCH) / "scenarios"
-    host = scen / "counters_host.exe"
+    host = ctx.bin("counters_host.exe", arch=ARCH)
+    scen = host.parent
     if not host.is_file() or not (scen / "counters_dll.dll").is_file():
         ctx.check(False, f"{scen}/counters_host.exe or counters_dll.dll is missing (make cross)")
         return

@@ -5,11 +5,11 @@ from .common import A, COMPARE, COMPARE_SILENCE, check_compare_line, check_no_le
     read_pid
 
 
-def cycles_with_inspector(ctx, cycles, query_every):
+def cycles_with_inspector(ctx, rounds, query_every):
     """Load, hit, let the inspector query (every query_every-th cycle), unload.
     Threads and handles must return to their baseline, measured, not assumed."""
     p = host(ctx, "pid", "load", A, "hit", A, "10", "1", "free", A, "baseline",
-             "cycle", A, str(cycles), str(query_every), *COMPARE)
+             "cycle", A, str(rounds), str(query_every), *COMPARE)
     pid = read_pid(p)
     via = "pipe" if ctx.mode == "threadpool" else "memory"
     queries = 0
@@ -25,15 +25,15 @@ def cycles_with_inspector(ctx, cycles, query_every):
             queries += 1
         elif line == "ready":
             p.send()
-    check_compare_line(ctx, line, 8 * 1024 * 1024, f"{cycles} cycles")
+    check_compare_line(ctx, line, 8 * 1024 * 1024, f"{rounds} cycles")
     ctx.note("queries", queries)
     ctx.check(p.wait() == 0, "host failed")
 
 
-def leak_cycles(ctx, cycles):
+def leak_cycles(ctx, rounds):
     """Many load-and-unload cycles with a worker each time: zero thread and
     handle growth, bounded private memory growth."""
     p = host(ctx, "load", A, "hit", A, "10", "1", "free", A, "baseline",
-             "cycle", A, str(cycles), "0", *COMPARE)
-    check_no_leak(ctx, p, 16 * 1024 * 1024, f"{cycles} cycles")
+             "cycle", A, str(rounds), "0", *COMPARE)
+    check_no_leak(ctx, p, 16 * 1024 * 1024, f"{rounds} cycles")
     ctx.check(p.wait(timeout=600) == 0, "host failed")

@@ -1,11 +1,10 @@
 """The worker's pipe under attack and among neighbours (threadpool mode)."""
 
+from wstdriver.abi import EXIT, WORKER_STATE
+
 from .common import A, B, HOST, compare_counters, host, module_entry, read_expectations, \
     read_pid
-
 from .shutdown import UNLOAD_BOUND_US
-
-EXIT_NO_WORKER = 12
 
 
 def _serving_host(ctx, *after_ready):
@@ -69,7 +68,7 @@ def squatted(ctx):
     squatter.expect("^squatting$")
     p.send()
     state = int(p.expect(r"^state \S+ (\d+)$").group(1))
-    ctx.check(state == 5, f"worker state {state}, expected 5 (pipe-failed)")
+    ctx.check(state == WORKER_STATE["pipe-failed"], f"worker state {state}, expected pipe-failed")
     expected = read_expectations(p)
     dump = ctx.inspect_json("dump", pid, "--module", A)
     compare_counters(ctx, dump, {A: expected[A]}, "squatted, --via auto")
@@ -77,7 +76,7 @@ def squatted(ctx):
     ctx.check(m is not None and m["via"] == "memory" and m["worker"] == "pipe-failed",
               f"squatted module reported as {m}")
     r = ctx.inspect("dump", pid, "--module", A, "--via", "pipe")
-    ctx.check(r.rc == EXIT_NO_WORKER, f"--via pipe on a squatted module gave {r.rc}")
+    ctx.check(r.rc == EXIT["no-worker"], f"--via pipe on a squatted module gave {r.rc}")
     p.send()
     ctx.check(p.wait() == 0, "host failed")
     ctx.check("winstrument:" in p.err, f"no warning on stderr: {p.err!r}")
@@ -124,7 +123,7 @@ def reset_counters(ctx):
     qpid = read_pid(q)
     q.expect("^ready$")
     r = ctx.inspect("reset", qpid, "--module", A)
-    ctx.check(r.rc == EXIT_NO_WORKER and "no-worker" in r.err,
+    ctx.check(r.rc == EXIT["no-worker"] and "no-worker" in r.err,
               f"reset of a threadless module gave {r.rc}: {r.err!r}")
     q.send()
     ctx.check(q.wait() == 0, "threadless host failed")

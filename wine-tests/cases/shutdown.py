@@ -137,19 +137,26 @@ def unload_contended(ctx, rounds):
     ctx.check(p.wait() == 0, "host failed")
 
 
+# Each exit path repeats 100 times: the races need many tries. Process-exit
+# paths start a process each time; the contended-loader case costs ~0.15 s a
+# round, and 100 rounds still fit its deadline many times over.
+ITERATIONS = 100
+
+
 def exit_paths():
-    """The exit-path table: name -> (case, params). scenarios.py crosses it with
-    the modes and gives each its iterations."""
+    """The exit-path table: name -> (case, params, iterations). scenarios.py
+    crosses it with the modes."""
     return {
-        "free-library": (free_library, {}),
-        "exit-process-main": (process_exit, {"how": ["exit-main", "3"], "code": 3}),
-        "exit-process-thread": (process_exit, {"how": ["exit-thread", "4"], "code": 4}),
-        "return-from-main": (process_exit, {"how": ["return", "5"], "code": 5}),
-        "exit-in-dll-call": (process_exit, {"how": ["dll-exit", A, "6"], "code": 6}),
-        "terminate-process": (terminate_process, {}),
-        "unload-during-request": (unload_during_request, {"client": "mid-request"}),
-        "unload-stalled-client": (unload_during_request, {"client": "stall"}),
-        "unload-and-reload": (reload_loop, {}),
-        "unload-pending-work": (unload_pending, {}),
-        "unload-contended-loader": (unload_contended, {}),
+        "free-library": (free_library, {}, ITERATIONS),
+        "exit-process-main": (process_exit, {"how": ["exit-main", "3"], "code": 3}, ITERATIONS),
+        "exit-process-thread": (process_exit, {"how": ["exit-thread", "4"], "code": 4},
+                                ITERATIONS),
+        "return-from-main": (process_exit, {"how": ["return", "5"], "code": 5}, ITERATIONS),
+        "exit-in-dll-call": (process_exit, {"how": ["dll-exit", A, "6"], "code": 6}, ITERATIONS),
+        "terminate-process": (terminate_process, {}, ITERATIONS),
+        "unload-during-request": (unload_during_request, {"client": "mid-request"}, ITERATIONS),
+        "unload-stalled-client": (unload_during_request, {"client": "stall"}, ITERATIONS),
+        "unload-and-reload": (reload_loop, {}, ITERATIONS),
+        "unload-pending-work": (unload_pending, {}, ITERATIONS),
+        "unload-contended-loader": (unload_contended, {}, ITERATIONS),
     }

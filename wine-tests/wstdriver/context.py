@@ -156,8 +156,10 @@ class Context:
         self._tmpdirs = []
 
     # ---------------------------------------------------------------- paths
-    def bin(self, name):
-        return self.build / self.arch / self.runtime / name
+    def bin(self, name, arch=None):
+        """A scenario program of this run's runtime (correct or mutant), of
+        the run's architecture unless `arch` names another."""
+        return self.build / (arch or self.arch) / self.runtime / name
 
     @property
     def inspector(self):

@@ -63,7 +63,7 @@ class Runner:
         try:
             if mutant and not (self.build / self.arch / mutant.directory).is_dir():
                 ctx.skip(f"mutant {mutant.name}: {mutant.directory} was not built")
-            scenario.case(ctx, **scenario.params)
+            scenario.case(ctx, **scenario.arguments())
             outcome.status = "FAIL" if ctx.failures else "PASS"
         except Skip as e:
             outcome.status = "SKIPPED"
