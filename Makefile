@@ -21,6 +21,17 @@ WARNINGS := -Wall -Wextra -Werror -Wno-error=unused-parameter
 CFLAGS_BASE := -std=c11 -O2 -g $(WARNINGS) -Iinclude -Isrc/common -MMD -MP
 CFLAGS_WIN := $(CFLAGS_BASE) -D_WIN32_WINNT=0x0601 -DWIN32_LEAN_AND_MEAN
 
+# Reproducible build outputs, for every target and not only dist: ld writes
+# SOURCE_DATE_EPOCH (the commit time) into each PE header's timestamp instead
+# of the time of the link, and debug info names the source tree "." instead of
+# its absolute path, so two clones of one commit build the same bytes.
+ifeq ($(origin SOURCE_DATE_EPOCH),undefined)
+SOURCE_DATE_EPOCH := $(shell git log -1 --format=%ct 2>/dev/null)
+endif
+ifneq ($(SOURCE_DATE_EPOCH),)
+export SOURCE_DATE_EPOCH
+endif
+CFLAGS_WIN += -ffile-prefix-map=$(CURDIR)=.
 VERSION := $(shell sed -n 's/^\#define WST_VERSION_STRING "\(.*\)"/\1/p' include/winstrument/version.h)
 
 Q := @

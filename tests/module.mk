@@ -10,6 +10,8 @@
 UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector_remote \
 	test_counters test_pipe_server_faults test_stripes
 UNIT_TIMEOUT ?= 120
+# Arguments a test program needs, by name.
+UNIT_ARGS_test_pe_image = $(BUILD)
 UNIT_EXE = $(BUILD)/x86_64/tests/$(1).exe
 FIXTURE_DLL = $(BUILD)/$(1)/tests/wst_fixture.dll
 
@@ -65,12 +67,12 @@ UNIT_NATIVE_OBJS := $(call objs,native,src/common/pe_image.c src/common/region_p
 unit-check: $(foreach t,$(UNIT_TESTS),$(call UNIT_EXE,$(t))) \
 		$(foreach a,$(ARCHS),$(call FIXTURE_DLL,$(a))) $(UNIT_NATIVE_OBJS)
 	$(Q)BUILD=$(BUILD) . scripts/wine-env.sh && failed=0 && \
-	for t in $(UNIT_TESTS); do \
-		echo "== $$t"; \
-		timeout -k 5 $(UNIT_TIMEOUT) $$WINE $(BUILD)/x86_64/tests/$$t.exe \
-			$$(case $$t in test_pe_image) echo $(BUILD);; esac); \
+	run() { \
+		echo "== $$1"; \
+		timeout -k 5 $(UNIT_TIMEOUT) $$WINE $(BUILD)/x86_64/tests/$$1.exe $$2; \
 		rc=$$?; \
-		if [ $$rc -ne 0 ]; then echo "== $$t FAILED (exit $$rc)"; failed=$$((failed + 1)); fi; \
-	done; \
+		if [ $$rc -ne 0 ]; then echo "== $$1 FAILED (exit $$rc)"; failed=$$((failed + 1)); fi; \
+	} && \
+	$(foreach t,$(UNIT_TESTS),run $(t) "$(UNIT_ARGS_$(t))";) \
 	if [ $$failed -ne 0 ]; then echo "unit-check: $$failed test program(s) failed"; exit 1; fi; \
 	echo "unit-check: all $(words $(UNIT_TESTS)) test programs passed"

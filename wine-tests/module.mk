@@ -3,22 +3,26 @@
 # source, helper DLLs that hold the loader lock, and hostile pipe clients.
 # The driver (wine-tests/run.py) runs them; wine-tests/scenarios.py says how.
 #
-# The same programs linked against the deliberately wrong runtime (its worker
-# is stopped with TerminateThread: wine-tests/wrong/) go to
-# $(BUILD)/x86_64/scenarios-wrong, for the scenarios marked `teeth`.
-#
-# And the mutants (scenarios-<mutant>): the real runtime, but the probe DLLs
-# undo one of its rules through its OS or mode table (wine-tests/hosts/
-# wst_probe.c, WST_MUTANT_*). scenarios.MUTANTS says which scenarios catch them.
-MUTANT_DEFINES_nocancel := -DWST_MUTANT_NO_CANCEL
-MUTANT_DEFINES_loaderlock := -DWST_MUTANT_LOADER_LOCK
-MUTANT_DEFINES_exitwait := -DWST_MUTANT_EXIT_WAIT
-MUTANTS := nocancel loaderlock exitwait
+# The mutants: deliberately wrong builds of the same programs, each in
+# $(BUILD)/x86_64/scenarios-<mutant>; scenarios.MUTANTS says which scenarios
+# must catch each.
+# - terminate-thread: linked against a runtime whose threadpool mode is
+#   replaced by wine-tests/mutants/terminate_thread.c (its worker is a plain
+#   thread, stopped with TerminateThread);
+# - the others keep the real runtime, but their test DLLs undo one of its
+#   rules through its OS or mode table (wine-tests/hosts/wst_probe.c,
+#   WST_MUTANT_*).
+MUTANT_DEFINES_no-cancel := -DWST_MUTANT_NO_CANCEL
+MUTANT_DEFINES_loader-lock := -DWST_MUTANT_LOADER_LOCK
+MUTANT_DEFINES_exit-wait := -DWST_MUTANT_EXIT_WAIT
+TABLE_MUTANTS := no-cancel loader-lock exit-wait
+RUNTIME_MUTANTS := terminate-thread
 
 SCEN_DIR = $(BUILD)/$(1)/scenarios$(if $(2),-$(2))
-SCEN_LINK = -L$(BUILD)/$(1)/lib -lwinstrument$(if $(filter wrong,$(2)),-wrong) $(RUNTIME_SYSLIBS)
-SCEN_LIB = $(BUILD)/$(1)/lib/libwinstrument$(if $(filter wrong,$(2)),-wrong).a
-SCEN_PROBE_OBJ = $(if $(filter $(MUTANTS),$(2)),$(BUILD)/$(1)/obj/wine-tests/hosts/wst_probe_$(2).o,$(call objs,$(1),wine-tests/hosts/wst_probe.c))
+SCEN_LIB_NAME = winstrument$(if $(filter $(RUNTIME_MUTANTS),$(2)),-$(2))
+SCEN_LINK = -L$(BUILD)/$(1)/lib -l$(SCEN_LIB_NAME) $(RUNTIME_SYSLIBS)
+SCEN_LIB = $(BUILD)/$(1)/lib/lib$(SCEN_LIB_NAME).a
+SCEN_PROBE_OBJ = $(if $(filter $(TABLE_MUTANTS),$(2)),$(BUILD)/$(1)/obj/wine-tests/hosts/wst_probe_$(2).o,$(call objs,$(1),wine-tests/hosts/wst_probe.c))
 
 define mutant_probe_rule
 $(BUILD)/x86_64/obj/wine-tests/hosts/wst_probe_$(1).o: wine-tests/hosts/wst_probe.c
@@ -26,10 +30,10 @@ $(BUILD)/x86_64/obj/wine-tests/hosts/wst_probe_$(1).o: wine-tests/hosts/wst_prob
 	@echo "  CC [x86_64] $$< (mutant $(1))"
 	$$(Q)$$(CC_x86_64) $$(CFLAGS_WIN) -Isrc/runtime $(MUTANT_DEFINES_$(1)) -c $$< -o $$@
 endef
-$(foreach m,$(MUTANTS),$(eval $(call mutant_probe_rule,$(m))))
+$(foreach m,$(TABLE_MUTANTS),$(eval $(call mutant_probe_rule,$(m))))
 
 # $(call scenario_rules,ARCH,VARIANT): VARIANT empty for the real runtime,
-# "wrong" or one of $(MUTANTS) for the test-only variants.
+# or a mutant's name.
 
 define scenario_rules
 $(call SCEN_DIR,$(1),$(2))/wst_host.exe: $(call objs,$(1),wine-tests/hosts/wst_host.c wine-tests/hosts/resources.c) $(call SCEN_LIB,$(1),$(2))
@@ -63,21 +67,20 @@ SCENARIO_PROGRAMS_$(1)$(2) := $(addprefix $(call SCEN_DIR,$(1),$(2))/,wst_host.e
 CROSS_OUTPUTS += $$(SCENARIO_PROGRAMS_$(1)$(2))
 endef
 $(foreach a,$(ARCHS),$(eval $(call scenario_rules,$(a),)))
-$(eval $(call scenario_rules,x86_64,wrong))
-$(foreach m,$(MUTANTS),$(eval $(call scenario_rules,x86_64,$(m))))
+$(foreach m,$(RUNTIME_MUTANTS) $(TABLE_MUTANTS),$(eval $(call scenario_rules,x86_64,$(m))))
 
-WRONG_RUNTIME_OBJS := $(filter-out %/mode_threadpool.o,$(call objs,x86_64,$(RUNTIME_SRCS))) \
-	$(call objs,x86_64,wine-tests/wrong/mode_threadpool_terminate.c)
-$(BUILD)/x86_64/obj/wine-tests/wrong/%.o: CFLAGS_EXTRA += -Isrc/runtime
-$(BUILD)/x86_64/lib/libwinstrument-wrong.a: $(WRONG_RUNTIME_OBJS)
+TERMINATE_THREAD_OBJS := $(filter-out %/mode_threadpool.o,$(call objs,x86_64,$(RUNTIME_SRCS))) \
+	$(call objs,x86_64,wine-tests/mutants/terminate_thread.c)
+$(BUILD)/x86_64/obj/wine-tests/mutants/%.o: CFLAGS_EXTRA += -Isrc/runtime
+$(BUILD)/x86_64/lib/libwinstrument-terminate-thread.a: $(TERMINATE_THREAD_OBJS)
 	@mkdir -p $(@D)
-	@echo "  AR [x86_64] $@ (wrong runtime, tests only)"
+	@echo "  AR [x86_64] $@ (mutant terminate-thread, tests only)"
 	$(Q)rm -f $@ && $(AR_x86_64) rcs $@ $^
 
 # The scenarios need the x86_64 programs and inspector; `make check` has built
 # everything already, `make wine-check` alone builds what it needs.
-SCENARIO_INPUTS := $(SCENARIO_PROGRAMS_x86_64) $(SCENARIO_PROGRAMS_x86_64wrong) \
-		$(foreach m,$(MUTANTS),$(SCENARIO_PROGRAMS_x86_64$(m))) \
+SCENARIO_INPUTS := $(SCENARIO_PROGRAMS_x86_64) \
+		$(foreach m,$(RUNTIME_MUTANTS) $(TABLE_MUTANTS),$(SCENARIO_PROGRAMS_x86_64$(m))) \
 		$(BUILD)/x86_64/bin/wst-inspect.exe
 wine-check: $(SCENARIO_INPUTS)
 	$(Q)$(PYTHON) wine-tests/run.py --build $(BUILD) $(SCENARIO_ARGS)
@@ -88,3 +91,22 @@ STRESS_REPEAT ?= 1
 stress-check: $(SCENARIO_INPUTS)
 	$(Q)$(PYTHON) wine-tests/run.py --build $(BUILD) --stress --repeat $(STRESS_REPEAT) \
 		$(SCENARIO_ARGS)
+
+# The dist_zip and i686 scenarios' target: counters_host.exe, which loads
+# counters_dll.dll, both instrumented, in $(BUILD)/<arch>/scenarios for both
+# architectures (the i686 scenario reads the 32-bit pair with the 64-bit
+# inspector; the dist_zip scenario builds its own pair with the zip's wst-cc).
+COUNTERS_DIR = $(BUILD)/$(1)/scenarios
+
+define counters_rules
+$(call COUNTERS_DIR,$(1))/counters_dll.dll: $(call objs,$(1),wine-tests/hosts/counters_dll.c) $(call RUNTIME_LIB,$(1))
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -shared -o $$@ $$< -L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
+$(call COUNTERS_DIR,$(1))/counters_host.exe: $(call objs,$(1),wine-tests/hosts/counters_host.c) $(call RUNTIME_LIB,$(1))
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -o $$@ $$< -L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
+CROSS_OUTPUTS += $(call COUNTERS_DIR,$(1))/counters_dll.dll $(call COUNTERS_DIR,$(1))/counters_host.exe
+endef
+$(foreach a,$(ARCHS),$(eval $(call counters_rules,$(a))))

@@ -10,7 +10,7 @@ at least 100 times.
 MUTANTS lists deliberately wrong builds of the scenario programs and the
 scenarios that must catch each: every mutant has to fail at least one of
 them (expected failure), or the run fails, because a suite that passes a
-wrong runtime proves nothing.
+wrong build proves nothing.
 """
 
 import inspect
@@ -93,17 +93,17 @@ SCENARIOS = [
 ]
 
 MUTANTS = [
-    Mutant("terminate-thread", "scenarios-wrong",
+    Mutant("terminate-thread", "scenarios-terminate-thread",
            "the worker is a plain thread, stopped with TerminateThread on unload",
            ("exit:free-library", "exit:exit-process-thread", "exit:unload-pending-work",
             "exit:unload-during-request", "exit:unload-and-reload", "cycles-with-inspector")),
-    Mutant("no-cancel", "scenarios-nocancel",
+    Mutant("no-cancel", "scenarios-no-cancel",
            "unload waits for the work item without cancelling a pending callback",
            ("exit:unload-pending-work",)),
-    Mutant("loader-lock", "scenarios-loaderlock",
+    Mutant("loader-lock", "scenarios-loader-lock",
            "the worker takes the loader lock (LoadLibrary) each time it wakes",
            ("exit:free-library",)),
-    Mutant("exit-wait", "scenarios-exitwait",
+    Mutant("exit-wait", "scenarios-exit-wait",
            "process exit is handled like an unload: it signals and waits for the worker",
            ("exit:exit-process-main", "exit:exit-process-thread", "exit:return-from-main")),
 ]

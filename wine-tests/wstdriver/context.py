@@ -146,7 +146,7 @@ class Context:
         self.native = platform.name == "native"
         self.deadline = deadline
         self.budget = deadline - time.monotonic()
-        self.runtime = runtime  # the directory of scenario programs: correct or wrong runtime
+        self.runtime = runtime  # the directory of scenario programs: the real runtime or a mutant
         self.failures = []
         self.notes = {}
         self.iterations = scenario.iterations

@@ -1,13 +1,13 @@
 /*
- * THE WRONG RUNTIME, built only for the tests: a threadpool mode "solved" the
+ * MUTANT terminate-thread, built only for the tests: a threadpool mode "solved" the
  * way the problem usually is. Its worker is a plain thread serving the same
  * pipe server, and unload kills it with TerminateThread, wherever it is:
  * holding a heap or CRT lock, in the middle of I/O, owning every pipe handle.
  *
- * The scenario driver links it in place of src/runtime/mode_threadpool.c
- * (libwinstrument-wrong.a) and runs the scenarios marked `teeth` against it.
- * At least one of them must fail (hang, leak, corruption); if this runtime
- * ever passes them all, the suite has lost its teeth and the run fails.
+ * The build links it in place of src/runtime/mode_threadpool.c
+ * (libwinstrument-terminate-thread.a), and the driver runs the scenarios that
+ * scenarios.MUTANTS names against it. At least one of them must fail (hang,
+ * leak, corruption); if this mutant ever passes them all, the run fails.
  * Never ship it, never copy from it.
  */
 #include <windows.h>
