@@ -12,6 +12,15 @@
 
 #include <stdio.h>
 
+/* The architecture the benchmark was built for, in its table and JSON. */
+#if defined(__x86_64__)
+#define BENCH_ARCH "x86_64"
+#elif defined(__i386__)
+#define BENCH_ARCH "i686"
+#else
+#error "winstrument supports x86_64 and i686"
+#endif
+
 /* The most repetitions a benchmark accepts (--repeat): the size of every
  * per-repetition array, and of bench_median()'s scratch copy. */
 #define BENCH_MAX_REPEAT 31

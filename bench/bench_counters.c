@@ -376,7 +376,7 @@ static void describe_check(const struct row *row, char *buf, size_t size)
 
 static void print_table(const struct row *rows, unsigned nrows, const struct context *ctx)
 {
-    printf("winstrument counter-hit benchmark: %s, x86_64, mode %s, %u CPUs, median of %u\n",
+    printf("winstrument counter-hit benchmark: %s, " BENCH_ARCH ", mode %s, %u CPUs, median of %u\n",
            bench_host_platform(&ctx->host), ctx->mode, ctx->host.cpus, ctx->repeat);
     bench_print_wine_version(&ctx->host);
     printf("%-17s %7s %12s %9s %8s %10s %5s  %s\n", "method", "threads", "iter/thread", "ns/hit",
@@ -452,7 +452,7 @@ static int write_json(const char *path, const struct row *rows, unsigned nrows,
         return -1;
     }
     bench_json_begin(out, "counters", &ctx->host);
-    fprintf(out, "  \"arch\": \"x86_64\",\n  \"mode\": \"%s\",\n  \"cpus\": %u,\n", ctx->mode,
+    fprintf(out, "  \"arch\": \"" BENCH_ARCH "\",\n  \"mode\": \"%s\",\n  \"cpus\": %u,\n", ctx->mode,
             ctx->host.cpus);
     fprintf(out, "  \"repeat\": %u,\n  \"statistic\": \"median\",\n  \"rows\": [\n", ctx->repeat);
     for (unsigned i = 0; i < nrows; i++) {

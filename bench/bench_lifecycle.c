@@ -384,7 +384,7 @@ struct context {
 
 static void print_table(const struct row *rows, const struct context *ctx)
 {
-    printf("winstrument load/unload benchmark: %s, x86_64, %u CPUs, %u cycles per run, "
+    printf("winstrument load/unload benchmark: %s, " BENCH_ARCH ", %u CPUs, %u cycles per run, "
            "median of %u\n",
            bench_host_platform(&ctx->host), ctx->host.cpus, ctx->cycles, ctx->repeat);
     bench_print_wine_version(&ctx->host);
@@ -442,7 +442,7 @@ static int write_json(const char *path, const struct row *rows, const struct con
         return -1;
     }
     bench_json_begin(out, "lifecycle", &ctx->host);
-    fprintf(out, "  \"arch\": \"x86_64\",\n  \"cpus\": %u,\n  \"cycles_per_run\": %u,\n",
+    fprintf(out, "  \"arch\": \"" BENCH_ARCH "\",\n  \"cpus\": %u,\n  \"cycles_per_run\": %u,\n",
             ctx->host.cpus, ctx->cycles);
     fprintf(out, "  \"repeat\": %u,\n  \"statistic\": \"median\",\n  \"rows\": [\n", ctx->repeat);
     for (int i = 0; i < C_COUNT; i++) {

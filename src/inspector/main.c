@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "inspect.h"
+#include "pipe_client.h"
 #include "winstrument/version.h"
 
 static const char usage_text[] =
@@ -28,7 +29,7 @@ static const char usage_text[] =
     "  --json           JSON instead of text (schema in docs/inspector.md)\n"
     "  --via MODE       dump through the worker's pipe, by reading memory, or\n"
     "                   auto (default: the pipe when a worker serves, else memory)\n"
-    "  --timeout MS     how long to wait for a worker's reply (default 3000)\n"
+    "  --timeout MS     how long to wait for a worker's reply (default %u)\n"
     "  --help, --version\n";
 
 typedef enum wst_status (*verb_fn)(const struct wst_options *, FILE *, struct wst_error *);
@@ -155,9 +156,9 @@ static int fail(const struct wst_error *err)
 int main(int argc, char **argv)
 {
     struct wst_error err = {0};
-    struct wst_options o = {.via = WST_VIA_AUTO, .timeout_ms = 3000};
+    struct wst_options o = {.via = WST_VIA_AUTO, .timeout_ms = WST_PIPE_TIMEOUT_MS};
     if (has_flag(argc, argv, "--help") || has_flag(argc, argv, "-h")) {
-        fputs(usage_text, stdout);
+        printf(usage_text, WST_PIPE_TIMEOUT_MS);
         return 0;
     }
     if (has_flag(argc, argv, "--version")) {
@@ -166,7 +167,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc < 2) {
-        fputs(usage_text, stderr);
+        fprintf(stderr, usage_text, WST_PIPE_TIMEOUT_MS);
         return wst_status_exit_code(WST_E_USAGE);
     }
     int verb = -1;
