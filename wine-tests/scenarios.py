@@ -17,7 +17,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
-from cases import dist_zip, foundation, i686, leaks, pipe, shutdown
+from cases import dist_zip, i686, leaks, pipe, reading, shutdown
 
 MODES = ("threadpool", "threadless")
 
@@ -63,18 +63,18 @@ def _exit_path_matrix():
 
 
 SCENARIOS = [
-    # Issue 2: the first end-to-end path.
-    Scenario("two-dlls-exact", foundation.two_dlls_exact),
-    Scenario("many-threads-exact", foundation.many_threads_exact, iterations=5,
+    # The inspector reads what the targets counted, and refuses what it must.
+    Scenario("two-dlls-exact", reading.two_dlls_exact),
+    Scenario("many-threads-exact", reading.many_threads_exact, iterations=5,
              per_iteration=10),
-    Scenario("unload-unlisted", foundation.unload_unlisted),
-    Scenario("killed-mid-read", foundation.killed_mid_read, iterations=10,
+    Scenario("unload-unlisted", reading.unload_unlisted),
+    Scenario("killed-mid-read", reading.killed_mid_read, iterations=10,
              per_iteration=10),
-    Scenario("not-instrumented", foundation.not_instrumented, modes=(None,)),
-    Scenario("unknown-mode", foundation.unknown_mode, modes=(None,)),
-    Scenario("corrupt-region", foundation.corrupt_region, modes=("threadless",),
-             iterations=len(foundation.CORRUPTIONS), per_iteration=10),
-    # Issue 3: the worker, its pipe, and its neighbours.
+    Scenario("not-instrumented", reading.not_instrumented, modes=(None,)),
+    Scenario("unknown-mode", reading.unknown_mode, modes=(None,)),
+    Scenario("corrupt-region", reading.corrupt_region, modes=("threadless",),
+             iterations=len(reading.CORRUPTIONS), per_iteration=10),
+    # The worker, its pipe, and its neighbours.
     Scenario("three-modules", pipe.three_modules, modes=("threadpool",)),
     Scenario("malformed-messages", pipe.malformed, modes=("threadpool",)),
     Scenario("pipe-fuzz", pipe.fuzz, modes=("threadpool",), iterations=300,
@@ -83,11 +83,11 @@ SCENARIOS = [
     Scenario("reset", pipe.reset_counters, modes=("threadpool",)),
     Scenario("cycles-with-inspector", leaks.cycles_with_inspector, iterations=500,
              params={"query_every": 10}, per_iteration=0.5),
-    # Issue 4: every exit path in every mode, then leak accounting.
+    # Every exit path in every mode, then leak accounting.
     *_exit_path_matrix(),
     Scenario("leak-10000-cycles", leaks.leak_cycles, iterations=10000,
              per_iteration=0.05),
-    # Issue 5: the release zip, and a 32-bit target.
+    # The release zip, and a 32-bit target.
     Scenario("dist-zip", dist_zip.run, modes=(None,), timeout=300),
     Scenario("i686-target", i686.run, modes=(None,), timeout=120),
 ]

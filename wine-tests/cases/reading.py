@@ -1,5 +1,6 @@
-"""Issue 2's scenarios: exact counters across threads and modules, unload,
-a target killed mid-read, and processes the inspector must refuse."""
+"""The inspector reading targets: exact counters across threads and modules,
+unload, a target killed mid-read, damaged regions, and processes the
+inspector must refuse."""
 
 from wstdriver.abi import EXIT
 
