@@ -25,5 +25,5 @@ dist: $(DIST_ZIPS)
 
 # The scenario dist_zip unpacks the x86_64 zip: build it before the scenarios
 # run, and tell the driver where it is.
-wine-check: $(call DIST_ZIP,x86_64)
-wine-check: export WST_DIST_DIR := $(abspath $(DIST))
+wine-check stress-check: $(call DIST_ZIP,x86_64)
+wine-check stress-check: export WST_DIST_DIR := $(abspath $(DIST))

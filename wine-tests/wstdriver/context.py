@@ -21,7 +21,7 @@ from pathlib import Path
 # How long a program may stay silent while it is expected to print: the bound
 # on one step of work (one cycle, one query, one process start), generous for
 # a machine several times slower than this one and busy with other work.
-SILENCE = 60
+SILENCE = 30
 
 
 class Failure(Exception):
