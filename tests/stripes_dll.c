@@ -1,0 +1,40 @@
+/*
+ * wst_stripes_dll.dll: an instrumented DLL that tests/test_stripes.c loads
+ * and unloads. Its own DllMain hits a counter at DLL_THREAD_DETACH, as a
+ * host's may: that hit runs after the runtime's TLS callback has released the
+ * exiting thread's stripe. It exports its region header and its TLS slot's
+ * TEB offset so that the test can check where hits land and what the header
+ * reports about stripe ownership.
+ *
+ * Threads: any; the exports only read.
+ */
+#include <windows.h>
+
+#include <winstrument.h>
+
+BOOL WINAPI DllMain(HINSTANCE module, DWORD reason, LPVOID reserved)
+{
+    (void)module;
+    (void)reserved;
+    if (reason == DLL_THREAD_DETACH)
+        WST_COUNT("dll.detach");
+    return TRUE;
+}
+
+__declspec(dllexport) void stripes_dll_hit(unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        WST_COUNT("dll.hit");
+}
+
+extern struct wst_region_header wst_region_;
+
+__declspec(dllexport) struct wst_region_header *stripes_dll_region(void)
+{
+    return &wst_region_;
+}
+
+__declspec(dllexport) uint32_t stripes_dll_slot_offset(void)
+{
+    return wst_stripe_slot_offset_;
+}
