@@ -84,6 +84,8 @@ SCENARIOS = [
              params={"rounds": 300}, timeout=300),
     Scenario("pipe-squatted", pipe.squatted, modes=("threadpool",)),
     Scenario("reset", pipe.reset_counters, modes=("threadpool",)),
+    # Issue 9, defect 3: stats shows stripe use.
+    Scenario("stripe-stats", pipe.stripe_stats, modes=("threadpool",)),
     Scenario("cycles-with-inspector", leaks.cycles_with_inspector, iterations=500,
              params={"cycles": 500, "query_every": 10}, timeout=300),
     # Issue 4: every exit path in every mode, then leak accounting.
