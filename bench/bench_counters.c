@@ -10,6 +10,14 @@
  *   interlocked add   InterlockedIncrement64 on one shared variable
  *   critical section  EnterCriticalSection, add, LeaveCriticalSection
  *
+ * Then the thread-churn rows: a new thread's WST_COUNT in bench_churn.dll
+ * (bench/churn_dll.c), whose own DllMain hits a counter at DLL_THREAD_DETACH,
+ * in a freshly loaded module and again after --churn N short-lived threads
+ * (default 1000), each row a median over fresh loads of the DLL. The ratio
+ * shows whether a thread's hits stay on the fast path after such churn;
+ * whether they do is also read from the thread's slot, and the region
+ * header's stripe counts are printed.
+ *
  * Exactness is checked in the same run: every method but the plain add must
  * end with threads * iterations (WST_COUNT's total is read back from this
  * module's own .wst section). The plain add on 2 threads is expected to lose
@@ -353,6 +361,161 @@ static void compute_ratios(struct row *rows, unsigned nrows)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Thread churn: a new thread's hits after many short-lived threads         */
+/* ------------------------------------------------------------------------ */
+
+struct churn_dll {
+    HMODULE module;
+    void (*loop)(uint64_t n);
+    int (*on_fast_path)(void);
+    const struct wst_region_header *(*region)(void);
+};
+
+struct churn_thread {
+    const struct churn_dll *dll;
+    uint64_t iterations;
+    LONGLONG start, end;
+    int fast; /* its slot held an owned stripe after the loop */
+};
+
+struct churn_result {
+    unsigned churn;       /* short-lived threads per repetition */
+    uint64_t iterations;  /* hits of each measured thread */
+    double fresh_runs[BENCH_MAX_REPEAT], churned_runs[BENCH_MAX_REPEAT];
+    double fresh_ns, churned_ns, ratio; /* medians; churned / fresh */
+    unsigned fresh_fast, churned_fast;  /* repetitions whose thread had the fast path */
+    /* The region header after the last repetition's churned thread. */
+    unsigned owned, flags;
+    uint32_t claims, reclaims, shared;
+};
+
+static int churn_load(struct churn_dll *d)
+{
+    d->module = LoadLibraryW(L"bench_churn.dll");
+    if (d->module == NULL) {
+        fprintf(stderr, "bench: cannot load bench_churn.dll (%lu)\n", GetLastError());
+        return -1;
+    }
+    d->loop = (void (*)(uint64_t))(void (*)(void))GetProcAddress(d->module, "churn_loop");
+    d->on_fast_path = (int (*)(void))(void (*)(void))GetProcAddress(d->module, "churn_on_fast_path");
+    d->region = (const struct wst_region_header *(*)(void))(void (*)(void))GetProcAddress(
+        d->module, "churn_region");
+    if (d->loop == NULL || d->on_fast_path == NULL || d->region == NULL) {
+        fprintf(stderr, "bench: bench_churn.dll lacks its exports\n");
+        FreeLibrary(d->module);
+        return -1;
+    }
+    return 0;
+}
+
+static DWORD WINAPI churn_measured(void *arg)
+{
+    struct churn_thread *t = arg;
+    LARGE_INTEGER q;
+    t->dll->loop(1); /* the thread's first hit: the slow path claims its stripe */
+    QueryPerformanceCounter(&q);
+    t->start = q.QuadPart;
+    t->dll->loop(t->iterations);
+    QueryPerformanceCounter(&q);
+    t->end = q.QuadPart;
+    t->fast = t->dll->on_fast_path();
+    return 0;
+}
+
+/* Hits nothing itself: its one hit is the DLL's DllMain at thread detach. */
+static DWORD WINAPI churn_short_lived(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+static int churn_run_thread(LPTHREAD_START_ROUTINE start, void *arg)
+{
+    HANDLE t = CreateThread(NULL, 0, start, arg, 0, NULL);
+    if (t == NULL) {
+        fprintf(stderr, "bench: CreateThread failed (%lu)\n", GetLastError());
+        return -1;
+    }
+    WaitForSingleObject(t, INFINITE);
+    CloseHandle(t);
+    return 0;
+}
+
+/* One new thread's ns per hit in the loaded DLL. */
+static int churn_time(const struct churn_dll *d, uint64_t iterations, double *ns, unsigned *fast)
+{
+    struct churn_thread t = {.dll = d, .iterations = iterations};
+    if (churn_run_thread(churn_measured, &t) != 0)
+        return -1;
+    *ns = (double)(t.end - t.start) * qpc_ns_per_tick / (double)iterations;
+    *fast += t.fast != 0;
+    return 0;
+}
+
+static int churn_measure(struct churn_result *r, unsigned repeat)
+{
+    for (unsigned rep = 0; rep < repeat; rep++) {
+        struct churn_dll d;
+        if (churn_load(&d) != 0)
+            return -1;
+        /* An untimed thread first: it faults the pages in and lets the module
+         * see its first hit (and start its mode) before anything is timed. */
+        struct churn_thread warm = {.dll = &d, .iterations = r->iterations / 20};
+        int failed = churn_run_thread(churn_measured, &warm) != 0 ||
+                     churn_time(&d, r->iterations, &r->fresh_runs[rep], &r->fresh_fast) != 0;
+        for (unsigned i = 0; !failed && i < r->churn; i++)
+            failed = churn_run_thread(churn_short_lived, NULL) != 0;
+        if (!failed)
+            failed = churn_time(&d, r->iterations, &r->churned_runs[rep], &r->churned_fast) != 0;
+        const struct wst_region_header *h = d.region();
+        r->owned = h->stripes_owned;
+        r->flags = h->stripe_flags;
+        r->claims = h->stripe_claims;
+        r->reclaims = h->stripe_reclaims;
+        r->shared = h->stripe_shared;
+        FreeLibrary(d.module);
+        if (failed)
+            return -1;
+    }
+    r->fresh_ns = bench_median(r->fresh_runs, repeat);
+    r->churned_ns = bench_median(r->churned_runs, repeat);
+    r->ratio = r->churned_ns / r->fresh_ns;
+    return 0;
+}
+
+static void print_churn(const struct churn_result *r, unsigned repeat)
+{
+    printf("\nthread churn (bench_churn.dll, whose DllMain hits a counter at DLL_THREAD_DETACH):\n");
+    printf("  %-44s %9s  %s\n", "WST_COUNT on a new thread", "ns/hit", "fast path");
+    printf("  %-44s %9.2f  %u of %u runs\n", "fresh module", r->fresh_ns, r->fresh_fast, repeat);
+    char label[64];
+    snprintf(label, sizeof label, "after %u short-lived threads", r->churn);
+    printf("  %-44s %9.2f  %u of %u runs\n", label, r->churned_ns, r->churned_fast, repeat);
+    printf("  after / fresh: %.2fx (%s)\n", r->ratio,
+           r->churned_fast == repeat ? "hits stay on the fast path" : "hits fell to the slow path");
+    printf("  region header after the last run: stripes owned %u of %u, claims %" PRIu32
+           ", reclaims %" PRIu32 ", threads on the shared stripe %" PRIu32 ", flags %#x\n",
+           r->owned, WST_STRIPES - 1, r->claims, r->reclaims, r->shared, r->flags);
+}
+
+static void write_churn_json(FILE *out, const struct churn_result *r, unsigned repeat)
+{
+    fprintf(out,
+            "  \"churn\": {\"short_lived_threads\": %u, \"iterations_per_thread\": %" PRIu64
+            ", \"fresh_ns_per_hit\": %.3f, \"churned_ns_per_hit\": %.3f, "
+            "\"ratio_churned_to_fresh\": %.3f, \"fresh_fast_path_runs\": %u, "
+            "\"churned_fast_path_runs\": %u, \"stripes_owned\": %u, \"stripe_claims\": %" PRIu32
+            ", \"stripe_reclaims\": %" PRIu32 ", \"stripe_shared\": %" PRIu32
+            ", \"stripe_flags\": %u, \"runs_fresh_ns_per_hit\": [",
+            r->churn, r->iterations, r->fresh_ns, r->churned_ns, r->ratio, r->fresh_fast,
+            r->churned_fast, r->owned, r->claims, r->reclaims, r->shared, r->flags);
+    bench_json_numbers(out, r->fresh_runs, repeat, 3);
+    fprintf(out, "], \"runs_churned_ns_per_hit\": [");
+    bench_json_numbers(out, r->churned_runs, repeat, 3);
+    fprintf(out, "]}\n");
+}
+
+/* ------------------------------------------------------------------------ */
 /* Output: the table and build/bench.json                                   */
 /* ------------------------------------------------------------------------ */
 
@@ -444,7 +607,8 @@ static void write_row_json(FILE *out, const struct row *r, unsigned repeat)
 }
 
 static int write_json(const char *path, const struct row *rows, unsigned nrows,
-                      const struct context *ctx, const struct stripe_findings *f)
+                      const struct context *ctx, const struct stripe_findings *f,
+                      const struct churn_result *churn)
 {
     FILE *out = fopen(path, "w");
     if (out == NULL) {
@@ -476,7 +640,9 @@ static int write_json(const char *path, const struct row *rows, unsigned nrows,
     fprintf(out, "], \"last_run_hits_per_stripe\": [");
     for (unsigned s = 0; s < WST_STRIPES; s++)
         fprintf(out, "%s%" PRIu64, s ? ", " : "", f->last_stripes[s]);
-    fprintf(out, "]}\n}\n");
+    fprintf(out, "]},\n");
+    write_churn_json(out, churn, ctx->repeat);
+    fprintf(out, "}\n");
     return fclose(out) == 0 ? 0 : -1;
 }
 
@@ -486,12 +652,13 @@ static int write_json(const char *path, const struct row *rows, unsigned nrows,
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: bench_counters [--iterations N] [--repeat R] [--json PATH]\n"
-                    "  N base hits per thread (default 10000000; each method scales it), R repetitions (odd, default 7)\n");
+    fprintf(stderr, "usage: bench_counters [--iterations N] [--repeat R] [--churn C] [--json PATH]\n"
+                    "  N base hits per thread (default 10000000; each method scales it), R repetitions (odd, default 7)\n"
+                    "  C short-lived threads before the churn row's measured thread (default 1000)\n");
 }
 
 static int parse_args(int argc, char **argv, uint64_t *iterations, unsigned *repeat,
-                      const char **json)
+                      const char **json, unsigned *churn)
 {
     for (int i = 1; i < argc; i++) {
         char *end = NULL;
@@ -504,6 +671,11 @@ static int parse_args(int argc, char **argv, uint64_t *iterations, unsigned *rep
             if (*end != '\0' || r < 1 || r > BENCH_MAX_REPEAT)
                 return -1;
             *repeat = (unsigned)r;
+        } else if (i + 1 < argc && strcmp(argv[i], "--churn") == 0) {
+            unsigned long c = strtoul(argv[++i], &end, 10);
+            if (*end != '\0' || c > 100000)
+                return -1;
+            *churn = (unsigned)c;
         } else if (i + 1 < argc && strcmp(argv[i], "--json") == 0) {
             *json = argv[++i];
         } else {
@@ -526,7 +698,8 @@ int main(int argc, char **argv)
     uint64_t iterations = 10000000;
     unsigned repeat = 7;
     const char *json = NULL;
-    if (parse_args(argc, argv, &iterations, &repeat, &json) != 0) {
+    unsigned churn = 1000;
+    if (parse_args(argc, argv, &iterations, &repeat, &json, &churn) != 0) {
         usage();
         return 2;
     }
@@ -556,11 +729,16 @@ int main(int argc, char **argv)
     int failed = measure(rows, 2 * M_COUNT, repeat, &f);
     if (failed < 0)
         return 1;
+    struct churn_result churned = {.churn = churn,
+                                   .iterations = iterations * methods[M_WST].scale};
+    if (churn_measure(&churned, repeat) != 0)
+        return 1;
     compute_ratios(rows, 2 * M_COUNT);
     print_table(rows, 2 * M_COUNT, &ctx);
     print_findings(rows, &f);
+    print_churn(&churned, repeat);
     if (json != NULL) {
-        if (write_json(json, rows, 2 * M_COUNT, &ctx, &f) != 0)
+        if (write_json(json, rows, 2 * M_COUNT, &ctx, &f, &churned) != 0)
             return 1;
         printf("\nwrote %s\n", json);
     }

@@ -15,13 +15,24 @@ BENCH_EXE = $(BUILD)/$(1)/bin/bench_counters.exe
 BENCH_JSON := $(BUILD)/bench.json
 BENCH_ARGS ?=
 
+# The thread-churn rows load bench_churn.dll (bench/churn_dll.c), whose own
+# DllMain hits a counter at thread detach; it sits next to the benchmark.
+BENCH_CHURN_DLL = $(BUILD)/$(1)/bin/bench_churn.dll
+
 define bench_rules
-$(call BENCH_EXE,$(1)): $(call objs,$(1),$(BENCH_SRCS)) $(call RUNTIME_LIB,$(1))
+$(call BENCH_EXE,$(1)): $(call objs,$(1),$(BENCH_SRCS)) $(call RUNTIME_LIB,$(1)) \
+		$(call BENCH_CHURN_DLL,$(1))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) -o $$@ $(call objs,$(1),$(BENCH_SRCS)) \
 		-L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
-CROSS_OUTPUTS += $(call BENCH_EXE,$(1))
+
+$(call BENCH_CHURN_DLL,$(1)): $(call objs,$(1),bench/churn_dll.c) $(call RUNTIME_LIB,$(1))
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -shared -o $$@ $(call objs,$(1),bench/churn_dll.c) \
+		-L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
+CROSS_OUTPUTS += $(call BENCH_EXE,$(1)) $(call BENCH_CHURN_DLL,$(1))
 endef
 $(foreach a,$(ARCHS),$(eval $(call bench_rules,$(a))))
 

@@ -9,10 +9,10 @@
  * section (see winstrument/region.h), gathered by the linker: nothing is
  * registered at run time. Each counter has WST_STRIPES slots ("stripes"),
  * one cache line each, and the reader sums them. On x86_64 a thread owns one
- * stripe of its own (claimed at its first hit, released when it exits), so
- * a hit is an inline plain add with no call, no lock and no shared cache
- * line; threads beyond the WST_STRIPES - 1 owned stripes add atomically to
- * stripe 0. On i686 a hit is an inline atomic add on a stripe chosen by thread
+ * stripe of its own (claimed at its first hit, released when it exits, and
+ * taken back if it exits without releasing it), so a hit is an inline plain
+ * add with no call, no lock and no shared cache line; threads beyond the
+ * WST_STRIPES - 1 owned stripes add atomically to stripe 0. On i686 a hit is an inline atomic add on a stripe chosen by thread
  * id. Names longer than WST_NAME_MAX - 1 bytes are rejected at compile time.
  *
  * The collector's mode comes from the environment variable WINSTRUMENT_MODE
@@ -31,13 +31,18 @@
 extern volatile long wst_runtime_hit_seen_;
 void wst_runtime_first_hit_(void);
 
-/* x86_64: the TEB offset of this module's TLS slot. The slot holds where the
- * stripe that the calling thread owns in every counter of the module starts,
- * as a byte offset from the counter (stripe s: WST_LINE * (1 + s), s from 1
- * to WST_STRIPES - 1), or 0 before the thread's first hit. The offset itself
- * is 0 when the module has no usable TLS slot. Written at attach and unload
- * only (src/runtime/stripes.c). */
+/* x86_64: where this module's TLS slot is. The slot holds where the stripe
+ * that the calling thread owns in every counter of the module starts, as a
+ * byte offset from the counter (stripe s: WST_LINE * (1 + s), s from 1 to
+ * WST_STRIPES - 1), or another value (none yet, none free, released) that
+ * sends the hit to the slow path. Below WST_TLS_EXPANSION_TAG the field is
+ * the slot's TEB offset (TlsSlots, index < 64); from it, the slot's byte
+ * offset (plus the tag) in the array that the TEB's TlsExpansionSlots points
+ * to (index 64 and up). 0 when the module has no TLS slot. Written at attach
+ * and unload only (src/runtime/stripes.c). */
 extern uint32_t wst_stripe_slot_offset_;
+#define WST_TLS_EXPANSION_TAG 0x10000u
+#define WST_TEB_TLS_EXPANSION_SLOTS 0x1780u /* x86_64 TEB: TlsExpansionSlots */
 /* The first hit of a thread (claims a stripe), and hits of threads that
  * could not own one (they add atomically to the shared stripe 0). */
 void wst_counter_add_slow_(struct wst_counter *c, uint64_t n);
@@ -55,15 +60,34 @@ static inline __attribute__((always_inline)) unsigned wst_stripe_index_(void)
 #error "winstrument supports x86_64 and i686"
 #endif
 
+#if defined(__x86_64__)
+/* This thread's slot value (see wst_stripe_slot_offset_), read from the TEB:
+ * no call. */
+static inline __attribute__((always_inline)) uint64_t wst_stripe_slot_read_(void)
+{
+    uint64_t at = 0;
+    uint32_t offset = wst_stripe_slot_offset_;
+    if (__builtin_expect(offset - 1u < WST_TLS_EXPANSION_TAG - 1u, 1)) {
+        __asm__ volatile("movq %%gs:(%q1), %0" : "=r"(at) : "r"((uint64_t)offset));
+    } else if (offset != 0) {
+        /* A TLS index of 64 or more: its slot is in an array of the thread's
+         * own, missing until the thread's first TlsSetValue on such an index
+         * (then the hit takes the slow path, which sets it). */
+        const char *slots;
+        __asm__ volatile("movq %%gs:%c1, %0" : "=r"(slots) : "i"(WST_TEB_TLS_EXPANSION_SLOTS));
+        if (slots != 0)
+            at = *(const volatile uint64_t *)(slots + (offset - WST_TLS_EXPANSION_TAG));
+    }
+    return at;
+}
+#endif
+
 static inline __attribute__((always_inline)) void wst_counter_add_(struct wst_counter *c,
                                                                     uint64_t n)
 {
 #if defined(__x86_64__)
-    /* Where this thread's own stripe is, from its TLS slot in the TEB: no call. */
-    uint64_t at = 0;
-    uint32_t offset = wst_stripe_slot_offset_;
-    if (__builtin_expect(offset != 0, 1))
-        __asm__ volatile("movq %%gs:(%q1), %0" : "=r"(at) : "r"((uint64_t)offset));
+    /* Where this thread's own stripe is, from its TLS slot. */
+    uint64_t at = wst_stripe_slot_read_();
     if (__builtin_expect(at - 2u * WST_LINE <= (WST_STRIPES - 2u) * WST_LINE, 1)) {
         /* Only this thread writes its own stripe, so a plain add to memory
          * is exact and needs no lock prefix. An aligned 8-byte store is

@@ -49,6 +49,16 @@ CROSS_OUTPUTS += $(call UNIT_EXE,$(1))
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rules,$(t))))
 
+# The DLL that test_stripes loads: its own DllMain hits a counter at thread
+# detach (tests/stripes_dll.c).
+STRIPES_DLL := $(BUILD)/x86_64/tests/wst_stripes_dll.dll
+$(STRIPES_DLL): $(call objs,x86_64,tests/stripes_dll.c) $(call RUNTIME_LIB,x86_64)
+	@mkdir -p $(@D)
+	@echo "  LD [x86_64] $@"
+	$(Q)$(CC_x86_64) -shared -o $@ $(call objs,x86_64,tests/stripes_dll.c) \
+		$(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
+CROSS_OUTPUTS += $(STRIPES_DLL)
+
 define fixture_rules
 $(call FIXTURE_DLL,$(1)): $(call objs,$(1),tests/fixture_dll.c) $(call RUNTIME_LIB,$(1))
 	@mkdir -p $$(@D)
@@ -65,7 +75,7 @@ UNIT_NATIVE_OBJS := $(call objs,native,src/common/pe_image.c src/common/region_p
 # Runs every test, prints CMocka's output, and fails if any test failed or
 # outlived UNIT_TIMEOUT; a test that hangs is killed by timeout(1).
 unit-check: $(foreach t,$(UNIT_TESTS),$(call UNIT_EXE,$(t))) \
-		$(foreach a,$(ARCHS),$(call FIXTURE_DLL,$(a))) $(UNIT_NATIVE_OBJS)
+		$(foreach a,$(ARCHS),$(call FIXTURE_DLL,$(a))) $(UNIT_NATIVE_OBJS) $(STRIPES_DLL)
 	$(Q)BUILD=$(BUILD) . scripts/wine-env.sh && failed=0 && \
 	run() { \
 		echo "== $$1"; \

@@ -3,7 +3,11 @@
  * stripe a hit lands on (an owned one, or the shared stripe 0 once seven
  * threads own one each), that an exiting thread hands its stripe on, that a
  * reset keeps totals exact, and that a first hit leaves the caller's last
- * error alone. x86_64 only: i686 has no owned stripes.
+ * error alone. Then, through a DLL whose DllMain hits a counter at thread
+ * detach (tests/stripes_dll.c), that ownership recovers: hits after a
+ * thread's release claim nothing, stripes of terminated owners are taken
+ * back, a TLS index of 64 or more keeps the fast path, and the region header
+ * counts it all. x86_64 only: i686 has no owned stripes.
  *
  * The test is instrumented itself and reads its own region's counter records.
  */
@@ -153,6 +157,207 @@ static void first_hit_leaves_last_error_alone(void **state)
     assert_int_equal(code, 1234);
 }
 
+
+/* ---- ownership recovers: wst_stripes_dll.dll ---------------------------- */
+
+/* The test DLL (tests/stripes_dll.c), loaded fresh by each test below so that
+ * each starts with a module in which no stripe is owned. */
+struct dll {
+    HMODULE module;
+    void (*hit)(unsigned n);
+    struct wst_region_header *(*region)(void);
+    uint32_t (*slot_offset)(void);
+    uint64_t (*slot_read)(void);
+};
+
+static void dll_load(struct dll *d)
+{
+    /* threadless: the test is about probes, and an idle module is quicker to
+     * load and unload. The mode is read once, at the DLL's attach. */
+    SetEnvironmentVariableA("WINSTRUMENT_MODE", "threadless");
+    d->module = LoadLibraryW(L"wst_stripes_dll.dll");
+    SetEnvironmentVariableA("WINSTRUMENT_MODE", NULL);
+    assert_non_null(d->module);
+    d->hit = (void (*)(unsigned))(void (*)(void))GetProcAddress(d->module, "stripes_dll_hit");
+    d->region = (struct wst_region_header * (*)(void))(void (*)(void))GetProcAddress(
+        d->module, "stripes_dll_region");
+    d->slot_offset =
+        (uint32_t(*)(void))(void (*)(void))GetProcAddress(d->module, "stripes_dll_slot_offset");
+    assert_non_null(d->hit);
+    assert_non_null(d->region);
+    d->slot_read =
+        (uint64_t(*)(void))(void (*)(void))GetProcAddress(d->module, "stripes_dll_slot_read");
+    assert_non_null(d->slot_offset);
+    assert_non_null(d->slot_read);
+}
+
+/* cmocka teardown: a failed assertion must not leave the DLL loaded for the
+ * next test. */
+static int dll_unload(void **state)
+{
+    struct dll *d = *state;
+    if (d->module != NULL)
+        FreeLibrary(d->module);
+    d->module = NULL;
+    return 0;
+}
+
+static struct dll test_dll;
+
+static int dll_state(void **state)
+{
+    memset(&test_dll, 0, sizeof test_dll);
+    *state = &test_dll;
+    return 0;
+}
+
+static struct wst_counter *dll_site(const struct dll *d, const char *name)
+{
+    for (char *p = (char *)d->region() + sizeof(struct wst_region_header);
+         *(uint32_t *)p != WST_TRAILER_MAGIC; p += WST_LINE) {
+        struct wst_counter *c = (struct wst_counter *)p;
+        if (c->magic == WST_COUNTER_MAGIC && strcmp(c->name, name) == 0)
+            return c;
+    }
+    fail_msg("the test DLL has no counter site named %s", name);
+    return NULL;
+}
+
+struct hitter {
+    const struct dll *dll;
+    unsigned hits;
+    HANDLE park;        /* NULL: exit at once; else wait for it before exiting */
+    uint64_t slot_read; /* what the DLL's probes read from the slot after the hits */
+};
+
+static DWORD WINAPI hitter_main(void *arg)
+{
+    struct hitter *h = arg;
+    if (h->hits != 0) {
+        h->dll->hit(h->hits);
+        h->slot_read = h->dll->slot_read();
+    }
+    if (h->park != NULL)
+        WaitForSingleObject(h->park, INFINITE);
+    return 0;
+}
+
+static void run_thread(struct hitter *h)
+{
+    HANDLE t = CreateThread(NULL, 0, hitter_main, h, 0, NULL);
+    assert_non_null(t);
+    assert_int_equal(WaitForSingleObject(t, 10000), WAIT_OBJECT_0);
+    CloseHandle(t);
+}
+
+/* A fresh thread's 1000 hits: all on one owned stripe, none on stripe 0, and
+ * its slot, as the inline probe reads it, sends hits down the fast path. */
+static void assert_fresh_thread_owns_a_stripe(const struct dll *d, const char *when)
+{
+    struct wst_counter *c = dll_site(d, "dll.hit");
+    uint64_t shared_before = c->stripes[0].value, total_before = total(c);
+    struct hitter h = {d, 1000, NULL, 0};
+    run_thread(&h);
+    print_message("%s: a fresh thread's 1000 hits: %llu on the shared stripe 0; the probe "
+                  "reads %#llx from its slot\n",
+                  when, (unsigned long long)(c->stripes[0].value - shared_before),
+                  (unsigned long long)h.slot_read);
+    assert_int_equal(total(c) - total_before, 1000);
+    assert_int_equal(c->stripes[0].value - shared_before, 0);
+    /* The fast path's condition: the offset of stripe 1 .. WST_STRIPES - 1. */
+    assert_true(h.slot_read % WST_LINE == 0);
+    assert_in_range(h.slot_read, 2 * WST_LINE, WST_STRIPES * WST_LINE);
+}
+
+static void print_header(const struct dll *d, const char *when)
+{
+    const struct wst_region_header *r = d->region();
+    print_message("%s: header: owned %u flags %#x claims %u reclaims %u shared %u\n", when,
+                  r->stripes_owned, r->stripe_flags, (unsigned)r->stripe_claims,
+                  (unsigned)r->stripe_reclaims, (unsigned)r->stripe_shared);
+}
+
+static void detach_hits_in_dllmain_leak_no_stripe(void **state)
+{
+    struct dll *d = *state;
+    dll_load(d);
+    /* Each thread exits at once; its only hit is in the DLL's DllMain at
+     * DLL_THREAD_DETACH, after the runtime's TLS callback ran. */
+    struct hitter h = {d, 0, NULL, 0};
+    for (int i = 0; i < 1000; i++)
+        run_thread(&h);
+    assert_int_equal(total(dll_site(d, "dll.detach")), 1000);
+    /* Those hits came after the thread's release: stripe 0, and no claims. */
+    const struct wst_region_header *r = d->region();
+    print_header(d, "after 1000 threads");
+    assert_int_equal(r->stripe_flags, WST_STRIPE_FLAG_OWNED);
+    assert_int_equal(r->stripes_owned, 0);
+    assert_int_equal(r->stripe_claims, 0);
+    assert_int_equal(total(dll_site(d, "dll.detach")), dll_site(d, "dll.detach")->stripes[0].value);
+    assert_fresh_thread_owns_a_stripe(d, "after 1000 threads with a DllMain detach hit");
+    print_header(d, "after a fresh thread");
+    assert_int_equal(r->stripe_claims, 1);
+    assert_int_equal(r->stripes_owned, 0);
+}
+
+static void terminated_owners_stripes_are_reclaimed(void **state)
+{
+    struct dll *d = *state;
+    dll_load(d);
+    /* Seven threads own every stripe, then die by TerminateThread: no
+     * DLL_THREAD_DETACH, so nothing releases their stripes. */
+    HANDLE park = CreateEventW(NULL, TRUE, FALSE, NULL);
+    HANDLE threads[OWNABLE];
+    struct hitter h = {d, 10, park, 0};
+    for (unsigned i = 0; i < OWNABLE; i++)
+        threads[i] = CreateThread(NULL, 0, hitter_main, &h, 0, NULL);
+    struct wst_counter *c = dll_site(d, "dll.hit");
+    while (total(c) < 10 * OWNABLE)
+        Sleep(1);
+    for (unsigned i = 0; i < OWNABLE; i++) {
+        TerminateThread(threads[i], 1);
+        WaitForSingleObject(threads[i], INFINITE);
+        CloseHandle(threads[i]);
+    }
+    CloseHandle(park);
+    assert_int_equal(c->stripes[0].value, 0);
+    const struct wst_region_header *r = d->region();
+    print_header(d, "after 7 owners were terminated");
+    assert_int_equal(r->stripes_owned, OWNABLE);
+    assert_fresh_thread_owns_a_stripe(d, "after 7 owners were terminated");
+    print_header(d, "after a fresh thread");
+    assert_int_equal(r->stripe_reclaims, OWNABLE);
+    assert_int_equal(r->stripe_claims, OWNABLE + 1);
+    assert_int_equal(r->stripes_owned, 0);
+    /* What the terminated threads added stays in their stripes. */
+    assert_int_equal(total(c), 10 * OWNABLE + 1000);
+}
+
+static void tls_index_64_and_up_keeps_the_fast_path(void **state)
+{
+    (void)state;
+    /* Take TLS indexes until the next one is 64 or more: the DLL's runtime
+     * then gets a slot in the TEB's TlsExpansionSlots. */
+    DWORD taken[128];
+    unsigned n = 0;
+    while (n < 128) {
+        DWORD i = TlsAlloc();
+        if (i == TLS_OUT_OF_INDEXES)
+            break;
+        taken[n++] = i;
+        if (i >= 63)
+            break;
+    }
+    struct dll *d = *state;
+    dll_load(d);
+    while (n > 0)
+        TlsFree(taken[--n]); /* the DLL keeps its own */
+    print_message("the DLL's TLS slot: TEB offset field %#x\n", (unsigned)d->slot_offset());
+    assert_int_not_equal(d->slot_offset(), 0);
+    assert_int_equal(d->region()->stripe_flags, WST_STRIPE_FLAG_OWNED | WST_STRIPE_FLAG_EXPANSION);
+    assert_fresh_thread_owns_a_stripe(d, "with a TLS index of 64 or more");
+}
+
 int main(void)
 {
     /* Order matters: each test builds on the ownership the previous left. */
@@ -162,6 +367,12 @@ int main(void)
         cmocka_unit_test(exited_threads_hand_their_stripes_on),
         cmocka_unit_test(reset_keeps_totals_exact),
         cmocka_unit_test(first_hit_leaves_last_error_alone),
+        cmocka_unit_test_setup_teardown(detach_hits_in_dllmain_leak_no_stripe, dll_state,
+                                        dll_unload),
+        cmocka_unit_test_setup_teardown(terminated_owners_stripes_are_reclaimed, dll_state,
+                                        dll_unload),
+        cmocka_unit_test_setup_teardown(tls_index_64_and_up_keeps_the_fast_path, dll_state,
+                                        dll_unload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,8 +71,24 @@ struct wst_region_header {
     uint64_t instance;      /* unique per load of the module; lifecycle, at attach */
     uint64_t started_at;    /* worker start, FILETIME ticks (100 ns since 1601) */
     char pipe_name[WST_PIPE_NAME_MAX]; /* NUL-terminated; empty until serving */
-    uint8_t reserved[256 - 160]; /* zero */
+    uint8_t reserved_160[168 - 160]; /* zero */
+    /* Stripe ownership (src/runtime/stripes.c): set at attach, then updated
+     * by the threads that claim, release and reclaim stripes, interlocked.
+     * The counts wrap. Zero on i686, whose hits pick a stripe by thread id. */
+    uint16_t stripes_owned;   /* stripes that threads own now, 0 .. WST_STRIPES - 1 */
+    uint16_t stripe_flags;    /* WST_STRIPE_FLAG_* */
+    uint32_t stripe_claims;   /* stripes claimed by a thread's first hit */
+    uint32_t stripe_reclaims; /* stripes taken back from threads that exited owning them */
+    uint32_t stripe_shared;   /* first hits that found every stripe owned (stripe 0 then) */
+    uint8_t reserved_184[256 - 184]; /* zero */
 };
+
+/* header.stripe_flags: how this module's hits choose a stripe. */
+#define WST_STRIPE_FLAG_OWNED 0x1u       /* x86_64: threads own stripes through a TLS slot */
+#define WST_STRIPE_FLAG_EXPANSION 0x2u   /* that slot's index is 64 or more (TlsExpansionSlots) */
+#define WST_STRIPE_FLAG_NO_SLOT 0x4u     /* x86_64, TlsAlloc failed: every hit adds atomically
+                                          * to stripe 0, on the slow path */
+#define WST_STRIPE_FLAG_THREAD_ID 0x8u   /* i686: an atomic add on the stripe the thread id picks */
 
 struct wst_stripe {
     uint64_t value;
@@ -97,6 +113,11 @@ struct wst_region_trailer {
 _Static_assert(sizeof(struct wst_region_header) == 256, "header ABI size");
 _Static_assert(offsetof(struct wst_region_header, generation) == 40, "header ABI offsets");
 _Static_assert(offsetof(struct wst_region_header, pipe_name) == 64, "header ABI offsets");
+_Static_assert(offsetof(struct wst_region_header, stripes_owned) == 168, "header ABI offsets");
+_Static_assert(offsetof(struct wst_region_header, stripe_flags) == 170, "header ABI offsets");
+_Static_assert(offsetof(struct wst_region_header, stripe_claims) == 172, "header ABI offsets");
+_Static_assert(offsetof(struct wst_region_header, stripe_reclaims) == 176, "header ABI offsets");
+_Static_assert(offsetof(struct wst_region_header, stripe_shared) == 180, "header ABI offsets");
 _Static_assert(sizeof(struct wst_counter) == WST_LINE * (1 + WST_STRIPES), "counter ABI size");
 _Static_assert(offsetof(struct wst_counter, stripes) == WST_LINE, "counter ABI offsets");
 _Static_assert(sizeof(struct wst_region_trailer) == WST_LINE, "trailer ABI size");

@@ -69,6 +69,13 @@ enum wst_status wst_region_parse_header(const void *bytes, size_t size,
     info->instance = h.instance;
     info->started_at = h.started_at;
     memcpy(info->pipe_name, h.pipe_name, sizeof info->pipe_name);
+    /* Stripe use: counts for people to read, never used to index anything,
+     * so any value is reported as it is. */
+    info->stripes_owned = h.stripes_owned;
+    info->stripe_flags = h.stripe_flags;
+    info->stripe_claims = h.stripe_claims;
+    info->stripe_reclaims = h.stripe_reclaims;
+    info->stripe_shared = h.stripe_shared;
     return WST_OK;
 }
 

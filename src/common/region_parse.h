@@ -41,6 +41,12 @@ struct wst_region_info {
     uint64_t instance;
     uint64_t started_at;
     char pipe_name[WST_PIPE_NAME_MAX]; /* NUL-terminated, possibly empty */
+    /* Stripe use (header.stripe_*), as read: unchecked counts. */
+    uint16_t stripes_owned;
+    uint16_t stripe_flags;
+    uint32_t stripe_claims;
+    uint32_t stripe_reclaims;
+    uint32_t stripe_shared;
     size_t sites;                      /* counter records found (before merging by name) */
     size_t padding_lines;              /* zero lines skipped */
     size_t trailer_offset;

@@ -172,6 +172,39 @@ void wst_output_reset(FILE *out, int json, DWORD pid, const struct wst_module_re
         fputs("]}\n", out);
 }
 
+/* ---- stats: stripe use, from the region header (docs/region.md) ---------- */
+
+static const char *stripe_scheme(uint16_t flags)
+{
+    if (flags & WST_STRIPE_FLAG_THREAD_ID)
+        return "by-thread-id";
+    if (flags & WST_STRIPE_FLAG_NO_SLOT)
+        return "no-tls-slot";
+    if (flags & WST_STRIPE_FLAG_OWNED)
+        return flags & WST_STRIPE_FLAG_EXPANSION ? "owned-expansion-slot" : "owned";
+    return "unset";
+}
+
+static void stats_stripes(FILE *out, int json, const struct wst_region_info *info)
+{
+    if (json) {
+        fprintf(out,
+                ", \"stripes\": {\"scheme\": \"%s\", \"flags\": %u, \"owned\": %u, "
+                "\"ownable\": %u, \"claims\": %" PRIu32 ", \"reclaims\": %" PRIu32
+                ", \"shared\": %" PRIu32 "}",
+                stripe_scheme(info->stripe_flags), info->stripe_flags, info->stripes_owned,
+                WST_STRIPES - 1, info->stripe_claims, info->stripe_reclaims, info->stripe_shared);
+        return;
+    }
+    fprintf(out,
+            "    stripes %s: %u of %u owned  claims %" PRIu32 "  reclaimed %" PRIu32
+            "  threads on the shared stripe %" PRIu32 "\n",
+            stripe_scheme(info->stripe_flags), info->stripes_owned, WST_STRIPES - 1,
+            info->stripe_claims, info->stripe_reclaims, info->stripe_shared);
+}
+
+/* ---- stats ---------------------------------------------------------------- */
+
 void wst_output_stats(FILE *out, int json, DWORD pid, const struct wst_module_report *r, size_t n)
 {
     if (json)
@@ -183,14 +216,17 @@ void wst_output_stats(FILE *out, int json, DWORD pid, const struct wst_module_re
             json_module_head(out, &r[i]);
             fprintf(out,
                     ", \"requests\": %" PRIu64 ", \"errors\": %" PRIu64
-                    ", \"connections\": %" PRIu64 ", \"uptime_ms\": %" PRIu64 "}",
+                    ", \"connections\": %" PRIu64 ", \"uptime_ms\": %" PRIu64,
                     s->requests, s->errors, s->connections, s->uptime_ms);
+            stats_stripes(out, json, &r[i].info);
+            fputs("}", out);
         } else {
             text_module_head(out, &r[i]);
             fprintf(out,
                     "\n    requests %" PRIu64 "  errors %" PRIu64 "  connections %" PRIu64
                     "  uptime %" PRIu64 " ms\n",
                     s->requests, s->errors, s->connections, s->uptime_ms);
+            stats_stripes(out, json, &r[i].info);
         }
     }
     if (json)

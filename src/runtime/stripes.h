@@ -8,7 +8,9 @@
 /* Process attach, under the loader lock: takes the module's TLS slot. */
 void wst_stripes_attach(void);
 
-/* DLL_THREAD_DETACH, on the exiting thread: gives its stripe back. */
+/* DLL_THREAD_DETACH, on the exiting thread: gives its stripe back, and marks
+ * the thread so that its later hits (a DllMain's at thread detach) add to the
+ * shared stripe 0 instead of claiming a stripe again. */
 void wst_stripes_release_thread(void);
 
 /* Unload, under the loader lock, once no probe of the module can run: frees

@@ -127,3 +127,25 @@ def reset_counters(ctx):
               f"reset of a threadless module gave {r.rc}: {r.err!r}")
     q.send()
     ctx.check(q.wait() == 0, "threadless host failed")
+
+
+def stripe_stats(ctx):
+    """`stats` reports stripe use from the region header: two threads that hit
+    and exited claimed a stripe each and gave it back (x86_64)."""
+    p, pid, pipe, expected = _serving_host(ctx)
+    stats = ctx.inspect_json("stats", pid, "--module", A)
+    stripes = stats["modules"][0].get("stripes")
+    ctx.require(stripes is not None, f"stats has no stripes object: {stats}")
+    for key, value in stripes.items():
+        ctx.note(f"stripes_{key}", value)
+    ctx.check(stripes["scheme"] == "owned", f"stripe scheme {stripes['scheme']!r}, not owned")
+    ctx.check(stripes["ownable"] == 7, f"ownable {stripes['ownable']}")
+    ctx.check(stripes["claims"] >= 2, f"2 hitting threads, {stripes['claims']} claims")
+    ctx.check(stripes["owned"] == 0, f"{stripes['owned']} stripes still owned after the "
+              "hitting threads exited")
+    ctx.check(stripes["reclaims"] == 0 and stripes["shared"] == 0,
+              f"reclaims or shared threads without cause: {stripes}")
+    text = ctx.inspect("stats", pid, "--module", A)
+    ctx.check("stripes owned: 0 of 7 owned" in text.out, f"stats text: {text.out!r}")
+    p.send()
+    ctx.check(p.wait() == 0, "host failed")
