@@ -81,7 +81,7 @@ SCENARIOS = [
              per_iteration=1),
     Scenario("pipe-squatted", pipe.squatted, modes=("threadpool",)),
     Scenario("reset", pipe.reset_counters, modes=("threadpool",)),
-    # Issue 9, defect 3: stats shows stripe use.
+    # stats shows stripe use.
     Scenario("stripe-stats", pipe.stripe_stats, modes=("threadpool",)),
     Scenario("cycles-with-inspector", leaks.cycles_with_inspector, iterations=500,
              params={"query_every": 10}, per_iteration=0.5),
