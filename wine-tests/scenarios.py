@@ -46,6 +46,10 @@ EXIT_PATH_ITERATIONS = {
     "exit-process-thread": 100,
     "return-from-main": 100,
     "exit-in-dll-call": 100,
+    # Each round waits for the workers to notice that no thread of the host is
+    # left (they look every 500 ms), so a round costs ~1 s more than the other
+    # exit paths: 10 rounds keep the case near 20 s per mode.
+    "exit-thread-main": 10,
     "terminate-process": 100,
     "unload-during-request": 100,
     "unload-stalled-client": 100,
@@ -83,6 +87,9 @@ SCENARIOS = [
     Scenario("pipe-fuzz", pipe.fuzz, modes=("threadpool",), iterations=300,
              params={"rounds": 300}, timeout=300),
     Scenario("pipe-squatted", pipe.squatted, modes=("threadpool",)),
+    # Issue 9, defect 1: no output from the worker or under the loader lock.
+    Scenario("stderr-full-squatted", shutdown.stderr_full_squatted, modes=("threadpool",),
+             timeout=60),
     Scenario("reset", pipe.reset_counters, modes=("threadpool",)),
     Scenario("cycles-with-inspector", leaks.cycles_with_inspector, iterations=500,
              params={"cycles": 500, "query_every": 10}, timeout=300),

@@ -71,8 +71,15 @@ struct wst_region_header {
     uint64_t instance;      /* unique per load of the module; lifecycle, at attach */
     uint64_t started_at;    /* worker start, FILETIME ticks (100 ns since 1601) */
     char pipe_name[WST_PIPE_NAME_MAX]; /* NUL-terminated; empty until serving */
-    uint8_t reserved[256 - 160]; /* zero */
+    /* Failures the runtime records instead of printing them: it never writes
+     * output from the worker or under the loader lock (docs/modes.md). */
+    uint32_t worker_error;  /* Win32 error of the worker's last failure, 0 if none; worker */
+    uint32_t runtime_flags; /* WST_RUNTIME_*; lifecycle, at process attach */
+    uint8_t reserved[256 - 168]; /* zero */
 };
+
+/* header.runtime_flags */
+#define WST_RUNTIME_MODE_FALLBACK 0x1u /* WINSTRUMENT_MODE was unknown: the default runs */
 
 struct wst_stripe {
     uint64_t value;
@@ -97,6 +104,8 @@ struct wst_region_trailer {
 _Static_assert(sizeof(struct wst_region_header) == 256, "header ABI size");
 _Static_assert(offsetof(struct wst_region_header, generation) == 40, "header ABI offsets");
 _Static_assert(offsetof(struct wst_region_header, pipe_name) == 64, "header ABI offsets");
+_Static_assert(offsetof(struct wst_region_header, worker_error) == 160, "header ABI offsets");
+_Static_assert(offsetof(struct wst_region_header, runtime_flags) == 164, "header ABI offsets");
 _Static_assert(sizeof(struct wst_counter) == WST_LINE * (1 + WST_STRIPES), "counter ABI size");
 _Static_assert(offsetof(struct wst_counter, stripes) == WST_LINE, "counter ABI offsets");
 _Static_assert(sizeof(struct wst_region_trailer) == WST_LINE, "trailer ABI size");

@@ -3,7 +3,7 @@ worker where the mode has one. scenarios.py crosses them with the modes."""
 
 import statistics
 
-from .common import A, B, HOST, check_no_leak, host, read_pid
+from .common import A, B, HOST, check_no_leak, host, module_entry, read_pid
 
 # Unload must not wait for a stalled client: the server drops a stalled
 # client after 2 s, so an unload that waited for it would take at least that.
@@ -136,6 +136,39 @@ def unload_contended(ctx, rounds):
     ctx.check(p.wait() == 0, "host failed")
 
 
+def stderr_full_squatted(ctx):
+    """stderr is a pipe that is full and never drained, and another process
+    owns the module's pipe name: the worker fails to serve. It must record the
+    failure in the region instead of writing it to stderr (a write there
+    blocks for ever), so that FreeLibrary, which waits for the worker under
+    the loader lock, returns promptly."""
+    p = host(ctx, "pid", "load", A, "planned-pipe", A, "stderr-full", "ready", "hit", A, "10",
+             "1", "state", A, "ready", "timed-free", A)
+    pid = read_pid(p)
+    name = p.expect(r"^planned-pipe \S+ (\S+)$").group(1)
+    p.expect(r"^stderr-full after \d+ bytes$")
+    p.expect("^ready$")
+    squatter = ctx.spawn(ctx.bin("wst_squatter.exe"), name)
+    squatter.expect("^squatting$")
+    p.send()
+    state = int(p.expect(r"^state \S+ (\d+)$").group(1))
+    ctx.check(state == 5, f"worker state {state}, expected 5 (pipe-failed)")
+    p.expect("^ready$")
+    dump = ctx.inspect_json("dump", pid, "--module", A, "--via", "memory")
+    m = module_entry(dump, A) or {}
+    ctx.check(m.get("worker_error", 0) != 0, f"the failure is not in the region: {m}")
+    text = ctx.inspect("dump", pid, "--module", A, "--via", "memory")
+    ctx.check(any("warning" in line and A in line for line in text.out.splitlines()),
+              f"no warning line naming the module: {text.out!r}")
+    p.send()
+    us = int(p.expect(r"^freed \S+ us=(\d+)$", timeout=20).group(1))
+    ctx.note("unload_us", us)
+    ctx.check(us < UNLOAD_BOUND_US, f"unload took {us} us")
+    ctx.check(p.wait() == 0, "host failed")
+    squatter.send()
+    squatter.wait()
+
+
 def exit_paths():
     """The exit-path table: name -> (case, params). scenarios.py crosses it with
     the modes and gives each its iterations."""
@@ -145,6 +178,10 @@ def exit_paths():
         "exit-process-thread": (process_exit, {"how": ["exit-thread", "4"], "code": 4}),
         "return-from-main": (process_exit, {"how": ["return", "5"], "code": 5}),
         "exit-in-dll-call": (process_exit, {"how": ["dll-exit", A, "6"], "code": 6}),
+        # The main thread, the host's last, ends with ExitThread while the
+        # workers of three modules (the EXE, A, B) serve: the process must end
+        # by itself, with the main thread's exit code.
+        "exit-thread-main": (process_exit, {"how": ["exit-thread-main", "7"], "code": 7}),
         "terminate-process": (terminate_process, {}),
         "unload-during-request": (unload_during_request, {"client": "mid-request"}),
         "unload-stalled-client": (unload_during_request, {"client": "stall"}),
