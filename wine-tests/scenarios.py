@@ -79,6 +79,8 @@ SCENARIOS = [
              params={"rounds": 10}),
     Scenario("not-instrumented", foundation.not_instrumented, modes=(None,)),
     Scenario("unknown-mode", foundation.unknown_mode, modes=(None,)),
+    # Issue 9, defect 12: the no-worker error advises only modes that exist.
+    Scenario("no-worker-advice", foundation.no_worker_advice, modes=("threadless",)),
     Scenario("corrupt-region", foundation.corrupt_region, modes=("threadless",),
              iterations=len(foundation.CORRUPTIONS)),
     # Issue 3: the worker, its pipe, and its neighbours.

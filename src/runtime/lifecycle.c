@@ -19,6 +19,7 @@
 
 #include <string.h>
 
+#include "instance_id.h"
 #include "lifecycle.h"
 #include "mode.h"
 #include "region_internal.h"
@@ -93,7 +94,7 @@ static uint64_t new_instance_id(void *module)
 {
     LARGE_INTEGER now;
     QueryPerformanceCounter(&now);
-    return ((uint64_t)now.QuadPart << 20) ^ (uint64_t)(uintptr_t)module;
+    return wst_instance_id((uint64_t)(uintptr_t)module, (uint64_t)now.QuadPart);
 }
 
 static void on_process_attach(void *module)

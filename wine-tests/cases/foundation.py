@@ -112,6 +112,22 @@ def unknown_mode(ctx):
     ctx.check(len(warnings) == 1, f"{len(warnings)} warnings for three modules: {p.err!r}")
 
 
+def no_worker_advice(ctx):
+    """A verb that needs a worker, on a threadless module: the error says how
+    to get one, and names only modes that exist (there is no helper mode;
+    following advice to set it would only trigger the unknown-mode fallback)."""
+    p = host(ctx, "pid", "load", A, "hit", A, "10", "1", "ready")
+    pid = read_pid(p)
+    p.expect("^ready$")
+    for verb in ("stats", "reset"):
+        r = ctx.inspect(verb, pid, "--module", A)
+        ctx.check(r.rc == 12, f"{verb} on a threadless module gave {r.rc}: {r.err!r}")
+        ctx.check("WINSTRUMENT_MODE=threadpool" in r.err, f"{verb}: no advice: {r.err!r}")
+        ctx.check("helper" not in r.err, f"{verb}: advises a mode that does not exist: {r.err!r}")
+    p.send()
+    ctx.check(p.wait() == 0, "host failed")
+
+
 # Damage done to a live module's region -> the exit code the inspector must give.
 CORRUPTIONS = {"magic": 8, "version": 7, "header-size": 8, "counter-size": 8, "stripes": 8,
                "counter-magic": 8, "counter-name": 8, "trailer": 8}
