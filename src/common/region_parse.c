@@ -69,6 +69,8 @@ enum wst_status wst_region_parse_header(const void *bytes, size_t size,
     info->instance = h.instance;
     info->started_at = h.started_at;
     memcpy(info->pipe_name, h.pipe_name, sizeof info->pipe_name);
+    info->worker_error = h.worker_error;
+    info->runtime_flags = h.runtime_flags;
     return WST_OK;
 }
 

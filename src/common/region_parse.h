@@ -41,6 +41,8 @@ struct wst_region_info {
     uint64_t instance;
     uint64_t started_at;
     char pipe_name[WST_PIPE_NAME_MAX]; /* NUL-terminated, possibly empty */
+    uint32_t worker_error;             /* Win32 error of the worker's failure, 0 if none */
+    uint32_t runtime_flags;            /* WST_RUNTIME_* */
     size_t sites;                      /* counter records found (before merging by name) */
     size_t padding_lines;              /* zero lines skipped */
     size_t trailer_offset;
