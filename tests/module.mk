@@ -8,7 +8,7 @@
 # platform-free parsers are also compiled natively here, to keep them free of
 # Windows headers (they are later fuzzed on Linux).
 UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector_remote \
-	test_counters test_pipe_server_faults test_stripes
+	test_counters test_pipe_server_faults test_stripes test_mode_threadpool test_instance_id
 UNIT_TIMEOUT ?= 120
 # Arguments a test program needs, by name.
 UNIT_ARGS_test_pe_image = $(BUILD)
@@ -27,10 +27,14 @@ UNIT_SRCS_test_counters := src/runtime/counters.c
 # runtime's OS table, and reads its own region with the inspector's parser.
 UNIT_SRCS_test_pipe_server_faults := src/common/region_parse.c
 UNIT_LIBS_test_pipe_server_faults := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
+# Instrumented: it drives its own module's threadpool mode through the OS table.
+UNIT_LIBS_test_mode_threadpool := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
+UNIT_SRCS_test_instance_id := src/runtime/instance_id.c
 # Instrumented: its own probes claim, share and hand on stripes.
 UNIT_LIBS_test_stripes := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
 # The runtime's tests reach its internal headers (counters.h, os_win.h, mode.h).
-$(call objs,x86_64,tests/test_counters.c tests/test_pipe_server_faults.c tests/test_stripes.c): \
+$(call objs,x86_64,tests/test_counters.c tests/test_pipe_server_faults.c tests/test_stripes.c \
+	tests/test_mode_threadpool.c tests/test_instance_id.c): \
 	CFLAGS_EXTRA += -Isrc/runtime
 
 $(call objs,x86_64,$(addprefix tests/,$(addsuffix .c,$(UNIT_TESTS)))): \

@@ -72,6 +72,7 @@ SCENARIOS = [
              per_iteration=10),
     Scenario("not-instrumented", reading.not_instrumented, modes=(None,)),
     Scenario("unknown-mode", reading.unknown_mode, modes=(None,)),
+    Scenario("no-worker-advice", reading.no_worker_advice, modes=("threadless",)),
     Scenario("corrupt-region", reading.corrupt_region, modes=("threadless",),
              iterations=len(reading.CORRUPTIONS), per_iteration=10),
     # The worker, its pipe, and its neighbours.
@@ -80,8 +81,9 @@ SCENARIOS = [
     Scenario("pipe-fuzz", pipe.fuzz, modes=("threadpool",), iterations=300,
              per_iteration=1),
     Scenario("pipe-squatted", pipe.squatted, modes=("threadpool",)),
+    # No output from the worker or under the loader lock.
+    Scenario("stderr-full-squatted", shutdown.stderr_full_squatted, modes=("threadpool",)),
     Scenario("reset", pipe.reset_counters, modes=("threadpool",)),
-    # stats shows stripe use.
     Scenario("stripe-stats", pipe.stripe_stats, modes=("threadpool",)),
     Scenario("cycles-with-inspector", leaks.cycles_with_inspector, iterations=500,
              params={"query_every": 10}, per_iteration=0.5),

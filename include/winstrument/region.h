@@ -71,7 +71,10 @@ struct wst_region_header {
     uint64_t instance;      /* unique per load of the module; lifecycle, at attach */
     uint64_t started_at;    /* worker start, FILETIME ticks (100 ns since 1601) */
     char pipe_name[WST_PIPE_NAME_MAX]; /* NUL-terminated; empty until serving */
-    uint8_t reserved_160[168 - 160]; /* zero */
+    /* Failures the runtime records instead of printing them: it never writes
+     * output from the worker or under the loader lock (docs/modes.md). */
+    uint32_t worker_error;  /* Win32 error of the worker's last failure, 0 if none; worker */
+    uint32_t runtime_flags; /* WST_RUNTIME_*; lifecycle, at process attach */
     /* Stripe ownership (src/runtime/stripes.c): set at attach, then updated
      * by the threads that claim, release and reclaim stripes, interlocked.
      * The counts wrap. Zero on i686, whose hits pick a stripe by thread id. */
@@ -80,7 +83,7 @@ struct wst_region_header {
     uint32_t stripe_claims;   /* stripes claimed by a thread's first hit */
     uint32_t stripe_reclaims; /* stripes taken back from threads that exited owning them */
     uint32_t stripe_shared;   /* first hits that found every stripe owned (stripe 0 then) */
-    uint8_t reserved_184[256 - 184]; /* zero */
+    uint8_t reserved[256 - 184]; /* zero */
 };
 
 /* header.stripe_flags: how this module's hits choose a stripe. */
@@ -89,6 +92,9 @@ struct wst_region_header {
 #define WST_STRIPE_FLAG_NO_SLOT 0x4u     /* x86_64, TlsAlloc failed: every hit adds atomically
                                           * to stripe 0, on the slow path */
 #define WST_STRIPE_FLAG_THREAD_ID 0x8u   /* i686: an atomic add on the stripe the thread id picks */
+
+/* header.runtime_flags */
+#define WST_RUNTIME_MODE_FALLBACK 0x1u /* WINSTRUMENT_MODE was unknown: the default runs */
 
 struct wst_stripe {
     uint64_t value;
@@ -113,6 +119,8 @@ struct wst_region_trailer {
 _Static_assert(sizeof(struct wst_region_header) == 256, "header ABI size");
 _Static_assert(offsetof(struct wst_region_header, generation) == 40, "header ABI offsets");
 _Static_assert(offsetof(struct wst_region_header, pipe_name) == 64, "header ABI offsets");
+_Static_assert(offsetof(struct wst_region_header, worker_error) == 160, "header ABI offsets");
+_Static_assert(offsetof(struct wst_region_header, runtime_flags) == 164, "header ABI offsets");
 _Static_assert(offsetof(struct wst_region_header, stripes_owned) == 168, "header ABI offsets");
 _Static_assert(offsetof(struct wst_region_header, stripe_flags) == 170, "header ABI offsets");
 _Static_assert(offsetof(struct wst_region_header, stripe_claims) == 172, "header ABI offsets");

@@ -76,6 +76,8 @@ enum wst_status wst_region_parse_header(const void *bytes, size_t size,
     info->stripe_claims = h.stripe_claims;
     info->stripe_reclaims = h.stripe_reclaims;
     info->stripe_shared = h.stripe_shared;
+    info->worker_error = h.worker_error;
+    info->runtime_flags = h.runtime_flags;
     return WST_OK;
 }
 

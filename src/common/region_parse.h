@@ -47,6 +47,8 @@ struct wst_region_info {
     uint32_t stripe_claims;
     uint32_t stripe_reclaims;
     uint32_t stripe_shared;
+    uint32_t worker_error;             /* Win32 error of the worker's failure, 0 if none */
+    uint32_t runtime_flags;            /* WST_RUNTIME_* */
     size_t sites;                      /* counter records found (before merging by name) */
     size_t padding_lines;              /* zero lines skipped */
     size_t trailer_offset;

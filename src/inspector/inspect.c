@@ -63,7 +63,7 @@ static enum wst_status no_worker(const struct wst_module_report *m, struct wst_e
     if (m->info.mode == WST_MODE_THREADLESS || m->info.mode == WST_MODE_UNSET)
         return wst_error_set(err, WST_E_NO_WORKER, 0,
                              "module %s runs in %s mode; this needs a worker "
-                             "(WINSTRUMENT_MODE=threadpool or helper)",
+                             "(WINSTRUMENT_MODE=threadpool)",
                              m->module.name, wst_mode_name(m->info.mode));
     return wst_error_set(err, WST_E_NO_WORKER, 0, "module %s: the worker is %s, not serving",
                          m->module.name, wst_worker_state_name(m->info.worker_state));

@@ -72,6 +72,28 @@ static void json_module_head(FILE *out, const struct wst_module_report *m)
             wst_worker_state_name(m->info.worker_state));
     fprintf(out, ", \"instance\": \"%016" PRIx64 "\", \"pipe\": ", m->info.instance);
     wst_json_string(out, m->info.pipe_name);
+    fprintf(out, ", \"worker_error\": %lu, \"mode_fallback\": %s",
+            (unsigned long)m->info.worker_error,
+            m->info.runtime_flags & WST_RUNTIME_MODE_FALLBACK ? "true" : "false");
+}
+
+/* What the runtime recorded instead of printing it (it never writes output):
+ * one line per finding, naming the module. */
+static void text_module_warnings(FILE *out, const struct wst_module_report *m, const char *indent)
+{
+    if (m->info.worker_error != 0) {
+        fprintf(out, "%swarning: ", indent);
+        text_string(out, m->module.name);
+        fprintf(out, ": the worker failed (win32 error %lu); counters stay readable through "
+                     "memory (--via memory)\n",
+                (unsigned long)m->info.worker_error);
+    }
+    if (m->info.runtime_flags & WST_RUNTIME_MODE_FALLBACK) {
+        fprintf(out, "%swarning: ", indent);
+        text_string(out, m->module.name);
+        fprintf(out, ": WINSTRUMENT_MODE named no mode; the default (%s) runs\n",
+                wst_mode_name(m->info.mode));
+    }
 }
 
 static void json_counters(FILE *out, const struct wst_module_report *m)
@@ -113,6 +135,7 @@ void wst_output_dump(FILE *out, int json, DWORD pid, const struct wst_module_rep
         fprintf(out, "  via %s  generation %" PRIu64 "\n    ", r[i].via, r[i].generation);
         text_string(out, r[i].module.path);
         fputc('\n', out);
+        text_module_warnings(out, &r[i], "    ");
         for (size_t c = 0; c < r[i].count; c++) {
             fputs("    ", out);
             text_string(out, r[i].counters[c].name);
@@ -145,6 +168,7 @@ void wst_output_list(FILE *out, int json, const struct wst_process_report *p, si
                 fputs("    ", out);
                 text_module_head(out, &p[i].modules[m]);
                 fputc('\n', out);
+                text_module_warnings(out, &p[i].modules[m], "      ");
             }
         }
         if (json)

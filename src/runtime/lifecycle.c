@@ -14,16 +14,20 @@
  * TRUE once ExitProcess has begun to detach modules and FALSE in FreeLibrary.
  * By then every other thread is gone: waiting for the worker would be wrong
  * (its callback never finishes) and is unnecessary.
+ *
+ * Never writes output: it runs under the loader lock, and a write to a full
+ * pipe would block there. What it has to say goes into the region header
+ * (runtime_flags), which the inspector reports.
  */
 #include <windows.h>
 
 #include <string.h>
 
+#include "instance_id.h"
 #include "lifecycle.h"
 #include "mode.h"
 #include "region_internal.h"
 #include "stripes.h"
-#include "text.h"
 
 typedef BOOLEAN(NTAPI *wst_shutdown_in_progress_fn)(void);
 
@@ -56,25 +60,6 @@ const struct wst_mode_ops *wst_lifecycle_mode_by_name(const char *value)
     return NULL;
 }
 
-/* Every instrumented module of the process reads the same variable; only the
- * first says so. The marker holds the pid because children inherit the
- * environment, and each child should warn for itself. */
-static void warn_unknown_mode_once(void)
-{
-    char marker[24], pid[24];
-    wst_text_append_decimal(pid, GetCurrentProcessId());
-    DWORD n = GetEnvironmentVariableA("WINSTRUMENT_MODE_WARNED", marker, sizeof marker);
-    if (n > 0 && n < sizeof marker && strcmp(marker, pid) == 0)
-        return;
-    SetEnvironmentVariableA("WINSTRUMENT_MODE_WARNED", pid);
-    char text[128];
-    char *p =
-        wst_text_append(text, "winstrument: unknown WINSTRUMENT_MODE; using the default mode (");
-    p = wst_text_append(p, DEFAULT_MODE->name);
-    wst_text_append(p, ")\n");
-    wst_text_write_stderr(text);
-}
-
 static const struct wst_mode_ops *mode_from_environment(void)
 {
     char value[32];
@@ -83,7 +68,10 @@ static const struct wst_mode_ops *mode_from_environment(void)
         return DEFAULT_MODE;
     const struct wst_mode_ops *ops = n < sizeof value ? wst_lifecycle_mode_by_name(value) : NULL;
     if (ops == NULL) {
-        warn_unknown_mode_once();
+        /* Said through the region, never on stderr: we hold the loader lock,
+         * and a write to a full pipe that nobody drains would block with it.
+         * The inspector reports the flag for each module. */
+        wst_region_.runtime_flags |= WST_RUNTIME_MODE_FALLBACK;
         return DEFAULT_MODE;
     }
     return ops;
@@ -93,7 +81,7 @@ static uint64_t new_instance_id(void *module)
 {
     LARGE_INTEGER now;
     QueryPerformanceCounter(&now);
-    return ((uint64_t)now.QuadPart << 20) ^ (uint64_t)(uintptr_t)module;
+    return wst_instance_id((uint64_t)(uintptr_t)module, (uint64_t)now.QuadPart);
 }
 
 static void on_process_attach(void *module)

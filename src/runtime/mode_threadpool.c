@@ -20,17 +20,35 @@
  *   - worker_main never takes the loader lock nor calls anything that may
  *     (LoadLibrary, GetModuleHandleEx, FreeLibrary, creating a thread and
  *     waiting for it), since stop_on_unload waits for it under that lock;
- *   - stop_at_exit blocks on nothing: the worker's thread is already gone.
+ *   - stop_at_exit blocks on nothing: the worker's thread is already gone;
+ *   - nothing here writes output (stderr may be a full pipe nobody drains:
+ *     a write would block the worker, and FreeLibrary with it): a failure
+ *     goes into the region (worker_state, worker_error);
+ *   - the worker never keeps the process alive: when no thread of the host
+ *     is left, it ends the process as the host's last thread would have
+ *     (host_threads.h).
+ *
+ * Start and stop race when a probe's first hit runs on one thread while
+ * another unloads the module (the host's bug, but cheap to make safe). They
+ * agree through one interlocked state, `tp.start`:
+ *   IDLE -> STARTING (first_hit wins the CAS) -> RUNNING (its submit is done)
+ *   IDLE or RUNNING -> CLOSED (the stop wins the CAS; at most one stops)
+ *   any -> EXITED (process exit: no other thread is left to race)
+ * The stop never moves STARTING: it waits until first_hit has submitted, then
+ * stops that worker. first_hit takes no lock and no loader lock (creating a
+ * pool, an item and the pool's thread need none; only the new thread's start
+ * does, and we cancel it if it is still pending), so the stop's wait under
+ * the loader lock ends within first_hit's few calls.
  */
 #include <windows.h>
 
 #include <string.h>
 
+#include "host_threads.h"
 #include "mode.h"
 #include "os_win.h"
 #include "pipe_server.h"
 #include "region_internal.h"
-#include "text.h"
 #include "winstrument/protocol.h"
 
 /* This load's worker. A module reloaded at the same address gets a fresh
@@ -44,34 +62,27 @@ struct threadpool_state {
     PTP_POOL pool;
     TP_CALLBACK_ENVIRON environment;
     PTP_WORK work;
-    /* Set by stop_on_unload/stop_at_exit, read by first_hit: a probe that
-     * fires after the stop (in the host's own DLL_PROCESS_DETACH code, which
-     * runs after our TLS callback) must not submit a worker that would
-     * outlive the module. Interlocked. */
-    volatile LONG closed;
-    /* Whether stderr has been told already. Written by first_hit, then by the
-     * worker, which first_hit starts: never at the same time. */
-    BOOL warned;
+    /* enum start_state: the start/stop agreement described above.
+     * Interlocked; the handles above are written only by the thread that
+     * moved it to STARTING, and read by the stop only once it is RUNNING. */
+    volatile LONG start;
 };
 
+/* EXITED: stop_at_exit ran. It bars first_hit like CLOSED, but a stop after
+ * it still stops whatever was started (a test-only mutant that handles exit
+ * like an unload relies on it: scenarios.MUTANTS). */
+enum start_state { START_IDLE = 0, START_STARTING, START_RUNNING, START_CLOSED, START_EXITED };
 static struct threadpool_state tp;
 
-/* ------------------------------------------------------------- formatting */
+/* ---------------------------------------------------------------- failures */
 
-/* One line on stderr. Writing to a pipe whose reader has stopped could block;
- * this is said at most once per load, and only when the pipe cannot serve. */
-static void warn(const char *what, DWORD error)
+/* Records why the worker does not serve, then publishes the state: a reader
+ * that sees PIPE_FAILED sees the error too. Never printed (see above). */
+static void record_failure(DWORD error)
 {
-    char text[256];
-    if (tp.warned)
-        return;
-    tp.warned = TRUE;
-    char *p = wst_text_append(text, "winstrument: ");
-    p = wst_text_append(p, what);
-    p = wst_text_append(p, " (error ");
-    p = wst_text_append_decimal(p, error);
-    wst_text_append(p, "); counters stay readable through memory (wst-inspect --via memory)\n");
-    wst_text_write_stderr(text);
+    __atomic_store_n(&wst_region_.worker_error, error != 0 ? error : ERROR_GEN_FAILURE,
+                     __ATOMIC_RELAXED);
+    wst_region_set_worker_state(WST_WORKER_PIPE_FAILED);
 }
 
 /* ------------------------------------------------------------------ worker */
@@ -99,29 +110,43 @@ static void record_start_time(void)
     __atomic_store_n(&wst_region_.started_at, ticks, __ATOMIC_RELAXED);
 }
 
-static void CALLBACK worker_main(PTP_CALLBACK_INSTANCE instance, PVOID context, PTP_WORK work)
+/* keep_serving for the pipe server: FALSE once no thread of the host is left. */
+static BOOL host_alive(void *context)
 {
-    (void)instance;
-    (void)context;
-    (void)work;
+    return wst_host_threads_alive(context);
+}
+
+/* No thread of the host is left: the process would have ended with its last
+ * thread, and only workers keep it alive. End it as that thread's exit
+ * would have: with its exit code. Our own DLL_PROCESS_DETACH then takes the
+ * process-exit path (stop_at_exit), which waits for nothing. */
+static void end_orphaned_process(struct wst_host_threads *host)
+{
+    DWORD code = wst_host_threads_exit_code(host);
+    wst_host_threads_close(host);
+    ExitProcess(code);
+}
+
+static void serve(struct wst_host_threads *host)
+{
     char name[WST_PIPE_NAME_MAX] = {0};
     struct wst_pipe_server *server = NULL;
     DWORD error = 0;
 
-    record_start_time();
     wst_pipe_name_format(name, wst_region_.pid, wst_region_.instance);
     struct wst_pipe_server_config config = {
         .name = name,
         .stop_event = tp.stop_event,
         .module_base = tp.module_base,
         .started_ms = GetTickCount64(),
+        .keep_serving = host_alive,
+        .context = host,
+        .poll_ms = WST_HOST_THREADS_POLL_MS,
     };
     enum wst_status status = wst_pipe_server_open(&server, &config, &error);
     if (status != WST_OK) {
-        wst_region_set_worker_state(WST_WORKER_PIPE_FAILED);
-        warn(status == WST_E_ACCESS_DENIED ? "pipe name already taken, not serving"
-                                           : "cannot create the pipe, not serving",
-             error);
+        record_failure(error != 0 ? error
+                                  : status == WST_E_INTERNAL ? ERROR_NOT_ENOUGH_MEMORY : 0);
         return;
     }
     publish_serving(name);
@@ -129,12 +154,38 @@ static void CALLBACK worker_main(PTP_CALLBACK_INSTANCE instance, PVOID context, 
     if (status == WST_OK) {
         unpublish(WST_WORKER_STOPPED);
     } else {
-        unpublish(WST_WORKER_PIPE_FAILED);
-        warn("the pipe stopped working, not serving any more", GetLastError());
+        error = GetLastError();
+        memset(wst_region_.pipe_name, 0, WST_PIPE_NAME_MAX);
+        record_failure(error);
     }
     /* Every pending I/O is reaped here, on this thread, before the callback
      * returns: once stop_on_unload's wait is over, no completion is left. */
     wst_pipe_server_close(server);
+}
+
+static void CALLBACK worker_main(PTP_CALLBACK_INSTANCE instance, PVOID context, PTP_WORK work)
+{
+    (void)instance;
+    (void)context;
+    (void)work;
+    struct wst_host_threads host = {0};
+
+    record_start_time();
+    wst_host_threads_mark_worker();
+    /* A first look now, so that the host's threads are watched (and their
+     * exit codes kept) from the start. */
+    if (wst_host_threads_alive(&host))
+        serve(&host);
+    /* Not serving (the pipe failed, or no host thread is left): the worker
+     * still waits for the stop rather than return, since an idle pool thread
+     * whose item still exists would keep the process alive just the same. */
+    while (WaitForSingleObject(tp.stop_event, 0) != WAIT_OBJECT_0) {
+        if (!wst_host_threads_alive(&host))
+            end_orphaned_process(&host);
+        WaitForSingleObject(tp.stop_event, WST_HOST_THREADS_POLL_MS);
+    }
+    wst_host_threads_close(&host);
+    wst_host_threads_unmark_worker();
 }
 
 /* ------------------------------------------------------------- mode table */
@@ -157,6 +208,8 @@ static void threadpool_attach(void *module)
 {
     memset(&tp, 0, sizeof tp);
     tp.module_base = (uint64_t)(uintptr_t)module;
+    wst_host_threads_resolve();
+    wst_region_.worker_error = 0;
     wst_region_set_worker_state(WST_WORKER_IDLE);
 }
 
@@ -165,7 +218,9 @@ static void threadpool_attach(void *module)
  * and it will get it once the caller lets go. */
 static void threadpool_first_hit(void)
 {
-    if (tp.closed)
+    /* Exactly one caller starts, and never after a stop (a probe in the
+     * host's own DLL_PROCESS_DETACH code runs after our TLS callback). */
+    if (InterlockedCompareExchange(&tp.start, START_STARTING, START_IDLE) != START_IDLE)
         return;
     tp.stop_event = wst_os.CreateEventW(NULL, TRUE, FALSE, NULL);
     if (tp.stop_event == NULL)
@@ -185,16 +240,38 @@ static void threadpool_first_hit(void)
     /* STARTING before the submit, so the worker's SERVING cannot be overwritten. */
     wst_region_set_worker_state(WST_WORKER_STARTING);
     wst_os.SubmitThreadpoolWork(tp.work);
+    InterlockedExchange(&tp.start, START_RUNNING);
     return;
 failed:
-    warn("cannot start the worker", GetLastError());
+    record_failure(GetLastError());
     release_all();
-    wst_region_set_worker_state(WST_WORKER_PIPE_FAILED);
+    InterlockedExchange(&tp.start, START_RUNNING); /* nothing to stop but the state */
+}
+
+/* Claims the stop: CLOSED from IDLE (nothing started) or RUNNING. While a
+ * first hit is mid-start on another thread, waits for it to finish, so that
+ * the item it submits is cancelled or waited for below, never left to run in
+ * an unmapped module. Returns the state the stop took over. */
+static LONG claim_stop(void)
+{
+    for (;;) {
+        LONG s = InterlockedCompareExchange(&tp.start, START_CLOSED, START_IDLE);
+        if (s == START_IDLE || s == START_CLOSED)
+            return s;
+        if ((s == START_RUNNING || s == START_EXITED) &&
+            InterlockedCompareExchange(&tp.start, START_CLOSED, s) == s)
+            return START_RUNNING;
+        /* STARTING: a handful of calls that take no lock we may hold. */
+        Sleep(1);
+    }
 }
 
 static void threadpool_stop_on_unload(void)
 {
-    InterlockedExchange(&tp.closed, 1);
+    if (claim_stop() != START_RUNNING) {
+        unpublish(WST_WORKER_STOPPED);
+        return;
+    }
     if (tp.work != NULL) {
         SetEvent(tp.stop_event);
         /* TRUE cancels a callback that is still queued: its thread may not
@@ -216,7 +293,7 @@ static void threadpool_stop_on_unload(void)
  * pool, the handles and the memory. Only the published state changes. */
 static void threadpool_stop_at_exit(void)
 {
-    InterlockedExchange(&tp.closed, 1);
+    InterlockedExchange(&tp.start, START_EXITED);
     wst_region_set_worker_state(WST_WORKER_STOPPED);
 }
 

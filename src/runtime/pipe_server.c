@@ -419,6 +419,7 @@ enum wst_status wst_pipe_server_serve(struct wst_pipe_server *srv)
         if (srv->slots[i].state != SLOT_DEAD)
             listen_on(srv, &srv->slots[i]);
     }
+    uint64_t next_poll = now_ms() + srv->config.poll_ms;
     for (;;) {
         HANDLE handles[1 + WST_PIPE_INSTANCES];
         DWORD count = 0;
@@ -430,12 +431,19 @@ enum wst_status wst_pipe_server_serve(struct wst_pipe_server *srv)
         if (count == 1)
             return WST_E_PIPE; /* every instance has failed: nobody can connect any more */
         DWORD timeout = expire(srv);
+        if (srv->config.keep_serving != NULL && timeout > srv->config.poll_ms)
+            timeout = srv->config.poll_ms;
         /* The stop event is index 0: when it is set, it wins over any I/O. */
         DWORD r = wst_os.WaitForMultipleObjects(count, handles, FALSE, timeout);
         if (r == WAIT_OBJECT_0)
             return WST_OK;
         if (r == WAIT_FAILED)
             return WST_E_PIPE;
+        if (srv->config.keep_serving != NULL && now_ms() >= next_poll) {
+            if (!srv->config.keep_serving(srv->config.context))
+                return WST_OK;
+            next_poll = now_ms() + srv->config.poll_ms;
+        }
         /* Visit every slot, not only the one that woke us, so that a busy
          * client on a low index cannot starve the others. */
         for (unsigned i = 0; i < WST_PIPE_INSTANCES; i++)

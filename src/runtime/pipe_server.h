@@ -45,6 +45,12 @@ struct wst_pipe_server_config {
     HANDLE stop_event;    /* manual-reset; serve returns once it is set */
     uint64_t module_base; /* for HELLO */
     uint64_t started_ms;  /* GetTickCount64() at worker start, for STATS */
+    /* Optional: called on the worker's thread at least every poll_ms; serve
+     * returns WST_OK as soon as it answers FALSE (the worker's check that a
+     * thread of the host is still alive, host_threads.h). */
+    BOOL (*keep_serving)(void *context);
+    void *context;
+    DWORD poll_ms;
 };
 
 /* Creates every pipe instance, the first with FILE_FLAG_FIRST_PIPE_INSTANCE

@@ -1,10 +1,6 @@
 /*
- * See text.h: allocation-free text building and one write to stderr.
+ * See text.h: allocation-free text building.
  */
-#include <windows.h>
-
-#include <string.h>
-
 #include "text.h"
 
 char *wst_text_append(char *out, const char *text)
@@ -36,12 +32,4 @@ char *wst_text_append_hex64(char *out, uint64_t value)
         *out++ = hex[(value >> shift) & 0xf];
     *out = '\0';
     return out;
-}
-
-void wst_text_write_stderr(const char *text)
-{
-    HANDLE err = GetStdHandle(STD_ERROR_HANDLE);
-    DWORD written;
-    if (err != NULL && err != INVALID_HANDLE_VALUE)
-        WriteFile(err, text, (DWORD)strlen(text), &written, NULL);
 }

@@ -1,6 +1,9 @@
 /*
- * Building short ASCII texts (pipe names, stderr warnings) inside the
- * runtime, and writing one line to stderr.
+ * Building short ASCII texts (pipe names) inside the runtime. There is
+ * deliberately no way to write them anywhere: the runtime never writes
+ * output, since a write to a full pipe that nobody drains blocks, from the
+ * worker (which FreeLibrary waits for under the loader lock) or under the
+ * loader lock itself. Failures go into the region header instead.
  *
  * Any thread may call these, including under the loader lock and at process
  * exit. They never call wsprintf (that would make every instrumented module
@@ -17,9 +20,5 @@
 char *wst_text_append(char *out, const char *text);
 char *wst_text_append_decimal(char *out, uint64_t value);
 char *wst_text_append_hex64(char *out, uint64_t value);
-
-/* Writes `text` to the process's stderr, if it has one. Writing to a pipe
- * whose reader has stopped could block, so callers say things at most once. */
-void wst_text_write_stderr(const char *text);
 
 #endif

@@ -3,7 +3,10 @@ worker where the mode has one. scenarios.py crosses them with the modes."""
 
 import statistics
 
-from .common import A, B, COMPARE, HOST, check_no_leak, host, kill_and_check_gone, read_pid
+from wstdriver.abi import WORKER_STATE
+
+from .common import A, B, COMPARE, HOST, check_no_leak, host, kill_and_check_gone, module_entry, \
+    read_pid
 
 # Unload must not wait for a stalled client: the server drops a stalled
 # client after 2 s, so an unload that waited for it would take at least that.
@@ -13,7 +16,7 @@ PRIVATE_BOUND = 8 * 1024 * 1024
 
 
 def _freed_us(proc):
-    return int(proc.expect(r"^freed \S+ us=(\d+)$", timeout=60).group(1))
+    return int(proc.expect(r"^freed \S+ us=(\d+)$").group(1))
 
 
 def _note_latency(ctx, latencies, label="unload_us"):
@@ -137,10 +140,37 @@ def unload_contended(ctx, rounds):
     ctx.check(p.wait() == 0, "host failed")
 
 
-# Each exit path repeats 100 times: the races need many tries. Process-exit
-# paths start a process each time; the contended-loader case costs ~0.15 s a
-# round, and 100 rounds still fit its deadline many times over.
-ITERATIONS = 100
+def stderr_full_squatted(ctx):
+    """stderr is a pipe that is full and never drained, and another process
+    owns the module's pipe name: the worker fails to serve. It must record the
+    failure in the region instead of writing it to stderr (a write there
+    blocks for ever), so that FreeLibrary, which waits for the worker under
+    the loader lock, returns promptly."""
+    p = host(ctx, "pid", "load", A, "planned-pipe", A, "stderr-full", "ready", "hit", A, "10",
+             "1", "state", A, "ready", "timed-free", A)
+    pid = read_pid(p)
+    name = p.expect(r"^planned-pipe \S+ (\S+)$").group(1)
+    p.expect(r"^stderr-full after \d+ bytes$")
+    p.expect("^ready$")
+    squatter = ctx.spawn(ctx.bin("wst_squatter.exe"), name)
+    squatter.expect("^squatting$")
+    p.send()
+    state = int(p.expect(r"^state \S+ (\d+)$").group(1))
+    ctx.check(state == WORKER_STATE["pipe-failed"], f"worker state {state}, expected pipe-failed")
+    p.expect("^ready$")
+    dump = ctx.inspect_json("dump", pid, "--module", A, "--via", "memory")
+    m = module_entry(dump, A) or {}
+    ctx.check(m.get("worker_error", 0) != 0, f"the failure is not in the region: {m}")
+    text = ctx.inspect("dump", pid, "--module", A, "--via", "memory")
+    ctx.check(any("warning" in line and A in line for line in text.out.splitlines()),
+              f"no warning line naming the module: {text.out!r}")
+    p.send()
+    us = _freed_us(p)
+    ctx.note("unload_us", us)
+    ctx.check(us < UNLOAD_BOUND_US, f"unload took {us} us")
+    ctx.check(p.wait() == 0, "host failed")
+    squatter.send()
+    squatter.wait()
 
 
 def exit_paths():
@@ -153,6 +183,12 @@ def exit_paths():
                                 ITERATIONS),
         "return-from-main": (process_exit, {"how": ["return", "5"], "code": 5}, ITERATIONS),
         "exit-in-dll-call": (process_exit, {"how": ["dll-exit", A, "6"], "code": 6}, ITERATIONS),
+        # The main thread, the host's last, ends with ExitThread while the
+        # workers of three modules (the EXE, A, B) serve: the process must end
+        # by itself, with the main thread's exit code. Each round waits for the
+        # workers to notice that no thread of the host is left (they look every
+        # 500 ms), so it costs ~1 s more than the other paths: 10 rounds.
+        "exit-thread-main": (process_exit, {"how": ["exit-thread-main", "7"], "code": 7}, 10),
         "terminate-process": (terminate_process, {}, ITERATIONS),
         "unload-during-request": (unload_during_request, {"client": "mid-request"}, ITERATIONS),
         "unload-stalled-client": (unload_during_request, {"client": "stall"}, ITERATIONS),

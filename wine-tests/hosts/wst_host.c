@@ -22,8 +22,13 @@
  *                                    LoadLibrary(SLOWDLL), whose DllMain sleeps
  *   timed-free NAME                  FreeLibrary, prints "freed NAME us=N"
  *   corrupt NAME KIND                damages NAME's region (wst_probe_corrupt)
+ *   stderr-full                      makes stderr a pipe that is full and never
+ *                                    drained: a write to it blocks for ever
  *   sleep MS
  *   exit-main CODE | exit-thread CODE | return CODE | crt-exit CODE
+ *   exit-thread-main CODE            the main thread calls ExitThread(CODE); the
+ *                                    process must end by itself when no thread
+ *                                    of its own is left
  *   dll-exit NAME CODE               exit() called inside NAME
  *
  * The host itself is instrumented (counter "host.hits"), so every scenario
@@ -278,6 +283,41 @@ static DWORD WINAPI exit_thread(void *arg)
     ExitProcess((UINT)(uintptr_t)arg);
 }
 
+/* Fills the pipe behind `arg` for ever: the last write blocks, and stays
+ * blocked, since nobody reads the other end. */
+static volatile LONG stderr_bytes;
+
+static DWORD WINAPI fill_pipe(void *arg)
+{
+    static char chunk[512];
+    DWORD written;
+    for (;;) {
+        if (!WriteFile((HANDLE)arg, chunk, sizeof chunk, &written, NULL))
+            return 1;
+        InterlockedExchangeAdd(&stderr_bytes, (LONG)written);
+    }
+}
+
+static void stderr_full(void)
+{
+    HANDLE r, w;
+    if (!CreatePipe(&r, &w, NULL, 1))
+        fail("create-pipe", "stderr");
+    /* The read end stays open and unread, so writes block instead of
+     * failing. The filler thread is blocked once the count stops moving. */
+    HANDLE t = CreateThread(NULL, 0, fill_pipe, w, 0, NULL);
+    if (t == NULL)
+        fail("create-thread", "stderr");
+    CloseHandle(t);
+    LONG last = -1;
+    while (last != stderr_bytes) {
+        last = stderr_bytes;
+        Sleep(300);
+    }
+    SetStdHandle(STD_ERROR_HANDLE, w);
+    printf("stderr-full after %ld bytes\n", (long)last);
+}
+
 static void report_resources(const char *label, const struct wst_resources *r)
 {
     printf("%s threads=%lu handles=%lu private=%llu\n", label, r->threads, r->handles,
@@ -350,6 +390,8 @@ int main(int argc, char **argv)
             if (!((probe_corrupt_fn)(void (*)(void))export_of(m, "wst_probe_corrupt"))(a2))
                 fail("unknown-corruption", a2);
             i += 2;
+        } else if (strcmp(cmd, "stderr-full") == 0) {
+            stderr_full();
         } else if (strcmp(cmd, "sleep") == 0) {
             Sleep(number(a1)), i += 1;
         } else if (strcmp(cmd, "exit-main") == 0) {
@@ -357,6 +399,10 @@ int main(int argc, char **argv)
         } else if (strcmp(cmd, "exit-thread") == 0) {
             CreateThread(NULL, 0, exit_thread, (void *)(uintptr_t)number(a1), 0, NULL);
             Sleep(INFINITE);
+        } else if (strcmp(cmd, "exit-thread-main") == 0) {
+            /* No other thread of the host is left: the hit threads were
+             * joined. Without instrumentation the process ends here. */
+            ExitThread(number(a1));
         } else if (strcmp(cmd, "return") == 0) {
             return (int)number(a1);
         } else if (strcmp(cmd, "crt-exit") == 0) {

@@ -30,7 +30,9 @@ static DWORD WINAPI worker_main(void *arg)
     struct wst_pipe_server *server = NULL;
     DWORD error = 0;
     wst_pipe_name_format(name, wst_region_.pid, wst_region_.instance);
-    struct wst_pipe_server_config config = {name, stop_event, module_base, GetTickCount64()};
+    struct wst_pipe_server_config config = {
+        .name = name, .stop_event = stop_event, .module_base = module_base,
+        .started_ms = GetTickCount64()};
     if (wst_pipe_server_open(&server, &config, &error) != WST_OK) {
         wst_region_set_worker_state(WST_WORKER_PIPE_FAILED);
         return 1;

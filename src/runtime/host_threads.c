@@ -1,0 +1,143 @@
+/*
+ * See host_threads.h. The thread list comes from a Toolhelp snapshot of the
+ * system's threads filtered to our pid; Toolhelp takes no loader lock (it
+ * asks the kernel, or wineserver, for the process list). A thread's name is
+ * read with NtQueryInformationThread(ThreadNameInformation) into a buffer of
+ * our own, because GetThreadDescription allocates from the heap.
+ */
+#include "host_threads.h"
+
+#include <tlhelp32.h>
+#include <winternl.h>
+
+#include <string.h>
+
+typedef HRESULT(WINAPI *set_description_fn)(HANDLE thread, PCWSTR description);
+typedef NTSTATUS(NTAPI *query_thread_fn)(HANDLE thread, THREADINFOCLASS cls, PVOID info,
+                                          ULONG size, PULONG returned);
+
+#define THREAD_NAME_INFORMATION 38 /* THREADINFOCLASS ThreadNameInformation */
+
+/* Constant after process attach. */
+static set_description_fn set_description;
+static query_thread_fn query_thread;
+
+void wst_host_threads_resolve(void)
+{
+    /* kernel32 and ntdll are loaded in every process, and we hold the loader
+     * lock already: these lookups take nothing new. SetThreadDescription is
+     * absent before Windows 10 1607; then no worker is named, and the check
+     * counts every other thread as the host's (a process with several
+     * instrumented modules is then kept alive by their workers). */
+    set_description = (set_description_fn)(void (*)(void))GetProcAddress(
+        GetModuleHandleW(L"kernel32.dll"), "SetThreadDescription");
+    query_thread = (query_thread_fn)(void (*)(void))GetProcAddress(GetModuleHandleW(L"ntdll.dll"),
+                                                                  "NtQueryInformationThread");
+}
+
+void wst_host_threads_mark_worker(void)
+{
+    if (set_description != NULL)
+        set_description(GetCurrentThread(), WST_WORKER_THREAD_NAME);
+}
+
+void wst_host_threads_unmark_worker(void)
+{
+    if (set_description != NULL)
+        set_description(GetCurrentThread(), L"");
+}
+
+static BOOL is_worker(HANDLE thread)
+{
+    static const WCHAR name[] = WST_WORKER_THREAD_NAME;
+    union {
+        UNICODE_STRING s;
+        unsigned char bytes[sizeof(UNICODE_STRING) + 128];
+    } info;
+    ULONG got = 0;
+    if (set_description == NULL || query_thread == NULL)
+        return FALSE;
+    if (query_thread(thread, (THREADINFOCLASS)THREAD_NAME_INFORMATION, &info, sizeof info, &got) <
+        0)
+        return FALSE;
+    return info.s.Length == sizeof name - sizeof(WCHAR) && info.s.Buffer != NULL &&
+           memcmp(info.s.Buffer, name, info.s.Length) == 0;
+}
+
+static BOOL ended(HANDLE thread)
+{
+    return WaitForSingleObject(thread, 0) == WAIT_OBJECT_0;
+}
+
+/* Keeps whichever of `thread` and w->last ended later; closes the other. */
+static void keep_if_last(struct wst_host_threads *w, HANDLE thread)
+{
+    FILETIME created, exited, kernel, user;
+    if (!GetThreadTimes(thread, &created, &exited, &kernel, &user)) {
+        CloseHandle(thread);
+        return;
+    }
+    if (w->last != NULL && CompareFileTime(&exited, &w->last_exit) < 0) {
+        CloseHandle(thread);
+        return;
+    }
+    if (w->last != NULL)
+        CloseHandle(w->last);
+    w->last = thread;
+    w->last_exit = exited;
+}
+
+BOOL wst_host_threads_alive(struct wst_host_threads *w)
+{
+    HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+    if (snap == INVALID_HANDLE_VALUE)
+        return TRUE;
+    /* The threads watched since the last poll: those that have ended are
+     * candidates for the last one; the others are opened again below. */
+    for (unsigned i = 0; i < w->watched; i++) {
+        if (ended(w->watch[i]))
+            keep_if_last(w, w->watch[i]);
+        else
+            CloseHandle(w->watch[i]);
+    }
+    w->watched = 0;
+    DWORD pid = GetCurrentProcessId(), self = GetCurrentThreadId();
+    unsigned alive = 0;
+    THREADENTRY32 t = {.dwSize = sizeof t};
+    for (BOOL more = Thread32First(snap, &t); more; more = Thread32Next(snap, &t)) {
+        if (t.th32OwnerProcessID != pid || t.th32ThreadID == self)
+            continue;
+        HANDLE h = OpenThread(SYNCHRONIZE | THREAD_QUERY_LIMITED_INFORMATION, FALSE,
+                              t.th32ThreadID);
+        if (h == NULL)
+            continue; /* gone since the snapshot */
+        if (ended(h) || is_worker(h)) {
+            CloseHandle(h);
+            continue;
+        }
+        alive++;
+        if (w->watched < WST_HOST_THREADS_WATCH)
+            w->watch[w->watched++] = h;
+        else
+            CloseHandle(h);
+    }
+    CloseHandle(snap);
+    return alive > 0;
+}
+
+DWORD wst_host_threads_exit_code(const struct wst_host_threads *w)
+{
+    DWORD code = 0;
+    if (w->last == NULL || !GetExitCodeThread(w->last, &code))
+        return 0;
+    return code;
+}
+
+void wst_host_threads_close(struct wst_host_threads *w)
+{
+    for (unsigned i = 0; i < w->watched; i++)
+        CloseHandle(w->watch[i]);
+    if (w->last != NULL)
+        CloseHandle(w->last);
+    memset(w, 0, sizeof *w);
+}
