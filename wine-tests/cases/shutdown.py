@@ -173,6 +173,12 @@ def stderr_full_squatted(ctx):
     squatter.wait()
 
 
+# Each exit path repeats 100 times: the races need many tries. Process-exit
+# paths start a process each time; the contended-loader case costs ~0.15 s a
+# round, and 100 rounds still fit its deadline many times over.
+ITERATIONS = 100
+
+
 def exit_paths():
     """The exit-path table: name -> (case, params, iterations). scenarios.py
     crosses it with the modes."""
