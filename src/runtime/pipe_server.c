@@ -18,7 +18,6 @@
  * with CancelIoEx + GetOverlappedResult(TRUE) before the worker returns.
  */
 #include "pipe_server.h"
-#include "text.h"
 
 #include <string.h>
 
@@ -441,16 +440,6 @@ enum wst_status wst_pipe_server_serve(struct wst_pipe_server *srv)
         for (unsigned i = 0; i < WST_PIPE_INSTANCES; i++)
             service(srv, &srv->slots[i]);
     }
-}
-
-/* ------------------------------------------------------------------ name */
-
-void wst_pipe_name_format(char out[WST_PIPE_NAME_MAX], uint32_t pid, uint64_t instance)
-{
-    char *p = wst_text_append(out, WST_PIPE_PREFIX);
-    p = wst_text_append_decimal(p, pid);
-    p = wst_text_append(p, "-");
-    wst_text_append_hex64(p, instance);
 }
 
 /* ----------------------------------------------------------- open, close */
