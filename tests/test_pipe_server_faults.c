@@ -3,7 +3,8 @@
  * (src/runtime/mode_threadpool.c, pipe_server.c), with Win32 failures
  * injected through the runtime's OS table (os_win.h): a pipe that cannot be
  * created, a pool or work item that cannot, a wait that fails, listening
- * that fails. Whatever fails, the worker must end in a published state (never
+ * that fails; and a squatter that tries the name while an instance is
+ * replaced. Whatever fails, the worker must end in a published state (never
  * stuck in STARTING), the module's region must stay readable by the same
  * parser the inspector uses, and the unload path must return promptly.
  *
@@ -85,10 +86,25 @@ static BOOL failing(enum which which)
     return TRUE;
 }
 
+/* While set, every pipe creation of the server first asks whether the name
+ * exists at that moment, and counts in name_was_free each time it did not:
+ * a squatter could then have created it. The question itself creates no
+ * instance (WaitNamedPipe answers ERROR_FILE_NOT_FOUND only when the name
+ * has no instance at all), so it cannot disturb the server or its clients. */
+static volatile LONG squat_probe, name_was_free;
+
+static void try_squat(LPCWSTR name)
+{
+    if (!WaitNamedPipeW(name, 1) && GetLastError() == ERROR_FILE_NOT_FOUND)
+        InterlockedIncrement(&name_was_free);
+}
+
 static HANDLE WINAPI fake_CreateNamedPipeW(LPCWSTR name, DWORD open_mode, DWORD pipe_mode,
                                            DWORD max_instances, DWORD out_size, DWORD in_size,
                                            DWORD timeout, LPSECURITY_ATTRIBUTES sa)
 {
+    if (squat_probe)
+        try_squat(name);
     if (failing(CREATE_NAMED_PIPE))
         return INVALID_HANDLE_VALUE;
     return real.CreateNamedPipeW(name, open_mode, pipe_mode, max_instances, out_size, in_size,
@@ -427,6 +443,69 @@ static void bad_clients_table(void **state)
     restore(NULL);
 }
 
+/* After an error reply the server replaces the instance. The name must stay
+ * held throughout, or a squatter could take it while the region still says
+ * SERVING. Hardest case: the instance is the only one (the others failed to
+ * be created), so nothing else holds the name. */
+static void replace_keeps_the_name(void **state)
+{
+    (void)state;
+    struct fault second_instance_fails = {CREATE_NAMED_PIPE, 2, 1, ERROR_NO_SYSTEM_RESOURCES};
+    inject(&second_instance_fails);
+    wst_mode_threadpool.attach(GetModuleHandleW(NULL));
+    wst_mode_threadpool.first_hit();
+    assert_true(settles_in(WST_WORKER_SERVING));
+    unsigned not_found = 0;
+    InterlockedExchange(&name_was_free, 0);
+    InterlockedExchange(&squat_probe, 1);
+    for (uint32_t i = 0; i < 3; i++) {
+        struct wst_msg_header bad = HDR(0x12345678u, WST_PROTOCOL_VERSION, WST_MSG_HELLO, 0);
+        print_message("replacement %u (the name was free %ld time(s) so far)\n", (unsigned)i + 1,
+                      name_was_free);
+        assert_true(exchange(&bad, sizeof bad, WST_MSG_ERROR, 77u));
+        /* At once: the replacement must already hold the name. */
+        struct wst_msg_header h;
+        wst_msg_header_init(&h, WST_MSG_HELLO, 2000u + i, 0);
+        if (!exchange(&h, sizeof h, WST_MSG_HELLO | WST_MSG_REPLY, 2000u + i)) {
+            print_message("    a client found no pipe (error %lu)\n", GetLastError());
+            not_found++;
+        }
+    }
+    InterlockedExchange(&squat_probe, 0);
+    print_message("    the name was free %ld time(s) during 3 replacements; %u client(s) "
+                  "found no pipe\n",
+                  name_was_free, not_found);
+    assert_int_equal(name_was_free, 0);
+    assert_int_equal(not_found, 0);
+    assert_int_equal(worker_state(), WST_WORKER_SERVING);
+    stop_promptly();
+    restore(NULL);
+}
+
+/* When no fresh instance can be created, the old one is disconnected and
+ * listens again: the name stays held and the worker keeps serving. */
+static void replace_without_a_fresh_instance(void **state)
+{
+    (void)state;
+    struct fault only_one_instance = {CREATE_NAMED_PIPE, 2, 0, ERROR_NO_SYSTEM_RESOURCES};
+    inject(&only_one_instance);
+    wst_mode_threadpool.attach(GetModuleHandleW(NULL));
+    wst_mode_threadpool.first_hit();
+    assert_true(settles_in(WST_WORKER_SERVING));
+    InterlockedExchange(&name_was_free, 0);
+    InterlockedExchange(&squat_probe, 1);
+    for (uint32_t i = 0; i < 3; i++) {
+        struct wst_msg_header bad = HDR(0x12345678u, WST_PROTOCOL_VERSION, WST_MSG_HELLO, 0);
+        assert_true(exchange(&bad, sizeof bad, 0, 77u)); /* the reply may be discarded */
+        hello_is_answered(3000u + i);
+    }
+    InterlockedExchange(&squat_probe, 0);
+    assert_int_equal(name_was_free, 0);
+    assert_int_equal(worker_state(), WST_WORKER_SERVING);
+    stop_promptly();
+    restore(NULL);
+}
+
 /* ----------------------------------------- the pipe server API, a table */
 
 struct open_case {
@@ -540,6 +619,8 @@ int main(void)
         cmocka_unit_test_teardown(serve_table, restore),
         cmocka_unit_test_teardown(worker_table, restore),
         cmocka_unit_test_teardown(bad_clients_table, restore),
+        cmocka_unit_test_teardown(replace_keeps_the_name, restore),
+        cmocka_unit_test_teardown(replace_without_a_fresh_instance, restore),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,9 +7,9 @@
  *                    \-> (recycle)                  on hang-up or a missed deadline
  *
  * where "recycle" cancels and reaps the slot's I/O, disconnects the client and
- * listens again, and "replace" closes the instance and listens on a new one:
- * closing, unlike DisconnectNamedPipe, leaves the error reply readable by the
- * client, which then sees the pipe end. Either way the server never waits for
+ * listens again, and "replace" creates a new instance, closes the old one and
+ * listens on the new: closing, unlike DisconnectNamedPipe, leaves the error
+ * reply readable by the client, which then sees the pipe end. Either way the server never waits for
  * a client to do anything. Only the worker thread runs this file; the slots, their
  * buffers and the statistics are all private to it.
  *
@@ -27,6 +27,9 @@
 #include "region_internal.h"
 
 #define PIPE_OUT_BUFFER (64u * 1024u)
+/* One more than the slots: replace() creates an instance before it closes the
+ * one it replaces. Only WST_PIPE_INSTANCES ever listen at once. */
+#define PIPE_MAX_INSTANCES (WST_PIPE_INSTANCES + 1u)
 #define PIPE_IN_BUFFER 4096u
 #define NO_DEADLINE 0u
 
@@ -490,7 +493,7 @@ static HANDLE create_instance(struct wst_pipe_server *srv, BOOL first)
     if (first)
         open_mode |= FILE_FLAG_FIRST_PIPE_INSTANCE;
     HANDLE pipe =
-        wst_os.CreateNamedPipeW(srv->name, open_mode, pipe_mode, WST_PIPE_INSTANCES,
+        wst_os.CreateNamedPipeW(srv->name, open_mode, pipe_mode, PIPE_MAX_INSTANCES,
                                 PIPE_OUT_BUFFER, PIPE_IN_BUFFER, 0, &srv->security.attributes);
     if (pipe == INVALID_HANDLE_VALUE || !first)
         return pipe;
@@ -504,26 +507,24 @@ static HANDLE create_instance(struct wst_pipe_server *srv, BOOL first)
 }
 
 /* After an error reply: close this instance, so the client reads the reply
- * and then the end of the pipe, and listen on a fresh one. When no other
- * instance is open, the name was free for a moment, so the fresh one must
- * claim it again as a first instance; if someone took it, the slot retires. */
+ * and then the end of the pipe, and listen on a fresh one. The fresh instance
+ * is created while the old one is still open, so the name is never free for
+ * a moment (a squatter could take it while the region says SERVING); this is
+ * what the spare instance of PIPE_MAX_INSTANCES is for. If the fresh one
+ * cannot be created, the old one is disconnected and listens again instead:
+ * the client then loses the error reply, but the name stays held. */
 static void replace(struct wst_pipe_server *srv, struct slot *s)
 {
-    BOOL others = FALSE;
+    HANDLE fresh = create_instance(srv, FALSE);
+    if (fresh == INVALID_HANDLE_VALUE) {
+        srv->errors++;
+        recycle(srv, s);
+        return;
+    }
     reap(s);
     free_reply(s);
     CloseHandle(s->pipe);
-    for (unsigned i = 0; i < WST_PIPE_INSTANCES; i++) {
-        if (&srv->slots[i] != s && srv->slots[i].pipe != NULL)
-            others = TRUE;
-    }
-    s->pipe = create_instance(srv, !others);
-    if (s->pipe == INVALID_HANDLE_VALUE) {
-        s->pipe = NULL;
-        s->state = SLOT_DEAD;
-        srv->errors++;
-        return;
-    }
+    s->pipe = fresh;
     listen_on(srv, s);
 }
 
