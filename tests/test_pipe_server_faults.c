@@ -19,6 +19,8 @@
  */
 #include <windows.h>
 
+#include <aclapi.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -151,11 +153,30 @@ static BOOL WINAPI fake_OpenProcessToken(HANDLE process, DWORD access, PHANDLE t
     return real.OpenProcessToken(process, access, token);
 }
 
+/* Non-zero: TokenIntegrityLevel answers S-1-16-<this RID> instead of the
+ * real level (Wine 8 runs every process at High and cannot lower a token). */
+static DWORD fake_integrity_rid;
+
 static BOOL WINAPI fake_GetTokenInformation(HANDLE token, TOKEN_INFORMATION_CLASS cls, LPVOID info,
                                             DWORD size, PDWORD needed)
 {
     if (failing(TOKEN_INFO))
         return FALSE;
+    if (cls == TokenIntegrityLevel && fake_integrity_rid != 0) {
+        static SID_IDENTIFIER_AUTHORITY mandatory = {SECURITY_MANDATORY_LABEL_AUTHORITY};
+        TOKEN_MANDATORY_LABEL *label = info;
+        DWORD sid_size = GetSidLengthRequired(1);
+        *needed = (DWORD)sizeof *label + sid_size;
+        if (size < *needed) {
+            SetLastError(ERROR_INSUFFICIENT_BUFFER);
+            return FALSE;
+        }
+        label->Label.Sid = (PSID)(label + 1);
+        label->Label.Attributes = SE_GROUP_INTEGRITY;
+        InitializeSid(label->Label.Sid, &mandatory, 1);
+        *GetSidSubAuthority(label->Label.Sid, 0) = fake_integrity_rid;
+        return TRUE;
+    }
     return real.GetTokenInformation(token, cls, info, size, needed);
 }
 
@@ -353,6 +374,8 @@ static const struct worker_case worker_cases[] = {
     {"OpenProcessToken fails", {OPEN_TOKEN, 1, 0, ERROR_ACCESS_DENIED}, WST_WORKER_PIPE_FAILED},
     {"GetTokenInformation fails", {TOKEN_INFO, 1, 0, ERROR_INSUFFICIENT_BUFFER},
      WST_WORKER_PIPE_FAILED},
+    {"GetTokenInformation fails (integrity level)", {TOKEN_INFO, 2, 0, ERROR_INVALID_PARAMETER},
+     WST_WORKER_PIPE_FAILED},
     {"CreateEventW fails (stop event)", {CREATE_EVENT, 1, 0, ERROR_NOT_ENOUGH_MEMORY},
      WST_WORKER_PIPE_FAILED},
     {"CreateEventW fails (first instance's event)", {CREATE_EVENT, 2, 0, ERROR_NOT_ENOUGH_MEMORY},
@@ -482,6 +505,72 @@ static void replace_keeps_the_name(void **state)
     restore(NULL);
 }
 
+/* The pipe carries a mandatory label at the process's own integrity level,
+ * no-write-up and no-read-up, so a process of the same user at a lower level
+ * (a non-elevated one, when the target is elevated) cannot open it. Read
+ * back through a client handle, as any client would see it. */
+static void check_label(DWORD want_rid)
+{
+    char name[WST_PIPE_NAME_MAX];
+    PACL sacl = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    memcpy(name, wst_region_.pipe_name, sizeof name);
+    HANDLE h = CreateFileA(name, READ_CONTROL | GENERIC_READ | GENERIC_WRITE, 0, NULL,
+                           OPEN_EXISTING, 0, NULL);
+    assert_true(h != INVALID_HANDLE_VALUE);
+    assert_int_equal(GetSecurityInfo(h, SE_KERNEL_OBJECT, LABEL_SECURITY_INFORMATION, NULL, NULL,
+                                     NULL, &sacl, &sd),
+                     ERROR_SUCCESS);
+    CloseHandle(h);
+    if (sacl == NULL || sacl->AceCount != 1)
+        fail_msg("the pipe has %u label ACE(s), expected 1", sacl ? sacl->AceCount : 0);
+    SYSTEM_MANDATORY_LABEL_ACE *ace = NULL;
+    assert_true(GetAce(sacl, 0, (void **)&ace));
+    assert_int_equal(ace->Header.AceType, SYSTEM_MANDATORY_LABEL_ACE_TYPE);
+    assert_int_equal(ace->Mask, SYSTEM_MANDATORY_LABEL_NO_WRITE_UP | SYSTEM_MANDATORY_LABEL_NO_READ_UP);
+    PSID sid = (PSID)&ace->SidStart;
+    assert_int_equal(*GetSidSubAuthority(sid, *GetSidSubAuthorityCount(sid) - 1u), want_rid);
+    print_message("    label: integrity RID 0x%lx, mask 0x%lx\n", (unsigned long)want_rid,
+                  (unsigned long)ace->Mask);
+    LocalFree(sd);
+}
+
+static DWORD own_integrity_rid(void)
+{
+    HANDLE token;
+    union {
+        TOKEN_MANDATORY_LABEL label;
+        uint8_t bytes[sizeof(TOKEN_MANDATORY_LABEL) + SECURITY_MAX_SID_SIZE];
+    } u;
+    DWORD n;
+    assert_true(OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token));
+    assert_true(GetTokenInformation(token, TokenIntegrityLevel, &u, sizeof u, &n));
+    CloseHandle(token);
+    PSID sid = u.label.Label.Sid;
+    return *GetSidSubAuthority(sid, *GetSidSubAuthorityCount(sid) - 1u);
+}
+
+static void integrity_label(void **state)
+{
+    (void)state;
+    static const DWORD rids[] = {0, SECURITY_MANDATORY_MEDIUM_RID, SECURITY_MANDATORY_HIGH_RID};
+    for (size_t i = 0; i < sizeof rids / sizeof rids[0]; i++) {
+        struct fault none = {NONE, 0, 0, 0};
+        inject(&none);
+        fake_integrity_rid = rids[i];
+        DWORD want = rids[i] != 0 ? rids[i] : own_integrity_rid();
+        print_message("integrity: %s 0x%lx\n", rids[i] ? "faked" : "own", (unsigned long)want);
+        wst_mode_threadpool.attach(GetModuleHandleW(NULL));
+        wst_mode_threadpool.first_hit();
+        assert_true(settles_in(WST_WORKER_SERVING));
+        check_label(want);
+        hello_is_answered(4000u + (uint32_t)i);
+        stop_promptly();
+        fake_integrity_rid = 0;
+        restore(NULL);
+    }
+}
+
 /* When no fresh instance can be created, the old one is disconnected and
  * listens again: the name stays held and the worker keeps serving. */
 static void replace_without_a_fresh_instance(void **state)
@@ -528,6 +617,8 @@ static const struct open_case open_cases[] = {
     {"no token", {OPEN_TOKEN, 1, 0, ERROR_ACCESS_DENIED}, WST_E_PIPE, ERROR_ACCESS_DENIED},
     {"no token user", {TOKEN_INFO, 1, 0, ERROR_INSUFFICIENT_BUFFER}, WST_E_PIPE,
      ERROR_INSUFFICIENT_BUFFER},
+    {"no integrity level: fails closed", {TOKEN_INFO, 2, 0, ERROR_INVALID_PARAMETER}, WST_E_PIPE,
+     ERROR_INVALID_PARAMETER},
     {"no event", {CREATE_EVENT, 1, 0, ERROR_NOT_ENOUGH_MEMORY}, WST_E_PIPE,
      ERROR_NOT_ENOUGH_MEMORY},
     {"fewer instances", {CREATE_NAMED_PIPE, 3, 0, ERROR_NO_SYSTEM_RESOURCES}, WST_OK, 0},
@@ -621,6 +712,7 @@ int main(void)
         cmocka_unit_test_teardown(bad_clients_table, restore),
         cmocka_unit_test_teardown(replace_keeps_the_name, restore),
         cmocka_unit_test_teardown(replace_without_a_fresh_instance, restore),
+        cmocka_unit_test_teardown(integrity_label, restore),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

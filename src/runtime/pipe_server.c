@@ -63,7 +63,14 @@ struct slot {
  * Full access includes FILE_CREATE_PIPE_INSTANCE, which the server itself
  * needs for its second and later instances; anyone else is denied even
  * opening the pipe. The token user is the process's own, never an
- * impersonated thread's. */
+ * impersonated thread's.
+ *
+ * The SACL: one mandatory label at the process token's own integrity level,
+ * no-write-up and no-read-up. The DACL cannot tell an elevated process from a
+ * non-elevated one of the same user (same SID); the label can: a process
+ * below the target's level can neither open the pipe nor add instances to
+ * it. The process's own level, and no higher, because that is the most a
+ * process may set without SeRelabelPrivilege. */
 struct pipe_security {
     SECURITY_ATTRIBUTES attributes;
     SECURITY_DESCRIPTOR descriptor;
@@ -72,9 +79,17 @@ struct pipe_security {
         uint8_t bytes[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
     } token_user;
     union {
+        TOKEN_MANDATORY_LABEL label;
+        uint8_t bytes[sizeof(TOKEN_MANDATORY_LABEL) + SECURITY_MAX_SID_SIZE];
+    } token_label;
+    union {
         ACL acl;
         uint8_t bytes[sizeof(ACL) + 2 * (sizeof(ACCESS_ALLOWED_ACE) + SECURITY_MAX_SID_SIZE)];
     } dacl;
+    union {
+        ACL acl;
+        uint8_t bytes[sizeof(ACL) + sizeof(SYSTEM_MANDATORY_LABEL_ACE) + SECURITY_MAX_SID_SIZE];
+    } sacl;
 };
 
 /* Worker thread only. */
@@ -459,13 +474,24 @@ static BOOL build_security(struct pipe_security *sec)
     if (!wst_os.GetTokenInformation(token, TokenUser, &sec->token_user, sizeof sec->token_user,
                                     &needed))
         goto out;
+    /* Fails closed: without its level the pipe is not created at all (the
+     * counters stay readable through memory). */
+    if (!wst_os.GetTokenInformation(token, TokenIntegrityLevel, &sec->token_label,
+                                    sizeof sec->token_label, &needed))
+        goto out;
     if (!InitializeAcl(&sec->dacl.acl, sizeof sec->dacl, ACL_REVISION) ||
         !AddAccessAllowedAce(&sec->dacl.acl, ACL_REVISION, FILE_ALL_ACCESS,
                              sec->token_user.user.User.Sid) ||
         !AddAccessAllowedAce(&sec->dacl.acl, ACL_REVISION, FILE_ALL_ACCESS, &local_system))
         goto out;
+    if (!InitializeAcl(&sec->sacl.acl, sizeof sec->sacl, ACL_REVISION) ||
+        !AddMandatoryAce(&sec->sacl.acl, ACL_REVISION, 0,
+                         SYSTEM_MANDATORY_LABEL_NO_WRITE_UP | SYSTEM_MANDATORY_LABEL_NO_READ_UP,
+                         sec->token_label.label.Label.Sid))
+        goto out;
     if (!InitializeSecurityDescriptor(&sec->descriptor, SECURITY_DESCRIPTOR_REVISION) ||
-        !SetSecurityDescriptorDacl(&sec->descriptor, TRUE, &sec->dacl.acl, FALSE))
+        !SetSecurityDescriptorDacl(&sec->descriptor, TRUE, &sec->dacl.acl, FALSE) ||
+        !SetSecurityDescriptorSacl(&sec->descriptor, TRUE, &sec->sacl.acl, FALSE))
         goto out;
     sec->attributes.nLength = sizeof sec->attributes;
     sec->attributes.lpSecurityDescriptor = &sec->descriptor;
