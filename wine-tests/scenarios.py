@@ -14,7 +14,7 @@ wrong runtime proves nothing.
 from dataclasses import dataclass, field
 from typing import Callable
 
-from cases import dist_zip, foundation, i686, leaks, pipe, shutdown
+from cases import dist_zip, foundation, hostile, i686, leaks, pipe, shutdown
 
 MODES = ("threadpool", "threadless")
 
@@ -93,6 +93,8 @@ SCENARIOS = [
     # Issue 5: the release zip, and a 32-bit target.
     Scenario("dist-zip", dist_zip.run, modes=(None,), timeout=300),
     Scenario("i686-target", i686.run, modes=(None,), timeout=120),
+    # Issue 9, defect 6: names hostile to a terminal, in text and JSON.
+    Scenario("hostile-names", hostile.run),
 ]
 
 MUTANTS = [
