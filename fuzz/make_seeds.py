@@ -151,10 +151,30 @@ def protocol_seeds():
     yield "truncated", msg(1, 15)[:11]
 
 
+def pipe_name_seeds():
+    yield "exact", b"\\\\.\\pipe\\winstrument-1234-00000000deadbeef\0"
+    yield "exact-padded", b"\\\\.\\pipe\\winstrument-4294967295-ffffffffffffffff" + b"\0" * 47
+    yield "no-nul", b"\\\\.\\pipe\\winstrument-1234-00000000deadbeef"
+    yield "leading-zero", b"\\\\.\\pipe\\winstrument-01234-00000000deadbeef\0"
+    yield "upper-hex", b"\\\\.\\pipe\\winstrument-1234-00000000DEADBEEF\0"
+    yield "trailing-path", b"\\\\.\\pipe\\winstrument-1234-00000000deadbeef\\..\\x\0"
+
+
+def escape_seeds():
+    yield "plain", b"foo.dll"
+    yield "path", b"C:\\app\\foo.dll"
+    yield "esc-csi", b"a\x1b[2Jb\x9b31mc\xc2\x9b31m"
+    yield "bidi", b"gpj.\xe2\x80\xaeexe"
+    yield "invalid", b"\xc0\x9b\xed\xa0\x80\xf4\x90\x80\x80\xff\xc3"
+    yield "utf8", "caf\u00e9 \u65e5\u672c \U0001f600".encode()
+    yield "json-specials", b'"quoted" \\ \x7f\t\n'
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "fuzz", "corpus")
     targets = {"fuzz_region_parse": region_seeds, "fuzz_pe_image": pe_seeds,
-               "fuzz_protocol_codec": protocol_seeds}
+               "fuzz_protocol_codec": protocol_seeds, "fuzz_pipe_name": pipe_name_seeds,
+               "fuzz_escape": escape_seeds}
     for target, seeds in targets.items():
         d = os.path.join(out, target)
         os.makedirs(d, exist_ok=True)

@@ -8,7 +8,8 @@
 # platform-free parsers are also compiled natively here, to keep them free of
 # Windows headers (they are later fuzzed on Linux).
 UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector_remote \
-	test_counters test_pipe_server_faults test_stripes test_mode_threadpool test_instance_id
+	test_counters test_pipe_server_faults test_stripes test_mode_threadpool test_instance_id \
+	test_output test_pipe_name
 UNIT_TIMEOUT ?= 120
 # Arguments a test program needs, by name.
 UNIT_ARGS_test_pe_image = $(BUILD)
@@ -23,6 +24,14 @@ UNIT_SRCS_test_inspector_remote := $(INSPECTOR_LIB_SRCS)
 # The inspector test is instrumented itself: it inspects its own process.
 UNIT_LIBS_test_inspector_remote := $(call RUNTIME_LIB,x86_64) $(INSPECTOR_LIBS) $(RUNTIME_SYSLIBS)
 UNIT_SRCS_test_counters := src/runtime/counters.c
+# The writers of every verb, fed hostile names (no target needed).
+UNIT_SRCS_test_output := $(INSPECTOR_LIB_SRCS)
+UNIT_LIBS_test_output := $(INSPECTOR_LIBS)
+# The pipe-name rule and the client's checks of a region's name and a hello.
+# Instrumented, with its worker kept from starting: a fake worker on a thread
+# of the test answers for its region.
+UNIT_SRCS_test_pipe_name := $(INSPECTOR_LIB_SRCS)
+UNIT_LIBS_test_pipe_name := $(call RUNTIME_LIB,x86_64) $(INSPECTOR_LIBS) $(RUNTIME_SYSLIBS)
 # Instrumented too: it drives its own module's threadpool mode through the
 # runtime's OS table, and reads its own region with the inspector's parser.
 UNIT_SRCS_test_pipe_server_faults := src/common/region_parse.c
@@ -34,7 +43,8 @@ UNIT_SRCS_test_instance_id := src/runtime/instance_id.c
 UNIT_LIBS_test_stripes := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
 # The runtime's tests reach its internal headers (counters.h, os_win.h, mode.h).
 $(call objs,x86_64,tests/test_counters.c tests/test_pipe_server_faults.c tests/test_stripes.c \
-	tests/test_mode_threadpool.c tests/test_instance_id.c): \
+	tests/test_mode_threadpool.c tests/test_instance_id.c \
+		tests/test_pipe_name.c): \
 	CFLAGS_EXTRA += -Isrc/runtime
 
 $(call objs,x86_64,$(addprefix tests/,$(addsuffix .c,$(UNIT_TESTS)))): \
@@ -74,7 +84,7 @@ endef
 $(foreach a,$(ARCHS),$(eval $(call fixture_rules,$(a))))
 
 UNIT_NATIVE_OBJS := $(call objs,native,src/common/pe_image.c src/common/region_parse.c \
-	src/common/protocol_codec.c src/common/status.c)
+	src/common/protocol_codec.c src/common/status.c src/common/escape.c src/common/pipe_name.c)
 
 # Runs every test, prints CMocka's output, and fails if any test failed or
 # outlived UNIT_TIMEOUT; a test that hangs is killed by timeout(1).

@@ -326,17 +326,6 @@ static void snapshot_decoding(void **state)
                      WST_E_PROTOCOL);
 }
 
-static void pipe_names(void **state)
-{
-    (void)state;
-    assert_true(wst_pipe_name_valid("\\\\.\\pipe\\winstrument-42-00000000deadbeef"));
-    assert_false(wst_pipe_name_valid(""));
-    assert_false(wst_pipe_name_valid("\\\\.\\pipe\\winstrument-"));
-    assert_false(wst_pipe_name_valid("\\\\.\\pipe\\other-42"));
-    assert_false(wst_pipe_name_valid("\\\\server\\pipe\\winstrument-42"));
-    assert_false(wst_pipe_name_valid("\\\\.\\pipe\\winstrument-42\\..\\x"));
-}
-
 static void json_escaping(void **state)
 {
     (void)state;
@@ -348,7 +337,9 @@ static void json_escaping(void **state)
     size_t n = fread(text, 1, sizeof text - 1, f);
     fclose(f);
     text[n] = '\0';
-    assert_string_equal(text, "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9\\u00ff\\u00c3\"");
+    /* Invalid bytes become U+FFFD here; output.c adds the exact bytes as
+     * a "_hex" member (tests/test_output.c). */
+    assert_string_equal(text, "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9\\ufffd\\ufffd\"");
 }
 
 int main(void)
@@ -373,7 +364,6 @@ int main(void)
         cmocka_unit_test_teardown(unknown_module, restore),
         cmocka_unit_test_teardown(pipe_agrees_with_memory, restore),
         cmocka_unit_test(snapshot_decoding),
-        cmocka_unit_test(pipe_names),
         cmocka_unit_test(json_escaping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

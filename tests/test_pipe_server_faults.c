@@ -3,7 +3,8 @@
  * (src/runtime/mode_threadpool.c, pipe_server.c), with Win32 failures
  * injected through the runtime's OS table (os_win.h): a pipe that cannot be
  * created, a pool or work item that cannot, a wait that fails, listening
- * that fails. Whatever fails, the worker must end in a published state (never
+ * that fails; and a squatter that tries the name while an instance is
+ * replaced. Whatever fails, the worker must end in a published state (never
  * stuck in STARTING), the module's region must stay readable by the same
  * parser the inspector uses, and the unload path must return promptly.
  *
@@ -17,6 +18,8 @@
  * the injection counters are interlocked, since both threads call the fakes.
  */
 #include <windows.h>
+
+#include <aclapi.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -85,10 +88,25 @@ static BOOL failing(enum which which)
     return TRUE;
 }
 
+/* While set, every pipe creation of the server first asks whether the name
+ * exists at that moment, and counts in name_was_free each time it did not:
+ * a squatter could then have created it. The question itself creates no
+ * instance (WaitNamedPipe answers ERROR_FILE_NOT_FOUND only when the name
+ * has no instance at all), so it cannot disturb the server or its clients. */
+static volatile LONG squat_probe, name_was_free;
+
+static void try_squat(LPCWSTR name)
+{
+    if (!WaitNamedPipeW(name, 1) && GetLastError() == ERROR_FILE_NOT_FOUND)
+        InterlockedIncrement(&name_was_free);
+}
+
 static HANDLE WINAPI fake_CreateNamedPipeW(LPCWSTR name, DWORD open_mode, DWORD pipe_mode,
                                            DWORD max_instances, DWORD out_size, DWORD in_size,
                                            DWORD timeout, LPSECURITY_ATTRIBUTES sa)
 {
+    if (squat_probe)
+        try_squat(name);
     if (failing(CREATE_NAMED_PIPE))
         return INVALID_HANDLE_VALUE;
     return real.CreateNamedPipeW(name, open_mode, pipe_mode, max_instances, out_size, in_size,
@@ -135,11 +153,30 @@ static BOOL WINAPI fake_OpenProcessToken(HANDLE process, DWORD access, PHANDLE t
     return real.OpenProcessToken(process, access, token);
 }
 
+/* Non-zero: TokenIntegrityLevel answers S-1-16-<this RID> instead of the
+ * real level (Wine 8 runs every process at High and cannot lower a token). */
+static DWORD fake_integrity_rid;
+
 static BOOL WINAPI fake_GetTokenInformation(HANDLE token, TOKEN_INFORMATION_CLASS cls, LPVOID info,
                                             DWORD size, PDWORD needed)
 {
     if (failing(TOKEN_INFO))
         return FALSE;
+    if (cls == TokenIntegrityLevel && fake_integrity_rid != 0) {
+        static SID_IDENTIFIER_AUTHORITY mandatory = {SECURITY_MANDATORY_LABEL_AUTHORITY};
+        TOKEN_MANDATORY_LABEL *label = info;
+        DWORD sid_size = GetSidLengthRequired(1);
+        *needed = (DWORD)sizeof *label + sid_size;
+        if (size < *needed) {
+            SetLastError(ERROR_INSUFFICIENT_BUFFER);
+            return FALSE;
+        }
+        label->Label.Sid = (PSID)(label + 1);
+        label->Label.Attributes = SE_GROUP_INTEGRITY;
+        InitializeSid(label->Label.Sid, &mandatory, 1);
+        *GetSidSubAuthority(label->Label.Sid, 0) = fake_integrity_rid;
+        return TRUE;
+    }
     return real.GetTokenInformation(token, cls, info, size, needed);
 }
 
@@ -337,6 +374,8 @@ static const struct worker_case worker_cases[] = {
     {"OpenProcessToken fails", {OPEN_TOKEN, 1, 0, ERROR_ACCESS_DENIED}, WST_WORKER_PIPE_FAILED},
     {"GetTokenInformation fails", {TOKEN_INFO, 1, 0, ERROR_INSUFFICIENT_BUFFER},
      WST_WORKER_PIPE_FAILED},
+    {"GetTokenInformation fails (integrity level)", {TOKEN_INFO, 2, 0, ERROR_INVALID_PARAMETER},
+     WST_WORKER_PIPE_FAILED},
     {"CreateEventW fails (stop event)", {CREATE_EVENT, 1, 0, ERROR_NOT_ENOUGH_MEMORY},
      WST_WORKER_PIPE_FAILED},
     {"CreateEventW fails (first instance's event)", {CREATE_EVENT, 2, 0, ERROR_NOT_ENOUGH_MEMORY},
@@ -427,6 +466,135 @@ static void bad_clients_table(void **state)
     restore(NULL);
 }
 
+/* After an error reply the server replaces the instance. The name must stay
+ * held throughout, or a squatter could take it while the region still says
+ * SERVING. Hardest case: the instance is the only one (the others failed to
+ * be created), so nothing else holds the name. */
+static void replace_keeps_the_name(void **state)
+{
+    (void)state;
+    struct fault second_instance_fails = {CREATE_NAMED_PIPE, 2, 1, ERROR_NO_SYSTEM_RESOURCES};
+    inject(&second_instance_fails);
+    wst_mode_threadpool.attach(GetModuleHandleW(NULL));
+    wst_mode_threadpool.first_hit();
+    assert_true(settles_in(WST_WORKER_SERVING));
+    unsigned not_found = 0;
+    InterlockedExchange(&name_was_free, 0);
+    InterlockedExchange(&squat_probe, 1);
+    for (uint32_t i = 0; i < 3; i++) {
+        struct wst_msg_header bad = HDR(0x12345678u, WST_PROTOCOL_VERSION, WST_MSG_HELLO, 0);
+        print_message("replacement %u (the name was free %ld time(s) so far)\n", (unsigned)i + 1,
+                      name_was_free);
+        assert_true(exchange(&bad, sizeof bad, WST_MSG_ERROR, 77u));
+        /* At once: the replacement must already hold the name. */
+        struct wst_msg_header h;
+        wst_msg_header_init(&h, WST_MSG_HELLO, 2000u + i, 0);
+        if (!exchange(&h, sizeof h, WST_MSG_HELLO | WST_MSG_REPLY, 2000u + i)) {
+            print_message("    a client found no pipe (error %lu)\n", GetLastError());
+            not_found++;
+        }
+    }
+    InterlockedExchange(&squat_probe, 0);
+    print_message("    the name was free %ld time(s) during 3 replacements; %u client(s) "
+                  "found no pipe\n",
+                  name_was_free, not_found);
+    assert_int_equal(name_was_free, 0);
+    assert_int_equal(not_found, 0);
+    assert_int_equal(worker_state(), WST_WORKER_SERVING);
+    stop_promptly();
+    restore(NULL);
+}
+
+/* The pipe carries a mandatory label at the process's own integrity level,
+ * no-write-up and no-read-up, so a process of the same user at a lower level
+ * (a non-elevated one, when the target is elevated) cannot open it. Read
+ * back through a client handle, as any client would see it. */
+static void check_label(DWORD want_rid)
+{
+    char name[WST_PIPE_NAME_MAX];
+    PACL sacl = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    memcpy(name, wst_region_.pipe_name, sizeof name);
+    HANDLE h = CreateFileA(name, READ_CONTROL | GENERIC_READ | GENERIC_WRITE, 0, NULL,
+                           OPEN_EXISTING, 0, NULL);
+    assert_true(h != INVALID_HANDLE_VALUE);
+    assert_int_equal(GetSecurityInfo(h, SE_KERNEL_OBJECT, LABEL_SECURITY_INFORMATION, NULL, NULL,
+                                     NULL, &sacl, &sd),
+                     ERROR_SUCCESS);
+    CloseHandle(h);
+    if (sacl == NULL || sacl->AceCount != 1)
+        fail_msg("the pipe has %u label ACE(s), expected 1", sacl ? sacl->AceCount : 0);
+    SYSTEM_MANDATORY_LABEL_ACE *ace = NULL;
+    assert_true(GetAce(sacl, 0, (void **)&ace));
+    assert_int_equal(ace->Header.AceType, SYSTEM_MANDATORY_LABEL_ACE_TYPE);
+    assert_int_equal(ace->Mask, SYSTEM_MANDATORY_LABEL_NO_WRITE_UP | SYSTEM_MANDATORY_LABEL_NO_READ_UP);
+    PSID sid = (PSID)&ace->SidStart;
+    assert_int_equal(*GetSidSubAuthority(sid, *GetSidSubAuthorityCount(sid) - 1u), want_rid);
+    print_message("    label: integrity RID 0x%lx, mask 0x%lx\n", (unsigned long)want_rid,
+                  (unsigned long)ace->Mask);
+    LocalFree(sd);
+}
+
+static DWORD own_integrity_rid(void)
+{
+    HANDLE token;
+    union {
+        TOKEN_MANDATORY_LABEL label;
+        uint8_t bytes[sizeof(TOKEN_MANDATORY_LABEL) + SECURITY_MAX_SID_SIZE];
+    } u;
+    DWORD n;
+    assert_true(OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token));
+    assert_true(GetTokenInformation(token, TokenIntegrityLevel, &u, sizeof u, &n));
+    CloseHandle(token);
+    PSID sid = u.label.Label.Sid;
+    return *GetSidSubAuthority(sid, *GetSidSubAuthorityCount(sid) - 1u);
+}
+
+static void integrity_label(void **state)
+{
+    (void)state;
+    static const DWORD rids[] = {0, SECURITY_MANDATORY_MEDIUM_RID, SECURITY_MANDATORY_HIGH_RID};
+    for (size_t i = 0; i < sizeof rids / sizeof rids[0]; i++) {
+        struct fault none = {NONE, 0, 0, 0};
+        inject(&none);
+        fake_integrity_rid = rids[i];
+        DWORD want = rids[i] != 0 ? rids[i] : own_integrity_rid();
+        print_message("integrity: %s 0x%lx\n", rids[i] ? "faked" : "own", (unsigned long)want);
+        wst_mode_threadpool.attach(GetModuleHandleW(NULL));
+        wst_mode_threadpool.first_hit();
+        assert_true(settles_in(WST_WORKER_SERVING));
+        check_label(want);
+        hello_is_answered(4000u + (uint32_t)i);
+        stop_promptly();
+        fake_integrity_rid = 0;
+        restore(NULL);
+    }
+}
+
+/* When no fresh instance can be created, the old one is disconnected and
+ * listens again: the name stays held and the worker keeps serving. */
+static void replace_without_a_fresh_instance(void **state)
+{
+    (void)state;
+    struct fault only_one_instance = {CREATE_NAMED_PIPE, 2, 0, ERROR_NO_SYSTEM_RESOURCES};
+    inject(&only_one_instance);
+    wst_mode_threadpool.attach(GetModuleHandleW(NULL));
+    wst_mode_threadpool.first_hit();
+    assert_true(settles_in(WST_WORKER_SERVING));
+    InterlockedExchange(&name_was_free, 0);
+    InterlockedExchange(&squat_probe, 1);
+    for (uint32_t i = 0; i < 3; i++) {
+        struct wst_msg_header bad = HDR(0x12345678u, WST_PROTOCOL_VERSION, WST_MSG_HELLO, 0);
+        assert_true(exchange(&bad, sizeof bad, 0, 77u)); /* the reply may be discarded */
+        hello_is_answered(3000u + i);
+    }
+    InterlockedExchange(&squat_probe, 0);
+    assert_int_equal(name_was_free, 0);
+    assert_int_equal(worker_state(), WST_WORKER_SERVING);
+    stop_promptly();
+    restore(NULL);
+}
+
 /* ----------------------------------------- the pipe server API, a table */
 
 struct open_case {
@@ -449,6 +617,8 @@ static const struct open_case open_cases[] = {
     {"no token", {OPEN_TOKEN, 1, 0, ERROR_ACCESS_DENIED}, WST_E_PIPE, ERROR_ACCESS_DENIED},
     {"no token user", {TOKEN_INFO, 1, 0, ERROR_INSUFFICIENT_BUFFER}, WST_E_PIPE,
      ERROR_INSUFFICIENT_BUFFER},
+    {"no integrity level: fails closed", {TOKEN_INFO, 2, 0, ERROR_INVALID_PARAMETER}, WST_E_PIPE,
+     ERROR_INVALID_PARAMETER},
     {"no event", {CREATE_EVENT, 1, 0, ERROR_NOT_ENOUGH_MEMORY}, WST_E_PIPE,
      ERROR_NOT_ENOUGH_MEMORY},
     {"fewer instances", {CREATE_NAMED_PIPE, 3, 0, ERROR_NO_SYSTEM_RESOURCES}, WST_OK, 0},
@@ -540,6 +710,9 @@ int main(void)
         cmocka_unit_test_teardown(serve_table, restore),
         cmocka_unit_test_teardown(worker_table, restore),
         cmocka_unit_test_teardown(bad_clients_table, restore),
+        cmocka_unit_test_teardown(replace_keeps_the_name, restore),
+        cmocka_unit_test_teardown(replace_without_a_fresh_instance, restore),
+        cmocka_unit_test_teardown(integrity_label, restore),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 # Scenario programs, for each architecture, into $(BUILD)/<arch>/scenarios:
 # the scriptable host (instrumented EXE), two instrumented DLLs built from one
-# source, helper DLLs that hold the loader lock, and hostile pipe clients.
+# source, helper DLLs that hold the loader lock, hostile pipe clients, and a
+# DLL and host whose counter and module names are hostile to a terminal.
 # The driver (wine-tests/run.py) runs them; wine-tests/scenarios.py says how.
 #
 # The mutants: deliberately wrong builds of the same programs, each in
@@ -61,9 +62,19 @@ $(call SCEN_DIR,$(1),$(2))/wst_squatter.exe $(call SCEN_DIR,$(1),$(2))/wst_tool.
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) -o $$@ $$^
 
+$(call SCEN_DIR,$(1),$(2))/wst_hostile.dll: $(call objs,$(1),wine-tests/hosts/wst_hostile.c) $(call SCEN_LIB,$(1),$(2))
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
+
+$(call SCEN_DIR,$(1),$(2))/wst_hostile_host.exe: $(BUILD)/$(1)/obj/wine-tests/hosts/wst_hostile_host.o
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -o $$@ $$^
+
 SCENARIO_PROGRAMS_$(1)$(2) := $(addprefix $(call SCEN_DIR,$(1),$(2))/,wst_host.exe wst_probe_a.dll \
 	wst_probe_b.dll wst_locker.dll wst_slow.dll wst_pipe_client.exe wst_squatter.exe \
-	wst_tool.exe)
+	wst_tool.exe wst_hostile.dll wst_hostile_host.exe)
 CROSS_OUTPUTS += $$(SCENARIO_PROGRAMS_$(1)$(2))
 endef
 $(foreach a,$(ARCHS),$(eval $(call scenario_rules,$(a),)))

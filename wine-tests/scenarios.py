@@ -17,7 +17,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
-from cases import dist_zip, i686, leaks, pipe, reading, shutdown
+from cases import dist_zip, hostile, i686, leaks, pipe, reading, shutdown
 
 MODES = ("threadpool", "threadless")
 
@@ -94,6 +94,8 @@ SCENARIOS = [
     # The release zip, and a 32-bit target.
     Scenario("dist-zip", dist_zip.run, modes=(None,), timeout=300),
     Scenario("i686-target", i686.run, modes=(None,), timeout=120),
+    # Names hostile to a terminal, in text and JSON.
+    Scenario("hostile-names", hostile.run),
 ]
 
 MUTANTS = [

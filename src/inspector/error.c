@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "escape.h"
+
 enum wst_status wst_error_set(struct wst_error *e, enum wst_status st, unsigned long win32,
                               const char *fmt, ...)
 {
@@ -38,8 +40,13 @@ void wst_error_prefix(struct wst_error *e, const char *fmt, ...)
 void wst_error_print(FILE *out, const struct wst_error *e)
 {
     fprintf(out, "wst-inspect: %s", wst_status_message(e->status));
-    if (e->detail[0] != '\0')
-        fprintf(out, ": %s", e->detail);
+    /* The detail may name a module or counter of the target: escaped like
+     * every other string from it (escape.h), within a fixed buffer. */
+    if (e->detail[0] != '\0') {
+        char shown[WST_ESCAPE_MAX(sizeof e->detail)];
+        wst_escape(shown, sizeof shown, e->detail, WST_ESCAPE_TEXT);
+        fprintf(out, ": %s", shown);
+    }
     if (e->win32 != 0)
         fprintf(out, " (Win32 error %lu)", e->win32);
     fprintf(out, " (%s)\n", wst_status_name(e->status));

@@ -3,8 +3,9 @@
  * only way to learn the mode, the worker's state and the pipe's name without
  * the target's help. The pipe is then used when the verb needs it (reset,
  * stats) or when --via allows and a worker serves (dump). A worker's reply
- * is accepted only after its hello names the same pid and module instance
- * as the region: a squatter on the pipe name cannot answer for the module.
+ * is accepted only after the pipe's name, its server process and the
+ * worker's hello all name the pid, module base and instance found in memory:
+ * a squatter on the pipe name cannot answer for the module.
  */
 #include "inspect.h"
 
@@ -69,29 +70,21 @@ static enum wst_status no_worker(const struct wst_module_report *m, struct wst_e
                          m->module.name, wst_worker_state_name(m->info.worker_state));
 }
 
-/* Connects to the module's worker and checks with hello that it is the
- * module's own. */
+/* Connects to the module's worker and checks that it is the module's own:
+ * the exact pipe name, the server's process, and the hello's pid, module
+ * base and instance (pipe_client.h). */
 static enum wst_status pipe_open(const struct wst_options *o, const struct session *s,
                                  const struct wst_module_report *m, struct wst_pipe_client *c,
                                  struct wst_error *err)
 {
-    struct wst_msg_hello hello;
-    enum wst_status st = wst_pipe_connect(c, m->info.pipe_name, o->timeout_ms, err);
+    const struct wst_pipe_identity id = {
+        .pid = (uint32_t)s->remote.pid,
+        .module_base = m->module.base,
+        .instance = m->info.instance,
+    };
+    enum wst_status st = wst_pipe_open(c, m->info.pipe_name, &id, o->timeout_ms, err);
     if (st != WST_OK)
-        goto fail;
-    st = wst_pipe_hello(c, &hello, err);
-    if (st != WST_OK)
-        goto fail;
-    if (hello.pid != s->remote.pid || hello.instance != m->info.instance) {
-        st = wst_error_set(err, WST_E_PIPE, 0,
-                           "the pipe answers for pid %lu instance %016llx, not this module",
-                           (unsigned long)hello.pid, (unsigned long long)hello.instance);
-        goto fail;
-    }
-    return WST_OK;
-fail:
-    wst_pipe_close(c);
-    wst_error_prefix(err, "pid %lu, module %s", (unsigned long)s->remote.pid, m->module.name);
+        wst_error_prefix(err, "pid %lu, module %s", (unsigned long)s->remote.pid, m->module.name);
     return st;
 }
 

@@ -4,74 +4,68 @@
 #include "output.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static size_t utf8_length(const unsigned char *s)
+#include "escape.h"
+
+/* Every string from the target goes through wst_escape (src/common/escape.c,
+ * docs/inspector.md "Strings from the target"). The escaped form is built in
+ * a block sized by a first, counting pass; if memory runs out, a placeholder
+ * is printed rather than the raw bytes. */
+static void put_escaped(FILE *out, const char *s, enum wst_escape_style style)
 {
-    size_t n;
-    uint32_t min;
-    if (s[0] < 0x80)
-        return 1;
-    if ((s[0] & 0xe0) == 0xc0) {
-        n = 2;
-        min = 0x80;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        n = 3;
-        min = 0x800;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        n = 4;
-        min = 0x10000;
-    } else {
-        return 0;
+    size_t n = wst_escape(NULL, 0, s, style);
+    char *buf = malloc(n + 1);
+    if (buf == NULL) {
+        fputs("(out of memory)", out);
+        return;
     }
-    uint32_t cp = s[0] & (0x7f >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0; /* also stops at the NUL */
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
+    wst_escape(buf, n + 1, s, style);
+    fwrite(buf, 1, n, out);
+    free(buf);
 }
 
 void wst_json_string(FILE *out, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
     fputc('"', out);
-    while (*p != '\0') {
-        size_t n = utf8_length(p);
-        if (*p == '"' || *p == '\\') {
-            fprintf(out, "\\%c", *p);
-        } else if (*p < 0x20 || n == 0) {
-            fprintf(out, "\\u%04x", *p);
-            n = 1;
-        } else {
-            fwrite(p, 1, n, out);
-        }
-        p += n ? n : 1;
-    }
+    put_escaped(out, s, WST_ESCAPE_JSON);
     fputc('"', out);
 }
 
-/* Text output: control bytes from the target never reach the terminal. */
+/* `"key": "..."`, then `, "key_hex": "..."` with the exact bytes when s is
+ * not valid UTF-8, since the string itself shows such bytes as U+FFFD. */
+static void json_field(FILE *out, const char *key, const char *s)
+{
+    fprintf(out, "\"%s\": ", key);
+    wst_json_string(out, s);
+    if (wst_utf8_valid(s))
+        return;
+    size_t n = wst_hex_bytes(NULL, 0, s);
+    char *hex = malloc(n + 1);
+    if (hex == NULL)
+        return;
+    wst_hex_bytes(hex, n + 1, s);
+    fprintf(out, ", \"%s_hex\": \"%s\"", key, hex);
+    free(hex);
+}
+
+/* Text output: no byte from the target that a terminal acts on reaches it. */
 static void text_string(FILE *out, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
-        fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, out);
+    put_escaped(out, s, WST_ESCAPE_TEXT);
 }
 
 static void json_module_head(FILE *out, const struct wst_module_report *m)
 {
-    fputs("{\"name\": ", out);
-    wst_json_string(out, m->module.name);
-    fputs(", \"path\": ", out);
-    wst_json_string(out, m->module.path);
+    fputc('{', out);
+    json_field(out, "name", m->module.name);
+    fputs(", ", out);
+    json_field(out, "path", m->module.path);
     fprintf(out, ", \"base\": \"0x%" PRIx64 "\", \"bits\": %u", m->module.base, m->module.bits);
     fprintf(out, ", \"mode\": \"%s\", \"worker\": \"%s\"", wst_mode_name(m->info.mode),
             wst_worker_state_name(m->info.worker_state));
-    fprintf(out, ", \"instance\": \"%016" PRIx64 "\", \"pipe\": ", m->info.instance);
-    wst_json_string(out, m->info.pipe_name);
+    fprintf(out, ", \"instance\": \"%016" PRIx64 "\", ", m->info.instance);
+    json_field(out, "pipe", m->info.pipe_name);
     fprintf(out, ", \"worker_error\": %lu, \"mode_fallback\": %s",
             (unsigned long)m->info.worker_error,
             m->info.runtime_flags & WST_RUNTIME_MODE_FALLBACK ? "true" : "false");
@@ -100,8 +94,8 @@ static void json_counters(FILE *out, const struct wst_module_report *m)
 {
     fputs(", \"counters\": [", out);
     for (size_t c = 0; c < m->count; c++) {
-        fputs(c ? ", {\"name\": " : "{\"name\": ", out);
-        wst_json_string(out, m->counters[c].name);
+        fputs(c ? ", {" : "{", out);
+        json_field(out, "name", m->counters[c].name);
         fprintf(out, ", \"value\": %" PRIu64 "}", m->counters[c].value);
     }
     fputc(']', out);
@@ -150,9 +144,8 @@ void wst_output_list(FILE *out, int json, const struct wst_process_report *p, si
         fputs("{\"processes\": [", out);
     for (size_t i = 0; i < n; i++) {
         if (json) {
-            fprintf(out, "%s{\"pid\": %lu, \"executable\": ", i ? ", " : "",
-                    (unsigned long)p[i].pid);
-            wst_json_string(out, p[i].executable);
+            fprintf(out, "%s{\"pid\": %lu, ", i ? ", " : "", (unsigned long)p[i].pid);
+            json_field(out, "executable", p[i].executable);
             fputs(", \"modules\": [", out);
         } else {
             fprintf(out, "%lu  ", (unsigned long)p[i].pid);

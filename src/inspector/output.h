@@ -1,7 +1,8 @@
 /*
  * Text for people and JSON for programs (schema in docs/inspector.md). All
- * strings from the target are escaped here: JSON gets valid UTF-8 and
- * escapes, text gets control bytes replaced. Main thread only.
+ * strings from the target are escaped here, through src/common/escape.c:
+ * JSON gets valid UTF-8 (plus a "_hex" member for bytes that are not), text
+ * gets every control shown as an escape. Main thread only.
  */
 #ifndef WST_INSPECTOR_OUTPUT_H
 #define WST_INSPECTOR_OUTPUT_H
@@ -15,8 +16,9 @@ void wst_output_list(FILE *out, int json, const struct wst_process_report *p, si
 void wst_output_reset(FILE *out, int json, DWORD pid, const struct wst_module_report *r, size_t n);
 void wst_output_stats(FILE *out, int json, DWORD pid, const struct wst_module_report *r, size_t n);
 
-/* A JSON string literal of s (quotes included). Invalid UTF-8 bytes are
- * written as \u00XX so the document stays valid. */
+/* A JSON string literal of s (quotes included), escaped by wst_escape: each
+ * byte that is not valid UTF-8 becomes U+FFFD, so callers that must keep the
+ * exact bytes add a "<key>_hex" member (output.c's json_field does). */
 void wst_json_string(FILE *out, const char *s);
 
 #endif

@@ -12,22 +12,73 @@
 #include <string.h>
 
 #include "os.h"
+#include "pipe_name.h"
 #include "protocol_codec.h"
 
-int wst_pipe_name_valid(const char *name)
+enum wst_status wst_pipe_check_name(const char *name, const struct wst_pipe_identity *id,
+                                    struct wst_error *err)
 {
-    size_t prefix = strlen(WST_PIPE_PREFIX);
-    size_t len = strnlen(name, WST_PIPE_NAME_MAX);
-    if (len >= WST_PIPE_NAME_MAX || len <= prefix || strncmp(name, WST_PIPE_PREFIX, prefix) != 0)
-        return 0;
-    for (size_t i = prefix; i < len; i++) {
-        char ch = name[i];
-        int ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                 ch == '-';
-        if (!ok)
-            return 0;
-    }
-    return 1;
+    uint32_t pid;
+    uint64_t instance;
+    if (!wst_pipe_name_parse(name, WST_PIPE_NAME_MAX, &pid, &instance))
+        return wst_error_set(err, WST_E_CORRUPT, 0,
+                             "the region names a pipe that is not of the form %s<pid>-<instance>",
+                             WST_PIPE_PREFIX);
+    if (pid != id->pid || instance != id->instance)
+        return wst_error_set(err, WST_E_CORRUPT, 0,
+                             "the region names the pipe of pid %lu instance %016llx, not its own",
+                             (unsigned long)pid, (unsigned long long)instance);
+    return WST_OK;
+}
+
+enum wst_status wst_pipe_check_hello(const struct wst_msg_hello *hello,
+                                     const struct wst_pipe_identity *id, struct wst_error *err)
+{
+    if (hello->pid != id->pid || hello->module_base != id->module_base ||
+        hello->instance != id->instance)
+        return wst_error_set(err, WST_E_PIPE, 0,
+                             "the pipe answers for pid %lu module base 0x%llx instance %016llx, "
+                             "not this module",
+                             (unsigned long)hello->pid, (unsigned long long)hello->module_base,
+                             (unsigned long long)hello->instance);
+    return WST_OK;
+}
+
+/* The process at the server end of the pipe must be the target: whoever
+ * holds the name, nobody else's process can pass for it. */
+static enum wst_status check_server(const struct wst_pipe_client *c,
+                                    const struct wst_pipe_identity *id, struct wst_error *err)
+{
+    ULONG server = 0;
+    if (!GetNamedPipeServerProcessId(c->pipe, &server))
+        return wst_error_set(err, WST_E_PIPE, GetLastError(),
+                             "cannot learn which process serves the pipe");
+    if (server != id->pid)
+        return wst_error_set(err, WST_E_PIPE, 0, "the pipe is served by pid %lu, not the target",
+                             (unsigned long)server);
+    return WST_OK;
+}
+
+enum wst_status wst_pipe_open(struct wst_pipe_client *c, const char *name,
+                              const struct wst_pipe_identity *id, DWORD timeout_ms,
+                              struct wst_error *err)
+{
+    struct wst_msg_hello hello;
+    c->pipe = INVALID_HANDLE_VALUE;
+    c->event = NULL;
+    enum wst_status st = wst_pipe_check_name(name, id, err);
+    if (st == WST_OK)
+        st = wst_pipe_connect(c, name, timeout_ms, err);
+    if (st != WST_OK)
+        return st;
+    st = check_server(c, id, err);
+    if (st == WST_OK)
+        st = wst_pipe_hello(c, &hello, err);
+    if (st == WST_OK)
+        st = wst_pipe_check_hello(&hello, id, err);
+    if (st != WST_OK)
+        wst_pipe_close(c);
+    return st;
 }
 
 enum wst_status wst_pipe_connect(struct wst_pipe_client *c, const char *name, DWORD timeout_ms,
@@ -38,7 +89,7 @@ enum wst_status wst_pipe_connect(struct wst_pipe_client *c, const char *name, DW
     c->pipe = INVALID_HANDLE_VALUE;
     c->timeout_ms = timeout_ms;
     c->next_id = GetTickCount() | 1u;
-    if (!wst_pipe_name_valid(name))
+    if (!wst_pipe_name_parse(name, WST_PIPE_NAME_MAX, NULL, NULL))
         return wst_error_set(err, WST_E_CORRUPT, 0, "the region names an invalid pipe");
     /* The name was checked to be ASCII, so a byte-wise widening is exact. */
     for (size_t i = 0;; i++) {

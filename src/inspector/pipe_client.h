@@ -26,11 +26,34 @@ struct wst_pipe_client {
     DWORD timeout_ms;
 };
 
-/* 1 if `name` looks like a winstrument pipe: WST_PIPE_PREFIX, then only
- * letters, digits and '-'. Keeps a hostile region from pointing the
- * inspector at some other pipe (or a file path). */
-int wst_pipe_name_valid(const char *name);
+/* Who the client expects at the other end: the pid it opened, and the
+ * module's base and instance as it read them from memory. */
+struct wst_pipe_identity {
+    uint32_t pid;
+    uint64_t module_base;
+    uint64_t instance;
+};
 
+/* WST_OK if `name` (from the region) is exactly the pipe name of id's pid
+ * and instance (src/common/pipe_name.h); else WST_E_CORRUPT. Keeps a hostile
+ * region from pointing the inspector at another pipe or at a file path. */
+enum wst_status wst_pipe_check_name(const char *name, const struct wst_pipe_identity *id,
+                                    struct wst_error *err);
+
+/* WST_OK if the hello names id's pid, module base and instance; else
+ * WST_E_PIPE: the pipe belongs to some other module or load. */
+enum wst_status wst_pipe_check_hello(const struct wst_msg_hello *hello,
+                                     const struct wst_pipe_identity *id, struct wst_error *err);
+
+/* Everything before a request: checks the name, connects, checks that the
+ * pipe's server process is id->pid (GetNamedPipeServerProcessId), then says
+ * hello and checks the answer. On failure the client is closed. */
+enum wst_status wst_pipe_open(struct wst_pipe_client *c, const char *name,
+                              const struct wst_pipe_identity *id, DWORD timeout_ms,
+                              struct wst_error *err);
+
+/* Connects to a name of the exact form, with no identity check (wst_pipe_open
+ * adds them). */
 enum wst_status wst_pipe_connect(struct wst_pipe_client *c, const char *name, DWORD timeout_ms,
                                  struct wst_error *err);
 void wst_pipe_close(struct wst_pipe_client *c);

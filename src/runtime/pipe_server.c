@@ -7,9 +7,9 @@
  *                    \-> (recycle)                  on hang-up or a missed deadline
  *
  * where "recycle" cancels and reaps the slot's I/O, disconnects the client and
- * listens again, and "replace" closes the instance and listens on a new one:
- * closing, unlike DisconnectNamedPipe, leaves the error reply readable by the
- * client, which then sees the pipe end. Either way the server never waits for
+ * listens again, and "replace" creates a new instance, closes the old one and
+ * listens on the new: closing, unlike DisconnectNamedPipe, leaves the error
+ * reply readable by the client, which then sees the pipe end. Either way the server never waits for
  * a client to do anything. Only the worker thread runs this file; the slots, their
  * buffers and the statistics are all private to it.
  *
@@ -18,7 +18,6 @@
  * with CancelIoEx + GetOverlappedResult(TRUE) before the worker returns.
  */
 #include "pipe_server.h"
-#include "text.h"
 
 #include <string.h>
 
@@ -28,6 +27,9 @@
 #include "region_internal.h"
 
 #define PIPE_OUT_BUFFER (64u * 1024u)
+/* One more than the slots: replace() creates an instance before it closes the
+ * one it replaces. Only WST_PIPE_INSTANCES ever listen at once. */
+#define PIPE_MAX_INSTANCES (WST_PIPE_INSTANCES + 1u)
 #define PIPE_IN_BUFFER 4096u
 #define NO_DEADLINE 0u
 
@@ -61,7 +63,14 @@ struct slot {
  * Full access includes FILE_CREATE_PIPE_INSTANCE, which the server itself
  * needs for its second and later instances; anyone else is denied even
  * opening the pipe. The token user is the process's own, never an
- * impersonated thread's. */
+ * impersonated thread's.
+ *
+ * The SACL: one mandatory label at the process token's own integrity level,
+ * no-write-up and no-read-up. The DACL cannot tell an elevated process from a
+ * non-elevated one of the same user (same SID); the label can: a process
+ * below the target's level can neither open the pipe nor add instances to
+ * it. The process's own level, and no higher, because that is the most a
+ * process may set without SeRelabelPrivilege. */
 struct pipe_security {
     SECURITY_ATTRIBUTES attributes;
     SECURITY_DESCRIPTOR descriptor;
@@ -70,9 +79,17 @@ struct pipe_security {
         uint8_t bytes[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
     } token_user;
     union {
+        TOKEN_MANDATORY_LABEL label;
+        uint8_t bytes[sizeof(TOKEN_MANDATORY_LABEL) + SECURITY_MAX_SID_SIZE];
+    } token_label;
+    union {
         ACL acl;
         uint8_t bytes[sizeof(ACL) + 2 * (sizeof(ACCESS_ALLOWED_ACE) + SECURITY_MAX_SID_SIZE)];
     } dacl;
+    union {
+        ACL acl;
+        uint8_t bytes[sizeof(ACL) + sizeof(SYSTEM_MANDATORY_LABEL_ACE) + SECURITY_MAX_SID_SIZE];
+    } sacl;
 };
 
 /* Worker thread only. */
@@ -451,16 +468,6 @@ enum wst_status wst_pipe_server_serve(struct wst_pipe_server *srv)
     }
 }
 
-/* ------------------------------------------------------------------ name */
-
-void wst_pipe_name_format(char out[WST_PIPE_NAME_MAX], uint32_t pid, uint64_t instance)
-{
-    char *p = wst_text_append(out, WST_PIPE_PREFIX);
-    p = wst_text_append_decimal(p, pid);
-    p = wst_text_append(p, "-");
-    wst_text_append_hex64(p, instance);
-}
-
 /* ----------------------------------------------------------- open, close */
 
 static BOOL build_security(struct pipe_security *sec)
@@ -475,13 +482,24 @@ static BOOL build_security(struct pipe_security *sec)
     if (!wst_os.GetTokenInformation(token, TokenUser, &sec->token_user, sizeof sec->token_user,
                                     &needed))
         goto out;
+    /* Fails closed: without its level the pipe is not created at all (the
+     * counters stay readable through memory). */
+    if (!wst_os.GetTokenInformation(token, TokenIntegrityLevel, &sec->token_label,
+                                    sizeof sec->token_label, &needed))
+        goto out;
     if (!InitializeAcl(&sec->dacl.acl, sizeof sec->dacl, ACL_REVISION) ||
         !AddAccessAllowedAce(&sec->dacl.acl, ACL_REVISION, FILE_ALL_ACCESS,
                              sec->token_user.user.User.Sid) ||
         !AddAccessAllowedAce(&sec->dacl.acl, ACL_REVISION, FILE_ALL_ACCESS, &local_system))
         goto out;
+    if (!InitializeAcl(&sec->sacl.acl, sizeof sec->sacl, ACL_REVISION) ||
+        !AddMandatoryAce(&sec->sacl.acl, ACL_REVISION, 0,
+                         SYSTEM_MANDATORY_LABEL_NO_WRITE_UP | SYSTEM_MANDATORY_LABEL_NO_READ_UP,
+                         sec->token_label.label.Label.Sid))
+        goto out;
     if (!InitializeSecurityDescriptor(&sec->descriptor, SECURITY_DESCRIPTOR_REVISION) ||
-        !SetSecurityDescriptorDacl(&sec->descriptor, TRUE, &sec->dacl.acl, FALSE))
+        !SetSecurityDescriptorDacl(&sec->descriptor, TRUE, &sec->dacl.acl, FALSE) ||
+        !SetSecurityDescriptorSacl(&sec->descriptor, TRUE, &sec->sacl.acl, FALSE))
         goto out;
     sec->attributes.nLength = sizeof sec->attributes;
     sec->attributes.lpSecurityDescriptor = &sec->descriptor;
@@ -509,7 +527,7 @@ static HANDLE create_instance(struct wst_pipe_server *srv, BOOL first)
     if (first)
         open_mode |= FILE_FLAG_FIRST_PIPE_INSTANCE;
     HANDLE pipe =
-        wst_os.CreateNamedPipeW(srv->name, open_mode, pipe_mode, WST_PIPE_INSTANCES,
+        wst_os.CreateNamedPipeW(srv->name, open_mode, pipe_mode, PIPE_MAX_INSTANCES,
                                 PIPE_OUT_BUFFER, PIPE_IN_BUFFER, 0, &srv->security.attributes);
     if (pipe == INVALID_HANDLE_VALUE || !first)
         return pipe;
@@ -523,26 +541,24 @@ static HANDLE create_instance(struct wst_pipe_server *srv, BOOL first)
 }
 
 /* After an error reply: close this instance, so the client reads the reply
- * and then the end of the pipe, and listen on a fresh one. When no other
- * instance is open, the name was free for a moment, so the fresh one must
- * claim it again as a first instance; if someone took it, the slot retires. */
+ * and then the end of the pipe, and listen on a fresh one. The fresh instance
+ * is created while the old one is still open, so the name is never free for
+ * a moment (a squatter could take it while the region says SERVING); this is
+ * what the spare instance of PIPE_MAX_INSTANCES is for. If the fresh one
+ * cannot be created, the old one is disconnected and listens again instead:
+ * the client then loses the error reply, but the name stays held. */
 static void replace(struct wst_pipe_server *srv, struct slot *s)
 {
-    BOOL others = FALSE;
+    HANDLE fresh = create_instance(srv, FALSE);
+    if (fresh == INVALID_HANDLE_VALUE) {
+        srv->errors++;
+        recycle(srv, s);
+        return;
+    }
     reap(s);
     free_reply(s);
     CloseHandle(s->pipe);
-    for (unsigned i = 0; i < WST_PIPE_INSTANCES; i++) {
-        if (&srv->slots[i] != s && srv->slots[i].pipe != NULL)
-            others = TRUE;
-    }
-    s->pipe = create_instance(srv, !others);
-    if (s->pipe == INVALID_HANDLE_VALUE) {
-        s->pipe = NULL;
-        s->state = SLOT_DEAD;
-        srv->errors++;
-        return;
-    }
+    s->pipe = fresh;
     listen_on(srv, s);
 }
 

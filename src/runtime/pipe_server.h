@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "pipe_name.h" /* the name rule, shared with the inspector */
 #include "status.h"
 #include "winstrument/region.h"
 
@@ -33,12 +34,6 @@
 #define WST_PIPE_IDLE_DEADLINE_MS 30000u
 
 struct wst_pipe_server;
-
-/* The pipe name of a module instance (winstrument/protocol.h):
- * "\\.\pipe\winstrument-<pid in decimal>-<instance as 16 hex digits>", at
- * most 21 + 10 + 1 + 16 bytes plus the NUL, well inside WST_PIPE_NAME_MAX.
- * The one place that spells the rule; any thread may call it. */
-void wst_pipe_name_format(char out[WST_PIPE_NAME_MAX], uint32_t pid, uint64_t instance);
 
 struct wst_pipe_server_config {
     const char *name;     /* "\\.\pipe\winstrument-<pid>-<instance>", ASCII */

@@ -11,6 +11,8 @@
 #include <winstrument.h>
 #include <winstrument/protocol.h>
 
+#include "pipe_name.h" /* src/common: the runtime's own name rule, not a copy */
+
 /* ---------------------------------------------------------------- mutants
  * Built only for the tests (scenarios-<mutant>, wine-tests/module.mk): each
  * undoes one rule of the runtime while the runtime's own code stays the real
@@ -91,8 +93,6 @@ __declspec(dllexport) void __cdecl wst_probe_exit(int code)
     exit(code);
 }
 
-/* src/runtime/pipe_server.c: the runtime's own rule, not a copy of it. */
-void wst_pipe_name_format(char out[WST_PIPE_NAME_MAX], uint32_t pid, uint64_t instance);
 
 /* The pipe name this load's worker will claim, known before its first hit
  * (the squat scenario takes it first). Format: winstrument/protocol.h. */

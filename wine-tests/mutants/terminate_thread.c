@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mode.h"
+#include "pipe_name.h"
 #include "pipe_server.h"
 #include "region_internal.h"
 #include "winstrument/protocol.h"

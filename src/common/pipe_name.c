@@ -1,0 +1,67 @@
+/*
+ * See pipe_name.h. Parsing is the exact inverse of formatting: a name is
+ * accepted only if formatting its pid and instance writes the same bytes, so
+ * "007", upper-case hex, 15 or 17 digits, a trailing ".." or a path after the
+ * name are all refused.
+ */
+#include "pipe_name.h"
+
+static const char hex_digits[] = "0123456789abcdef";
+
+void wst_pipe_name_format(char out[WST_PIPE_NAME_MAX], uint32_t pid, uint64_t instance)
+{
+    static const char prefix[] = WST_PIPE_PREFIX;
+    char digits[10];
+    size_t n = 0, at = 0;
+    for (size_t i = 0; prefix[i] != '\0'; i++)
+        out[at++] = prefix[i];
+    do {
+        digits[n++] = (char)('0' + pid % 10);
+        pid /= 10;
+    } while (pid != 0);
+    while (n > 0)
+        out[at++] = digits[--n];
+    out[at++] = '-';
+    for (int shift = 60; shift >= 0; shift -= 4)
+        out[at++] = hex_digits[(instance >> shift) & 0xf];
+    out[at] = '\0';
+}
+
+int wst_pipe_name_parse(const char *name, size_t cap, uint32_t *pid, uint64_t *instance)
+{
+    static const char prefix[] = WST_PIPE_PREFIX;
+    size_t at = 0;
+    uint64_t p = 0, inst = 0;
+    for (size_t i = 0; prefix[i] != '\0'; i++, at++) {
+        if (at >= cap || name[at] != prefix[i])
+            return 0;
+    }
+    /* pid: 1 to 10 digits, no leading zero; 0 is never a process's id. */
+    size_t first = at;
+    while (at < cap && name[at] >= '0' && name[at] <= '9' && at - first < 10)
+        p = p * 10 + (uint64_t)(name[at++] - '0');
+    if (at == first || name[first] == '0' || p > UINT32_MAX)
+        return 0;
+    if (at >= cap || name[at++] != '-')
+        return 0;
+    for (int i = 0; i < 16; i++, at++) {
+        if (at >= cap)
+            return 0;
+        char ch = name[at];
+        uint64_t v;
+        if (ch >= '0' && ch <= '9')
+            v = (uint64_t)(ch - '0');
+        else if (ch >= 'a' && ch <= 'f')
+            v = (uint64_t)(ch - 'a' + 10);
+        else
+            return 0;
+        inst = inst << 4 | v;
+    }
+    if (at >= cap || name[at] != '\0')
+        return 0;
+    if (pid != NULL)
+        *pid = (uint32_t)p;
+    if (instance != NULL)
+        *instance = inst;
+    return 1;
+}
