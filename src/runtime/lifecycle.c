@@ -41,14 +41,6 @@ static const struct wst_mode_ops *const modes[] = {
 static const struct wst_mode_ops *active_mode;
 static wst_shutdown_in_progress_fn shutdown_in_progress;
 
-/* The probes reference this file; this reference pulls the TLS callback
- * (tls_hook.c) out of the archive with it, since nothing else names it. */
-extern const PIMAGE_TLS_CALLBACK wst_tls_callback_ptr_;
-__attribute__((used)) static const void *const pull_tls_hook = &wst_tls_callback_ptr_;
-
-/* 0 until the first probe hit has been handed to the mode. */
-volatile long wst_runtime_hit_seen_;
-
 const struct wst_mode_ops *wst_lifecycle_mode_by_name(const char *value)
 {
     if (value == NULL || value[0] == '\0')
@@ -127,10 +119,12 @@ void wst_lifecycle_on_loader_event(void *module, unsigned long reason, void *res
         wst_stripes_release_thread();
 }
 
-void wst_runtime_first_hit_(void)
+BOOL wst_lifecycle_attached(void)
 {
-    if (active_mode == NULL)
-        return; /* a probe ran before attach; the next hit after attach starts it */
-    if (InterlockedCompareExchange(&wst_runtime_hit_seen_, 1, 0) == 0)
-        active_mode->first_hit();
+    return active_mode != NULL;
+}
+
+void wst_lifecycle_first_hit(void)
+{
+    active_mode->first_hit();
 }

@@ -20,9 +20,9 @@
  *    the OS whether each owner has exited and takes back the stripes of those
  *    that have. Values they added stay in the stripe, which the reader sums.
  *
- * Threads: wst_counter_add_slow_ runs on any thread at its first hit (maybe
- * under the loader lock, for a probe in a DllMain) and on every hit of a
- * thread that owns no stripe; wst_stripes_release_thread on an exiting
+ * Threads: wst_stripes_of_this_thread runs on any thread at its first hit
+ * (maybe under the loader lock, for a probe in a DllMain) and on every hit
+ * of a thread that owns no stripe (probe_runtime.c's slow path); wst_stripes_release_thread on an exiting
  * thread; attach and detach under the loader lock.
  *
  * Never: blocks, takes the loader lock (the scan uses OpenThread and a zero
@@ -41,7 +41,7 @@
 
 #include "region_internal.h"
 #include "stripes.h"
-#include "winstrument.h"
+#include "winstrument/probe_abi.h"
 
 /* TlsSlots in the x86_64 TEB: 64 pointers from this offset. */
 #define TEB_TLS_SLOTS_X64 0x1480u
@@ -66,8 +66,6 @@
  * at most this often, whichever of them comes first. */
 #define SCAN_INTERVAL_MS 32u
 
-/* Constant between attach and detach. */
-uint32_t wst_stripe_slot_offset_;
 static DWORD slot_index = TLS_OUT_OF_INDEXES;
 
 /* owner[s], s from 1: 0 when stripe s is free, else the owner's thread id in
@@ -220,7 +218,7 @@ static unsigned stripe_of_slot_value(uintptr_t held)
     return (unsigned)((held - offsetof(struct wst_counter, stripes)) / WST_LINE);
 }
 
-static unsigned stripe_of_this_thread(void)
+unsigned wst_stripes_of_this_thread(void)
 {
     if (slot_index == TLS_OUT_OF_INDEXES || wst_stripe_slot_offset_ == 0)
         return 0;
@@ -236,22 +234,6 @@ static unsigned stripe_of_this_thread(void)
     if (held == 0 || s != 0)
         TlsSetValue(slot_index, (void *)(s != 0 ? slot_value_of(s) : WAITING));
     return s;
-}
-
-void wst_counter_add_slow_(struct wst_counter *c, uint64_t n)
-{
-    DWORD last_error = GetLastError();
-    /* Every thread's first hit in the module comes here (its slot is still
-     * empty), so this is where the runtime learns of the module's first hit. */
-    if (!wst_runtime_hit_seen_)
-        wst_runtime_first_hit_();
-    unsigned s = stripe_of_this_thread();
-    if (s != 0) {
-        *(volatile uint64_t *)&c->stripes[s].value += n; /* owned: see winstrument.h */
-    } else {
-        __atomic_fetch_add(&c->stripes[0].value, n, __ATOMIC_RELAXED);
-    }
-    SetLastError(last_error);
 }
 
 void wst_stripes_release_thread(void)

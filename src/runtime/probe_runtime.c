@@ -1,0 +1,59 @@
+/*
+ * The out-of-line half of a probe hit: every symbol that the inline probe in
+ * include/winstrument/probe_abi.h references is defined here, and nowhere
+ * else. It is the runtime's only entry from instrumented code, so it is the
+ * file a module's first WST_COUNT pulls out of libwinstrument.a; it names the
+ * TLS callback (tls_hook.c), which names the lifecycle, which names the modes
+ * and the stripes. Dependencies run one way: probe_runtime -> lifecycle ->
+ * modes, stripes; nothing calls back up into this file.
+ *
+ * Threads: any thread that hits a probe of the module, possibly under the
+ * loader lock (a probe in a DllMain). Never blocks, takes no lock, and leaves
+ * the caller's last-error value as it was (a probe may sit between a failing
+ * call of the host and its GetLastError).
+ */
+#include <windows.h>
+
+#include "lifecycle.h"
+#include "stripes.h"
+#include "winstrument/probe_abi.h"
+
+/* The TLS callback (tls_hook.c) is named by nothing else in the runtime: this
+ * reference brings it, and so the lifecycle, into every module that probes. */
+extern const PIMAGE_TLS_CALLBACK wst_tls_callback_ptr_;
+__attribute__((used)) static const void *const pull_tls_hook = &wst_tls_callback_ptr_;
+
+/* 0 until the module's first probe hit has been handed to the lifecycle;
+ * set once, by an interlocked exchange. */
+volatile long wst_runtime_hit_seen_;
+
+/* x86_64: the TEB offset of the module's TLS slot (probe_abi.h); written by
+ * stripes.c at attach and detach only, under the loader lock. */
+uint32_t wst_stripe_slot_offset_;
+
+void wst_runtime_first_hit_(void)
+{
+    /* A probe that runs before attach leaves the flag clear: the next hit
+     * after attach starts the mode. */
+    if (!wst_lifecycle_attached())
+        return;
+    if (InterlockedCompareExchange(&wst_runtime_hit_seen_, 1, 0) == 0)
+        wst_lifecycle_first_hit();
+}
+
+void wst_counter_add_slow_(struct wst_counter *c, uint64_t n)
+{
+    DWORD last_error = GetLastError();
+    /* Every thread's first hit in the module comes here (its slot is still
+     * empty), so this is where the runtime learns of the module's first hit. */
+    if (!wst_runtime_hit_seen_)
+        wst_runtime_first_hit_();
+    unsigned s = wst_stripes_of_this_thread();
+    if (s != 0) {
+        /* Owned: this thread is the stripe's only writer (probe_abi.h). */
+        *(volatile uint64_t *)&c->stripes[s].value += n;
+    } else {
+        __atomic_fetch_add(&c->stripes[0].value, n, __ATOMIC_RELAXED);
+    }
+    SetLastError(last_error);
+}
