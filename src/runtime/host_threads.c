@@ -87,22 +87,29 @@ static void keep_if_last(struct wst_host_threads *w, HANDLE thread)
     w->last_exit = exited;
 }
 
+void wst_host_threads_watch(struct wst_host_threads *w, HANDLE thread)
+{
+    HANDLE copy;
+    if (thread == NULL || w->watched == WST_HOST_THREADS_WATCH)
+        return;
+    if (DuplicateHandle(GetCurrentProcess(), thread, GetCurrentProcess(), &copy, 0, FALSE,
+                        DUPLICATE_SAME_ACCESS))
+        w->watch[w->watched++] = copy;
+}
+
 BOOL wst_host_threads_alive(struct wst_host_threads *w)
 {
     HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
     if (snap == INVALID_HANDLE_VALUE)
         return TRUE;
-    /* The threads watched since the last poll: those that have ended are
-     * candidates for the last one; the others are opened again below. */
-    for (unsigned i = 0; i < w->watched; i++) {
-        if (ended(w->watch[i]))
-            keep_if_last(w, w->watch[i]);
-        else
-            CloseHandle(w->watch[i]);
-    }
-    w->watched = 0;
+    /* Order matters: the threads watched since the last poll keep their
+     * handles until the new list is made. A thread that ends meanwhile (even
+     * between the snapshot and its OpenThread) is then still open here, and
+     * its exit code is kept; closing them first would let the host's last
+     * thread vanish unseen, and the process end with code 0. */
+    HANDLE fresh[WST_HOST_THREADS_WATCH];
+    unsigned watched = 0, alive = 0;
     DWORD pid = GetCurrentProcessId(), self = GetCurrentThreadId();
-    unsigned alive = 0;
     THREADENTRY32 t = {.dwSize = sizeof t};
     for (BOOL more = Thread32First(snap, &t); more; more = Thread32Next(snap, &t)) {
         if (t.th32OwnerProcessID != pid || t.th32ThreadID == self)
@@ -110,18 +117,28 @@ BOOL wst_host_threads_alive(struct wst_host_threads *w)
         HANDLE h = OpenThread(SYNCHRONIZE | THREAD_QUERY_LIMITED_INFORMATION, FALSE,
                               t.th32ThreadID);
         if (h == NULL)
-            continue; /* gone since the snapshot */
-        if (ended(h) || is_worker(h)) {
+            continue; /* gone, and no handle of ours kept it: it was never watched */
+        if (is_worker(h)) {
             CloseHandle(h);
-            continue;
+        } else if (ended(h)) {
+            keep_if_last(w, h);
+        } else {
+            alive++;
+            if (watched < WST_HOST_THREADS_WATCH)
+                fresh[watched++] = h;
+            else
+                CloseHandle(h);
         }
-        alive++;
-        if (w->watched < WST_HOST_THREADS_WATCH)
-            w->watch[w->watched++] = h;
-        else
-            CloseHandle(h);
     }
     CloseHandle(snap);
+    for (unsigned i = 0; i < w->watched; i++) {
+        if (ended(w->watch[i]))
+            keep_if_last(w, w->watch[i]);
+        else
+            CloseHandle(w->watch[i]);
+    }
+    memcpy(w->watch, fresh, watched * sizeof fresh[0]);
+    w->watched = watched;
     return alive > 0;
 }
 

@@ -45,6 +45,10 @@ void wst_host_threads_resolve(void);
 void wst_host_threads_mark_worker(void);
 void wst_host_threads_unmark_worker(void);
 
+/* Watches a host thread known before the first look (a copy of `thread` is
+ * kept; NULL is ignored): if it has ended by then, its exit code counts. */
+void wst_host_threads_watch(struct wst_host_threads *w, HANDLE thread);
+
 /* TRUE while some thread of the process other than a worker lives. A failed
  * snapshot answers TRUE: the check never ends a process on a guess. */
 BOOL wst_host_threads_alive(struct wst_host_threads *w);

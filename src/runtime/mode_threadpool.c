@@ -62,6 +62,11 @@ struct threadpool_state {
     PTP_POOL pool;
     TP_CALLBACK_ENVIRON environment;
     PTP_WORK work;
+    /* The thread whose hit started the worker (for the EXE's own module, the
+     * main thread): watched from before the worker runs, so that its exit
+     * code is known even if it ends before the worker first looks
+     * (host_threads.h). */
+    HANDLE first_hitter;
     /* enum start_state: the start/stop agreement described above.
      * Interlocked; the handles above are written only by the thread that
      * moved it to STARTING, and read by the stop only once it is RUNNING. */
@@ -172,6 +177,7 @@ static void CALLBACK worker_main(PTP_CALLBACK_INSTANCE instance, PVOID context, 
 
     record_start_time();
     wst_host_threads_mark_worker();
+    wst_host_threads_watch(&host, tp.first_hitter);
     /* A first look now, so that the host's threads are watched (and their
      * exit codes kept) from the start. */
     if (wst_host_threads_alive(&host))
@@ -199,6 +205,9 @@ static void release_all(void)
     DestroyThreadpoolEnvironment(&tp.environment);
     if (tp.stop_event != NULL)
         CloseHandle(tp.stop_event);
+    if (tp.first_hitter != NULL)
+        CloseHandle(tp.first_hitter);
+    tp.first_hitter = NULL;
     tp.work = NULL;
     tp.pool = NULL;
     tp.stop_event = NULL;
@@ -237,6 +246,10 @@ static void threadpool_first_hit(void)
     tp.work = wst_os.CreateThreadpoolWork(worker_main, NULL, &tp.environment);
     if (tp.work == NULL)
         goto failed;
+    /* Optional: without it, the exit code of a host that ends with ExitThread
+     * before the worker first looks is 0 (docs/modes.md). */
+    tp.first_hitter =
+        OpenThread(SYNCHRONIZE | THREAD_QUERY_LIMITED_INFORMATION, FALSE, GetCurrentThreadId());
     /* STARTING before the submit, so the worker's SERVING cannot be overwritten. */
     wst_region_set_worker_state(WST_WORKER_STARTING);
     wst_os.SubmitThreadpoolWork(tp.work);

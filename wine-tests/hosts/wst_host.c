@@ -341,78 +341,185 @@ static unsigned number(const char *text)
     return (unsigned)v;
 }
 
+/* ------------------------------------------------------------------ commands */
+
+/* Set by `return CODE`: main returns it, so the CRT's own exit path runs. */
+static int returning;
+static int return_code;
+
+static void cmd_load(char **a)
+{
+    load(a[0]);
+}
+static void cmd_free(char **a)
+{
+    unload(a[0]);
+}
+static void cmd_hit(char **a)
+{
+    hit(a[0], number(a[1]), number(a[2]));
+}
+static void cmd_pid(char **a)
+{
+    (void)a, printf("pid %lu\n", GetCurrentProcessId());
+}
+static void cmd_expect(char **a)
+{
+    (void)a, print_expectations();
+}
+static void cmd_ready(char **a)
+{
+    (void)a, wait_for_go();
+}
+static void cmd_pipe(char **a)
+{
+    print_pipe(a[0]);
+}
+static void cmd_planned_pipe(char **a)
+{
+    print_planned_pipe(a[0]);
+}
+static void cmd_state(char **a)
+{
+    print_state(a[0]);
+}
+static void cmd_compare(char **a)
+{
+    compare(number(a[0]));
+}
+static void cmd_cycle(char **a)
+{
+    cycle(a[0], number(a[1]), number(a[2]));
+}
+static void cmd_nested(char **a)
+{
+    nested(a[0]);
+}
+static void cmd_contend(char **a)
+{
+    contend(a[0], a[1]);
+}
+static void cmd_timed_free(char **a)
+{
+    timed_free(a[0]);
+}
+static void cmd_stderr_full(char **a)
+{
+    (void)a, stderr_full();
+}
+static void cmd_sleep(char **a)
+{
+    Sleep(number(a[0]));
+}
+static void cmd_exit_main(char **a)
+{
+    ExitProcess(number(a[0]));
+}
+static void cmd_crt_exit(char **a)
+{
+    exit((int)number(a[0]));
+}
+
+static void cmd_selfhit(char **a)
+{
+    unsigned n = number(a[0]);
+    for (unsigned k = 0; k < n; k++)
+        WST_COUNT("host.hits");
+    self_hits += n;
+}
+
+static void cmd_baseline(char **a)
+{
+    (void)a;
+    wst_resources_measure(&baseline);
+    report_resources("baseline", &baseline);
+}
+
+static void cmd_corrupt(char **a)
+{
+    struct loaded *m = loaded_module(a[0]);
+    if (!((probe_corrupt_fn)(void (*)(void))export_of(m, "wst_probe_corrupt"))(a[1]))
+        fail("unknown-corruption", a[1]);
+}
+
+static void cmd_exit_thread(char **a)
+{
+    CreateThread(NULL, 0, exit_thread, (void *)(uintptr_t)number(a[0]), 0, NULL);
+    Sleep(INFINITE);
+}
+
+static void cmd_exit_thread_main(char **a)
+{
+    /* No other thread of the host is left: the hit threads were joined.
+     * Without instrumentation the process ends here. */
+    ExitThread(number(a[0]));
+}
+
+static void cmd_return(char **a)
+{
+    returning = 1;
+    return_code = (int)number(a[0]);
+}
+
+static void cmd_dll_exit(char **a)
+{
+    struct loaded *m = loaded_module(a[0]);
+    ((probe_exit_fn)(void (*)(void))export_of(m, "wst_probe_exit"))((int)number(a[1]));
+}
+
+/* Every command of the script language (see the top of this file). */
+static const struct command {
+    const char *name;
+    int args;
+    void (*run)(char **args);
+} commands[] = {
+    {"load", 1, cmd_load},
+    {"free", 1, cmd_free},
+    {"hit", 3, cmd_hit},
+    {"selfhit", 1, cmd_selfhit},
+    {"pid", 0, cmd_pid},
+    {"expect", 0, cmd_expect},
+    {"ready", 0, cmd_ready},
+    {"pipe", 1, cmd_pipe},
+    {"planned-pipe", 1, cmd_planned_pipe},
+    {"state", 1, cmd_state},
+    {"baseline", 0, cmd_baseline},
+    {"compare", 1, cmd_compare},
+    {"cycle", 3, cmd_cycle},
+    {"nested", 1, cmd_nested},
+    {"contend", 2, cmd_contend},
+    {"timed-free", 1, cmd_timed_free},
+    {"corrupt", 2, cmd_corrupt},
+    {"stderr-full", 0, cmd_stderr_full},
+    {"sleep", 1, cmd_sleep},
+    {"exit-main", 1, cmd_exit_main},
+    {"exit-thread", 1, cmd_exit_thread},
+    {"exit-thread-main", 1, cmd_exit_thread_main},
+    {"return", 1, cmd_return},
+    {"crt-exit", 1, cmd_crt_exit},
+    {"dll-exit", 2, cmd_dll_exit},
+};
+
+static const struct command *command_named(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    }
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
-    for (int i = 1; i < argc; i++) {
-        const char *cmd = argv[i];
-        const char *a1 = i + 1 < argc ? argv[i + 1] : "";
-        const char *a2 = i + 2 < argc ? argv[i + 2] : "";
-        const char *a3 = i + 3 < argc ? argv[i + 3] : "";
-        if (strcmp(cmd, "load") == 0) {
-            load(a1), i += 1;
-        } else if (strcmp(cmd, "free") == 0) {
-            unload(a1), i += 1;
-        } else if (strcmp(cmd, "hit") == 0) {
-            hit(a1, number(a2), number(a3)), i += 3;
-        } else if (strcmp(cmd, "selfhit") == 0) {
-            unsigned n = number(a1);
-            for (unsigned k = 0; k < n; k++)
-                WST_COUNT("host.hits");
-            self_hits += n, i += 1;
-        } else if (strcmp(cmd, "pid") == 0) {
-            printf("pid %lu\n", GetCurrentProcessId());
-        } else if (strcmp(cmd, "expect") == 0) {
-            print_expectations();
-        } else if (strcmp(cmd, "ready") == 0) {
-            wait_for_go();
-        } else if (strcmp(cmd, "pipe") == 0) {
-            print_pipe(a1), i += 1;
-        } else if (strcmp(cmd, "planned-pipe") == 0) {
-            print_planned_pipe(a1), i += 1;
-        } else if (strcmp(cmd, "state") == 0) {
-            print_state(a1), i += 1;
-        } else if (strcmp(cmd, "baseline") == 0) {
-            wst_resources_measure(&baseline);
-            report_resources("baseline", &baseline);
-        } else if (strcmp(cmd, "compare") == 0) {
-            compare(number(a1)), i += 1;
-        } else if (strcmp(cmd, "cycle") == 0) {
-            cycle(a1, number(a2), number(a3)), i += 3;
-        } else if (strcmp(cmd, "nested") == 0) {
-            nested(a1), i += 1;
-        } else if (strcmp(cmd, "contend") == 0) {
-            contend(a1, a2), i += 2;
-        } else if (strcmp(cmd, "timed-free") == 0) {
-            timed_free(a1), i += 1;
-        } else if (strcmp(cmd, "corrupt") == 0) {
-            struct loaded *m = loaded_module(a1);
-            if (!((probe_corrupt_fn)(void (*)(void))export_of(m, "wst_probe_corrupt"))(a2))
-                fail("unknown-corruption", a2);
-            i += 2;
-        } else if (strcmp(cmd, "stderr-full") == 0) {
-            stderr_full();
-        } else if (strcmp(cmd, "sleep") == 0) {
-            Sleep(number(a1)), i += 1;
-        } else if (strcmp(cmd, "exit-main") == 0) {
-            ExitProcess(number(a1));
-        } else if (strcmp(cmd, "exit-thread") == 0) {
-            CreateThread(NULL, 0, exit_thread, (void *)(uintptr_t)number(a1), 0, NULL);
-            Sleep(INFINITE);
-        } else if (strcmp(cmd, "exit-thread-main") == 0) {
-            /* No other thread of the host is left: the hit threads were
-             * joined. Without instrumentation the process ends here. */
-            ExitThread(number(a1));
-        } else if (strcmp(cmd, "return") == 0) {
-            return (int)number(a1);
-        } else if (strcmp(cmd, "crt-exit") == 0) {
-            exit((int)number(a1));
-        } else if (strcmp(cmd, "dll-exit") == 0) {
-            struct loaded *m = loaded_module(a1);
-            ((probe_exit_fn)(void (*)(void))export_of(m, "wst_probe_exit"))((int)number(a2));
-        } else {
-            fail("unknown-command", cmd);
-        }
+    for (int i = 1; i < argc && !returning; i++) {
+        const struct command *c = command_named(argv[i]);
+        if (c == NULL)
+            fail("unknown-command", argv[i]);
+        if (i + c->args >= argc)
+            fail("missing-arguments", argv[i]);
+        c->run(&argv[i + 1]);
+        i += c->args;
     }
-    return 0;
+    return returning ? return_code : 0;
 }
