@@ -84,6 +84,8 @@ SCENARIOS = [
              params={"rounds": 300}, timeout=300),
     Scenario("pipe-squatted", pipe.squatted, modes=("threadpool",)),
     Scenario("reset", pipe.reset_counters, modes=("threadpool",)),
+    # Issue 9 defect 5: more names than one pipe snapshot carries.
+    Scenario("pipe-many-counters", pipe.many_counters, modes=("threadpool",)),
     Scenario("cycles-with-inspector", leaks.cycles_with_inspector, iterations=500,
              params={"cycles": 500, "query_every": 10}, timeout=300),
     # Issue 4: every exit path in every mode, then leak accounting.
