@@ -5,6 +5,11 @@
  * stats) or when --via allows and a worker serves (dump). A worker's reply
  * is accepted only after its hello names the same pid and module instance
  * as the region: a squatter on the pipe name cannot answer for the module.
+ *
+ * dump, reset and stats go module by module: one module's failure (it
+ * unloaded mid-read, its worker stopped) is kept in its report and the
+ * others are still done and printed; the verb then returns WST_E_PARTIAL,
+ * or the module's own error when every module failed.
  */
 #include "inspect.h"
 
