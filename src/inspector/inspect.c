@@ -167,9 +167,10 @@ static void module_failed(struct wst_module_report *m, enum wst_status st,
         snprintf(m->error.detail, sizeof m->error.detail, "%s", wst_status_message(st));
 }
 
-/* The verb's status once every module had its turn: OK if none failed, the
- * first module's own error if all failed (so one selected module fails as
- * it always did), WST_E_PARTIAL if some did. The output, printed when at
+/* The verb's status once every module had its turn: OK if none failed,
+ * target-gone if the process exited, the first module's own error if all
+ * failed (so one selected module fails as it always did), WST_E_PARTIAL if
+ * some did. The output, printed when at
  * least one module succeeded, carries each failure in its module's place. */
 static enum wst_status modules_status(const struct session *s, struct wst_error *err)
 {
@@ -182,6 +183,11 @@ static enum wst_status modules_status(const struct session *s, struct wst_error 
     }
     if (failed == 0)
         return WST_OK;
+    /* A process that died during the verb fails it as a whole: the modules
+     * read before the death are no reason to report success in part. */
+    if (!wst_remote_alive(&s->remote))
+        return wst_error_set(err, WST_E_TARGET_GONE, 0, "pid %lu exited during the read",
+                             (unsigned long)s->remote.pid);
     const struct wst_module_report *f = &s->reports[first];
     if (failed == s->count) {
         *err = f->error;
