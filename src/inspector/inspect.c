@@ -170,8 +170,8 @@ static void module_failed(struct wst_module_report *m, enum wst_status st,
 /* The verb's status once every module had its turn: OK if none failed,
  * target-gone if the process exited, the first module's own error if all
  * failed (so one selected module fails as it always did), WST_E_PARTIAL if
- * some did. The output, printed when at
- * least one module succeeded, carries each failure in its module's place. */
+ * some did. The output, printed for OK and WST_E_PARTIAL, carries each
+ * failure in its module's place. */
 static enum wst_status modules_status(const struct session *s, struct wst_error *err)
 {
     size_t failed = 0, first = 0;
