@@ -302,8 +302,9 @@ static void snapshot_decoding(void **state)
     int complete;
     memcpy(payload, &s, sizeof s);
     memcpy(payload + sizeof s, c, sizeof c);
-    assert_int_equal(wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count, &complete),
-                     WST_OK);
+    assert_int_equal(
+        wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count, &complete),
+        WST_OK);
     assert_int_equal(generation, 4);
     assert_true(complete);
     assert_int_equal(count, 2);
@@ -311,9 +312,9 @@ static void snapshot_decoding(void **state)
     assert_int_equal(out[1].value, 6);
     free(out);
     /* A count that disagrees with the length, a ragged length, a short one. */
-    assert_int_equal(
-        wst_pipe_decode_snapshot(payload, sizeof payload - 64, &generation, &out, &count, &complete),
-        WST_E_PROTOCOL);
+    assert_int_equal(wst_pipe_decode_snapshot(payload, sizeof payload - 64, &generation, &out,
+                                              &count, &complete),
+                     WST_E_PROTOCOL);
     assert_int_equal(
         wst_pipe_decode_snapshot(payload, sizeof payload - 1, &generation, &out, &count, &complete),
         WST_E_PROTOCOL);
@@ -321,27 +322,31 @@ static void snapshot_decoding(void **state)
                      WST_E_PROTOCOL);
     s.count = 0xffffffffu;
     memcpy(payload, &s, sizeof s);
-    assert_int_equal(wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count, &complete),
-                     WST_E_PROTOCOL);
+    assert_int_equal(
+        wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count, &complete),
+        WST_E_PROTOCOL);
     /* An unterminated name. */
     s.count = 3;
     memcpy(payload, &s, sizeof s);
     memset(payload + sizeof s, 'x', WST_NAME_MAX);
-    assert_int_equal(wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count, &complete),
-                     WST_E_PROTOCOL);
+    assert_int_equal(
+        wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count, &complete),
+        WST_E_PROTOCOL);
     /* Issue 9 defect 5: a reply that left names out says so, and a flag
      * this client does not know is refused rather than ignored. */
     memcpy(payload + sizeof s, c, sizeof c);
     s.flags = WST_SNAPSHOT_TRUNCATED;
     memcpy(payload, &s, sizeof s);
-    assert_int_equal(wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count, &complete),
-                     WST_OK);
+    assert_int_equal(
+        wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count, &complete),
+        WST_OK);
     assert_false(complete);
     free(out);
     s.flags = 0x2;
     memcpy(payload, &s, sizeof s);
-    assert_int_equal(wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count, &complete),
-                     WST_E_PROTOCOL);
+    assert_int_equal(
+        wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count, &complete),
+        WST_E_PROTOCOL);
 }
 
 static void pipe_names(void **state)
@@ -369,7 +374,6 @@ static void json_escaping(void **state)
     assert_string_equal(text, "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9\\u00ff\\u00c3\"");
 }
 
-
 /* ---- consistent memory reads (resets in progress, torn values) ------- */
 
 /* Where the test's own region lives, for the tampering reader below. */
@@ -393,11 +397,11 @@ static void find_self_region(void)
 /* How the tampering reader lies, by the number of the read (from 1):
  * header reads (just the region header) and whole copies are counted apart. */
 static struct {
-    int odd_headers;     /* header reads 1..N show a reset in progress */
-    int odd_copies;      /* copies 1..N show a reset in progress, half applied */
-    int mixed_copies;    /* copies 1..N are half reset but show the old generation */
-    int changed_header;  /* header read N shows a later generation (0: none) */
-    int torn_copies;     /* copies 1..N hold a torn test.hits (2^32 too high) */
+    int odd_headers;    /* header reads 1..N show a reset in progress */
+    int odd_copies;     /* copies 1..N show a reset in progress, half applied */
+    int mixed_copies;   /* copies 1..N are half reset but show the old generation */
+    int changed_header; /* header read N shows a later generation (0: none) */
+    int torn_copies;    /* copies 1..N hold a torn test.hits (2^32 too high) */
     int header_reads, copies;
 } tamper;
 
@@ -532,8 +536,8 @@ static void memory_read_sees_generation_change(void **state)
     tamper.mixed_copies = 1;
     tamper.changed_header = 2; /* the header read that follows the first copy */
     uint64_t hits = read_hits(&info);
-    print_message("reset during the copy: test.hits = %llu, copies %d\n",
-                  (unsigned long long)hits, tamper.copies);
+    print_message("reset during the copy: test.hits = %llu, copies %d\n", (unsigned long long)hits,
+                  tamper.copies);
     assert_true(hits >= 3 && hits < 1000);
 }
 

@@ -135,8 +135,8 @@ static enum wst_status dump_via_pipe(const struct wst_options *o, const struct s
 static enum wst_status dump_module(const struct wst_options *o, const struct session *s,
                                    struct wst_module_report *m, struct wst_error *err)
 {
-    enum wst_status st = wst_read_region(&s->remote, &m->module, &m->info, &m->counters,
-                                         &m->count, &m->settled, err);
+    enum wst_status st = wst_read_region(&s->remote, &m->module, &m->info, &m->counters, &m->count,
+                                         &m->settled, err);
     if (st != WST_OK)
         return st;
     m->via = "memory";
