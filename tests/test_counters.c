@@ -188,10 +188,12 @@ static void reset_zeroes_totals_and_bumps_generation(void **state)
     (void)state;
     static const struct line_spec lines[] = {C("a", 100), P, C("b", 7), C("a", 1), {END, NULL, 0}};
     struct wst_counter *end = build(lines);
-    uint64_t generation = 41;
+    /* Issue 9 defect 4: odd while a reset runs, so +2 per reset, and even
+     * again when it returns. */
+    uint64_t generation = 40;
     assert_int_equal(wst_counters_reset(begin(), end, &generation), 42);
     assert_int_equal(generation, 42);
-    assert_int_equal(wst_counters_reset(begin(), end, &generation), 43);
+    assert_int_equal(wst_counters_reset(begin(), end, &generation), 44);
 
     struct wst_msg_counter out[4];
     uint32_t index[8];
@@ -225,7 +227,7 @@ static void reset_stops_at_foreign_line(void **state)
     static const struct line_spec lines[] = {C("a", 8), F, C("b", 8), {END, NULL, 0}};
     struct wst_counter *end = build(lines);
     uint64_t generation = 0;
-    assert_int_equal(wst_counters_reset(begin(), end, &generation), 1);
+    assert_int_equal(wst_counters_reset(begin(), end, &generation), 2);
     const struct wst_counter *b =
         (const struct wst_counter *)(span + sizeof(struct wst_counter) + WST_LINE);
     assert_int_equal(b->magic, WST_COUNTER_MAGIC);

@@ -88,7 +88,10 @@ static void dump_self(void **state)
     assert_int_equal(wst_discover_modules(&r, NULL, &mods, &n, &err), WST_OK);
     assert_int_equal(n, 1);
     assert_true(wst_name_equals(mods[0].name, self_name));
-    assert_int_equal(wst_read_region(&r, &mods[0], &info, &counters, &count, &err), WST_OK);
+    int settled;
+    assert_int_equal(wst_read_region(&r, &mods[0], &info, &counters, &count, &settled, &err),
+                     WST_OK);
+    assert_true(settled);
     assert_int_equal(info.pid, GetCurrentProcessId());
     assert_int_equal(count, 2);
     assert_string_equal(counters[0].name, "test.bytes");
@@ -296,34 +299,54 @@ static void snapshot_decoding(void **state)
     struct wst_region_counter *out;
     size_t count;
     uint64_t generation;
+    int complete;
     memcpy(payload, &s, sizeof s);
     memcpy(payload + sizeof s, c, sizeof c);
-    assert_int_equal(wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count),
-                     WST_OK);
+    assert_int_equal(
+        wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count, &complete),
+        WST_OK);
     assert_int_equal(generation, 4);
+    assert_true(complete);
     assert_int_equal(count, 2);
     assert_string_equal(out[1].name, "b");
     assert_int_equal(out[1].value, 6);
     free(out);
     /* A count that disagrees with the length, a ragged length, a short one. */
+    assert_int_equal(wst_pipe_decode_snapshot(payload, sizeof payload - 64, &generation, &out,
+                                              &count, &complete),
+                     WST_E_PROTOCOL);
     assert_int_equal(
-        wst_pipe_decode_snapshot(payload, sizeof payload - 64, &generation, &out, &count),
+        wst_pipe_decode_snapshot(payload, sizeof payload - 1, &generation, &out, &count, &complete),
         WST_E_PROTOCOL);
-    assert_int_equal(
-        wst_pipe_decode_snapshot(payload, sizeof payload - 1, &generation, &out, &count),
-        WST_E_PROTOCOL);
-    assert_int_equal(wst_pipe_decode_snapshot(payload, 8, &generation, &out, &count),
+    assert_int_equal(wst_pipe_decode_snapshot(payload, 8, &generation, &out, &count, &complete),
                      WST_E_PROTOCOL);
     s.count = 0xffffffffu;
     memcpy(payload, &s, sizeof s);
-    assert_int_equal(wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count),
-                     WST_E_PROTOCOL);
+    assert_int_equal(
+        wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count, &complete),
+        WST_E_PROTOCOL);
     /* An unterminated name. */
     s.count = 3;
     memcpy(payload, &s, sizeof s);
     memset(payload + sizeof s, 'x', WST_NAME_MAX);
-    assert_int_equal(wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count),
-                     WST_E_PROTOCOL);
+    assert_int_equal(
+        wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count, &complete),
+        WST_E_PROTOCOL);
+    /* Issue 9 defect 5: a reply that left names out says so, and a flag
+     * this client does not know is refused rather than ignored. */
+    memcpy(payload + sizeof s, c, sizeof c);
+    s.flags = WST_SNAPSHOT_TRUNCATED;
+    memcpy(payload, &s, sizeof s);
+    assert_int_equal(
+        wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count, &complete),
+        WST_OK);
+    assert_false(complete);
+    free(out);
+    s.flags = 0x2;
+    memcpy(payload, &s, sizeof s);
+    assert_int_equal(
+        wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count, &complete),
+        WST_E_PROTOCOL);
 }
 
 static void json_escaping(void **state)
@@ -340,6 +363,311 @@ static void json_escaping(void **state)
     /* Invalid bytes become U+FFFD here; output.c adds the exact bytes as
      * a "_hex" member (tests/test_output.c). */
     assert_string_equal(text, "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9\\ufffd\\ufffd\"");
+}
+
+/* ---- consistent memory reads (resets in progress, torn values) ------- */
+
+/* Where the test's own region lives, for the tampering reader below. */
+static uint64_t region_address;
+static size_t region_size;
+
+static void find_self_region(void)
+{
+    struct wst_remote r;
+    struct wst_error err = {0};
+    struct wst_module *mods;
+    size_t n;
+    assert_int_equal(wst_remote_open(GetCurrentProcessId(), &r, &err), WST_OK);
+    assert_int_equal(wst_discover_modules(&r, self_name, &mods, &n, &err), WST_OK);
+    region_address = mods[0].base + mods[0].section.rva;
+    region_size = mods[0].section.virtual_size;
+    free(mods);
+    wst_remote_close(&r);
+}
+
+/* How the tampering reader lies, by the number of the read (from 1):
+ * header reads (just the region header) and whole copies are counted apart. */
+static struct {
+    int odd_headers;    /* header reads 1..N show a reset in progress */
+    int odd_copies;     /* copies 1..N show a reset in progress, half applied */
+    int mixed_copies;   /* copies 1..N are half reset but show the old generation */
+    int changed_header; /* header read N shows a later generation (0: none) */
+    int torn_copies;    /* copies 1..N hold a torn test.hits (2^32 too high) */
+    int header_reads, copies;
+} tamper;
+
+/* The first stripe of the "test.hits" site in a copy of the region. */
+static unsigned char *hits_stripe0(unsigned char *copy, size_t size)
+{
+    for (size_t o = sizeof(struct wst_region_header); o + sizeof(struct wst_counter) <= size;
+         o += WST_LINE) {
+        uint32_t magic;
+        memcpy(&magic, copy + o, sizeof magic);
+        if (magic == WST_COUNTER_MAGIC &&
+            strcmp((char *)copy + o + offsetof(struct wst_counter, name), "test.hits") == 0)
+            return copy + o + offsetof(struct wst_counter, stripes);
+    }
+    fail_msg("no test.hits site in the copy");
+    return NULL;
+}
+
+static void add_to(unsigned char *p, uint64_t n)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    v += n;
+    memcpy(p, &v, sizeof v);
+}
+
+static void set_generation(unsigned char *p, uint64_t g)
+{
+    memcpy(p + offsetof(struct wst_region_header, generation), &g, sizeof g);
+}
+
+static BOOL WINAPI tampering_read(HANDLE process, LPCVOID address, LPVOID buffer, SIZE_T size,
+                                  SIZE_T *read)
+{
+    if (!wst_inspector_os_real.read_process_memory(process, address, buffer, size, read))
+        return FALSE;
+    if ((uint64_t)(uintptr_t)address != region_address)
+        return TRUE;
+    unsigned char *b = buffer;
+    if (size == region_size) {
+        int n = ++tamper.copies;
+        if (n <= tamper.odd_copies || n <= tamper.mixed_copies) {
+            /* Half a reset: the site's total brought below zero (a wrap),
+             * as a reset that subtracted one site but not yet another
+             * would look next to an unreset one. */
+            add_to(hits_stripe0(b, size), (uint64_t)0 - 1000000u);
+            if (n <= tamper.odd_copies)
+                set_generation(b, 1);
+        }
+        if (n <= tamper.torn_copies)
+            add_to(hits_stripe0(b, size), (uint64_t)1 << 32);
+    } else if (size >= sizeof(struct wst_region_header)) {
+        int n = ++tamper.header_reads;
+        if (n <= tamper.odd_headers)
+            set_generation(b, 1);
+        if (n == tamper.changed_header)
+            set_generation(b, 2);
+    }
+    return TRUE;
+}
+
+/* Reads the region through the tampering reader; returns test.hits. */
+static int last_settled;
+
+static uint64_t read_hits(struct wst_region_info *info)
+{
+    struct wst_remote r;
+    struct wst_error err = {0};
+    struct wst_module *mods;
+    size_t n, count;
+    struct wst_region_counter *counters;
+    uint64_t hits = 0;
+    assert_int_equal(wst_remote_open(GetCurrentProcessId(), &r, &err), WST_OK);
+    assert_int_equal(wst_discover_modules(&r, self_name, &mods, &n, &err), WST_OK);
+    tamper.header_reads = tamper.copies = 0;
+    wst_inspector_os.read_process_memory = tampering_read;
+    enum wst_status st =
+        wst_read_region(&r, &mods[0], info, &counters, &count, &last_settled, &err);
+    wst_inspector_os = wst_inspector_os_real;
+    assert_int_equal(st, WST_OK);
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(counters[i].name, "test.hits") == 0)
+            hits = counters[i].value;
+    }
+    free(counters);
+    free(mods);
+    wst_remote_close(&r);
+    return hits;
+}
+
+/* Issue 9 defect 4: a copy taken while a reset runs (odd generation) is not
+ * used; the reader reads again. */
+static void memory_read_skips_reset_in_progress(void **state)
+{
+    (void)state;
+    struct wst_region_info info;
+    find_self_region();
+    memset(&tamper, 0, sizeof tamper);
+    tamper.odd_headers = 1;
+    tamper.odd_copies = 1;
+    uint64_t hits = read_hits(&info);
+    print_message("reset in progress: test.hits = %llu, generation %llu, copies %d\n",
+                  (unsigned long long)hits, (unsigned long long)info.generation, tamper.copies);
+    assert_true(hits >= 3 && hits < 1000);
+    assert_int_equal(info.generation % 2, 0);
+    assert_true(last_settled);
+}
+
+/* A reset that never ends (a worker suspended mid-reset): the reads are
+ * bounded, and the result says it is not settled. */
+static void memory_read_gives_up_unsettled(void **state)
+{
+    (void)state;
+    struct wst_region_info info;
+    find_self_region();
+    memset(&tamper, 0, sizeof tamper);
+    tamper.odd_headers = tamper.odd_copies = 1000;
+    (void)read_hits(&info);
+    print_message("endless reset: copies %d, settled %d\n", tamper.copies, last_settled);
+    assert_false(last_settled);
+    assert_true(tamper.copies > 1 && tamper.copies <= 16);
+}
+
+/* Issue 9 defect 4: a reset that began and ended during the copy (the
+ * generation after the copy differs from the one before) is seen too. */
+static void memory_read_sees_generation_change(void **state)
+{
+    (void)state;
+    struct wst_region_info info;
+    find_self_region();
+    memset(&tamper, 0, sizeof tamper);
+    tamper.mixed_copies = 1;
+    tamper.changed_header = 2; /* the header read that follows the first copy */
+    uint64_t hits = read_hits(&info);
+    print_message("reset during the copy: test.hits = %llu, copies %d\n", (unsigned long long)hits,
+                  tamper.copies);
+    assert_true(hits >= 3 && hits < 1000);
+}
+
+/* Issue 9 defect 11: a value torn by a copy racing a store (here 2^32 too
+ * high, a carry seen in one half and not the other) is caught by reading
+ * again: counters never go down within one generation. */
+static void memory_read_detects_torn_value(void **state)
+{
+    (void)state;
+    struct wst_region_info info;
+    find_self_region();
+    memset(&tamper, 0, sizeof tamper);
+    tamper.torn_copies = 1;
+    uint64_t hits = read_hits(&info);
+    print_message("torn copy: test.hits = %llu, copies %d\n", (unsigned long long)hits,
+                  tamper.copies);
+    assert_true(hits >= 3 && hits < 1000);
+}
+
+/* ---- several modules: one failing does not hide the others ------------ */
+
+static HMODULE fixture;
+static uint64_t fixture_base, fixture_end;
+
+static void load_fixture(void)
+{
+    fixture = LoadLibraryA("wst_fixture.dll");
+    assert_non_null(fixture);
+    fixture_base = (uint64_t)(uintptr_t)fixture;
+    /* The image's extent, from its headers' SizeOfImage. */
+    const IMAGE_DOS_HEADER *dos = (const IMAGE_DOS_HEADER *)fixture;
+    const IMAGE_NT_HEADERS *nt = (const IMAGE_NT_HEADERS *)((const char *)fixture + dos->e_lfanew);
+    fixture_end = fixture_base + nt->OptionalHeader.SizeOfImage;
+}
+
+static int unload_fixture(void **state)
+{
+    restore(state);
+    if (fixture != NULL)
+        FreeLibrary(fixture);
+    fixture = NULL;
+    return 0;
+}
+
+/* The fixture DLL "unloads" after the listing: every read of its region
+ * fails as an unmapped range does. */
+static BOOL WINAPI fixture_gone_read(HANDLE process, LPCVOID address, LPVOID buffer, SIZE_T size,
+                                     SIZE_T *read)
+{
+    uint64_t a = (uint64_t)(uintptr_t)address;
+    if (size != WST_PE_HEADERS_READ && a >= fixture_base && a < fixture_end) {
+        *read = 0;
+        SetLastError(ERROR_PARTIAL_COPY);
+        return FALSE;
+    }
+    return wst_inspector_os_real.read_process_memory(process, address, buffer, size, read);
+}
+
+static char *run_verb(enum wst_status (*verb)(const struct wst_options *, FILE *,
+                                              struct wst_error *),
+                      enum wst_via via, enum wst_status *st, struct wst_error *err)
+{
+    static char text[16384];
+    struct wst_options o = self_options(via);
+    o.json = 1;
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    *st = verb(&o, f, err);
+    rewind(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    return text;
+}
+
+/* Issue 9 defect 7: a module that goes away mid-dump gets an error of its
+ * own; the other modules are still reported. */
+static void dump_keeps_other_modules(void **state)
+{
+    (void)state;
+    struct wst_error err = {0};
+    enum wst_status st;
+    load_fixture();
+    wst_inspector_os.read_process_memory = fixture_gone_read;
+    char *json = run_verb(wst_verb_dump, WST_VIA_MEMORY, &st, &err);
+    print_message("dump with a vanished module: %s (%s)\n%s", wst_status_name(st), err.detail,
+                  json);
+    assert_non_null(strstr(json, "\"test.hits\""));
+    assert_non_null(strstr(json, "\"name\": \"wst_fixture.dll\""));
+    assert_non_null(strstr(json, "\"error\": {\"status\": \"target-gone\""));
+    assert_int_equal(st, WST_E_PARTIAL);
+    assert_int_equal(wst_status_exit_code(st), 15);
+}
+
+static int create_calls;
+
+/* The second pipe connection fails: the reset reaches the first module
+ * only. */
+static HANDLE WINAPI second_pipe_fails(LPCWSTR name, DWORD access, DWORD share,
+                                       LPSECURITY_ATTRIBUTES sa, DWORD disposition, DWORD flags,
+                                       HANDLE template_file)
+{
+    if (++create_calls == 2) {
+        SetLastError(ERROR_ACCESS_DENIED);
+        return INVALID_HANDLE_VALUE;
+    }
+    return wst_inspector_os_real.create_file(name, access, share, sa, disposition, flags,
+                                             template_file);
+}
+
+/* Issue 9 defect 7: a reset over several modules that fails for one says
+ * which modules were reset and which were not. */
+static void reset_reports_each_module(void **state)
+{
+    (void)state;
+    struct wst_error err = {0};
+    enum wst_status st;
+    load_fixture();
+    typedef void (*hit_fn)(int);
+    hit_fn hit = (hit_fn)(void (*)(void))GetProcAddress(fixture, "fixture_hit");
+    assert_non_null(hit);
+    hit(1); /* starts the fixture's worker */
+    /* Both workers must serve before the reset is tried. */
+    for (int i = 0; i < 200; i++) {
+        char *json = run_verb(wst_verb_dump, WST_VIA_MEMORY, &st, &err);
+        char *first = strstr(json, "\"worker\": \"serving\"");
+        if (first != NULL && strstr(first + 1, "\"worker\": \"serving\"") != NULL)
+            break;
+        Sleep(20);
+    }
+    create_calls = 0;
+    wst_inspector_os.create_file = second_pipe_fails;
+    char *json = run_verb(wst_verb_reset, WST_VIA_AUTO, &st, &err);
+    print_message("reset with one module failing: %s (%s)\n%s", wst_status_name(st), err.detail,
+                  json);
+    assert_non_null(strstr(json, "\"name\": \"wst_fixture.dll\""));
+    assert_non_null(strstr(json, "\"generation\": "));
+    assert_non_null(strstr(json, "\"error\": {\"status\": \"pipe-error\""));
+    assert_int_equal(st, WST_E_PARTIAL);
 }
 
 int main(void)
@@ -365,6 +693,13 @@ int main(void)
         cmocka_unit_test_teardown(pipe_agrees_with_memory, restore),
         cmocka_unit_test(snapshot_decoding),
         cmocka_unit_test(json_escaping),
+        cmocka_unit_test_teardown(memory_read_skips_reset_in_progress, restore),
+        cmocka_unit_test_teardown(memory_read_sees_generation_change, restore),
+        cmocka_unit_test_teardown(memory_read_detects_torn_value, restore),
+        cmocka_unit_test_teardown(memory_read_gives_up_unsettled, restore),
+        cmocka_unit_test_teardown(dump_keeps_other_modules, unload_fixture),
+        /* last: it resets the test's own counters */
+        cmocka_unit_test_teardown(reset_reports_each_module, unload_fixture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

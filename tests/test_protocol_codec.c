@@ -123,6 +123,24 @@ static void reply_checks(void **state)
     }
 }
 
+/* The snapshot reply's limits and flags as docs/protocol.md states them
+ * (protocol 2): 4095 entries fill the payload bound, and the flags word is
+ * where version 1 had a reserved zero. */
+static void snapshot_layout(void **state)
+{
+    (void)state;
+    assert_int_equal(WST_PROTOCOL_VERSION, 2);
+    assert_int_equal(WST_SNAPSHOT_MAX_ENTRIES, 4095);
+    assert_true(sizeof(struct wst_msg_snapshot) +
+                    WST_SNAPSHOT_MAX_ENTRIES * sizeof(struct wst_msg_counter) <=
+                WST_MSG_MAX_PAYLOAD);
+    assert_true(sizeof(struct wst_msg_snapshot) +
+                    (WST_SNAPSHOT_MAX_ENTRIES + 1) * sizeof(struct wst_msg_counter) >
+                WST_MSG_MAX_PAYLOAD);
+    assert_int_equal(offsetof(struct wst_msg_snapshot, flags), 12);
+    assert_int_equal(WST_SNAPSHOT_TRUNCATED, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -130,6 +148,7 @@ int main(void)
         cmocka_unit_test(decode_refusals),
         cmocka_unit_test(request_checks),
         cmocka_unit_test(reply_checks),
+        cmocka_unit_test(snapshot_layout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,12 @@ $(call SCEN_DIR,$(1),$(2))/wst_probe_%.dll: $(call SCEN_PROBE_OBJ,$(1),$(2)) $(c
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
 
+# wst_many.dll: the probe DLL plus 4,200 more counter names (pipe-many-counters).
+$(call SCEN_DIR,$(1),$(2))/wst_many.dll: $(call SCEN_PROBE_OBJ,$(1),$(2)) $(call objs,$(1),wine-tests/hosts/wst_many_counters.c) $(call SCEN_LIB,$(1),$(2))
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
+
 $(call SCEN_DIR,$(1),$(2))/wst_locker.dll $(call SCEN_DIR,$(1),$(2))/wst_slow.dll: $(call SCEN_DIR,$(1),$(2))/%.dll: $(BUILD)/$(1)/obj/wine-tests/hosts/%.o
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
@@ -73,8 +79,8 @@ $(call SCEN_DIR,$(1),$(2))/wst_hostile_host.exe: $(BUILD)/$(1)/obj/wine-tests/ho
 	$$(Q)$$(CC_$(1)) -o $$@ $$^
 
 SCENARIO_PROGRAMS_$(1)$(2) := $(addprefix $(call SCEN_DIR,$(1),$(2))/,wst_host.exe wst_probe_a.dll \
-	wst_probe_b.dll wst_locker.dll wst_slow.dll wst_pipe_client.exe wst_squatter.exe \
-	wst_tool.exe wst_hostile.dll wst_hostile_host.exe)
+	wst_probe_b.dll wst_many.dll wst_locker.dll wst_slow.dll wst_pipe_client.exe \
+	wst_squatter.exe wst_tool.exe wst_hostile.dll wst_hostile_host.exe)
 CROSS_OUTPUTS += $$(SCENARIO_PROGRAMS_$(1)$(2))
 endef
 $(foreach a,$(ARCHS),$(eval $(call scenario_rules,$(a),)))

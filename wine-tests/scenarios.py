@@ -85,6 +85,8 @@ SCENARIOS = [
     Scenario("stderr-full-squatted", shutdown.stderr_full_squatted, modes=("threadpool",)),
     Scenario("reset", pipe.reset_counters, modes=("threadpool",)),
     Scenario("stripe-stats", pipe.stripe_stats, modes=("threadpool",)),
+    # More names than one pipe snapshot carries.
+    Scenario("pipe-many-counters", pipe.many_counters, modes=("threadpool",)),
     Scenario("cycles-with-inspector", leaks.cycles_with_inspector, iterations=500,
              params={"query_every": 10}, per_iteration=0.5),
     # Every exit path in every mode, then leak accounting.

@@ -60,11 +60,15 @@ struct wst_msg_hello {
     uint64_t instance;     /* the region header's instance */
 };
 
+/* Snapshot reply flags (struct wst_msg_snapshot.flags). */
+#define WST_SNAPSHOT_TRUNCATED 0x1u /* names past WST_SNAPSHOT_MAX_ENTRIES were left out */
+#define WST_SNAPSHOT_FLAGS_KNOWN WST_SNAPSHOT_TRUNCATED
+
 /* Snapshot reply: this, then count entries. */
 struct wst_msg_snapshot {
     uint64_t generation; /* the region header's generation when read */
     uint32_t count;
-    uint32_t reserved;
+    uint32_t flags; /* WST_SNAPSHOT_*; a client refuses bits it does not know */
 };
 
 struct wst_msg_counter {
@@ -72,8 +76,12 @@ struct wst_msg_counter {
     uint64_t value;          /* summed over stripes and same-named sites */
 };
 
+/* The most entries one snapshot reply holds (4095): the payload bound. */
+#define WST_SNAPSHOT_MAX_ENTRIES                                                                   \
+    ((WST_MSG_MAX_PAYLOAD - sizeof(struct wst_msg_snapshot)) / sizeof(struct wst_msg_counter))
+
 struct wst_msg_reset {
-    uint64_t generation; /* after the reset */
+    uint64_t generation; /* after the reset: even, 2 more than before it */
 };
 
 struct wst_msg_stats {

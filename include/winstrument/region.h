@@ -67,7 +67,7 @@ struct wst_region_header {
     uint32_t mode;          /* enum wst_mode; lifecycle, at process attach */
     uint32_t worker_state;  /* enum wst_worker_state; lifecycle and worker */
     uint32_t pid;           /* GetCurrentProcessId(); lifecycle, at attach */
-    uint64_t generation;    /* +1 per reset; worker, atomic */
+    uint64_t generation;    /* odd during a reset, +2 per reset; worker, atomic */
     uint64_t instance;      /* unique per load of the module; lifecycle, at attach */
     uint64_t started_at;    /* worker start, FILETIME ticks (100 ns since 1601) */
     char pipe_name[WST_PIPE_NAME_MAX]; /* NUL-terminated; empty until serving */

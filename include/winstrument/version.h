@@ -18,7 +18,9 @@
 /* Bumped whenever struct wst_region_header or struct wst_counter changes. */
 #define WST_LAYOUT_VERSION 1
 
-/* Bumped whenever a message of winstrument/protocol.h changes. */
-#define WST_PROTOCOL_VERSION 1
+/* Bumped whenever a message of winstrument/protocol.h changes.
+ * 2: the snapshot reply's reserved word became flags (WST_SNAPSHOT_TRUNCATED),
+ *    and a reset adds 2 to the generation (odd while it runs). */
+#define WST_PROTOCOL_VERSION 2
 
 #endif

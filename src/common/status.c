@@ -25,6 +25,7 @@ static const struct {
     [WST_E_PROTOCOL] = {"protocol-error", "malformed message", 13},
     [WST_E_TRUNCATED] = {"truncated", "input ends too early", 14},
     [WST_E_INTERNAL] = {"internal", "internal error", 70},
+    [WST_E_PARTIAL] = {"partial", "some modules failed", 15},
 };
 
 static int in_range(enum wst_status status)

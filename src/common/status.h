@@ -24,6 +24,7 @@ enum wst_status {
     WST_E_PROTOCOL,         /* a malformed message */
     WST_E_TRUNCATED,        /* input ended before the structure did */
     WST_E_INTERNAL,         /* out of memory, or a bug */
+    WST_E_PARTIAL,          /* some modules failed, others were reported */
     WST_STATUS_COUNT
 };
 

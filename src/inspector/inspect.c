@@ -6,9 +6,15 @@
  * is accepted only after the pipe's name, its server process and the
  * worker's hello all name the pid, module base and instance found in memory:
  * a squatter on the pipe name cannot answer for the module.
+ *
+ * dump, reset and stats go module by module: one module's failure (it
+ * unloaded mid-read, its worker stopped) is kept in its report and the
+ * others are still done and printed; the verb then returns WST_E_PARTIAL,
+ * or the module's own error when every module failed.
  */
 #include "inspect.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,7 +95,8 @@ static enum wst_status pipe_open(const struct wst_options *o, const struct sessi
 }
 
 static enum wst_status dump_via_pipe(const struct wst_options *o, const struct session *s,
-                                     struct wst_module_report *m, struct wst_error *err)
+                                     struct wst_module_report *m, int *complete,
+                                     struct wst_error *err)
 {
     struct wst_pipe_client c;
     struct wst_region_counter *counters;
@@ -98,33 +105,43 @@ static enum wst_status dump_via_pipe(const struct wst_options *o, const struct s
     enum wst_status st = pipe_open(o, s, m, &c, err);
     if (st != WST_OK)
         return st;
-    st = wst_pipe_snapshot(&c, &generation, &counters, &count, err);
+    st = wst_pipe_snapshot(&c, &generation, &counters, &count, complete, err);
     wst_pipe_close(&c);
     if (st != WST_OK)
         return st;
+    /* auto: a reply that could not hold every name loses to the memory
+     * snapshot, which has them all (docs/protocol.md, SNAPSHOT). */
+    if (!*complete && o->via == WST_VIA_AUTO) {
+        free(counters);
+        return WST_OK;
+    }
     free(m->counters);
     m->counters = counters;
     m->count = count;
     m->generation = generation;
     m->via = "pipe";
+    m->complete = *complete;
+    m->settled = 1; /* the worker reads each stripe atomically, never during its own reset */
     return WST_OK;
 }
 
 static enum wst_status dump_module(const struct wst_options *o, const struct session *s,
                                    struct wst_module_report *m, struct wst_error *err)
 {
-    enum wst_status st =
-        wst_read_region(&s->remote, &m->module, &m->info, &m->counters, &m->count, err);
+    enum wst_status st = wst_read_region(&s->remote, &m->module, &m->info, &m->counters, &m->count,
+                                         &m->settled, err);
     if (st != WST_OK)
         return st;
     m->via = "memory";
     m->generation = m->info.generation;
+    m->complete = 1;
     if (o->via == WST_VIA_MEMORY)
         return WST_OK;
     if (!worker_serves(&m->info))
         return o->via == WST_VIA_PIPE ? no_worker(m, err) : WST_OK;
     struct wst_error pipe_err = {0};
-    st = dump_via_pipe(o, s, m, &pipe_err);
+    int complete = 0;
+    st = dump_via_pipe(o, s, m, &complete, &pipe_err);
     if (st != WST_OK && o->via == WST_VIA_PIPE) {
         *err = pipe_err;
         return st;
@@ -132,13 +149,64 @@ static enum wst_status dump_module(const struct wst_options *o, const struct ses
     return WST_OK; /* auto: the memory snapshot stands */
 }
 
+/* Records module m's failure in its report, so the verb can go on with the
+ * others. */
+static void module_failed(struct wst_module_report *m, enum wst_status st,
+                          const struct wst_error *err)
+{
+    m->error = *err;
+    m->error.status = st;
+    if (m->error.detail[0] == '\0')
+        snprintf(m->error.detail, sizeof m->error.detail, "%s", wst_status_message(st));
+}
+
+/* The verb's status once every module had its turn: OK if none failed,
+ * target-gone if the process exited, the first module's own error if all
+ * failed (so one selected module fails as it always did), WST_E_PARTIAL if
+ * some did. The output, printed for OK and WST_E_PARTIAL, carries each
+ * failure in its module's place. */
+static enum wst_status modules_status(const struct session *s, struct wst_error *err)
+{
+    size_t failed = 0, first = 0;
+    for (size_t i = s->count; i-- > 0;) {
+        if (s->reports[i].error.status != WST_OK) {
+            failed++;
+            first = i;
+        }
+    }
+    if (failed == 0)
+        return WST_OK;
+    /* A process that died during the verb fails it as a whole: the modules
+     * read before the death are no reason to report success in part. */
+    if (!wst_remote_alive(&s->remote))
+        return wst_error_set(err, WST_E_TARGET_GONE, 0, "pid %lu exited during the read",
+                             (unsigned long)s->remote.pid);
+    const struct wst_module_report *f = &s->reports[first];
+    if (failed == s->count) {
+        *err = f->error;
+        return f->error.status;
+    }
+    return wst_error_set(err, WST_E_PARTIAL, f->error.win32,
+                         "%zu of %zu modules failed; first %s: %s: %s", failed, s->count,
+                         f->module.name, wst_status_name(f->error.status), f->error.detail);
+}
+
 enum wst_status wst_verb_dump(const struct wst_options *o, FILE *out, struct wst_error *err)
 {
     struct session s;
     enum wst_status st = session_open(o, &s, err);
-    for (size_t i = 0; st == WST_OK && i < s.count; i++)
-        st = dump_module(o, &s, &s.reports[i], err);
-    if (st == WST_OK)
+    if (st != WST_OK) {
+        session_free(&s);
+        return st;
+    }
+    for (size_t i = 0; i < s.count; i++) {
+        struct wst_error module_err = {0};
+        enum wst_status mst = dump_module(o, &s, &s.reports[i], &module_err);
+        if (mst != WST_OK)
+            module_failed(&s.reports[i], mst, &module_err);
+    }
+    st = modules_status(&s, err);
+    if (st == WST_OK || st == WST_E_PARTIAL)
         wst_output_dump(out, o->json, o->pid, s.reports, s.count);
     session_free(&s);
     return st;
@@ -146,7 +214,10 @@ enum wst_status wst_verb_dump(const struct wst_options *o, FILE *out, struct wst
 
 /* reset and stats: every selected module must have a serving worker; this is
  * checked for all of them before any request, so a reset is not half-done
- * because the last module turned out to be threadless. */
+ * because the last module turned out to be threadless. A module whose
+ * request then fails (its worker stopped, its pipe broke) is reported in
+ * its place and the others still get theirs: a reset of several modules
+ * can be half-applied, but never silently. */
 static enum wst_status control(const struct wst_options *o, FILE *out, struct wst_error *err,
                                uint16_t type)
 {
@@ -158,22 +229,32 @@ static enum wst_status control(const struct wst_options *o, FILE *out, struct ws
         if (st == WST_OK && !worker_serves(&m->info))
             st = no_worker(m, err);
     }
-    for (size_t i = 0; st == WST_OK && i < s.count; i++) {
+    if (st != WST_OK) {
+        session_free(&s);
+        return st;
+    }
+    for (size_t i = 0; i < s.count; i++) {
         struct wst_module_report *m = &s.reports[i];
         struct wst_pipe_client c;
+        struct wst_error module_err = {0};
         m->via = "pipe";
-        st = pipe_open(o, &s, m, &c, err);
-        if (st != WST_OK)
-            break;
-        if (type == WST_MSG_RESET)
-            st = wst_pipe_reset(&c, &m->generation, err);
-        else
-            st = wst_pipe_stats(&c, &m->stats, err);
-        wst_pipe_close(&c);
+        enum wst_status mst = pipe_open(o, &s, m, &c, &module_err);
+        if (mst == WST_OK) {
+            if (type == WST_MSG_RESET)
+                mst = wst_pipe_reset(&c, &m->generation, &module_err);
+            else
+                mst = wst_pipe_stats(&c, &m->stats, &module_err);
+            wst_pipe_close(&c);
+            if (mst != WST_OK)
+                wst_error_prefix(&module_err, "module %s", m->module.name);
+        }
+        if (mst != WST_OK)
+            module_failed(m, mst, &module_err);
     }
-    if (st == WST_OK && type == WST_MSG_RESET)
+    st = modules_status(&s, err);
+    if ((st == WST_OK || st == WST_E_PARTIAL) && type == WST_MSG_RESET)
         wst_output_reset(out, o->json, o->pid, s.reports, s.count);
-    else if (st == WST_OK)
+    else if (st == WST_OK || st == WST_E_PARTIAL)
         wst_output_stats(out, o->json, o->pid, s.reports, s.count);
     session_free(&s);
     return st;

@@ -30,7 +30,12 @@ struct wst_module_report {
     uint64_t generation; /* of the data shown: the pipe's snapshot or the header */
     struct wst_region_counter *counters;
     size_t count;
+    int complete;  /* dump: every counter name is in `counters` */
+    int settled;   /* dump: the copy passed the reset and torn-value checks */
     struct wst_msg_stats stats; /* stats verb */
+    /* This module's failure (status WST_OK: none). The verb goes on with
+     * the other modules, and output.c reports it in the module's place. */
+    struct wst_error error;
 };
 
 /* A process for `list`. */

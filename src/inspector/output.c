@@ -108,14 +108,47 @@ static void text_module_head(FILE *out, const struct wst_module_report *m)
             wst_worker_state_name(m->info.worker_state));
 }
 
+/* A module the verb failed on: what discovery knew of it, and the error in
+ * place of its data. */
+static int json_module_error(FILE *out, const struct wst_module_report *m)
+{
+    if (m->error.status == WST_OK)
+        return 0;
+    fputs("{\"name\": ", out);
+    wst_json_string(out, m->module.name);
+    fputs(", \"path\": ", out);
+    wst_json_string(out, m->module.path);
+    fprintf(out, ", \"base\": \"0x%" PRIx64 "\", \"bits\": %u", m->module.base, m->module.bits);
+    fprintf(out, ", \"error\": {\"status\": \"%s\", \"exit\": %d, \"message\": ",
+            wst_status_name(m->error.status), wst_status_exit_code(m->error.status));
+    wst_json_string(out, m->error.detail);
+    fputs("}}", out);
+    return 1;
+}
+
+static int text_module_error(FILE *out, const struct wst_module_report *m)
+{
+    if (m->error.status == WST_OK)
+        return 0;
+    text_string(out, m->module.name);
+    fprintf(out, "  FAILED (%s): ", wst_status_name(m->error.status));
+    text_string(out, m->error.detail);
+    fputc('\n', out);
+    return 1;
+}
+
 void wst_output_dump(FILE *out, int json, DWORD pid, const struct wst_module_report *r, size_t n)
 {
     if (json) {
         fprintf(out, "{\"pid\": %lu, \"modules\": [", (unsigned long)pid);
         for (size_t i = 0; i < n; i++) {
             fputs(i ? ", " : "", out);
+            if (json_module_error(out, &r[i]))
+                continue;
             json_module_head(out, &r[i]);
             fprintf(out, ", \"via\": \"%s\", \"generation\": %" PRIu64, r[i].via, r[i].generation);
+            fprintf(out, ", \"complete\": %s, \"consistent\": %s", r[i].complete ? "true" : "false",
+                    r[i].settled ? "true" : "false");
             json_counters(out, &r[i]);
             fputc('}', out);
         }
@@ -125,8 +158,12 @@ void wst_output_dump(FILE *out, int json, DWORD pid, const struct wst_module_rep
     fprintf(out, "pid %lu\n", (unsigned long)pid);
     for (size_t i = 0; i < n; i++) {
         fputs("  ", out);
+        if (text_module_error(out, &r[i]))
+            continue;
         text_module_head(out, &r[i]);
-        fprintf(out, "  via %s  generation %" PRIu64 "\n    ", r[i].via, r[i].generation);
+        fprintf(out, "  via %s  generation %" PRIu64 "%s%s\n    ", r[i].via, r[i].generation,
+                r[i].complete ? "" : "  INCOMPLETE (the pipe reply left names out)",
+                r[i].settled ? "" : "  UNSETTLED (the counters kept changing under the read)");
         text_string(out, r[i].module.path);
         fputc('\n', out);
         text_module_warnings(out, &r[i], "    ");
@@ -178,8 +215,12 @@ void wst_output_reset(FILE *out, int json, DWORD pid, const struct wst_module_re
     for (size_t i = 0; i < n; i++) {
         if (json) {
             fputs(i ? ", " : "", out);
+            if (json_module_error(out, &r[i]))
+                continue;
             json_module_head(out, &r[i]);
             fprintf(out, ", \"generation\": %" PRIu64 "}", r[i].generation);
+        } else if (text_module_error(out, &r[i])) {
+            continue;
         } else {
             text_string(out, r[i].module.name);
             fprintf(out, ": reset, generation %" PRIu64 "\n", r[i].generation);
@@ -230,6 +271,8 @@ void wst_output_stats(FILE *out, int json, DWORD pid, const struct wst_module_re
         const struct wst_msg_stats *s = &r[i].stats;
         if (json) {
             fputs(i ? ", " : "", out);
+            if (json_module_error(out, &r[i]))
+                continue;
             json_module_head(out, &r[i]);
             fprintf(out,
                     ", \"requests\": %" PRIu64 ", \"errors\": %" PRIu64
@@ -237,7 +280,7 @@ void wst_output_stats(FILE *out, int json, DWORD pid, const struct wst_module_re
                     s->requests, s->errors, s->connections, s->uptime_ms);
             stats_stripes(out, json, &r[i].info);
             fputs("}", out);
-        } else {
+        } else if (!text_module_error(out, &r[i])) {
             text_module_head(out, &r[i]);
             fprintf(out,
                     "\n    requests %" PRIu64 "  errors %" PRIu64 "  connections %" PRIu64

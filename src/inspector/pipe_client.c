@@ -260,14 +260,18 @@ enum wst_status wst_pipe_hello(struct wst_pipe_client *c, struct wst_msg_hello *
 }
 
 enum wst_status wst_pipe_decode_snapshot(const void *payload, size_t length, uint64_t *generation,
-                                         struct wst_region_counter **counters, size_t *count)
+                                         struct wst_region_counter **counters, size_t *count,
+                                         int *complete)
 {
     struct wst_msg_snapshot s;
     *counters = NULL;
     *count = 0;
+    *complete = 0;
     if (length < sizeof s)
         return WST_E_PROTOCOL;
     memcpy(&s, payload, sizeof s);
+    if ((s.flags & ~WST_SNAPSHOT_FLAGS_KNOWN) != 0)
+        return WST_E_PROTOCOL;
     /* Compare counts, not products, so that a huge count cannot overflow. */
     if (s.count != (length - sizeof s) / sizeof(struct wst_msg_counter) ||
         (length - sizeof s) % sizeof(struct wst_msg_counter) != 0)
@@ -289,19 +293,20 @@ enum wst_status wst_pipe_decode_snapshot(const void *payload, size_t length, uin
     *generation = s.generation;
     *counters = out;
     *count = wst_region_sort_merge(out, s.count);
+    *complete = (s.flags & WST_SNAPSHOT_TRUNCATED) == 0;
     return WST_OK;
 }
 
 enum wst_status wst_pipe_snapshot(struct wst_pipe_client *c, uint64_t *generation,
                                   struct wst_region_counter **counters, size_t *count,
-                                  struct wst_error *err)
+                                  int *complete, struct wst_error *err)
 {
     void *payload;
     uint32_t length;
     enum wst_status st = request(c, WST_MSG_SNAPSHOT, &payload, &length, err);
     if (st != WST_OK)
         return st;
-    st = wst_pipe_decode_snapshot(payload, length, generation, counters, count);
+    st = wst_pipe_decode_snapshot(payload, length, generation, counters, count, complete);
     free(payload);
     if (st != WST_OK)
         return wst_error_set(err, st, 0, "malformed snapshot reply (%lu bytes)",

@@ -61,10 +61,12 @@ void wst_pipe_close(struct wst_pipe_client *c);
 enum wst_status wst_pipe_hello(struct wst_pipe_client *c, struct wst_msg_hello *out,
                                struct wst_error *err);
 
-/* Counters in a malloc'ed array, sorted by name and merged. */
+/* Counters in a malloc'ed array, sorted by name and merged. *complete is 0
+ * when the worker had more names than one reply holds and left some out
+ * (WST_SNAPSHOT_TRUNCATED): the caller must say so or read memory. */
 enum wst_status wst_pipe_snapshot(struct wst_pipe_client *c, uint64_t *generation,
                                   struct wst_region_counter **counters, size_t *count,
-                                  struct wst_error *err);
+                                  int *complete, struct wst_error *err);
 
 enum wst_status wst_pipe_reset(struct wst_pipe_client *c, uint64_t *generation,
                                struct wst_error *err);
@@ -74,6 +76,7 @@ enum wst_status wst_pipe_stats(struct wst_pipe_client *c, struct wst_msg_stats *
 
 /* Validates a snapshot reply's payload (exposed for the unit tests). */
 enum wst_status wst_pipe_decode_snapshot(const void *payload, size_t length, uint64_t *generation,
-                                         struct wst_region_counter **counters, size_t *count);
+                                         struct wst_region_counter **counters, size_t *count,
+                                         int *complete);
 
 #endif

@@ -2,12 +2,71 @@
  * See region_reader.h. The section's size comes from the target's PE
  * headers, so it is bounded (WST_REGION_MAX_SIZE) before anything is
  * allocated. When a parse fails, the process is asked whether it still
- * runs: a region that reads as garbage because the module was unloaded and
- * its pages reused is "target gone", not "corrupt".
+ * runs, and its module list whether the module is still loaded: a region
+ * that reads as garbage because the module was unloaded and its pages
+ * reused is "target gone", not "corrupt".
+ *
+ * A copy is a plain ReadProcessMemory, which promises nothing about
+ * concurrent stores: under Wine it is process_vm_readv (or a read of
+ * /proc/PID/mem), on Windows MmCopyVirtualMemory, both a memcpy with no
+ * 8-byte atomicity. Two things can therefore go wrong while the target runs,
+ * and each is detected here rather than assumed away:
+ *
+ *   - a reset runs during the copy. The worker makes `generation` odd for
+ *     the length of a reset (counters.c), so a copy is kept only if the
+ *     generation read before it, the one inside it and the one read after
+ *     it are equal and even (a seqlock's reader side);
+ *   - a stripe value is torn: some of its bytes from before a store, some
+ *     from after. Within one generation every stripe only grows (modulo
+ *     2^64: the owners and the slow path add; only a reset subtracts), so
+ *     three copies in a row are taken and the middle one is kept only if,
+ *     stripe by stripe, first <= middle <= last. A torn value is off by at
+ *     least the carry it straddled, so it falls outside that bracket unless
+ *     the counter moved by as much between the copies, in which case the
+ *     value is still one the counter passed through.
+ *
+ * Either check failing means another copy, up to READ_MAX_COPIES; then the
+ * last copy is used and reported as not settled.
  */
 #include "region_reader.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+/* Enough for a reset or two to finish (a reset of the largest region takes
+ * well under a millisecond) and for a torn copy to be replaced, few enough
+ * that a target stuck mid-reset (a suspended worker) costs a bounded wait. */
+#define READ_MAX_COPIES 16u
+/* How many consecutive steady copies a settled read needs. */
+#define READ_WINDOW 3u
+
+static uint32_t get32(const unsigned char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* 1 if a module is still loaded at m->base (0 also when the list fails). */
+static int module_loaded(const struct wst_remote *r, const struct wst_module *m)
+{
+    uint64_t *bases;
+    size_t n;
+    int found = 0;
+    if (wst_remote_modules(r, &bases, &n, NULL) != WST_OK)
+        return 0;
+    for (size_t i = 0; i < n && !found; i++)
+        found = bases[i] == m->base;
+    free(bases);
+    return found;
+}
 
 static enum wst_status parse_failed(const struct wst_remote *r, const struct wst_module *m,
                                     enum wst_status st, const struct wst_region_info *info,
@@ -16,6 +75,10 @@ static enum wst_status parse_failed(const struct wst_remote *r, const struct wst
     if (!wst_remote_alive(r))
         return wst_error_set(err, WST_E_TARGET_GONE, 0, "pid %lu exited during the read",
                              (unsigned long)r->pid);
+    if (!module_loaded(r, m))
+        return wst_error_set(err, WST_E_TARGET_GONE, 0,
+                             "pid %lu, module %s was unloaded during the read",
+                             (unsigned long)r->pid, m->name);
     if (st == WST_E_CORRUPT && info->error_offset != 0)
         return wst_error_set(err, st, 0, "pid %lu, module %s: bad line at offset %zu of %lu",
                              (unsigned long)r->pid, m->name, info->error_offset,
@@ -24,44 +87,142 @@ static enum wst_status parse_failed(const struct wst_remote *r, const struct wst
                          (unsigned long)r->pid, m->name, (unsigned long)m->section.virtual_size);
 }
 
+/* The region header alone: for `list`, and the generation around a copy. */
+static enum wst_status read_header(const struct wst_remote *r, const struct wst_module *m,
+                                   struct wst_region_header *h, struct wst_error *err)
+{
+    if (m->section.virtual_size < sizeof *h)
+        return wst_error_set(err, WST_E_TRUNCATED, 0, "pid %lu, module %s: region of %lu bytes",
+                             (unsigned long)r->pid, m->name,
+                             (unsigned long)m->section.virtual_size);
+    return wst_remote_read(r, m->base + m->section.rva, h, sizeof *h, "region header", err);
+}
+
 enum wst_status wst_read_region_header(const struct wst_remote *r, const struct wst_module *m,
                                        struct wst_region_info *info, struct wst_error *err)
 {
     struct wst_region_header h;
-    if (m->section.virtual_size < sizeof h)
-        return wst_error_set(err, WST_E_TRUNCATED, 0, "pid %lu, module %s: region of %lu bytes",
-                             (unsigned long)r->pid, m->name,
-                             (unsigned long)m->section.virtual_size);
-    enum wst_status st =
-        wst_remote_read(r, m->base + m->section.rva, &h, sizeof h, "region header", err);
+    enum wst_status st = read_header(r, m, &h, err);
     if (st != WST_OK)
         return st;
     st = wst_region_parse_header(&h, sizeof h, info);
     return st == WST_OK ? st : parse_failed(r, m, st, info, err);
 }
 
+/* 1 if every stripe of every site of `b` lies between its values in `a`
+ * (the copy before) and `c` (the copy after), modulo 2^64, and the three
+ * agree on where the sites are. Only the layout of `b` is followed; it is
+ * validated by the parse that comes after, so this only has to stay in
+ * bounds. */
+static int bracketed(const unsigned char *a, const unsigned char *b, const unsigned char *c,
+                     size_t size)
+{
+    size_t o = sizeof(struct wst_region_header);
+    while (o + WST_LINE <= size) {
+        uint32_t magic = get32(b + o);
+        if (magic == WST_TRAILER_MAGIC)
+            break;
+        if (magic != WST_COUNTER_MAGIC || o + sizeof(struct wst_counter) > size) {
+            o += WST_LINE;
+            continue;
+        }
+        if (get32(a + o) != magic || get32(c + o) != magic)
+            return 0;
+        for (unsigned s = 0; s < WST_STRIPES; s++) {
+            size_t at = o + offsetof(struct wst_counter, stripes) + s * sizeof(struct wst_stripe);
+            uint64_t va = get64(a + at), vb = get64(b + at), vc = get64(c + at);
+            /* Signed differences: a stripe 0 that a reset took below zero
+             * may wrap past 2^64 as it grows again, which is not a drop. */
+            if ((int64_t)(vb - va) < 0 || (int64_t)(vc - vb) < 0)
+                return 0;
+        }
+        o += sizeof(struct wst_counter);
+    }
+    return 1;
+}
+
+/* Copies the region until READ_WINDOW consecutive copies lie in one even
+ * generation and bracket each other (see the top of the file); *chosen is
+ * then the middle one and *settled 1. After READ_MAX_COPIES, or at once if
+ * a copy's header does not even parse, *chosen is the last copy and
+ * *settled 0. `copies` is READ_WINDOW buffers of `size` bytes, used as a
+ * ring. */
+static enum wst_status copy_settled(const struct wst_remote *r, const struct wst_module *m,
+                                    unsigned char *copies[READ_WINDOW], size_t size,
+                                    const unsigned char **chosen, int *settled,
+                                    struct wst_error *err)
+{
+    uint64_t address = m->base + m->section.rva;
+    struct wst_region_header h;
+    struct wst_region_info scratch;
+    unsigned steady = 0, next = 0;
+    *settled = 0;
+    *chosen = NULL;
+    enum wst_status st = read_header(r, m, &h, err);
+    uint64_t before = h.generation;
+    for (unsigned n = 0; st == WST_OK && n < READ_MAX_COPIES; n++) {
+        unsigned char *copy = copies[next];
+        next = (next + 1) % READ_WINDOW;
+        st = wst_remote_read(r, address, copy, size, "region", err);
+        if (st != WST_OK)
+            break;
+        *chosen = copy;
+        if (wst_region_parse_header(copy, size, &scratch) != WST_OK)
+            break; /* no copy will do better; the caller's parse says why */
+        st = read_header(r, m, &h, err);
+        if (st != WST_OK)
+            break;
+        uint64_t after = h.generation;
+        int steady_copy = before % 2 == 0 && scratch.generation == before && after == before;
+        before = after;
+        if (!steady_copy) {
+            /* A reset is running: let the worker finish it. */
+            steady = 0;
+            Sleep(n < 2 ? 0 : 1);
+            continue;
+        }
+        if (++steady < READ_WINDOW)
+            continue;
+        const unsigned char *first = copies[next];
+        const unsigned char *middle = copies[(next + 1) % READ_WINDOW];
+        if (bracketed(first, middle, copy, size)) {
+            *chosen = middle;
+            *settled = 1;
+            return WST_OK;
+        }
+        steady = READ_WINDOW - 1; /* slide: the last two copies stay */
+    }
+    return st;
+}
+
 enum wst_status wst_read_region(const struct wst_remote *r, const struct wst_module *m,
                                 struct wst_region_info *info, struct wst_region_counter **counters,
-                                size_t *count, struct wst_error *err)
+                                size_t *count, int *settled, struct wst_error *err)
 {
     size_t size = m->section.virtual_size;
+    unsigned char *copies[READ_WINDOW] = {NULL};
+    const unsigned char *chosen;
+    struct wst_region_counter *out = NULL;
+    enum wst_status st;
     *counters = NULL;
     *count = 0;
+    *settled = 0;
+    memset(info, 0, sizeof *info);
     if (size > WST_REGION_MAX_SIZE)
         return wst_error_set(err, WST_E_CORRUPT, 0, "pid %lu, module %s: region of %zu bytes",
                              (unsigned long)r->pid, m->name, size);
-    unsigned char *bytes = malloc(size ? size : 1);
     size_t capacity = wst_region_max_counters(size);
-    struct wst_region_counter *out = malloc(capacity * sizeof *out);
-    enum wst_status st;
-    if (bytes == NULL || out == NULL) {
+    out = malloc(capacity * sizeof *out);
+    for (unsigned i = 0; i < READ_WINDOW; i++)
+        copies[i] = malloc(size ? size : 1);
+    if (out == NULL || copies[0] == NULL || copies[1] == NULL || copies[2] == NULL) {
         st = wst_error_set(err, WST_E_INTERNAL, 0, "out of memory");
         goto out;
     }
-    st = wst_remote_read(r, m->base + m->section.rva, bytes, size, "region", err);
+    st = copy_settled(r, m, copies, size, &chosen, settled, err);
     if (st != WST_OK)
         goto out;
-    st = wst_region_parse(bytes, size, info, out, capacity, count);
+    st = wst_region_parse(chosen, size, info, out, capacity, count);
     if (st != WST_OK) {
         st = parse_failed(r, m, st, info, err);
         goto out;
@@ -69,7 +230,8 @@ enum wst_status wst_read_region(const struct wst_remote *r, const struct wst_mod
     *counters = out;
     out = NULL;
 out:
-    free(bytes);
+    for (unsigned i = 0; i < READ_WINDOW; i++)
+        free(copies[i]);
     free(out);
     return st;
 }

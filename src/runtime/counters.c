@@ -109,6 +109,12 @@ size_t wst_counters_snapshot(const struct wst_counter *begin, const struct wst_c
 uint64_t wst_counters_reset(struct wst_counter *begin, struct wst_counter *end,
                             uint64_t *generation)
 {
+    /* A seqlock's writer side: odd while the sites are half reset, so that
+     * a reader copying the region from outside (ReadProcessMemory, no lock
+     * it could share with us) knows to read again. The acquire half keeps
+     * the stripe writes below from being ordered before the odd value; the
+     * release at the end keeps them before the even one. */
+    __atomic_add_fetch(generation, 1, __ATOMIC_ACQ_REL);
     FOR_EACH_SITE(site, begin, end)
     {
         /* The walk hands out const pointers; the span itself is ours to write.

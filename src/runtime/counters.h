@@ -6,7 +6,8 @@
  * Threads: the worker calls these while any thread may be adding to the
  * stripes. Stripe values are only ever read and exchanged atomically, so a
  * probe's increment is never lost to a torn write; one that lands during a
- * snapshot is either in it or in the next.
+ * snapshot is either in it or in the next. A reset marks itself in the
+ * region's generation (odd while it runs) for readers outside the process.
  *
  * Never: allocates nothing, calls no OS function (the caller passes every
  * buffer), and never trusts the span beyond its bounds: a line that is
@@ -35,8 +36,11 @@ size_t wst_counters_snapshot(const struct wst_counter *begin, const struct wst_c
                              size_t index_cap, int *truncated);
 
 /* Brings every site's total to zero by adding minus its sum to its shared
- * stripe 0 (atomically; owned stripes are never written but by their owner),
- * then adds 1 to *generation (atomically) and returns the new value. */
+ * stripe 0 (atomically; owned stripes are never written but by their owner).
+ * *generation is odd while this runs and even again when it returns: it is
+ * incremented (atomically) before the first site and after the last, so
+ * each reset adds 2. Returns the new, even, value. Only one thread (the
+ * worker) may reset a region: two at once would leave the parity wrong. */
 uint64_t wst_counters_reset(struct wst_counter *begin, struct wst_counter *end,
                             uint64_t *generation);
 

@@ -286,12 +286,13 @@ static void reply_stats(struct wst_pipe_server *srv, struct slot *s,
 
 /* One heap block: reply header, snapshot header, entries, then the scratch
  * index (not sent). Sized from the number of sites, capped so the payload
- * never exceeds WST_MSG_MAX_PAYLOAD; names past the cap are left out. */
+ * never exceeds WST_MSG_MAX_PAYLOAD; names past the cap are left out, and
+ * the reply says so (WST_SNAPSHOT_TRUNCATED) so that the client can read
+ * memory instead. A snapshot never overlaps a reset: this worker runs both. */
 static BOOL reply_snapshot(struct slot *s, const struct wst_msg_header *request)
 {
     const size_t head = sizeof(struct wst_msg_header) + sizeof(struct wst_msg_snapshot);
-    const size_t max_entries =
-        (WST_MSG_MAX_PAYLOAD - sizeof(struct wst_msg_snapshot)) / sizeof(struct wst_msg_counter);
+    const size_t max_entries = WST_SNAPSHOT_MAX_ENTRIES;
     const struct wst_counter *begin = wst_region_counters_begin();
     const struct wst_counter *end = wst_region_counters_end();
     size_t cap = wst_counters_site_count(begin, end);
@@ -311,6 +312,7 @@ static BOOL reply_snapshot(struct slot *s, const struct wst_msg_header *request)
     int truncated;
     size_t count = wst_counters_snapshot(begin, end, entries, cap, index, index_cap, &truncated);
     snap.count = (uint32_t)count;
+    snap.flags = truncated ? WST_SNAPSHOT_TRUNCATED : 0;
     uint32_t length = (uint32_t)(sizeof snap + count * sizeof(struct wst_msg_counter));
     struct wst_msg_header header;
     wst_msg_header_init(&header, WST_MSG_SNAPSHOT | WST_MSG_REPLY, request->request_id, length);
