@@ -1,8 +1,13 @@
 /*
  * winstrument: the API for instrumented code.
  *
- *   WST_COUNT("name")     adds 1 to the counter "name" of this module
- *   WST_ADD("name", n)    adds n
+ *   WST_COUNT("name")          adds 1 to the counter "name" of this module
+ *   WST_ADD("name", n)         adds n
+ *   WST_SET("name", v)         sets the gauge "name" to v (int64_t; the last write wins)
+ *   WST_GAUGE_ADD("name", d)   adds d (int64_t, may be negative) to the gauge "name"
+ *   WST_RECORD("name", v)      records v (uint64_t) in the distribution "name"
+ *   WST_TIME_SCOPE("name")     records the time from here to the end of the
+ *                              enclosing block, in ns, in the distribution "name"
  *
  * Usable in any function of a DLL or an EXE that links libwinstrument.a, with
  * no init call. Each use site is a static record in the module's ".wst"
@@ -16,6 +21,16 @@
  * an inline atomic add on a stripe chosen by thread id. Names longer than
  * WST_NAME_MAX - 1 bytes are rejected at compile time.
  *
+ * Distributions (count, sum, min, max exact; percentiles from log-linear
+ * buckets within 3.125%) keep each thread's count and sum in its stripe and
+ * add to a shared bucket atomically; no lock, no allocation. A time scope
+ * reads QueryPerformanceCounter at both ends (docs/region.md, "Clock"); in C
+ * it uses GCC's cleanup attribute, so return, break and goto out of the block
+ * still record, and in C++ a destructor, so an exception does too. Its
+ * statement declares variables: under -std=c89 -pedantic, put it where a
+ * declaration may go. A name has one kind per module; the inspector reports
+ * a name used with two kinds (docs/inspector.md).
+ *
  * The collector's mode comes from the environment variable WINSTRUMENT_MODE
  * (threadpool, threadless); read wst-inspect's docs to get the data out.
  */
@@ -27,14 +42,65 @@
 #include "winstrument/probe_abi.h"
 #include "winstrument/region.h"
 
+/* A counter-shaped record of `kind` named `name`, as the static `var`. */
+#define WST_SITE_(var, name, kind)                                                             \
+    WST_STATIC_ASSERT_(sizeof(name) <= WST_NAME_MAX, "winstrument: name too long");            \
+    __attribute__((section(".wst$m"), aligned(64), used)) static struct wst_counter var = {    \
+        WST_COUNTER_MAGIC, kind, name, {{0, {0}}}}
+
+#define WST_DIST_SITE_(var, name, flags)                                                       \
+    WST_STATIC_ASSERT_(sizeof(name) <= WST_NAME_MAX, "winstrument: name too long");            \
+    __attribute__((section(".wst$m"), aligned(64), used)) static struct wst_distribution var = \
+        {WST_DIST_MAGIC, WST_KIND_DISTRIBUTION | (flags), name, {{0, 0, {0}}}, {0, 0, {0}}, {0}}
+
 #define WST_ADD(name, n)                                                                       \
     do {                                                                                       \
-        _Static_assert(sizeof(name) <= WST_NAME_MAX, "winstrument: counter name too long");    \
-        __attribute__((section(".wst$m"), aligned(64), used)) static struct wst_counter       \
-            wst_site_ = {WST_COUNTER_MAGIC, 0, name, {{0, {0}}}};                              \
+        WST_SITE_(wst_site_, name, WST_KIND_COUNTER);                                          \
         wst_counter_add_(&wst_site_, (uint64_t)(n));                                           \
     } while (0)
 
 #define WST_COUNT(name) WST_ADD(name, 1)
+
+#define WST_SET(name, v)                                                                       \
+    do {                                                                                       \
+        WST_SITE_(wst_site_, name, WST_KIND_GAUGE);                                            \
+        wst_gauge_set_(&wst_site_, (int64_t)(v));                                              \
+    } while (0)
+
+#define WST_GAUGE_ADD(name, d)                                                                 \
+    do {                                                                                       \
+        WST_SITE_(wst_site_, name, WST_KIND_GAUGE);                                            \
+        wst_gauge_add_(&wst_site_, (int64_t)(d));                                              \
+    } while (0)
+
+#define WST_RECORD(name, v)                                                                    \
+    do {                                                                                       \
+        WST_DIST_SITE_(wst_site_, name, 0);                                                    \
+        wst_dist_record_(&wst_site_, (uint64_t)(v));                                           \
+    } while (0)
+
+/* Two declarations (the site, then the scope's state), named after the line's
+ * __COUNTER__ so that scopes nest in one block. */
+#define WST_TIME_SCOPE(name) WST_TIME_SCOPE_AT_(name, __COUNTER__)
+#define WST_TIME_SCOPE_AT_(name, n) WST_TIME_SCOPE_AT2_(name, n)
+#ifdef __cplusplus
+struct wst_scope_raii_ {
+    struct wst_scope_ s;
+    explicit wst_scope_raii_(struct wst_distribution *site) : s(wst_scope_begin_(site)) {}
+    ~wst_scope_raii_() { wst_scope_end_(&s); }
+
+  private:
+    wst_scope_raii_(const wst_scope_raii_ &);
+    wst_scope_raii_ &operator=(const wst_scope_raii_ &);
+};
+#define WST_TIME_SCOPE_AT2_(name, n)                                                           \
+    WST_DIST_SITE_(wst_time_site_##n, name, WST_DIST_UNIT_NS);                                 \
+    wst_scope_raii_ wst_scope_##n(&wst_time_site_##n)
+#else
+#define WST_TIME_SCOPE_AT2_(name, n)                                                           \
+    WST_DIST_SITE_(wst_time_site_##n, name, WST_DIST_UNIT_NS);                                 \
+    struct wst_scope_ wst_scope_##n __attribute__((cleanup(wst_scope_end_))) =                 \
+        wst_scope_begin_(&wst_time_site_##n)
+#endif
 
 #endif

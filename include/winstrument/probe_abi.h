@@ -16,6 +16,10 @@
 
 #include "winstrument/region.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Nonzero once this module's runtime has seen its first probe hit. Written by
  * wst_runtime_first_hit_ only; probes read it without ordering, because a
  * stale zero just costs one more call of an idempotent function. */
@@ -39,7 +43,7 @@ extern uint32_t wst_stripe_slot_offset_;
 void wst_counter_add_slow_(struct wst_counter *c, uint64_t n);
 
 #if defined(__i386__)
-static inline __attribute__((always_inline)) unsigned wst_stripe_index_(void)
+static __inline__ __attribute__((always_inline)) unsigned wst_stripe_index_(void)
 {
     /* The thread id from the TEB's ClientId.UniqueThread: one instruction,
      * no call. Ids are multiples of 4, hence the shift. */
@@ -54,7 +58,7 @@ static inline __attribute__((always_inline)) unsigned wst_stripe_index_(void)
 #if defined(__x86_64__)
 /* This thread's slot value (see wst_stripe_slot_offset_), read from the TEB:
  * no call. */
-static inline __attribute__((always_inline)) uint64_t wst_stripe_slot_read_(void)
+static __inline__ __attribute__((always_inline)) uint64_t wst_stripe_slot_read_(void)
 {
     uint64_t at = 0;
     uint32_t offset = wst_stripe_slot_offset_;
@@ -73,7 +77,7 @@ static inline __attribute__((always_inline)) uint64_t wst_stripe_slot_read_(void
 }
 #endif
 
-static inline __attribute__((always_inline)) void wst_counter_add_(struct wst_counter *c,
+static __inline__ __attribute__((always_inline)) void wst_counter_add_(struct wst_counter *c,
                                                                     uint64_t n)
 {
 #if defined(__x86_64__)
@@ -101,5 +105,111 @@ static inline __attribute__((always_inline)) void wst_counter_add_(struct wst_co
         wst_runtime_first_hit_();
 #endif
 }
+
+/* ---- gauges ------------------------------------------------------------ */
+
+/* A gauge is one shared value (stripes[0]): a set must replace every thread's
+ * adds, which stripes could not do. Stores and adds are atomic, so adds from
+ * many threads are exact and a reader never sees a torn value (i686 too). */
+static __inline__ __attribute__((always_inline)) void wst_gauge_set_(struct wst_counter *g,
+                                                                   int64_t v)
+{
+    __atomic_store_n(&g->stripes[0].value, (uint64_t)v, __ATOMIC_RELAXED);
+    if (__builtin_expect(!wst_runtime_hit_seen_, 0))
+        wst_runtime_first_hit_();
+}
+
+static __inline__ __attribute__((always_inline)) void wst_gauge_add_(struct wst_counter *g,
+                                                                   int64_t delta)
+{
+    __atomic_fetch_add(&g->stripes[0].value, (uint64_t)delta, __ATOMIC_RELAXED);
+    if (__builtin_expect(!wst_runtime_hit_seen_, 0))
+        wst_runtime_first_hit_();
+}
+
+/* ---- distributions ---------------------------------------------------- */
+
+/* Count and sum of a thread that owns no stripe (its first record, or none
+ * free): claims one like a counter hit does, or adds atomically to stripe 0. */
+void wst_dist_add_slow_(struct wst_distribution *d, uint64_t v);
+
+static __inline__ __attribute__((always_inline)) void wst_dist_record_(struct wst_distribution *d,
+                                                                     uint64_t v)
+{
+    uint64_t seen;
+#if defined(__x86_64__)
+    uint64_t at = wst_stripe_slot_read_();
+    if (__builtin_expect(at - 2u * WST_LINE <= (WST_STRIPES - 2u) * WST_LINE, 1)) {
+        /* This thread's own stripe: plain adds, as for a counter. */
+        uint64_t *own = (uint64_t *)((char *)d + at);
+        __asm__ volatile("addq $1, %0" : "+m"(own[0]));
+        __asm__ volatile("addq %1, %0" : "+m"(own[1]) : "r"(v));
+    } else {
+        wst_dist_add_slow_(d, v);
+    }
+#else
+    struct wst_dist_stripe *s = &d->stripes[wst_stripe_index_()];
+    __atomic_fetch_add(&s->count, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&s->sum, v, __ATOMIC_RELAXED);
+    if (__builtin_expect(!wst_runtime_hit_seen_, 0))
+        wst_runtime_first_hit_();
+#endif
+    __atomic_fetch_add(&d->buckets[wst_dist_bucket_(v)], 1, __ATOMIC_RELAXED);
+    /* The extremes change rarely: read first, write only to improve. */
+    seen = __atomic_load_n(&d->extrema.max, __ATOMIC_RELAXED);
+    while (v > seen && !__atomic_compare_exchange_n(&d->extrema.max, &seen, v, 1,
+                                                    __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+    }
+    seen = __atomic_load_n(&d->extrema.min_inverted, __ATOMIC_RELAXED);
+    while (~v > seen && !__atomic_compare_exchange_n(&d->extrema.min_inverted, &seen, ~v, 1,
+                                                     __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+    }
+}
+
+/* ---- the clock of time scopes ------------------------------------------ */
+
+/* QueryPerformanceCounter's ticks (src/runtime/probe_runtime.c). */
+uint64_t wst_clock_ticks_(void);
+/* Nanoseconds per tick when the counter's frequency divides 10^9 (10 MHz on
+ * Windows 10 and later and on Wine: 100), else 0; set by the first
+ * conversion, which takes the slow path. */
+extern volatile uint32_t wst_clock_ns_per_tick_;
+uint64_t wst_clock_ns_slow_(uint64_t ticks);
+
+static __inline__ __attribute__((always_inline)) uint64_t wst_clock_ns_(uint64_t ticks)
+{
+    uint32_t scale = wst_clock_ns_per_tick_;
+    if (__builtin_expect(scale != 0, 1))
+        return ticks * scale;
+    return wst_clock_ns_slow_(ticks);
+}
+
+struct wst_scope_ {
+    struct wst_distribution *site;
+    uint64_t start; /* ticks */
+};
+
+static __inline__ __attribute__((always_inline)) struct wst_scope_
+wst_scope_begin_(struct wst_distribution *site)
+{
+    struct wst_scope_ s;
+    s.site = site;
+    s.start = wst_clock_ticks_();
+    return s;
+}
+
+/* The end of a scope: runs in the instrumented function's own code, at its
+ * block's exit (cleanup attribute in C, a destructor in C++). */
+static __inline__ __attribute__((always_inline)) void wst_scope_end_(struct wst_scope_ *s)
+{
+    uint64_t now = wst_clock_ticks_();
+    /* The counter only goes forward (QueryPerformanceCounter is monotonic);
+     * the guard keeps a bad reading from becoming a huge duration. */
+    wst_dist_record_(s->site, now >= s->start ? wst_clock_ns_(now - s->start) : 0);
+}
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -6,14 +6,18 @@
  * the text after '$'):
  *
  *   .wst$a   struct wst_region_header   (one, from the runtime library)
- *   .wst$m   struct wst_counter ...     (one per WST_COUNT/WST_ADD site)
+ *   .wst$m   struct wst_counter ...     (one per WST_COUNT/WST_ADD/WST_SET/
+ *                                        WST_GAUGE_ADD site; flags says which kind)
+ *            struct wst_distribution ...  (one per WST_TIME_SCOPE/WST_RECORD site,
+ *                                        layout 2 and later)
  *   .wst$z   struct wst_region_trailer  (one, from the runtime library)
  *
- * Every record starts on a WST_LINE boundary. Between the counters of two
+ * Every record starts on a WST_LINE boundary. Between the records of two
  * object files the linker may leave zero padding, so a reader walks the span
  * between header and trailer one line at a time: a line that starts with
- * WST_COUNTER_MAGIC begins a counter, a zero line is padding, the trailer magic
- * ends the walk, and anything else is corruption.
+ * WST_COUNTER_MAGIC begins a counter or gauge, WST_DIST_MAGIC a distribution,
+ * a zero line is padding, the trailer magic ends the walk, and anything else
+ * is corruption.
  *
  * Only fixed-width fields: a 64-bit inspector reads a 32-bit target with the
  * same declarations. docs/region.md describes every field.
@@ -35,6 +39,21 @@
 #define WST_REGION_MAGIC 0x52545357u  /* "WSTR" */
 #define WST_COUNTER_MAGIC 0x43545357u /* "WSTC" */
 #define WST_TRAILER_MAGIC 0x5a545357u /* "WSTZ" */
+#define WST_DIST_MAGIC 0x44545357u    /* "WSTD", layout 2 and later */
+
+/* Compile-time checks that every C standard GCC accepts and C++ can read:
+ * _Static_assert is C11, static_assert C++11; older dialects get an array
+ * whose size is negative when the condition fails. */
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define WST_STATIC_ASSERT_(cond, msg) static_assert(cond, msg)
+#elif !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define WST_STATIC_ASSERT_(cond, msg) _Static_assert(cond, msg)
+#else
+#define WST_STATIC_ASSERT_(cond, msg) WST_STATIC_ASSERT_AT_(cond, __LINE__)
+#define WST_STATIC_ASSERT_AT_(cond, line) WST_STATIC_ASSERT_AT2_(cond, line)
+#define WST_STATIC_ASSERT_AT2_(cond, line)                                                         \
+    typedef char wst_static_assert_##line[(cond) ? 1 : -1] __attribute__((unused))
+#endif
 
 /* Which collector runs in the module (header.mode). */
 enum wst_mode {
@@ -101,14 +120,73 @@ struct wst_stripe {
     uint8_t pad[WST_LINE - sizeof(uint64_t)];
 };
 
+/* struct wst_counter.flags: the record's kind (layout 2; layout 1 has only
+ * counters, with flags 0). */
+#define WST_KIND_MASK 0xffu
+#define WST_KIND_COUNTER 0u      /* WST_COUNT, WST_ADD: the stripes' sum, unsigned */
+#define WST_KIND_GAUGE 1u        /* WST_SET, WST_GAUGE_ADD: stripes[0] as int64_t */
+#define WST_KIND_DISTRIBUTION 2u /* a struct wst_distribution (never in a wst_counter) */
+
 /* One probe site. A thread adds to the stripe its thread id selects; the
- * reader sums the stripes. Two sites with the same name are one counter. */
+ * reader sums the stripes. Two sites with the same name are one counter.
+ * A gauge uses stripes[0] only, written atomically (the others stay 0). */
 struct wst_counter {
     uint32_t magic; /* WST_COUNTER_MAGIC */
-    uint32_t flags; /* reserved, 0 */
+    uint32_t flags; /* WST_KIND_COUNTER or WST_KIND_GAUGE */
     char name[WST_NAME_MAX];
     struct wst_stripe stripes[WST_STRIPES];
 };
+
+/* Distributions (layout 2). Log-linear buckets over the whole uint64_t
+ * range: values below 2 * WST_DIST_SUB each have a bucket of their own;
+ * above, each power of two [2^e, 2^(e+1)) is cut into WST_DIST_SUB equal
+ * buckets of width 2^(e - WST_DIST_SUB_BITS). A bucket's midpoint is then
+ * within 1 / (2 * WST_DIST_SUB) = 3.125% of any value in it. The index comes
+ * from the value's leading-zero count and two shifts: no search. */
+#define WST_DIST_SUB_BITS 4u
+#define WST_DIST_SUB (1u << WST_DIST_SUB_BITS)
+#define WST_DIST_BUCKETS ((64u - WST_DIST_SUB_BITS + 1u) * WST_DIST_SUB) /* 976 */
+
+/* struct wst_distribution.flags */
+#define WST_DIST_UNIT_NS 0x100u /* values are nanoseconds (WST_TIME_SCOPE) */
+
+/* Per-stripe count and sum, at the offsets a counter's stripes have, so the
+ * thread's stripe offset from its TLS slot serves both record kinds. */
+struct wst_dist_stripe {
+    uint64_t count;
+    uint64_t sum; /* wraps modulo 2^64, like a counter */
+    uint8_t pad[WST_LINE - 2 * sizeof(uint64_t)];
+};
+
+/* Shared by every thread, updated by compare-exchange only when they change
+ * (rarely, once the extremes are known). */
+struct wst_dist_extrema {
+    uint64_t min_inverted; /* ~min: 0 (min = UINT64_MAX) until the first record */
+    uint64_t max;
+    uint8_t pad[WST_LINE - 2 * sizeof(uint64_t)];
+};
+
+/* One WST_TIME_SCOPE or WST_RECORD site: 8448 bytes (132 lines). Sites of
+ * one name are one distribution (the reader adds them). */
+struct wst_distribution {
+    uint32_t magic; /* WST_DIST_MAGIC */
+    uint32_t flags; /* WST_KIND_DISTRIBUTION | WST_DIST_UNIT_* */
+    char name[WST_NAME_MAX];
+    struct wst_dist_stripe stripes[WST_STRIPES];
+    struct wst_dist_extrema extrema;
+    uint64_t buckets[WST_DIST_BUCKETS]; /* atomic adds */
+};
+
+/* The bucket of value v. */
+static __inline__ __attribute__((always_inline, unused)) unsigned wst_dist_bucket_(uint64_t v)
+{
+    unsigned e;
+    if (v < 2u * WST_DIST_SUB)
+        return (unsigned)v;
+    e = 63u - (unsigned)__builtin_clzll(v); /* v >= 32: e >= 5 */
+    return (e - WST_DIST_SUB_BITS + 1u) * WST_DIST_SUB +
+           (unsigned)((v >> (e - WST_DIST_SUB_BITS)) & (WST_DIST_SUB - 1u));
+}
 
 struct wst_region_trailer {
     uint32_t magic; /* WST_TRAILER_MAGIC */
@@ -116,18 +194,25 @@ struct wst_region_trailer {
     uint8_t pad[WST_LINE - 8];
 };
 
-_Static_assert(sizeof(struct wst_region_header) == 256, "header ABI size");
-_Static_assert(offsetof(struct wst_region_header, generation) == 40, "header ABI offsets");
-_Static_assert(offsetof(struct wst_region_header, pipe_name) == 64, "header ABI offsets");
-_Static_assert(offsetof(struct wst_region_header, worker_error) == 160, "header ABI offsets");
-_Static_assert(offsetof(struct wst_region_header, runtime_flags) == 164, "header ABI offsets");
-_Static_assert(offsetof(struct wst_region_header, stripes_owned) == 168, "header ABI offsets");
-_Static_assert(offsetof(struct wst_region_header, stripe_flags) == 170, "header ABI offsets");
-_Static_assert(offsetof(struct wst_region_header, stripe_claims) == 172, "header ABI offsets");
-_Static_assert(offsetof(struct wst_region_header, stripe_reclaims) == 176, "header ABI offsets");
-_Static_assert(offsetof(struct wst_region_header, stripe_shared) == 180, "header ABI offsets");
-_Static_assert(sizeof(struct wst_counter) == WST_LINE * (1 + WST_STRIPES), "counter ABI size");
-_Static_assert(offsetof(struct wst_counter, stripes) == WST_LINE, "counter ABI offsets");
-_Static_assert(sizeof(struct wst_region_trailer) == WST_LINE, "trailer ABI size");
+WST_STATIC_ASSERT_(sizeof(struct wst_region_header) == 256, "header ABI size");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, generation) == 40, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, pipe_name) == 64, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, worker_error) == 160, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, runtime_flags) == 164, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, stripes_owned) == 168, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, stripe_flags) == 170, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, stripe_claims) == 172, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, stripe_reclaims) == 176, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, stripe_shared) == 180, "header ABI offsets");
+WST_STATIC_ASSERT_(sizeof(struct wst_counter) == WST_LINE * (1 + WST_STRIPES), "counter ABI size");
+WST_STATIC_ASSERT_(offsetof(struct wst_counter, stripes) == WST_LINE, "counter ABI offsets");
+WST_STATIC_ASSERT_(sizeof(struct wst_region_trailer) == WST_LINE, "trailer ABI size");
+WST_STATIC_ASSERT_(sizeof(struct wst_distribution) == WST_LINE * (2 + WST_STRIPES) +
+                       WST_DIST_BUCKETS * 8,
+                   "distribution ABI size");
+WST_STATIC_ASSERT_(offsetof(struct wst_distribution, stripes) == WST_LINE,
+                   "distribution stripes sit where a counter's do");
+WST_STATIC_ASSERT_(offsetof(struct wst_distribution, buckets) == WST_LINE * (2 + WST_STRIPES),
+                   "distribution ABI offsets");
 
 #endif

@@ -15,8 +15,10 @@
 #define WST_VERSION_NUMBER                                                                     \
     ((WST_VERSION_MAJOR << 16) | (WST_VERSION_MINOR << 8) | WST_VERSION_PATCH)
 
-/* Bumped whenever struct wst_region_header or struct wst_counter changes. */
-#define WST_LAYOUT_VERSION 1
+/* Bumped whenever struct wst_region_header or a record changes.
+ * 2: record kinds (wst_counter.flags: counter, gauge) and distributions
+ *    (WST_DIST_MAGIC). The inspector reads layouts 1 and 2. */
+#define WST_LAYOUT_VERSION 2
 
 /* Bumped whenever a message of winstrument/protocol.h changes.
  * 2: the snapshot reply's reserved word became flags (WST_SNAPSHOT_TRUNCATED),

@@ -33,6 +33,13 @@ size_t wst_region_max_counters(size_t section_size)
     return section_size / sizeof(struct wst_counter) + 1;
 }
 
+size_t wst_region_max_dists(size_t section_size)
+{
+    if (section_size > WST_REGION_MAX_SIZE)
+        section_size = WST_REGION_MAX_SIZE;
+    return section_size / sizeof(struct wst_distribution) + 1;
+}
+
 /* 1 if a NUL occurs in the first `max` bytes of s. */
 static int terminated(const char *s, size_t max)
 {
@@ -51,7 +58,7 @@ enum wst_status wst_region_parse_header(const void *bytes, size_t size,
         return WST_E_CORRUPT;
     /* The version decides the meaning of everything else, so it is checked
      * before the sizes: a newer layout may legitimately change them. */
-    if (h.layout_version != WST_LAYOUT_VERSION)
+    if (h.layout_version != WST_LAYOUT_VERSION && h.layout_version != 1)
         return WST_E_VERSION;
     if (h.header_size != sizeof h || h.counter_size != sizeof(struct wst_counter) ||
         h.line_size != WST_LINE || h.stripes != WST_STRIPES || h.name_max != WST_NAME_MAX)
@@ -90,18 +97,63 @@ static int is_zero_line(const unsigned char *line)
     return 1;
 }
 
-/* Decodes the counter at `line`; the caller checked that all of it lies
- * inside the section and before a possible trailer. */
-static enum wst_status read_counter(const unsigned char *line, struct wst_region_counter *out)
+/* Decodes the counter or gauge at `line`; the caller checked that all of it
+ * lies inside the section and before a possible trailer. */
+static enum wst_status read_counter(const unsigned char *line, uint16_t layout,
+                                    struct wst_region_counter *out)
 {
     const unsigned char *name = line + offsetof(struct wst_counter, name);
+    uint32_t flags = get32(line + offsetof(struct wst_counter, flags));
     if (!terminated((const char *)name, WST_NAME_MAX))
         return WST_E_CORRUPT;
+    memset(out, 0, sizeof *out);
+    /* Layout 1 reserved the flags word: whatever it holds, a counter. */
+    out->kind = layout == 1 ? WST_KIND_COUNTER : flags;
+    if (out->kind != WST_KIND_COUNTER && out->kind != WST_KIND_GAUGE)
+        return WST_E_CORRUPT;
+    out->conflict_kinds = 1u << out->kind;
     memcpy(out->name, name, WST_NAME_MAX);
     uint64_t sum = 0;
     for (size_t s = 0; s < WST_STRIPES; s++)
         sum += get64(line + offsetof(struct wst_counter, stripes) + s * sizeof(struct wst_stripe));
     out->value = sum;
+    return WST_OK;
+}
+
+/* Decodes the distribution at `line` (checked to lie inside the section);
+ * its buckets go to `buckets` when the caller has a pool. */
+static enum wst_status read_distribution(const unsigned char *line,
+                                         struct wst_region_counter *out, uint64_t *buckets)
+{
+    const unsigned char *name = line + offsetof(struct wst_distribution, name);
+    uint32_t flags = get32(line + offsetof(struct wst_distribution, flags));
+    if (!terminated((const char *)name, WST_NAME_MAX))
+        return WST_E_CORRUPT;
+    if ((flags & WST_KIND_MASK) != WST_KIND_DISTRIBUTION ||
+        (flags & ~(WST_KIND_MASK | WST_DIST_UNIT_NS)) != 0)
+        return WST_E_CORRUPT;
+    memset(out, 0, sizeof *out);
+    memcpy(out->name, name, WST_NAME_MAX);
+    out->kind = WST_KIND_DISTRIBUTION;
+    out->conflict_kinds = 1u << WST_KIND_DISTRIBUTION;
+    out->flags = flags & WST_DIST_UNIT_NS;
+    for (size_t s = 0; s < WST_STRIPES; s++) {
+        const unsigned char *stripe =
+            line + offsetof(struct wst_distribution, stripes) + s * sizeof(struct wst_dist_stripe);
+        out->value += get64(stripe + offsetof(struct wst_dist_stripe, count));
+        out->sum += get64(stripe + offsetof(struct wst_dist_stripe, sum));
+    }
+    const unsigned char *extrema = line + offsetof(struct wst_distribution, extrema);
+    uint64_t max = get64(extrema + offsetof(struct wst_dist_extrema, max));
+    uint64_t min = ~get64(extrema + offsetof(struct wst_dist_extrema, min_inverted));
+    /* Nothing recorded (or just reset): the extremes mean nothing. */
+    out->min = out->value == 0 || min > max ? 0 : min;
+    out->max = out->value == 0 || min > max ? 0 : max;
+    if (buckets != NULL) {
+        memcpy(buckets, line + offsetof(struct wst_distribution, buckets),
+               WST_DIST_BUCKETS * sizeof *buckets);
+        out->buckets = buckets;
+    }
     return WST_OK;
 }
 
@@ -111,8 +163,15 @@ static enum wst_status corrupt_at(struct wst_region_info *info, size_t offset)
     return WST_E_CORRUPT;
 }
 
+struct pool {
+    uint64_t *buckets;
+    size_t capacity; /* arrays of WST_DIST_BUCKETS */
+    size_t used;
+};
+
 static enum wst_status walk(const unsigned char *b, size_t size, struct wst_region_info *info,
-                            struct wst_region_counter *counters, size_t capacity, size_t *count)
+                            struct wst_region_counter *counters, size_t capacity,
+                            struct pool *pool, size_t *count)
 {
     size_t off = sizeof(struct wst_region_header);
     /* Each step advances by at least one line and stops before the end. */
@@ -128,11 +187,29 @@ static enum wst_status walk(const unsigned char *b, size_t size, struct wst_regi
                 return corrupt_at(info, off);
             if (*count >= capacity)
                 return WST_E_INTERNAL;
-            if (read_counter(b + off, &counters[*count]) != WST_OK)
+            if (read_counter(b + off, info->layout_version, &counters[*count]) != WST_OK)
                 return corrupt_at(info, off);
             ++*count;
             info->sites++;
             off += sizeof(struct wst_counter);
+            continue;
+        }
+        if (magic == WST_DIST_MAGIC && info->layout_version >= 2) {
+            if (size - off < sizeof(struct wst_distribution) + sizeof(struct wst_region_trailer))
+                return corrupt_at(info, off);
+            if (*count >= capacity)
+                return WST_E_INTERNAL;
+            uint64_t *buckets = NULL;
+            if (pool->buckets != NULL) {
+                if (pool->used >= pool->capacity)
+                    return WST_E_INTERNAL;
+                buckets = pool->buckets + pool->used++ * WST_DIST_BUCKETS;
+            }
+            if (read_distribution(b + off, &counters[*count], buckets) != WST_OK)
+                return corrupt_at(info, off);
+            ++*count;
+            info->sites++;
+            off += sizeof(struct wst_distribution);
             continue;
         }
         if (!is_zero_line(b + off))
@@ -148,6 +225,15 @@ enum wst_status wst_region_parse(const void *bytes, size_t size, struct wst_regi
                                  struct wst_region_counter *counters, size_t capacity,
                                  size_t *count)
 {
+    return wst_region_parse_pool(bytes, size, info, counters, capacity, NULL, 0, count);
+}
+
+enum wst_status wst_region_parse_pool(const void *bytes, size_t size,
+                                      struct wst_region_info *info,
+                                      struct wst_region_counter *counters, size_t capacity,
+                                      uint64_t *pool_buckets, size_t pool_capacity, size_t *count)
+{
+    struct pool pool = {pool_buckets, pool_capacity, 0};
     *count = 0;
     enum wst_status st = wst_region_parse_header(bytes, size, info);
     if (st != WST_OK)
@@ -158,7 +244,9 @@ enum wst_status wst_region_parse(const void *bytes, size_t size, struct wst_regi
         return WST_E_TRUNCATED;
     if (capacity < wst_region_max_counters(size))
         return WST_E_INTERNAL;
-    st = walk(bytes, size, info, counters, capacity, count);
+    if (pool_buckets != NULL && pool_capacity < wst_region_max_dists(size))
+        return WST_E_INTERNAL;
+    st = walk(bytes, size, info, counters, capacity, &pool, count);
     if (st != WST_OK) {
         *count = 0;
         return st;
@@ -173,17 +261,58 @@ static int by_name(const void *a, const void *b)
     return strncmp(x->name, y->name, WST_NAME_MAX);
 }
 
+/* By name, then kind, so that a name's lowest kind comes first whatever
+ * order the sites were in. */
+static int by_name_kind(const void *a, const void *b)
+{
+    const struct wst_region_counter *x = a, *y = b;
+    int c = by_name(a, b);
+    if (c != 0)
+        return c;
+    return x->kind < y->kind ? -1 : x->kind > y->kind;
+}
+
+/* Adds site `from` into `into`, both of one name and kind. */
+static void merge(struct wst_region_counter *into, const struct wst_region_counter *from)
+{
+    if (into->kind != WST_KIND_DISTRIBUTION) {
+        into->value += from->value;
+        return;
+    }
+    if (from->value != 0) {
+        if (into->value == 0 || from->min < into->min)
+            into->min = from->min;
+        if (into->value == 0 || from->max > into->max)
+            into->max = from->max;
+    }
+    into->value += from->value;
+    into->sum += from->sum;
+    into->flags |= from->flags & WST_DIST_UNIT_NS;
+    if (into->buckets != NULL && from->buckets != NULL) {
+        for (size_t i = 0; i < WST_DIST_BUCKETS; i++)
+            into->buckets[i] += from->buckets[i];
+    }
+}
+
 size_t wst_region_sort_merge(struct wst_region_counter *counters, size_t count)
 {
     if (count == 0)
         return 0;
-    qsort(counters, count, sizeof *counters, by_name);
+    qsort(counters, count, sizeof *counters, by_name_kind);
     size_t out = 0;
     for (size_t i = 1; i < count; i++) {
-        if (by_name(&counters[out], &counters[i]) == 0)
-            counters[out].value += counters[i].value;
-        else
+        struct wst_region_counter *into = &counters[out];
+        if (by_name(into, &counters[i]) != 0) {
             counters[++out] = counters[i];
+        } else if (into->kind == counters[i].kind) {
+            merge(into, &counters[i]);
+        } else {
+            /* One name, two kinds: a mistake in the instrumented code that
+             * no compiler caught (docs/inspector.md). Keep the first kind's
+             * data and say so. */
+            into->flags |= WST_REGION_KIND_CONFLICT;
+            into->conflict_kinds |= 1u << (counters[i].kind & 31u);
+        }
     }
     return out + 1;
 }

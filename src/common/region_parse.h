@@ -24,10 +24,27 @@
  * it copy gigabytes. */
 #define WST_REGION_MAX_SIZE (64u * 1024u * 1024u)
 
-/* One counter: all stripes of all same-named sites, summed. */
+/* wst_region_counter.flags, besides WST_DIST_UNIT_*: the name was used with
+ * more than one kind in the module (conflict_kinds has a bit 1 << kind for
+ * each); the entry shows the data of the lowest kind only. */
+#define WST_REGION_KIND_CONFLICT 0x1u
+
+/* One counter, gauge or distribution: all same-named sites, merged. */
 struct wst_region_counter {
     char name[WST_NAME_MAX]; /* NUL-terminated */
+    /* counter: the stripes' sum; gauge: the value, an int64_t as two's
+     * complement; distribution: the count */
     uint64_t value;
+    uint32_t kind;           /* WST_KIND_* (layout 1: always WST_KIND_COUNTER) */
+    uint32_t flags;          /* WST_DIST_UNIT_NS, WST_REGION_KIND_CONFLICT */
+    uint32_t conflict_kinds; /* 1 << kind for every kind the name had */
+    /* distribution only: exact sum (wrapping), min and max (0 when count is 0) */
+    uint64_t sum;
+    uint64_t min;
+    uint64_t max;
+    /* distribution only: WST_DIST_BUCKETS counts in the caller's pool, or
+     * NULL when the caller gave none */
+    uint64_t *buckets;
 };
 
 /* The header's fields, validated, and what the walk found. */
@@ -58,6 +75,10 @@ struct wst_region_info {
 /* Enough entries for any section of `section_size` bytes. */
 size_t wst_region_max_counters(size_t section_size);
 
+/* Enough distributions for any section of `section_size` bytes: the pool of
+ * wst_region_parse_pool holds this many arrays of WST_DIST_BUCKETS counts. */
+size_t wst_region_max_dists(size_t section_size);
+
 /* Checks only the header (the first sizeof(struct wst_region_header) bytes)
  * and fills *info's header fields. For callers that read just the header,
  * such as `list`. */
@@ -71,9 +92,17 @@ enum wst_status wst_region_parse(const void *bytes, size_t size, struct wst_regi
                                  struct wst_region_counter *counters, size_t capacity,
                                  size_t *count);
 
-/* Sorts counters by name and merges equal names by summing (wrapping, like
- * the counters themselves). Returns the new count. Shared with the pipe
- * client, whose snapshot entries get the same treatment. */
+/* wst_region_parse, and each distribution's buckets copied to pool (room for
+ * pool_capacity >= wst_region_max_dists(size) arrays of WST_DIST_BUCKETS). */
+enum wst_status wst_region_parse_pool(const void *bytes, size_t size,
+                                      struct wst_region_info *info,
+                                      struct wst_region_counter *counters, size_t capacity,
+                                      uint64_t *pool, size_t pool_capacity, size_t *count);
+
+/* Sorts counters by name and merges equal names (sums wrap, like the
+ * counters themselves; distributions add buckets and take the extremes).
+ * Returns the new count. Shared with the pipe client, whose snapshot
+ * entries get the same treatment. */
 size_t wst_region_sort_merge(struct wst_region_counter *counters, size_t count);
 
 const char *wst_mode_name(uint32_t mode);

@@ -1,6 +1,6 @@
 # wst-inspect.exe, for each architecture. The platform-free parsers live in
 # src/common so the runtime, the tests and native fuzz targets can share them.
-INSPECTOR_COMMON_SRCS := src/common/pe_image.c src/common/region_parse.c \
+INSPECTOR_COMMON_SRCS := src/common/pe_image.c src/common/region_parse.c src/common/dist_math.c \
 	src/common/protocol_codec.c src/common/status.c src/common/escape.c src/common/pipe_name.c
 # Everything but main.c, so the unit tests can link the inspector's layers.
 INSPECTOR_LIB_SRCS := $(filter-out src/inspector/main.c,$(wildcard src/inspector/*.c)) \

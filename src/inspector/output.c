@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "escape.h"
+#include "output_kind.h"
 
 /* Every string from the target goes through wst_escape (src/common/escape.c,
  * docs/inspector.md "Strings from the target"). The escaped form is built in
@@ -96,7 +97,8 @@ static void json_counters(FILE *out, const struct wst_module_report *m)
     for (size_t c = 0; c < m->count; c++) {
         fputs(c ? ", {" : "{", out);
         json_field(out, "name", m->counters[c].name);
-        fprintf(out, ", \"value\": %" PRIu64 "}", m->counters[c].value);
+        wst_output_entry_json(out, &m->counters[c]);
+        fputc('}', out);
     }
     fputc(']', out);
 }
@@ -170,7 +172,7 @@ void wst_output_dump(FILE *out, int json, DWORD pid, const struct wst_module_rep
         for (size_t c = 0; c < r[i].count; c++) {
             fputs("    ", out);
             text_string(out, r[i].counters[c].name);
-            fprintf(out, " %" PRIu64 "\n", r[i].counters[c].value);
+            wst_output_entry_text(out, &r[i].counters[c]);
         }
     }
 }

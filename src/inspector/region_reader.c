@@ -109,11 +109,40 @@ enum wst_status wst_read_region_header(const struct wst_remote *r, const struct 
     return st == WST_OK ? st : parse_failed(r, m, st, info, err);
 }
 
-/* 1 if every stripe of every site of `b` lies between its values in `a`
- * (the copy before) and `c` (the copy after), modulo 2^64, and the three
- * agree on where the sites are. Only the layout of `b` is followed; it is
- * validated by the parse that comes after, so this only has to stay in
- * bounds. */
+/* 1 if vb lies between va and vc modulo 2^64. Signed differences: a stripe
+ * 0 that a reset took below zero may wrap past 2^64 as it grows again, which
+ * is not a drop. */
+static int between(const unsigned char *a, const unsigned char *b, const unsigned char *c,
+                   size_t at)
+{
+    uint64_t va = get64(a + at), vb = get64(b + at), vc = get64(c + at);
+    return (int64_t)(vb - va) >= 0 && (int64_t)(vc - vb) >= 0;
+}
+
+/* A distribution's counts, sums and buckets only grow, like a counter's. */
+static int dist_bracketed(const unsigned char *a, const unsigned char *b, const unsigned char *c,
+                          size_t o)
+{
+    for (unsigned s = 0; s < WST_STRIPES; s++) {
+        size_t at = o + offsetof(struct wst_distribution, stripes) +
+                    s * sizeof(struct wst_dist_stripe);
+        if (!between(a, b, c, at + offsetof(struct wst_dist_stripe, count)) ||
+            !between(a, b, c, at + offsetof(struct wst_dist_stripe, sum)))
+            return 0;
+    }
+    for (unsigned i = 0; i < WST_DIST_BUCKETS; i++) {
+        if (!between(a, b, c, o + offsetof(struct wst_distribution, buckets) + i * 8u))
+            return 0;
+    }
+    return 1;
+}
+
+/* 1 if every stripe of every counter site of `b` (and every count, sum and
+ * bucket of every distribution) lies between its values in `a` (the copy
+ * before) and `c` (the copy after), modulo 2^64, and the three agree on
+ * where the sites are. Gauges go down as well as up: only their place is
+ * checked. Only the layout of `b` is followed; it is validated by the parse
+ * that comes after, so this only has to stay in bounds. */
 static int bracketed(const unsigned char *a, const unsigned char *b, const unsigned char *c,
                      size_t size)
 {
@@ -122,18 +151,23 @@ static int bracketed(const unsigned char *a, const unsigned char *b, const unsig
         uint32_t magic = get32(b + o);
         if (magic == WST_TRAILER_MAGIC)
             break;
+        if (magic == WST_DIST_MAGIC && o + sizeof(struct wst_distribution) <= size) {
+            if (get32(a + o) != magic || get32(c + o) != magic || !dist_bracketed(a, b, c, o))
+                return 0;
+            o += sizeof(struct wst_distribution);
+            continue;
+        }
         if (magic != WST_COUNTER_MAGIC || o + sizeof(struct wst_counter) > size) {
             o += WST_LINE;
             continue;
         }
         if (get32(a + o) != magic || get32(c + o) != magic)
             return 0;
-        for (unsigned s = 0; s < WST_STRIPES; s++) {
+        int gauge = (get32(b + o + offsetof(struct wst_counter, flags)) & WST_KIND_MASK) ==
+                    WST_KIND_GAUGE;
+        for (unsigned s = 0; s < WST_STRIPES && !gauge; s++) {
             size_t at = o + offsetof(struct wst_counter, stripes) + s * sizeof(struct wst_stripe);
-            uint64_t va = get64(a + at), vb = get64(b + at), vc = get64(c + at);
-            /* Signed differences: a stripe 0 that a reset took below zero
-             * may wrap past 2^64 as it grows again, which is not a drop. */
-            if ((int64_t)(vb - va) < 0 || (int64_t)(vc - vb) < 0)
+            if (!between(a, b, c, at))
                 return 0;
         }
         o += sizeof(struct wst_counter);
@@ -211,8 +245,11 @@ enum wst_status wst_read_region(const struct wst_remote *r, const struct wst_mod
     if (size > WST_REGION_MAX_SIZE)
         return wst_error_set(err, WST_E_CORRUPT, 0, "pid %lu, module %s: region of %zu bytes",
                              (unsigned long)r->pid, m->name, size);
+    /* One block, so that the caller's free() of the counters frees both:
+     * the entries, then the distributions' buckets they point into. */
     size_t capacity = wst_region_max_counters(size);
-    out = malloc(capacity * sizeof *out);
+    size_t dists = wst_region_max_dists(size);
+    out = malloc(capacity * sizeof *out + dists * WST_DIST_BUCKETS * sizeof(uint64_t));
     for (unsigned i = 0; i < READ_WINDOW; i++)
         copies[i] = malloc(size ? size : 1);
     if (out == NULL || copies[0] == NULL || copies[1] == NULL || copies[2] == NULL) {
@@ -222,7 +259,8 @@ enum wst_status wst_read_region(const struct wst_remote *r, const struct wst_mod
     st = copy_settled(r, m, copies, size, &chosen, settled, err);
     if (st != WST_OK)
         goto out;
-    st = wst_region_parse(chosen, size, info, out, capacity, count);
+    st = wst_region_parse_pool(chosen, size, info, out, capacity, (uint64_t *)(out + capacity),
+                               dists, count);
     if (st != WST_OK) {
         st = parse_failed(r, m, st, info, err);
         goto out;

@@ -7,21 +7,51 @@
 
 #include <string.h>
 
-/* The site at or after `p`, skipping padding lines; NULL at the trailer, at
- * the end of the span, or at a line that is none of the three. */
-static const struct wst_counter *next_site(const char *p, const char *end)
+/* The record at or after `p`, skipping padding lines: a counter or gauge
+ * (WST_COUNTER_MAGIC) or a distribution (WST_DIST_MAGIC, whose walk skips it
+ * by its size); NULL at the trailer, at the end of the span, or at a line that
+ * is none of these. */
+static const char *next_record(const char *p, const char *end)
 {
     static const char zero_line[WST_LINE];
-    while ((size_t)(end - p) >= sizeof(struct wst_counter)) {
+    while ((size_t)(end - p) >= WST_LINE) {
         uint32_t magic;
         memcpy(&magic, p, sizeof magic);
-        if (magic == WST_COUNTER_MAGIC)
-            return (const struct wst_counter *)p;
+        if (magic == WST_COUNTER_MAGIC && (size_t)(end - p) >= sizeof(struct wst_counter))
+            return p;
+        if (magic == WST_DIST_MAGIC && (size_t)(end - p) >= sizeof(struct wst_distribution))
+            return p;
         if (memcmp(p, zero_line, WST_LINE) != 0)
             return NULL; /* the trailer, or something we did not write */
         p += WST_LINE;
     }
     return NULL;
+}
+
+static int is_distribution(const char *record)
+{
+    uint32_t magic;
+    memcpy(&magic, record, sizeof magic);
+    return magic == WST_DIST_MAGIC;
+}
+
+static const char *after(const char *record)
+{
+    return record + (is_distribution(record) ? sizeof(struct wst_distribution)
+                                             : sizeof(struct wst_counter));
+}
+
+/* Every record; `site` is a counter or gauge unless is_distribution(rec). */
+#define FOR_EACH_RECORD(rec, begin, end)                                                           \
+    for (const char *rec = next_record((const char *)(begin), (const char *)(end)); rec != NULL;  \
+         rec = next_record(after(rec), (const char *)(end)))
+
+/* Counters and gauges only. */
+static const struct wst_counter *next_site(const char *p, const char *end)
+{
+    for (p = next_record(p, end); p != NULL && is_distribution(p); p = next_record(after(p), end))
+        ;
+    return (const struct wst_counter *)p;
 }
 
 #define FOR_EACH_SITE(site, begin, end)                                                            \
@@ -106,6 +136,28 @@ size_t wst_counters_snapshot(const struct wst_counter *begin, const struct wst_c
     return count;
 }
 
+/* A distribution to zero, exactly as a counter: minus each sum into the
+ * shared stripe 0, minus each bucket's count into the bucket (every bucket is
+ * atomic). The extremes are set back to "none"; a record racing with the reset
+ * may leave its value there, which is as if it came after. */
+static void reset_distribution(struct wst_distribution *d)
+{
+    uint64_t count = 0, sum = 0;
+    for (unsigned i = 0; i < WST_STRIPES; i++) {
+        count += __atomic_load_n(&d->stripes[i].count, __ATOMIC_RELAXED);
+        sum += __atomic_load_n(&d->stripes[i].sum, __ATOMIC_RELAXED);
+    }
+    __atomic_fetch_sub(&d->stripes[0].count, count, __ATOMIC_RELAXED);
+    __atomic_fetch_sub(&d->stripes[0].sum, sum, __ATOMIC_RELAXED);
+    for (unsigned b = 0; b < WST_DIST_BUCKETS; b++) {
+        uint64_t n = __atomic_load_n(&d->buckets[b], __ATOMIC_RELAXED);
+        if (n != 0)
+            __atomic_fetch_sub(&d->buckets[b], n, __ATOMIC_RELAXED);
+    }
+    __atomic_store_n(&d->extrema.max, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&d->extrema.min_inverted, 0, __ATOMIC_RELAXED);
+}
+
 uint64_t wst_counters_reset(struct wst_counter *begin, struct wst_counter *end,
                             uint64_t *generation)
 {
@@ -115,15 +167,24 @@ uint64_t wst_counters_reset(struct wst_counter *begin, struct wst_counter *end,
      * the stripe writes below from being ordered before the odd value; the
      * release at the end keeps them before the even one. */
     __atomic_add_fetch(generation, 1, __ATOMIC_ACQ_REL);
-    FOR_EACH_SITE(site, begin, end)
+    FOR_EACH_RECORD(rec, begin, end)
     {
-        /* The walk hands out const pointers; the span itself is ours to write.
-         * Owners add to their stripes without atomics (stripes.c), so a reset
+        /* The walk hands out const pointers; the span itself is ours to write. */
+        if (is_distribution(rec)) {
+            reset_distribution((struct wst_distribution *)(uintptr_t)rec);
+            continue;
+        }
+        struct wst_counter *c = (struct wst_counter *)(uintptr_t)rec;
+        /* A gauge is a level (bytes in use, queue depth), not an amount
+         * since the last reset: zeroing it would make every later add
+         * wrong, so a reset leaves it alone. */
+        if ((c->flags & WST_KIND_MASK) == WST_KIND_GAUGE)
+            continue;
+        /* Owners add to their stripes without atomics (stripes.c), so a reset
          * must not write them: it adds minus the sum to the shared stripe 0
          * instead. Every hit is then either in that sum or after it, and the
          * total (modulo 2^64) is exact. */
-        struct wst_counter *c = (struct wst_counter *)(uintptr_t)site;
-        __atomic_fetch_sub(&c->stripes[0].value, site_sum(site), __ATOMIC_RELAXED);
+        __atomic_fetch_sub(&c->stripes[0].value, site_sum(c), __ATOMIC_RELAXED);
     }
     return __atomic_add_fetch(generation, 1, __ATOMIC_RELEASE);
 }

@@ -57,3 +57,51 @@ void wst_counter_add_slow_(struct wst_counter *c, uint64_t n)
     }
     SetLastError(last_error);
 }
+
+void wst_dist_add_slow_(struct wst_distribution *d, uint64_t v)
+{
+    DWORD last_error = GetLastError();
+    if (!wst_runtime_hit_seen_)
+        wst_runtime_first_hit_();
+    /* The stripe index means the same in both record kinds (region.h). */
+    unsigned s = wst_stripes_of_this_thread();
+    if (s != 0) {
+        *(volatile uint64_t *)&d->stripes[s].count += 1;
+        *(volatile uint64_t *)&d->stripes[s].sum += v;
+    } else {
+        __atomic_fetch_add(&d->stripes[0].count, 1, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&d->stripes[0].sum, v, __ATOMIC_RELAXED);
+    }
+    SetLastError(last_error);
+}
+
+/* ---- the clock of time scopes (docs/region.md, "Clock") ---------------- */
+
+volatile uint32_t wst_clock_ns_per_tick_;
+
+uint64_t wst_clock_ticks_(void)
+{
+    /* QueryPerformanceCounter cannot fail on XP and later, and reads one
+     * counter for the whole system: consistent across CPUs, so a thread
+     * that migrates mid-scope still measures the right interval. */
+    LARGE_INTEGER now;
+    QueryPerformanceCounter(&now);
+    return (uint64_t)now.QuadPart;
+}
+
+uint64_t wst_clock_ns_slow_(uint64_t ticks)
+{
+    LARGE_INTEGER f;
+    QueryPerformanceFrequency(&f);
+    uint64_t freq = (uint64_t)f.QuadPart;
+    if (freq == 0)
+        return 0;
+    if (freq <= 1000000000u && 1000000000u % freq == 0) {
+        /* Idempotent: racing first conversions store the same value. */
+        wst_clock_ns_per_tick_ = (uint32_t)(1000000000u / freq);
+        return ticks * (1000000000u / freq);
+    }
+    /* Split so that the product cannot overflow for any duration up to
+     * 2^64 / 10^9 seconds of ticks. */
+    return ticks / freq * 1000000000u + ticks % freq * 1000000000u / freq;
+}
