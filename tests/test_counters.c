@@ -138,7 +138,7 @@ static void snapshot_table(void **state)
         assert_true(index_cap <= sizeof index / sizeof index[0]);
         /* A canary entry just past the cap must survive. */
         memset(out, 0x5a, sizeof out);
-        size_t n = wst_counters_snapshot(begin(), end, out, tc->cap, index, index_cap, &truncated);
+        size_t n = wst_counters_snapshot(begin(), end, out, NULL, tc->cap, index, index_cap, &truncated);
         assert_int_equal(truncated, tc->truncated);
         size_t want = 0;
         while (want < MAX_LINES && tc->out[want].name != NULL)
@@ -163,7 +163,7 @@ static void stripe_sum_wraps(void **state)
     struct wst_msg_counter out[1];
     uint32_t index[2];
     int truncated;
-    assert_int_equal(wst_counters_snapshot(begin(), end, out, 1, index, 2, &truncated), 1);
+    assert_int_equal(wst_counters_snapshot(begin(), end, out, NULL, 1, index, 2, &truncated), 1);
     assert_int_equal(out[0].value, 2);
 }
 
@@ -198,7 +198,7 @@ static void reset_zeroes_totals_and_bumps_generation(void **state)
     struct wst_msg_counter out[4];
     uint32_t index[8];
     int truncated;
-    size_t n = wst_counters_snapshot(begin(), end, out, 4, index, 8, &truncated);
+    size_t n = wst_counters_snapshot(begin(), end, out, NULL, 4, index, 8, &truncated);
     assert_int_equal(n, 2); /* the sites and their names are untouched */
     assert_string_equal(out[0].name, "a");
     assert_string_equal(out[1].name, "b");

@@ -78,9 +78,22 @@ $(call SCEN_DIR,$(1),$(2))/wst_hostile_host.exe: $(BUILD)/$(1)/obj/wine-tests/ho
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) -o $$@ $$^
 
+# wst_dist.dll: time scopes, distributions and gauges; wst_dist_host.exe
+# (not instrumented) drives it (the dist-* scenarios).
+$(call SCEN_DIR,$(1),$(2))/wst_dist.dll: $(call objs,$(1),wine-tests/hosts/wst_dist.c) $(call SCEN_LIB,$(1),$(2))
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
+
+$(call SCEN_DIR,$(1),$(2))/wst_dist_host.exe: $(BUILD)/$(1)/obj/wine-tests/hosts/wst_dist_host.o
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -o $$@ $$^
+
 SCENARIO_PROGRAMS_$(1)$(2) := $(addprefix $(call SCEN_DIR,$(1),$(2))/,wst_host.exe wst_probe_a.dll \
 	wst_probe_b.dll wst_many.dll wst_locker.dll wst_slow.dll wst_pipe_client.exe \
-	wst_squatter.exe wst_tool.exe wst_hostile.dll wst_hostile_host.exe)
+	wst_squatter.exe wst_tool.exe wst_hostile.dll wst_hostile_host.exe wst_dist.dll \
+	wst_dist_host.exe)
 CROSS_OUTPUTS += $$(SCENARIO_PROGRAMS_$(1)$(2))
 endef
 $(foreach a,$(ARCHS),$(eval $(call scenario_rules,$(a),)))

@@ -17,7 +17,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
-from cases import dist_zip, hostile, i686, leaks, pipe, reading, shutdown
+from cases import dist, dist_zip, hostile, i686, leaks, pipe, reading, shutdown
 
 MODES = ("threadpool", "threadless")
 
@@ -96,6 +96,10 @@ SCENARIOS = [
     # The release zip, and a 32-bit target.
     Scenario("dist-zip", dist_zip.run, modes=(None,), timeout=300),
     Scenario("i686-target", i686.run, modes=(None,), timeout=120),
+    # Time scopes, distributions and gauges.
+    Scenario("dist-timing", dist.timing, iterations=200, per_iteration=0.5),
+    Scenario("dist-gauges", dist.gauges, iterations=2000, per_iteration=0.01),
+    Scenario("dist-scope-at-unload", dist.scope_at_unload),
     # Names hostile to a terminal, in text and JSON.
     Scenario("hostile-names", hostile.run),
 ]

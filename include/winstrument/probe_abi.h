@@ -108,23 +108,34 @@ static __inline__ __attribute__((always_inline)) void wst_counter_add_(struct ws
 
 /* ---- gauges ------------------------------------------------------------ */
 
-/* A gauge is one shared value (stripes[0]): a set must replace every thread's
- * adds, which stripes could not do. Stores and adds are atomic, so adds from
- * many threads are exact and a reader never sees a torn value (i686 too). */
+/* A gauge is one shared value: a set must replace every thread's adds, which
+ * stripes could not do, and every site of one name must write the same
+ * value, or the last set of one site could not win over another site's. So
+ * the first site of the name in the module (its "home") holds the value in
+ * stripes[0]; each site finds its home once, on its first write, and keeps
+ * where it is in stripes[1] (WST_GAUGE_HOME, region.h). Stores and adds are
+ * atomic: adds from many threads are exact, and a reader never sees a torn
+ * value (i686 too). */
+struct wst_counter *wst_gauge_home_slow_(struct wst_counter *g);
+
+static __inline__ __attribute__((always_inline)) uint64_t *wst_gauge_value_(struct wst_counter *g)
+{
+    uint64_t home = __atomic_load_n(&g->stripes[WST_GAUGE_HOME].value, __ATOMIC_ACQUIRE);
+    if (__builtin_expect(home == 0, 0))
+        return &wst_gauge_home_slow_(g)->stripes[0].value;
+    return &((struct wst_counter *)(uintptr_t)home)->stripes[0].value;
+}
+
 static __inline__ __attribute__((always_inline)) void wst_gauge_set_(struct wst_counter *g,
                                                                    int64_t v)
 {
-    __atomic_store_n(&g->stripes[0].value, (uint64_t)v, __ATOMIC_RELAXED);
-    if (__builtin_expect(!wst_runtime_hit_seen_, 0))
-        wst_runtime_first_hit_();
+    __atomic_store_n(wst_gauge_value_(g), (uint64_t)v, __ATOMIC_RELAXED);
 }
 
 static __inline__ __attribute__((always_inline)) void wst_gauge_add_(struct wst_counter *g,
                                                                    int64_t delta)
 {
-    __atomic_fetch_add(&g->stripes[0].value, (uint64_t)delta, __ATOMIC_RELAXED);
-    if (__builtin_expect(!wst_runtime_hit_seen_, 0))
-        wst_runtime_first_hit_();
+    __atomic_fetch_add(wst_gauge_value_(g), (uint64_t)delta, __ATOMIC_RELAXED);
 }
 
 /* ---- distributions ---------------------------------------------------- */

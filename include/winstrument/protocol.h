@@ -62,9 +62,14 @@ struct wst_msg_hello {
 
 /* Snapshot reply flags (struct wst_msg_snapshot.flags). */
 #define WST_SNAPSHOT_TRUNCATED 0x1u /* names past WST_SNAPSHOT_MAX_ENTRIES were left out */
-#define WST_SNAPSHOT_FLAGS_KNOWN WST_SNAPSHOT_TRUNCATED
+#define WST_SNAPSHOT_KINDS 0x2u     /* the entries are followed by a struct wst_msg_kinds */
+#define WST_SNAPSHOT_FLAGS_KNOWN (WST_SNAPSHOT_TRUNCATED | WST_SNAPSHOT_KINDS)
 
-/* Snapshot reply: this, then count entries. */
+/* Snapshot reply: this, then count entries (struct wst_msg_counter); with
+ * WST_SNAPSHOT_KINDS (protocol 3, always set by its workers), then a struct
+ * wst_msg_kinds, its `entries` struct wst_msg_kind, and its `distributions`
+ * struct wst_msg_dist, each followed by its bucket_count struct
+ * wst_msg_bucket. The payload ends there, exactly. */
 struct wst_msg_snapshot {
     uint64_t generation; /* the region header's generation when read */
     uint32_t count;
@@ -74,6 +79,37 @@ struct wst_msg_snapshot {
 struct wst_msg_counter {
     char name[WST_NAME_MAX]; /* NUL-terminated */
     uint64_t value;          /* summed over stripes and same-named sites */
+};
+
+/* Which entries are not plain counters (protocol 3). */
+struct wst_msg_kinds {
+    uint32_t entries;       /* struct wst_msg_kind that follow */
+    uint32_t distributions; /* struct wst_msg_dist that follow them */
+};
+
+#define WST_SNAPSHOT_KIND_MASK 0x7fu
+#define WST_SNAPSHOT_KIND_CONFLICT 0x80u /* the name also had another kind */
+
+struct wst_msg_kind {
+    uint32_t entry; /* index among the reply's entries, increasing */
+    uint32_t kind;  /* WST_KIND_GAUGE (WST_KIND_COUNTER is never listed), | KIND_CONFLICT */
+};
+
+/* One distribution site (sites of one name are merged by the client). */
+struct wst_msg_dist {
+    char name[WST_NAME_MAX]; /* NUL-terminated */
+    uint32_t flags;          /* WST_KIND_DISTRIBUTION | WST_DIST_UNIT_* */
+    uint32_t bucket_count;   /* struct wst_msg_bucket that follow, at most WST_DIST_BUCKETS */
+    uint64_t count;
+    uint64_t sum;
+    uint64_t min; /* UINT64_MAX and 0 (min > max) when nothing was recorded */
+    uint64_t max;
+};
+
+struct wst_msg_bucket {
+    uint32_t index; /* < WST_DIST_BUCKETS, increasing within a distribution */
+    uint32_t reserved;
+    uint64_t count; /* nonzero */
 };
 
 /* The most entries one snapshot reply holds (4095): the payload bound. */
@@ -101,6 +137,10 @@ _Static_assert(sizeof(struct wst_msg_hello) == 40, "protocol ABI");
 _Static_assert(sizeof(struct wst_msg_snapshot) == 16, "protocol ABI");
 _Static_assert(sizeof(struct wst_msg_counter) == 64, "protocol ABI");
 _Static_assert(sizeof(struct wst_msg_reset) == 8, "protocol ABI");
+_Static_assert(sizeof(struct wst_msg_kinds) == 8, "protocol ABI");
+_Static_assert(sizeof(struct wst_msg_kind) == 8, "protocol ABI");
+_Static_assert(sizeof(struct wst_msg_dist) == 96, "protocol ABI");
+_Static_assert(sizeof(struct wst_msg_bucket) == 16, "protocol ABI");
 _Static_assert(sizeof(struct wst_msg_stats) == 32, "protocol ABI");
 _Static_assert(sizeof(struct wst_msg_error) == 8, "protocol ABI");
 

@@ -127,9 +127,14 @@ struct wst_stripe {
 #define WST_KIND_GAUGE 1u        /* WST_SET, WST_GAUGE_ADD: stripes[0] as int64_t */
 #define WST_KIND_DISTRIBUTION 2u /* a struct wst_distribution (never in a wst_counter) */
 
+/* A gauge's stripes: [0] its value (an int64_t as two's complement; 0 in
+ * every site but the name's first, its home), [WST_GAUGE_HOME] the runtime's
+ * own link to the home site (an address in the target, 0 until the site's
+ * first write: never a value). The others stay 0. */
+#define WST_GAUGE_HOME 1u
+
 /* One probe site. A thread adds to the stripe its thread id selects; the
- * reader sums the stripes. Two sites with the same name are one counter.
- * A gauge uses stripes[0] only, written atomically (the others stay 0). */
+ * reader sums the stripes. Two sites with the same name are one counter. */
 struct wst_counter {
     uint32_t magic; /* WST_COUNTER_MAGIC */
     uint32_t flags; /* WST_KIND_COUNTER or WST_KIND_GAUGE */

@@ -23,6 +23,8 @@
 /* Bumped whenever a message of winstrument/protocol.h changes.
  * 2: the snapshot reply's reserved word became flags (WST_SNAPSHOT_TRUNCATED),
  *    and a reset adds 2 to the generation (odd while it runs). */
-#define WST_PROTOCOL_VERSION 2
+/* 3: the snapshot reply carries kinds (gauges) and distributions after
+ *    its entries (WST_SNAPSHOT_KINDS). */
+#define WST_PROTOCOL_VERSION 3
 
 #endif

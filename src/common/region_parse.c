@@ -114,7 +114,10 @@ static enum wst_status read_counter(const unsigned char *line, uint16_t layout,
     out->conflict_kinds = 1u << out->kind;
     memcpy(out->name, name, WST_NAME_MAX);
     uint64_t sum = 0;
-    for (size_t s = 0; s < WST_STRIPES; s++)
+    /* A gauge's value is stripes[0] (its other sites hold 0 there); its
+     * stripes[WST_GAUGE_HOME] is an address of the runtime's, not a value. */
+    size_t stripes = out->kind == WST_KIND_GAUGE ? 1 : WST_STRIPES;
+    for (size_t s = 0; s < stripes; s++)
         sum += get64(line + offsetof(struct wst_counter, stripes) + s * sizeof(struct wst_stripe));
     out->value = sum;
     return WST_OK;

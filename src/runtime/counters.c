@@ -72,6 +72,9 @@ size_t wst_counters_site_count(const struct wst_counter *begin, const struct wst
 static uint64_t site_sum(const struct wst_counter *site)
 {
     uint64_t sum = 0;
+    /* A gauge's value is stripes[0]; stripes[1] is the runtime's link. */
+    if ((site->flags & WST_KIND_MASK) == WST_KIND_GAUGE)
+        return __atomic_load_n(&site->stripes[0].value, __ATOMIC_RELAXED);
     for (unsigned i = 0; i < WST_STRIPES; i++)
         sum += __atomic_load_n(&site->stripes[i].value, __ATOMIC_RELAXED);
     return sum;
@@ -84,6 +87,24 @@ static uint32_t name_hash(const char *name)
     for (size_t i = 0; i < WST_NAME_MAX && name[i] != '\0'; i++)
         h = (h ^ (uint8_t)name[i]) * 16777619u;
     return h;
+}
+
+static int is_gauge(const struct wst_counter *c)
+{
+    return (c->flags & WST_KIND_MASK) == WST_KIND_GAUGE;
+}
+
+struct wst_counter *wst_counters_home(struct wst_counter *begin, struct wst_counter *end,
+                                      struct wst_counter *g)
+{
+    FOR_EACH_SITE(site, begin, end)
+    {
+        if (site == g)
+            break;
+        if (is_gauge(site) && strncmp(site->name, g->name, WST_NAME_MAX) == 0)
+            return (struct wst_counter *)(uintptr_t)site;
+    }
+    return g;
 }
 
 size_t wst_counters_index_size(size_t cap)
@@ -108,8 +129,8 @@ static uint32_t *index_slot(uint32_t *index, size_t index_cap, const struct wst_
 }
 
 size_t wst_counters_snapshot(const struct wst_counter *begin, const struct wst_counter *end,
-                             struct wst_msg_counter *out, size_t cap, uint32_t *index,
-                             size_t index_cap, int *truncated)
+                             struct wst_msg_counter *out, uint8_t *kinds, size_t cap,
+                             uint32_t *index, size_t index_cap, int *truncated)
 {
     size_t count = 0;
     *truncated = 0;
@@ -120,8 +141,12 @@ size_t wst_counters_snapshot(const struct wst_counter *begin, const struct wst_c
         memcpy(name, site->name, WST_NAME_MAX);
         name[WST_NAME_MAX - 1] = '\0'; /* the compiler checked it; the reader re-checks */
         uint32_t *slot = index_slot(index, index_cap, out, name);
+        uint8_t kind = (uint8_t)(site->flags & WST_KIND_MASK);
         if (*slot != 0) {
-            out[*slot - 1].value += site_sum(site);
+            if (kinds != NULL && (kinds[*slot - 1] & WST_SNAPSHOT_KIND_MASK) != kind)
+                kinds[*slot - 1] |= WST_SNAPSHOT_KIND_CONFLICT; /* one name, two kinds */
+            else
+                out[*slot - 1].value += site_sum(site);
             continue;
         }
         if (count == cap) {
@@ -131,9 +156,67 @@ size_t wst_counters_snapshot(const struct wst_counter *begin, const struct wst_c
         memset(&out[count], 0, sizeof out[count]);
         memcpy(out[count].name, name, WST_NAME_MAX);
         out[count].value = site_sum(site);
+        if (kinds != NULL)
+            kinds[count] = kind;
         *slot = (uint32_t)++count;
     }
     return count;
+}
+
+/* One distribution site as a struct wst_msg_dist and its non-empty buckets,
+ * at `at` with `room` bytes left; 0 if it does not fit. */
+static size_t put_distribution(const struct wst_distribution *d, uint8_t *at, size_t room)
+{
+    struct wst_msg_dist m;
+    uint64_t buckets[WST_DIST_BUCKETS];
+    memset(&m, 0, sizeof m);
+    memcpy(m.name, d->name, WST_NAME_MAX);
+    m.name[WST_NAME_MAX - 1] = '\0';
+    m.flags = d->flags;
+    for (unsigned i = 0; i < WST_STRIPES; i++) {
+        m.count += __atomic_load_n(&d->stripes[i].count, __ATOMIC_RELAXED);
+        m.sum += __atomic_load_n(&d->stripes[i].sum, __ATOMIC_RELAXED);
+    }
+    m.min = ~__atomic_load_n(&d->extrema.min_inverted, __ATOMIC_RELAXED);
+    m.max = __atomic_load_n(&d->extrema.max, __ATOMIC_RELAXED);
+    for (unsigned i = 0; i < WST_DIST_BUCKETS; i++) {
+        buckets[i] = __atomic_load_n(&d->buckets[i], __ATOMIC_RELAXED);
+        m.bucket_count += buckets[i] != 0;
+    }
+    size_t size = sizeof m + m.bucket_count * sizeof(struct wst_msg_bucket);
+    if (size > room)
+        return 0;
+    memcpy(at, &m, sizeof m);
+    at += sizeof m;
+    for (unsigned i = 0; i < WST_DIST_BUCKETS; i++) {
+        if (buckets[i] == 0)
+            continue;
+        struct wst_msg_bucket b = {i, 0, buckets[i]};
+        memcpy(at, &b, sizeof b);
+        at += sizeof b;
+    }
+    return size;
+}
+
+size_t wst_counters_snapshot_dists(const struct wst_counter *begin, const struct wst_counter *end,
+                                   uint8_t *out, size_t room, uint32_t *count, int *truncated)
+{
+    size_t used = 0;
+    *count = 0;
+    FOR_EACH_RECORD(rec, begin, end)
+    {
+        if (!is_distribution(rec))
+            continue;
+        size_t n = put_distribution((const struct wst_distribution *)(const void *)rec,
+                                    out + used, room - used);
+        if (n == 0) {
+            *truncated = 1;
+            continue;
+        }
+        used += n;
+        ++*count;
+    }
+    return used;
 }
 
 /* A distribution to zero, exactly as a counter: minus each sum into the
@@ -178,7 +261,7 @@ uint64_t wst_counters_reset(struct wst_counter *begin, struct wst_counter *end,
         /* A gauge is a level (bytes in use, queue depth), not an amount
          * since the last reset: zeroing it would make every later add
          * wrong, so a reset leaves it alone. */
-        if ((c->flags & WST_KIND_MASK) == WST_KIND_GAUGE)
+        if (is_gauge(c))
             continue;
         /* Owners add to their stripes without atomics (stripes.c), so a reset
          * must not write them: it adds minus the sum to the shared stripe 0

@@ -284,42 +284,71 @@ static void reply_stats(struct wst_pipe_server *srv, struct slot *s,
     memcpy(small_reply(s, request, WST_MSG_STATS | WST_MSG_REPLY, sizeof body), &body, sizeof body);
 }
 
-/* One heap block: reply header, snapshot header, entries, then the scratch
- * index (not sent). Sized from the number of sites, capped so the payload
- * never exceeds WST_MSG_MAX_PAYLOAD; names past the cap are left out, and
- * the reply says so (WST_SNAPSHOT_TRUNCATED) so that the client can read
- * memory instead. A snapshot never overlaps a reset: this worker runs both. */
+/* One heap block: reply header, the payload (snapshot header, entries, then
+ * the kinds and distributions of protocol 3), then scratch that is not sent
+ * (the name index and the entries' kinds). The payload never exceeds
+ * WST_MSG_MAX_PAYLOAD; what does not fit (names past the entry cap, gauges'
+ * kinds, distributions) is left out, and the reply says so
+ * (WST_SNAPSHOT_TRUNCATED) so that the client can read memory instead. A
+ * snapshot never overlaps a reset: this worker runs both. */
 static BOOL reply_snapshot(struct slot *s, const struct wst_msg_header *request)
 {
-    const size_t head = sizeof(struct wst_msg_header) + sizeof(struct wst_msg_snapshot);
-    const size_t max_entries = WST_SNAPSHOT_MAX_ENTRIES;
+    const size_t head = sizeof(struct wst_msg_header);
     const struct wst_counter *begin = wst_region_counters_begin();
     const struct wst_counter *end = wst_region_counters_end();
     size_t cap = wst_counters_site_count(begin, end);
-    if (cap > max_entries)
-        cap = max_entries;
+    if (cap > WST_SNAPSHOT_MAX_ENTRIES)
+        cap = WST_SNAPSHOT_MAX_ENTRIES;
     size_t index_cap = wst_counters_index_size(cap);
-    size_t entries_size = cap * sizeof(struct wst_msg_counter);
-    uint8_t *block = heap_alloc(head + entries_size + index_cap * sizeof(uint32_t));
+    uint8_t *block = heap_alloc(head + WST_MSG_MAX_PAYLOAD + index_cap * sizeof(uint32_t) + cap);
     if (block == NULL)
         return FALSE;
+    uint8_t *payload = block + head;
+    uint32_t *index = (uint32_t *)(payload + WST_MSG_MAX_PAYLOAD);
+    uint8_t *kinds = (uint8_t *)(index + index_cap);
 
     struct wst_msg_snapshot snap = {
         .generation = __atomic_load_n(&wst_region_.generation, __ATOMIC_ACQUIRE),
     };
-    struct wst_msg_counter *entries = (struct wst_msg_counter *)(block + head);
-    uint32_t *index = (uint32_t *)(block + head + entries_size);
+    struct wst_msg_counter *entries = (struct wst_msg_counter *)(payload + sizeof snap);
     int truncated;
-    size_t count = wst_counters_snapshot(begin, end, entries, cap, index, index_cap, &truncated);
+    size_t count =
+        wst_counters_snapshot(begin, end, entries, kinds, cap, index, index_cap, &truncated);
+    /* Each entry that is not a counter also needs a struct wst_msg_kind:
+     * drop entries from the end until those of the rest fit. */
+    size_t listed = 0;
+    for (size_t i = 0; i < count; i++)
+        listed += kinds[i] != WST_KIND_COUNTER;
+    while (count > 0 && sizeof snap + count * sizeof(struct wst_msg_counter) +
+                                sizeof(struct wst_msg_kinds) +
+                                listed * sizeof(struct wst_msg_kind) >
+                            WST_MSG_MAX_PAYLOAD) {
+        listed -= kinds[--count] != WST_KIND_COUNTER;
+        truncated = 1;
+    }
+    size_t used = sizeof snap + count * sizeof(struct wst_msg_counter);
+    struct wst_msg_kinds k = {(uint32_t)listed, 0};
+    size_t kinds_at = used;
+    used += sizeof k;
+    for (size_t i = 0; i < count; i++) {
+        if (kinds[i] == WST_KIND_COUNTER)
+            continue;
+        struct wst_msg_kind one = {(uint32_t)i, kinds[i]};
+        memcpy(payload + used, &one, sizeof one);
+        used += sizeof one;
+    }
+    used += wst_counters_snapshot_dists(begin, end, payload + used, WST_MSG_MAX_PAYLOAD - used,
+                                        &k.distributions, &truncated);
+    memcpy(payload + kinds_at, &k, sizeof k);
     snap.count = (uint32_t)count;
-    snap.flags = truncated ? WST_SNAPSHOT_TRUNCATED : 0;
-    uint32_t length = (uint32_t)(sizeof snap + count * sizeof(struct wst_msg_counter));
+    snap.flags = WST_SNAPSHOT_KINDS | (truncated ? WST_SNAPSHOT_TRUNCATED : 0);
+    memcpy(payload, &snap, sizeof snap);
     struct wst_msg_header header;
-    wst_msg_header_init(&header, WST_MSG_SNAPSHOT | WST_MSG_REPLY, request->request_id, length);
+    wst_msg_header_init(&header, WST_MSG_SNAPSHOT | WST_MSG_REPLY, request->request_id,
+                        (uint32_t)used);
     memcpy(block, &header, sizeof header);
-    memcpy(block + sizeof header, &snap, sizeof snap);
     s->reply = block;
-    s->reply_size = (DWORD)(sizeof header + length);
+    s->reply_size = (DWORD)(sizeof header + used);
     return TRUE;
 }
 

@@ -14,7 +14,9 @@
  */
 #include <windows.h>
 
+#include "counters.h"
 #include "lifecycle.h"
+#include "region_internal.h"
 #include "stripes.h"
 #include "winstrument/probe_abi.h"
 
@@ -56,6 +58,20 @@ void wst_counter_add_slow_(struct wst_counter *c, uint64_t n)
         __atomic_fetch_add(&c->stripes[0].value, n, __ATOMIC_RELAXED);
     }
     SetLastError(last_error);
+}
+
+struct wst_counter *wst_gauge_home_slow_(struct wst_counter *g)
+{
+    /* Racing first writes of one site find the same home (the sites are
+     * static data), so the store is idempotent. No call here changes the
+     * last-error value. */
+    struct wst_counter *home = wst_counters_home(wst_region_counters_begin(),
+                                                 wst_region_counters_end(), g);
+    __atomic_store_n(&g->stripes[WST_GAUGE_HOME].value, (uint64_t)(uintptr_t)home,
+                     __ATOMIC_RELEASE);
+    if (!wst_runtime_hit_seen_)
+        wst_runtime_first_hit_();
+    return home;
 }
 
 void wst_dist_add_slow_(struct wst_distribution *d, uint64_t v)

@@ -40,7 +40,7 @@ def read_expectations(proc):
 
 def counters_of(dump):
     """{module name: {counter: value}} from `dump --json`."""
-    return {m["name"]: {c["name"]: c["value"] for c in m.get("counters", [])}
+    return {m["name"]: {c["name"]: c.get("value") for c in m.get("counters", [])}
             for m in dump.get("modules", [])}
 
 
