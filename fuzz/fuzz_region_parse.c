@@ -9,7 +9,11 @@
  *      fuzzer having to discover the magic and every size field first);
  *   2  a valid header, the rest, then a trailer line (the walk can end well);
  *   3  the rest is an array of struct wst_region_counter for sort_merge, the
- *      routine that the pipe client also runs on snapshot entries.
+ *      routine that the pipe client also runs on snapshot entries (as
+ *      counters: their bucket pointers are cleared).
+ * Every section is parsed with and without a bucket pool for the
+ * distributions; the two must agree, and each distribution's percentiles
+ * (src/common/dist_math.c) must lie between its min and max.
  * Besides "no crash", it checks what callers rely on: counts within capacity,
  * names terminated, sorted and unique, the trailer where the info says, and
  * WST_E_INTERNAL only when the caller really passed too small an array.
@@ -19,6 +23,7 @@
  */
 #include <string.h>
 
+#include "dist_math.h"
 #include "fuzz_check.h"
 #include "region_parse.h"
 
@@ -43,12 +48,46 @@ static void check_ok(const uint8_t *b, size_t size, const struct wst_region_info
     FUZZ_CHECK(info->trailer_offset <= size - sizeof(struct wst_region_trailer));
     memcpy(&magic, b + info->trailer_offset, sizeof magic);
     FUZZ_CHECK(magic == WST_TRAILER_MAGIC);
-    /* Every line between header and trailer was a counter or padding. */
+    /* Every line between header and trailer was a record or padding. */
+    FUZZ_CHECK(info->distributions <= info->sites);
     FUZZ_CHECK(info->trailer_offset - head ==
-               info->sites * sizeof(struct wst_counter) + info->padding_lines * WST_LINE);
+               (info->sites - info->distributions) * sizeof(struct wst_counter) +
+                   info->distributions * sizeof(struct wst_distribution) +
+                   info->padding_lines * WST_LINE);
     FUZZ_CHECK(info->mode <= WST_MODE_HELPER && info->worker_state <= WST_WORKER_PIPE_FAILED);
     FUZZ_CHECK(memchr(info->pipe_name, '\0', sizeof info->pipe_name) != NULL);
     check_counters(c, count);
+}
+
+/* The same section with a bucket pool: the same answer and entries, and
+ * every distribution's buckets and percentiles in range. */
+static void parse_with_pool(const uint8_t *b, size_t size, enum wst_status want,
+                            const struct wst_region_counter *plain, size_t plain_count)
+{
+    struct wst_region_info info;
+    size_t capacity = wst_region_max_counters(size), dists = wst_region_max_dists(size), count;
+    struct wst_region_counter *c = malloc(capacity * sizeof *c);
+    uint64_t *pool = malloc(dists * WST_DIST_BUCKETS * sizeof *pool);
+    FUZZ_CHECK(c != NULL && pool != NULL);
+    enum wst_status st = wst_region_parse_pool(b, size, &info, c, capacity, pool, dists, &count);
+    FUZZ_CHECK(st == want);
+    if (st == WST_OK) {
+        FUZZ_CHECK(count == plain_count);
+        for (size_t i = 0; i < count; i++) {
+            FUZZ_CHECK(c[i].kind == plain[i].kind && c[i].value == plain[i].value);
+            FUZZ_CHECK(c[i].kind <= WST_KIND_DISTRIBUTION);
+            if (c[i].kind != WST_KIND_DISTRIBUTION || (c[i].flags & WST_REGION_KIND_CONFLICT))
+                continue;
+            FUZZ_CHECK(c[i].buckets != NULL && plain[i].buckets == NULL);
+            FUZZ_CHECK(c[i].min <= c[i].max);
+            for (unsigned q = 0; q <= 1000; q += 250) {
+                uint64_t p = wst_dist_percentile(c[i].buckets, q, c[i].min, c[i].max);
+                FUZZ_CHECK(p == 0 || (p >= c[i].min && p <= c[i].max));
+            }
+        }
+    }
+    free(pool);
+    free(c);
 }
 
 /* Parses `b` as a section with the capacity the header file asks for, then
@@ -74,6 +113,7 @@ static void parse_section(const uint8_t *b, size_t size)
         FUZZ_CHECK(memcmp(header_info.pipe_name, info.pipe_name, sizeof info.pipe_name) == 0);
         FUZZ_CHECK(header_info.generation == info.generation);
     }
+    parse_with_pool(b, size, st, c, count);
 
     /* One entry short: refused before any walk, whenever the header and the
      * size would otherwise have let the walk start. */
@@ -131,6 +171,12 @@ static void sort_merge(const uint8_t *rest, size_t n)
     FUZZ_CHECK(c != NULL);
     if (count > 0)
         memcpy(c, rest, count * sizeof *c);
+    /* Only counters here: their sums must survive the merge. */
+    for (size_t i = 0; i < count; i++) {
+        c[i].kind = WST_KIND_COUNTER;
+        c[i].flags = 0;
+        c[i].buckets = NULL;
+    }
     uint64_t before = 0, after = 0;
     for (size_t i = 0; i < count; i++)
         before += c[i].value;

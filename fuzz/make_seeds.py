@@ -36,6 +36,12 @@ PIPE_NAME_MAX = define("region.h", "WST_PIPE_NAME_MAX")
 REGION_MAGIC = define("region.h", "WST_REGION_MAGIC")
 COUNTER_MAGIC = define("region.h", "WST_COUNTER_MAGIC")
 TRAILER_MAGIC = define("region.h", "WST_TRAILER_MAGIC")
+DIST_MAGIC = define("region.h", "WST_DIST_MAGIC")
+KIND_GAUGE = define("region.h", "WST_KIND_GAUGE")
+KIND_DISTRIBUTION = define("region.h", "WST_KIND_DISTRIBUTION")
+DIST_UNIT_NS = define("region.h", "WST_DIST_UNIT_NS")
+DIST_SUB_BITS = define("region.h", "WST_DIST_SUB_BITS")
+DIST_BUCKETS = (64 - DIST_SUB_BITS + 1) << DIST_SUB_BITS
 LAYOUT_VERSION = define("version.h", "WST_LAYOUT_VERSION")
 VERSION_NUMBER = (define("version.h", "WST_VERSION_MAJOR") << 16 |
                   define("version.h", "WST_VERSION_MINOR") << 8 |
@@ -63,12 +69,35 @@ def region_header(mode=2, state=3, pipe=b"\\\\.\\pipe\\winstrument-1234-00000000
     return h.ljust(HEADER_SIZE, b"\0")
 
 
-def counter(name, stripes):
-    c = struct.pack("<II", COUNTER_MAGIC, 0) + name.ljust(NAME_MAX, b"\0")
+def counter(name, stripes, kind=0):
+    c = struct.pack("<II", COUNTER_MAGIC, kind) + name.ljust(NAME_MAX, b"\0")
     for v in stripes:
         c += struct.pack("<Q", v).ljust(LINE, b"\0")
     assert len(c) == COUNTER_SIZE
     return c
+
+
+def bucket_of(v):
+    sub = 1 << DIST_SUB_BITS
+    if v < 2 * sub:
+        return v
+    e = v.bit_length() - 1
+    return (e - DIST_SUB_BITS + 1) * sub + ((v >> (e - DIST_SUB_BITS)) & (sub - 1))
+
+
+def distribution(name, values, flags=DIST_UNIT_NS):
+    """A WST_TIME_SCOPE site that recorded `values` (all on stripe 0)."""
+    d = struct.pack("<II", DIST_MAGIC, KIND_DISTRIBUTION | flags) + name.ljust(NAME_MAX, b"\0")
+    d += struct.pack("<QQ", len(values), sum(values) % 2**64).ljust(LINE, b"\0")
+    d += PAD_LINE * (STRIPES - 1)
+    lo = min(values) if values else 2**64 - 1
+    d += struct.pack("<QQ", ~lo % 2**64 if values else 0, max(values, default=0)).ljust(LINE, b"\0")
+    buckets = [0] * DIST_BUCKETS
+    for v in values:
+        buckets[bucket_of(v)] += 1
+    d += struct.pack("<%dQ" % DIST_BUCKETS, *buckets)
+    assert len(d) == LINE * (2 + STRIPES) + 8 * DIST_BUCKETS
+    return d
 
 
 def trailer():
@@ -76,6 +105,7 @@ def trailer():
 
 
 PAD = b"\0" * LINE
+PAD_LINE = PAD
 HITS = counter(b"b64.encode.calls", range(1, STRIPES + 1))
 BYTES = counter(b"b64.encode.bytes", [1 << 40] + [0] * (STRIPES - 1))
 HITS_AGAIN = counter(b"b64.encode.calls", [5] + [0] * (STRIPES - 1))
@@ -95,6 +125,11 @@ def region_seeds():
     yield "with-header-garbage-line", bytes([WITH_HEADER]) + HITS + b"\x01" + PAD[1:] + trailer()
     yield "with-trailer-counters", bytes([WITH_HEADER_AND_TRAILER]) + HITS + PAD + HITS_AGAIN
     yield "with-trailer-empty", bytes([WITH_HEADER_AND_TRAILER])
+    # Layout 2: a gauge and a distribution (0, 1, UINT64_MAX and two modes).
+    gauge = counter(b"queue.depth", [2**64 - 3] + [0] * (STRIPES - 1), KIND_GAUGE)
+    scope = distribution(b"b64.encode.time", [0, 1, 2**64 - 1, 50000, 50100, 2000000])
+    yield "with-trailer-kinds", bytes([WITH_HEADER_AND_TRAILER]) + HITS + gauge + PAD + scope
+    yield "raw-kinds", bytes([RAW]) + region_header() + gauge + scope + trailer()
     entry = lambda name, v: name.ljust(NAME_MAX, b"\0") + struct.pack("<Q", v)
     yield "sort-merge", bytes([SORT_MERGE]) + entry(b"b", 1) + entry(b"a", 2) + entry(b"b", 3) \
         + entry(b"", 4) + entry(b"x" * NAME_MAX, 5)

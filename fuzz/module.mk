@@ -20,14 +20,14 @@ FUZZ_CC ?= clang
 SAN_CC ?= $(CC_native)
 
 FUZZ_SRCS_fuzz_pe_image := src/common/pe_image.c
-FUZZ_SRCS_fuzz_region_parse := src/common/region_parse.c
+FUZZ_SRCS_fuzz_region_parse := src/common/region_parse.c src/common/dist_math.c
 FUZZ_SRCS_fuzz_protocol_codec := src/common/protocol_codec.c
 FUZZ_SRCS_fuzz_pipe_name := src/common/pipe_name.c
 FUZZ_SRCS_fuzz_escape := src/common/escape.c
 # Inputs longer than the parser ever sees in practice only slow the search:
 # the inspector copies 4 KiB of PE headers, and a request is 16 bytes.
 FUZZ_MAX_LEN_fuzz_pe_image := 8192
-FUZZ_MAX_LEN_fuzz_region_parse := 16384
+FUZZ_MAX_LEN_fuzz_region_parse := 32768
 FUZZ_MAX_LEN_fuzz_protocol_codec := 256
 # A region's pipe_name field is 96 bytes; names from a target are at most a
 # few KiB (a path).

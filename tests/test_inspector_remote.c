@@ -342,11 +342,66 @@ static void snapshot_decoding(void **state)
         WST_OK);
     assert_false(complete);
     free(out);
-    s.flags = 0x2;
+    s.flags = 0x4;
     memcpy(payload, &s, sizeof s);
     assert_int_equal(
         wst_pipe_decode_snapshot(payload, sizeof payload, &generation, &out, &count, &complete),
         WST_E_PROTOCOL);
+}
+
+/* Protocol 3: a gauge among the entries, and two sites of one distribution
+ * (merged by the client: counts, sums, extremes and buckets add up). */
+static void snapshot_kinds_decoding(void **state)
+{
+    (void)state;
+    unsigned char payload[1024];
+    size_t n = 0;
+    struct wst_msg_snapshot s = {.generation = 2, .count = 2, .flags = WST_SNAPSHOT_KINDS};
+    struct wst_msg_counter c[2] = {{"hits", 3}, {"depth", (uint64_t)-4}};
+    struct wst_msg_kinds k = {1, 2};
+    struct wst_msg_kind gauge = {1, WST_KIND_GAUGE};
+    struct wst_msg_dist d1 = {"lat", WST_KIND_DISTRIBUTION | WST_DIST_UNIT_NS, 2, 3, 250, 50, 100};
+    struct wst_msg_bucket b1[2] = {{wst_dist_bucket_(50), 0, 2}, {wst_dist_bucket_(100), 0, 1}};
+    struct wst_msg_dist d2 = {"lat", WST_KIND_DISTRIBUTION | WST_DIST_UNIT_NS, 1, 1, 7, 7, 7};
+    struct wst_msg_bucket b2[1] = {{7, 0, 1}};
+#define PUT(x) (memcpy(payload + n, &(x), sizeof(x)), n += sizeof(x))
+    PUT(s);
+    PUT(c);
+    PUT(k);
+    PUT(gauge);
+    PUT(d1);
+    PUT(b1);
+    PUT(d2);
+    PUT(b2);
+#undef PUT
+    struct wst_region_counter *out;
+    size_t count;
+    uint64_t generation;
+    int complete;
+    assert_int_equal(wst_pipe_decode_snapshot(payload, n, &generation, &out, &count, &complete),
+                     WST_OK);
+    assert_int_equal(count, 3); /* depth, hits, lat */
+    assert_int_equal(out[0].kind, WST_KIND_GAUGE);
+    assert_true((int64_t)out[0].value == -4);
+    assert_int_equal(out[1].kind, WST_KIND_COUNTER);
+    assert_int_equal(out[2].kind, WST_KIND_DISTRIBUTION);
+    assert_int_equal(out[2].value, 4);
+    assert_int_equal(out[2].sum, 257);
+    assert_int_equal(out[2].min, 7);
+    assert_int_equal(out[2].max, 100);
+    assert_int_equal(out[2].buckets[7], 1);
+    assert_int_equal(out[2].buckets[wst_dist_bucket_(50)], 2);
+    free(out);
+    /* Short by a byte, a byte too long, a bucket out of order. */
+    assert_int_equal(wst_pipe_decode_snapshot(payload, n - 1, &generation, &out, &count, &complete),
+                     WST_E_PROTOCOL);
+    assert_int_equal(wst_pipe_decode_snapshot(payload, n + 1, &generation, &out, &count, &complete),
+                     WST_E_PROTOCOL);
+    size_t b1_at = sizeof s + sizeof c + sizeof k + sizeof gauge + sizeof d1;
+    struct wst_msg_bucket swapped[2] = {b1[1], b1[0]};
+    memcpy(payload + b1_at, swapped, sizeof swapped);
+    assert_int_equal(wst_pipe_decode_snapshot(payload, n, &generation, &out, &count, &complete),
+                     WST_E_PROTOCOL);
 }
 
 static void json_escaping(void **state)
@@ -692,6 +747,7 @@ int main(void)
         cmocka_unit_test_teardown(unknown_module, restore),
         cmocka_unit_test_teardown(pipe_agrees_with_memory, restore),
         cmocka_unit_test(snapshot_decoding),
+        cmocka_unit_test(snapshot_kinds_decoding),
         cmocka_unit_test(json_escaping),
         cmocka_unit_test_teardown(memory_read_skips_reset_in_progress, restore),
         cmocka_unit_test_teardown(memory_read_sees_generation_change, restore),

@@ -124,21 +124,23 @@ static void reply_checks(void **state)
 }
 
 /* The snapshot reply's limits and flags as docs/protocol.md states them
- * (protocol 2): 4095 entries fill the payload bound, and the flags word is
- * where version 1 had a reserved zero. */
+ * (protocol 3): 4095 entries and the kinds header fill the payload bound,
+ * and the flags word is where version 1 had a reserved zero. */
 static void snapshot_layout(void **state)
 {
     (void)state;
-    assert_int_equal(WST_PROTOCOL_VERSION, 2);
+    assert_int_equal(WST_PROTOCOL_VERSION, 3);
     assert_int_equal(WST_SNAPSHOT_MAX_ENTRIES, 4095);
     assert_true(sizeof(struct wst_msg_snapshot) +
-                    WST_SNAPSHOT_MAX_ENTRIES * sizeof(struct wst_msg_counter) <=
+                    WST_SNAPSHOT_MAX_ENTRIES * sizeof(struct wst_msg_counter) +
+                    sizeof(struct wst_msg_kinds) <=
                 WST_MSG_MAX_PAYLOAD);
     assert_true(sizeof(struct wst_msg_snapshot) +
                     (WST_SNAPSHOT_MAX_ENTRIES + 1) * sizeof(struct wst_msg_counter) >
                 WST_MSG_MAX_PAYLOAD);
     assert_int_equal(offsetof(struct wst_msg_snapshot, flags), 12);
     assert_int_equal(WST_SNAPSHOT_TRUNCATED, 1);
+    assert_int_equal(WST_SNAPSHOT_KINDS, 2);
 }
 
 int main(void)

@@ -212,6 +212,7 @@ static enum wst_status walk(const unsigned char *b, size_t size, struct wst_regi
                 return corrupt_at(info, off);
             ++*count;
             info->sites++;
+            info->distributions++;
             off += sizeof(struct wst_distribution);
             continue;
         }

@@ -66,7 +66,8 @@ struct wst_region_info {
     uint32_t stripe_shared;
     uint32_t worker_error;             /* Win32 error of the worker's failure, 0 if none */
     uint32_t runtime_flags;            /* WST_RUNTIME_* */
-    size_t sites;                      /* counter records found (before merging by name) */
+    size_t sites;                      /* records found (before merging by name) */
+    size_t distributions;              /* of which distribution records */
     size_t padding_lines;              /* zero lines skipped */
     size_t trailer_offset;
     size_t error_offset; /* on WST_E_CORRUPT from the walk: the offending line */
