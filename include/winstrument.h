@@ -42,21 +42,42 @@
 #include "winstrument/probe_abi.h"
 #include "winstrument/region.h"
 
-/* A counter-shaped record of `kind` named `name`, as the static `var`. */
+/* The section of a probe site. In C++, sites in inline functions are
+ * COMDAT data, and g++ refuses two of them in one named section ("section
+ * type conflict"): each site gets a section of its own, ".wst$m<n>", which
+ * the linker still sorts between the header (.wst$a) and the trailer
+ * (.wst$z). Known limit: g++ 12 drops the section attribute of a static in a
+ * function template's instantiation (each copy lands in a .data$ section
+ * of its own), so a probe written directly in a function template is not
+ * seen; call a non-template (inline) function holding the probe instead
+ * (docs/region.md, "C++"). */
+#ifdef __cplusplus
+#define WST_SECTION_ WST_SECTION_AT_(__COUNTER__)
+#define WST_SECTION_AT_(n) WST_SECTION_AT2_(n)
+#define WST_SECTION_AT2_(n) ".wst$m" #n
+#else
+#define WST_SECTION_ ".wst$m"
+#endif
+
+/* A counter-shaped record of `kind` named `name`, as the static `var`, and
+ * its address as `var`p_. */
 #define WST_SITE_(var, name, kind)                                                             \
     WST_STATIC_ASSERT_(sizeof(name) <= WST_NAME_MAX, "winstrument: name too long");            \
-    __attribute__((section(".wst$m"), aligned(64), used)) static struct wst_counter var = {    \
-        WST_COUNTER_MAGIC, kind, name, {{0, {0}}}}
+    __attribute__((section(WST_SECTION_), aligned(64), used)) static struct wst_counter var = { \
+        WST_COUNTER_MAGIC, kind, name, {{0, {0}}}};                                            \
+    struct wst_counter *const var##p_ = &var
 
 #define WST_DIST_SITE_(var, name, flags)                                                       \
     WST_STATIC_ASSERT_(sizeof(name) <= WST_NAME_MAX, "winstrument: name too long");            \
-    __attribute__((section(".wst$m"), aligned(64), used)) static struct wst_distribution var = \
-        {WST_DIST_MAGIC, WST_KIND_DISTRIBUTION | (flags), name, {{0, 0, {0}}}, {0, 0, {0}}, {0}}
+    __attribute__((section(WST_SECTION_), aligned(64), used)) static struct wst_distribution   \
+        var = {WST_DIST_MAGIC,      WST_KIND_DISTRIBUTION | (flags), name, {{0, 0, {0}}},      \
+               {0, 0, {0}}, {0}};                                                              \
+    struct wst_distribution *const var##p_ = &var
 
 #define WST_ADD(name, n)                                                                       \
     do {                                                                                       \
         WST_SITE_(wst_site_, name, WST_KIND_COUNTER);                                          \
-        wst_counter_add_(&wst_site_, (uint64_t)(n));                                           \
+        wst_counter_add_(wst_site_p_, (uint64_t)(n));                                           \
     } while (0)
 
 #define WST_COUNT(name) WST_ADD(name, 1)
@@ -64,19 +85,19 @@
 #define WST_SET(name, v)                                                                       \
     do {                                                                                       \
         WST_SITE_(wst_site_, name, WST_KIND_GAUGE);                                            \
-        wst_gauge_set_(&wst_site_, (int64_t)(v));                                              \
+        wst_gauge_set_(wst_site_p_, (int64_t)(v));                                              \
     } while (0)
 
 #define WST_GAUGE_ADD(name, d)                                                                 \
     do {                                                                                       \
         WST_SITE_(wst_site_, name, WST_KIND_GAUGE);                                            \
-        wst_gauge_add_(&wst_site_, (int64_t)(d));                                              \
+        wst_gauge_add_(wst_site_p_, (int64_t)(d));                                              \
     } while (0)
 
 #define WST_RECORD(name, v)                                                                    \
     do {                                                                                       \
         WST_DIST_SITE_(wst_site_, name, 0);                                                    \
-        wst_dist_record_(&wst_site_, (uint64_t)(v));                                           \
+        wst_dist_record_(wst_site_p_, (uint64_t)(v));                                           \
     } while (0)
 
 /* Two declarations (the site, then the scope's state), named after the line's
@@ -95,12 +116,12 @@ struct wst_scope_raii_ {
 };
 #define WST_TIME_SCOPE_AT2_(name, n)                                                           \
     WST_DIST_SITE_(wst_time_site_##n, name, WST_DIST_UNIT_NS);                                 \
-    wst_scope_raii_ wst_scope_##n(&wst_time_site_##n)
+    wst_scope_raii_ wst_scope_##n(wst_time_site_##n##p_)
 #else
 #define WST_TIME_SCOPE_AT2_(name, n)                                                           \
     WST_DIST_SITE_(wst_time_site_##n, name, WST_DIST_UNIT_NS);                                 \
     struct wst_scope_ wst_scope_##n __attribute__((cleanup(wst_scope_end_))) =                 \
-        wst_scope_begin_(&wst_time_site_##n)
+        wst_scope_begin_(wst_time_site_##n##p_)
 #endif
 
 #endif

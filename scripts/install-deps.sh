@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what winstrument's build and tests need and a fresh Debian 12
-# machine lacks: mingw-w64 for x86_64 and i686, Wine (64-bit, and 32-bit when
+# machine lacks: mingw-w64 (C and C++) for x86_64 and i686, Wine (64-bit, and 32-bit when
 # the i386 architecture is enabled), Python 3, zip, and the deb-src entry that
 # lets scripts/fetch-cmocka.sh download CMocka's source package.
 # Idempotent: it does nothing when everything is there. As root it runs
@@ -11,6 +11,9 @@ need_pkgs=()
 have() { command -v "$1" >/dev/null 2>&1; }
 have x86_64-w64-mingw32-gcc || need_pkgs+=(gcc-mingw-w64-x86-64)
 have i686-w64-mingw32-gcc || need_pkgs+=(gcc-mingw-w64-i686)
+# C++ (toolchain/wst-c++ and the C++ scenario DLL).
+have x86_64-w64-mingw32-g++ || need_pkgs+=(g++-mingw-w64-x86-64)
+have i686-w64-mingw32-g++ || need_pkgs+=(g++-mingw-w64-i686)
 { have wine && [ -x /usr/lib/wine/wine64 ]; } || need_pkgs+=(wine wine64)
 have python3 || need_pkgs+=(python3)
 have zip || need_pkgs+=(zip)

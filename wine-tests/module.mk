@@ -85,6 +85,14 @@ $(call SCEN_DIR,$(1),$(2))/wst_dist.dll: $(call objs,$(1),wine-tests/hosts/wst_d
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
 
+# wst_cxx.dll: C++, built with toolchain/wst-c++ as a user would (dist-cxx).
+$(call SCEN_DIR,$(1),$(2))/wst_cxx.dll: wine-tests/hosts/wst_cxx.cpp wine-tests/hosts/wst_cxx.h \
+		$(call SCEN_LIB,$(1),$(2)) toolchain/wst-c++ toolchain/wst-cc
+	@mkdir -p $$(@D)
+	@echo "  WST-C++ [$(1)] $$@"
+	$$(Q)toolchain/wst-c++ --wst-arch=$(1) -std=c++17 -O2 -g -Wall -Wextra -Werror -shared \
+		-o $$@ $$< -L$(abspath $(BUILD))/$(1)/lib
+
 $(call SCEN_DIR,$(1),$(2))/wst_dist_host.exe: $(BUILD)/$(1)/obj/wine-tests/hosts/wst_dist_host.o
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
@@ -93,7 +101,7 @@ $(call SCEN_DIR,$(1),$(2))/wst_dist_host.exe: $(BUILD)/$(1)/obj/wine-tests/hosts
 SCENARIO_PROGRAMS_$(1)$(2) := $(addprefix $(call SCEN_DIR,$(1),$(2))/,wst_host.exe wst_probe_a.dll \
 	wst_probe_b.dll wst_many.dll wst_locker.dll wst_slow.dll wst_pipe_client.exe \
 	wst_squatter.exe wst_tool.exe wst_hostile.dll wst_hostile_host.exe wst_dist.dll \
-	wst_dist_host.exe)
+	wst_dist_host.exe wst_cxx.dll)
 CROSS_OUTPUTS += $$(SCENARIO_PROGRAMS_$(1)$(2))
 endef
 $(foreach a,$(ARCHS),$(eval $(call scenario_rules,$(a),)))

@@ -100,6 +100,7 @@ SCENARIOS = [
     Scenario("dist-timing", dist.timing, iterations=200, per_iteration=0.5),
     Scenario("dist-gauges", dist.gauges, iterations=2000, per_iteration=0.01),
     Scenario("dist-scope-at-unload", dist.scope_at_unload),
+    Scenario("dist-cxx", dist.cxx, iterations=200, per_iteration=0.2),
     # Names hostile to a terminal, in text and JSON.
     Scenario("hostile-names", hostile.run),
 ]

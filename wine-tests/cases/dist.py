@@ -163,3 +163,32 @@ def scope_at_unload(ctx):
     p.expect("^abandoned-unloaded$")
     rc = p.wait()
     ctx.check(rc == 0, f"host exit {rc}: {p.err[-300:]}")
+
+
+def cxx(ctx, rounds):
+    """A C++ DLL built with wst-c++: sites in two template instantiations and
+    in a header's inline function count exactly, and an exception thrown
+    through a time scope records its duration (the destructor runs during
+    unwinding), within the error of what the host measured around it."""
+    p = ctx.spawn(ctx.bin(HOST), "cxx", str(rounds))
+    pid = read_pid(p)
+    got = read_lines(p)
+    vias = ["memory", "auto"] + (["pipe"] if ctx.mode == "threadpool" else [])
+    m = None
+    for via in vias:
+        dump = ctx.inspect_json("dump", pid, "--via", via)
+        m = next((x for x in dump["modules"] if x["name"] == "wst_cxx.dll"), None)
+        if not ctx.check(m is not None, f"--via {via}: wst_cxx.dll not dumped"):
+            continue
+        e = {c["name"]: c for c in m["counters"]}
+        for (tag, name), values in got.items():
+            if tag != "expect":
+                continue
+            c = e.get(name, {})
+            n = c.get("count") if c.get("kind") == "distribution" else c.get("value")
+            ctx.check(n == values[0], f"--via {via}: {name} = {c}, expected {values[0]}")
+        if ctx.check("cxx_throw" in e, f"--via {via}: cxx_throw missing"):
+            check_timed(ctx, f"{via} cxx_throw", e["cxx_throw"], got[("inner", "cxx_throw")],
+                        got[("outer", "cxx_throw")])
+    p.send()
+    ctx.check(p.wait() == 0, f"host failed: {p.err[-300:]}")

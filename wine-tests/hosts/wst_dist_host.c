@@ -10,6 +10,10 @@
  *       exits 0
  *   wst_dist_host gauges ROUNDS THREADS   gauge adds and sets from THREADS
  *       threads; prints "expect NAME VALUE" lines, "ready", waits, exits 0
+ *   wst_dist_host cxx ROUNDS              loads wst_cxx.dll (C++) instead: its
+ *       templates, header inline functions and a throw through a time scope
+ *       of 50 us, ROUNDS times; prints inner/outer lines for cxx_throw and
+ *       "expect" lines, "ready", waits, exits 0
  *   wst_dist_host unload                  a scope open across FreeLibrary
  *       (see wst_dist.c); prints "held", waits for a line, "unloaded", then
  *       the ExitThread case, "abandoned-unloaded", exits 0
@@ -35,6 +39,7 @@ typedef void (*gauges_fn)(int);
 typedef void (*set_fn)(int64_t);
 typedef HANDLE (*hold_fn)(HANDLE, HANDLE);
 typedef HANDLE (*abandon_fn)(void);
+typedef int (*cxx_fn)(int, uint64_t, uint64_t *, uint64_t *);
 
 static HMODULE dll;
 static uint64_t freq;
@@ -222,6 +227,31 @@ static int unload(void)
     return 0;
 }
 
+/* ---- C++ -------------------------------------------------------- */
+
+static int cxx(void)
+{
+    uint64_t *inner = calloc((size_t)rounds, sizeof *inner);
+    uint64_t *outer = calloc((size_t)rounds, sizeof *outer);
+    if (inner == NULL || outer == NULL)
+        die("calloc");
+    int caught = ((cxx_fn)(void *)need("wst_cxx_run"))(rounds, freq * SHORT_US / 1000000u, inner,
+                                                       outer);
+    if (caught != rounds)
+        die("exceptions lost");
+    for (int side = 0; side < 2; side++) {
+        printf("%s cxx_throw", side == 0 ? "inner" : "outer");
+        for (int i = 0; i < rounds; i++)
+            printf(" %" PRIu64, ns_of(side == 0 ? inner[i] : outer[i]));
+        printf("\n");
+    }
+    printf("expect cxx_template %d\nexpect cxx_template_calls %d\nexpect cxx_inline %d\n"
+           "expect cxx_sizes %d\nexpect cxx_throw %d\nready\n",
+           2 * rounds, 2 * rounds, rounds, rounds, rounds);
+    wait_line();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     LARGE_INTEGER f;
@@ -230,7 +260,7 @@ int main(int argc, char **argv)
     freq = (uint64_t)f.QuadPart;
     if (argc < 2)
         die("usage");
-    dll = LoadLibraryA(DLL_NAME);
+    dll = LoadLibraryA(strcmp(argv[1], "cxx") == 0 ? "wst_cxx.dll" : DLL_NAME);
     if (dll == NULL)
         die("LoadLibrary");
     printf("pid %lu\n", (unsigned long)GetCurrentProcessId());
@@ -245,6 +275,8 @@ int main(int argc, char **argv)
         return gauges(threads);
     if (strcmp(argv[1], "unload") == 0)
         return unload();
+    if (strcmp(argv[1], "cxx") == 0)
+        return cxx();
     die("unknown command");
     return 2;
 }
