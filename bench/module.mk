@@ -15,6 +15,13 @@ BENCH_EXE = $(BUILD)/$(1)/bin/bench_counters.exe
 BENCH_JSON := $(BUILD)/bench.json
 BENCH_ARGS ?=
 
+# bench_dist: time scopes and distributions against a counter hit and a pair
+# of QueryPerformanceCounter calls; its JSON joins build/bench.json as "dist".
+BENCH_DIST_SRCS := bench/bench_dist.c bench/self_region.c $(BENCH_COMMON_SRCS) \
+	src/common/pe_image.c src/common/region_parse.c src/common/status.c
+BENCH_DIST_EXE = $(BUILD)/$(1)/bin/bench_dist.exe
+BENCH_DIST_JSON := $(BUILD)/bench-dist.json
+
 # The thread-churn rows load bench_churn.dll (bench/churn_dll.c), whose own
 # DllMain hits a counter at thread detach; it sits next to the benchmark.
 BENCH_CHURN_DLL = $(BUILD)/$(1)/bin/bench_churn.dll
@@ -32,7 +39,12 @@ $(call BENCH_CHURN_DLL,$(1)): $(call objs,$(1),bench/churn_dll.c) $(call RUNTIME
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) -shared -o $$@ $(call objs,$(1),bench/churn_dll.c) \
 		-L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
-CROSS_OUTPUTS += $(call BENCH_EXE,$(1)) $(call BENCH_CHURN_DLL,$(1))
+$(call BENCH_DIST_EXE,$(1)): $(call objs,$(1),$(BENCH_DIST_SRCS)) $(call RUNTIME_LIB,$(1))
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -o $$@ $(call objs,$(1),$(BENCH_DIST_SRCS)) \
+		-L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
+CROSS_OUTPUTS += $(call BENCH_EXE,$(1)) $(call BENCH_CHURN_DLL,$(1)) $(call BENCH_DIST_EXE,$(1))
 endef
 $(foreach a,$(ARCHS),$(eval $(call bench_rules,$(a))))
 
@@ -75,9 +87,13 @@ $(foreach a,$(ARCHS),$(eval $(call bench_lc_rules,$(a))))
 # The JSON paths are absolute so that Wine resolves them on its Z: drive (/).
 # The lifecycle figures join build/bench.json as its "lifecycle" section; the
 # counter benchmark's own keys stay as they are.
-bench: $(call BENCH_EXE,x86_64) $(call BENCH_LC_EXE,x86_64) $(call BENCH_LC_DLLS,x86_64)
+bench: $(call BENCH_EXE,x86_64) $(call BENCH_LC_EXE,x86_64) $(call BENCH_LC_DLLS,x86_64) \
+		$(call BENCH_DIST_EXE,x86_64)
 	$(Q)BUILD=$(BUILD) . scripts/wine-env.sh && \
 		$$WINE $(call BENCH_EXE,x86_64) $(BENCH_ARGS) --json $(abspath $(BENCH_JSON)) && \
 		echo && \
 		$$WINE $(call BENCH_LC_EXE,x86_64) $(BENCH_LC_ARGS) --json $(abspath $(BENCH_LC_JSON)) && \
-		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_LC_JSON) lifecycle
+		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_LC_JSON) lifecycle && \
+		echo && \
+		$$WINE $(call BENCH_DIST_EXE,x86_64) $(BENCH_DIST_ARGS) --json $(abspath $(BENCH_DIST_JSON)) && \
+		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_DIST_JSON) dist

@@ -37,13 +37,22 @@ static void add_counter(const struct wst_counter *c, struct bench_counter_read *
 }
 
 /* wst_region_parse() has checked every line from the header to the trailer:
- * each is a whole counter with a terminated name, or a line of zeros. */
+ * each is a whole counter or distribution with a terminated name, or a line
+ * of zeros. */
 static void sum_named(const unsigned char *region, const struct wst_region_info *info,
                       const char *name, struct bench_counter_read *out)
 {
     size_t off = sizeof(struct wst_region_header);
     while (off < info->trailer_offset) {
         const struct wst_counter *c = (const struct wst_counter *)(region + off);
+        if (c->magic == WST_DIST_MAGIC) {
+            /* A distribution's stripes start where a counter's do, each
+             * with its count first: their sum is the count. */
+            if (strncmp(c->name, name, WST_NAME_MAX) == 0)
+                add_counter(c, out);
+            off += sizeof(struct wst_distribution);
+            continue;
+        }
         if (c->magic != WST_COUNTER_MAGIC) {
             off += WST_LINE; /* linker padding between two objects' counters */
             continue;

@@ -12,6 +12,7 @@ The zip is flat (everything at its root, so `wst-cc` finds `include/` and
     CHANGELOG.md        the changelog from this version's section down
     SHA256SUMS          sha256 of every other file, `sha256sum -c` format
     wst-cc              the compiler driver (mode 0755)
+    wst-c++             its C++ twin (mode 0755; runs wst-cc --wst-lang=c++)
     include/...         the public headers
     lib/libwinstrument.a
     lib/ARCH            the zip's architecture, read by wst-cc
@@ -129,6 +130,7 @@ outside with `bin/wst-inspect.exe`. Everything in this zip is for {arch}.
 | `lib/libwinstrument.a` | the static runtime ({arch}) |
 | `bin/wst-inspect.exe` | the inspector |
 | `wst-cc` | compiler driver for the mingw-w64 cross compiler (bash, Linux) |
+| `wst-c++` | the same for C++ (mingw-w64 g++; links libstdc++ statically) |
 | `examples/` | example sources |
 | `SHA256SUMS` | checksums of every other file: `sha256sum -c SHA256SUMS` |
 
@@ -164,6 +166,7 @@ def collect(version, arch, build):
         if Path(name).name != "module.mk":
             add_file(name, ROOT / name)
     add_file("wst-cc", ROOT / "toolchain/wst-cc", 0o755)
+    add_file("wst-c++", ROOT / "toolchain/wst-c++", 0o755)
     add_file("LICENSE", ROOT / "LICENSE")
     files["README.md"] = (readme(version, arch), 0o644)
     files["CHANGELOG.md"] = (changelog_from(version), 0o644)

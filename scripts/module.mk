@@ -9,7 +9,7 @@ DIST_ZIPS := $(foreach a,$(ARCHS),$(call DIST_ZIP,$(a)))
 
 # What goes into a zip from the source tree (anything tracked under these).
 DIST_SOURCES := $(wildcard include/*.h include/*/*.h) $(shell find examples -type f 2>/dev/null) \
-	toolchain/wst-cc README.md LICENSE CHANGELOG.md scripts/make-dist.py
+	toolchain/wst-cc toolchain/wst-c++ README.md LICENSE CHANGELOG.md scripts/make-dist.py
 
 # The helper DLL goes in once a fragment builds it.
 define dist_rules

@@ -24,7 +24,7 @@ ARCH = "x86_64"
 N = 7  # counters_work(N): dll.calls == N, dll.bytes == 3N, host.work == N
 SOURCES = ("counters_dll.c", "counters_host.c")
 REQUIRED = ("include/winstrument.h", "lib/libwinstrument.a", "bin/wst-inspect.exe", "wst-cc",
-            "README.md", "LICENSE", "CHANGELOG.md", "SHA256SUMS")
+            "wst-c++", "README.md", "LICENSE", "CHANGELOG.md", "SHA256SUMS")
 
 
 def version(root):
@@ -60,9 +60,9 @@ def unpack(ctx, path):
     return dest, problems
 
 
-def wst_cc(ctx, zipdir, work, *args):
-    """Runs the zip's wst-cc in work/; returns (ok, output)."""
-    p = subprocess.run(["bash", str(zipdir / "wst-cc"), *args], cwd=work,
+def wst_cc(ctx, zipdir, work, *args, driver="wst-cc"):
+    """Runs the zip's wst-cc (or wst-c++) in work/; returns (ok, output)."""
+    p = subprocess.run(["bash", str(zipdir / driver), *args], cwd=work,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
     return p.returncode == 0, p.stdout
 
@@ -95,6 +95,13 @@ def run(ctx):
         ctx.check(ok, f"zip's wst-cc failed to build counters_host.exe:\n{out}")
     if not ok:
         return
+    # The C++ driver of the zip builds the C++ scenario DLL (templates,
+    # header inline functions, exceptions through a time scope).
+    for name in ("wst_cxx.cpp", "wst_cxx.h"):
+        (work / name).write_bytes((Path(ctx.root) / "wine-tests/hosts" / name).read_bytes())
+    ok, out = wst_cc(ctx, zipdir, work, "-std=c++17", "-O2", "-shared", "-o", "wst_cxx.dll",
+                     "wst_cxx.cpp", driver="wst-c++")
+    ctx.check(ok, f"zip's wst-c++ failed to build wst_cxx.dll:\n{out}")
 
     proc = ctx.spawn(work / "counters_host.exe", str(N), cwd=work)
     try:

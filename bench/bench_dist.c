@@ -1,0 +1,208 @@
+/*
+ * bench_dist: what a time scope and a distribution record cost, against
+ * their baselines, on 1 thread and on 2 threads running the same site,
+ * measured side by side in one run (every repetition runs every row; each
+ * row reports the median of its repetitions, in ns per operation):
+ *
+ *   WST_COUNT          a counter hit: the unit of the ratios
+ *   QPC pair           two QueryPerformanceCounter calls: what a scope must read
+ *   empty scope        { WST_TIME_SCOPE("..."); } with nothing inside
+ *   WST_RECORD         one value into a distribution
+ *
+ * Ratios printed: scope / QPC pair, scope / counter hit, record / counter
+ * hit. Exactness is checked in the same run from this module's own region:
+ * every site must have counted threads * iterations * repetitions.
+ *
+ * Threads: the main thread sets up and reads results; each measured loop
+ * runs on worker threads of its own, released together. It never asserts
+ * speed: it exits non-zero only when a count is wrong or it cannot run.
+ */
+#include <windows.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_common.h"
+#include "self_region.h"
+#include "winstrument.h"
+
+#define MAX_THREADS 2
+#define COMPILER_BARRIER() __asm__ __volatile__("" ::: "memory")
+
+enum row { ROW_COUNT, ROW_QPC, ROW_SCOPE, ROW_RECORD, ROWS };
+static const char *const row_names[ROWS] = {"WST_COUNT", "QPC pair", "empty scope",
+                                             "WST_RECORD"};
+static const char *const row_keys[ROWS] = {"count", "qpc_pair", "empty_scope", "record"};
+
+__attribute__((noinline)) static void loop_count(uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        WST_COUNT("bench.dist.count");
+        COMPILER_BARRIER();
+    }
+}
+
+__attribute__((noinline)) static void loop_qpc(uint64_t n)
+{
+    LARGE_INTEGER a, b;
+    for (uint64_t i = 0; i < n; i++) {
+        QueryPerformanceCounter(&a);
+        QueryPerformanceCounter(&b);
+        COMPILER_BARRIER();
+    }
+    (void)a;
+    (void)b;
+}
+
+__attribute__((noinline)) static void loop_scope(uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        WST_TIME_SCOPE("bench.dist.scope");
+        COMPILER_BARRIER();
+    }
+}
+
+__attribute__((noinline)) static void loop_record(uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        /* Values of every magnitude, so the bucket index is not constant. */
+        WST_RECORD("bench.dist.record", (i * 2654435761u) >> (i & 31));
+        COMPILER_BARRIER();
+    }
+}
+
+static void (*const loops[ROWS])(uint64_t) = {loop_count, loop_qpc, loop_scope, loop_record};
+
+struct job {
+    enum row row;
+    uint64_t n;
+    volatile LONG *start;
+    double ns;
+};
+
+static DWORD WINAPI worker(void *arg)
+{
+    struct job *j = arg;
+    LARGE_INTEGER f, t0, t1;
+    QueryPerformanceFrequency(&f);
+    InterlockedDecrement(j->start);
+    while (*j->start > 0)
+        YieldProcessor();
+    QueryPerformanceCounter(&t0);
+    loops[j->row](j->n);
+    QueryPerformanceCounter(&t1);
+    j->ns = (double)(t1.QuadPart - t0.QuadPart) * 1e9 / (double)f.QuadPart / (double)j->n;
+    return 0;
+}
+
+/* ns per operation of `row` on `threads` threads: the slowest thread's. */
+static double run_row(enum row row, unsigned threads, uint64_t n)
+{
+    struct job jobs[MAX_THREADS];
+    HANDLE h[MAX_THREADS] = {0};
+    volatile LONG start = (LONG)threads;
+    double worst = 0;
+    for (unsigned t = 0; t < threads; t++) {
+        jobs[t] = (struct job){row, n, &start, 0};
+        h[t] = CreateThread(NULL, 0, worker, &jobs[t], 0, NULL);
+        if (h[t] == NULL) {
+            fprintf(stderr, "bench_dist: CreateThread failed\n");
+            exit(2);
+        }
+    }
+    WaitForMultipleObjects(threads, h, TRUE, INFINITE);
+    for (unsigned t = 0; t < threads; t++) {
+        CloseHandle(h[t]);
+        if (jobs[t].ns > worst)
+            worst = jobs[t].ns;
+    }
+    return worst;
+}
+
+/* A site's total in this module's own region (counters: the stripes;
+ * distributions: the count, which sits in the stripes' first word too). */
+static uint64_t total_of(const char *name)
+{
+    struct bench_counter_read r;
+    return bench_read_own_counter(name, &r) == 0 ? r.total : 0;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t iterations = 2000000;
+    unsigned repeat = 7;
+    const char *json = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc)
+            iterations = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
+            repeat = (unsigned)atoi(argv[++i]);
+        else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc)
+            json = argv[++i];
+        else {
+            fprintf(stderr, "usage: bench_dist [--iterations N] [--repeat R] [--json FILE]\n");
+            return 2;
+        }
+    }
+    if (repeat < 1 || repeat > BENCH_MAX_REPEAT || iterations < 1) {
+        fprintf(stderr, "bench_dist: --repeat 1..%u, --iterations >= 1\n", BENCH_MAX_REPEAT);
+        return 2;
+    }
+    struct bench_host host;
+    bench_host_fill(&host);
+    double samples[MAX_THREADS][ROWS][BENCH_MAX_REPEAT], median[MAX_THREADS][ROWS];
+    for (unsigned r = 0; r < repeat; r++)
+        for (unsigned t = 1; t <= MAX_THREADS; t++)
+            for (int row = 0; row < ROWS; row++)
+                samples[t - 1][row][r] = run_row((enum row)row, t, iterations);
+    for (unsigned t = 0; t < MAX_THREADS; t++)
+        for (int row = 0; row < ROWS; row++)
+            median[t][row] = bench_median(samples[t][row], repeat);
+
+    printf("time scopes and distributions, ns per operation (median of %u, %" PRIu64
+           " iterations, %s %s)\n",
+           repeat, iterations, bench_host_platform(&host), BENCH_ARCH);
+    bench_print_wine_version(&host);
+    printf("  %-14s %10s %10s\n", "", "1 thread", "2 threads");
+    for (int row = 0; row < ROWS; row++)
+        printf("  %-14s %10.2f %10.2f\n", row_names[row], median[0][row], median[1][row]);
+    for (unsigned t = 0; t < MAX_THREADS; t++) {
+        double *m = median[t];
+        printf("  %u thread%s: scope / QPC pair %.2f, scope / counter hit %.2f, "
+               "record / counter hit %.2f\n",
+               t + 1, t ? "s" : "", m[ROW_SCOPE] / m[ROW_QPC], m[ROW_SCOPE] / m[ROW_COUNT],
+               m[ROW_RECORD] / m[ROW_COUNT]);
+    }
+
+    /* Exactness, from this module's own region. */
+    uint64_t want = iterations * repeat * (1 + MAX_THREADS);
+    int exact = total_of("bench.dist.count") == want && total_of("bench.dist.scope") == want &&
+                total_of("bench.dist.record") == want;
+    printf("  exact: %s (every site %" PRIu64 ")\n", exact ? "yes" : "NO", want);
+
+    if (json != NULL) {
+        FILE *out = fopen(json, "w");
+        if (out == NULL) {
+            fprintf(stderr, "bench_dist: cannot write %s\n", json);
+            return 2;
+        }
+        bench_json_begin(out, "dist", &host);
+        fprintf(out, "  \"iterations\": %" PRIu64 ",\n  \"repeat\": %u,\n", iterations, repeat);
+        for (unsigned t = 0; t < MAX_THREADS; t++) {
+            double *m = median[t];
+            fprintf(out, "  \"threads_%u\": {", t + 1);
+            for (int row = 0; row < ROWS; row++)
+                fprintf(out, "\"%s_ns\": %.3f, ", row_keys[row], m[row]);
+            fprintf(out,
+                    "\"scope_per_qpc_pair\": %.3f, \"scope_per_count\": %.3f, "
+                    "\"record_per_count\": %.3f},\n",
+                    m[ROW_SCOPE] / m[ROW_QPC], m[ROW_SCOPE] / m[ROW_COUNT],
+                    m[ROW_RECORD] / m[ROW_COUNT]);
+        }
+        fprintf(out, "  \"exact\": %s\n}\n", exact ? "true" : "false");
+        fclose(out);
+    }
+    return exact ? 0 : 1;
+}
