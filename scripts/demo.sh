@@ -143,7 +143,12 @@ for module in dump.get("modules", []):
     if module.get("name", "").lower() == "b64.dll":
         print(f"module {module['name']}, mode {module.get('mode')}")
         for c in module.get("counters", []):
-            got[c["name"]] = got.get(c["name"], 0) + c["value"]
+            # A distribution (the time scope, the size) shows its count.
+            n = c["count"] if c.get("kind") == "distribution" else c["value"]
+            got[c["name"]] = got.get(c["name"], 0) + n
+            if c.get("kind") == "distribution":
+                print(f"  {c['name']}: count {c['count']}  p50 {c['p50']}{c['unit']}"
+                      f"  p99 {c['p99']}{c['unit']}  max {c['max']}{c['unit']}")
 bad = 0
 for name, value in sorted(expected.items()):
     ok = got.get(name) == value

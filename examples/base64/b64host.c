@@ -225,6 +225,9 @@ int main(int argc, char **argv)
     /* What the DLL's counters must read now; `make demo` compares them with
      * the inspector's dump. */
     printf("expect b64.encode.calls %llu\n", sum.encode_calls);
+    /* The distributions: one time and one size per encode (their counts). */
+    printf("expect b64.encode.time %llu\n", sum.encode_calls);
+    printf("expect b64.encode.size %llu\n", sum.encode_calls);
     printf("expect b64.encode.bytes_in %llu\n", sum.encode_bytes);
     printf("expect b64.decode.calls %llu\n", sum.decode_calls);
     printf("expect b64.decode.bytes_out %llu\n", sum.decode_bytes);
