@@ -9,7 +9,7 @@
 # Windows headers (they are later fuzzed on Linux).
 UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector_remote \
 	test_counters test_pipe_server_faults test_stripes test_mode_threadpool test_instance_id \
-	test_output test_pipe_name
+	test_output test_pipe_name test_pipe_requests
 UNIT_TIMEOUT ?= 120
 # Arguments a test program needs, by name.
 UNIT_ARGS_test_pe_image = $(BUILD)
@@ -39,12 +39,14 @@ UNIT_LIBS_test_pipe_server_faults := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIB
 # Instrumented: it drives its own module's threadpool mode through the OS table.
 UNIT_LIBS_test_mode_threadpool := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
 UNIT_SRCS_test_instance_id := src/runtime/instance_id.c
+# Instrumented: the answers read and reset its own region.
+UNIT_LIBS_test_pipe_requests := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
 # Instrumented: its own probes claim, share and hand on stripes.
 UNIT_LIBS_test_stripes := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
 # The runtime's tests reach its internal headers (counters.h, os_win.h, mode.h).
 $(call objs,x86_64,tests/test_counters.c tests/test_pipe_server_faults.c tests/test_stripes.c \
-	tests/test_mode_threadpool.c tests/test_instance_id.c \
-		tests/test_pipe_name.c): \
+	tests/test_mode_threadpool.c tests/test_instance_id.c tests/test_pipe_name.c \
+	tests/test_pipe_requests.c): \
 	CFLAGS_EXTRA += -Isrc/runtime
 
 $(call objs,x86_64,$(addprefix tests/,$(addsuffix .c,$(UNIT_TESTS)))): \

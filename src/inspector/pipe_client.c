@@ -89,14 +89,9 @@ enum wst_status wst_pipe_connect(struct wst_pipe_client *c, const char *name, DW
     c->pipe = INVALID_HANDLE_VALUE;
     c->timeout_ms = timeout_ms;
     c->next_id = GetTickCount() | 1u;
-    if (!wst_pipe_name_parse(name, WST_PIPE_NAME_MAX, NULL, NULL))
+    if (!wst_pipe_name_parse(name, WST_PIPE_NAME_MAX, NULL, NULL) ||
+        !wst_pipe_name_widen(name, (uint16_t *)wname))
         return wst_error_set(err, WST_E_CORRUPT, 0, "the region names an invalid pipe");
-    /* The name was checked to be ASCII, so a byte-wise widening is exact. */
-    for (size_t i = 0;; i++) {
-        wname[i] = (unsigned char)name[i];
-        if (name[i] == '\0')
-            break;
-    }
     DWORD start = GetTickCount();
     for (;;) {
         /* SECURITY_IDENTIFICATION: the worker must not act as us. */
