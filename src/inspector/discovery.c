@@ -130,7 +130,7 @@ enum wst_status wst_discover_processes(DWORD **pids, size_t *count, struct wst_e
         DWORD *buf = malloc(capacity * sizeof *buf);
         if (buf == NULL)
             return wst_error_set(err, WST_E_INTERNAL, 0, "out of memory");
-        if (!wst_inspector_os.enum_processes(buf, capacity * sizeof *buf, &needed)) {
+        if (!wst_inspector_os.EnumProcesses(buf, capacity * sizeof *buf, &needed)) {
             DWORD e = GetLastError();
             free(buf);
             return wst_error_set(err, WST_E_ACCESS_DENIED, e, "listing processes");
