@@ -1,4 +1,4 @@
-# fuzz/: the platform-free parsers (PE image, region, protocol codec) built
+# fuzz/: the platform-free parsers (PE image, region, protocol codec, HTTP request) built
 # natively on Linux, under libFuzzer and under the sanitizers.
 #
 #   make fuzz [FUZZ_SECONDS=60]  each target fuzzed for FUZZ_SECONDS with clang's libFuzzer
@@ -13,7 +13,7 @@
 # Objects go to $(BUILD)/fuzz/obj (clang, coverage-instrumented) and
 # $(BUILD)/native-san/obj (gcc), never to $(BUILD)/native/obj, whose objects
 # tests/module.mk builds without sanitizers.
-FUZZ_TARGETS := fuzz_pe_image fuzz_region_parse fuzz_protocol_codec
+FUZZ_TARGETS := fuzz_pe_image fuzz_region_parse fuzz_protocol_codec fuzz_http_request
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 SAN_CC ?= $(CC_native)
@@ -21,11 +21,14 @@ SAN_CC ?= $(CC_native)
 FUZZ_SRCS_fuzz_pe_image := src/common/pe_image.c
 FUZZ_SRCS_fuzz_region_parse := src/common/region_parse.c
 FUZZ_SRCS_fuzz_protocol_codec := src/common/protocol_codec.c
+FUZZ_SRCS_fuzz_http_request := src/common/http_request.c
 # Inputs longer than the parser ever sees in practice only slow the search:
 # the inspector copies 4 KiB of PE headers, and a request is 16 bytes.
 FUZZ_MAX_LEN_fuzz_pe_image := 8192
 FUZZ_MAX_LEN_fuzz_region_parse := 16384
 FUZZ_MAX_LEN_fuzz_protocol_codec := 256
+# A little past the request bound, so the too-large path is reached.
+FUZZ_MAX_LEN_fuzz_http_request := 9000
 
 # UBSan must abort rather than print and go on, or neither libFuzzer nor the
 # replay would notice it.
@@ -87,6 +90,7 @@ fuzz: fuzz-build $(FUZZ_PE_SEEDS)
 		case $$t in \
 		fuzz_pe_image) len=$(FUZZ_MAX_LEN_fuzz_pe_image);; \
 		fuzz_region_parse) len=$(FUZZ_MAX_LEN_fuzz_region_parse);; \
+		fuzz_http_request) len=$(FUZZ_MAX_LEN_fuzz_http_request);; \
 		*) len=$(FUZZ_MAX_LEN_fuzz_protocol_codec);; \
 		esac; \
 		echo "== $$t: fuzzing for $(FUZZ_SECONDS) s"; \

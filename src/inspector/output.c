@@ -176,6 +176,8 @@ void wst_output_stats(FILE *out, int json, DWORD pid, const struct wst_module_re
 {
     if (json)
         fprintf(out, "{\"pid\": %lu, \"modules\": [", (unsigned long)pid);
+    else
+        fprintf(out, "pid %lu\n", (unsigned long)pid); /* as dump's text starts */
     for (size_t i = 0; i < n; i++) {
         const struct wst_msg_stats *s = &r[i].stats;
         if (json) {
@@ -186,6 +188,7 @@ void wst_output_stats(FILE *out, int json, DWORD pid, const struct wst_module_re
                     ", \"connections\": %" PRIu64 ", \"uptime_ms\": %" PRIu64 "}",
                     s->requests, s->errors, s->connections, s->uptime_ms);
         } else {
+            fputs("  ", out);
             text_module_head(out, &r[i]);
             fprintf(out,
                     "\n    requests %" PRIu64 "  errors %" PRIu64 "  connections %" PRIu64
