@@ -17,7 +17,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
-from cases import dist_zip, foundation, i686, leaks, pipe, shutdown
+from cases import dist_zip, fleet, foundation, i686, leaks, pipe, shutdown
 
 MODES = ("threadpool", "threadless")
 
@@ -90,6 +90,12 @@ SCENARIOS = [
     # Issue 5: the release zip, and a 32-bit target.
     Scenario("dist-zip", dist_zip.run, modes=(None,), timeout=300),
     Scenario("i686-target", i686.run, modes=(None,), timeout=120),
+    # Issue 13: watch, and the metrics endpoint with real HTTP clients and Prometheus.
+    Scenario("serve-metrics", fleet.serve_metrics),
+    Scenario("serve-bounds", fleet.serve_bounds, modes=("threadless",)),
+    Scenario("prometheus-scrape", fleet.prometheus_scrape, modes=("threadpool",), timeout=180),
+    Scenario("watch-rates", fleet.watch_rates),
+    Scenario("watch-reset", fleet.watch_reset, modes=("threadpool",)),
 ]
 
 MUTANTS = [

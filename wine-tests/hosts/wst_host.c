@@ -7,6 +7,8 @@
  *   load NAME | free NAME            LoadLibrary / FreeLibrary (by file name)
  *   hit NAME N THREADS               NAME's wst_probe_hit(N) on THREADS threads
  *   selfhit N                        the host's own counter "host.hits" += N
+ *   tick N MS                        N x ("host.hits" += 1, sleep MS): a counter that
+ *                                    changes while an inspector watches
  *   pid                              prints "pid N" (the Windows pid)
  *   expect                           prints "expect MODULE COUNTER VALUE" lines
  *   ready                            prints "ready", waits for a line on stdin
@@ -320,6 +322,13 @@ int main(int argc, char **argv)
             for (unsigned k = 0; k < n; k++)
                 WST_COUNT("host.hits");
             self_hits += n, i += 1;
+        } else if (strcmp(cmd, "tick") == 0) {
+            unsigned n = number(a1), ms = number(a2);
+            for (unsigned k = 0; k < n; k++) {
+                WST_COUNT("host.hits");
+                Sleep(ms);
+            }
+            self_hits += n, i += 2;
         } else if (strcmp(cmd, "pid") == 0) {
             printf("pid %lu\n", GetCurrentProcessId());
         } else if (strcmp(cmd, "expect") == 0) {
