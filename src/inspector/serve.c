@@ -6,8 +6,9 @@
  *     which must arrive within REQUEST_TIMEOUT_MS of the connect;
  *   - a response that must be taken within RESPONSE_TIMEOUT_MS: a client
  *     that never reads loses its connection then, and meanwhile costs only
- *     its slot, because every socket is non-blocking and the loop only
- *     sends what the kernel accepts;
+ *     its slot, its share of the body and SEND_BUFFER bytes of kernel
+ *     memory, because every socket is non-blocking and the loop only sends
+ *     what the kernel accepts;
  *   - after the response, the socket is half-closed and its unread input
  *     drained for at most DRAIN_TIMEOUT_MS, so that closing it does not
  *     reset the connection before the client has read the answer.
@@ -34,6 +35,7 @@
 #define DRAIN_TIMEOUT_MS 2000
 #define POLL_MS 200
 #define SEND_CHUNK (64 * 1024)
+#define SEND_BUFFER (64 * 1024)
 
 _Static_assert(WST_SERVE_MAX_CONNECTIONS + 1 <= FD_SETSIZE, "select() must hold every socket");
 
@@ -182,6 +184,10 @@ static void accept_clients(struct server *srv)
             closesocket(s);
             continue;
         }
+        /* A fixed send buffer: what a client that stops reading pins in the
+         * kernel stays bounded, instead of growing with autotuning. */
+        int sndbuf = SEND_BUFFER;
+        setsockopt(s, SOL_SOCKET, SO_SNDBUF, (const char *)&sndbuf, sizeof sndbuf);
         memset(c, 0, sizeof *c);
         c->s = s;
         c->state = CONN_READING;

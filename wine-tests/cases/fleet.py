@@ -228,23 +228,55 @@ def serve_bounds(ctx):
 
     # Silent and never-reading clients: 20 of each hold slots (the default is
     # 64) while a normal scrape must finish well before their deadlines
-    # (5 s to send a request, 10 s to take a response).
+    # (5 s to send a request, 10 s to take a response). Two wst_many.exe
+    # (1,000 counters each) make the body larger than the server's socket
+    # buffer (64 KiB) and the readers' tiny windows: the server really has
+    # bytes it cannot send to them.
+    many = [ctx.spawn(ctx.bin("wst_many.exe")) for _ in range(2)]
+    for m in many:
+        m.expect(r"^ready \d+$", timeout=60)
+    full = len(fetch(url + "/metrics")[2].encode())
     port = urllib.parse.urlsplit(url).port
     idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(20)]
+    stuck = []
     for _ in range(20):
         s = socket.socket()
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
         s.connect(("127.0.0.1", port))
         s.sendall(b"GET /metrics HTTP/1.1\r\nHost: h\r\n\r\n")
-        idle.append(s)
+        stuck.append(s)
     time.sleep(0.5)  # let the server take them all before the real scrape
     start = time.monotonic()
     status, _, body = fetch(url + "/metrics", timeout=4)
     took = time.monotonic() - start
     ctx.note("scrape_beside_idle_clients_s", f"{took:.2f}")
-    ctx.check(status == 200 and body.endswith("# EOF\n"), f"scrape beside idle clients: {status}")
-    for s in idle:
+    ctx.note("body_bytes", full)
+    ctx.check(status == 200 and body.endswith("# EOF\n") and len(body.encode()) == full,
+              f"scrape beside idle clients: {status}, {len(body)} of {full} bytes")
+    # The server cuts a client that has not taken its response in 10 s; the
+    # wait is that documented deadline, since reading earlier would make the
+    # client a reader.
+    time.sleep(11)
+    got = 0
+    s = stuck[0]
+    s.settimeout(10)
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += len(chunk)
+    except (ConnectionResetError, socket.timeout):
+        pass
+    ctx.note("never_reader_got", got)
+    ctx.check(got < full, f"a client that never read got {got} of {full} bytes: not cut")
+    for s in idle + stuck:
         s.close()
+    status, _, body = fetch(url + "/metrics", timeout=10)
+    ctx.check(status == 200 and len(body.encode()) == full, f"scrape after the cut: {status}")
+    for m in many:
+        m.send()
+        ctx.check(m.wait() == 0, "wst_many failed")
     ctx.check(server.popen.poll() is None, "serve died")
 
     remote = ctx.inspect("serve", "--listen", "0.0.0.0:0")
