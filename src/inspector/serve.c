@@ -393,7 +393,10 @@ static void turn(struct server *srv)
     if (used < srv->max)
         FD_SET(srv->listener, &readable);
     struct timeval tv = {0, POLL_MS * 1000};
-    if (select(0, &readable, &writable, NULL, &tv) > 0) {
+    int ready = select(0, &readable, &writable, NULL, &tv);
+    if (ready == SOCKET_ERROR)
+        Sleep(POLL_MS); /* never spin on a failing select */
+    if (ready > 0) {
         if (FD_ISSET(srv->listener, &readable))
             accept_clients(srv);
         for (size_t i = 0; i < srv->max; i++) {
