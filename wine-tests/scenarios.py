@@ -96,6 +96,7 @@ SCENARIOS = [
     Scenario("prometheus-scrape", fleet.prometheus_scrape, modes=("threadpool",), timeout=180),
     Scenario("watch-rates", fleet.watch_rates),
     Scenario("watch-reset", fleet.watch_reset, modes=("threadpool",)),
+    Scenario("inspector-small-things", fleet.small_things, modes=("threadpool",)),
 ]
 
 MUTANTS = [

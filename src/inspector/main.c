@@ -213,6 +213,18 @@ static int has_flag(int argc, char **argv, const char *flag)
     return 0;
 }
 
+/* Whether the command line asks for JSON anywhere, for an error found
+ * before the parse reached that option. */
+static int wants_json(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "--format=json") == 0 ||
+            (strcmp(argv[i], "--format") == 0 && i + 1 < argc && strcmp(argv[i + 1], "json") == 0))
+            return 1;
+    }
+    return 0;
+}
+
 /* With --json, the error is also a JSON object on stdout, so that a program
  * that reads stdout always gets JSON; the exit code stays the same. */
 static void json_error(FILE *out, const struct wst_error *err)
@@ -260,12 +272,15 @@ int main(int argc, char **argv)
     }
     if (verb < 0) {
         wst_error_set(&err, WST_E_USAGE, 0, "unknown verb %s", argv[1]);
-        if (has_flag(argc, argv, "--json"))
+        if (wants_json(argc, argv))
             o.format = WST_FORMAT_JSON;
         return fail(&err, &o);
     }
-    if (parse_args(argc, argv, verb, &o, &err) != WST_OK)
+    if (parse_args(argc, argv, verb, &o, &err) != WST_OK) {
+        if (wants_json(argc, argv))
+            o.format = WST_FORMAT_JSON;
         return fail(&err, &o);
+    }
     enum wst_status st = verbs[verb].run(&o, stdout, &err);
     if (st != WST_OK) {
         err.status = st;
