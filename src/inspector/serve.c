@@ -92,6 +92,11 @@ static enum wst_status open_listener(const struct wst_options *o, struct server 
     const char *colon = strrchr(spec, ':');
     if (colon == NULL || colon == spec || colon[1] == '\0' || (size_t)(colon - spec) >= sizeof host)
         return wst_error_set(err, WST_E_USAGE, 0, "--listen takes ADDRESS:PORT, not %s", spec);
+    /* getaddrinfo would take 99999 modulo 65536: check the port here. */
+    char *end;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || port > 65535)
+        return wst_error_set(err, WST_E_USAGE, 0, "--listen %s: the port is 0 to 65535", spec);
     memcpy(host, spec, (size_t)(colon - spec));
     host[colon - spec] = '\0';
     if (host[0] == '[' && host[strlen(host) - 1] == ']') {

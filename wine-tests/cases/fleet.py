@@ -282,6 +282,11 @@ def serve_bounds(ctx):
     remote = ctx.inspect("serve", "--listen", "0.0.0.0:0")
     ctx.check(remote.rc == EXIT["usage"] and "--allow-remote" in remote.err,
               f"serve on 0.0.0.0 without --allow-remote: rc {remote.rc} {remote.err!r}")
+    bad_port = ctx.inspect("serve", "--listen", "127.0.0.1:99999")
+    ctx.check(bad_port.rc == EXIT["usage"], f"port 99999: rc {bad_port.rc} {bad_port.err!r}")
+    taken = ctx.inspect("serve", "--listen", f"127.0.0.1:{port}")
+    ctx.check(taken.rc == EXIT["access-denied"] and "cannot listen" in taken.err,
+              f"a second serve on the same port: rc {taken.rc} {taken.err!r}")
     end_host(ctx, p, "host")
 
 
