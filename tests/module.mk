@@ -9,7 +9,7 @@
 # Windows headers (they are later fuzzed on Linux).
 UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector_remote \
 	test_counters test_pipe_server_faults test_stripes test_mode_threadpool test_instance_id \
-	test_output test_pipe_name test_pipe_requests
+	test_output test_pipe_name test_pipe_requests test_http_request test_openmetrics
 UNIT_TIMEOUT ?= 120
 # Arguments a test program needs, by name.
 UNIT_ARGS_test_pe_image = $(BUILD)
@@ -32,6 +32,8 @@ UNIT_LIBS_test_output := $(INSPECTOR_LIBS)
 # of the test answers for its region.
 UNIT_SRCS_test_pipe_name := $(INSPECTOR_LIB_SRCS)
 UNIT_LIBS_test_pipe_name := $(call RUNTIME_LIB,x86_64) $(INSPECTOR_LIBS) $(RUNTIME_SYSLIBS)
+UNIT_SRCS_test_http_request := src/common/http_request.c
+UNIT_SRCS_test_openmetrics := src/common/openmetrics.c src/common/strbuf.c
 # Instrumented too: it drives its own module's threadpool mode through the
 # runtime's OS table, and reads its own region with the inspector's parser.
 UNIT_SRCS_test_pipe_server_faults := src/common/region_parse.c
@@ -86,7 +88,8 @@ endef
 $(foreach a,$(ARCHS),$(eval $(call fixture_rules,$(a))))
 
 UNIT_NATIVE_OBJS := $(call objs,native,src/common/pe_image.c src/common/region_parse.c \
-	src/common/protocol_codec.c src/common/status.c src/common/escape.c src/common/pipe_name.c)
+	src/common/protocol_codec.c src/common/status.c src/common/escape.c src/common/pipe_name.c \
+	src/common/http_request.c src/common/openmetrics.c src/common/strbuf.c)
 
 # Runs every test, prints CMocka's output, and fails if any test failed or
 # outlived UNIT_TIMEOUT; a test that hangs is killed by timeout(1).

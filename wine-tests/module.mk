@@ -42,6 +42,11 @@ $(call SCEN_DIR,$(1),$(2))/wst_host.exe: $(call objs,$(1),wine-tests/hosts/wst_h
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
 
+$(call SCEN_DIR,$(1),$(2))/wst_many.exe: $(call objs,$(1),wine-tests/hosts/wst_many.c) $(call SCEN_LIB,$(1),$(2))
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
+
 $(call SCEN_DIR,$(1),$(2))/wst_probe_%.dll: $(call SCEN_PROBE_OBJ,$(1),$(2)) $(call SCEN_LIB,$(1),$(2))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
@@ -80,7 +85,7 @@ $(call SCEN_DIR,$(1),$(2))/wst_hostile_host.exe: $(BUILD)/$(1)/obj/wine-tests/ho
 
 SCENARIO_PROGRAMS_$(1)$(2) := $(addprefix $(call SCEN_DIR,$(1),$(2))/,wst_host.exe wst_probe_a.dll \
 	wst_probe_b.dll wst_many.dll wst_locker.dll wst_slow.dll wst_pipe_client.exe \
-	wst_squatter.exe wst_tool.exe wst_hostile.dll wst_hostile_host.exe)
+	wst_squatter.exe wst_tool.exe wst_hostile.dll wst_hostile_host.exe wst_many.exe)
 CROSS_OUTPUTS += $$(SCENARIO_PROGRAMS_$(1)$(2))
 endef
 $(foreach a,$(ARCHS),$(eval $(call scenario_rules,$(a),)))

@@ -17,7 +17,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
-from cases import dist_zip, hostile, i686, leaks, pipe, reading, shutdown
+from cases import dist_zip, fleet, hostile, i686, leaks, pipe, reading, shutdown
 
 MODES = ("threadpool", "threadless")
 
@@ -98,6 +98,13 @@ SCENARIOS = [
     Scenario("i686-target", i686.run, modes=(None,), timeout=120),
     # Names hostile to a terminal, in text and JSON.
     Scenario("hostile-names", hostile.run),
+    # watch, and the metrics endpoint with real HTTP clients and Prometheus.
+    Scenario("serve-metrics", fleet.serve_metrics),
+    Scenario("serve-bounds", fleet.serve_bounds, modes=("threadless",)),
+    Scenario("prometheus-scrape", fleet.prometheus_scrape, modes=("threadpool",), timeout=180),
+    Scenario("watch-rates", fleet.watch_rates),
+    Scenario("watch-reset", fleet.watch_reset, modes=("threadpool",)),
+    Scenario("inspector-small-things", fleet.small_things, modes=("threadpool",)),
 ]
 
 MUTANTS = [

@@ -325,3 +325,29 @@ enum wst_status wst_verb_list(const struct wst_options *o, FILE *out, struct wst
     free(pids);
     return WST_OK;
 }
+
+enum wst_status wst_collect_dump(const struct wst_options *o, struct wst_module_report **reports,
+                                 size_t *count, struct wst_error *err)
+{
+    struct session s;
+    enum wst_status st = session_open(o, &s, err);
+    for (size_t i = 0; st == WST_OK && i < s.count; i++)
+        st = dump_module(o, &s, &s.reports[i], err);
+    *reports = NULL;
+    *count = 0;
+    if (st == WST_OK) {
+        *reports = s.reports;
+        *count = s.count;
+        s.reports = NULL;
+        s.count = 0;
+    }
+    session_free(&s);
+    return st;
+}
+
+void wst_reports_free(struct wst_module_report *reports, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(reports[i].counters);
+    free(reports);
+}

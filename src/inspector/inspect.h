@@ -14,6 +14,7 @@
 #include "winstrument/protocol.h"
 
 enum wst_via { WST_VIA_AUTO, WST_VIA_PIPE, WST_VIA_MEMORY };
+enum wst_format { WST_FORMAT_TEXT, WST_FORMAT_JSON, WST_FORMAT_CSV };
 
 struct wst_options {
     DWORD pid;
@@ -21,6 +22,13 @@ struct wst_options {
     int json;
     enum wst_via via;
     DWORD timeout_ms;
+    /* watch, serve, ps and --format (fleet.c, watch.c, serve.c, ps.c) */
+    enum wst_format format; /* --json sets WST_FORMAT_JSON too */
+    double interval_s;      /* watch */
+    unsigned long count;    /* watch: intervals to show, 0 = until Ctrl+C */
+    const char *listen;     /* serve: ADDRESS:PORT */
+    int allow_remote;       /* serve: a non-loopback address is allowed */
+    unsigned long max_connections;
 };
 
 struct wst_module_report {
@@ -50,5 +58,11 @@ enum wst_status wst_verb_list(const struct wst_options *o, FILE *out, struct wst
 enum wst_status wst_verb_dump(const struct wst_options *o, FILE *out, struct wst_error *err);
 enum wst_status wst_verb_reset(const struct wst_options *o, FILE *out, struct wst_error *err);
 enum wst_status wst_verb_stats(const struct wst_options *o, FILE *out, struct wst_error *err);
+
+/* dump's collection without its output: each selected module's report, as
+ * dump would print it (for watch and CSV). Free with wst_reports_free. */
+enum wst_status wst_collect_dump(const struct wst_options *o, struct wst_module_report **reports,
+                                 size_t *count, struct wst_error *err);
+void wst_reports_free(struct wst_module_report *reports, size_t count);
 
 #endif

@@ -7,6 +7,8 @@
  *   load NAME | free NAME            LoadLibrary / FreeLibrary (by file name)
  *   hit NAME N THREADS               NAME's wst_probe_hit(N) on THREADS threads
  *   selfhit N                        the host's own counter "host.hits" += N
+ *   tick N MS                        N x ("host.hits" += 1, sleep MS): a counter that
+ *                                    changes while an inspector watches
  *   pid                              prints "pid N" (the Windows pid)
  *   expect                           prints "expect MODULE COUNTER VALUE" lines
  *   ready                            prints "ready", waits for a line on stdin
@@ -428,6 +430,18 @@ static void cmd_selfhit(char **a)
     self_hits += n;
 }
 
+/* Hits host.hits N times, MS milliseconds apart: a counter that changes
+ * while a reader watches it. */
+static void cmd_tick(char **a)
+{
+    unsigned n = number(a[0]), ms = number(a[1]);
+    for (unsigned k = 0; k < n; k++) {
+        WST_COUNT("host.hits");
+        Sleep(ms);
+    }
+    self_hits += n;
+}
+
 static void cmd_baseline(char **a)
 {
     (void)a;
@@ -477,6 +491,7 @@ static const struct command {
     {"free", 1, cmd_free},
     {"hit", 3, cmd_hit},
     {"selfhit", 1, cmd_selfhit},
+    {"tick", 2, cmd_tick},
     {"pid", 0, cmd_pid},
     {"expect", 0, cmd_expect},
     {"ready", 0, cmd_ready},

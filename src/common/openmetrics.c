@@ -1,0 +1,199 @@
+/*
+ * See openmetrics.h. Facts from the OpenMetrics 1.0 specification and
+ * Prometheus' exposition formats (DESIGN.md, "Formats that other tools
+ * read"): a counter family `foo` has the sample `foo_total` in OpenMetrics,
+ * while 0.0.4 names the family after the sample itself; metadata comes
+ * TYPE then HELP in OpenMetrics; no blank lines; no timestamps; label values
+ * escape backslash, double quote and newline.
+ *
+ * Why one fixed family instead of a metric name per counter: counter names
+ * hold dots and any bytes, so any mapping to [a-zA-Z0-9_:] merges some
+ * names ("a.b" and "a_b"), and a type's name inside a metric name is what
+ * promtool's lint rejects. A label carries any UTF-8, so the name goes
+ * there, and an injective mapping keeps every counter apart.
+ */
+#include "openmetrics.h"
+
+#include "entry_kind.h"
+
+/* One family per kind: name, OpenMetrics type, help. Adding a kind adds a
+ * row here and a case in write_sample(). */
+static const struct family {
+    enum wst_entry_kind kind;
+    const char *name;
+    const char *type;
+    const char *help;
+} families[] = {
+    {WST_KIND_COUNTER, "winstrument", "counter",
+     "winstrument counters (WST_COUNT, WST_ADD); the name label is the counter's name"},
+};
+
+const char *wst_metrics_content_type(enum wst_metrics_format format)
+{
+    return format == WST_METRICS_PROMETHEUS
+               ? "text/plain; version=0.0.4; charset=utf-8"
+               : "application/openmetrics-text; version=1.0.0; charset=utf-8";
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
+static size_t utf8_length(const unsigned char *s)
+{
+    size_t n;
+    unsigned long min;
+    if (s[0] < 0x80)
+        return 1;
+    if ((s[0] & 0xe0) == 0xc0) {
+        n = 2;
+        min = 0x80;
+    } else if ((s[0] & 0xf0) == 0xe0) {
+        n = 3;
+        min = 0x800;
+    } else if ((s[0] & 0xf8) == 0xf0) {
+        n = 4;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    unsigned long cp = s[0] & (0x7f >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0; /* also stops at the NUL */
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+/* Appends one byte of a label value with the formats' escapes. */
+static void escaped_byte(struct wst_strbuf *b, unsigned char c)
+{
+    if (c == '\\')
+        wst_strbuf_puts(b, "\\\\");
+    else if (c == '"')
+        wst_strbuf_puts(b, "\\\"");
+    else if (c == '\n')
+        wst_strbuf_puts(b, "\\n");
+    else
+        wst_strbuf_putc(b, (char)c);
+}
+
+void wst_metrics_label_value(struct wst_strbuf *b, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    wst_strbuf_putc(b, '"');
+    while (*p != '\0') {
+        size_t n = utf8_length(p);
+        if (n == 0) {
+            wst_strbuf_puts(b, "\xef\xbf\xbd"); /* U+FFFD */
+            p++;
+        } else if (n == 1) {
+            escaped_byte(b, *p++);
+        } else {
+            wst_strbuf_append(b, p, n);
+            p += n;
+        }
+    }
+    wst_strbuf_putc(b, '"');
+}
+
+void wst_metrics_name_label(struct wst_strbuf *b, const char *name)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *p = (const unsigned char *)name;
+    wst_strbuf_putc(b, '"');
+    while (*p != '\0') {
+        size_t n = utf8_length(p);
+        if (n == 0) {
+            /* `\xNN` in the label's value: its backslash escaped once more
+             * for the format. */
+            char esc[6] = {'\\', '\\', 'x', hex[*p >> 4], hex[*p & 15], 0};
+            wst_strbuf_puts(b, esc);
+            p++;
+        } else if (*p == '\\') {
+            wst_strbuf_puts(b, "\\\\\\\\"); /* doubled in the value, then escaped */
+            p++;
+        } else if (n == 1) {
+            escaped_byte(b, *p++);
+        } else {
+            wst_strbuf_append(b, p, n);
+            p += n;
+        }
+    }
+    wst_strbuf_putc(b, '"');
+}
+
+static void write_labels(struct wst_strbuf *b, const struct wst_metrics_module *m,
+                         const struct wst_region_counter *e)
+{
+    wst_strbuf_printf(b, "{pid=\"%lu\",exe=", (unsigned long)m->pid);
+    wst_metrics_label_value(b, m->exe);
+    wst_strbuf_puts(b, ",module=");
+    wst_metrics_label_value(b, m->module);
+    wst_strbuf_puts(b, ",mode=");
+    wst_metrics_label_value(b, m->mode);
+    wst_strbuf_puts(b, ",name=");
+    wst_metrics_name_label(b, e->name);
+    wst_strbuf_putc(b, '}');
+}
+
+static void write_sample(struct wst_strbuf *b, const struct family *f,
+                         const struct wst_metrics_module *m, const struct wst_region_counter *e)
+{
+    switch (f->kind) {
+    case WST_KIND_COUNTER:
+        wst_strbuf_puts(b, f->name);
+        wst_strbuf_puts(b, "_total");
+        write_labels(b, m, e);
+        wst_strbuf_putc(b, ' ');
+        wst_strbuf_u64(b, e->value);
+        wst_strbuf_putc(b, '\n');
+        break;
+    }
+}
+
+/* TYPE and HELP. 0.0.4 names a counter family after its sample. */
+static void write_metadata(struct wst_strbuf *b, enum wst_metrics_format format,
+                           const struct family *f)
+{
+    const char *suffix = "";
+    if (format == WST_METRICS_PROMETHEUS && f->kind == WST_KIND_COUNTER)
+        suffix = "_total";
+    if (format == WST_METRICS_OPENMETRICS) {
+        wst_strbuf_printf(b, "# TYPE %s %s\n", f->name, f->type);
+        wst_strbuf_printf(b, "# HELP %s %s\n", f->name, f->help);
+    } else {
+        wst_strbuf_printf(b, "# HELP %s%s %s\n", f->name, suffix, f->help);
+        wst_strbuf_printf(b, "# TYPE %s%s %s\n", f->name, suffix, f->type);
+    }
+}
+
+static int family_has_samples(const struct family *f, const struct wst_metrics_module *modules,
+                              size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        for (size_t k = 0; k < modules[i].count; k++) {
+            if (wst_entry_kind_of(&modules[i].entries[k]) == f->kind)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+void wst_metrics_render(struct wst_strbuf *b, enum wst_metrics_format format,
+                        const struct wst_metrics_module *modules, size_t count)
+{
+    for (size_t f = 0; f < sizeof families / sizeof families[0]; f++) {
+        if (!family_has_samples(&families[f], modules, count))
+            continue;
+        write_metadata(b, format, &families[f]);
+        for (size_t i = 0; i < count; i++) {
+            for (size_t k = 0; k < modules[i].count; k++) {
+                if (wst_entry_kind_of(&modules[i].entries[k]) == families[f].kind)
+                    write_sample(b, &families[f], &modules[i], &modules[i].entries[k]);
+            }
+        }
+    }
+    if (format == WST_METRICS_OPENMETRICS)
+        wst_strbuf_puts(b, "# EOF\n");
+}
