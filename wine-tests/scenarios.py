@@ -110,8 +110,11 @@ SCENARIOS = [
 MUTANTS = [
     Mutant("terminate-thread", "scenarios-terminate-thread",
            "the worker is a plain thread, stopped with TerminateThread on unload",
-           ("exit:free-library", "exit:exit-process-thread", "exit:unload-pending-work",
-            "exit:unload-during-request", "exit:unload-and-reload", "cycles-with-inspector")),
+           # Not the process-exit paths: at exit no runtime calls TerminateThread,
+           # so this mutant passes them (before deadlines grew with the work, a
+           # slow run of exit-process-thread passed for a catch).
+           ("exit:free-library", "exit:unload-pending-work", "exit:unload-during-request",
+            "exit:unload-and-reload", "cycles-with-inspector")),
     Mutant("no-cancel", "scenarios-no-cancel",
            "unload waits for the work item without cancelling a pending callback",
            ("exit:unload-pending-work",)),
