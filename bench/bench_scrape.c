@@ -3,7 +3,7 @@
  * instrumented processes (issue 13: 100 processes x 1,000 counters), and how
  * many ReadProcessMemory calls it makes per module.
  *
- * It starts --processes copies of wst_many.exe (1,000 counters each, in
+ * It starts --processes copies of wst_thousand.exe (1,000 counters each, in
  * threadless mode, so each is one idle thread), waits until a collection
  * sees them all with their final values, then times --repeat scrapes the way
  * `wst-inspect serve` makes them: wst_fleet_collect (every process of the
@@ -198,7 +198,7 @@ static unsigned ready_children(const struct wst_fleet *f)
     unsigned ready = 0;
     for (size_t i = 0; i < f->count; i++) {
         const struct wst_fleet_process *p = &f->processes[i];
-        if (!wst_name_equals(p->exe, "wst_many.exe") || p->count != 1)
+        if (!wst_name_equals(p->exe, "wst_thousand.exe") || p->count != 1)
             continue;
         const struct wst_fleet_module *m = &p->modules[0];
         if (m->count == COUNTERS && strcmp(m->entries[COUNTERS - 1].name, "c1999") == 0 &&
@@ -319,7 +319,7 @@ int main(int argc, char **argv)
     printf("winstrument scrape benchmark: %s, " BENCH_ARCH ", %u CPUs, median of %u scrapes\n",
            bench_host_platform(&host), host.cpus, o.repeat);
     bench_print_wine_version(&host);
-    printf("fleet: %zu instrumented processes (%u x wst_many.exe, %d counters each; started "
+    printf("fleet: %zu instrumented processes (%u x wst_thousand.exe, %d counters each; started "
            "in %.1f s), %zu modules, %zu series, body %zu bytes\n",
            r.processes, o.processes, COUNTERS, started_ms / 1000, r.modules, r.series,
            r.body_bytes);

@@ -73,7 +73,7 @@ endef
 $(foreach a,$(ARCHS),$(eval $(call bench_lc_rules,$(a))))
 
 # The scrape benchmark (issue 13): one scrape of the metrics endpoint over a
-# fleet of wst_many.exe (the scenario program with 1,000 counters), timed
+# fleet of wst_thousand.exe (the scenario program with 1,000 counters), timed
 # with the inspector's own collection and OpenMetrics writer.
 #
 #   make bench [BENCH_SCRAPE_ARGS="--processes N --repeat R"]
@@ -96,7 +96,7 @@ $(foreach a,$(ARCHS),$(eval $(call bench_scrape_rules,$(a))))
 # The lifecycle figures join build/bench.json as its "lifecycle" section; the
 # counter benchmark's own keys stay as they are.
 bench: $(call BENCH_EXE,x86_64) $(call BENCH_LC_EXE,x86_64) $(call BENCH_LC_DLLS,x86_64) \
-		$(call BENCH_SCRAPE_EXE,x86_64) $(BUILD)/x86_64/scenarios/wst_many.exe
+		$(call BENCH_SCRAPE_EXE,x86_64) $(BUILD)/x86_64/scenarios/wst_thousand.exe
 	$(Q)BUILD=$(BUILD) . scripts/wine-env.sh && \
 		$$WINE $(call BENCH_EXE,x86_64) $(BENCH_ARGS) --json $(abspath $(BENCH_JSON)) && \
 		echo && \
@@ -104,6 +104,6 @@ bench: $(call BENCH_EXE,x86_64) $(call BENCH_LC_EXE,x86_64) $(call BENCH_LC_DLLS
 		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_LC_JSON) lifecycle && \
 		echo && \
 		$$WINE $(call BENCH_SCRAPE_EXE,x86_64) $(BENCH_SCRAPE_ARGS) \
-			--child $(abspath $(BUILD)/x86_64/scenarios/wst_many.exe) \
+			--child $(abspath $(BUILD)/x86_64/scenarios/wst_thousand.exe) \
 			--json $(abspath $(BENCH_SCRAPE_JSON)) && \
 		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_SCRAPE_JSON) scrape

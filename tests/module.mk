@@ -33,7 +33,7 @@ UNIT_LIBS_test_output := $(INSPECTOR_LIBS)
 UNIT_SRCS_test_pipe_name := $(INSPECTOR_LIB_SRCS)
 UNIT_LIBS_test_pipe_name := $(call RUNTIME_LIB,x86_64) $(INSPECTOR_LIBS) $(RUNTIME_SYSLIBS)
 UNIT_SRCS_test_http_request := src/common/http_request.c
-UNIT_SRCS_test_openmetrics := src/common/openmetrics.c src/common/strbuf.c
+UNIT_SRCS_test_openmetrics := src/common/openmetrics.c src/common/strbuf.c src/common/escape.c
 # Instrumented too: it drives its own module's threadpool mode through the
 # runtime's OS table, and reads its own region with the inspector's parser.
 UNIT_SRCS_test_pipe_server_faults := src/common/region_parse.c

@@ -73,6 +73,7 @@ SCENARIOS = [
     Scenario("not-instrumented", reading.not_instrumented, modes=(None,)),
     Scenario("unknown-mode", reading.unknown_mode, modes=(None,)),
     Scenario("no-worker-advice", reading.no_worker_advice, modes=("threadless",)),
+    Scenario("corrupt-line-via-pipe", reading.corrupt_line_via_pipe, modes=("threadpool",)),
     Scenario("corrupt-region", reading.corrupt_region, modes=("threadless",),
              iterations=len(reading.CORRUPTIONS), per_iteration=10),
     # The worker, its pipe, and its neighbours.

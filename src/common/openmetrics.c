@@ -14,6 +14,8 @@
  */
 #include "openmetrics.h"
 
+#include "escape.h"
+
 #include "entry_kind.h"
 
 /* One family per kind: name, OpenMetrics type, help. Adding a kind adds a
@@ -35,36 +37,6 @@ const char *wst_metrics_content_type(enum wst_metrics_format format)
                : "application/openmetrics-text; version=1.0.0; charset=utf-8";
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static size_t utf8_length(const unsigned char *s)
-{
-    size_t n;
-    unsigned long min;
-    if (s[0] < 0x80)
-        return 1;
-    if ((s[0] & 0xe0) == 0xc0) {
-        n = 2;
-        min = 0x80;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        n = 3;
-        min = 0x800;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        n = 4;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    unsigned long cp = s[0] & (0x7f >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0; /* also stops at the NUL */
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 /* Appends one byte of a label value with the formats' escapes. */
 static void escaped_byte(struct wst_strbuf *b, unsigned char c)
 {
@@ -78,14 +50,28 @@ static void escaped_byte(struct wst_strbuf *b, unsigned char c)
         wst_strbuf_putc(b, (char)c);
 }
 
-void wst_metrics_label_value(struct wst_strbuf *b, const char *s)
+/* A label value with the formats' escapes. Valid UTF-8 passes as it is.
+ * Invalid bytes become U+FFFD, or, for a counter's name (`exact`), `\xNN`
+ * with the name's own backslashes doubled first, so that two names never
+ * map to one value (docs/prometheus.md). */
+static void label(struct wst_strbuf *b, const char *s, int exact)
 {
+    static const char hex[] = "0123456789ABCDEF";
     const unsigned char *p = (const unsigned char *)s;
     wst_strbuf_putc(b, '"');
     while (*p != '\0') {
-        size_t n = utf8_length(p);
-        if (n == 0) {
+        size_t n = wst_utf8_sequence(p, NULL);
+        if (n == 0 && !exact) {
             wst_strbuf_puts(b, "\xef\xbf\xbd"); /* U+FFFD */
+            p++;
+        } else if (n == 0) {
+            /* `\xNN` in the label's value: its backslash escaped once more
+             * for the format. */
+            char esc[6] = {'\\', '\\', 'x', hex[*p >> 4], hex[*p & 15], 0};
+            wst_strbuf_puts(b, esc);
+            p++;
+        } else if (exact && *p == '\\') {
+            wst_strbuf_puts(b, "\\\\\\\\"); /* doubled in the value, then escaped */
             p++;
         } else if (n == 1) {
             escaped_byte(b, *p++);
@@ -97,30 +83,14 @@ void wst_metrics_label_value(struct wst_strbuf *b, const char *s)
     wst_strbuf_putc(b, '"');
 }
 
+void wst_metrics_label_value(struct wst_strbuf *b, const char *s)
+{
+    label(b, s, 0);
+}
+
 void wst_metrics_name_label(struct wst_strbuf *b, const char *name)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    const unsigned char *p = (const unsigned char *)name;
-    wst_strbuf_putc(b, '"');
-    while (*p != '\0') {
-        size_t n = utf8_length(p);
-        if (n == 0) {
-            /* `\xNN` in the label's value: its backslash escaped once more
-             * for the format. */
-            char esc[6] = {'\\', '\\', 'x', hex[*p >> 4], hex[*p & 15], 0};
-            wst_strbuf_puts(b, esc);
-            p++;
-        } else if (*p == '\\') {
-            wst_strbuf_puts(b, "\\\\\\\\"); /* doubled in the value, then escaped */
-            p++;
-        } else if (n == 1) {
-            escaped_byte(b, *p++);
-        } else {
-            wst_strbuf_append(b, p, n);
-            p += n;
-        }
-    }
-    wst_strbuf_putc(b, '"');
+    label(b, name, 1);
 }
 
 static void write_labels(struct wst_strbuf *b, const struct wst_metrics_module *m,

@@ -1,5 +1,5 @@
 /*
- * wst_many.exe: an instrumented EXE with 1,000 counters, "c1000" to "c1999",
+ * wst_thousand.exe: an instrumented EXE with 1,000 counters, "c1000" to "c1999",
  * counter cN holding N - 999 once the program is ready. It prints
  * "ready <pid>", then waits until a line or the end of its stdin, and exits
  * 0. It gives the metrics endpoint a body of real size: the serve scenarios
