@@ -20,7 +20,7 @@
 #include "winstrument.h"
 
 /* The runtime's region header, read for worker_state and mode the way the
- * scenario DLLs expose them (wine-tests/hosts/wst_probe.c). */
+ * scenario DLLs expose them (wine-tests/hosts/target_dll.c). */
 extern struct wst_region_header wst_region_;
 #endif
 

@@ -84,16 +84,42 @@ CROSS_OUTPUTS += $(call BENCH_LC_EXE,$(1)) $(call BENCH_LC_DLLS,$(1))
 endef
 $(foreach a,$(ARCHS),$(eval $(call bench_lc_rules,$(a))))
 
+# The scrape benchmark (issue 13): one scrape of the metrics endpoint over a
+# fleet of wst_thousand.exe (the scenario program with 1,000 counters), timed
+# with the inspector's own collection and OpenMetrics writer.
+#
+#   make bench [BENCH_SCRAPE_ARGS="--processes N --repeat R"]
+BENCH_SCRAPE_EXE = $(BUILD)/$(1)/bin/bench_scrape.exe
+BENCH_SCRAPE_JSON := $(BUILD)/bench-scrape.json
+BENCH_SCRAPE_ARGS ?= --processes 100 --repeat 5
+
+define bench_scrape_rules
+$(call objs,$(1),bench/bench_scrape.c): CFLAGS_EXTRA += -Isrc/inspector -D__USE_MINGW_ANSI_STDIO=1
+$(call BENCH_SCRAPE_EXE,$(1)): $(call objs,$(1),bench/bench_scrape.c $(BENCH_COMMON_SRCS) \
+		$(INSPECTOR_LIB_SRCS))
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -o $$@ $$^ $(INSPECTOR_LIBS)
+CROSS_OUTPUTS += $(call BENCH_SCRAPE_EXE,$(1))
+endef
+$(foreach a,$(ARCHS),$(eval $(call bench_scrape_rules,$(a))))
+
 # The JSON paths are absolute so that Wine resolves them on its Z: drive (/).
 # The lifecycle figures join build/bench.json as its "lifecycle" section; the
 # counter benchmark's own keys stay as they are.
 bench: $(call BENCH_EXE,x86_64) $(call BENCH_LC_EXE,x86_64) $(call BENCH_LC_DLLS,x86_64) \
+		$(call BENCH_SCRAPE_EXE,x86_64) $(BUILD)/x86_64/scenarios/wst_thousand.exe \
 		$(call BENCH_DIST_EXE,x86_64)
 	$(Q)BUILD=$(BUILD) . scripts/wine-env.sh && \
 		$$WINE $(call BENCH_EXE,x86_64) $(BENCH_ARGS) --json $(abspath $(BENCH_JSON)) && \
 		echo && \
 		$$WINE $(call BENCH_LC_EXE,x86_64) $(BENCH_LC_ARGS) --json $(abspath $(BENCH_LC_JSON)) && \
 		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_LC_JSON) lifecycle && \
+		echo && \
+		$$WINE $(call BENCH_SCRAPE_EXE,x86_64) $(BENCH_SCRAPE_ARGS) \
+			--child $(abspath $(BUILD)/x86_64/scenarios/wst_thousand.exe) \
+			--json $(abspath $(BENCH_SCRAPE_JSON)) && \
+		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_SCRAPE_JSON) scrape && \
 		echo && \
 		$$WINE $(call BENCH_DIST_EXE,x86_64) $(BENCH_DIST_ARGS) --json $(abspath $(BENCH_DIST_JSON)) && \
 		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_DIST_JSON) dist

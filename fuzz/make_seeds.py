@@ -205,11 +205,29 @@ def escape_seeds():
     yield "json-specials", b'"quoted" \\ \x7f\t\n'
 
 
+# ---------------------------------------------------------------- http
+
+
+def http_seeds():
+    prom = (b"application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+            b"version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+    yield "prometheus", (b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:9464\r\nUser-Agent: "
+                         b"Prometheus/2.42.0\r\nAccept: " + prom + b"\r\n\r\n")
+    yield "text-0.0.4", b"GET /metrics HTTP/1.1\r\nHost: h\r\nAccept: text/plain\r\n\r\n"
+    yield "http-1.0", b"GET /metrics HTTP/1.0\n\n"
+    yield "head-query", b"HEAD /metrics?x=1 HTTP/1.1\r\nHost: h\r\n\r\n"
+    yield "absolute", b"GET http://h/metrics HTTP/1.1\r\nHost: h\r\n\r\n"
+    yield "body", b"POST /metrics HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
+    yield "folded", b"GET / HTTP/1.1\r\nHost: h\r\n x\r\n\r\n"
+    yield "huge-line", b"GET /" + b"a" * 8300 + b" HTTP/1.1\r\n\r\n"
+    yield "tls", bytes.fromhex("16030100a5010000a10303")
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "fuzz", "corpus")
     targets = {"fuzz_region_parse": region_seeds, "fuzz_pe_image": pe_seeds,
                "fuzz_protocol_codec": protocol_seeds, "fuzz_pipe_name": pipe_name_seeds,
-               "fuzz_escape": escape_seeds}
+               "fuzz_escape": escape_seeds, "fuzz_http_request": http_seeds}
     for target, seeds in targets.items():
         d = os.path.join(out, target)
         os.makedirs(d, exist_ok=True)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what winstrument's build and tests need and a fresh Debian 12
 # machine lacks: mingw-w64 (C and C++) for x86_64 and i686, Wine (64-bit, and 32-bit when
-# the i386 architecture is enabled), Python 3, zip, and the deb-src entry that
-# lets scripts/fetch-cmocka.sh download CMocka's source package.
+# the i386 architecture is enabled), Python 3, zip, Prometheus (the server and
+# promtool, which the `serve` scenarios run for real), and the deb-src entry
+# that lets scripts/fetch-cmocka.sh download CMocka's source package.
 # Idempotent: it does nothing when everything is there. As root it runs
 # apt-get; otherwise it prints the command to run and fails.
 set -euo pipefail
@@ -17,6 +18,8 @@ have i686-w64-mingw32-g++ || need_pkgs+=(g++-mingw-w64-i686)
 { have wine && [ -x /usr/lib/wine/wine64 ]; } || need_pkgs+=(wine wine64)
 have python3 || need_pkgs+=(python3)
 have zip || need_pkgs+=(zip)
+# Debian's prometheus package has both the server and promtool.
+{ have prometheus && have promtool; } || need_pkgs+=(prometheus)
 have dpkg-source || need_pkgs+=(dpkg-dev)
 # libFuzzer and the sanitizers come with clang (make fuzz).
 have clang || need_pkgs+=(clang)

@@ -9,7 +9,7 @@
 # Windows headers (they are later fuzzed on Linux).
 UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector_remote \
 	test_counters test_pipe_server_faults test_stripes test_mode_threadpool test_instance_id \
-	test_output test_pipe_name test_dist_math
+	test_output test_pipe_name test_pipe_requests test_http_request test_openmetrics test_dist_math
 UNIT_TIMEOUT ?= 120
 # Arguments a test program needs, by name.
 UNIT_ARGS_test_pe_image = $(BUILD)
@@ -33,6 +33,9 @@ UNIT_LIBS_test_output := $(INSPECTOR_LIBS)
 # of the test answers for its region.
 UNIT_SRCS_test_pipe_name := $(INSPECTOR_LIB_SRCS)
 UNIT_LIBS_test_pipe_name := $(call RUNTIME_LIB,x86_64) $(INSPECTOR_LIBS) $(RUNTIME_SYSLIBS)
+UNIT_SRCS_test_http_request := src/common/http_request.c
+UNIT_SRCS_test_openmetrics := src/common/openmetrics.c src/common/strbuf.c src/common/escape.c \
+	src/common/dist_math.c
 # Instrumented too: it drives its own module's threadpool mode through the
 # runtime's OS table, and reads its own region with the inspector's parser.
 UNIT_SRCS_test_pipe_server_faults := src/common/region_parse.c
@@ -40,12 +43,14 @@ UNIT_LIBS_test_pipe_server_faults := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIB
 # Instrumented: it drives its own module's threadpool mode through the OS table.
 UNIT_LIBS_test_mode_threadpool := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
 UNIT_SRCS_test_instance_id := src/runtime/instance_id.c
+# Instrumented: the answers read and reset its own region.
+UNIT_LIBS_test_pipe_requests := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
 # Instrumented: its own probes claim, share and hand on stripes.
 UNIT_LIBS_test_stripes := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
 # The runtime's tests reach its internal headers (counters.h, os_win.h, mode.h).
 $(call objs,x86_64,tests/test_counters.c tests/test_pipe_server_faults.c tests/test_stripes.c \
-	tests/test_mode_threadpool.c tests/test_instance_id.c \
-		tests/test_pipe_name.c): \
+	tests/test_mode_threadpool.c tests/test_instance_id.c tests/test_pipe_name.c \
+	tests/test_pipe_requests.c): \
 	CFLAGS_EXTRA += -Isrc/runtime
 
 $(call objs,x86_64,$(addprefix tests/,$(addsuffix .c,$(UNIT_TESTS)))): \
@@ -85,7 +90,8 @@ endef
 $(foreach a,$(ARCHS),$(eval $(call fixture_rules,$(a))))
 
 UNIT_NATIVE_OBJS := $(call objs,native,src/common/pe_image.c src/common/region_parse.c src/common/dist_math.c \
-	src/common/protocol_codec.c src/common/status.c src/common/escape.c src/common/pipe_name.c)
+	src/common/protocol_codec.c src/common/status.c src/common/escape.c src/common/pipe_name.c \
+	src/common/http_request.c src/common/openmetrics.c src/common/strbuf.c)
 
 # Runs every test, prints CMocka's output, and fails if any test failed or
 # outlived UNIT_TIMEOUT; a test that hangs is killed by timeout(1).

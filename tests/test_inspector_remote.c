@@ -23,6 +23,7 @@
 #include "os.h"
 #include "output.h"
 #include "pipe_client.h"
+#include "pipe_name.h"
 #include "region_reader.h"
 #include "remote.h"
 
@@ -39,7 +40,7 @@ static void hit_counters(void)
 static int restore(void **state)
 {
     (void)state;
-    wst_inspector_os = wst_inspector_os_real;
+    wst_inspector_os_restore();
     return 0;
 }
 
@@ -111,7 +112,7 @@ static BOOL WINAPI fake_read(HANDLE process, LPCVOID address, LPVOID buffer, SIZ
                              SIZE_T *read)
 {
     if (size == WST_PE_HEADERS_READ)
-        return wst_inspector_os_real.read_process_memory(process, address, buffer, size, read);
+        return ReadProcessMemory(process, address, buffer, size, read);
     switch (fake_mode) {
     case FAIL_PARTIAL_COPY:
         *read = 0;
@@ -122,11 +123,11 @@ static BOOL WINAPI fake_read(HANDLE process, LPCVOID address, LPVOID buffer, SIZ
         SetLastError(ERROR_ACCESS_DENIED);
         return FALSE;
     case SHORT_READ:
-        if (!wst_inspector_os_real.read_process_memory(process, address, buffer, size / 2, read))
+        if (!ReadProcessMemory(process, address, buffer, size / 2, read))
             return FALSE;
         return TRUE;
     case CORRUPT_MAGIC:
-        if (!wst_inspector_os_real.read_process_memory(process, address, buffer, size, read))
+        if (!ReadProcessMemory(process, address, buffer, size, read))
             return FALSE;
         ((unsigned char *)buffer)[0] ^= 0xff;
         return TRUE;
@@ -158,7 +159,7 @@ static void region_read_fails(void **state)
         {SHORT_READ, WST_E_TARGET_GONE, 0},
         {CORRUPT_MAGIC, WST_E_CORRUPT, 0},
     };
-    wst_inspector_os.read_process_memory = fake_read;
+    wst_inspector_os.ReadProcessMemory = fake_read;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct wst_error err = {0};
         fake_mode = cases[i].mode;
@@ -186,10 +187,10 @@ static void open_fails(void **state)
 {
     (void)state;
     struct wst_error err = {0};
-    wst_inspector_os.open_process = fake_open_gone;
+    wst_inspector_os.OpenProcess = fake_open_gone;
     assert_int_equal(dump_with(WST_VIA_AUTO, NULL, &err), WST_E_NO_PROCESS);
     assert_int_equal(err.win32, ERROR_INVALID_PARAMETER);
-    wst_inspector_os.open_process = fake_open_denied;
+    wst_inspector_os.OpenProcess = fake_open_denied;
     assert_int_equal(dump_with(WST_VIA_AUTO, NULL, &err), WST_E_ACCESS_DENIED);
 }
 
@@ -200,7 +201,7 @@ static int exited;
 static BOOL WINAPI fake_exit_code(HANDLE process, LPDWORD code)
 {
     if (!exited)
-        return wst_inspector_os_real.get_exit_code_process(process, code);
+        return GetExitCodeProcess(process, code);
     *code = 0;
     return TRUE;
 }
@@ -220,8 +221,8 @@ static void target_exits_during_read(void **state)
     (void)state;
     struct wst_error err = {0};
     exited = 0;
-    wst_inspector_os.get_exit_code_process = fake_exit_code;
-    wst_inspector_os.read_process_memory = fake_read_after_exit;
+    wst_inspector_os.GetExitCodeProcess = fake_exit_code;
+    wst_inspector_os.ReadProcessMemory = fake_read_after_exit;
     assert_int_equal(dump_with(WST_VIA_MEMORY, NULL, &err), WST_E_TARGET_GONE);
 }
 
@@ -240,7 +241,7 @@ static void module_vanishes(void **state)
 {
     (void)state;
     struct wst_error err = {0};
-    wst_inspector_os.read_process_memory = fake_read_headers_gone;
+    wst_inspector_os.ReadProcessMemory = fake_read_headers_gone;
     assert_int_equal(dump_with(WST_VIA_MEMORY, NULL, &err), WST_E_NOT_INSTRUMENTED);
     assert_int_equal(dump_with(WST_VIA_MEMORY, self_name, &err), WST_E_TARGET_GONE);
 }
@@ -257,7 +258,7 @@ static void module_list_denied(void **state)
 {
     (void)state;
     struct wst_error err = {0};
-    wst_inspector_os.enum_process_modules_ex = fake_enum_denied;
+    wst_inspector_os.EnumProcessModulesEx = fake_enum_denied;
     assert_int_equal(dump_with(WST_VIA_AUTO, NULL, &err), WST_E_ACCESS_DENIED);
 }
 
@@ -482,7 +483,7 @@ static void set_generation(unsigned char *p, uint64_t g)
 static BOOL WINAPI tampering_read(HANDLE process, LPCVOID address, LPVOID buffer, SIZE_T size,
                                   SIZE_T *read)
 {
-    if (!wst_inspector_os_real.read_process_memory(process, address, buffer, size, read))
+    if (!ReadProcessMemory(process, address, buffer, size, read))
         return FALSE;
     if ((uint64_t)(uintptr_t)address != region_address)
         return TRUE;
@@ -523,10 +524,10 @@ static uint64_t read_hits(struct wst_region_info *info)
     assert_int_equal(wst_remote_open(GetCurrentProcessId(), &r, &err), WST_OK);
     assert_int_equal(wst_discover_modules(&r, self_name, &mods, &n, &err), WST_OK);
     tamper.header_reads = tamper.copies = 0;
-    wst_inspector_os.read_process_memory = tampering_read;
+    wst_inspector_os.ReadProcessMemory = tampering_read;
     enum wst_status st =
         wst_read_region(&r, &mods[0], info, &counters, &count, &last_settled, &err);
-    wst_inspector_os = wst_inspector_os_real;
+    wst_inspector_os_restore();
     assert_int_equal(st, WST_OK);
     for (size_t i = 0; i < count; i++) {
         if (strcmp(counters[i].name, "test.hits") == 0)
@@ -639,7 +640,7 @@ static BOOL WINAPI fixture_gone_read(HANDLE process, LPCVOID address, LPVOID buf
         SetLastError(ERROR_PARTIAL_COPY);
         return FALSE;
     }
-    return wst_inspector_os_real.read_process_memory(process, address, buffer, size, read);
+    return ReadProcessMemory(process, address, buffer, size, read);
 }
 
 static char *run_verb(enum wst_status (*verb)(const struct wst_options *, FILE *,
@@ -667,7 +668,7 @@ static void dump_keeps_other_modules(void **state)
     struct wst_error err = {0};
     enum wst_status st;
     load_fixture();
-    wst_inspector_os.read_process_memory = fixture_gone_read;
+    wst_inspector_os.ReadProcessMemory = fixture_gone_read;
     char *json = run_verb(wst_verb_dump, WST_VIA_MEMORY, &st, &err);
     print_message("dump with a vanished module: %s (%s)\n%s", wst_status_name(st), err.detail,
                   json);
@@ -690,7 +691,7 @@ static HANDLE WINAPI second_pipe_fails(LPCWSTR name, DWORD access, DWORD share,
         SetLastError(ERROR_ACCESS_DENIED);
         return INVALID_HANDLE_VALUE;
     }
-    return wst_inspector_os_real.create_file(name, access, share, sa, disposition, flags,
+    return CreateFileW(name, access, share, sa, disposition, flags,
                                              template_file);
 }
 
@@ -715,7 +716,7 @@ static void reset_reports_each_module(void **state)
         Sleep(20);
     }
     create_calls = 0;
-    wst_inspector_os.create_file = second_pipe_fails;
+    wst_inspector_os.CreateFileW = second_pipe_fails;
     char *json = run_verb(wst_verb_reset, WST_VIA_AUTO, &st, &err);
     print_message("reset with one module failing: %s (%s)\n%s", wst_status_name(st), err.detail,
                   json);
@@ -723,6 +724,77 @@ static void reset_reports_each_module(void **state)
     assert_non_null(strstr(json, "\"generation\": "));
     assert_non_null(strstr(json, "\"error\": {\"status\": \"pipe-error\""));
     assert_int_equal(st, WST_E_PARTIAL);
+}
+
+/* ------------------------------------------------ the client's timeout path */
+
+/* A worker that never answers: the write stays pending for ever. The client
+ * must give up at its deadline, cancel the I/O and reap it before it
+ * returns (no completion may land in its stack frame afterwards). */
+static int fake_cancelled, fake_reaped_waiting;
+static HANDLE fake_pipe;
+
+static HANDLE WINAPI pending_pipe(LPCWSTR name, DWORD access, DWORD share,
+                                  LPSECURITY_ATTRIBUTES sa, DWORD disposition, DWORD flags,
+                                  HANDLE template_file)
+{
+    (void)name, (void)access, (void)share, (void)sa, (void)disposition, (void)flags;
+    (void)template_file;
+    fake_pipe = CreateEventW(NULL, TRUE, FALSE, NULL); /* any handle the fakes accept */
+    return fake_pipe;
+}
+
+static BOOL WINAPI write_pends(HANDLE h, LPCVOID buf, DWORD size, LPDWORD done, LPOVERLAPPED ov)
+{
+    (void)h, (void)buf, (void)size, (void)done, (void)ov;
+    SetLastError(ERROR_IO_PENDING);
+    return FALSE;
+}
+
+static DWORD WINAPI wait_times_out(HANDLE h, DWORD timeout_ms)
+{
+    (void)h, (void)timeout_ms;
+    return WAIT_TIMEOUT;
+}
+
+static BOOL WINAPI cancel_noted(HANDLE h)
+{
+    assert_true(h == fake_pipe);
+    fake_cancelled++;
+    return TRUE;
+}
+
+static BOOL WINAPI result_noted(HANDLE h, LPOVERLAPPED ov, LPDWORD done, BOOL wait)
+{
+    (void)h, (void)ov;
+    if (wait)
+        fake_reaped_waiting += fake_cancelled > 0; /* reaped after the cancel */
+    *done = 0;
+    SetLastError(ERROR_OPERATION_ABORTED);
+    return FALSE;
+}
+
+static void pipe_client_times_out(void **state)
+{
+    (void)state;
+    char name[WST_PIPE_NAME_MAX];
+    struct wst_pipe_client c;
+    struct wst_error err = {0};
+    struct wst_msg_hello hello;
+    wst_pipe_name_format(name, 1234, 0x00c0ffee00000000ull);
+    wst_inspector_os.CreateFileW = pending_pipe;
+    wst_inspector_os.WriteFile = write_pends;
+    wst_inspector_os.WaitForSingleObject = wait_times_out;
+    wst_inspector_os.CancelIo = cancel_noted;
+    wst_inspector_os.GetOverlappedResult = result_noted;
+    fake_cancelled = fake_reaped_waiting = 0;
+    assert_int_equal(wst_pipe_connect(&c, name, 50, &err), WST_OK);
+    assert_int_equal(wst_pipe_hello(&c, &hello, &err), WST_E_PIPE);
+    assert_int_equal(err.win32, WAIT_TIMEOUT);
+    assert_non_null(strstr(err.detail, "did not answer"));
+    assert_int_equal(fake_cancelled, 1);
+    assert_int_equal(fake_reaped_waiting, 1);
+    wst_pipe_close(&c);
 }
 
 int main(void)
@@ -746,6 +818,7 @@ int main(void)
         cmocka_unit_test_teardown(module_list_denied, restore),
         cmocka_unit_test_teardown(unknown_module, restore),
         cmocka_unit_test_teardown(pipe_agrees_with_memory, restore),
+        cmocka_unit_test_teardown(pipe_client_times_out, restore),
         cmocka_unit_test(snapshot_decoding),
         cmocka_unit_test(snapshot_kinds_decoding),
         cmocka_unit_test(json_escaping),

@@ -600,29 +600,29 @@ static void replace_without_a_fresh_instance(void **state)
 struct open_case {
     const char *what;
     struct fault fault;
-    enum wst_status status;
+    enum wst_serve_result status;
     DWORD win32_error; /* what open reports; 0 when it succeeds */
 };
 
 static const struct open_case open_cases[] = {
-    {"no fault", {NONE, 0, 0, 0}, WST_OK, 0},
-    {"name taken", {CREATE_NAMED_PIPE, 1, 0, ERROR_ACCESS_DENIED}, WST_E_ACCESS_DENIED,
+    {"no fault", {NONE, 0, 0, 0}, WST_SERVE_OK, 0},
+    {"name taken", {CREATE_NAMED_PIPE, 1, 0, ERROR_ACCESS_DENIED}, WST_SERVE_NAME_TAKEN,
      ERROR_ACCESS_DENIED},
-    {"every instance taken", {CREATE_NAMED_PIPE, 1, 0, ERROR_PIPE_BUSY}, WST_E_ACCESS_DENIED,
+    {"every instance taken", {CREATE_NAMED_PIPE, 1, 0, ERROR_PIPE_BUSY}, WST_SERVE_NAME_TAKEN,
      ERROR_PIPE_BUSY},
-    {"creation fails", {CREATE_NAMED_PIPE, 1, 0, ERROR_INVALID_PARAMETER}, WST_E_PIPE,
+    {"creation fails", {CREATE_NAMED_PIPE, 1, 0, ERROR_INVALID_PARAMETER}, WST_SERVE_FAILED,
      ERROR_INVALID_PARAMETER},
     {"a squatter shares the name", {GET_PIPE_STATE, 1, 0, ERROR_INVALID_HANDLE},
-     WST_E_ACCESS_DENIED, ERROR_ACCESS_DENIED},
-    {"no token", {OPEN_TOKEN, 1, 0, ERROR_ACCESS_DENIED}, WST_E_PIPE, ERROR_ACCESS_DENIED},
-    {"no token user", {TOKEN_INFO, 1, 0, ERROR_INSUFFICIENT_BUFFER}, WST_E_PIPE,
+     WST_SERVE_NAME_TAKEN, ERROR_ACCESS_DENIED},
+    {"no token", {OPEN_TOKEN, 1, 0, ERROR_ACCESS_DENIED}, WST_SERVE_FAILED, ERROR_ACCESS_DENIED},
+    {"no token user", {TOKEN_INFO, 1, 0, ERROR_INSUFFICIENT_BUFFER}, WST_SERVE_FAILED,
      ERROR_INSUFFICIENT_BUFFER},
-    {"no integrity level: fails closed", {TOKEN_INFO, 2, 0, ERROR_INVALID_PARAMETER}, WST_E_PIPE,
+    {"no integrity level: fails closed", {TOKEN_INFO, 2, 0, ERROR_INVALID_PARAMETER}, WST_SERVE_FAILED,
      ERROR_INVALID_PARAMETER},
-    {"no event", {CREATE_EVENT, 1, 0, ERROR_NOT_ENOUGH_MEMORY}, WST_E_PIPE,
+    {"no event", {CREATE_EVENT, 1, 0, ERROR_NOT_ENOUGH_MEMORY}, WST_SERVE_FAILED,
      ERROR_NOT_ENOUGH_MEMORY},
-    {"fewer instances", {CREATE_NAMED_PIPE, 3, 0, ERROR_NO_SYSTEM_RESOURCES}, WST_OK, 0},
-    {"fewer events", {CREATE_EVENT, 2, 0, ERROR_NOT_ENOUGH_MEMORY}, WST_OK, 0},
+    {"fewer instances", {CREATE_NAMED_PIPE, 3, 0, ERROR_NO_SYSTEM_RESOURCES}, WST_SERVE_OK, 0},
+    {"fewer events", {CREATE_EVENT, 2, 0, ERROR_NOT_ENOUGH_MEMORY}, WST_SERVE_OK, 0},
 };
 
 static void server_config(struct wst_pipe_server_config *config, char *name, size_t i,
@@ -650,13 +650,13 @@ static void open_table(void **state)
         print_message("open: %s\n", tc->what);
         server_config(&config, name, i, stop);
         inject(&tc->fault);
-        enum wst_status st = wst_pipe_server_open(&server, &config, &error);
+        enum wst_serve_result st = wst_pipe_server_open(&server, &config, &error);
         assert_int_equal(st, tc->status);
         assert_int_equal(error, tc->win32_error);
-        if (st != WST_OK) {
+        if (st != WST_SERVE_OK) {
             assert_null(server);
         } else {
-            assert_int_equal(wst_pipe_server_serve(server), WST_OK);
+            assert_int_equal(wst_pipe_server_serve(server), WST_SERVE_OK);
             wst_pipe_server_close(server);
         }
         restore(NULL);
@@ -667,13 +667,13 @@ static void open_table(void **state)
 struct serve_case {
     const char *what;
     struct fault fault;
-    enum wst_status status;
+    enum wst_serve_result status;
 };
 
 static const struct serve_case serve_cases[] = {
-    {"the wait fails", {WAIT_MULTIPLE, 1, 0, ERROR_INVALID_HANDLE}, WST_E_PIPE},
-    {"listening fails everywhere", {CONNECT, 1, 0, ERROR_BAD_PIPE}, WST_E_PIPE},
-    {"clients vanish for ever", {CONNECT, 1, 0, ERROR_NO_DATA}, WST_E_PIPE},
+    {"the wait fails", {WAIT_MULTIPLE, 1, 0, ERROR_INVALID_HANDLE}, WST_SERVE_FAILED},
+    {"listening fails everywhere", {CONNECT, 1, 0, ERROR_BAD_PIPE}, WST_SERVE_FAILED},
+    {"clients vanish for ever", {CONNECT, 1, 0, ERROR_NO_DATA}, WST_SERVE_FAILED},
 };
 
 /* Serve with a stop event that is never set: only the failure can end it. */
@@ -691,7 +691,7 @@ static void serve_table(void **state)
         print_message("serve: %s\n", tc->what);
         server_config(&config, name, 100 + i, stop);
         inject(&tc->fault);
-        assert_int_equal(wst_pipe_server_open(&server, &config, &error), WST_OK);
+        assert_int_equal(wst_pipe_server_open(&server, &config, &error), WST_SERVE_OK);
         assert_int_equal(wst_pipe_server_serve(server), tc->status);
         wst_pipe_server_close(server);
         restore(NULL);

@@ -11,7 +11,7 @@
 #   replaced by wine-tests/mutants/terminate_thread.c (its worker is a plain
 #   thread, stopped with TerminateThread);
 # - the others keep the real runtime, but their test DLLs undo one of its
-#   rules through its OS or mode table (wine-tests/hosts/wst_probe.c,
+#   rules through its OS or mode table (wine-tests/hosts/target_dll.c,
 #   WST_MUTANT_*).
 MUTANT_DEFINES_no-cancel := -DWST_MUTANT_NO_CANCEL
 MUTANT_DEFINES_loader-lock := -DWST_MUTANT_LOADER_LOCK
@@ -23,15 +23,15 @@ SCEN_DIR = $(BUILD)/$(1)/scenarios$(if $(2),-$(2))
 SCEN_LIB_NAME = winstrument$(if $(filter $(RUNTIME_MUTANTS),$(2)),-$(2))
 SCEN_LINK = -L$(BUILD)/$(1)/lib -l$(SCEN_LIB_NAME) $(RUNTIME_SYSLIBS)
 SCEN_LIB = $(BUILD)/$(1)/lib/lib$(SCEN_LIB_NAME).a
-SCEN_PROBE_OBJ = $(if $(filter $(TABLE_MUTANTS),$(2)),$(BUILD)/$(1)/obj/wine-tests/hosts/wst_probe_$(2).o,$(call objs,$(1),wine-tests/hosts/wst_probe.c))
+SCEN_TARGET_OBJ = $(if $(filter $(TABLE_MUTANTS),$(2)),$(BUILD)/$(1)/obj/wine-tests/hosts/target_dll_$(2).o,$(call objs,$(1),wine-tests/hosts/target_dll.c))
 
-define mutant_probe_rule
-$(BUILD)/x86_64/obj/wine-tests/hosts/wst_probe_$(1).o: wine-tests/hosts/wst_probe.c
+define mutant_target_rule
+$(BUILD)/x86_64/obj/wine-tests/hosts/target_dll_$(1).o: wine-tests/hosts/target_dll.c
 	@mkdir -p $$(@D)
 	@echo "  CC [x86_64] $$< (mutant $(1))"
 	$$(Q)$$(CC_x86_64) $$(CFLAGS_WIN) -Isrc/runtime $(MUTANT_DEFINES_$(1)) -c $$< -o $$@
 endef
-$(foreach m,$(TABLE_MUTANTS),$(eval $(call mutant_probe_rule,$(m))))
+$(foreach m,$(TABLE_MUTANTS),$(eval $(call mutant_target_rule,$(m))))
 
 # $(call scenario_rules,ARCH,VARIANT): VARIANT empty for the real runtime,
 # or a mutant's name.
@@ -42,13 +42,18 @@ $(call SCEN_DIR,$(1),$(2))/wst_host.exe: $(call objs,$(1),wine-tests/hosts/wst_h
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
 
-$(call SCEN_DIR,$(1),$(2))/wst_probe_%.dll: $(call SCEN_PROBE_OBJ,$(1),$(2)) $(call SCEN_LIB,$(1),$(2))
+$(call SCEN_DIR,$(1),$(2))/wst_thousand.exe: $(call objs,$(1),wine-tests/hosts/wst_thousand.c) $(call SCEN_LIB,$(1),$(2))
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
+
+$(call SCEN_DIR,$(1),$(2))/wst_target_%.dll: $(call SCEN_TARGET_OBJ,$(1),$(2)) $(call SCEN_LIB,$(1),$(2))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
 
-# wst_many.dll: the probe DLL plus 4,200 more counter names (pipe-many-counters).
-$(call SCEN_DIR,$(1),$(2))/wst_many.dll: $(call SCEN_PROBE_OBJ,$(1),$(2)) $(call objs,$(1),wine-tests/hosts/wst_many_counters.c) $(call SCEN_LIB,$(1),$(2))
+# wst_many_names.dll: the target DLL plus 4,200 more counter names (pipe-many-counters).
+$(call SCEN_DIR,$(1),$(2))/wst_many_names.dll: $(call SCEN_TARGET_OBJ,$(1),$(2)) $(call objs,$(1),wine-tests/hosts/wst_many_names.c) $(call SCEN_LIB,$(1),$(2))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
@@ -98,10 +103,10 @@ $(call SCEN_DIR,$(1),$(2))/wst_dist_host.exe: $(BUILD)/$(1)/obj/wine-tests/hosts
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) -o $$@ $$^
 
-SCENARIO_PROGRAMS_$(1)$(2) := $(addprefix $(call SCEN_DIR,$(1),$(2))/,wst_host.exe wst_probe_a.dll \
-	wst_probe_b.dll wst_many.dll wst_locker.dll wst_slow.dll wst_pipe_client.exe \
-	wst_squatter.exe wst_tool.exe wst_hostile.dll wst_hostile_host.exe wst_dist.dll \
-	wst_dist_host.exe wst_cxx.dll)
+SCENARIO_PROGRAMS_$(1)$(2) := $(addprefix $(call SCEN_DIR,$(1),$(2))/,wst_host.exe wst_target_a.dll \
+	wst_target_b.dll wst_many_names.dll wst_locker.dll wst_slow.dll wst_pipe_client.exe \
+	wst_squatter.exe wst_tool.exe wst_hostile.dll wst_hostile_host.exe wst_thousand.exe \
+	wst_dist.dll wst_dist_host.exe wst_cxx.dll)
 CROSS_OUTPUTS += $$(SCENARIO_PROGRAMS_$(1)$(2))
 endef
 $(foreach a,$(ARCHS),$(eval $(call scenario_rules,$(a),)))

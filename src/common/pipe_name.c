@@ -65,3 +65,18 @@ int wst_pipe_name_parse(const char *name, size_t cap, uint32_t *pid, uint64_t *i
         *instance = inst;
     return 1;
 }
+
+int wst_pipe_name_widen(const char *name, uint16_t out[WST_PIPE_NAME_MAX])
+{
+    size_t n = 0;
+    while (n < WST_PIPE_NAME_MAX && name[n] != '\0') {
+        if ((unsigned char)name[n] > 0x7f)
+            return 0;
+        n++;
+    }
+    if (n == WST_PIPE_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i <= n; i++)
+        out[i] = (unsigned char)name[i];
+    return 1;
+}

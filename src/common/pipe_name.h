@@ -35,4 +35,10 @@ void wst_pipe_name_format(char out[WST_PIPE_NAME_MAX], uint32_t pid, uint64_t in
  * are left alone. Either output may be NULL. */
 int wst_pipe_name_parse(const char *name, size_t cap, uint32_t *pid, uint64_t *instance);
 
+/* Writes an ASCII name as UTF-16, byte by byte (exact for ASCII), for the
+ * Win32 calls: 1 on success; 0, with out untouched, if it holds a byte
+ * above 0x7f or does not fit WST_PIPE_NAME_MAX. Checks nothing else: a
+ * reader parses a name before it trusts it. */
+int wst_pipe_name_widen(const char *name, uint16_t out[WST_PIPE_NAME_MAX]);
+
 #endif

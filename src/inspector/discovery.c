@@ -88,12 +88,20 @@ enum wst_status wst_discover_modules(const struct wst_remote *r, const char *onl
         return st;
     for (size_t i = 0; i < n; i++) {
         memset(&m, 0, sizeof m);
-        wst_remote_module_names(r, bases[i], m.name, sizeof m.name, m.path, sizeof m.path);
-        if (only != NULL && !wst_name_equals(m.name, only))
-            continue;
+        /* Names cost a walk of the target's loader list each (psapi reads
+         * it remotely, per call: under Wine half a millisecond), so without
+         * --module they are asked only of the modules that are
+         * instrumented, or whose error must name them. */
+        if (only != NULL) {
+            wst_remote_module_names(r, bases[i], m.name, sizeof m.name, m.path, sizeof m.path);
+            if (!wst_name_equals(m.name, only))
+                continue;
+        }
         int found;
         struct wst_error local = {0};
         st = inspect_module(r, bases[i], &m, &found, &local);
+        if (only == NULL && (found || (st != WST_OK && !wst_remote_alive(r))))
+            wst_remote_module_names(r, bases[i], m.name, sizeof m.name, m.path, sizeof m.path);
         if (st != WST_OK) {
             if (!module_error_is_fatal(r, only, &m))
                 continue;
@@ -130,7 +138,7 @@ enum wst_status wst_discover_processes(DWORD **pids, size_t *count, struct wst_e
         DWORD *buf = malloc(capacity * sizeof *buf);
         if (buf == NULL)
             return wst_error_set(err, WST_E_INTERNAL, 0, "out of memory");
-        if (!wst_inspector_os.enum_processes(buf, capacity * sizeof *buf, &needed)) {
+        if (!wst_inspector_os.EnumProcesses(buf, capacity * sizeof *buf, &needed)) {
             DWORD e = GetLastError();
             free(buf);
             return wst_error_set(err, WST_E_ACCESS_DENIED, e, "listing processes");

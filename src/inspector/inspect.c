@@ -125,9 +125,27 @@ static enum wst_status dump_via_pipe(const struct wst_options *o, const struct s
     return WST_OK;
 }
 
+/* --via pipe: the worker's snapshot, with only the header read from memory
+ * (for the pipe's name and the worker's state). The counters in memory are
+ * not parsed: a damaged line there must not fail a dump that the worker,
+ * which walks its own region, can answer. */
+static enum wst_status dump_module_via_pipe(const struct wst_options *o, const struct session *s,
+                                            struct wst_module_report *m, struct wst_error *err)
+{
+    int complete = 0;
+    enum wst_status st = wst_read_region_header(&s->remote, &m->module, &m->info, err);
+    if (st != WST_OK)
+        return st;
+    if (!worker_serves(&m->info))
+        return no_worker(m, err);
+    return dump_via_pipe(o, s, m, &complete, err);
+}
+
 static enum wst_status dump_module(const struct wst_options *o, const struct session *s,
                                    struct wst_module_report *m, struct wst_error *err)
 {
+    if (o->via == WST_VIA_PIPE)
+        return dump_module_via_pipe(o, s, m, err);
     enum wst_status st = wst_read_region(&s->remote, &m->module, &m->info, &m->counters, &m->count,
                                          &m->settled, err);
     if (st != WST_OK)
@@ -135,18 +153,12 @@ static enum wst_status dump_module(const struct wst_options *o, const struct ses
     m->via = "memory";
     m->generation = m->info.generation;
     m->complete = 1;
-    if (o->via == WST_VIA_MEMORY)
+    if (o->via == WST_VIA_MEMORY || !worker_serves(&m->info))
         return WST_OK;
-    if (!worker_serves(&m->info))
-        return o->via == WST_VIA_PIPE ? no_worker(m, err) : WST_OK;
     struct wst_error pipe_err = {0};
     int complete = 0;
-    st = dump_via_pipe(o, s, m, &complete, &pipe_err);
-    if (st != WST_OK && o->via == WST_VIA_PIPE) {
-        *err = pipe_err;
-        return st;
-    }
-    return WST_OK; /* auto: the memory snapshot stands */
+    dump_via_pipe(o, s, m, &complete, &pipe_err);
+    return WST_OK; /* auto: if the pipe fails, the memory snapshot stands */
 }
 
 /* Records module m's failure in its report, so the verb can go on with the
@@ -324,4 +336,30 @@ enum wst_status wst_verb_list(const struct wst_options *o, FILE *out, struct wst
     free(procs);
     free(pids);
     return WST_OK;
+}
+
+enum wst_status wst_collect_dump(const struct wst_options *o, struct wst_module_report **reports,
+                                 size_t *count, struct wst_error *err)
+{
+    struct session s;
+    enum wst_status st = session_open(o, &s, err);
+    for (size_t i = 0; st == WST_OK && i < s.count; i++)
+        st = dump_module(o, &s, &s.reports[i], err);
+    *reports = NULL;
+    *count = 0;
+    if (st == WST_OK) {
+        *reports = s.reports;
+        *count = s.count;
+        s.reports = NULL;
+        s.count = 0;
+    }
+    session_free(&s);
+    return st;
+}
+
+void wst_reports_free(struct wst_module_report *reports, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(reports[i].counters);
+    free(reports);
 }

@@ -7,9 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "error.h"
 #include "inspect.h"
+#include "output.h"
 #include "pipe_client.h"
+#include "ps.h"
+#include "serve.h"
+#include "watch.h"
 #include "winstrument/version.h"
 
 static const char usage_text[] =
@@ -19,14 +24,26 @@ static const char usage_text[] =
     "\n"
     "verbs:\n"
     "  list [--json]                      processes with instrumented modules\n"
-    "  dump PID [--module NAME] [--json] [--via pipe|memory|auto]\n"
+    "  ps [--format text|json|csv]        every process: pid, executable, bits, instrumented\n"
+    "  dump PID [--module NAME] [--format text|json|csv] [--via pipe|memory|auto]\n"
     "                                     a snapshot of the counters\n"
+    "  watch PID [--module NAME] [--interval S] [--count N] [--format text|json|csv]\n"
+    "                                     the counters and their rates every S seconds\n"
     "  reset PID [--module NAME] [--json] zero the counters (needs a worker)\n"
     "  stats PID [--module NAME] [--json] the worker's statistics\n"
+    "  serve [--listen ADDRESS:PORT] [--allow-remote] [--max-connections N]\n"
+    "                                     GET /metrics: every instrumented process, in\n"
+    "                                     OpenMetrics (docs/prometheus.md)\n"
     "\n"
     "options:\n"
     "  --module NAME    only the module of that file name (e.g. foo.dll)\n"
-    "  --json           JSON instead of text (schema in docs/inspector.md)\n"
+    "  --json           JSON instead of text (schema in docs/inspector.md); errors too\n"
+    "  --format F       text, json (watch: one object per line) or csv\n"
+    "  --interval S     watch: seconds between samples (default 1, at least 0.05)\n"
+    "  --count N        watch: stop after N intervals (default: until Ctrl+C)\n"
+    "  --listen A:P     serve: the address (default " WST_SERVE_DEFAULT_LISTEN ", loopback)\n"
+    "  --allow-remote   serve: permit a non-loopback --listen address\n"
+    "  --max-connections N  serve: clients served at once (default 64, at most 200)\n"
     "  --via MODE       dump through the worker's pipe, by reading memory, or\n"
     "                   auto (default: the pipe when a worker serves, else memory)\n"
     "  --timeout MS     how long to wait for a worker's reply (default %u)\n"
@@ -34,15 +51,29 @@ static const char usage_text[] =
 
 typedef enum wst_status (*verb_fn)(const struct wst_options *, FILE *, struct wst_error *);
 
+static enum wst_status dump_any(const struct wst_options *o, FILE *out, struct wst_error *err)
+{
+    return o->format == WST_FORMAT_CSV ? wst_dump_csv(o, out, err) : wst_verb_dump(o, out, err);
+}
+
+/* formats: a bit per enum wst_format the verb writes. */
+#define F_TEXT (1u << WST_FORMAT_TEXT)
+#define F_JSON (1u << WST_FORMAT_JSON)
+#define F_CSV (1u << WST_FORMAT_CSV)
+
 static const struct {
     const char *name;
     verb_fn run;
     int takes_pid;
+    unsigned formats;
 } verbs[] = {
-    {"list", wst_verb_list, 0},
-    {"dump", wst_verb_dump, 1},
-    {"reset", wst_verb_reset, 1},
-    {"stats", wst_verb_stats, 1},
+    {"list", wst_verb_list, 0, F_TEXT | F_JSON},
+    {"ps", wst_verb_ps, 0, F_TEXT | F_JSON | F_CSV},
+    {"dump", dump_any, 1, F_TEXT | F_JSON | F_CSV},
+    {"watch", wst_verb_watch, 1, F_TEXT | F_JSON | F_CSV},
+    {"reset", wst_verb_reset, 1, F_TEXT | F_JSON},
+    {"stats", wst_verb_stats, 1, F_TEXT | F_JSON},
+    {"serve", wst_verb_serve, 0, F_TEXT},
 };
 
 static int parse_u32(const char *s, unsigned long max, unsigned long *out)
@@ -84,6 +115,36 @@ static enum wst_status parse_option(int argc, char **argv, int *i, struct wst_op
     unsigned long n;
     if (strcmp(argv[*i], "--json") == 0) {
         o->json = 1;
+        o->format = WST_FORMAT_JSON;
+    } else if (strcmp(argv[*i], "--allow-remote") == 0) {
+        o->allow_remote = 1;
+    } else if ((v = option_value(argc, argv, i, "--format", &missing)) != NULL) {
+        if (strcmp(v, "text") == 0)
+            o->format = WST_FORMAT_TEXT;
+        else if (strcmp(v, "json") == 0)
+            o->format = WST_FORMAT_JSON;
+        else if (strcmp(v, "csv") == 0)
+            o->format = WST_FORMAT_CSV;
+        else
+            return wst_error_set(err, WST_E_USAGE, 0, "--format takes text, json or csv");
+        o->json = o->format == WST_FORMAT_JSON;
+    } else if ((v = option_value(argc, argv, i, "--interval", &missing)) != NULL) {
+        char *end;
+        double s = strtod(v, &end);
+        if (*v == '\0' || *end != '\0' || !(s >= 0.05 && s <= 86400))
+            return wst_error_set(err, WST_E_USAGE, 0, "--interval takes 0.05 to 86400 seconds");
+        o->interval_s = s;
+    } else if ((v = option_value(argc, argv, i, "--count", &missing)) != NULL) {
+        if (!parse_u32(v, 0xffffffffUL, &n))
+            return wst_error_set(err, WST_E_USAGE, 0, "--count takes a number of intervals");
+        o->count = n;
+    } else if ((v = option_value(argc, argv, i, "--listen", &missing)) != NULL) {
+        o->listen = v;
+    } else if ((v = option_value(argc, argv, i, "--max-connections", &missing)) != NULL) {
+        if (!parse_u32(v, WST_SERVE_MAX_CONNECTIONS, &n) || n == 0)
+            return wst_error_set(err, WST_E_USAGE, 0, "--max-connections takes 1 to %d",
+                                 WST_SERVE_MAX_CONNECTIONS);
+        o->max_connections = n;
     } else if ((v = option_value(argc, argv, i, "--module", &missing)) != NULL) {
         o->module = v;
     } else if ((v = option_value(argc, argv, i, "--via", &missing)) != NULL) {
@@ -128,8 +189,16 @@ static enum wst_status parse_args(int argc, char **argv, int verb, struct wst_op
     }
     if (verbs[verb].takes_pid && !have_pid)
         return wst_error_set(err, WST_E_USAGE, 0, "%s needs a PID", verbs[verb].name);
-    if (o->via != WST_VIA_AUTO && strcmp(verbs[verb].name, "dump") != 0)
-        return wst_error_set(err, WST_E_USAGE, 0, "--via applies to dump only");
+    const char *name = verbs[verb].name;
+    if (o->via != WST_VIA_AUTO && strcmp(name, "dump") != 0 && strcmp(name, "watch") != 0)
+        return wst_error_set(err, WST_E_USAGE, 0, "--via applies to dump and watch only");
+    if (!(verbs[verb].formats & (1u << o->format)))
+        return wst_error_set(err, WST_E_USAGE, 0, "%s does not write that --format", name);
+    if ((o->interval_s > 0 || o->count > 0) && strcmp(name, "watch") != 0)
+        return wst_error_set(err, WST_E_USAGE, 0, "--interval and --count apply to watch only");
+    if ((o->listen || o->allow_remote || o->max_connections) && strcmp(name, "serve") != 0)
+        return wst_error_set(err, WST_E_USAGE, 0, "--listen, --allow-remote and "
+                                                  "--max-connections apply to serve only");
     if (o->module != NULL && !verbs[verb].takes_pid)
         return wst_error_set(err, WST_E_USAGE, 0, "--module needs a PID verb");
     return WST_OK;
@@ -144,8 +213,34 @@ static int has_flag(int argc, char **argv, const char *flag)
     return 0;
 }
 
-static int fail(const struct wst_error *err)
+/* Whether the command line asks for JSON anywhere, for an error found
+ * before the parse reached that option. */
+static int wants_json(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "--format=json") == 0 ||
+            (strcmp(argv[i], "--format") == 0 && i + 1 < argc && strcmp(argv[i + 1], "json") == 0))
+            return 1;
+    }
+    return 0;
+}
+
+/* With --json, the error is also a JSON object on stdout, so that a program
+ * that reads stdout always gets JSON; the exit code stays the same. */
+static void json_error(FILE *out, const struct wst_error *err)
+{
+    fprintf(out, "{\"error\": {\"status\": \"%s\", \"exit_code\": %d, \"message\": ",
+            wst_status_name(err->status), wst_status_exit_code(err->status));
+    wst_json_string(out, wst_status_message(err->status));
+    fputs(", \"detail\": ", out);
+    wst_json_string(out, err->detail);
+    fprintf(out, ", \"win32\": %lu}}\n", err->win32);
+}
+
+static int fail(const struct wst_error *err, const struct wst_options *o)
+{
+    if (o != NULL && o->format == WST_FORMAT_JSON)
+        json_error(stdout, err);
     fflush(stdout);
     wst_error_print(stderr, err);
     if (err->status == WST_E_USAGE)
@@ -177,14 +272,19 @@ int main(int argc, char **argv)
     }
     if (verb < 0) {
         wst_error_set(&err, WST_E_USAGE, 0, "unknown verb %s", argv[1]);
-        return fail(&err);
+        if (wants_json(argc, argv))
+            o.format = WST_FORMAT_JSON;
+        return fail(&err, &o);
     }
-    if (parse_args(argc, argv, verb, &o, &err) != WST_OK)
-        return fail(&err);
+    if (parse_args(argc, argv, verb, &o, &err) != WST_OK) {
+        if (wants_json(argc, argv))
+            o.format = WST_FORMAT_JSON;
+        return fail(&err, &o);
+    }
     enum wst_status st = verbs[verb].run(&o, stdout, &err);
     if (st != WST_OK) {
         err.status = st;
-        return fail(&err);
+        return fail(&err, &o);
     }
     return fflush(stdout) == 0 ? 0 : wst_status_exit_code(WST_E_INTERNAL);
 }

@@ -269,6 +269,8 @@ void wst_output_stats(FILE *out, int json, DWORD pid, const struct wst_module_re
 {
     if (json)
         fprintf(out, "{\"pid\": %lu, \"modules\": [", (unsigned long)pid);
+    else
+        fprintf(out, "pid %lu\n", (unsigned long)pid); /* as dump's text starts */
     for (size_t i = 0; i < n; i++) {
         const struct wst_msg_stats *s = &r[i].stats;
         if (json) {
@@ -283,6 +285,7 @@ void wst_output_stats(FILE *out, int json, DWORD pid, const struct wst_module_re
             stats_stripes(out, json, &r[i].info);
             fputs("}", out);
         } else if (!text_module_error(out, &r[i])) {
+            fputs("  ", out);
             text_module_head(out, &r[i]);
             fprintf(out,
                     "\n    requests %" PRIu64 "  errors %" PRIu64 "  connections %" PRIu64

@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "inspect.h"
+#include "report.h"
 
 void wst_output_dump(FILE *out, int json, DWORD pid, const struct wst_module_report *r, size_t n);
 void wst_output_list(FILE *out, int json, const struct wst_process_report *p, size_t n);

@@ -89,18 +89,13 @@ enum wst_status wst_pipe_connect(struct wst_pipe_client *c, const char *name, DW
     c->pipe = INVALID_HANDLE_VALUE;
     c->timeout_ms = timeout_ms;
     c->next_id = GetTickCount() | 1u;
-    if (!wst_pipe_name_parse(name, WST_PIPE_NAME_MAX, NULL, NULL))
+    if (!wst_pipe_name_parse(name, WST_PIPE_NAME_MAX, NULL, NULL) ||
+        !wst_pipe_name_widen(name, (uint16_t *)wname))
         return wst_error_set(err, WST_E_CORRUPT, 0, "the region names an invalid pipe");
-    /* The name was checked to be ASCII, so a byte-wise widening is exact. */
-    for (size_t i = 0;; i++) {
-        wname[i] = (unsigned char)name[i];
-        if (name[i] == '\0')
-            break;
-    }
     DWORD start = GetTickCount();
     for (;;) {
         /* SECURITY_IDENTIFICATION: the worker must not act as us. */
-        c->pipe = wst_inspector_os.create_file(
+        c->pipe = wst_inspector_os.CreateFileW(
             wname, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
             FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, NULL);
         if (c->pipe != INVALID_HANDLE_VALUE)
@@ -110,9 +105,9 @@ enum wst_status wst_pipe_connect(struct wst_pipe_client *c, const char *name, DW
         if (e != ERROR_PIPE_BUSY || spent >= timeout_ms)
             return wst_error_set(err, e == ERROR_FILE_NOT_FOUND ? WST_E_NO_WORKER : WST_E_PIPE, e,
                                  "connecting to %s", name);
-        wst_inspector_os.wait_named_pipe(wname, timeout_ms - spent);
+        wst_inspector_os.WaitNamedPipeW(wname, timeout_ms - spent);
     }
-    c->event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    c->event = wst_inspector_os.CreateEventW(NULL, TRUE, FALSE, NULL);
     if (c->event == NULL) {
         DWORD e = GetLastError();
         wst_pipe_close(c);
@@ -124,9 +119,9 @@ enum wst_status wst_pipe_connect(struct wst_pipe_client *c, const char *name, DW
 void wst_pipe_close(struct wst_pipe_client *c)
 {
     if (c->pipe != INVALID_HANDLE_VALUE && c->pipe != NULL)
-        wst_inspector_os.close_handle(c->pipe);
+        wst_inspector_os.CloseHandle(c->pipe);
     if (c->event != NULL)
-        wst_inspector_os.close_handle(c->event);
+        wst_inspector_os.CloseHandle(c->event);
     c->pipe = INVALID_HANDLE_VALUE;
     c->event = NULL;
 }
@@ -141,23 +136,23 @@ static enum wst_status transfer(struct wst_pipe_client *c, int writing, void *bu
     ov.hEvent = c->event;
     ResetEvent(c->event);
     *done = 0;
-    BOOL ok = writing ? wst_inspector_os.write_file(c->pipe, buf, size, NULL, &ov)
-                      : wst_inspector_os.read_file(c->pipe, buf, size, NULL, &ov);
+    BOOL ok = writing ? wst_inspector_os.WriteFile(c->pipe, buf, size, NULL, &ov)
+                      : wst_inspector_os.ReadFile(c->pipe, buf, size, NULL, &ov);
     DWORD e = ok ? 0 : GetLastError();
     if (!ok && e != ERROR_IO_PENDING && e != ERROR_MORE_DATA)
         return wst_error_set(err, WST_E_PIPE, e, writing ? "writing a request" : "reading a reply");
     if (!ok && e == ERROR_IO_PENDING) {
         DWORD now = GetTickCount();
         DWORD left = (int32_t)(deadline - now) > 0 ? deadline - now : 0;
-        if (WaitForSingleObject(c->event, left) != WAIT_OBJECT_0) {
-            CancelIo(c->pipe);
-            GetOverlappedResult(c->pipe, &ov, done, TRUE);
+        if (wst_inspector_os.WaitForSingleObject(c->event, left) != WAIT_OBJECT_0) {
+            wst_inspector_os.CancelIo(c->pipe);
+            wst_inspector_os.GetOverlappedResult(c->pipe, &ov, done, TRUE);
             return wst_error_set(err, WST_E_PIPE, WAIT_TIMEOUT,
                                  "the worker did not answer in %lu ms",
                                  (unsigned long)c->timeout_ms);
         }
     }
-    if (!GetOverlappedResult(c->pipe, &ov, done, FALSE)) {
+    if (!wst_inspector_os.GetOverlappedResult(c->pipe, &ov, done, FALSE)) {
         e = GetLastError();
         if (e != ERROR_MORE_DATA)
             return wst_error_set(err, WST_E_PIPE, e,

@@ -42,7 +42,7 @@ enum wst_status wst_remote_map_read_error(unsigned long win32, int alive)
 int wst_remote_alive(const struct wst_remote *r)
 {
     DWORD code = 0;
-    if (!wst_inspector_os.get_exit_code_process(r->process, &code))
+    if (!wst_inspector_os.GetExitCodeProcess(r->process, &code))
         return 1; /* cannot tell: let the caller's own error speak */
     return code == STILL_ACTIVE;
 }
@@ -55,7 +55,7 @@ enum wst_status wst_remote_open(DWORD pid, struct wst_remote *r, struct wst_erro
         return wst_error_set(err, WST_E_NO_PROCESS, 0, "pid 0");
     /* QUERY_INFORMATION and VM_READ are what EnumProcessModulesEx needs. */
     HANDLE h =
-        wst_inspector_os.open_process(PROCESS_QUERY_INFORMATION | PROCESS_VM_READ, FALSE, pid);
+        wst_inspector_os.OpenProcess(PROCESS_QUERY_INFORMATION | PROCESS_VM_READ, FALSE, pid);
     if (h == NULL) {
         DWORD e = GetLastError();
         return wst_error_set(err, wst_remote_map_open_error(e), e, "pid %lu", (unsigned long)pid);
@@ -71,7 +71,7 @@ enum wst_status wst_remote_open(DWORD pid, struct wst_remote *r, struct wst_erro
 void wst_remote_close(struct wst_remote *r)
 {
     if (r->process != NULL)
-        wst_inspector_os.close_handle(r->process);
+        wst_inspector_os.CloseHandle(r->process);
     r->process = NULL;
 }
 
@@ -82,7 +82,7 @@ enum wst_status wst_remote_read(const struct wst_remote *r, uint64_t address, vo
     if (address > (uint64_t)UINTPTR_MAX || (uint64_t)size > (uint64_t)UINTPTR_MAX - address)
         return wst_error_set(err, WST_E_CORRUPT, 0, "pid %lu: %s at 0x%llx + %zu is out of reach",
                              (unsigned long)r->pid, what, (unsigned long long)address, size);
-    BOOL ok = wst_inspector_os.read_process_memory(r->process, (LPCVOID)(uintptr_t)address, buf,
+    BOOL ok = wst_inspector_os.ReadProcessMemory(r->process, (LPCVOID)(uintptr_t)address, buf,
                                                    size, &got);
     DWORD e = ok ? 0 : GetLastError();
     if (ok && got == size)
@@ -103,7 +103,7 @@ enum wst_status wst_remote_modules(const struct wst_remote *r, uint64_t **bases,
         HMODULE *mods = malloc(capacity * sizeof *mods);
         if (mods == NULL)
             return wst_error_set(err, WST_E_INTERNAL, 0, "out of memory");
-        if (!wst_inspector_os.enum_process_modules_ex(r->process, mods, capacity * sizeof *mods,
+        if (!wst_inspector_os.EnumProcessModulesEx(r->process, mods, capacity * sizeof *mods,
                                                       &needed, LIST_MODULES_ALL)) {
             e = GetLastError();
             free(mods);
@@ -162,10 +162,10 @@ void wst_remote_module_names(const struct wst_remote *r, uint64_t base, char *na
 {
     wchar_t w[MAX_PATH * 2];
     HMODULE m = (HMODULE)(uintptr_t)base;
-    DWORD n = wst_inspector_os.get_module_base_name(r->process, m, w, sizeof w / sizeof w[0]);
+    DWORD n = wst_inspector_os.GetModuleBaseNameW(r->process, m, w, sizeof w / sizeof w[0]);
     w[n < sizeof w / sizeof w[0] ? n : 0] = 0;
     wst_utf8_from_wide(w, name, name_size);
-    n = wst_inspector_os.get_module_file_name_ex(r->process, m, w, sizeof w / sizeof w[0]);
+    n = wst_inspector_os.GetModuleFileNameExW(r->process, m, w, sizeof w / sizeof w[0]);
     w[n < sizeof w / sizeof w[0] ? n : 0] = 0;
     wst_utf8_from_wide(w, path, path_size);
 }
@@ -174,7 +174,7 @@ void wst_remote_image_path(const struct wst_remote *r, char *path, size_t size)
 {
     wchar_t w[MAX_PATH * 2];
     DWORD n = sizeof w / sizeof w[0];
-    if (!wst_inspector_os.query_full_process_image_name(r->process, 0, w, &n) ||
+    if (!wst_inspector_os.QueryFullProcessImageNameW(r->process, 0, w, &n) ||
         n >= sizeof w / sizeof w[0])
         n = 0;
     w[n] = 0;

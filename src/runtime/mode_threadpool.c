@@ -148,15 +148,15 @@ static void serve(struct wst_host_threads *host)
         .context = host,
         .poll_ms = WST_HOST_THREADS_POLL_MS,
     };
-    enum wst_status status = wst_pipe_server_open(&server, &config, &error);
-    if (status != WST_OK) {
+    enum wst_serve_result result = wst_pipe_server_open(&server, &config, &error);
+    if (result != WST_SERVE_OK) {
         record_failure(error != 0 ? error
-                                  : status == WST_E_INTERNAL ? ERROR_NOT_ENOUGH_MEMORY : 0);
+                                  : result == WST_SERVE_NO_MEMORY ? ERROR_NOT_ENOUGH_MEMORY : 0);
         return;
     }
     publish_serving(name);
-    status = wst_pipe_server_serve(server);
-    if (status == WST_OK) {
+    result = wst_pipe_server_serve(server);
+    if (result == WST_SERVE_OK) {
         unpublish(WST_WORKER_STOPPED);
     } else {
         error = GetLastError();

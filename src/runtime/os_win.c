@@ -28,6 +28,8 @@
     .WaitForThreadpoolWorkCallbacks = WaitForThreadpoolWorkCallbacks,                          \
     .CloseThreadpoolWork = CloseThreadpoolWork,                                                \
     .CloseThreadpool = CloseThreadpool,                                                        \
+    .HeapAlloc = HeapAlloc,                                                                    \
+    .HeapFree = HeapFree,                                                                      \
     }
 // clang-format on
 

@@ -51,6 +51,10 @@ struct wst_os {
     VOID(WINAPI *WaitForThreadpoolWorkCallbacks)(PTP_WORK work, BOOL cancel_pending);
     VOID(WINAPI *CloseThreadpoolWork)(PTP_WORK work);
     VOID(WINAPI *CloseThreadpool)(PTP_POOL pool);
+    /* The pipe server's state and snapshot replies (pipe_server.c,
+     * pipe_requests.c): an out-of-memory reply is tested through these. */
+    LPVOID(WINAPI *HeapAlloc)(HANDLE heap, DWORD flags, SIZE_T size);
+    BOOL(WINAPI *HeapFree)(HANDLE heap, DWORD flags, LPVOID block);
 };
 
 /* The table the runtime calls through. */

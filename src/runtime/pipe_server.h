@@ -21,7 +21,6 @@
 #include <stdint.h>
 
 #include "pipe_name.h" /* the name rule, shared with the inspector */
-#include "status.h"
 #include "winstrument/region.h"
 
 /* How many clients are served at once, each on its own pipe instance. */
@@ -34,6 +33,15 @@
 #define WST_PIPE_IDLE_DEADLINE_MS 30000u
 
 struct wst_pipe_server;
+
+/* How opening or serving ended. The runtime's own outcomes: the inspector's
+ * status codes name what a reader sees, not what the worker does. */
+enum wst_serve_result {
+    WST_SERVE_OK, /* open: serving; serve: the stop event was set, or no host thread is left */
+    WST_SERVE_NAME_TAKEN, /* open: someone else owns the pipe name */
+    WST_SERVE_FAILED,     /* creation, waiting or every instance failed (*win32_error says why) */
+    WST_SERVE_NO_MEMORY,  /* open: the server's state could not be allocated */
+};
 
 struct wst_pipe_server_config {
     const char *name;     /* "\\.\pipe\winstrument-<pid>-<instance>", ASCII */
@@ -48,18 +56,17 @@ struct wst_pipe_server_config {
     DWORD poll_ms;
 };
 
-/* Creates every pipe instance, the first with FILE_FLAG_FIRST_PIPE_INSTANCE
- * and a DACL for the current user and SYSTEM only. WST_E_ACCESS_DENIED: the
- * name already exists (someone else owns it); WST_E_PIPE: creation failed
- * otherwise (*win32_error says why); WST_E_INTERNAL: out of memory. */
-enum wst_status wst_pipe_server_open(struct wst_pipe_server **out,
-                                     const struct wst_pipe_server_config *config,
-                                     DWORD *win32_error);
+/* Creates every pipe instance, the first claiming the name, all with the
+ * descriptor of pipe_security.h. */
+enum wst_serve_result wst_pipe_server_open(struct wst_pipe_server **out,
+                                           const struct wst_pipe_server_config *config,
+                                           DWORD *win32_error);
 
-/* Serves clients until the stop event is set (WST_OK), or until waiting fails
- * or every instance has failed (WST_E_PIPE). Every wait includes the stop
- * event, so it returns promptly whatever the clients do. */
-enum wst_status wst_pipe_server_serve(struct wst_pipe_server *server);
+/* Serves clients until the stop event is set or keep_serving answers FALSE
+ * (WST_SERVE_OK), or until waiting fails or every instance has failed
+ * (WST_SERVE_FAILED). Every wait includes the stop event, so it returns
+ * promptly whatever the clients do. */
+enum wst_serve_result wst_pipe_server_serve(struct wst_pipe_server *server);
 
 /* Cancels and reaps every pending I/O, closes every handle, frees the server. */
 void wst_pipe_server_close(struct wst_pipe_server *server);

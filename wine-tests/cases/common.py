@@ -6,7 +6,7 @@ import re
 from wstdriver.abi import EXIT
 from wstdriver.context import SILENCE, Failure
 
-A, B, HOST = "wst_probe_a.dll", "wst_probe_b.dll", "wst_host.exe"
+A, B, HOST = "wst_target_a.dll", "wst_target_b.dll", "wst_host.exe"
 # The host's `compare SETTLE_MS` waits up to SETTLE_MS for idle pool threads
 # to retire before it counts them (DESIGN: bound that wait). It is silent
 # meanwhile, so its line is awaited for that long plus the usual silence.

@@ -21,7 +21,7 @@ def cycles_with_inspector(ctx, rounds, query_every):
         if line.startswith("pipe "):
             dump = ctx.inspect_json("dump", pid, "--module", A, "--via", via)
             counters = {c["name"]: c["value"] for c in dump["modules"][0]["counters"]}
-            ctx.check(counters.get("probe.calls") == 10, f"query {queries}: {counters}")
+            ctx.check(counters.get("target.calls") == 10, f"query {queries}: {counters}")
             queries += 1
         elif line == "ready":
             p.send()

@@ -155,8 +155,8 @@ def stripe_stats(ctx):
     ctx.check("stripes owned: 0 of 7 owned" in text.out, f"stats text: {text.out!r}")
 
 
-MANY = "wst_many.dll"
-MANY_NAMES = 4200  # wine-tests/hosts/wst_many_counters.c
+MANY = "wst_many_names.dll"
+MANY_NAMES = 4200  # wine-tests/hosts/wst_many_names.c
 PIPE_SNAPSHOT_MAX = 4095  # docs/protocol.md: the most names one snapshot reply carries
 
 

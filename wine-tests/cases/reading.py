@@ -157,13 +157,41 @@ def corrupt_region(ctx):
         expected = read_expectations(p)
         r = ctx.inspect("dump", pid, "--module", A, "--via", "memory")
         ctx.check(r.rc == code, f"{kind}: exit {r.rc}, expected {code}: {r.err.strip()!r}")
-        ctx.check(r.err.startswith("wst-inspect: ") and "wst_probe_a.dll" in r.err,
+        ctx.check(r.err.startswith("wst-inspect: ") and "wst_target_a.dll" in r.err,
                   f"{kind}: the message does not name the module: {r.err!r}")
         intact = ctx.inspect_json("dump", pid, "--module", B, "--via", "memory")
         compare_counters(ctx, intact, {B: expected[B]}, f"{kind}: the intact module")
         p.send()
         ctx.check(p.wait() == 0, f"{kind}: host failed")
     ctx.iterations = len(CORRUPTIONS)
+
+
+def corrupt_line_via_pipe(ctx):
+    """A damaged counter line in memory fails a memory read, but not a dump
+    through the pipe: the inspector then reads only the header from memory
+    (for the pipe's name), and the worker answers from its own walk."""
+    p = host(ctx, "pid", "load", A, "hit", A, "10", "1", "pipe", A, "corrupt", A, "counter-name",
+             "expect", "ready")
+    pid = read_pid(p)
+    ctx.require(p.expect(r"^pipe \S+ (\S+)$").group(1) != "-", "the worker never served")
+    expected = read_expectations(p)
+    memory = ctx.inspect("dump", pid, "--module", A, "--via", "memory")
+    ctx.check(memory.rc == EXIT["corrupt-region"],
+              f"--via memory on a damaged line gave {memory.rc}: {memory.err.strip()!r}")
+    dump = ctx.inspect_json("dump", pid, "--module", A, "--via", "pipe")
+    got = counters_of(dump).get(A, {})
+    # The damaged site (the section's first) is named 55 'x' now, its NUL
+    # overwritten; it keeps the value the host counted, and the other counter
+    # keeps its name and value.
+    want = expected[A]
+    damaged = got.get("x" * 55)
+    intact = {k: v for k, v in got.items() if k in want}
+    ctx.check(damaged is not None and len(intact) == 1 and
+              sorted([damaged, *intact.values()]) == sorted(want.values()) and
+              all(want[k] == v for k, v in intact.items()),
+              f"--via pipe read {got}, host counted {want}")
+    p.send()
+    ctx.check(p.wait() == 0, "host failed")
 
 
 def many_threads_exact(ctx, rounds):

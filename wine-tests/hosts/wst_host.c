@@ -5,8 +5,10 @@
  * process. It reports on stdout, one line per event, for the driver to parse.
  *
  *   load NAME | free NAME            LoadLibrary / FreeLibrary (by file name)
- *   hit NAME N THREADS               NAME's wst_probe_hit(N) on THREADS threads
+ *   hit NAME N THREADS               NAME's wst_target_hit(N) on THREADS threads
  *   selfhit N                        the host's own counter "host.hits" += N
+ *   tick N MS                        N x ("host.hits" += 1, sleep MS): a counter that
+ *                                    changes while an inspector watches
  *   pid                              prints "pid N" (the Windows pid)
  *   expect                           prints "expect MODULE COUNTER VALUE" lines
  *   ready                            prints "ready", waits for a line on stdin
@@ -21,7 +23,7 @@
  *   contend NAME SLOWDLL             frees NAME while another thread is inside
  *                                    LoadLibrary(SLOWDLL), whose DllMain sleeps
  *   timed-free NAME                  FreeLibrary, prints "freed NAME us=N"
- *   corrupt NAME KIND                damages NAME's region (wst_probe_corrupt)
+ *   corrupt NAME KIND                damages NAME's region (wst_target_corrupt)
  *   stderr-full                      makes stderr a pipe that is full and never
  *                                    drained: a write to it blocks for ever
  *   sleep MS
@@ -47,17 +49,17 @@
 
 #define MAX_MODULES 8
 
-typedef void(__cdecl *probe_hit_fn)(unsigned n);
-typedef void(__cdecl *probe_exit_fn)(int code);
-typedef const char *(__cdecl *probe_pipe_fn)(void);
-typedef void(__cdecl *probe_planned_fn)(char *out);
-typedef unsigned(__cdecl *probe_state_fn)(void);
-typedef int(__cdecl *probe_corrupt_fn)(const char *kind);
+typedef void(__cdecl *target_hit_fn)(unsigned n);
+typedef void(__cdecl *target_exit_fn)(int code);
+typedef const char *(__cdecl *target_pipe_fn)(void);
+typedef void(__cdecl *target_planned_fn)(char *out);
+typedef unsigned(__cdecl *target_state_fn)(void);
+typedef int(__cdecl *target_corrupt_fn)(const char *kind);
 
 struct loaded {
     char name[64];
     HMODULE handle;
-    unsigned long long hits; /* what this host added through wst_probe_hit */
+    unsigned long long hits; /* what this host added through wst_target_hit */
 };
 
 static struct loaded modules[MAX_MODULES];
@@ -125,7 +127,7 @@ static void unload(const char *name)
 }
 
 struct hit_job {
-    probe_hit_fn hit;
+    target_hit_fn hit;
     unsigned n;
 };
 
@@ -139,7 +141,7 @@ static DWORD WINAPI hit_thread(void *arg)
 static void hit(const char *name, unsigned n, unsigned threads)
 {
     struct loaded *m = loaded_module(name);
-    struct hit_job job = {(probe_hit_fn)(void (*)(void))export_of(m, "wst_probe_hit"), n};
+    struct hit_job job = {(target_hit_fn)(void (*)(void))export_of(m, "wst_target_hit"), n};
     HANDLE handles[64];
     if (threads == 0 || threads > 64)
         fail("bad-thread-count", name);
@@ -159,9 +161,9 @@ static void print_expectations(void)
     printf("expect wst_host.exe host.hits %llu\n", self_hits);
     for (int i = 0; i < MAX_MODULES; i++) {
         if (modules[i].handle != NULL) {
-            /* wst_probe_hit counts each call once and adds n*3 bytes. */
-            printf("expect %s probe.calls %llu\n", modules[i].name, modules[i].hits);
-            printf("expect %s probe.bytes %llu\n", modules[i].name, modules[i].hits * 3);
+            /* wst_target_hit counts each call once and adds n*3 bytes. */
+            printf("expect %s target.calls %llu\n", modules[i].name, modules[i].hits);
+            printf("expect %s target.bytes %llu\n", modules[i].name, modules[i].hits * 3);
         }
     }
 }
@@ -178,8 +180,8 @@ static void wait_for_go(void)
 static void print_pipe(const char *name)
 {
     struct loaded *m = loaded_module(name);
-    probe_pipe_fn pipe_name = (probe_pipe_fn)(void (*)(void))export_of(m, "wst_probe_pipe_name");
-    probe_state_fn state = (probe_state_fn)(void (*)(void))export_of(m, "wst_probe_worker_state");
+    target_pipe_fn pipe_name = (target_pipe_fn)(void (*)(void))export_of(m, "wst_target_pipe_name");
+    target_state_fn state = (target_state_fn)(void (*)(void))export_of(m, "wst_target_worker_state");
     /* The worker starts on the first hit and publishes its name when it
      * serves; 10 s is far beyond any start seen, and certain to end. A module
      * without a worker (threadless, or pipe failed) has no name to wait for. */
@@ -200,14 +202,14 @@ static void print_planned_pipe(const char *name)
 {
     struct loaded *m = loaded_module(name);
     char pipe[WST_PIPE_NAME_MAX];
-    ((probe_planned_fn)(void (*)(void))export_of(m, "wst_probe_planned_pipe"))(pipe);
+    ((target_planned_fn)(void (*)(void))export_of(m, "wst_target_planned_pipe"))(pipe);
     printf("planned-pipe %s %s\n", name, pipe);
 }
 
 static void print_state(const char *name)
 {
     struct loaded *m = loaded_module(name);
-    probe_state_fn state = (probe_state_fn)(void (*)(void))export_of(m, "wst_probe_worker_state");
+    target_state_fn state = (target_state_fn)(void (*)(void))export_of(m, "wst_target_worker_state");
     unsigned s = state();
     for (int waited = 0; waited < 10000 && (s == WST_WORKER_IDLE || s == WST_WORKER_STARTING);
          waited += 10) {
@@ -428,6 +430,18 @@ static void cmd_selfhit(char **a)
     self_hits += n;
 }
 
+/* Hits host.hits N times, MS milliseconds apart: a counter that changes
+ * while a reader watches it. */
+static void cmd_tick(char **a)
+{
+    unsigned n = number(a[0]), ms = number(a[1]);
+    for (unsigned k = 0; k < n; k++) {
+        WST_COUNT("host.hits");
+        Sleep(ms);
+    }
+    self_hits += n;
+}
+
 static void cmd_baseline(char **a)
 {
     (void)a;
@@ -438,7 +452,7 @@ static void cmd_baseline(char **a)
 static void cmd_corrupt(char **a)
 {
     struct loaded *m = loaded_module(a[0]);
-    if (!((probe_corrupt_fn)(void (*)(void))export_of(m, "wst_probe_corrupt"))(a[1]))
+    if (!((target_corrupt_fn)(void (*)(void))export_of(m, "wst_target_corrupt"))(a[1]))
         fail("unknown-corruption", a[1]);
 }
 
@@ -464,7 +478,7 @@ static void cmd_return(char **a)
 static void cmd_dll_exit(char **a)
 {
     struct loaded *m = loaded_module(a[0]);
-    ((probe_exit_fn)(void (*)(void))export_of(m, "wst_probe_exit"))((int)number(a[1]));
+    ((target_exit_fn)(void (*)(void))export_of(m, "wst_target_exit"))((int)number(a[1]));
 }
 
 /* Every command of the script language (see the top of this file). */
@@ -477,6 +491,7 @@ static const struct command {
     {"free", 1, cmd_free},
     {"hit", 3, cmd_hit},
     {"selfhit", 1, cmd_selfhit},
+    {"tick", 2, cmd_tick},
     {"pid", 0, cmd_pid},
     {"expect", 0, cmd_expect},
     {"ready", 0, cmd_ready},

@@ -7,7 +7,7 @@
  */
 #include <windows.h>
 
-typedef void(__cdecl *probe_hit_fn)(unsigned n);
+typedef void(__cdecl *target_hit_fn)(unsigned n);
 
 BOOL WINAPI DllMain(HINSTANCE self, DWORD reason, LPVOID reserved)
 {
@@ -21,7 +21,7 @@ BOOL WINAPI DllMain(HINSTANCE self, DWORD reason, LPVOID reserved)
     HMODULE dll = LoadLibraryA(target);
     if (dll == NULL)
         return FALSE;
-    probe_hit_fn hit = (probe_hit_fn)(void (*)(void))GetProcAddress(dll, "wst_probe_hit");
+    target_hit_fn hit = (target_hit_fn)(void (*)(void))GetProcAddress(dll, "wst_target_hit");
     if (hit != NULL)
         hit(1);
     FreeLibrary(dll);

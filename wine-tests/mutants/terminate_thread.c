@@ -34,7 +34,7 @@ static DWORD WINAPI worker_main(void *arg)
     struct wst_pipe_server_config config = {
         .name = name, .stop_event = stop_event, .module_base = module_base,
         .started_ms = GetTickCount64()};
-    if (wst_pipe_server_open(&server, &config, &error) != WST_OK) {
+    if (wst_pipe_server_open(&server, &config, &error) != WST_SERVE_OK) {
         wst_region_set_worker_state(WST_WORKER_PIPE_FAILED);
         return 1;
     }

@@ -32,6 +32,12 @@ class Hang(Failure):
     """A program, or the scenario, ran past its deadline."""
 
 
+class ProgramError(Failure):
+    """A program said it could not do what the script asked ("error ..."): a
+    DLL that would not load, a missing export. The scenario fails, but this
+    never counts as catching a mutant: it proves nothing about the runtime."""
+
+
 class Skip(Exception):
     """The case cannot run here; the message says why."""
 
@@ -101,7 +107,7 @@ class Proc:
             if match:
                 return match
             if line.startswith("error "):
-                raise Failure(f"{self.label}: {line}")
+                raise ProgramError(f"{self.label}: {line}")
 
     def send(self, line="go"):
         """Writes a line to stdin; a program that has already ended misses it."""

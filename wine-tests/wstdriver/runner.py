@@ -13,7 +13,7 @@ import statistics
 import time
 import traceback
 
-from .context import Context, Failure, Skip
+from .context import Context, Failure, ProgramError, Skip
 
 
 class Outcome:
@@ -68,6 +68,10 @@ class Runner:
         except Skip as e:
             outcome.status = "SKIPPED"
             outcome.detail.append(str(e))
+        except ProgramError as e:
+            outcome.status = "FAIL"
+            driver_error = True  # for a mutant: not a catch
+            ctx.failures.append(str(e))
         except Failure as e:  # Hang included: ctx counted it already
             outcome.status = "FAIL"
             ctx.failures.append(str(e))
@@ -83,7 +87,8 @@ class Runner:
         outcome.notes = ctx.notes
         if mutant and outcome.status != "SKIPPED":
             # A mutant is caught by a check or a deadline, never by a driver
-            # error (a missing program, a bug in the case): that proves nothing.
+            # error (a missing program, a bug in the case) nor by a program's
+            # own "error" line (a DLL that would not load): those prove nothing.
             caught = outcome.status == "FAIL" and not driver_error
             outcome.status = "XFAIL" if caught else "XPASS"
         self.outcomes.append(outcome)

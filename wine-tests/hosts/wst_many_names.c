@@ -1,5 +1,5 @@
 /*
- * The extra counters of wst_many.dll (wst_probe.c plus this file): 4,200
+ * The extra counters of wst_many_names.dll (target_dll.c plus this file): 4,200
  * distinct counter names, more than one pipe snapshot reply can carry
  * (4,095, docs/protocol.md). The pipe-many-counters scenario checks that no
  * name is dropped silently. The sites are static data, so they are in the

@@ -1,6 +1,6 @@
 /*
- * The instrumented scenario DLL, built twice (wst_probe_a.dll,
- * wst_probe_b.dll) so one process can hold two instrumented DLLs. Its host
+ * The instrumented scenario DLL, built twice (wst_target_a.dll,
+ * wst_target_b.dll) so one process can hold two instrumented DLLs. Its host
  * knows nothing of winstrument: it only calls these exports.
  */
 #include <windows.h>
@@ -75,20 +75,20 @@ __attribute__((destructor)) static void exit_as_unload(void)
  * driver which pipe to attack, as a test client would learn it. */
 extern struct wst_region_header wst_region_;
 
-__declspec(dllexport) void __cdecl wst_probe_hit(unsigned n)
+__declspec(dllexport) void __cdecl wst_target_hit(unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
-        WST_COUNT("probe.calls");
-        WST_ADD("probe.bytes", 3);
+        WST_COUNT("target.calls");
+        WST_ADD("target.bytes", 3);
     }
 }
 
-__declspec(dllexport) const char *__cdecl wst_probe_pipe_name(void)
+__declspec(dllexport) const char *__cdecl wst_target_pipe_name(void)
 {
     return (const char *)wst_region_.pipe_name;
 }
 
-__declspec(dllexport) void __cdecl wst_probe_exit(int code)
+__declspec(dllexport) void __cdecl wst_target_exit(int code)
 {
     exit(code);
 }
@@ -96,12 +96,12 @@ __declspec(dllexport) void __cdecl wst_probe_exit(int code)
 
 /* The pipe name this load's worker will claim, known before its first hit
  * (the squat scenario takes it first). Format: winstrument/protocol.h. */
-__declspec(dllexport) void __cdecl wst_probe_planned_pipe(char out[WST_PIPE_NAME_MAX])
+__declspec(dllexport) void __cdecl wst_target_planned_pipe(char out[WST_PIPE_NAME_MAX])
 {
     wst_pipe_name_format(out, wst_region_.pid, wst_region_.instance);
 }
 
-__declspec(dllexport) unsigned __cdecl wst_probe_worker_state(void)
+__declspec(dllexport) unsigned __cdecl wst_target_worker_state(void)
 {
     return __atomic_load_n(&wst_region_.worker_state, __ATOMIC_ACQUIRE);
 }
@@ -111,7 +111,7 @@ __declspec(dllexport) unsigned __cdecl wst_probe_worker_state(void)
 extern struct wst_region_trailer wst_region_end_;
 struct wst_counter *wst_region_counters_begin(void); /* src/runtime/region.c */
 
-__declspec(dllexport) int __cdecl wst_probe_corrupt(const char *kind)
+__declspec(dllexport) int __cdecl wst_target_corrupt(const char *kind)
 {
     struct wst_counter *first = wst_region_counters_begin();
     if (strcmp(kind, "magic") == 0)

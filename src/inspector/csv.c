@@ -1,0 +1,80 @@
+/*
+ * See csv.h. Rates are printed with three decimals: a counter's rate is a
+ * difference over a measured interval, and more digits would be noise.
+ */
+#include "csv.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "entry_kind.h"
+
+void wst_time_now(char *out, size_t size)
+{
+    SYSTEMTIME t;
+    GetSystemTime(&t);
+    snprintf(out, size, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", t.wYear, t.wMonth, t.wDay, t.wHour,
+             t.wMinute, t.wSecond, t.wMilliseconds);
+}
+
+void wst_csv_header(FILE *out)
+{
+    fputs("time,pid,module,name,kind,value,rate\n", out);
+}
+
+void wst_csv_field(FILE *out, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL && s[0] != ' ') {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s != '\0'; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+void wst_csv_module_rows(FILE *out, const char *time, DWORD pid, const struct wst_module_report *m,
+                         const double *rates, const unsigned char *have_rate)
+{
+    for (size_t c = 0; c < m->count; c++) {
+        const struct wst_region_counter *e = &m->counters[c];
+        fprintf(out, "%s,%lu,", time, (unsigned long)pid);
+        wst_csv_field(out, m->module.name);
+        fputc(',', out);
+        wst_csv_field(out, e->name);
+        enum wst_entry_kind kind = wst_entry_kind_of(e);
+        fprintf(out, ",%s,", wst_entry_kind_name(kind));
+        switch (kind) {
+        case WST_ENTRY_COUNTER:
+        case WST_ENTRY_DISTRIBUTION: /* the count */
+            fprintf(out, "%" PRIu64 ",", e->value);
+            break;
+        case WST_ENTRY_GAUGE:
+            fprintf(out, "%" PRId64 ",", (int64_t)e->value);
+            break;
+        }
+        if (rates != NULL && have_rate != NULL && have_rate[c])
+            fprintf(out, "%.3f", rates[c]);
+        fputc('\n', out);
+    }
+}
+
+enum wst_status wst_dump_csv(const struct wst_options *o, FILE *out, struct wst_error *err)
+{
+    struct wst_module_report *r;
+    size_t n;
+    enum wst_status st = wst_collect_dump(o, &r, &n, err);
+    if (st != WST_OK)
+        return st;
+    char time[32];
+    wst_time_now(time, sizeof time);
+    wst_csv_header(out);
+    for (size_t i = 0; i < n; i++)
+        wst_csv_module_rows(out, time, o->pid, &r[i], NULL, NULL);
+    wst_reports_free(r, n);
+    return WST_OK;
+}

@@ -1,0 +1,448 @@
+/*
+ * See serve.h. The bounds, and why:
+ *   - at most o->max_connections clients at once; beyond that the listener
+ *     is not polled and the kernel's backlog holds the rest;
+ *   - a request head of at most WST_HTTP_REQUEST_MAX bytes (http_request.c),
+ *     which must arrive within REQUEST_TIMEOUT_MS of the connect;
+ *   - a response that must be taken within RESPONSE_TIMEOUT_MS: a client
+ *     that never reads loses its connection then, and meanwhile costs only
+ *     its slot, its share of the body and SEND_BUFFER bytes of kernel
+ *     memory, because every socket is non-blocking and the loop only sends
+ *     what the kernel accepts;
+ *   - after the response, the socket is half-closed and its unread input
+ *     drained for at most DRAIN_TIMEOUT_MS, so that closing it does not
+ *     reset the connection before the client has read the answer.
+ * Requests that complete in the same turn of the loop share one collection
+ * of the fleet and one body per format, which the responses reference
+ * counted: fifty concurrent scrapes cost one walk of the processes.
+ */
+#define FD_SETSIZE 256 /* Winsock's default is 64; must precede winsock2.h */
+#include <winsock2.h>
+#include <ws2tcpip.h>
+
+#include "serve.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleet.h"
+#include "http_request.h"
+#include "interrupt.h"
+#include "openmetrics.h"
+
+#define REQUEST_TIMEOUT_MS 5000
+#define RESPONSE_TIMEOUT_MS 10000
+#define DRAIN_TIMEOUT_MS 2000
+#define POLL_MS 200
+#define SEND_CHUNK (64 * 1024)
+#define SEND_BUFFER (64 * 1024)
+
+_Static_assert(WST_SERVE_MAX_CONNECTIONS + 1 <= FD_SETSIZE, "select() must hold every socket");
+
+struct body {
+    long refs;
+    struct wst_strbuf text;
+};
+
+enum conn_state { CONN_FREE, CONN_READING, CONN_PENDING, CONN_WRITING, CONN_DRAINING };
+
+struct conn {
+    SOCKET s;
+    enum conn_state state;
+    ULONGLONG deadline; /* GetTickCount64() */
+    char in[WST_HTTP_REQUEST_MAX];
+    size_t in_len;
+    int head_only; /* HEAD */
+    enum wst_metrics_format format;
+    char head[512];
+    size_t head_len, head_sent;
+    struct body *body; /* shared, or an error's own */
+    size_t body_sent;
+};
+
+struct server {
+    SOCKET listener;
+    struct conn *conns;
+    size_t max;
+    size_t scrapes;
+};
+
+/* ------------------------------------------------------------ addresses */
+
+static int is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (sa->sa_family == AF_INET6) {
+        static const unsigned char loop6[16] = {[15] = 1};
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        return memcmp(&in6->sin6_addr, loop6, sizeof loop6) == 0;
+    }
+    return 0;
+}
+
+/* "HOST:PORT" or "[V6]:PORT" into a bound, listening socket. */
+static enum wst_status open_listener(const struct wst_options *o, struct server *srv,
+                                     struct wst_error *err)
+{
+    const char *spec = o->listen ? o->listen : WST_SERVE_DEFAULT_LISTEN;
+    char host[256];
+    const char *colon = strrchr(spec, ':');
+    if (colon == NULL || colon == spec || colon[1] == '\0' || (size_t)(colon - spec) >= sizeof host)
+        return wst_error_set(err, WST_E_USAGE, 0, "--listen takes ADDRESS:PORT, not %s", spec);
+    /* getaddrinfo would take 99999 modulo 65536: check the port here. */
+    char *end;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || port > 65535)
+        return wst_error_set(err, WST_E_USAGE, 0, "--listen %s: the port is 0 to 65535", spec);
+    memcpy(host, spec, (size_t)(colon - spec));
+    host[colon - spec] = '\0';
+    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+        memmove(host, host + 1, strlen(host));
+        host[strlen(host) - 1] = '\0';
+    }
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    int rc = getaddrinfo(host, colon + 1, &hints, &ai);
+    if (rc != 0 || ai == NULL)
+        return wst_error_set(err, WST_E_USAGE, (unsigned long)rc, "--listen %s: not an address",
+                             spec);
+    enum wst_status st = WST_OK;
+    if (!is_loopback(ai->ai_addr) && !o->allow_remote) {
+        st = wst_error_set(err, WST_E_USAGE, 0,
+                           "--listen %s is not a loopback address: add --allow-remote to "
+                           "expose the counters of every readable process to the network",
+                           spec);
+        goto out;
+    }
+    srv->listener = socket(ai->ai_family, SOCK_STREAM, IPPROTO_TCP);
+    if (srv->listener == INVALID_SOCKET) {
+        st = wst_error_set(err, WST_E_INTERNAL, (unsigned long)WSAGetLastError(), "socket");
+        goto out;
+    }
+    /* No other process may bind the same port and steal the scrapes. */
+    BOOL on = TRUE;
+    setsockopt(srv->listener, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&on, sizeof on);
+    u_long nonblocking = 1;
+    if (bind(srv->listener, ai->ai_addr, (int)ai->ai_addrlen) != 0 ||
+        listen(srv->listener, SOMAXCONN) != 0 ||
+        ioctlsocket(srv->listener, FIONBIO, &nonblocking) != 0) {
+        st = wst_error_set(err, WST_E_ACCESS_DENIED, (unsigned long)WSAGetLastError(),
+                           "cannot listen on %s", spec);
+        goto out;
+    }
+out:
+    freeaddrinfo(ai);
+    return st;
+}
+
+/* The address actually bound (the port may have been 0). */
+static void print_listening(FILE *out, SOCKET s)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    char host[64] = "?", port[16] = "?";
+    if (getsockname(s, (struct sockaddr *)&ss, &len) == 0)
+        getnameinfo((struct sockaddr *)&ss, len, host, sizeof host, port, sizeof port,
+                    NI_NUMERICHOST | NI_NUMERICSERV);
+    fprintf(out, ss.ss_family == AF_INET6 ? "serving http://[%s]:%s/metrics\n"
+                                          : "serving http://%s:%s/metrics\n",
+            host, port);
+    fflush(out);
+}
+
+/* ------------------------------------------------------------ connections */
+
+static void body_release(struct body *b)
+{
+    if (b != NULL && --b->refs == 0) {
+        wst_strbuf_free(&b->text);
+        free(b);
+    }
+}
+
+static void conn_close(struct conn *c)
+{
+    if (c->state == CONN_FREE)
+        return;
+    closesocket(c->s);
+    body_release(c->body);
+    c->body = NULL;
+    c->state = CONN_FREE;
+}
+
+static void accept_clients(struct server *srv)
+{
+    for (size_t i = 0; i < srv->max; i++) {
+        struct conn *c = &srv->conns[i];
+        if (c->state != CONN_FREE)
+            continue;
+        SOCKET s = accept(srv->listener, NULL, NULL);
+        if (s == INVALID_SOCKET)
+            return; /* WSAEWOULDBLOCK: no one else waits */
+        u_long nonblocking = 1;
+        if (ioctlsocket(s, FIONBIO, &nonblocking) != 0) {
+            closesocket(s);
+            continue;
+        }
+        /* A fixed send buffer: what a client that stops reading pins in the
+         * kernel stays bounded, instead of growing with autotuning. */
+        int sndbuf = SEND_BUFFER;
+        setsockopt(s, SOL_SOCKET, SO_SNDBUF, (const char *)&sndbuf, sizeof sndbuf);
+        memset(c, 0, sizeof *c);
+        c->s = s;
+        c->state = CONN_READING;
+        c->deadline = GetTickCount64() + REQUEST_TIMEOUT_MS;
+    }
+}
+
+static void respond(struct conn *c, int status, const char *content_type, struct body *body)
+{
+    size_t length = body ? body->text.len : 0;
+    int n = snprintf(c->head, sizeof c->head,
+                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                     "Cache-Control: no-store\r\n%sConnection: close\r\n\r\n",
+                     status, wst_http_reason(status), content_type, length,
+                     status == 405 ? "Allow: GET, HEAD\r\n" : "");
+    c->head_len = n > 0 && (size_t)n < sizeof c->head ? (size_t)n : 0;
+    c->head_sent = 0;
+    c->body = body;
+    if (body != NULL)
+        body->refs++;
+    c->body_sent = 0;
+    c->state = CONN_WRITING;
+    c->deadline = GetTickCount64() + RESPONSE_TIMEOUT_MS;
+}
+
+static void respond_error(struct conn *c, int status)
+{
+    struct body *b = calloc(1, sizeof *b);
+    if (b != NULL) {
+        wst_strbuf_printf(&b->text, "%d %s\n", status, wst_http_reason(status));
+        if (b->text.failed) {
+            wst_strbuf_free(&b->text);
+            free(b);
+            b = NULL;
+        }
+    }
+    if (b == NULL) {
+        conn_close(c);
+        return;
+    }
+    b->refs = 1;
+    c->head_only = 0;
+    respond(c, status, "text/plain; charset=utf-8", b);
+    body_release(b);
+}
+
+/* A complete or broken request: decide the answer, or leave it pending a
+ * scrape. */
+static void route(struct conn *c)
+{
+    struct wst_http_request req;
+    enum wst_http_result r = wst_http_parse(c->in, c->in_len, &req);
+    if (r == WST_HTTP_INCOMPLETE)
+        return;
+    if (r == WST_HTTP_BAD)
+        return respond_error(c, 400);
+    if (r == WST_HTTP_TOO_LARGE || req.has_body)
+        return respond_error(c, 413);
+    int get = strcmp(req.method, "GET") == 0, head = strcmp(req.method, "HEAD") == 0;
+    if (req.path_too_long || strcmp(req.path, "/metrics") != 0)
+        return respond_error(c, 404);
+    if (!get && !head)
+        return respond_error(c, 405);
+    c->head_only = head;
+    c->format = wst_http_wants_prometheus_text(&req) ? WST_METRICS_PROMETHEUS
+                                                     : WST_METRICS_OPENMETRICS;
+    c->state = CONN_PENDING;
+}
+
+static void read_request(struct conn *c)
+{
+    if (c->in_len == sizeof c->in)
+        return route(c);
+    int n = recv(c->s, c->in + c->in_len, (int)(sizeof c->in - c->in_len), 0);
+    if (n == 0 || (n < 0 && WSAGetLastError() != WSAEWOULDBLOCK))
+        return conn_close(c);
+    if (n > 0) {
+        c->in_len += (size_t)n;
+        route(c);
+    }
+}
+
+static void drain(struct conn *c)
+{
+    char scratch[4096];
+    int n = recv(c->s, scratch, sizeof scratch, 0);
+    if (n == 0 || (n < 0 && WSAGetLastError() != WSAEWOULDBLOCK))
+        conn_close(c);
+}
+
+/* Sends what the kernel takes now; never waits. */
+static void write_response(struct conn *c)
+{
+    while (c->head_sent < c->head_len) {
+        int n = send(c->s, c->head + c->head_sent, (int)(c->head_len - c->head_sent), 0);
+        if (n <= 0) {
+            if (n < 0 && WSAGetLastError() == WSAEWOULDBLOCK)
+                return;
+            return conn_close(c);
+        }
+        c->head_sent += (size_t)n;
+    }
+    size_t length = c->body && !c->head_only ? c->body->text.len : 0;
+    while (c->body_sent < length) {
+        size_t chunk = length - c->body_sent;
+        if (chunk > SEND_CHUNK)
+            chunk = SEND_CHUNK;
+        int n = send(c->s, c->body->text.data + c->body_sent, (int)chunk, 0);
+        if (n <= 0) {
+            if (n < 0 && WSAGetLastError() == WSAEWOULDBLOCK)
+                return;
+            return conn_close(c);
+        }
+        c->body_sent += (size_t)n;
+    }
+    body_release(c->body);
+    c->body = NULL;
+    shutdown(c->s, SD_SEND);
+    c->state = CONN_DRAINING;
+    c->deadline = GetTickCount64() + DRAIN_TIMEOUT_MS;
+}
+
+/* ------------------------------------------------------------ scrapes */
+
+static struct body *render(const struct wst_metrics_module *mods, size_t n,
+                           enum wst_metrics_format format)
+{
+    struct body *b = calloc(1, sizeof *b);
+    if (b == NULL)
+        return NULL;
+    b->refs = 1; /* the caller's; each response adds its own */
+    wst_metrics_render(&b->text, format, mods, n);
+    if (b->text.failed) {
+        wst_strbuf_free(&b->text);
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+/* One collection of the fleet for every pending request of this turn. */
+static void answer_pending(struct server *srv)
+{
+    size_t pending = 0;
+    for (size_t i = 0; i < srv->max; i++)
+        pending += srv->conns[i].state == CONN_PENDING;
+    if (pending == 0)
+        return;
+    struct wst_fleet fleet;
+    struct wst_error ignored = {0};
+    struct body *bodies[2] = {NULL, NULL};
+    size_t n = 0;
+    struct wst_metrics_module *mods = NULL;
+    if (wst_fleet_collect(&fleet, &ignored) == WST_OK)
+        mods = wst_fleet_metrics(&fleet, &n);
+    srv->scrapes++;
+    for (size_t i = 0; i < srv->max; i++) {
+        struct conn *c = &srv->conns[i];
+        if (c->state != CONN_PENDING)
+            continue;
+        if (mods != NULL && bodies[c->format] == NULL)
+            bodies[c->format] = render(mods, n, c->format);
+        if (bodies[c->format] == NULL) {
+            respond_error(c, 500);
+            continue;
+        }
+        int head = c->head_only;
+        respond(c, 200, wst_metrics_content_type(c->format), bodies[c->format]);
+        c->head_only = head;
+    }
+    body_release(bodies[0]);
+    body_release(bodies[1]);
+    free(mods);
+    wst_fleet_free(&fleet);
+}
+
+/* ------------------------------------------------------------ the loop */
+
+static void expire(struct server *srv)
+{
+    ULONGLONG now = GetTickCount64();
+    for (size_t i = 0; i < srv->max; i++) {
+        struct conn *c = &srv->conns[i];
+        if (c->state != CONN_FREE && c->state != CONN_PENDING && now >= c->deadline)
+            conn_close(c);
+    }
+}
+
+static void turn(struct server *srv)
+{
+    fd_set readable, writable;
+    FD_ZERO(&readable);
+    FD_ZERO(&writable);
+    size_t used = 0;
+    for (size_t i = 0; i < srv->max; i++) {
+        struct conn *c = &srv->conns[i];
+        if (c->state == CONN_READING || c->state == CONN_DRAINING)
+            FD_SET(c->s, &readable);
+        else if (c->state == CONN_WRITING)
+            FD_SET(c->s, &writable);
+        used += c->state != CONN_FREE;
+    }
+    if (used < srv->max)
+        FD_SET(srv->listener, &readable);
+    struct timeval tv = {0, POLL_MS * 1000};
+    int ready = select(0, &readable, &writable, NULL, &tv);
+    if (ready == SOCKET_ERROR)
+        Sleep(POLL_MS); /* never spin on a failing select */
+    if (ready > 0) {
+        if (FD_ISSET(srv->listener, &readable))
+            accept_clients(srv);
+        for (size_t i = 0; i < srv->max; i++) {
+            struct conn *c = &srv->conns[i];
+            if (c->state == CONN_READING && FD_ISSET(c->s, &readable))
+                read_request(c);
+            else if (c->state == CONN_DRAINING && FD_ISSET(c->s, &readable))
+                drain(c);
+        }
+        answer_pending(srv);
+        for (size_t i = 0; i < srv->max; i++) {
+            struct conn *c = &srv->conns[i];
+            /* A fresh response is tried at once: most fit the socket buffer. */
+            if (c->state == CONN_WRITING)
+                write_response(c);
+        }
+    }
+    expire(srv);
+}
+
+enum wst_status wst_verb_serve(const struct wst_options *o, FILE *out, struct wst_error *err)
+{
+    WSADATA wsa;
+    struct server srv = {.listener = INVALID_SOCKET};
+    if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0)
+        return wst_error_set(err, WST_E_INTERNAL, 0, "WSAStartup failed");
+    srv.max = o->max_connections ? o->max_connections : WST_SERVE_DEFAULT_CONNECTIONS;
+    srv.conns = calloc(srv.max, sizeof *srv.conns);
+    enum wst_status st = srv.conns ? open_listener(o, &srv, err)
+                                   : wst_error_set(err, WST_E_INTERNAL, 0, "out of memory");
+    if (st == WST_OK) {
+        wst_interrupt_install();
+        print_listening(out, srv.listener);
+        while (!wst_interrupted())
+            turn(&srv);
+    }
+    for (size_t i = 0; srv.conns != NULL && i < srv.max; i++)
+        conn_close(&srv.conns[i]);
+    if (srv.listener != INVALID_SOCKET)
+        closesocket(srv.listener);
+    free(srv.conns);
+    WSACleanup();
+    return st;
+}

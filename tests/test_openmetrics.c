@@ -1,0 +1,207 @@
+/*
+ * Unit tests of src/common/openmetrics.c: label escaping, the injective
+ * name mapping (two names never give one label value), and whole bodies in
+ * both formats. Single-threaded.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "openmetrics.h"
+
+/* The NUL-terminated text a writer produced; the caller frees it. */
+static char *text_of(struct wst_strbuf *b)
+{
+    assert_false(b->failed);
+    wst_strbuf_putc(b, '\0');
+    char *s = b->data;
+    b->data = NULL;
+    wst_strbuf_free(b);
+    return s;
+}
+
+static char *label(const char *s, int name)
+{
+    struct wst_strbuf b = {0};
+    if (name)
+        wst_metrics_name_label(&b, s);
+    else
+        wst_metrics_label_value(&b, s);
+    return text_of(&b);
+}
+
+static const struct escape_case {
+    const char *in;
+    const char *value; /* wst_metrics_label_value */
+    const char *name;  /* wst_metrics_name_label */
+} escapes[] = {
+    {"dll.calls", "\"dll.calls\"", "\"dll.calls\""},
+    {"", "\"\"", "\"\""},
+    {"a\"b", "\"a\\\"b\"", "\"a\\\"b\""},
+    {"a\nb", "\"a\\nb\"", "\"a\\nb\""},
+    {"C:\\app", "\"C:\\\\app\"", "\"C:\\\\\\\\app\""},
+    {"tab\there", "\"tab\there\"", "\"tab\there\""},
+    {"caf\xc3\xa9", "\"caf\xc3\xa9\"", "\"caf\xc3\xa9\""},
+    {"bad\xff", "\"bad\xef\xbf\xbd\"", "\"bad\\\\xFF\""},
+    {"\xc3", "\"\xef\xbf\xbd\"", "\"\\\\xC3\""},
+    {"\xed\xa0\x80", /* a UTF-16 surrogate: not UTF-8 */
+     "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", "\"\\\\xED\\\\xA0\\\\x80\""},
+};
+
+static void escaping(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof escapes / sizeof escapes[0]; i++) {
+        char *v = label(escapes[i].in, 0), *n = label(escapes[i].in, 1);
+        assert_string_equal(v, escapes[i].value);
+        assert_string_equal(n, escapes[i].name);
+        free(v);
+        free(n);
+    }
+}
+
+/* Names that a lossy mapping would merge each keep their own label. */
+static void names_never_merge(void **state)
+{
+    (void)state;
+    static const char *const names[] = {
+        "a.b", "a_b", "a b", "a\\xFF", "a\xff", "a\\\\xFF", "a\\", "a\\\\", "a\xef\xbf\xbd",
+        "a\xfe", "a\n", "a\\n",
+    };
+    size_t n = sizeof names / sizeof names[0];
+    char *labels[sizeof names / sizeof names[0]];
+    for (size_t i = 0; i < n; i++)
+        labels[i] = label(names[i], 1);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = i + 1; k < n; k++) {
+            if (strcmp(labels[i], labels[k]) == 0)
+                fail_msg("names %u and %u both map to %s", (unsigned)i, (unsigned)k, labels[i]);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(labels[i]);
+}
+
+static const struct wst_region_counter entries[] = {{.name = "dll.bytes", .value = 30}, {.name = "dll.calls", .value = 10}};
+static const struct wst_region_counter host_entries[] = {{.name = "host.work", .value = 18446744073709551615ull}};
+
+static const struct wst_metrics_module fleet[] = {
+    {1234, "host.exe", "counters_dll.dll", "threadpool", entries, 2},
+    {1234, "host.exe", "host.exe", "threadless", host_entries, 1},
+};
+
+static void openmetrics_body(void **state)
+{
+    (void)state;
+    struct wst_strbuf b = {0};
+    wst_metrics_render(&b, WST_METRICS_OPENMETRICS, fleet, 2);
+    char *s = text_of(&b);
+    assert_string_equal(
+        s, "# TYPE winstrument counter\n"
+           "# HELP winstrument winstrument counters (WST_COUNT, WST_ADD); the name label is "
+           "the counter's name\n"
+           "winstrument_total{pid=\"1234\",exe=\"host.exe\",module=\"counters_dll.dll\","
+           "mode=\"threadpool\",name=\"dll.bytes\"} 30\n"
+           "winstrument_total{pid=\"1234\",exe=\"host.exe\",module=\"counters_dll.dll\","
+           "mode=\"threadpool\",name=\"dll.calls\"} 10\n"
+           "winstrument_total{pid=\"1234\",exe=\"host.exe\",module=\"host.exe\","
+           "mode=\"threadless\",name=\"host.work\"} 18446744073709551615\n"
+           "# EOF\n");
+    free(s);
+}
+
+/* A gauge (signed) and a distribution (a histogram: cumulative buckets at
+ * their upper bounds, +Inf equal to _count, _sum). */
+static void gauge_and_histogram(void **state)
+{
+    (void)state;
+    static uint64_t buckets[WST_DIST_BUCKETS];
+    buckets[3] = 2;
+    buckets[wst_dist_bucket_(100)] = 1;
+    const struct wst_region_counter kinds[] = {
+        {.name = "depth", .value = (uint64_t)-2, .kind = WST_KIND_GAUGE},
+        {.name = "lat", .value = 3, .kind = WST_KIND_DISTRIBUTION, .sum = 106, .min = 3,
+         .max = 100, .buckets = buckets},
+    };
+    const struct wst_metrics_module m[] = {{7, "h.exe", "d.dll", "threadless", kinds, 2}};
+    struct wst_strbuf b = {0};
+    wst_metrics_render(&b, WST_METRICS_OPENMETRICS, m, 1);
+    char *s = text_of(&b);
+    const char *l = "{pid=\"7\",exe=\"h.exe\",module=\"d.dll\",mode=\"threadless\",name=";
+    char want[2048];
+    snprintf(want, sizeof want,
+             "# TYPE winstrument_gauge gauge\n"
+             "# HELP winstrument_gauge winstrument gauges (WST_SET, WST_GAUGE_ADD); the name "
+             "label is the gauge's name\n"
+             "winstrument_gauge%s\"depth\"} -2\n"
+             "# TYPE winstrument_distribution histogram\n"
+             "# HELP winstrument_distribution winstrument distributions (WST_TIME_SCOPE in ns, "
+             "WST_RECORD); the name label is the distribution's name\n"
+             "winstrument_distribution_bucket%s\"lat\",le=\"3\"} 2\n"
+             "winstrument_distribution_bucket%s\"lat\",le=\"103\"} 3\n"
+             "winstrument_distribution_bucket%s\"lat\",le=\"+Inf\"} 3\n"
+             "winstrument_distribution_count%s\"lat\"} 3\n"
+             "winstrument_distribution_sum%s\"lat\"} 106\n"
+             "# EOF\n",
+             l, l, l, l, l, l);
+    assert_string_equal(s, want);
+    free(s);
+}
+
+static void prometheus_body(void **state)
+{
+    (void)state;
+    struct wst_strbuf b = {0};
+    wst_metrics_render(&b, WST_METRICS_PROMETHEUS, fleet, 1);
+    char *s = text_of(&b);
+    assert_non_null(strstr(s, "# TYPE winstrument_total counter\n"));
+    assert_true(strncmp(s, "# HELP winstrument_total ", 25) == 0);
+    assert_null(strstr(s, "# EOF"));
+    assert_non_null(strstr(s, "name=\"dll.calls\"} 10\n"));
+    free(s);
+}
+
+static void empty_fleet(void **state)
+{
+    (void)state;
+    struct wst_strbuf b = {0};
+    wst_metrics_render(&b, WST_METRICS_OPENMETRICS, NULL, 0);
+    char *s = text_of(&b);
+    assert_string_equal(s, "# EOF\n");
+    free(s);
+    assert_string_equal(wst_metrics_content_type(WST_METRICS_OPENMETRICS),
+                        "application/openmetrics-text; version=1.0.0; charset=utf-8");
+    assert_string_equal(wst_metrics_content_type(WST_METRICS_PROMETHEUS),
+                        "text/plain; version=0.0.4; charset=utf-8");
+}
+
+/* The buffer's limit makes a body fail cleanly instead of growing. */
+static void limit(void **state)
+{
+    (void)state;
+    struct wst_strbuf b = {.limit = 100};
+    wst_metrics_render(&b, WST_METRICS_OPENMETRICS, fleet, 2);
+    assert_true(b.failed);
+    assert_true(b.len <= 100);
+    wst_strbuf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(escaping),
+        cmocka_unit_test(names_never_merge),
+        cmocka_unit_test(openmetrics_body),
+        cmocka_unit_test(prometheus_body),
+        cmocka_unit_test(gauge_and_histogram),
+        cmocka_unit_test(empty_fleet),
+        cmocka_unit_test(limit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
