@@ -84,8 +84,16 @@ static void snapshot_sums_the_counters(void **state)
     struct wst_msg_header h = reply_header(&reply, WST_MSG_SNAPSHOT | WST_MSG_REPLY, 12);
     struct wst_msg_snapshot snap;
     memcpy(&snap, reply.bytes + sizeof h, sizeof snap);
-    assert_int_equal(snap.flags, 0);
-    assert_int_equal(h.length, sizeof snap + snap.count * sizeof(struct wst_msg_counter));
+    /* Protocol 3: the entries, then the kinds header (this module has no
+     * gauge and no distribution: both counts 0), and nothing else. */
+    assert_int_equal(snap.flags, WST_SNAPSHOT_KINDS);
+    assert_int_equal(h.length, sizeof snap + snap.count * sizeof(struct wst_msg_counter) +
+                                   sizeof(struct wst_msg_kinds));
+    struct wst_msg_kinds k;
+    memcpy(&k, reply.bytes + sizeof h + sizeof snap + snap.count * sizeof(struct wst_msg_counter),
+           sizeof k);
+    assert_int_equal(k.entries, 0);
+    assert_int_equal(k.distributions, 0);
     int found = 0;
     for (uint32_t i = 0; i < snap.count; i++) {
         struct wst_msg_counter c;
