@@ -136,10 +136,10 @@ static void gauge_and_histogram(void **state)
     const char *l = "{pid=\"7\",exe=\"h.exe\",module=\"d.dll\",mode=\"threadless\",name=";
     char want[2048];
     snprintf(want, sizeof want,
-             "# TYPE winstrument_gauge gauge\n"
-             "# HELP winstrument_gauge winstrument gauges (WST_SET, WST_GAUGE_ADD); the name "
+             "# TYPE winstrument_level gauge\n"
+             "# HELP winstrument_level winstrument gauges (WST_SET, WST_GAUGE_ADD); the name "
              "label is the gauge's name\n"
-             "winstrument_gauge%s\"depth\"} -2\n"
+             "winstrument_level%s\"depth\"} -2\n"
              "# TYPE winstrument_distribution histogram\n"
              "# HELP winstrument_distribution winstrument distributions (WST_TIME_SCOPE in ns, "
              "WST_RECORD); the name label is the distribution's name\n"

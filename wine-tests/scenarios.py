@@ -110,6 +110,8 @@ SCENARIOS = [
     Scenario("prometheus-scrape", fleet.prometheus_scrape, modes=("threadpool",), timeout=180),
     Scenario("watch-rates", fleet.watch_rates),
     Scenario("watch-reset", fleet.watch_reset, modes=("threadpool",)),
+    Scenario("watch-distributions", fleet.watch_distributions),
+    Scenario("serve-kinds", fleet.serve_kinds),
     Scenario("inspector-small-things", fleet.small_things, modes=("threadpool",)),
 ]
 

@@ -31,7 +31,7 @@ static const struct family {
 } families[] = {
     {WST_ENTRY_COUNTER, "winstrument", "counter",
      "winstrument counters (WST_COUNT, WST_ADD); the name label is the counter's name"},
-    {WST_ENTRY_GAUGE, "winstrument_gauge", "gauge",
+    {WST_ENTRY_GAUGE, "winstrument_level", "gauge",
      "winstrument gauges (WST_SET, WST_GAUGE_ADD); the name label is the gauge's name"},
     {WST_ENTRY_DISTRIBUTION, "winstrument_distribution", "histogram",
      "winstrument distributions (WST_TIME_SCOPE in ns, WST_RECORD); the name label is the "

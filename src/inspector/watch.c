@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "dist_math.h"
 #include "entry_kind.h"
 #include "interrupt.h"
 #include "output.h"
@@ -22,9 +23,16 @@ struct frame {
     double at; /* seconds since the start */
 };
 
+/* Per entry of one module: its rate, and for a distribution what was
+ * recorded in the interval (count, p50, p99, from its buckets' growth). */
 struct rates {
     double *rate;
     unsigned char *have;
+    struct interval_dist *dist;
+};
+
+struct interval_dist {
+    uint64_t count, p50, p99;
 };
 
 double wst_watch_rate(uint64_t before, uint64_t gen_before, uint64_t now, uint64_t gen_now,
@@ -53,7 +61,8 @@ static const struct wst_module_report *previous_module(const struct frame *prev,
                                                        const struct wst_module_report *m)
 {
     for (size_t i = 0; prev != NULL && i < prev->n; i++) {
-        if (prev->r[i].info.instance == m->info.instance && prev->r[i].module.base == m->module.base)
+        if (prev->r[i].info.instance == m->info.instance &&
+            prev->r[i].module.base == m->module.base)
             return &prev->r[i];
     }
     return NULL;
@@ -63,6 +72,32 @@ static int by_name(const void *a, const void *b)
 {
     const struct wst_region_counter *x = a, *y = b;
     return strncmp(x->name, y->name, WST_NAME_MAX);
+}
+
+/* What a distribution recorded since `before`: its buckets' growth, or all
+ * of them when it is new, was reset (another generation) or shrank. The
+ * percentiles come from those counts alone, so they describe the interval,
+ * not the whole run; each is within the buckets' 3.125% of the true value. */
+static void interval_dist(const struct wst_region_counter *before, uint64_t gen_before,
+                          const struct wst_region_counter *now, uint64_t gen_now,
+                          struct interval_dist *out)
+{
+    uint64_t grown[WST_DIST_BUCKETS];
+    memset(out, 0, sizeof *out);
+    if (now->buckets == NULL)
+        return;
+    int fresh = before == NULL || before->buckets == NULL || gen_now != gen_before ||
+                now->value < before->value;
+    for (unsigned i = 0; !fresh && i < WST_DIST_BUCKETS; i++)
+        fresh = now->buckets[i] < before->buckets[i];
+    for (unsigned i = 0; i < WST_DIST_BUCKETS; i++) {
+        grown[i] = fresh ? now->buckets[i] : now->buckets[i] - before->buckets[i];
+        out->count += grown[i];
+    }
+    if (out->count == 0)
+        return;
+    out->p50 = wst_dist_percentile(grown, 500, 0, UINT64_MAX);
+    out->p99 = wst_dist_percentile(grown, 990, 0, UINT64_MAX);
 }
 
 /* Rates of one module's entries against the previous frame. */
@@ -75,13 +110,15 @@ static void module_rates(const struct frame *prev, const struct wst_module_repor
         const struct wst_region_counter *before =
             p ? bsearch(e, p->counters, p->count, sizeof *e, by_name) : NULL;
         out->have[c] = 0;
+        if (wst_entry_kind_of(e) == WST_ENTRY_DISTRIBUTION)
+            interval_dist(before, p ? p->generation : 0, e, m->generation, &out->dist[c]);
         if (before == NULL)
             continue;
         switch (wst_entry_kind_of(e)) {
         case WST_ENTRY_COUNTER:
         case WST_ENTRY_DISTRIBUTION: /* its count: records per second */
-            out->rate[c] = wst_watch_rate(before->value, p->generation, e->value, m->generation,
-                                          seconds);
+            out->rate[c] =
+                wst_watch_rate(before->value, p->generation, e->value, m->generation, seconds);
             out->have[c] = 1;
             break;
         case WST_ENTRY_GAUGE: /* a level has no rate */
@@ -139,6 +176,9 @@ static void write_text(FILE *out, const struct wst_module_report *m, const struc
                 fprintf(out, "  %.3f/s", r->rate[c]);
             else
                 fputs("  -/s", out);
+            if (wst_entry_kind_of(e) == WST_ENTRY_DISTRIBUTION && r->dist[c].count > 0)
+                fprintf(out, "  interval p50 %" PRIu64 "  p99 %" PRIu64 "%s", r->dist[c].p50,
+                        r->dist[c].p99, e->flags & WST_DIST_UNIT_NS ? " ns" : "");
             break;
         case WST_ENTRY_GAUGE:
             fprintf(out, "  %" PRId64 "  (gauge)", (int64_t)e->value);
@@ -169,6 +209,13 @@ static void write_json_module(FILE *out, const struct wst_module_report *m, cons
             break;
         case WST_ENTRY_DISTRIBUTION:
             fprintf(out, ", \"count\": %" PRIu64 ", \"sum\": %" PRIu64, e->value, e->sum);
+            fprintf(out, ", \"unit\": \"%s\", \"interval_count\": %" PRIu64,
+                    e->flags & WST_DIST_UNIT_NS ? "ns" : "", r->dist[c].count);
+            if (r->dist[c].count > 0)
+                fprintf(out, ", \"interval_p50\": %" PRIu64 ", \"interval_p99\": %" PRIu64,
+                        r->dist[c].p50, r->dist[c].p99);
+            else
+                fputs(", \"interval_p50\": null, \"interval_p99\": null", out);
             break;
         }
         /* counters: increase per second; distributions: records per second */
@@ -198,10 +245,11 @@ static enum wst_status show(FILE *out, const struct wst_options *o, const struct
     for (size_t i = 0; i < now->n; i++) {
         const struct wst_module_report *m = &now->r[i];
         size_t cap = m->count ? m->count : 1;
-        struct rates r = {calloc(cap, sizeof *r.rate), calloc(cap, 1)};
-        if (r.rate == NULL || r.have == NULL) {
+        struct rates r = {calloc(cap, sizeof *r.rate), calloc(cap, 1), calloc(cap, sizeof *r.dist)};
+        if (r.rate == NULL || r.have == NULL || r.dist == NULL) {
             free(r.rate);
             free(r.have);
+            free(r.dist);
             return wst_error_set(err, WST_E_INTERNAL, 0, "out of memory");
         }
         module_rates(prev, m, seconds, &r);
@@ -215,6 +263,7 @@ static enum wst_status show(FILE *out, const struct wst_options *o, const struct
         }
         free(r.rate);
         free(r.have);
+        free(r.dist);
     }
     if (o->format == WST_FORMAT_JSON)
         fputs("]}\n", out);

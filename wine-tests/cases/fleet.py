@@ -489,3 +489,128 @@ def small_things(ctx):
               f"{pid},{HOST},64,yes" in csv.out.splitlines(), f"ps csv: {csv.out[:200]!r}")
     p.send()
     ctx.check(p.wait() == 0, "host failed")
+
+
+# ------------------------------------------------ gauges and distributions
+
+def _dist_entry(doc, name):
+    for m in doc["modules"]:
+        for e in m["entries"]:
+            if e["name"] == name:
+                return e
+    return None
+
+
+def _near(got, want):
+    """Within the buckets' bound (docs/region.md: 3.125%), with the
+    contract's 6.25% as the margin."""
+    return got is not None and abs(got - want) <= want * 0.0625
+
+
+def watch_distributions(ctx):
+    """`watch --format json` shows each distribution's records per second
+    and its p50 and p99 over the interval, not over the whole run: 500
+    records of 1,000, then 500 of 1,000,000; once the second batch is in, an
+    interval shows p50 near 1,000,000 while the whole run's p50 is 1,000."""
+    d = ctx.spawn(ctx.bin("wst_dist_host.exe"), "records")
+    pid = read_pid(d)
+    d.expect("^ready$")
+    w = ctx.spawn(ctx.inspector, "watch", pid, "--interval", "0.3", "--count", "100000",
+                  "--format", "json")
+
+    def next_doc():
+        line = w.readline()
+        ctx.require(line is not None, f"watch ended: {w.err[-300:]!r}")
+        return json.loads(line)
+
+    next_doc()  # watch has taken its baseline: what follows falls in intervals
+
+    def until_count(total):
+        while True:
+            e = _dist_entry(next_doc(), "dist_sizes")
+            if e is not None and e["count"] >= total:
+                return e
+
+    d.send("1000 500")
+    d.expect("^recorded$")
+    first = until_count(500)
+    d.send("1000000 500")
+    d.expect("^recorded$")
+    e = until_count(1000)
+    # The interval that saw the whole count reach 1000 holds the second
+    # batch's records (all of them, or their rest): its p50 is 1,000,000's.
+    ctx.check(e["interval_count"] > 0 and _near(e["interval_p50"], 1000000) and
+              _near(e["interval_p99"], 1000000),
+              f"the interval after the second batch: {e}")
+    ctx.check(first["interval_count"] > 0 and _near(first["interval_p50"], 1000),
+              f"the interval of the first batch: {first}")
+    ctx.check(e["rate"] is not None and e["rate"] > 0, f"no records per second: {e}")
+    quiet = _dist_entry(next_doc(), "dist_sizes")
+    ctx.check(quiet is not None and quiet["interval_count"] == 0 and
+              quiet["interval_p50"] is None, f"an interval with no records: {quiet}")
+    whole = ctx.inspect_json("dump", pid, "--via", "memory")
+    dist = [c for m in whole["modules"] for c in m["counters"] if c["name"] == "dist_sizes"]
+    ctx.check(bool(dist) and _near(dist[0]["p50"], 1000),
+              f"the whole run's p50 should stay 1,000: {dist}")
+    ctx.note("interval_p50", e["interval_p50"])
+    w.kill()
+    d.send("quit")
+    ctx.check(d.wait() == 0, "wst_dist_host failed")
+
+
+def serve_kinds(ctx):
+    """serve with gauges and a histogram in the body: promtool accepts both
+    formats, the gauges carry the values the host set, and the histogram's
+    buckets are cumulative, sorted by `le`, and end at +Inf with `_count`."""
+    g = ctx.spawn(ctx.bin("wst_dist_host.exe"), "gauges", "50", "4")
+    gpid = read_pid(g)
+    expected = {}
+    while True:
+        line = g.readline()
+        ctx.require(line is not None, f"wst_dist_host gauges ended: {g.transcript[-5:]}")
+        if line == "ready":
+            break
+        m = re.match(r"^expect (\S+) (-?\d+)$", line)
+        if m:
+            expected[m.group(1)] = int(m.group(2))
+    d = ctx.spawn(ctx.bin("wst_dist_host.exe"), "records")
+    dpid = read_pid(d)
+    d.expect("^ready$")
+    for value, n in ((1000, 7), (1000000, 3)):
+        d.send(f"{value} {n}")
+        d.expect("^recorded$")
+    serve, url = start_serve(ctx)
+    status, _, body = fetch(url + "/metrics")
+    ctx.require(status == 200, f"GET /metrics: {status}")
+    promtool(ctx, body, OPENMETRICS_LINT_EXCEPTIONS, "openmetrics_kinds")
+    status, _, text_body = fetch(url + "/metrics", accept="text/plain")
+    ctx.require(status == 200, f"GET /metrics (0.0.4): {status}")
+    promtool(ctx, text_body, (), "prometheus_text_kinds")
+    gauges, buckets, count = {}, [], None
+    for line in body.splitlines():
+        m = re.match(r'^(winstrument_level|winstrument_distribution_bucket|'
+                     r'winstrument_distribution_count)\{(.*)\} (-?\d+)$', line)
+        if not m:
+            continue
+        labels = dict(LABEL.findall(m.group(2)))
+        if m.group(1) == "winstrument_level" and int(labels["pid"]) == gpid:
+            gauges[labels["name"]] = int(m.group(3))
+        elif int(labels["pid"]) == dpid and labels["name"] == "dist_sizes":
+            if m.group(1).endswith("_bucket"):
+                buckets.append((labels["le"], int(m.group(3))))
+            else:
+                count = int(m.group(3))
+    for name, value in expected.items():
+        ctx.check(gauges.get(name) == value, f"gauge {name} = {gauges.get(name)}, host: {value}")
+    bounds = [float(le) for le, _ in buckets]
+    counts = [c for _, c in buckets]
+    ctx.check(bool(buckets) and buckets[-1][0] == "+Inf" and counts[-1] == count == 10,
+              f"dist_sizes: buckets {buckets}, _count {count}")
+    ctx.check(bounds == sorted(bounds) and counts == sorted(counts),
+              f"dist_sizes: buckets not cumulative and sorted: {buckets}")
+    ctx.note("gauges", len(gauges))
+    ctx.note("buckets", len(buckets))
+    serve.kill()
+    g.send()
+    d.send("quit")
+    ctx.check(g.wait() == 0 and d.wait() == 0, "wst_dist_host failed")

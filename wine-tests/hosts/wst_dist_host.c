@@ -14,6 +14,9 @@
  *       templates, header inline functions and a throw through a time scope
  *       of 50 us, ROUNDS times; prints inner/outer lines for cxx_throw and
  *       "expect" lines, "ready", waits, exits 0
+ *   wst_dist_host records                 records on command: each line
+ *       "VALUE N" records VALUE N times into dist_sizes and prints
+ *       "recorded"; "quit" (or the end of stdin) exits 0
  *   wst_dist_host unload                  a scope open across FreeLibrary
  *       (see wst_dist.c); prints "held", waits for a line, "unloaded", then
  *       the ExitThread case, "abandoned-unloaded", exits 0
@@ -172,6 +175,26 @@ static DWORD WINAPI gauge_thread(void *arg)
     return 0;
 }
 
+/* ---- records on command ----------------------------------------------- */
+
+static int records(void)
+{
+    record_fn record = (record_fn)(void *)need("wst_dist_record");
+    char line[64];
+    printf("ready\n");
+    fflush(stdout);
+    while (fgets(line, sizeof line, stdin) != NULL && strncmp(line, "quit", 4) != 0) {
+        uint64_t value, n;
+        if (sscanf(line, "%" SCNu64 " %" SCNu64, &value, &n) != 2)
+            die("bad record line");
+        for (uint64_t i = 0; i < n; i++)
+            record(value);
+        printf("recorded\n");
+        fflush(stdout);
+    }
+    return 0;
+}
+
 static int gauges(int threads)
 {
     char unused[MAX_THREADS];
@@ -275,6 +298,8 @@ int main(int argc, char **argv)
         return gauges(threads);
     if (strcmp(argv[1], "unload") == 0)
         return unload();
+    if (strcmp(argv[1], "records") == 0)
+        return records();
     if (strcmp(argv[1], "cxx") == 0)
         return cxx();
     die("unknown command");
