@@ -43,14 +43,20 @@ void wst_runtime_first_hit_(void)
         wst_lifecycle_first_hit();
 }
 
+/* The slow path's common part: every thread's first hit in the module comes
+ * here (its slot is still empty), so this is where the runtime learns of the
+ * module's first hit; then the stripe the thread adds to (0: the shared one). */
+static unsigned slow_path_stripe(void)
+{
+    if (!wst_runtime_hit_seen_)
+        wst_runtime_first_hit_();
+    return wst_stripes_of_this_thread();
+}
+
 void wst_counter_add_slow_(struct wst_counter *c, uint64_t n)
 {
     DWORD last_error = GetLastError();
-    /* Every thread's first hit in the module comes here (its slot is still
-     * empty), so this is where the runtime learns of the module's first hit. */
-    if (!wst_runtime_hit_seen_)
-        wst_runtime_first_hit_();
-    unsigned s = wst_stripes_of_this_thread();
+    unsigned s = slow_path_stripe();
     if (s != 0) {
         /* Owned: this thread is the stripe's only writer (probe_abi.h). */
         *(volatile uint64_t *)&c->stripes[s].value += n;
@@ -77,10 +83,8 @@ struct wst_counter *wst_gauge_home_slow_(struct wst_counter *g)
 void wst_dist_add_slow_(struct wst_distribution *d, uint64_t v)
 {
     DWORD last_error = GetLastError();
-    if (!wst_runtime_hit_seen_)
-        wst_runtime_first_hit_();
     /* The stripe index means the same in both record kinds (region.h). */
-    unsigned s = wst_stripes_of_this_thread();
+    unsigned s = slow_path_stripe();
     if (s != 0) {
         *(volatile uint64_t *)&d->stripes[s].count += 1;
         *(volatile uint64_t *)&d->stripes[s].sum += v;

@@ -3,7 +3,7 @@
 import json
 import re
 
-from wstdriver.abi import EXIT
+from wstdriver.abi import EXIT, WORKER_STATE
 from wstdriver.context import SILENCE, Failure
 
 A, B, HOST = "wst_target_a.dll", "wst_target_b.dll", "wst_host.exe"
@@ -153,3 +153,17 @@ def kill_and_check_gone(ctx, proc, pid, code, label):
               f"{label}: dump of the dead pid {pid} gave {after.rc}: {after.err.strip()!r}")
     killer.send()
     ctx.check(killer.wait() == 0, f"{label}: wst_tool kill failed")
+
+
+def squat_before_first_hit(ctx, proc, name):
+    """The host waits at `ready` before its first hit: another process takes
+    the module's pipe name `name` first, then the host hits and reports the
+    worker's state, which must be pipe-failed. Returns the squatter (send it
+    a line to let go)."""
+    proc.expect("^ready$")
+    squatter = ctx.spawn(ctx.bin("wst_squatter.exe"), name)
+    squatter.expect("^squatting$")
+    proc.send()
+    state = int(proc.expect(r"^state \S+ (\d+)$").group(1))
+    ctx.check(state == WORKER_STATE["pipe-failed"], f"worker state {state}, expected pipe-failed")
+    return squatter

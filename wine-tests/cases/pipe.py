@@ -1,9 +1,9 @@
 """The worker's pipe under attack and among neighbours (threadpool mode)."""
 
-from wstdriver.abi import EXIT, WORKER_STATE
+from wstdriver.abi import EXIT
 
 from .common import A, B, HOST, compare_counters, host, module_entry, read_expectations, \
-    read_pid
+    read_pid, squat_before_first_hit
 from .shutdown import UNLOAD_BOUND_US
 
 
@@ -64,12 +64,7 @@ def squatted(ctx):
              "state", A, "expect", "ready")
     pid = read_pid(p)
     name = p.expect(r"^planned-pipe \S+ (\S+)$").group(1)
-    p.expect("^ready$")
-    squatter = ctx.spawn(ctx.bin("wst_squatter.exe"), name)
-    squatter.expect("^squatting$")
-    p.send()
-    state = int(p.expect(r"^state \S+ (\d+)$").group(1))
-    ctx.check(state == WORKER_STATE["pipe-failed"], f"worker state {state}, expected pipe-failed")
+    squatter = squat_before_first_hit(ctx, p, name)
     expected = read_expectations(p)
     dump = ctx.inspect_json("dump", pid, "--module", A)
     compare_counters(ctx, dump, {A: expected[A]}, "squatted, --via auto")

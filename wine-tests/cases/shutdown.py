@@ -3,10 +3,8 @@ worker where the mode has one. scenarios.py crosses them with the modes."""
 
 import statistics
 
-from wstdriver.abi import WORKER_STATE
-
 from .common import A, B, COMPARE, HOST, check_no_leak, host, kill_and_check_gone, module_entry, \
-    read_pid
+    read_pid, squat_before_first_hit
 
 # Unload must not wait for a stalled client: the server drops a stalled
 # client after 2 s, so an unload that waited for it would take at least that.
@@ -151,12 +149,7 @@ def stderr_full_squatted(ctx):
     pid = read_pid(p)
     name = p.expect(r"^planned-pipe \S+ (\S+)$").group(1)
     p.expect(r"^stderr-full after \d+ bytes$")
-    p.expect("^ready$")
-    squatter = ctx.spawn(ctx.bin("wst_squatter.exe"), name)
-    squatter.expect("^squatting$")
-    p.send()
-    state = int(p.expect(r"^state \S+ (\d+)$").group(1))
-    ctx.check(state == WORKER_STATE["pipe-failed"], f"worker state {state}, expected pipe-failed")
+    squatter = squat_before_first_hit(ctx, p, name)
     p.expect("^ready$")
     dump = ctx.inspect_json("dump", pid, "--module", A, "--via", "memory")
     m = module_entry(dump, A) or {}
