@@ -5,12 +5,16 @@
  * row reports the median of its repetitions, in ns per operation):
  *
  *   WST_COUNT          a counter hit: the unit of the ratios
- *   QPC pair           two QueryPerformanceCounter calls: what a scope must read
+ *   QPC pair           two QueryPerformanceCounter calls: what a scope reads
+ *                      until the TSC is calibrated, or where it is not invariant
+ *   rdtsc pair         two rdtsc: what a scope reads once calibrated, its floor
  *   empty scope        { WST_TIME_SCOPE("..."); } with nothing inside
  *   WST_RECORD         one value into a distribution
  *
- * Ratios printed: scope / QPC pair, scope / counter hit, record / counter
- * hit. Exactness is checked in the same run from this module's own region:
+ * Ratios printed: scope / QPC pair, scope / rdtsc pair, scope / counter
+ * hit, record / counter hit. The clock the scopes used (the region header's
+ * clock_*) is printed too: a run shorter than the calibration would time
+ * the QPC fallback. Exactness is checked in the same run from this module's own region:
  * every site must have counted threads * iterations * repetitions.
  *
  * Threads: the main thread sets up and reads results; each measured loop
@@ -31,10 +35,11 @@
 #define MAX_THREADS 2
 #define COMPILER_BARRIER() __asm__ __volatile__("" ::: "memory")
 
-enum row { ROW_COUNT, ROW_QPC, ROW_SCOPE, ROW_RECORD, ROWS };
-static const char *const row_names[ROWS] = {"WST_COUNT", "QPC pair", "empty scope",
-                                             "WST_RECORD"};
-static const char *const row_keys[ROWS] = {"count", "qpc_pair", "empty_scope", "record"};
+enum row { ROW_COUNT, ROW_QPC, ROW_TSC, ROW_SCOPE, ROW_RECORD, ROWS };
+static const char *const row_names[ROWS] = {"WST_COUNT", "QPC pair", "rdtsc pair",
+                                             "empty scope", "WST_RECORD"};
+static const char *const row_keys[ROWS] = {"count", "qpc_pair", "rdtsc_pair", "empty_scope",
+                                           "record"};
 
 __attribute__((noinline)) static void loop_count(uint64_t n)
 {
@@ -56,6 +61,15 @@ __attribute__((noinline)) static void loop_qpc(uint64_t n)
     (void)b;
 }
 
+__attribute__((noinline)) static void loop_tsc(uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t a = wst_clock_tsc_(), b = wst_clock_tsc_();
+        __asm__ __volatile__("" : : "r"(a), "r"(b));
+        COMPILER_BARRIER();
+    }
+}
+
 __attribute__((noinline)) static void loop_scope(uint64_t n)
 {
     for (uint64_t i = 0; i < n; i++) {
@@ -73,7 +87,8 @@ __attribute__((noinline)) static void loop_record(uint64_t n)
     }
 }
 
-static void (*const loops[ROWS])(uint64_t) = {loop_count, loop_qpc, loop_scope, loop_record};
+static void (*const loops[ROWS])(uint64_t) = {loop_count, loop_qpc, loop_tsc, loop_scope,
+                                                   loop_record};
 
 struct job {
     enum row row;
@@ -129,6 +144,16 @@ static uint64_t total_of(const char *name)
     return bench_read_own_counter(name, &r) == 0 ? r.total : 0;
 }
 
+static const char *clock_name(uint16_t source)
+{
+    switch (source) {
+    case WST_CLOCK_TSC: return "tsc";
+    case WST_CLOCK_QPC: return "qpc";
+    case WST_CLOCK_CALIBRATING: return "qpc-calibrating";
+    default: return "unset";
+    }
+}
+
 int main(int argc, char **argv)
 {
     uint64_t iterations = 2000000;
@@ -170,11 +195,17 @@ int main(int argc, char **argv)
         printf("  %-14s %10.2f %10.2f\n", row_names[row], median[0][row], median[1][row]);
     for (unsigned t = 0; t < MAX_THREADS; t++) {
         double *m = median[t];
-        printf("  %u thread%s: scope / QPC pair %.2f, scope / counter hit %.2f, "
-               "record / counter hit %.2f\n",
-               t + 1, t ? "s" : "", m[ROW_SCOPE] / m[ROW_QPC], m[ROW_SCOPE] / m[ROW_COUNT],
-               m[ROW_RECORD] / m[ROW_COUNT]);
+        printf("  %u thread%s: scope / QPC pair %.2f, scope / rdtsc pair %.2f, "
+               "scope / counter hit %.2f, record / counter hit %.2f\n",
+               t + 1, t ? "s" : "", m[ROW_SCOPE] / m[ROW_QPC], m[ROW_SCOPE] / m[ROW_TSC],
+               m[ROW_SCOPE] / m[ROW_COUNT], m[ROW_RECORD] / m[ROW_COUNT]);
     }
+    struct bench_counter_read own;
+    bench_read_own_counter("bench.dist.scope", &own);
+    const struct wst_region_info *h = &own.info;
+    printf("  clock: %s, TSC %.3f MHz (calibrated over %u ms, error bound %.4f%%)\n",
+           clock_name(h->clock_source), (double)h->clock_tsc_hz / 1e6,
+           (unsigned)h->clock_interval_ms, (double)h->clock_error_ppb / 1e7);
 
     /* Exactness, from this module's own region. */
     uint64_t want = iterations * repeat * (1 + MAX_THREADS);
@@ -196,11 +227,14 @@ int main(int argc, char **argv)
             for (int row = 0; row < ROWS; row++)
                 fprintf(out, "\"%s_ns\": %.3f, ", row_keys[row], m[row]);
             fprintf(out,
-                    "\"scope_per_qpc_pair\": %.3f, \"scope_per_count\": %.3f, "
-                    "\"record_per_count\": %.3f},\n",
-                    m[ROW_SCOPE] / m[ROW_QPC], m[ROW_SCOPE] / m[ROW_COUNT],
+                    "\"scope_per_qpc_pair\": %.3f, \"scope_per_rdtsc_pair\": %.3f, "
+                    "\"scope_per_count\": %.3f, \"record_per_count\": %.3f},\n",
+                    m[ROW_SCOPE] / m[ROW_QPC], m[ROW_SCOPE] / m[ROW_TSC],
+                    m[ROW_SCOPE] / m[ROW_COUNT],
                     m[ROW_RECORD] / m[ROW_COUNT]);
         }
+        fprintf(out, "  \"clock\": \"%s\", \"clock_tsc_hz\": %" PRIu64 ",\n",
+                clock_name(h->clock_source), h->clock_tsc_hz);
         fprintf(out, "  \"exact\": %s\n}\n", exact ? "true" : "false");
         fclose(out);
     }

@@ -102,6 +102,7 @@ int bench_read_own_counter(const char *name, struct bench_counter_read *out)
         return -1;
     }
     out->mode = info.mode;
+    out->info = info;
     sum_named(region, &info, name, out);
     if (out->sites == 0) {
         fprintf(stderr, "bench: no counter '%s' in this module\n", name);

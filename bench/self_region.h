@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "region_parse.h"
 #include "winstrument/region.h"
 
 struct bench_counter_read {
@@ -19,6 +20,7 @@ struct bench_counter_read {
     uint64_t total;                /* sum of the stripes */
     uint32_t sites;                /* how many probe sites carry the name */
     uint32_t mode;                 /* header.mode: enum wst_mode */
+    struct wst_region_info info;   /* the header's fields (region_parse.h) */
 };
 
 /* 0 on success; -1 with a message on stderr when this module has no valid

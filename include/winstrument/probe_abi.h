@@ -177,27 +177,70 @@ static __inline__ __attribute__((always_inline)) void wst_dist_record_(struct ws
     }
 }
 
-/* ---- the clock of time scopes ------------------------------------------ */
+/* ---- the clock of time scopes (docs/region.md, "Clock") ---------------- */
 
-/* QueryPerformanceCounter's ticks (src/runtime/probe_runtime.c). */
-uint64_t wst_clock_ticks_(void);
-/* Nanoseconds per tick when the counter's frequency divides 10^9 (10 MHz on
- * Windows 10 and later and on Wine: 100), else 0; set by the first
- * conversion, which takes the slow path. */
-extern volatile uint32_t wst_clock_ns_per_tick_;
-uint64_t wst_clock_ns_slow_(uint64_t ticks);
-
-static __inline__ __attribute__((always_inline)) uint64_t wst_clock_ns_(uint64_t ticks)
+/* A clock's ticks become nanoseconds as ticks * mult / 2^32, where mult is
+ * the clock's nanoseconds per tick in units of 2^-32 ns (clock_math.h). The
+ * product is 128 bits wide, so no duration overflows before the result
+ * itself would (it then saturates). x86_64: one mul; i686: four 32 x 32
+ * products. */
+static __inline__ __attribute__((always_inline)) uint64_t wst_clock_ns_portable_(uint64_t ticks,
+                                                                             uint64_t mult)
 {
-    uint32_t scale = wst_clock_ns_per_tick_;
-    if (__builtin_expect(scale != 0, 1))
-        return ticks * scale;
-    return wst_clock_ns_slow_(ticks);
+    uint64_t tl = ticks & 0xffffffffu, th = ticks >> 32, ml = mult & 0xffffffffu,
+             mh = mult >> 32;
+    uint64_t hh = th * mh, mid1 = th * ml, mid2 = tl * mh, low = (tl * ml) >> 32;
+    uint64_t r;
+    /* ticks * mult / 2^32 = hh * 2^32 + mid1 + mid2 + low, exactly */
+    if ((hh >> 32) != 0 || __builtin_add_overflow(hh << 32, mid1, &r) ||
+        __builtin_add_overflow(r, mid2, &r) || __builtin_add_overflow(r, low, &r))
+        return UINT64_MAX;
+    return r;
 }
+
+static __inline__ __attribute__((always_inline)) uint64_t wst_clock_ns_(uint64_t ticks,
+                                                                    uint64_t mult)
+{
+#if defined(__SIZEOF_INT128__)
+    __extension__ typedef unsigned __int128 wst_u128_;
+    wst_u128_ p = (wst_u128_)ticks * mult;
+    if ((uint64_t)(p >> 96) != 0)
+        return UINT64_MAX;
+    return (uint64_t)(p >> 32);
+#else
+    return wst_clock_ns_portable_(ticks, mult);
+#endif
+}
+
+/* The time-stamp counter. Plain rdtsc, without lfence or rdtscp: it is not
+ * ordered against the instructions around it, which can move a reading by
+ * at most the out-of-order window (well under a microsecond, against the
+ * 6.25% error bound of a bucket), and it costs half of what the ordered
+ * forms cost (bench_dist's "rdtsc" row). The memory clobber keeps the
+ * compiler from moving the scope's loads and stores across it. */
+static __inline__ __attribute__((always_inline)) uint64_t wst_clock_tsc_(void)
+{
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* The TSC's factor (mult above) once this module has calibrated it against
+ * QueryPerformanceCounter, else 0 (not yet, or never: no invariant TSC).
+ * Written once, by src/runtime/clock.c; a stale 0 only sends a scope to the
+ * fallback. */
+extern volatile uint64_t wst_clock_tsc_mult_;
+/* The fallback: QueryPerformanceCounter's ticks, and its factor in *mult.
+ * Also moves the calibration on (never waits: src/runtime/clock.c). */
+uint64_t wst_clock_fallback_(uint64_t *mult);
+/* QueryPerformanceCounter's ticks, for the end of a scope that began on it. */
+uint64_t wst_clock_qpc_(void);
 
 struct wst_scope_ {
     struct wst_distribution *site;
-    uint64_t start; /* ticks */
+    uint64_t start; /* ticks of the clock the scope began on */
+    uint64_t mult;  /* that clock's factor */
+    int tsc;        /* 1: the TSC, 0: QueryPerformanceCounter */
 };
 
 static __inline__ __attribute__((always_inline)) struct wst_scope_
@@ -205,18 +248,26 @@ wst_scope_begin_(struct wst_distribution *site)
 {
     struct wst_scope_ s;
     s.site = site;
-    s.start = wst_clock_ticks_();
+    s.mult = wst_clock_tsc_mult_;
+    s.tsc = s.mult != 0;
+    if (__builtin_expect(s.tsc, 1))
+        s.start = wst_clock_tsc_();
+    else
+        s.start = wst_clock_fallback_(&s.mult);
     return s;
 }
 
 /* The end of a scope: runs in the instrumented function's own code, at its
- * block's exit (cleanup attribute in C, a destructor in C++). */
+ * block's exit (cleanup attribute in C, a destructor in C++). It reads the
+ * clock the scope began on, and converts with that clock's factor, so a
+ * calibration that completes while the scope is open changes nothing. */
 static __inline__ __attribute__((always_inline)) void wst_scope_end_(struct wst_scope_ *s)
 {
-    uint64_t now = wst_clock_ticks_();
-    /* The counter only goes forward (QueryPerformanceCounter is monotonic);
-     * the guard keeps a bad reading from becoming a huge duration. */
-    wst_dist_record_(s->site, now >= s->start ? wst_clock_ns_(now - s->start) : 0);
+    uint64_t now = __builtin_expect(s->tsc, 1) ? wst_clock_tsc_() : wst_clock_qpc_();
+    /* Both clocks only go forward on one machine; a TSC that is not in step
+     * across processors, or that restarted across a system sleep, could
+     * read lower at the end: the guard records 0, never a huge value. */
+    wst_dist_record_(s->site, now >= s->start ? wst_clock_ns_(now - s->start, s->mult) : 0);
 }
 
 #ifdef __cplusplus

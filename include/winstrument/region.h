@@ -102,8 +102,22 @@ struct wst_region_header {
     uint32_t stripe_claims;   /* stripes claimed by a thread's first hit */
     uint32_t stripe_reclaims; /* stripes taken back from threads that exited owning them */
     uint32_t stripe_shared;   /* first hits that found every stripe owned (stripe 0 then) */
-    uint8_t reserved[256 - 184]; /* zero */
+    /* The clock of time scopes (src/runtime/clock.c, docs/region.md "Clock"):
+     * written by the one thread that calibrates, source last; zero until the
+     * module's first time scope. */
+    uint64_t clock_tsc_hz;      /* TSC ticks per second, as calibrated; 0 before */
+    uint16_t clock_source;      /* WST_CLOCK_* */
+    uint16_t clock_interval_ms; /* QPC time the calibration spanned (saturates) */
+    uint32_t clock_error_ppb;   /* bound on the TSC rate's relative error, 10^-9 */
+    uint8_t reserved[256 - 200]; /* zero */
 };
+
+/* header.clock_source: what the module's time scopes read. */
+#define WST_CLOCK_UNSET 0u       /* no time scope has run yet */
+#define WST_CLOCK_CALIBRATING 1u /* QueryPerformanceCounter while the TSC is calibrated */
+#define WST_CLOCK_TSC 2u         /* rdtsc, at clock_tsc_hz */
+#define WST_CLOCK_QPC 3u         /* QueryPerformanceCounter for good: no invariant TSC, or
+                                  * the calibration found it unusable */
 
 /* header.stripe_flags: how this module's hits choose a stripe. */
 #define WST_STRIPE_FLAG_OWNED 0x1u       /* x86_64: threads own stripes through a TLS slot */
@@ -209,6 +223,9 @@ WST_STATIC_ASSERT_(offsetof(struct wst_region_header, stripe_flags) == 170, "hea
 WST_STATIC_ASSERT_(offsetof(struct wst_region_header, stripe_claims) == 172, "header ABI offsets");
 WST_STATIC_ASSERT_(offsetof(struct wst_region_header, stripe_reclaims) == 176, "header ABI offsets");
 WST_STATIC_ASSERT_(offsetof(struct wst_region_header, stripe_shared) == 180, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, clock_tsc_hz) == 184, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, clock_source) == 192, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, clock_error_ppb) == 196, "header ABI offsets");
 WST_STATIC_ASSERT_(sizeof(struct wst_counter) == WST_LINE * (1 + WST_STRIPES), "counter ABI size");
 WST_STATIC_ASSERT_(offsetof(struct wst_counter, stripes) == WST_LINE, "counter ABI offsets");
 WST_STATIC_ASSERT_(sizeof(struct wst_region_trailer) == WST_LINE, "trailer ABI size");

@@ -83,6 +83,11 @@ enum wst_status wst_region_parse_header(const void *bytes, size_t size,
     info->stripe_claims = h.stripe_claims;
     info->stripe_reclaims = h.stripe_reclaims;
     info->stripe_shared = h.stripe_shared;
+    /* The clock, likewise: zero in layout 1 and before the first scope. */
+    info->clock_tsc_hz = h.clock_tsc_hz;
+    info->clock_source = h.clock_source;
+    info->clock_interval_ms = h.clock_interval_ms;
+    info->clock_error_ppb = h.clock_error_ppb;
     info->worker_error = h.worker_error;
     info->runtime_flags = h.runtime_flags;
     return WST_OK;

@@ -64,6 +64,11 @@ struct wst_region_info {
     uint32_t stripe_claims;
     uint32_t stripe_reclaims;
     uint32_t stripe_shared;
+    /* The time scopes' clock (header.clock_*), as read: for people only. */
+    uint64_t clock_tsc_hz;
+    uint16_t clock_source; /* WST_CLOCK_*, unchecked */
+    uint16_t clock_interval_ms;
+    uint32_t clock_error_ppb;
     uint32_t worker_error;             /* Win32 error of the worker's failure, 0 if none */
     uint32_t runtime_flags;            /* WST_RUNTIME_* */
     size_t sites;                      /* records found (before merging by name) */

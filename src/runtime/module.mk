@@ -1,6 +1,6 @@
 # libwinstrument.a, for each architecture. The runtime is never built with the
 # instrumentation flags that it serves.
-RUNTIME_SRCS := $(wildcard src/runtime/*.c) src/common/protocol_codec.c \
+RUNTIME_SRCS := $(wildcard src/runtime/*.c) src/common/protocol_codec.c src/common/clock_math.c \
 	src/common/pipe_name.c
 RUNTIME_LIB = $(BUILD)/$(1)/lib/libwinstrument.a
 # What an instrumented module links after libwinstrument.a.

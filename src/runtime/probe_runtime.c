@@ -14,6 +14,7 @@
  */
 #include <windows.h>
 
+#include "clock.h"
 #include "counters.h"
 #include "lifecycle.h"
 #include "region_internal.h"
@@ -97,31 +98,27 @@ void wst_dist_add_slow_(struct wst_distribution *d, uint64_t v)
 
 /* ---- the clock of time scopes (docs/region.md, "Clock") ---------------- */
 
-volatile uint32_t wst_clock_ns_per_tick_;
+/* Written once, by clock.c, when its calibration succeeds. */
+volatile uint64_t wst_clock_tsc_mult_;
 
-uint64_t wst_clock_ticks_(void)
+uint64_t wst_clock_qpc_(void)
 {
     /* QueryPerformanceCounter cannot fail on XP and later, and reads one
      * counter for the whole system: consistent across CPUs, so a thread
-     * that migrates mid-scope still measures the right interval. */
+     * that migrates mid-scope still measures the right interval. It leaves
+     * the last-error value alone. */
     LARGE_INTEGER now;
     QueryPerformanceCounter(&now);
     return (uint64_t)now.QuadPart;
 }
 
-uint64_t wst_clock_ns_slow_(uint64_t ticks)
+uint64_t wst_clock_fallback_(uint64_t *mult)
 {
-    LARGE_INTEGER f;
-    QueryPerformanceFrequency(&f);
-    uint64_t freq = (uint64_t)f.QuadPart;
-    if (freq == 0)
-        return 0;
-    if (freq <= 1000000000u && 1000000000u % freq == 0) {
-        /* Idempotent: racing first conversions store the same value. */
-        wst_clock_ns_per_tick_ = (uint32_t)(1000000000u / freq);
-        return ticks * (1000000000u / freq);
-    }
-    /* Split so that the product cannot overflow for any duration up to
-     * 2^64 / 10^9 seconds of ticks. */
-    return ticks / freq * 1000000000u + ticks % freq * 1000000000u / freq;
+    uint64_t now = wst_clock_qpc_();
+    *mult = wst_clock_qpc_mult();
+    /* Every scope that runs before the TSC is calibrated comes here, so
+     * this is where the calibration moves on: it never waits, it only
+     * compares this reading with the one it anchored to. */
+    wst_clock_calibrate_step(now);
+    return now;
 }
