@@ -9,7 +9,8 @@
 # Windows headers (they are later fuzzed on Linux).
 UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector_remote \
 	test_counters test_pipe_server_faults test_stripes test_mode_threadpool test_instance_id \
-	test_output test_pipe_name test_pipe_requests test_http_request test_openmetrics test_dist_math
+	test_output test_pipe_name test_pipe_requests test_http_request test_openmetrics test_dist_math \
+	test_clock_math
 UNIT_TIMEOUT ?= 120
 # Arguments a test program needs, by name.
 UNIT_ARGS_test_pe_image = $(BUILD)
@@ -19,6 +20,7 @@ FIXTURE_DLL = $(BUILD)/$(1)/tests/wst_fixture.dll
 # What each test links besides its own file.
 UNIT_SRCS_test_region_parse := src/common/region_parse.c src/common/status.c
 UNIT_SRCS_test_dist_math := src/common/dist_math.c src/common/region_parse.c src/common/status.c
+UNIT_SRCS_test_clock_math := src/common/clock_math.c
 UNIT_SRCS_test_pe_image := src/common/pe_image.c src/common/region_parse.c src/common/status.c
 UNIT_SRCS_test_protocol_codec := src/common/protocol_codec.c src/common/status.c
 UNIT_SRCS_test_inspector_remote := $(INSPECTOR_LIB_SRCS)
@@ -91,7 +93,8 @@ $(foreach a,$(ARCHS),$(eval $(call fixture_rules,$(a))))
 
 UNIT_NATIVE_OBJS := $(call objs,native,src/common/pe_image.c src/common/region_parse.c src/common/dist_math.c \
 	src/common/protocol_codec.c src/common/status.c src/common/escape.c src/common/pipe_name.c \
-	src/common/http_request.c src/common/openmetrics.c src/common/strbuf.c)
+	src/common/http_request.c src/common/openmetrics.c src/common/strbuf.c \
+	src/common/clock_math.c)
 
 # Runs every test, prints CMocka's output, and fails if any test failed or
 # outlived UNIT_TIMEOUT; a test that hangs is killed by timeout(1).

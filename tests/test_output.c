@@ -170,11 +170,48 @@ static void escape_units(void **state)
     assert_string_equal(out, "9b41");
 }
 
+/* stats shows the time scopes' clock from the header, in both formats. */
+static char *write_stats(int json)
+{
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    wst_output_stats(f, json, 42, &report, 1);
+    long size = ftell(f);
+    rewind(f);
+    char *text = calloc(1, (size_t)size + 1);
+    assert_non_null(text);
+    assert_int_equal(fread(text, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    return text;
+}
+
+static void stats_shows_the_clock(void **state)
+{
+    (void)state;
+    fill("m");
+    report.info.clock_source = WST_CLOCK_TSC;
+    report.info.clock_tsc_hz = 2596144000u;
+    report.info.clock_interval_ms = 10;
+    report.info.clock_error_ppb = 29000;
+    char *text = write_stats(0), *json = write_stats(1);
+    assert_non_null(strstr(text, "clock tsc: 2596144000 Hz, calibrated over 10 ms, "
+                                 "error bound 29000 ppb"));
+    assert_non_null(strstr(json, "\"clock\": {\"source\": \"tsc\", \"tsc_hz\": 2596144000, "
+                                 "\"calibration_ms\": 10, \"error_ppb\": 29000}"));
+    free(text);
+    free(json);
+    report.info.clock_source = WST_CLOCK_QPC;
+    text = write_stats(0);
+    assert_non_null(strstr(text, "clock qpc: no usable invariant TSC"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(text_has_no_controls),
         cmocka_unit_test(json_is_valid_and_exact),
+        cmocka_unit_test(stats_shows_the_clock),
         cmocka_unit_test(error_line_has_no_controls),
         cmocka_unit_test(escape_units),
     };

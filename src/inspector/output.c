@@ -263,6 +263,57 @@ static void stats_stripes(FILE *out, int json, const struct wst_region_info *inf
             info->stripe_claims, info->stripe_reclaims, info->stripe_shared);
 }
 
+/* ---- stats: the time scopes' clock, from the region header ---------------- */
+
+static const char *clock_source_name(uint16_t source)
+{
+    switch (source) {
+    case WST_CLOCK_UNSET:
+        return "unset";
+    case WST_CLOCK_CALIBRATING:
+        return "qpc-calibrating";
+    case WST_CLOCK_TSC:
+        return "tsc";
+    case WST_CLOCK_QPC:
+        return "qpc";
+    default:
+        return "unknown";
+    }
+}
+
+static void stats_clock(FILE *out, int json, const struct wst_region_info *info)
+{
+    const char *name = clock_source_name(info->clock_source);
+    if (json) {
+        fprintf(out,
+                ", \"clock\": {\"source\": \"%s\", \"tsc_hz\": %" PRIu64
+                ", \"calibration_ms\": %u, \"error_ppb\": %" PRIu32 "}",
+                name, info->clock_tsc_hz, (unsigned)info->clock_interval_ms,
+                info->clock_error_ppb);
+        return;
+    }
+    switch (info->clock_source) {
+    case WST_CLOCK_TSC:
+        fprintf(out,
+                "    clock tsc: %" PRIu64 " Hz, calibrated over %u ms, error bound %" PRIu32
+                " ppb\n",
+                info->clock_tsc_hz, (unsigned)info->clock_interval_ms, info->clock_error_ppb);
+        break;
+    case WST_CLOCK_CALIBRATING:
+        fputs("    clock qpc: calibrating the TSC\n", out);
+        break;
+    case WST_CLOCK_QPC:
+        fputs("    clock qpc: no usable invariant TSC\n", out);
+        break;
+    case WST_CLOCK_UNSET:
+        fputs("    clock unset: no time scope has run\n", out);
+        break;
+    default:
+        fprintf(out, "    clock unknown (source %u)\n", (unsigned)info->clock_source);
+        break;
+    }
+}
+
 /* ---- stats ---------------------------------------------------------------- */
 
 void wst_output_stats(FILE *out, int json, DWORD pid, const struct wst_module_report *r, size_t n)
@@ -283,6 +334,7 @@ void wst_output_stats(FILE *out, int json, DWORD pid, const struct wst_module_re
                     ", \"connections\": %" PRIu64 ", \"uptime_ms\": %" PRIu64,
                     s->requests, s->errors, s->connections, s->uptime_ms);
             stats_stripes(out, json, &r[i].info);
+            stats_clock(out, json, &r[i].info);
             fputs("}", out);
         } else if (!text_module_error(out, &r[i])) {
             fputs("  ", out);
@@ -292,6 +344,7 @@ void wst_output_stats(FILE *out, int json, DWORD pid, const struct wst_module_re
                     "  uptime %" PRIu64 " ms\n",
                     s->requests, s->errors, s->connections, s->uptime_ms);
             stats_stripes(out, json, &r[i].info);
+            stats_clock(out, json, &r[i].info);
         }
     }
     if (json)
