@@ -65,6 +65,21 @@ static void random_values_land_in_their_bucket(void **state)
         assert_true(i < WST_DIST_BUCKETS);
         assert_true(wst_dist_bucket_lower(i) <= v && v <= wst_dist_bucket_upper(i));
     }
+    /* The branch-free index around its seams: every small value (the
+     * one-value buckets end at 31), and each power of two and its
+     * neighbours. */
+    for (uint64_t v = 0; v < 65536; v++) {
+        unsigned i = wst_dist_bucket_(v);
+        assert_true(wst_dist_bucket_lower(i) <= v && v <= wst_dist_bucket_upper(i));
+    }
+    for (unsigned k = 0; k < 64; k++) {
+        uint64_t p = (uint64_t)1 << k, near[3] = {p - 1, p, p + 1};
+        for (unsigned j = 0; j < 3; j++) {
+            unsigned i = wst_dist_bucket_(near[j]);
+            assert_true(i < WST_DIST_BUCKETS);
+            assert_true(wst_dist_bucket_lower(i) <= near[j] && near[j] <= wst_dist_bucket_upper(i));
+        }
+    }
 }
 
 /* ---- percentiles against the exact ones --------------------------------- */

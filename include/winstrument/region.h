@@ -196,15 +196,15 @@ struct wst_distribution {
     uint64_t buckets[WST_DIST_BUCKETS]; /* atomic adds */
 };
 
-/* The bucket of value v. */
+/* The bucket of value v, with no branch. With e the index of v's top bit
+ * and s = e - WST_DIST_SUB_BITS, v >> s is in [WST_DIST_SUB, 2 * WST_DIST_SUB),
+ * so (s << WST_DIST_SUB_BITS) + (v >> s) is bucket (e - 3) * 16 + the next
+ * four bits below the top one. OR-ing in WST_DIST_SUB makes s 0 for every
+ * v below 2 * WST_DIST_SUB, whose bucket is then v itself. */
 static __inline__ __attribute__((always_inline, unused)) unsigned wst_dist_bucket_(uint64_t v)
 {
-    unsigned e;
-    if (v < 2u * WST_DIST_SUB)
-        return (unsigned)v;
-    e = 63u - (unsigned)__builtin_clzll(v); /* v >= 32: e >= 5 */
-    return (e - WST_DIST_SUB_BITS + 1u) * WST_DIST_SUB +
-           (unsigned)((v >> (e - WST_DIST_SUB_BITS)) & (WST_DIST_SUB - 1u));
+    unsigned s = 63u - (unsigned)__builtin_clzll(v | WST_DIST_SUB) - WST_DIST_SUB_BITS;
+    return (s << WST_DIST_SUB_BITS) + (unsigned)(v >> s);
 }
 
 struct wst_region_trailer {
