@@ -194,7 +194,7 @@ static __inline__ __attribute__((always_inline)) uint64_t wst_clock_ns_portable_
     /* ticks * mult / 2^32 = hh * 2^32 + mid1 + mid2 + low, exactly */
     if ((hh >> 32) != 0 || __builtin_add_overflow(hh << 32, mid1, &r) ||
         __builtin_add_overflow(r, mid2, &r) || __builtin_add_overflow(r, low, &r))
-        return UINT64_MAX;
+        return ~(uint64_t)0; /* UINT64_MAX, which C++98 hides */
     return r;
 }
 
@@ -205,7 +205,7 @@ static __inline__ __attribute__((always_inline)) uint64_t wst_clock_ns_(uint64_t
     __extension__ typedef unsigned __int128 wst_u128_;
     wst_u128_ p = (wst_u128_)ticks * mult;
     if ((uint64_t)(p >> 96) != 0)
-        return UINT64_MAX;
+        return ~(uint64_t)0; /* UINT64_MAX, which C++98 hides */
     return (uint64_t)(p >> 32);
 #else
     return wst_clock_ns_portable_(ticks, mult);

@@ -60,7 +60,7 @@ enum wst_mode {
     WST_MODE_UNSET = 0, /* the module has not attached yet */
     WST_MODE_THREADLESS = 1,
     WST_MODE_THREADPOOL = 2,
-    WST_MODE_HELPER = 3,
+    WST_MODE_HELPER = 3
 };
 
 /* What the module's worker is doing (header.worker_state). */
@@ -70,7 +70,7 @@ enum wst_worker_state {
     WST_WORKER_STARTING = 2,    /* submitted, not yet serving */
     WST_WORKER_SERVING = 3,     /* answering on header.pipe_name */
     WST_WORKER_STOPPED = 4,     /* stopped on unload (seen only by a racing reader) */
-    WST_WORKER_PIPE_FAILED = 5, /* could not own its pipe name: memory reads only */
+    WST_WORKER_PIPE_FAILED = 5  /* could not own its pipe name: memory reads only */
 };
 
 struct wst_region_header {
