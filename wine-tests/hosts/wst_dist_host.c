@@ -63,7 +63,10 @@ static FARPROC need(const char *name)
     return p;
 }
 
-/* The runtime's conversion (probe_runtime.c), so both sides agree to the ns. */
+/* The runtime's conversion of QueryPerformanceCounter ticks (exact when the
+ * frequency divides 10^9, as 10 MHz does), so both sides agree to the ns
+ * while the scopes still read QPC. Once the runtime reads the TSC, the
+ * scenario allows for the host's tick (it prints its frequency). */
 static uint64_t ns_of(uint64_t ticks)
 {
     if (freq <= 1000000000u && 1000000000u % freq == 0)
@@ -161,7 +164,8 @@ static int timing(int threads)
         record(sizes[i]);
         printf(" %" PRIu64, sizes[i]);
     }
-    printf("\nexpect dist_exits 3\nexpect dist_recurse 5\nready\n");
+    printf("\nexpect dist_exits 3\nexpect dist_recurse 5\nclock qpc_hz %" PRIu64 "\nready\n",
+           (uint64_t)freq);
     wait_line();
     return 0;
 }
@@ -269,8 +273,8 @@ static int cxx(void)
         printf("\n");
     }
     printf("expect cxx_template %d\nexpect cxx_template_calls %d\nexpect cxx_inline %d\n"
-           "expect cxx_sizes %d\nexpect cxx_throw %d\nready\n",
-           2 * rounds, 2 * rounds, rounds, rounds, rounds);
+           "expect cxx_sizes %d\nexpect cxx_throw %d\nclock qpc_hz %" PRIu64 "\nready\n",
+           2 * rounds, 2 * rounds, rounds, rounds, rounds, (uint64_t)freq);
     wait_line();
     return 0;
 }
