@@ -200,6 +200,18 @@ static void stats_shows_the_clock(void **state)
                                  "\"calibration_ms\": 10, \"error_ppb\": 29000}"));
     free(text);
     free(json);
+    /* dump --json carries it too (threadless modules have no stats). */
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    wst_output_dump(f, 1, 42, &report, 1);
+    long size = ftell(f);
+    rewind(f);
+    json = calloc(1, (size_t)size + 1);
+    assert_non_null(json);
+    assert_int_equal(fread(json, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    assert_non_null(strstr(json, "\"clock\": {\"source\": \"tsc\", \"tsc_hz\": 2596144000"));
+    free(json);
     report.info.clock_source = WST_CLOCK_QPC;
     text = write_stats(0);
     assert_non_null(strstr(text, "clock qpc: no usable invariant TSC"));

@@ -139,6 +139,57 @@ static int text_module_error(FILE *out, const struct wst_module_report *m)
     return 1;
 }
 
+/* ---- the time scopes' clock, from the region header (dump --json, stats) --- */
+
+static const char *clock_source_name(uint16_t source)
+{
+    switch (source) {
+    case WST_CLOCK_UNSET:
+        return "unset";
+    case WST_CLOCK_CALIBRATING:
+        return "qpc-calibrating";
+    case WST_CLOCK_TSC:
+        return "tsc";
+    case WST_CLOCK_QPC:
+        return "qpc";
+    default:
+        return "unknown";
+    }
+}
+
+static void module_clock(FILE *out, int json, const struct wst_region_info *info)
+{
+    const char *name = clock_source_name(info->clock_source);
+    if (json) {
+        fprintf(out,
+                ", \"clock\": {\"source\": \"%s\", \"tsc_hz\": %" PRIu64
+                ", \"calibration_ms\": %u, \"error_ppb\": %" PRIu32 "}",
+                name, info->clock_tsc_hz, (unsigned)info->clock_interval_ms,
+                info->clock_error_ppb);
+        return;
+    }
+    switch (info->clock_source) {
+    case WST_CLOCK_TSC:
+        fprintf(out,
+                "    clock tsc: %" PRIu64 " Hz, calibrated over %u ms, error bound %" PRIu32
+                " ppb\n",
+                info->clock_tsc_hz, (unsigned)info->clock_interval_ms, info->clock_error_ppb);
+        break;
+    case WST_CLOCK_CALIBRATING:
+        fputs("    clock qpc: calibrating the TSC\n", out);
+        break;
+    case WST_CLOCK_QPC:
+        fputs("    clock qpc: no usable invariant TSC\n", out);
+        break;
+    case WST_CLOCK_UNSET:
+        fputs("    clock unset: no time scope has run\n", out);
+        break;
+    default:
+        fprintf(out, "    clock unknown (source %u)\n", (unsigned)info->clock_source);
+        break;
+    }
+}
+
 void wst_output_dump(FILE *out, int json, DWORD pid, const struct wst_module_report *r, size_t n)
 {
     if (json) {
@@ -151,6 +202,7 @@ void wst_output_dump(FILE *out, int json, DWORD pid, const struct wst_module_rep
             fprintf(out, ", \"via\": \"%s\", \"generation\": %" PRIu64, r[i].via, r[i].generation);
             fprintf(out, ", \"complete\": %s, \"consistent\": %s", r[i].complete ? "true" : "false",
                     r[i].settled ? "true" : "false");
+            module_clock(out, 1, &r[i].info);
             json_counters(out, &r[i]);
             fputc('}', out);
         }
@@ -263,57 +315,6 @@ static void stats_stripes(FILE *out, int json, const struct wst_region_info *inf
             info->stripe_claims, info->stripe_reclaims, info->stripe_shared);
 }
 
-/* ---- stats: the time scopes' clock, from the region header ---------------- */
-
-static const char *clock_source_name(uint16_t source)
-{
-    switch (source) {
-    case WST_CLOCK_UNSET:
-        return "unset";
-    case WST_CLOCK_CALIBRATING:
-        return "qpc-calibrating";
-    case WST_CLOCK_TSC:
-        return "tsc";
-    case WST_CLOCK_QPC:
-        return "qpc";
-    default:
-        return "unknown";
-    }
-}
-
-static void stats_clock(FILE *out, int json, const struct wst_region_info *info)
-{
-    const char *name = clock_source_name(info->clock_source);
-    if (json) {
-        fprintf(out,
-                ", \"clock\": {\"source\": \"%s\", \"tsc_hz\": %" PRIu64
-                ", \"calibration_ms\": %u, \"error_ppb\": %" PRIu32 "}",
-                name, info->clock_tsc_hz, (unsigned)info->clock_interval_ms,
-                info->clock_error_ppb);
-        return;
-    }
-    switch (info->clock_source) {
-    case WST_CLOCK_TSC:
-        fprintf(out,
-                "    clock tsc: %" PRIu64 " Hz, calibrated over %u ms, error bound %" PRIu32
-                " ppb\n",
-                info->clock_tsc_hz, (unsigned)info->clock_interval_ms, info->clock_error_ppb);
-        break;
-    case WST_CLOCK_CALIBRATING:
-        fputs("    clock qpc: calibrating the TSC\n", out);
-        break;
-    case WST_CLOCK_QPC:
-        fputs("    clock qpc: no usable invariant TSC\n", out);
-        break;
-    case WST_CLOCK_UNSET:
-        fputs("    clock unset: no time scope has run\n", out);
-        break;
-    default:
-        fprintf(out, "    clock unknown (source %u)\n", (unsigned)info->clock_source);
-        break;
-    }
-}
-
 /* ---- stats ---------------------------------------------------------------- */
 
 void wst_output_stats(FILE *out, int json, DWORD pid, const struct wst_module_report *r, size_t n)
@@ -334,7 +335,7 @@ void wst_output_stats(FILE *out, int json, DWORD pid, const struct wst_module_re
                     ", \"connections\": %" PRIu64 ", \"uptime_ms\": %" PRIu64,
                     s->requests, s->errors, s->connections, s->uptime_ms);
             stats_stripes(out, json, &r[i].info);
-            stats_clock(out, json, &r[i].info);
+            module_clock(out, json, &r[i].info);
             fputs("}", out);
         } else if (!text_module_error(out, &r[i])) {
             fputs("  ", out);
@@ -344,7 +345,7 @@ void wst_output_stats(FILE *out, int json, DWORD pid, const struct wst_module_re
                     "  uptime %" PRIu64 " ms\n",
                     s->requests, s->errors, s->connections, s->uptime_ms);
             stats_stripes(out, json, &r[i].info);
-            stats_clock(out, json, &r[i].info);
+            module_clock(out, json, &r[i].info);
         }
     }
     if (json)

@@ -96,6 +96,19 @@ def check_timed(ctx, label, e, inner, outer, qpc_hz):
     check_buckets(ctx, label, e)
 
 
+def check_clock(ctx, clock):
+    """The module publishes the clock its scopes read (region header 184..199):
+    after this many scopes it is decided, or still calibrating on a machine so
+    busy that every bracket was preempted; the TSC only with its rate."""
+    if not ctx.check(isinstance(clock, dict), f"no clock in the dump: {clock}"):
+        return
+    ctx.check(clock["source"] in ("tsc", "qpc", "qpc-calibrating"), f"clock: {clock}")
+    if clock["source"] == "tsc":
+        ctx.check(clock["tsc_hz"] > 0 and clock["error_ppb"] <= 10**9 // CLOCK_ERROR_DEN,
+                  f"clock: {clock}")
+    ctx.note("clock", f"{clock['source']} {clock['tsc_hz']} Hz")
+
+
 def timing(ctx, rounds):
     """4 threads time busy-waits of 50 us (and every tenth round 2 ms) in
     nested scopes; the inspector's counts are exact and its percentiles match
@@ -108,6 +121,7 @@ def timing(ctx, rounds):
     for via in vias:
         dump = ctx.inspect_json("dump", pid, "--via", via)
         e = entries(ctx, dump)
+        check_clock(ctx, module_entry(dump, DLL).get("clock"))
         for name in ("dist_spin_short", "dist_spin_long", "dist_spin_all"):
             if ctx.check(name in e, f"--via {via}: {name} missing"):
                 check_timed(ctx, f"{via} {name}", e[name], got[("inner", name)],
