@@ -248,7 +248,9 @@ wst_scope_begin_(struct wst_distribution *site)
 {
     struct wst_scope_ s;
     s.site = site;
-    s.mult = wst_clock_tsc_mult_;
+    /* Atomic: on i686 a plain 64-bit load is two, which could see half of
+     * the calibration's store; on x86_64 it is the same plain mov. */
+    s.mult = __atomic_load_n(&wst_clock_tsc_mult_, __ATOMIC_RELAXED);
     s.tsc = s.mult != 0;
     if (__builtin_expect(s.tsc, 1))
         s.start = wst_clock_tsc_();

@@ -72,26 +72,29 @@ static struct reading anchor;
  * thread on the fallback, so atomic (a plain 64-bit access tears on i686). */
 static uint64_t due_qpc;
 /* QueryPerformanceFrequency and its factor, 0 until the first fallback;
- * racing first fallbacks store the same values. */
-static volatile uint64_t qpc_hz_seen, qpc_mult_seen;
+ * racing first fallbacks store the same values. Atomic, so that i686 never
+ * reads half of a store. */
+static __attribute__((aligned(8))) uint64_t qpc_hz_seen, qpc_mult_seen;
 
 static uint64_t qpc_hz(void)
 {
-    if (qpc_hz_seen == 0) {
+    uint64_t hz = __atomic_load_n(&qpc_hz_seen, __ATOMIC_RELAXED);
+    if (hz == 0) {
         LARGE_INTEGER f;
         QueryPerformanceFrequency(&f); /* cannot fail on XP and later */
-        qpc_hz_seen = (uint64_t)f.QuadPart;
+        hz = (uint64_t)f.QuadPart;
+        __atomic_store_n(&qpc_hz_seen, hz, __ATOMIC_RELAXED);
     }
-    return qpc_hz_seen;
+    return hz;
 }
 
 uint64_t wst_clock_qpc_mult(void)
 {
-    uint64_t mult = qpc_mult_seen;
+    uint64_t mult = __atomic_load_n(&qpc_mult_seen, __ATOMIC_RELAXED);
     if (mult == 0) {
         /* 10 MHz (Windows 10 and later, Wine): exactly 100 ns per tick. */
         mult = wst_clock_mult(qpc_hz());
-        qpc_mult_seen = mult;
+        __atomic_store_n(&qpc_mult_seen, mult, __ATOMIC_RELAXED);
     }
     return mult;
 }

@@ -98,8 +98,9 @@ void wst_dist_add_slow_(struct wst_distribution *d, uint64_t v)
 
 /* ---- the clock of time scopes (docs/region.md, "Clock") ---------------- */
 
-/* Written once, by clock.c, when its calibration succeeds. */
-volatile uint64_t wst_clock_tsc_mult_;
+/* Written once, by clock.c, when its calibration succeeds; aligned so that
+ * i686's atomic 8-byte accesses are single accesses. */
+__attribute__((aligned(8))) volatile uint64_t wst_clock_tsc_mult_;
 
 uint64_t wst_clock_qpc_(void)
 {
