@@ -99,6 +99,8 @@ SCENARIOS = [
     Scenario("i686-target", i686.run, modes=(None,), timeout=120),
     # Time scopes, distributions and gauges.
     Scenario("dist-timing", dist.timing, iterations=200, per_iteration=0.5),
+    Scenario("dist-timing-qpc", dist.timing, iterations=200, per_iteration=0.5,
+             params={"clock": "qpc"}),
     Scenario("dist-gauges", dist.gauges, iterations=2000, per_iteration=0.01),
     Scenario("dist-scope-at-unload", dist.scope_at_unload),
     Scenario("dist-cxx", dist.cxx, iterations=200, per_iteration=0.2),

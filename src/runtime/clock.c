@@ -20,8 +20,10 @@
  * a compare-exchange, and every other thread returns at once and uses
  * QueryPerformanceCounter for that scope.
  *
- * Never: waits, sleeps, takes a lock, allocates, or changes the caller's
- * last-error value (cpuid, rdtsc and QueryPerformance* do not set it).
+ * Never: waits, sleeps, takes a lock (but the PEB lock, inside
+ * GetEnvironmentVariable, once), allocates, or changes the caller's
+ * last-error value (cpuid, rdtsc and QueryPerformance* do not set it; the
+ * environment read's is restored).
  */
 #include <windows.h>
 
@@ -109,6 +111,21 @@ static int tsc_is_invariant(void)
     return (d >> 8) & 1u;
 }
 
+/* WINSTRUMENT_CLOCK=qpc keeps the module on QueryPerformanceCounter, for a
+ * machine whose TSC misleads (its TSCs not in step, a hypervisor that
+ * migrates the VM between hosts). Read once, at the anchor; like
+ * WINSTRUMENT_MODE it is read under the loader lock at worst, which
+ * GetEnvironmentVariable allows (it takes the PEB lock only). Any other
+ * value means the default. */
+static int qpc_forced(void)
+{
+    DWORD last_error = GetLastError(); /* an unset variable sets it */
+    char value[8];
+    DWORD n = GetEnvironmentVariableA("WINSTRUMENT_CLOCK", value, sizeof value);
+    SetLastError(last_error);
+    return n == 3 && lstrcmpiA(value, "qpc") == 0;
+}
+
 static struct reading take_reading(void)
 {
     struct reading best = {0, 0, UINT64_MAX};
@@ -141,7 +158,7 @@ static LONG give_up(void)
 
 static LONG anchor_now(void)
 {
-    if (!tsc_is_invariant())
+    if (qpc_forced() || !tsc_is_invariant())
         return give_up();
     anchor = take_reading();
     if (anchor.width == UINT64_MAX)

@@ -71,15 +71,20 @@ CLOCK_ERROR_DEN = 10000  # the calibration's largest accepted error (src/runtime
 
 def slack(values, tick_ns):
     """What a scope on another clock may differ by from the host's `values`
-    (module docstring): two host ticks each, and 1/10,000 of their total."""
+    (module docstring): two host ticks each, and 1/10,000 of their total;
+    nothing when tick_ns is 0 (the same clock)."""
+    if tick_ns == 0:
+        return 0
     return 2 * tick_ns * len(values) + sum(values) // CLOCK_ERROR_DEN + 1
 
 
-def check_timed(ctx, label, e, inner, outer, qpc_hz):
+def check_timed(ctx, label, e, inner, outer, qpc_hz, same_clock=False):
+    """same_clock: the scopes read QPC too, so min, max and sum must lie
+    exactly between the host's readings (no slack)."""
     ctx.check(e["kind"] == "distribution" and e["unit"] == "ns", f"{label}: {e}")
     ctx.check(e["count"] == len(outer), f"{label}: count {e['count']}, host timed {len(outer)}")
     inner, outer = sorted(inner), sorted(outer)
-    tick = -(-10**9 // qpc_hz)
+    tick = 0 if same_clock else -(-10**9 // qpc_hz)
     lo, hi = inner[0] - slack(inner[:1], tick), outer[0] + slack(outer[:1], tick)
     ctx.check(lo <= e["min"] <= hi, f"{label}: min {e['min']} outside the host's [{lo}, {hi}]")
     lo, hi = inner[-1] - slack(inner[-1:], tick), outer[-1] + slack(outer[-1:], tick)
@@ -96,36 +101,42 @@ def check_timed(ctx, label, e, inner, outer, qpc_hz):
     check_buckets(ctx, label, e)
 
 
-def check_clock(ctx, clock):
+def check_clock(ctx, clock, forced):
     """The module publishes the clock its scopes read (region header 184..199):
     after this many scopes it is decided, or still calibrating on a machine so
-    busy that every bracket was preempted; the TSC only with its rate."""
+    busy that every bracket was preempted; the TSC only with its rate; QPC
+    for good when WINSTRUMENT_CLOCK=qpc said so."""
     if not ctx.check(isinstance(clock, dict), f"no clock in the dump: {clock}"):
         return
-    ctx.check(clock["source"] in ("tsc", "qpc", "qpc-calibrating"), f"clock: {clock}")
+    allowed = ("qpc",) if forced else ("tsc", "qpc", "qpc-calibrating")
+    ctx.check(clock["source"] in allowed, f"clock: {clock}, expected one of {allowed}")
     if clock["source"] == "tsc":
         ctx.check(clock["tsc_hz"] > 0 and clock["error_ppb"] <= 10**9 // CLOCK_ERROR_DEN,
                   f"clock: {clock}")
     ctx.note("clock", f"{clock['source']} {clock['tsc_hz']} Hz")
 
 
-def timing(ctx, rounds):
+def timing(ctx, rounds, clock=None):
     """4 threads time busy-waits of 50 us (and every tenth round 2 ms) in
     nested scopes; the inspector's counts are exact and its percentiles match
     the host's own measurements. Also: scopes left by return, break and goto,
-    recursive scopes, and WST_RECORD of 0, 1 and UINT64_MAX."""
-    p = ctx.spawn(ctx.bin(HOST), "timing", str(rounds), "4")
+    recursive scopes, and WST_RECORD of 0, 1 and UINT64_MAX. With clock="qpc"
+    the host runs with WINSTRUMENT_CLOCK=qpc: the fallback clock, end to end,
+    where the host's readings bound the scopes' exactly."""
+    forced = clock == "qpc"
+    p = ctx.spawn(ctx.bin(HOST), "timing", str(rounds), "4",
+                  env={"WINSTRUMENT_CLOCK": clock} if clock else None)
     pid = read_pid(p)
     got = read_lines(p)
     vias = ["memory", "auto"] + (["pipe"] if ctx.mode == "threadpool" else [])
     for via in vias:
         dump = ctx.inspect_json("dump", pid, "--via", via)
         e = entries(ctx, dump)
-        check_clock(ctx, module_entry(dump, DLL).get("clock"))
+        check_clock(ctx, module_entry(dump, DLL).get("clock"), forced)
         for name in ("dist_spin_short", "dist_spin_long", "dist_spin_all"):
             if ctx.check(name in e, f"--via {via}: {name} missing"):
                 check_timed(ctx, f"{via} {name}", e[name], got[("inner", name)],
-                            got[("outer", name)], got[("clock", "qpc_hz")][0])
+                            got[("outer", name)], got[("clock", "qpc_hz")][0], forced)
         ctx.check(e.get("dist_exits", {}).get("count") == got[("expect", "dist_exits")][0],
                   f"--via {via}: scopes left by return/break/goto: {e.get('dist_exits')}")
         ctx.check(e.get("dist_recurse", {}).get("count") == got[("expect", "dist_recurse")][0],
