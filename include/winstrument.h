@@ -24,7 +24,9 @@
  * Distributions (count, sum, min, max exact; percentiles from log-linear
  * buckets within 3.125%) keep each thread's count and sum in its stripe and
  * add to a shared bucket atomically; no lock, no allocation. A time scope
- * reads QueryPerformanceCounter at both ends (docs/region.md, "Clock"); in C
+ * reads the TSC at both ends (rdtsc, inline), once the module has calibrated
+ * it against QueryPerformanceCounter without waiting, and QPC until then or
+ * where the TSC is not invariant (docs/region.md, "Clock"); in C
  * it uses GCC's cleanup attribute, so return, break and goto out of the block
  * still record, and in C++ a destructor, so an exception does too. Its
  * statement declares variables: under -std=c89 -pedantic, put it where a

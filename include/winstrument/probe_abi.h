@@ -216,7 +216,7 @@ static __inline__ __attribute__((always_inline)) uint64_t wst_clock_ns_(uint64_t
  * ordered against the instructions around it, which can move a reading by
  * at most the out-of-order window (well under a microsecond, against the
  * 6.25% error bound of a bucket), and it costs half of what the ordered
- * forms cost (bench_dist's "rdtsc" row). The memory clobber keeps the
+ * forms cost (bench_dist's "rdtsc pair" row). The memory clobber keeps the
  * compiler from moving the scope's loads and stores across it. */
 static __inline__ __attribute__((always_inline)) uint64_t wst_clock_tsc_(void)
 {
