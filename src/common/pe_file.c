@@ -20,6 +20,9 @@
 #define OPT_IMAGE_BASE_PE32_PLUS 24u
 #define OPT_DIR_COUNT_PE32 92u
 #define OPT_DIR_COUNT_PE32_PLUS 108u
+#define OPT_ENTRY_POINT 16u
+#define OPT_CHECKSUM 64u
+#define RUNTIME_FUNCTION_SIZE 12u
 
 static int fits(size_t size, size_t offset, size_t len)
 {
@@ -64,6 +67,8 @@ static void read_optional(struct wst_pe_file *f, size_t opt, uint16_t opt_size)
                         (uint64_t)get32(o + OPT_IMAGE_BASE_PE32_PLUS + 4) << 32;
     else
         f->image_base = get32(o + OPT_IMAGE_BASE_PE32);
+    f->entry_rva = get32(o + OPT_ENTRY_POINT);
+    f->checksum = get32(o + OPT_CHECKSUM);
     /* wst_pe_parse checked that the optional header holds the count. */
     uint32_t dirs = get32(o + count_at);
     size_t dir = count_at + 4 + (size_t)DIR_EXCEPTION * 8;
@@ -84,6 +89,7 @@ enum wst_status wst_pe_file_open(const void *buf, size_t size, struct wst_pe_fil
     size_t nt = get32(out->buf + DOS_LFANEW_OFFSET);
     const unsigned char *fh = out->buf + nt + 4;
     uint16_t opt_size = get16(fh + 16);
+    out->timestamp = get32(fh + 4);
     read_optional(out, nt + 4 + FILE_HEADER_SIZE, opt_size);
     return locate_strtab(out, fh);
 }
@@ -166,4 +172,28 @@ enum wst_status wst_pe_file_rva(const struct wst_pe_file *f, uint32_t rva, size_
         return WST_OK;
     }
     return WST_E_BAD_IMAGE;
+}
+
+uint32_t wst_pe_file_function_size(const struct wst_pe_file *f, uint32_t rva)
+{
+    const unsigned char *table;
+    size_t n = f->pdata_size / RUNTIME_FUNCTION_SIZE;
+    if (f->info.machine != WST_PE_MACHINE_AMD64 || n == 0 ||
+        wst_pe_file_rva(f, f->pdata_rva, n * RUNTIME_FUNCTION_SIZE, &table) != WST_OK)
+        return 0;
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const unsigned char *e = table + mid * RUNTIME_FUNCTION_SIZE;
+        uint32_t begin = get32(e);
+        if (begin == rva) {
+            uint32_t end = get32(e + 4);
+            return end > begin ? end - begin : 0;
+        }
+        if (begin < rva)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
 }

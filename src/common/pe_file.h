@@ -29,6 +29,9 @@ struct wst_pe_file {
     uint32_t strtab_size; /* its size, the 4-byte size field included */
     uint32_t pdata_rva;   /* the exception directory (x64 RUNTIME_FUNCTION table), 0 if none */
     uint32_t pdata_size;
+    uint32_t entry_rva; /* AddressOfEntryPoint */
+    uint32_t checksum;  /* the optional header's CheckSum (0 unless the linker set one) */
+    uint32_t timestamp; /* the file header's TimeDateStamp */
 };
 
 /* Parses the headers and locates the string table and exception directory. */
@@ -40,6 +43,12 @@ enum wst_status wst_pe_file_open(const void *buf, size_t size, struct wst_pe_fil
  * VirtualSize when the raw data holds it (the rest is file alignment). */
 enum wst_status wst_pe_file_section(const struct wst_pe_file *f, const char *name,
                                     const unsigned char **data, size_t *len);
+
+/* The size of the function that starts at `rva`, from the x64 exception
+ * directory's RUNTIME_FUNCTION entries (begin, end, unwind info; sorted by
+ * begin), which give exact extents; 0 when no entry starts there (a 32-bit
+ * image has none, and a leaf function without a frame may have none). */
+uint32_t wst_pe_file_function_size(const struct wst_pe_file *f, uint32_t rva);
 
 /* The file bytes of [rva, rva + len) when one section's raw data holds them
  * all; WST_E_BAD_IMAGE otherwise. */
