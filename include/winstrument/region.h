@@ -102,7 +102,16 @@ struct wst_region_header {
     uint32_t stripe_claims;   /* stripes claimed by a thread's first hit */
     uint32_t stripe_reclaims; /* stripes taken back from threads that exited owning them */
     uint32_t stripe_shared;   /* first hits that found every stripe owned (stripe 0 then) */
-    uint8_t reserved[256 - 184]; /* zero */
+    uint8_t reserved_184[200 - 184]; /* zero */
+    /* Function profiling (wst-cc --wst-functions; winstrument/function_table.h).
+     * Zero in a module without function hooks, and until its process attach,
+     * when the hooks' loader callback writes them once. Old inspectors ignore
+     * these bytes (reserved zero before), so the layout version stays 2. */
+    uint32_t functions_rva;   /* RVA of the module's struct wst_fn_table, 0: none */
+    uint32_t functions_size;  /* its size in bytes (header, keys and cells) */
+    uint32_t functions_flags; /* WST_FN_FLAG_*, as in the table's header */
+    uint32_t functions_reserved; /* zero */
+    uint8_t reserved[256 - 216]; /* zero */
 };
 
 /* header.stripe_flags: how this module's hits choose a stripe. */
@@ -209,6 +218,9 @@ WST_STATIC_ASSERT_(offsetof(struct wst_region_header, stripe_flags) == 170, "hea
 WST_STATIC_ASSERT_(offsetof(struct wst_region_header, stripe_claims) == 172, "header ABI offsets");
 WST_STATIC_ASSERT_(offsetof(struct wst_region_header, stripe_reclaims) == 176, "header ABI offsets");
 WST_STATIC_ASSERT_(offsetof(struct wst_region_header, stripe_shared) == 180, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, functions_rva) == 200, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, functions_reserved) == 212,
+                   "header ABI offsets");
 WST_STATIC_ASSERT_(sizeof(struct wst_counter) == WST_LINE * (1 + WST_STRIPES), "counter ABI size");
 WST_STATIC_ASSERT_(offsetof(struct wst_counter, stripes) == WST_LINE, "counter ABI offsets");
 WST_STATIC_ASSERT_(sizeof(struct wst_region_trailer) == WST_LINE, "trailer ABI size");
