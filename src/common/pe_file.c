@@ -22,7 +22,6 @@
 #define OPT_DIR_COUNT_PE32_PLUS 108u
 #define OPT_ENTRY_POINT 16u
 #define OPT_CHECKSUM 64u
-#define RUNTIME_FUNCTION_SIZE 12u
 
 static int fits(size_t size, size_t offset, size_t len)
 {
@@ -172,28 +171,4 @@ enum wst_status wst_pe_file_rva(const struct wst_pe_file *f, uint32_t rva, size_
         return WST_OK;
     }
     return WST_E_BAD_IMAGE;
-}
-
-uint32_t wst_pe_file_function_size(const struct wst_pe_file *f, uint32_t rva)
-{
-    const unsigned char *table;
-    size_t n = f->pdata_size / RUNTIME_FUNCTION_SIZE;
-    if (f->info.machine != WST_PE_MACHINE_AMD64 || n == 0 ||
-        wst_pe_file_rva(f, f->pdata_rva, n * RUNTIME_FUNCTION_SIZE, &table) != WST_OK)
-        return 0;
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const unsigned char *e = table + mid * RUNTIME_FUNCTION_SIZE;
-        uint32_t begin = get32(e);
-        if (begin == rva) {
-            uint32_t end = get32(e + 4);
-            return end > begin ? end - begin : 0;
-        }
-        if (begin < rva)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return 0;
 }

@@ -44,12 +44,6 @@ enum wst_status wst_pe_file_open(const void *buf, size_t size, struct wst_pe_fil
 enum wst_status wst_pe_file_section(const struct wst_pe_file *f, const char *name,
                                     const unsigned char **data, size_t *len);
 
-/* The size of the function that starts at `rva`, from the x64 exception
- * directory's RUNTIME_FUNCTION entries (begin, end, unwind info; sorted by
- * begin), which give exact extents; 0 when no entry starts there (a 32-bit
- * image has none, and a leaf function without a frame may have none). */
-uint32_t wst_pe_file_function_size(const struct wst_pe_file *f, uint32_t rva);
-
 /* The file bytes of [rva, rva + len) when one section's raw data holds them
  * all; WST_E_BAD_IMAGE otherwise. */
 enum wst_status wst_pe_file_rva(const struct wst_pe_file *f, uint32_t rva, size_t len,

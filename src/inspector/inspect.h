@@ -12,7 +12,7 @@
 #include "report.h"
 
 enum wst_via { WST_VIA_AUTO, WST_VIA_PIPE, WST_VIA_MEMORY };
-enum wst_format { WST_FORMAT_TEXT, WST_FORMAT_JSON, WST_FORMAT_CSV };
+enum wst_format { WST_FORMAT_TEXT, WST_FORMAT_JSON, WST_FORMAT_CSV, WST_FORMAT_DRCOV, WST_FORMAT_LCOV };
 
 struct wst_options {
     DWORD pid;
@@ -27,6 +27,7 @@ struct wst_options {
     const char *listen;     /* serve: ADDRESS:PORT */
     int allow_remote;       /* serve: a non-loopback address is allowed */
     unsigned long max_connections;
+    const char *output; /* coverage: -o FILE; NULL: stdout */
 };
 
 enum wst_status wst_verb_list(const struct wst_options *o, FILE *out, struct wst_error *err);
