@@ -1,5 +1,5 @@
 # fuzz/: the platform-free parsers (PE image, region, protocol codec, pipe name,
-# HTTP request) and the inspector's escaper, built
+# HTTP request, DWARF line tables) and the inspector's escaper, built
 # natively on Linux, under libFuzzer and under the sanitizers.
 #
 #   make fuzz [FUZZ_SECONDS=60]  each target fuzzed for FUZZ_SECONDS with clang's libFuzzer
@@ -15,7 +15,7 @@
 # $(BUILD)/native-san/obj (gcc), never to $(BUILD)/native/obj, whose objects
 # tests/module.mk builds without sanitizers.
 FUZZ_TARGETS := fuzz_pe_image fuzz_region_parse fuzz_protocol_codec fuzz_pipe_name fuzz_escape \
-	fuzz_http_request
+	fuzz_http_request fuzz_dwarf_lines
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 SAN_CC ?= $(CC_native)
@@ -26,6 +26,9 @@ FUZZ_SRCS_fuzz_protocol_codec := src/common/protocol_codec.c
 FUZZ_SRCS_fuzz_pipe_name := src/common/pipe_name.c
 FUZZ_SRCS_fuzz_escape := src/common/escape.c
 FUZZ_SRCS_fuzz_http_request := src/common/http_request.c
+# Seeds: tests/lines_dll.c linked without the CRT (-nostdlib, so a few KiB)
+# in DWARF 5 for x86_64 and DWARF 4 for i686, committed as built.
+FUZZ_SRCS_fuzz_dwarf_lines := src/common/dwarf_lines.c src/common/pe_file.c src/common/pe_image.c
 # Inputs longer than the parser ever sees in practice only slow the search:
 # the inspector copies 4 KiB of PE headers, and a request is 16 bytes.
 FUZZ_MAX_LEN_fuzz_pe_image := 8192
@@ -37,6 +40,8 @@ FUZZ_MAX_LEN_fuzz_pipe_name := 96
 FUZZ_MAX_LEN_fuzz_escape := 4096
 # A little past the request bound, so the too-large path is reached.
 FUZZ_MAX_LEN_fuzz_http_request := 9000
+# The seeds are whole images of 8 to 10 KiB.
+FUZZ_MAX_LEN_fuzz_dwarf_lines := 16384
 
 # UBSan must abort rather than print and go on, or neither libFuzzer nor the
 # replay would notice it.
@@ -101,6 +106,7 @@ fuzz: fuzz-build $(FUZZ_PE_SEEDS)
 		fuzz_pipe_name) len=$(FUZZ_MAX_LEN_fuzz_pipe_name);; \
 		fuzz_escape) len=$(FUZZ_MAX_LEN_fuzz_escape);; \
 		fuzz_http_request) len=$(FUZZ_MAX_LEN_fuzz_http_request);; \
+		fuzz_dwarf_lines) len=$(FUZZ_MAX_LEN_fuzz_dwarf_lines);; \
 		*) len=$(FUZZ_MAX_LEN_fuzz_protocol_codec);; \
 		esac; \
 		echo "== $$t: fuzzing for $(FUZZ_SECONDS) s"; \

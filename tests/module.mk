@@ -9,10 +9,12 @@
 # Windows headers (they are later fuzzed on Linux).
 UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector_remote \
 	test_counters test_pipe_server_faults test_stripes test_mode_threadpool test_instance_id \
-	test_output test_pipe_name test_pipe_requests test_http_request test_openmetrics test_dist_math
+	test_output test_pipe_name test_pipe_requests test_http_request test_openmetrics test_dist_math \
+	test_dwarf_lines test_coverage_writers
 UNIT_TIMEOUT ?= 120
 # Arguments a test program needs, by name.
 UNIT_ARGS_test_pe_image = $(BUILD)
+UNIT_ARGS_test_dwarf_lines = $(BUILD)
 UNIT_EXE = $(BUILD)/x86_64/tests/$(1).exe
 FIXTURE_DLL = $(BUILD)/$(1)/tests/wst_fixture.dll
 
@@ -20,6 +22,9 @@ FIXTURE_DLL = $(BUILD)/$(1)/tests/wst_fixture.dll
 UNIT_SRCS_test_region_parse := src/common/region_parse.c src/common/status.c
 UNIT_SRCS_test_dist_math := src/common/dist_math.c src/common/region_parse.c src/common/status.c
 UNIT_SRCS_test_pe_image := src/common/pe_image.c src/common/region_parse.c src/common/status.c
+UNIT_SRCS_test_dwarf_lines := src/common/dwarf_lines.c src/common/pe_file.c src/common/pe_image.c \
+	src/common/status.c
+UNIT_SRCS_test_coverage_writers := src/common/drcov.c src/common/lcov.c src/common/strbuf.c
 UNIT_SRCS_test_protocol_codec := src/common/protocol_codec.c src/common/status.c
 UNIT_SRCS_test_inspector_remote := $(INSPECTOR_LIB_SRCS)
 # The inspector test is instrumented itself: it inspects its own process.
@@ -89,14 +94,40 @@ CROSS_OUTPUTS += $(call FIXTURE_DLL,$(1))
 endef
 $(foreach a,$(ARCHS),$(eval $(call fixture_rules,$(a))))
 
+# tests/lines_dll.c with -g -O0 (no inlining, so each function starts with
+# one row) in DWARF 5 and DWARF 4, and what binutils says about it
+# (scripts/dwarf-expect.py), for test_dwarf_lines.
+TRIPLET_x86_64 := x86_64-w64-mingw32
+TRIPLET_i686 := i686-w64-mingw32
+LINES_DLLS := $(BUILD)/x86_64/tests/wst_lines.dll $(BUILD)/x86_64/tests/wst_lines_dw4.dll \
+	$(BUILD)/i686/tests/wst_lines_dw4.dll
+LINES_EXPECTED := $(LINES_DLLS:.dll=.expected)
+define lines_rules
+$(BUILD)/$(1)/tests/wst_lines$(2).dll: tests/lines_dll.c
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -std=c11 -g $(3) -O0 $(WARNINGS) -ffile-prefix-map=$(CURDIR)=. -shared \
+		-o $$@ $$<
+$(BUILD)/$(1)/tests/wst_lines$(2).expected: $(BUILD)/$(1)/tests/wst_lines$(2).dll \
+		scripts/dwarf-expect.py
+	$$(Q)$(PYTHON) scripts/dwarf-expect.py $(TRIPLET_$(1)) $$< lines_dll.c lines_ >$$@.tmp
+	$$(Q)mv $$@.tmp $$@
+endef
+$(eval $(call lines_rules,x86_64,,))
+$(eval $(call lines_rules,x86_64,_dw4,-gdwarf-4))
+$(eval $(call lines_rules,i686,_dw4,-gdwarf-4))
+CROSS_OUTPUTS += $(LINES_DLLS) $(LINES_EXPECTED)
+
 UNIT_NATIVE_OBJS := $(call objs,native,src/common/pe_image.c src/common/region_parse.c src/common/dist_math.c \
 	src/common/protocol_codec.c src/common/status.c src/common/escape.c src/common/pipe_name.c \
-	src/common/http_request.c src/common/openmetrics.c src/common/strbuf.c)
+	src/common/http_request.c src/common/openmetrics.c src/common/strbuf.c \
+	src/common/pe_file.c src/common/dwarf_lines.c src/common/drcov.c src/common/lcov.c)
 
 # Runs every test, prints CMocka's output, and fails if any test failed or
 # outlived UNIT_TIMEOUT; a test that hangs is killed by timeout(1).
 unit-check: $(foreach t,$(UNIT_TESTS),$(call UNIT_EXE,$(t))) \
-		$(foreach a,$(ARCHS),$(call FIXTURE_DLL,$(a))) $(UNIT_NATIVE_OBJS) $(STRIPES_DLL)
+		$(foreach a,$(ARCHS),$(call FIXTURE_DLL,$(a))) $(UNIT_NATIVE_OBJS) $(STRIPES_DLL) \
+		$(LINES_EXPECTED)
 	$(Q)BUILD=$(BUILD) . scripts/wine-env.sh && failed=0 && \
 	run() { \
 		echo "== $$1"; \
