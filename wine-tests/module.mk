@@ -153,3 +153,18 @@ $(call COUNTERS_DIR,$(1))/counters_host.exe: $(call objs,$(1),wine-tests/hosts/c
 CROSS_OUTPUTS += $(call COUNTERS_DIR,$(1))/counters_dll.dll $(call COUNTERS_DIR,$(1))/counters_host.exe
 endef
 $(foreach a,$(ARCHS),$(eval $(call counters_rules,$(a))))
+
+# wst_cov.exe: the coverage scenarios' target, built with
+# `wst-cc --wst-functions` and -g as a user would (cases/coverage.py); the
+# prefix map makes its DWARF name the source ./wine-tests/hosts/wst_cov.c,
+# which genhtml finds from the source tree's root.
+COV_HOST := $(BUILD)/x86_64/scenarios/wst_cov.exe
+$(COV_HOST): wine-tests/hosts/wst_cov.c toolchain/wst-cc $(call RUNTIME_LIB,x86_64) \
+		$(call FUNCTIONS_LIB,x86_64,functions)
+	@mkdir -p $(@D)
+	@echo "  WST-CC [x86_64] $@"
+	$(Q)toolchain/wst-cc --wst-arch=x86_64 --wst-functions -std=c11 -O1 -g -Wall -Wextra -Werror \
+		-ffile-prefix-map=$(CURDIR)=. -o $@ $< -L$(abspath $(BUILD))/x86_64/lib
+CROSS_OUTPUTS += $(COV_HOST)
+# The zlib scenario's programs (examples/module.mk), or its SKIPPED reason.
+wine-check stress-check: $(COV_HOST) $(BUILD)/zlib/functions/zlib1.dll
