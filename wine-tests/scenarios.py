@@ -17,7 +17,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
-from cases import dist, dist_zip, fleet, hostile, i686, leaks, pipe, reading, shutdown
+from cases import coverage, dist, dist_zip, fleet, hostile, i686, leaks, pipe, reading, shutdown
 
 MODES = ("threadpool", "threadless")
 
@@ -113,6 +113,12 @@ SCENARIOS = [
     Scenario("watch-distributions", fleet.watch_distributions),
     Scenario("serve-kinds", fleet.serve_kinds),
     Scenario("inspector-small-things", fleet.small_things, modes=("threadpool",)),
+    # Coverage export read by the real genhtml and a strict drcov reader; a
+    # real library (zlib) built unmodified and read live.
+    Scenario("coverage-lcov", coverage.coverage_lcov),
+    Scenario("coverage-drcov", coverage.coverage_drcov),
+    Scenario("zlib-live", coverage.zlib_live, modes=(None,), timeout=180),
+    Scenario("zlib-builtin-hint", coverage.zlib_builtin_hint, modes=(None,)),
 ]
 
 MUTANTS = [
