@@ -122,4 +122,36 @@ bench: $(call BENCH_EXE,x86_64) $(call BENCH_LC_EXE,x86_64) $(call BENCH_LC_DLLS
 		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_SCRAPE_JSON) scrape && \
 		echo && \
 		$$WINE $(call BENCH_DIST_EXE,x86_64) $(BENCH_DIST_ARGS) --json $(abspath $(BENCH_DIST_JSON)) && \
-		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_DIST_JSON) dist
+		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_DIST_JSON) dist && \
+		echo && \
+		$(MAKE) --no-print-directory bench-zlib
+
+# The whole-library benchmark (bench/bench_zlib.c): zlib, built unmodified by
+# examples/zlib/build.sh three ways (plain, --wst-functions=calls,
+# --wst-functions), compressing 64 MiB; its JSON joins build/bench.json as
+# "zlib". Only `make bench` builds the plain and calls variants. When zlib's
+# source cannot be fetched it says SKIPPED and why, and succeeds.
+#
+#   make bench-zlib [BENCH_ZLIB_ARGS="--mib N --repeat R"]
+BENCH_ZLIB_EXE := $(BUILD)/x86_64/bin/bench_zlib.exe
+BENCH_ZLIB_JSON := $(BUILD)/bench-zlib.json
+BENCH_ZLIB_ARGS ?= --mib 64 --repeat 3
+BENCH_ZLIB_VARIANTS := plain calls functions
+$(BENCH_ZLIB_EXE): $(call objs,x86_64,bench/bench_zlib.c $(BENCH_COMMON_SRCS))
+	@mkdir -p $(@D)
+	@echo "  LD [x86_64] $@"
+	$(Q)$(CC_x86_64) -o $@ $^
+CROSS_OUTPUTS += $(BENCH_ZLIB_EXE)
+
+.PHONY: bench-zlib
+bench-zlib: $(BENCH_ZLIB_EXE)
+	$(Q)$(MAKE) --no-print-directory $(foreach v,$(BENCH_ZLIB_VARIANTS),$(BUILD)/zlib/$(v)/zlib1.dll)
+	$(Q)if [ -f $(BUILD)/zlib/SKIPPED ]; then \
+		echo "bench-zlib: SKIPPED: $$(head -n 1 $(BUILD)/zlib/SKIPPED)"; exit 0; fi; \
+	for v in $(BENCH_ZLIB_VARIANTS); do \
+		cp $(BUILD)/zlib/$$v/zlib1.dll $(BUILD)/x86_64/bin/bench_zlib_$$v.dll || exit 1; \
+	done; \
+	BUILD=$(BUILD) . scripts/wine-env.sh && \
+		$$WINE $(BENCH_ZLIB_EXE) $(BENCH_ZLIB_ARGS) --json $(abspath $(BENCH_ZLIB_JSON)) && \
+		if [ -f $(BENCH_JSON) ]; then \
+			$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_ZLIB_JSON) zlib; fi
