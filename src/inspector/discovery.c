@@ -47,6 +47,9 @@ static enum wst_status inspect_module(const struct wst_remote *r, uint64_t base,
                              (unsigned long long)base);
     m->base = base;
     m->bits = info.bits;
+    m->image_size = info.size_of_image;
+    m->timestamp = info.timestamp;
+    m->entry_point = info.entry_point;
     *found = 1;
     return WST_OK;
 }

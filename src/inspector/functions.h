@@ -72,7 +72,7 @@ struct wst_functions_result {
  * no instrumented module has that name, WST_E_NOT_INSTRUMENTED when it has
  * no function table). A module whose read fails carries its own error and
  * the call returns WST_E_PARTIAL if another succeeded. --symbols that does
- * not match the module (SizeOfImage, timestamp) is WST_E_BAD_IMAGE. */
+ * not match the module (timestamp, entry point, bits) is WST_E_BAD_IMAGE. */
 enum wst_status wst_functions_read(uint32_t pid, const struct wst_functions_query *q,
                                    struct wst_functions_result *out, struct wst_error *err);
 void wst_functions_free(struct wst_functions_result *r);
