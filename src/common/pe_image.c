@@ -61,6 +61,7 @@ static enum wst_status parse_optional(const unsigned char *b, size_t size, size_
     out->size_of_image = get32(b + opt + OPT_SIZE_OF_IMAGE);
     out->size_of_headers = get32(b + opt + OPT_SIZE_OF_HEADERS);
     out->entry_point = get32(b + opt + 16);
+    out->size_of_code = get32(b + opt + 4);
     return WST_OK;
 }
 

@@ -35,7 +35,7 @@ struct image {
     const unsigned char *b;
     size_t size;
     unsigned bits;
-    uint32_t size_of_image, timestamp, entry_point;
+    uint32_t size_of_image, timestamp, entry_point, size_of_code;
     uint32_t symtab, nsyms;
     struct section sections[MAX_SECTIONS];
     unsigned nsections;
@@ -104,6 +104,7 @@ static enum wst_status parse_headers(struct image *im)
         return WST_E_BAD_IMAGE;
     im->size_of_image = get32(b + opt + 56);
     im->entry_point = get32(b + opt + 16);
+    im->size_of_code = get32(b + opt + 4);
     uint32_t ndirs = get32(b + opt + ndirs_at);
     for (uint32_t d = 0; d < 16 && d < ndirs && dirs_at + 8u * (d + 1u) <= opt_size; d++) {
         im->dir_rva[d] = get32(b + opt + dirs_at + 8u * d);
@@ -396,6 +397,7 @@ enum wst_status wst_symbols_from_image(const void *file, size_t size, struct wst
     out->size_of_image = im.size_of_image;
     out->timestamp = im.timestamp;
     out->entry_point = im.entry_point;
+    out->size_of_code = im.size_of_code;
     out->bits = im.bits;
     out->stripped = !coff;
     exact_sizes(&im, out);

@@ -70,13 +70,12 @@ out:
 int wst_function_name(const struct wst_symbols *s, const char *module, uint32_t rva, char *buf,
                       size_t size)
 {
+    /* Only a symbol that starts here names the function: the hooks report
+     * entry addresses, and a size estimated from the next export would name
+     * a static function of a stripped image after its neighbour. */
     const struct wst_symbol *sym = s != NULL ? wst_symbols_find(s, rva) : NULL;
     if (sym != NULL && sym->rva == rva) {
         snprintf(buf, size, "%s", sym->name);
-        return 1;
-    }
-    if (sym != NULL) {
-        snprintf(buf, size, "%s+0x%lx", sym->name, (unsigned long)(rva - sym->rva));
         return 1;
     }
     snprintf(buf, size, "%s+0x%lx", module, (unsigned long)rva);
@@ -171,14 +170,15 @@ static enum wst_status load_names(const struct wst_module *m, const char *symbol
     }
     if (symbols_file != NULL &&
         (syms->entry_point != m->entry_point || syms->timestamp != m->timestamp ||
-         syms->bits != m->bits)) {
+         syms->size_of_code != m->size_of_code || syms->bits != m->bits)) {
         wst_symbols_free(syms);
         return wst_error_set(err, WST_E_BAD_IMAGE, 0,
-                             "%s is not an image of module %s (entry point 0x%lx, timestamp "
-                             "0x%lx; the module has 0x%lx, 0x%lx)",
-                             symbols_file, m->name, (unsigned long)syms->entry_point,
-                             (unsigned long)syms->timestamp, (unsigned long)m->entry_point,
-                             (unsigned long)m->timestamp);
+                             "%s is not an image of module %s (timestamp 0x%lx, entry point "
+                             "0x%lx, code 0x%lx bytes; the module has 0x%lx, 0x%lx, 0x%lx)",
+                             symbols_file, m->name, (unsigned long)syms->timestamp,
+                             (unsigned long)syms->entry_point, (unsigned long)syms->size_of_code,
+                             (unsigned long)m->timestamp, (unsigned long)m->entry_point,
+                             (unsigned long)m->size_of_code);
     }
     snprintf(fm->image_path, sizeof fm->image_path, "%s", path);
     fm->symbols_state = syms->stripped ? WST_FN_SYMBOLS_EXPORTS : WST_FN_SYMBOLS_COFF;
