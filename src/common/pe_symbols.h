@@ -41,6 +41,9 @@ struct wst_symbols {
     /* What the image's headers say, to match a --symbols file to a module. */
     uint32_t size_of_image;
     uint32_t timestamp; /* IMAGE_FILE_HEADER.TimeDateStamp */
+    uint32_t entry_point; /* AddressOfEntryPoint: strip keeps it and the timestamp, but
+                           * not SizeOfImage (mingw maps the -g debug sections) */
+    uint32_t size_of_code; /* SizeOfCode: kept by strip too */
     unsigned bits;      /* 32 or 64 */
     int stripped;       /* no COFF symbol table (names from exports only) */
 };

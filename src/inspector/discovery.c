@@ -48,6 +48,10 @@ static enum wst_status inspect_module(const struct wst_remote *r, uint64_t base,
                              (unsigned long long)base);
     m->base = base;
     m->bits = info.bits;
+    m->image_size = info.size_of_image;
+    m->timestamp = info.timestamp;
+    m->entry_point = info.entry_point;
+    m->size_of_code = info.size_of_code;
     *found = 1;
     return WST_OK;
 }

@@ -72,7 +72,8 @@ struct wst_functions_result {
  * no instrumented module has that name, WST_E_NOT_INSTRUMENTED when it has
  * no function table). A module whose read fails carries its own error and
  * the call returns WST_E_PARTIAL if another succeeded. --symbols that does
- * not match the module (SizeOfImage, timestamp) is WST_E_BAD_IMAGE. */
+ * not match the module (timestamp, entry point, SizeOfCode, bits) is
+ * WST_E_BAD_IMAGE. */
 enum wst_status wst_functions_read(uint32_t pid, const struct wst_functions_query *q,
                                    struct wst_functions_result *out, struct wst_error *err);
 void wst_functions_free(struct wst_functions_result *r);
@@ -85,8 +86,8 @@ enum wst_status wst_symbols_load_file(const char *path, struct wst_symbols *out,
                                       struct wst_error *err);
 
 /* The name of the function at rva in an image's symbol set, written into
- * buf: the symbol's name (with "+0xN" when rva is inside it rather than at
- * its start), else "module+0xRVA". Returns 1 when a symbol named it. */
+ * buf: the name of the symbol that starts at rva, else "module+0xRVA".
+ * Returns 1 when a symbol named it. */
 int wst_function_name(const struct wst_symbols *s, const char *module, uint32_t rva, char *buf,
                       size_t size);
 

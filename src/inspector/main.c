@@ -32,6 +32,9 @@ static const char usage_text[] =
     "                                     the counters and their rates every S seconds\n"
     "  reset PID [--module NAME] [--json] zero the counters (needs a worker)\n"
     "  stats PID [--module NAME] [--json] the worker's statistics\n"
+    "  functions PID [--module NAME] [--sort calls|time|self] [--top N] [--json]\n"
+    "            [--symbols FILE]         calls and time per function of modules built\n"
+    "                                     with wst-cc --wst-functions\n"
     "  coverage PID --format drcov|lcov [-o FILE] [--module NAME]\n"
     "                                     which functions ran: drcov blocks, or an lcov\n"
     "                                     tracefile with DWARF lines (docs/coverage.md)\n"
@@ -53,6 +56,9 @@ static const char usage_text[] =
     "  --via MODE       dump through the worker's pipe, by reading memory, or\n"
     "                   auto (default: the pipe when a worker serves, else memory)\n"
     "  --timeout MS     how long to wait for a worker's reply (default %u)\n"
+    "  --sort KEY       functions: calls (default), time (inclusive) or self, largest first\n"
+    "  --top N          functions: only the first N of each module\n"
+    "  --symbols FILE   functions: names from this unstripped copy of --module's image\n"
     "  --help, --version\n";
 
 typedef enum wst_status (*verb_fn)(const struct wst_options *, FILE *, struct wst_error *);
@@ -82,6 +88,7 @@ static const struct {
     {"stats", wst_verb_stats, 1, F_TEXT | F_JSON},
     {"coverage", wst_verb_coverage, 1, F_COVERAGE},
     {"serve", wst_verb_serve, 0, F_TEXT},
+    {"functions", wst_verb_functions, 1, F_TEXT | F_JSON},
 };
 
 static int parse_u32(const char *s, unsigned long max, unsigned long *out)
@@ -160,6 +167,22 @@ static enum wst_status parse_option(int argc, char **argv, int *i, struct wst_op
             return wst_error_set(err, WST_E_USAGE, 0, "--max-connections takes 1 to %d",
                                  WST_SERVE_MAX_CONNECTIONS);
         o->max_connections = n;
+    } else if ((v = option_value(argc, argv, i, "--sort", &missing)) != NULL) {
+        if (strcmp(v, "calls") == 0)
+            o->sort = WST_SORT_CALLS;
+        else if (strcmp(v, "time") == 0)
+            o->sort = WST_SORT_TIME;
+        else if (strcmp(v, "self") == 0)
+            o->sort = WST_SORT_SELF;
+        else
+            return wst_error_set(err, WST_E_USAGE, 0, "--sort takes calls, time or self");
+        o->sort_given = 1;
+    } else if ((v = option_value(argc, argv, i, "--top", &missing)) != NULL) {
+        if (!parse_u32(v, 0xffffffffUL, &n) || n == 0)
+            return wst_error_set(err, WST_E_USAGE, 0, "--top takes a number of functions (1 or more)");
+        o->top = n;
+    } else if ((v = option_value(argc, argv, i, "--symbols", &missing)) != NULL) {
+        o->symbols = v;
     } else if ((v = option_value(argc, argv, i, "--module", &missing)) != NULL) {
         o->module = v;
     } else if ((v = option_value(argc, argv, i, "--via", &missing)) != NULL) {
@@ -225,6 +248,11 @@ static enum wst_status parse_args(int argc, char **argv, int verb, struct wst_op
     if ((o->listen || o->allow_remote || o->max_connections) && strcmp(name, "serve") != 0)
         return wst_error_set(err, WST_E_USAGE, 0, "--listen, --allow-remote and "
                                                   "--max-connections apply to serve only");
+    if ((o->sort_given || o->top || o->symbols) && strcmp(name, "functions") != 0)
+        return wst_error_set(err, WST_E_USAGE, 0, "--sort, --top and --symbols apply to "
+                                                  "functions only");
+    if (o->symbols != NULL && o->module == NULL)
+        return wst_error_set(err, WST_E_USAGE, 0, "--symbols needs --module: it names one image");
     if (o->module != NULL && !verbs[verb].takes_pid)
         return wst_error_set(err, WST_E_USAGE, 0, "--module needs a PID verb");
     return WST_OK;
