@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for src/common/pe_file.c and dwarf_lines.c: a whole image
+ * libFuzzer target for src/common/pe_file.c, dwarf_lines.c and dwarf_units.c: a whole image
  * file, as `wst-inspect coverage` reads it from disk to find each function's
  * source line. Beyond "no crash", it checks what a caller relies on: a
  * section found lies inside the input; after WST_OK every lookup that finds
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dwarf_lines.h"
+#include "dwarf_units.h"
 #include "fuzz_check.h"
 #include "pe_file.h"
 
@@ -27,6 +28,21 @@ static void check_sections(const uint8_t *data, size_t size, const struct wst_pe
     }
 }
 
+static void check_units(const struct wst_pe_file *pe)
+{
+    struct wst_dwarf_units units;
+    enum wst_status st = wst_dwarf_units_with_switch(pe, "-g", &units);
+    FUZZ_CHECK(st == WST_OK || st == WST_E_BAD_IMAGE);
+    if (st != WST_OK) {
+        FUZZ_CHECK(units.line_offsets == NULL && units.error[0] != 0);
+        return;
+    }
+    FUZZ_CHECK(units.count <= units.with_producer && units.with_producer <= units.units_seen);
+    for (size_t i = 0; i < units.count; i++)
+        FUZZ_CHECK(wst_dwarf_units_has(&units, units.line_offsets[i]));
+    wst_dwarf_units_free(&units);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct wst_pe_file pe;
@@ -34,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (wst_pe_file_open(data, size, &pe) != WST_OK)
         return 0;
     check_sections(data, size, &pe);
+    check_units(&pe);
     enum wst_status st = wst_dwarf_lines_load(&pe, &lines);
     FUZZ_CHECK(st == WST_OK || st == WST_E_BAD_IMAGE);
     if (st != WST_OK) {
@@ -44,12 +61,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (uint32_t rva = 0; rva < 0x10000; rva += 0x100) {
         const char *file;
         uint32_t line;
-        if (wst_dwarf_lines_find(&lines, rva, &file, &line))
+        if (wst_dwarf_lines_find(&lines, rva, &file, &line, NULL))
             FUZZ_CHECK(file != NULL && line > 0 && strlen(file) < WST_DWARF_MAX_PATH);
     }
     const char *file;
     uint32_t line;
-    if (wst_dwarf_lines_find(&lines, 0xffffffffu, &file, &line))
+    if (wst_dwarf_lines_find(&lines, 0xffffffffu, &file, &line, NULL))
         FUZZ_CHECK(file != NULL && line > 0);
     wst_dwarf_lines_free(&lines);
     return 0;

@@ -28,7 +28,8 @@ FUZZ_SRCS_fuzz_escape := src/common/escape.c
 FUZZ_SRCS_fuzz_http_request := src/common/http_request.c
 # Seeds: tests/lines_dll.c linked without the CRT (-nostdlib, so a few KiB)
 # in DWARF 5 for x86_64 and DWARF 4 for i686, committed as built.
-FUZZ_SRCS_fuzz_dwarf_lines := src/common/dwarf_lines.c src/common/pe_file.c src/common/pe_image.c
+FUZZ_SRCS_fuzz_dwarf_lines := src/common/dwarf_lines.c src/common/dwarf_units.c src/common/pe_file.c \
+	src/common/pe_image.c
 # Inputs longer than the parser ever sees in practice only slow the search:
 # the inspector copies 4 KiB of PE headers, and a request is 16 bytes.
 FUZZ_MAX_LEN_fuzz_pe_image := 8192

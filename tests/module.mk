@@ -22,7 +22,8 @@ FIXTURE_DLL = $(BUILD)/$(1)/tests/wst_fixture.dll
 UNIT_SRCS_test_region_parse := src/common/region_parse.c src/common/status.c
 UNIT_SRCS_test_dist_math := src/common/dist_math.c src/common/region_parse.c src/common/status.c
 UNIT_SRCS_test_pe_image := src/common/pe_image.c src/common/region_parse.c src/common/status.c
-UNIT_SRCS_test_dwarf_lines := src/common/dwarf_lines.c src/common/pe_file.c src/common/pe_image.c \
+UNIT_SRCS_test_dwarf_lines := src/common/dwarf_lines.c src/common/dwarf_units.c src/common/pe_file.c \
+	src/common/pe_image.c \
 	src/common/status.c
 UNIT_SRCS_test_coverage_writers := src/common/drcov.c src/common/lcov.c src/common/strbuf.c
 UNIT_SRCS_test_protocol_codec := src/common/protocol_codec.c src/common/status.c
@@ -121,7 +122,8 @@ CROSS_OUTPUTS += $(LINES_DLLS) $(LINES_EXPECTED)
 UNIT_NATIVE_OBJS := $(call objs,native,src/common/pe_image.c src/common/region_parse.c src/common/dist_math.c \
 	src/common/protocol_codec.c src/common/status.c src/common/escape.c src/common/pipe_name.c \
 	src/common/http_request.c src/common/openmetrics.c src/common/strbuf.c \
-	src/common/pe_file.c src/common/dwarf_lines.c src/common/drcov.c src/common/lcov.c)
+	src/common/pe_file.c src/common/dwarf_lines.c src/common/dwarf_units.c src/common/drcov.c \
+	src/common/lcov.c)
 
 # Runs every test, prints CMocka's output, and fails if any test failed or
 # outlived UNIT_TIMEOUT; a test that hangs is killed by timeout(1).

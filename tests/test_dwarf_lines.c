@@ -1,5 +1,5 @@
 /*
- * Unit tests of src/common/pe_file.c and dwarf_lines.c against real images
+ * Unit tests of src/common/pe_file.c, dwarf_lines.c and dwarf_units.c against real images
  * that the build produces: tests/lines_dll.c built with -g -O0 for x86_64
  * (DWARF 5, gcc's default, and DWARF 4) and i686 (DWARF 4). The expected
  * answers are binutils': scripts/dwarf-expect.py wrote, next to each DLL,
@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "dwarf_lines.h"
+#include "dwarf_units.h"
 #include "pe_file.h"
 
 static const char *build_dir = "build";
@@ -77,7 +78,7 @@ static void check_against_objdump(const char *arch, const char *dll, unsigned wa
         const char *file = NULL;
         uint32_t line = 0;
         uint32_t rva = (uint32_t)(va - pe.image_base);
-        if (!wst_dwarf_lines_find(&lines, rva, &file, &line))
+        if (!wst_dwarf_lines_find(&lines, rva, &file, &line, NULL))
             fail_msg("%s %s: no line for %s at rva 0x%x", arch, dll, name, (unsigned)rva);
         if (line != want_line || !ends_with(file, "tests/lines_dll.c"))
             fail_msg("%s %s: %s: %s:%u, objdump says lines_dll.c:%u", arch, dll, name, file,
@@ -89,8 +90,8 @@ static void check_against_objdump(const char *arch, const char *dll, unsigned wa
     /* Before the first row and far past the last: nothing covers them. */
     const char *file;
     uint32_t line;
-    assert_false(wst_dwarf_lines_find(&lines, 0, &file, &line));
-    assert_false(wst_dwarf_lines_find(&lines, 0xfffffff0u, &file, &line));
+    assert_false(wst_dwarf_lines_find(&lines, 0, &file, &line, NULL));
+    assert_false(wst_dwarf_lines_find(&lines, 0xfffffff0u, &file, &line, NULL));
     wst_dwarf_lines_free(&lines);
     free(im.bytes);
 }
@@ -112,6 +113,80 @@ static void dwarf4_i686(void **state)
 {
     (void)state;
     check_against_objdump("i686", "wst_lines_dw4.dll", 5);
+}
+
+/* The compile units built with a switch, found by their producer strings:
+ * lines_dll.c's unit alone was built with -gdwarf-4 (mingw's CRT units were
+ * not), none with -finstrument-functions, and a prefix of a switch is not it. */
+static void units_by_switch(void **state)
+{
+    (void)state;
+    struct image im = load("x86_64", "wst_lines_dw4.dll");
+    struct wst_pe_file pe;
+    struct wst_dwarf_lines lines;
+    struct wst_dwarf_units units;
+    const char *file;
+    uint32_t line;
+    uint64_t unit = 0, crt_unit = 0;
+    assert_int_equal(wst_pe_file_open(im.bytes, im.size, &pe), WST_OK);
+    assert_int_equal(wst_dwarf_lines_load(&pe, &lines), WST_OK);
+    assert_int_equal(wst_dwarf_units_with_switch(&pe, "-gdwarf-4", &units), WST_OK);
+    assert_true(units.units_seen > 1 && units.with_producer == units.units_seen);
+    assert_int_equal(units.count, 1);
+    assert_true(wst_dwarf_lines_find(&lines, pe.entry_rva, &file, &line, &crt_unit));
+    assert_false(wst_dwarf_units_has(&units, crt_unit));
+    /* lines_add's unit: the first function of the expectation file. */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/x86_64/tests/wst_lines_dw4.expected", build_dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    unsigned long long va;
+    assert_int_equal(fscanf(f, "%llx", &va), 1);
+    fclose(f);
+    assert_true(wst_dwarf_lines_find(&lines, (uint32_t)(va - pe.image_base), &file, &line, &unit));
+    assert_true(wst_dwarf_units_has(&units, unit));
+    wst_dwarf_units_free(&units);
+    assert_int_equal(wst_dwarf_units_with_switch(&pe, "-finstrument-functions", &units), WST_OK);
+    assert_int_equal(units.count, 0);
+    wst_dwarf_units_free(&units);
+    assert_int_equal(wst_dwarf_units_with_switch(&pe, "-gdwarf", &units), WST_OK);
+    assert_int_equal(units.count, 0);
+    wst_dwarf_units_free(&units);
+    wst_dwarf_lines_free(&lines);
+    free(im.bytes);
+}
+
+/* Every byte of .debug_info's first unit and .debug_abbrev's start, set to
+ * hostile values: OK or BAD_IMAGE with a reason, never a crash. */
+static void units_flipped(void **state)
+{
+    (void)state;
+    static const char *const sections[] = {".debug_info", ".debug_abbrev"};
+    static const unsigned char values[] = {0x00, 0x7f, 0x80, 0xff};
+    struct image im = load("x86_64", "wst_lines.dll");
+    struct wst_pe_file pe;
+    assert_int_equal(wst_pe_file_open(im.bytes, im.size, &pe), WST_OK);
+    for (size_t k = 0; k < 2; k++) {
+        const unsigned char *data;
+        size_t len;
+        assert_int_equal(wst_pe_file_section(&pe, sections[k], &data, &len), WST_OK);
+        assert_non_null(data);
+        unsigned char *p = (unsigned char *)data;
+        for (size_t i = 0; i < (len < 128 ? len : 128); i++) {
+            unsigned char saved = p[i];
+            for (size_t v = 0; v < sizeof values; v++) {
+                struct wst_dwarf_units units;
+                p[i] = values[v];
+                enum wst_status st = wst_dwarf_units_with_switch(&pe, "-g", &units);
+                if (st != WST_OK && (st != WST_E_BAD_IMAGE || units.error[0] == 0))
+                    fail_msg("%s byte %u = 0x%02x: status %d, no reason", sections[k],
+                             (unsigned)i, values[v], st);
+                wst_dwarf_units_free(&units);
+            }
+            p[i] = saved;
+        }
+    }
+    free(im.bytes);
 }
 
 /* Long section names resolve through the string table. */
@@ -156,7 +231,7 @@ static void no_line_table(void **state)
     assert_int_equal(lines.row_count, 0);
     const char *file;
     uint32_t line;
-    assert_false(wst_dwarf_lines_find(&lines, 0x1000, &file, &line));
+    assert_false(wst_dwarf_lines_find(&lines, 0x1000, &file, &line, NULL));
     wst_dwarf_lines_free(&lines);
     free(im.bytes);
 }
@@ -250,6 +325,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(dwarf4_i686),     cmocka_unit_test(long_section_names),
         cmocka_unit_test(no_line_table),   cmocka_unit_test(lying_length),
         cmocka_unit_test(flipped_bytes),   cmocka_unit_test(truncated_file),
+        cmocka_unit_test(units_by_switch), cmocka_unit_test(units_flipped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dwarf_cursor.h"
+
 /* Standard opcodes (DW_LNS_*), extended opcodes (DW_LNE_*), line-table
  * content types (DW_LNCT_*) and the forms a file table may use (DW_FORM_*). */
 enum {
@@ -58,15 +60,9 @@ struct wst_dwarf_row {
     uint32_t line;
     uint32_t order; /* position in the program, to keep sorting stable */
     uint32_t end;   /* 1: the end_sequence row, which covers nothing */
+    uint32_t unit;  /* index into lines->unit_offsets */
 };
 #define NO_FILE UINT32_MAX
-
-/* A bounded reader: `bad` is set by any read that would pass `end`, and
- * every later read returns 0, so parsers check once per step. */
-struct cursor {
-    const unsigned char *p, *end;
-    int bad;
-};
 
 /* The string sections a version 5 file table points into. */
 struct strings {
@@ -88,84 +84,6 @@ struct unit {
     size_t dir_first; /* the unit's directories, kept in lines->files past its files */
     size_t dir_count;
 };
-
-static int take(struct cursor *c, size_t n, const unsigned char **out)
-{
-    if (c->bad || (size_t)(c->end - c->p) < n) {
-        c->bad = 1;
-        return 0;
-    }
-    *out = c->p;
-    c->p += n;
-    return 1;
-}
-
-static uint64_t read_le(struct cursor *c, size_t n)
-{
-    const unsigned char *b;
-    if (!take(c, n, &b))
-        return 0;
-    uint64_t v = 0;
-    for (size_t i = n; i-- > 0;)
-        v = v << 8 | b[i];
-    return v;
-}
-
-static uint64_t read_uleb(struct cursor *c)
-{
-    uint64_t v = 0;
-    for (unsigned shift = 0;; shift += 7) {
-        const unsigned char *b;
-        if (!take(c, 1, &b))
-            return 0;
-        /* Bits past 64 are dropped; no value this reader uses is that large. */
-        if (shift < 64)
-            v |= (uint64_t)(*b & 0x7f) << shift;
-        if (!(*b & 0x80))
-            return v;
-    }
-}
-
-static int64_t read_sleb(struct cursor *c)
-{
-    uint64_t v = 0;
-    unsigned shift = 0;
-    const unsigned char *b;
-    do {
-        if (!take(c, 1, &b))
-            return 0;
-        if (shift < 64)
-            v |= (uint64_t)(*b & 0x7f) << shift;
-        shift += 7;
-    } while (*b & 0x80);
-    if (shift < 64 && (*b & 0x40))
-        v |= ~(uint64_t)0 << shift;
-    return (int64_t)v;
-}
-
-/* A NUL-terminated string inside the cursor. */
-static const char *read_cstr(struct cursor *c)
-{
-    if (c->bad)
-        return NULL;
-    const unsigned char *nul = memchr(c->p, 0, (size_t)(c->end - c->p));
-    if (nul == NULL) {
-        c->bad = 1;
-        return NULL;
-    }
-    const char *s = (const char *)c->p;
-    c->p = nul + 1;
-    return s;
-}
-
-static const char *string_at(const unsigned char *sec, size_t len, uint64_t off)
-{
-    if (sec == NULL || off >= len)
-        return NULL;
-    if (memchr(sec + off, 0, len - (size_t)off) == NULL)
-        return NULL;
-    return (const char *)sec + off;
-}
 
 static int fail(struct wst_dwarf_lines *l, size_t at, const char *what)
 {
@@ -216,7 +134,7 @@ static int add_path(struct wst_dwarf_lines *l, size_t *cap, const char *dir, con
 
 /* ---- version 2 to 4 tables: NUL-terminated lists ---------------------- */
 
-static int read_tables_v4(struct wst_dwarf_lines *l, struct unit *u, struct cursor *c,
+static int read_tables_v4(struct wst_dwarf_lines *l, struct unit *u, struct wst_cursor *c,
                           size_t *cap)
 {
     /* Directory 0 is the compilation directory, which the table omits;
@@ -224,7 +142,7 @@ static int read_tables_v4(struct wst_dwarf_lines *l, struct unit *u, struct curs
     const char *dirs[256];
     size_t ndirs = 0;
     for (;;) {
-        const char *d = read_cstr(c);
+        const char *d = wst_cursor_cstr(c);
         if (d == NULL)
             return 0;
         if (d[0] == 0)
@@ -234,14 +152,14 @@ static int read_tables_v4(struct wst_dwarf_lines *l, struct unit *u, struct curs
     }
     u->file_base = l->file_count;
     for (;;) {
-        const char *name = read_cstr(c);
+        const char *name = wst_cursor_cstr(c);
         if (name == NULL)
             return 0;
         if (name[0] == 0)
             break;
-        uint64_t dir = read_uleb(c);
-        read_uleb(c); /* modification time */
-        read_uleb(c); /* length */
+        uint64_t dir = wst_cursor_uleb(c);
+        wst_cursor_uleb(c); /* modification time */
+        wst_cursor_uleb(c); /* length */
         if (c->bad)
             return 0;
         const char *d = dir >= 1 && dir <= ndirs ? dirs[dir - 1] : NULL;
@@ -258,21 +176,21 @@ struct entry_format {
     uint64_t content, form;
 };
 
-static int read_formats(struct cursor *c, struct entry_format *f, unsigned *n)
+static int read_formats(struct wst_cursor *c, struct entry_format *f, unsigned *n)
 {
-    *n = (unsigned)read_le(c, 1);
+    *n = (unsigned)wst_cursor_le(c, 1);
     if (*n > MAX_ENTRY_FORMATS)
         return 0;
     for (unsigned i = 0; i < *n; i++) {
-        f[i].content = read_uleb(c);
-        f[i].form = read_uleb(c);
+        f[i].content = wst_cursor_uleb(c);
+        f[i].form = wst_cursor_uleb(c);
     }
     return !c->bad;
 }
 
 /* One attribute of an entry: a string for DW_LNCT_path, a number for the
  * rest; forms that hold neither are skipped by their size. */
-static int read_form(struct cursor *c, const struct unit *u, const struct strings *s,
+static int read_form(struct wst_cursor *c, const struct unit *u, const struct strings *s,
                      uint64_t form, const char **str, uint64_t *num)
 {
     const unsigned char *skip;
@@ -280,28 +198,28 @@ static int read_form(struct cursor *c, const struct unit *u, const struct string
     *str = NULL;
     *num = 0;
     switch (form) {
-    case FORM_STRING: *str = read_cstr(c); return *str != NULL;
+    case FORM_STRING: *str = wst_cursor_cstr(c); return *str != NULL;
     case FORM_LINE_STRP:
-        *str = string_at(s->line_str, s->line_str_len, read_le(c, off_size));
+        *str = wst_section_string(s->line_str, s->line_str_len, wst_cursor_le(c, off_size));
         return !c->bad && *str != NULL;
     case FORM_STRP:
-        *str = string_at(s->str, s->str_len, read_le(c, off_size));
+        *str = wst_section_string(s->str, s->str_len, wst_cursor_le(c, off_size));
         return !c->bad && *str != NULL;
-    case FORM_DATA1: *num = read_le(c, 1); break;
-    case FORM_DATA2: *num = read_le(c, 2); break;
-    case FORM_DATA4: *num = read_le(c, 4); break;
-    case FORM_DATA8: *num = read_le(c, 8); break;
-    case FORM_UDATA: *num = read_uleb(c); break;
-    case FORM_SDATA: read_sleb(c); break;
-    case FORM_DATA16: take(c, 16, &skip); break;
-    case FORM_BLOCK1: take(c, (size_t)read_le(c, 1), &skip); break;
-    case FORM_BLOCK2: take(c, (size_t)read_le(c, 2), &skip); break;
-    case FORM_BLOCK4: take(c, (size_t)read_le(c, 4), &skip); break;
+    case FORM_DATA1: *num = wst_cursor_le(c, 1); break;
+    case FORM_DATA2: *num = wst_cursor_le(c, 2); break;
+    case FORM_DATA4: *num = wst_cursor_le(c, 4); break;
+    case FORM_DATA8: *num = wst_cursor_le(c, 8); break;
+    case FORM_UDATA: *num = wst_cursor_uleb(c); break;
+    case FORM_SDATA: wst_cursor_sleb(c); break;
+    case FORM_DATA16: wst_cursor_take(c, 16, &skip); break;
+    case FORM_BLOCK1: wst_cursor_take(c, (size_t)wst_cursor_le(c, 1), &skip); break;
+    case FORM_BLOCK2: wst_cursor_take(c, (size_t)wst_cursor_le(c, 2), &skip); break;
+    case FORM_BLOCK4: wst_cursor_take(c, (size_t)wst_cursor_le(c, 4), &skip); break;
     case FORM_BLOCK: {
-        uint64_t n = read_uleb(c);
+        uint64_t n = wst_cursor_uleb(c);
         if (n > (uint64_t)(c->end - c->p))
             return 0;
-        take(c, (size_t)n, &skip);
+        wst_cursor_take(c, (size_t)n, &skip);
         break;
     }
     default: return 0; /* strx and others need sections a line table should not use */
@@ -312,14 +230,14 @@ static int read_form(struct cursor *c, const struct unit *u, const struct string
 /* Reads a directory or file table: its entry formats, its count, then the
  * entries. Each path goes to lines->files; a file's is joined with its
  * directory. */
-static int read_entries_v5(struct wst_dwarf_lines *l, const struct unit *u, struct cursor *c,
+static int read_entries_v5(struct wst_dwarf_lines *l, const struct unit *u, struct wst_cursor *c,
                            const struct strings *s, size_t *cap, int is_dir)
 {
     struct entry_format fmt[MAX_ENTRY_FORMATS];
     unsigned nfmt;
     if (!read_formats(c, fmt, &nfmt))
         return 0;
-    uint64_t count = read_uleb(c);
+    uint64_t count = wst_cursor_uleb(c);
     /* Each entry takes at least a byte, so a count past the bytes left lies. */
     if (c->bad || count > (uint64_t)(c->end - c->p))
         return 0;
@@ -347,7 +265,7 @@ static int read_entries_v5(struct wst_dwarf_lines *l, const struct unit *u, stru
     return 1;
 }
 
-static int read_tables_v5(struct wst_dwarf_lines *l, struct unit *u, struct cursor *c,
+static int read_tables_v5(struct wst_dwarf_lines *l, struct unit *u, struct wst_cursor *c,
                           const struct strings *s, size_t *cap)
 {
     /* The directories are kept in lines->files too (the files' paths are
@@ -399,20 +317,21 @@ static int emit(struct wst_dwarf_lines *l, size_t *cap, const struct unit *u,
     r->file = valid && index < u->file_count ? (uint32_t)(u->file_base + index) : NO_FILE;
     r->line = m->line > 0 && m->line <= UINT32_MAX ? (uint32_t)m->line : 0;
     r->order = (uint32_t)l->row_count;
+    r->unit = (uint32_t)(l->unit_count - 1);
     r->end = (uint32_t)end;
     l->row_count++;
     return 1;
 }
 
 static int run_extended(struct wst_dwarf_lines *l, size_t *cap, const struct unit *u,
-                        struct cursor *c, struct machine *m)
+                        struct wst_cursor *c, struct machine *m)
 {
-    uint64_t len = read_uleb(c);
+    uint64_t len = wst_cursor_uleb(c);
     const unsigned char *body;
-    if (len == 0 || len > (uint64_t)(c->end - c->p) || !take(c, (size_t)len, &body))
+    if (len == 0 || len > (uint64_t)(c->end - c->p) || !wst_cursor_take(c, (size_t)len, &body))
         return 0;
-    struct cursor e = {body, body + len, 0};
-    unsigned op = (unsigned)read_le(&e, 1);
+    struct wst_cursor e = {body, body + len, 0};
+    unsigned op = (unsigned)wst_cursor_le(&e, 1);
     if (op == LNE_END_SEQUENCE) {
         if (!emit(l, cap, u, m, 1))
             return 0;
@@ -421,40 +340,40 @@ static int run_extended(struct wst_dwarf_lines *l, size_t *cap, const struct uni
         size_t n = (size_t)len - 1;
         if (n != 4 && n != 8)
             return 0;
-        m->addr = read_le(&e, n);
+        m->addr = wst_cursor_le(&e, n);
     }
     /* Others (define_file, set_discriminator, vendor ones) carry nothing
      * this reader needs; their length was skipped above. */
     return 1;
 }
 
-static int run_standard(const struct unit *u, struct cursor *c, struct machine *m,
+static int run_standard(const struct unit *u, struct wst_cursor *c, struct machine *m,
                         unsigned op)
 {
     switch (op) {
-    case LNS_ADVANCE_PC: m->addr += read_uleb(c) * u->min_inst; break;
-    case LNS_ADVANCE_LINE: m->line += (uint64_t)read_sleb(c); break;
-    case LNS_SET_FILE: m->file = read_uleb(c); break;
+    case LNS_ADVANCE_PC: m->addr += wst_cursor_uleb(c) * u->min_inst; break;
+    case LNS_ADVANCE_LINE: m->line += (uint64_t)wst_cursor_sleb(c); break;
+    case LNS_SET_FILE: m->file = wst_cursor_uleb(c); break;
     case LNS_CONST_ADD_PC: m->addr += (uint64_t)((255 - u->opcode_base) / u->line_range) * u->min_inst;
         break;
-    case LNS_FIXED_ADVANCE_PC: m->addr += read_le(c, 2); break;
+    case LNS_FIXED_ADVANCE_PC: m->addr += wst_cursor_le(c, 2); break;
     default:
         /* Known argument-less opcodes and unknown ones alike: skip the
          * number of LEB128 arguments the header declares. */
         for (unsigned i = 0; i < u->std_lengths[op - 1]; i++)
-            read_uleb(c);
+            wst_cursor_uleb(c);
         break;
     }
     return !c->bad;
 }
 
 static int run_program(struct wst_dwarf_lines *l, size_t *cap, const struct unit *u,
-                       struct cursor *c)
+                       struct wst_cursor *c)
 {
     struct machine m;
     machine_reset(&m);
     while (c->p < c->end) {
-        unsigned op = (unsigned)read_le(c, 1);
+        unsigned op = (unsigned)wst_cursor_le(c, 1);
         if (op >= u->opcode_base) {
             unsigned adj = op - u->opcode_base;
             m.addr += (uint64_t)(adj / u->line_range) * u->min_inst;
@@ -476,57 +395,76 @@ static int run_program(struct wst_dwarf_lines *l, size_t *cap, const struct unit
 
 /* ---- units ------------------------------------------------------------ */
 
-static int read_header(struct cursor *c, struct unit *u)
+static int read_header(struct wst_cursor *c, struct unit *u)
 {
-    u->version = (unsigned)read_le(c, 2);
+    u->version = (unsigned)wst_cursor_le(c, 2);
     if (c->bad || u->version < 2 || u->version > 5)
         return 0;
     if (u->version >= 5) {
-        u->address_size = (unsigned)read_le(c, 1);
-        read_le(c, 1); /* segment_selector_size */
+        u->address_size = (unsigned)wst_cursor_le(c, 1);
+        wst_cursor_le(c, 1); /* segment_selector_size */
     }
     return !c->bad;
 }
 
-static int read_params(struct cursor *c, struct unit *u)
+static int read_params(struct wst_cursor *c, struct unit *u)
 {
-    u->min_inst = (unsigned)read_le(c, 1);
+    u->min_inst = (unsigned)wst_cursor_le(c, 1);
     if (u->version >= 4)
-        read_le(c, 1); /* maximum_operations_per_instruction: 1 on x86 */
-    read_le(c, 1);     /* default_is_stmt */
-    u->line_base = (signed char)read_le(c, 1);
-    u->line_range = (unsigned)read_le(c, 1);
-    u->opcode_base = (unsigned)read_le(c, 1);
+        wst_cursor_le(c, 1); /* maximum_operations_per_instruction: 1 on x86 */
+    wst_cursor_le(c, 1);     /* default_is_stmt */
+    u->line_base = (signed char)wst_cursor_le(c, 1);
+    u->line_range = (unsigned)wst_cursor_le(c, 1);
+    u->opcode_base = (unsigned)wst_cursor_le(c, 1);
     if (c->bad || u->line_range == 0 || u->opcode_base == 0)
         return 0;
-    return take(c, u->opcode_base - 1, &u->std_lengths);
+    return wst_cursor_take(c, u->opcode_base - 1, &u->std_lengths);
+}
+
+/* Records a line program's offset; rows made from now on belong to it. The
+ * array doubles whenever the count reaches a power of two. */
+static int add_unit(struct wst_dwarf_lines *l, size_t at)
+{
+    size_t n = l->unit_count;
+    if (n >= WST_DWARF_MAX_FILES)
+        return 0;
+    if (n == 0 || (n >= 8 && (n & (n - 1)) == 0)) {
+        uint64_t *grown = realloc(l->unit_offsets, (n < 8 ? 8 : n * 2) * sizeof *grown);
+        if (grown == NULL)
+            return 0;
+        l->unit_offsets = grown;
+    }
+    l->unit_offsets[l->unit_count++] = at;
+    return 1;
 }
 
 /* One unit at the cursor: its header bounds its tables, its length bounds
  * its program. Advances the section cursor past the unit. */
-static int read_unit(struct wst_dwarf_lines *l, struct cursor *sec, const unsigned char *base,
+static int read_unit(struct wst_dwarf_lines *l, struct wst_cursor *sec, const unsigned char *base,
                      const struct strings *s, size_t *row_cap, size_t *file_cap)
 {
     size_t at = (size_t)(sec->p - base);
     struct unit u = {0};
-    uint64_t len = read_le(sec, 4);
+    uint64_t len = wst_cursor_le(sec, 4);
     if (len == 0xffffffffu) {
         u.offset64 = 1;
-        len = read_le(sec, 8);
+        len = wst_cursor_le(sec, 8);
     } else if (len >= 0xfffffff0u) {
         return fail(l, at, "reserved unit length");
     }
     const unsigned char *body;
-    if (sec->bad || len > (uint64_t)(sec->end - sec->p) || !take(sec, (size_t)len, &body))
+    if (sec->bad || len > (uint64_t)(sec->end - sec->p) || !wst_cursor_take(sec, (size_t)len, &body))
         return fail(l, at, "unit longer than the section");
-    struct cursor c = {body, body + len, 0};
+    struct wst_cursor c = {body, body + len, 0};
+    if (!add_unit(l, at))
+        return fail(l, at, "too many units");
     if (!read_header(&c, &u))
         return fail(l, at, "unsupported line-table version");
-    uint64_t hlen = read_le(&c, u.offset64 ? 8 : 4);
+    uint64_t hlen = wst_cursor_le(&c, u.offset64 ? 8 : 4);
     if (c.bad || hlen > (uint64_t)(c.end - c.p))
         return fail(l, at, "header longer than the unit");
-    struct cursor h = {c.p, c.p + hlen, 0};
-    struct cursor prog = {c.p + hlen, c.end, 0};
+    struct wst_cursor h = {c.p, c.p + hlen, 0};
+    struct wst_cursor prog = {c.p + hlen, c.end, 0};
     if (!read_params(&h, &u))
         return fail(l, at, "bad header parameters");
     int ok = u.version >= 5 ? read_tables_v5(l, &u, &h, s, file_cap)
@@ -557,9 +495,11 @@ void wst_dwarf_lines_free(struct wst_dwarf_lines *l)
         free(l->files[i]);
     free(l->files);
     free(l->rows);
+    free(l->unit_offsets);
     l->files = NULL;
     l->rows = NULL;
-    l->file_count = l->row_count = 0;
+    l->unit_offsets = NULL;
+    l->file_count = l->row_count = l->unit_count = 0;
 }
 
 enum wst_status wst_dwarf_lines_load(const struct wst_pe_file *image, struct wst_dwarf_lines *out)
@@ -577,7 +517,7 @@ enum wst_status wst_dwarf_lines_load(const struct wst_pe_file *image, struct wst
     }
     if (line == NULL)
         return WST_OK;
-    struct cursor sec = {line, line + line_len, 0};
+    struct wst_cursor sec = {line, line + line_len, 0};
     size_t row_cap = 0, file_cap = 0;
     while (sec.p < sec.end) {
         if (!read_unit(out, &sec, line, &s, &row_cap, &file_cap)) {
@@ -596,7 +536,7 @@ enum wst_status wst_dwarf_lines_load(const struct wst_pe_file *image, struct wst
 }
 
 int wst_dwarf_lines_find(const struct wst_dwarf_lines *l, uint32_t rva, const char **file,
-                         uint32_t *line)
+                         uint32_t *line, uint64_t *unit)
 {
     uint64_t va = l->image_base + rva;
     /* The first row past va; the rows at the greatest address <= va precede it. */
@@ -622,6 +562,8 @@ int wst_dwarf_lines_find(const struct wst_dwarf_lines *l, uint32_t rva, const ch
             return 0;
         *file = l->files[r->file];
         *line = r->line;
+        if (unit != NULL)
+            *unit = l->unit_offsets[r->unit];
         return 1;
     }
     return 0;

@@ -33,6 +33,8 @@ struct wst_dwarf_lines {
     size_t row_count;
     char **files; /* every unit's file table, one after the other */
     size_t file_count;
+    uint64_t *unit_offsets; /* each line program's offset in .debug_line, in section order */
+    size_t unit_count;
     unsigned max_version; /* highest line-table version read, 0 if none */
     char error[128];      /* why a load failed */
 };
@@ -42,10 +44,12 @@ struct wst_dwarf_lines {
  * struct holds nothing to free and `error` says why. */
 enum wst_status wst_dwarf_lines_load(const struct wst_pe_file *image, struct wst_dwarf_lines *out);
 
-/* The row that covers the address `rva`: its file (owned by `lines`) and
- * line. Returns 0 when no sequence covers it or its row has no line. */
+/* The row that covers the address `rva`: its file (owned by `lines`), line
+ * and, when `unit` is not NULL, its line program's offset in .debug_line
+ * (what a compile unit's DW_AT_stmt_list names). Returns 0 when no sequence
+ * covers it or its row has no line. */
 int wst_dwarf_lines_find(const struct wst_dwarf_lines *lines, uint32_t rva, const char **file,
-                         uint32_t *line);
+                         uint32_t *line, uint64_t *unit);
 
 void wst_dwarf_lines_free(struct wst_dwarf_lines *lines);
 

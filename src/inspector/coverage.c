@@ -5,7 +5,9 @@
  * end in "\r\n" would give genhtml source paths ending in '\r'.
  *
  * A module whose image file has no usable DWARF still gets its functions
- * (drcov needs no lines); the reason goes to stderr. A module whose read
+ * (drcov needs no lines); the reason goes to stderr. Where the DWARF names
+ * each compile unit's switches, never-called functions of units built
+ * without -finstrument-functions are left out: they were never counted. A module whose read
  * failed is left out and makes the verb end with WST_E_PARTIAL after the
  * others are written, as `dump` does.
  */
@@ -18,6 +20,7 @@
 
 #include "drcov.h"
 #include "dwarf_lines.h"
+#include "dwarf_units.h"
 #include "file_read.h"
 #include "functions.h"
 #include "lcov.h"
@@ -29,6 +32,8 @@
 struct image_facts {
     struct wst_dwarf_lines lines;
     int have_lines;
+    struct wst_dwarf_units units; /* compile units built with -finstrument-functions */
+    int have_units;               /* their producers could be read: units says which */
 };
 
 /* Reads the module's image file for its header facts and DWARF lines. A
@@ -62,6 +67,10 @@ static void load_image(const struct wst_function_module *fm, struct wst_cov_modu
         goto out;
     }
     facts->have_lines = facts->lines.row_count > 0;
+    /* Without readable producers (-gno-record-gcc-switches) nothing tells
+     * instrumented code from the rest, and every function stays listed. */
+    if (wst_dwarf_units_with_switch(&pe, "-finstrument-functions", &facts->units) == WST_OK)
+        facts->have_units = facts->units.with_producer > 0;
 out:
     free(file);
 }
@@ -75,11 +84,26 @@ struct model {
 
 static void model_free(struct model *m)
 {
-    for (size_t i = 0; m->facts != NULL && i < m->cov.module_count; i++)
+    for (size_t i = 0; m->facts != NULL && i < m->cov.module_count; i++) {
         wst_dwarf_lines_free(&m->facts[i].lines);
+        wst_dwarf_units_free(&m->facts[i].units);
+    }
     free(m->facts);
     free(m->modules);
     free(m->functions);
+}
+
+/* A never-called function of a compile unit built without
+ * -finstrument-functions (mingw's CRT, winstrument's runtime) has no hooks:
+ * "0 calls" would be false, so it is left out. So is a never-called one
+ * with no line at all in an image whose units say how they were built: it
+ * comes from an object without DWARF (a static library's), not from code
+ * known to be instrumented. A called function is always kept. */
+static int uninstrumented(const struct image_facts *facts, const struct wst_function *f,
+                          int found, uint64_t unit)
+{
+    return f->calls == 0 && facts->have_units &&
+           (!found || !wst_dwarf_units_has(&facts->units, unit));
 }
 
 static void add_functions(struct model *m, const struct wst_function_module *fm, uint32_t id)
@@ -87,17 +111,22 @@ static void add_functions(struct model *m, const struct wst_function_module *fm,
     const struct image_facts *facts = &m->facts[id];
     for (size_t k = 0; k < fm->count; k++) {
         const struct wst_function *f = &fm->functions[k];
-        struct wst_cov_function *cf = &m->functions[m->cov.function_count++];
+        struct wst_cov_function *cf = &m->functions[m->cov.function_count];
+        uint64_t unit = 0;
+        int found = facts->have_lines &&
+                    wst_dwarf_lines_find(&facts->lines, f->rva, &cf->source, &cf->line, &unit);
+        if (uninstrumented(facts, f, found, unit))
+            continue;
+        if (!found) {
+            cf->source = NULL;
+            cf->line = 0;
+        }
         cf->module = id;
         cf->rva = f->rva;
         cf->size = f->size;
         cf->name = f->name;
         cf->calls = f->calls;
-        if (!facts->have_lines || !wst_dwarf_lines_find(&facts->lines, f->rva, &cf->source,
-                                                        &cf->line)) {
-            cf->source = NULL;
-            cf->line = 0;
-        }
+        m->cov.function_count++;
     }
 }
 
