@@ -2,8 +2,8 @@
  * See builtin_hint.h. The system directories are the inspector's own
  * (GetSystemDirectoryW, GetSystemWow64DirectoryW): the same for every
  * process of the machine or prefix, and for 32-bit targets the WOW64 one.
- * Under Wine a builtin DLL reports its path in C:\windows\system32 (or
- * syswow64), which is what makes the hint exact there.
+ * A Wine builtin loaded in place of a program's own DLL reports the own
+ * DLL's path, so under Wine the mark in its headers is what tells.
  */
 #include "builtin_hint.h"
 
@@ -46,6 +46,13 @@ int wst_path_in_dir(const char *path, const char *const *dirs, size_t ndirs)
     return 0;
 }
 
+int wst_is_wine_builtin(const unsigned char *headers, size_t size)
+{
+    size_t n = sizeof WST_WINE_BUILTIN_MARK - 1;
+    return size >= WST_WINE_BUILTIN_MARK_OFFSET + n &&
+           memcmp(headers + WST_WINE_BUILTIN_MARK_OFFSET, WST_WINE_BUILTIN_MARK, n) == 0;
+}
+
 static size_t system_dirs(char out[2][MAX_PATH * 3])
 {
     wchar_t w[MAX_PATH];
@@ -75,19 +82,38 @@ static int next_to_exe(const char *exe_path, const char *name)
     return attr != INVALID_FILE_ATTRIBUTES && !(attr & FILE_ATTRIBUTE_DIRECTORY);
 }
 
-static void add_hint(struct wst_error *err, const char *name, const char *path)
+static void stem_of(const char *name, char *stem, size_t size)
 {
-    char stem[WST_MODULE_NAME_MAX];
-    snprintf(stem, sizeof stem, "%s", name);
+    snprintf(stem, size, "%s", name);
     char *dot = strrchr(stem, '.');
     if (dot != NULL && wst_name_equals(dot, ".dll"))
         *dot = '\0';
+}
+
+static void add_hint(struct wst_error *err, const char *name, const char *path, int builtin)
+{
+    char stem[WST_MODULE_NAME_MAX];
+    stem_of(name, stem, sizeof stem);
     size_t used = strlen(err->detail);
-    snprintf(err->detail + used, sizeof err->detail - used,
-             "; %s is loaded from %.*s: a builtin or system copy, not the one next to the "
-             "program (under Wine: WINEDLLOVERRIDES=%s=n,b for this program)",
-             name, (int)(strrchr(path, '\\') != NULL ? strrchr(path, '\\') - path : 0), path,
-             stem);
+    if (builtin)
+        snprintf(err->detail + used, sizeof err->detail - used,
+                 "; %s is Wine's builtin, loaded in place of %s: set "
+                 "WINEDLLOVERRIDES=%s=n,b for this program (not for the whole prefix)",
+                 name, path, stem);
+    else
+        snprintf(err->detail + used, sizeof err->detail - used,
+                 "; %s is loaded from the system directory (%s): a builtin or system copy, "
+                 "not the program's own (under Wine: WINEDLLOVERRIDES=%s=n,b for this program)",
+                 name, path, stem);
+}
+
+/* Whether the module at `base` carries Wine's builtin mark. */
+static int loaded_builtin(const struct wst_remote *r, uint64_t base)
+{
+    unsigned char head[WST_WINE_BUILTIN_MARK_OFFSET + sizeof WST_WINE_BUILTIN_MARK];
+    struct wst_error ignored = {0};
+    return wst_remote_read(r, base, head, sizeof head, "module headers", &ignored) == WST_OK &&
+           wst_is_wine_builtin(head, sizeof head);
 }
 
 void wst_hint_system_copies(const struct wst_remote *r, const char *only, struct wst_error *err)
@@ -101,17 +127,20 @@ void wst_hint_system_copies(const struct wst_remote *r, const char *only, struct
     size_t ndirs = system_dirs(dirs);
     for (size_t i = 0; i < ndirs; i++)
         dir_list[i] = dirs[i];
-    if (ndirs == 0 || wst_remote_modules(r, &bases, &n, &ignored) != WST_OK)
+    if (wst_remote_modules(r, &bases, &n, &ignored) != WST_OK)
         return;
     wst_remote_image_path(r, exe, sizeof exe);
     for (size_t i = 0; i < n && hints < MAX_HINTS; i++) {
         char name[WST_MODULE_NAME_MAX], path[WST_MODULE_PATH_MAX];
         wst_remote_module_names(r, bases[i], name, sizeof name, path, sizeof path);
-        if (name[0] == '\0' || !wst_path_in_dir(path, dir_list, ndirs))
+        if (name[0] == '\0' || (only != NULL && !wst_name_equals(name, only)))
             continue;
-        int wanted = only != NULL ? wst_name_equals(name, only) : next_to_exe(exe, name);
-        if (wanted) {
-            add_hint(err, name, path);
+        int in_system = wst_path_in_dir(path, dir_list, ndirs);
+        int builtin = loaded_builtin(r, bases[i]);
+        int hint = only != NULL ? builtin || in_system
+                                : (builtin && !in_system) || (in_system && next_to_exe(exe, name));
+        if (hint) {
+            add_hint(err, name, path, builtin && !in_system);
             hints++;
         }
     }
