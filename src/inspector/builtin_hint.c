@@ -10,15 +10,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "discovery.h"
-
 #define MAX_HINTS 3
+/* Local bounds: discovery.c calls this file, so it cannot include
+ * discovery.h (scripts/check-includes.py refuses the cycle). */
+#define NAME_MAX_UTF8 512
+#define PATH_MAX_UTF8 1600
 
 static int fold(int c)
 {
     if (c >= 'A' && c <= 'Z')
         return c - 'A' + 'a';
     return c == '/' ? '\\' : c;
+}
+
+static int same_name(const char *a, const char *b)
+{
+    for (; fold((unsigned char)*a) == fold((unsigned char)*b); a++, b++) {
+        if (*a == '\0')
+            return 1;
+    }
+    return 0;
 }
 
 int wst_path_in_dir(const char *path, const char *const *dirs, size_t ndirs)
@@ -69,8 +80,8 @@ static size_t system_dirs(char out[2][MAX_PATH * 3])
 /* Whether the executable's directory holds a file of that name. */
 static int next_to_exe(const char *exe_path, const char *name)
 {
-    char path[WST_MODULE_PATH_MAX + WST_MODULE_NAME_MAX];
-    wchar_t w[WST_MODULE_PATH_MAX + WST_MODULE_NAME_MAX];
+    char path[PATH_MAX_UTF8 + NAME_MAX_UTF8];
+    wchar_t w[PATH_MAX_UTF8 + NAME_MAX_UTF8];
     const char *slash = strrchr(exe_path, '\\');
     if (slash == NULL)
         return 0;
@@ -86,13 +97,13 @@ static void stem_of(const char *name, char *stem, size_t size)
 {
     snprintf(stem, size, "%s", name);
     char *dot = strrchr(stem, '.');
-    if (dot != NULL && wst_name_equals(dot, ".dll"))
+    if (dot != NULL && same_name(dot, ".dll"))
         *dot = '\0';
 }
 
 static void add_hint(struct wst_error *err, const char *name, const char *path, int builtin)
 {
-    char stem[WST_MODULE_NAME_MAX];
+    char stem[NAME_MAX_UTF8];
     stem_of(name, stem, sizeof stem);
     size_t used = strlen(err->detail);
     if (builtin)
@@ -120,7 +131,7 @@ void wst_hint_system_copies(const struct wst_remote *r, const char *only, struct
 {
     char dirs[2][MAX_PATH * 3];
     const char *dir_list[2];
-    char exe[WST_MODULE_PATH_MAX];
+    char exe[PATH_MAX_UTF8];
     uint64_t *bases;
     size_t n, hints = 0;
     struct wst_error ignored = {0};
@@ -131,9 +142,9 @@ void wst_hint_system_copies(const struct wst_remote *r, const char *only, struct
         return;
     wst_remote_image_path(r, exe, sizeof exe);
     for (size_t i = 0; i < n && hints < MAX_HINTS; i++) {
-        char name[WST_MODULE_NAME_MAX], path[WST_MODULE_PATH_MAX];
+        char name[NAME_MAX_UTF8], path[PATH_MAX_UTF8];
         wst_remote_module_names(r, bases[i], name, sizeof name, path, sizeof path);
-        if (name[0] == '\0' || (only != NULL && !wst_name_equals(name, only)))
+        if (name[0] == '\0' || (only != NULL && !same_name(name, only)))
             continue;
         int in_system = wst_path_in_dir(path, dir_list, ndirs);
         int builtin = loaded_builtin(r, bases[i]);
