@@ -104,12 +104,45 @@ CROSS_OUTPUTS += $(call BENCH_SCRAPE_EXE,$(1))
 endef
 $(foreach a,$(ARCHS),$(eval $(call bench_scrape_rules,$(a))))
 
+# The function hooks' benchmark: one DLL source (bench/functions_dll.c) built
+# plain, with --wst-functions=calls and with --wst-functions, timed side by
+# side by bench_functions.exe (not instrumented); its JSON joins
+# build/bench.json as "functions".
+#
+#   make bench [BENCH_FN_ARGS="--iterations N --repeat R"]
+BENCH_FN_EXE = $(BUILD)/$(1)/bin/bench_functions.exe
+BENCH_FN_DLLS = $(addprefix $(BUILD)/$(1)/bin/bench_fn_,plain.dll calls.dll time.dll)
+BENCH_FN_JSON := $(BUILD)/bench-functions.json
+BENCH_FN_ARGS ?=
+BENCH_FN_WST = toolchain/wst-cc --wst-arch=$(1) -O2 -L$(abspath $(BUILD))/$(1)/lib -shared
+
+define bench_fn_rules
+$(call BENCH_FN_EXE,$(1)): $(call objs,$(1),bench/bench_functions.c $(BENCH_COMMON_SRCS))
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -o $$@ $$^
+$(BUILD)/$(1)/bin/bench_fn_plain.dll: bench/functions_dll.c
+	@mkdir -p $$(@D)
+	@echo "  CC [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -O2 -shared -o $$@ $$<
+$(BUILD)/$(1)/bin/bench_fn_calls.dll: bench/functions_dll.c $(FN_HOOKS)
+	@mkdir -p $$(@D)
+	@echo "  WST-CC [$(1)] $$@"
+	$$(Q)$(call BENCH_FN_WST,$(1)) --wst-functions=calls -o $$@ $$<
+$(BUILD)/$(1)/bin/bench_fn_time.dll: bench/functions_dll.c $(FN_HOOKS)
+	@mkdir -p $$(@D)
+	@echo "  WST-CC [$(1)] $$@"
+	$$(Q)$(call BENCH_FN_WST,$(1)) --wst-functions -o $$@ $$<
+CROSS_OUTPUTS += $(call BENCH_FN_EXE,$(1)) $(call BENCH_FN_DLLS,$(1))
+endef
+$(foreach a,$(ARCHS),$(eval $(call bench_fn_rules,$(a))))
+
 # The JSON paths are absolute so that Wine resolves them on its Z: drive (/).
 # The lifecycle figures join build/bench.json as its "lifecycle" section; the
 # counter benchmark's own keys stay as they are.
 bench: $(call BENCH_EXE,x86_64) $(call BENCH_LC_EXE,x86_64) $(call BENCH_LC_DLLS,x86_64) \
 		$(call BENCH_SCRAPE_EXE,x86_64) $(BUILD)/x86_64/scenarios/wst_thousand.exe \
-		$(call BENCH_DIST_EXE,x86_64)
+		$(call BENCH_DIST_EXE,x86_64) $(call BENCH_FN_EXE,x86_64) $(call BENCH_FN_DLLS,x86_64)
 	$(Q)BUILD=$(BUILD) . scripts/wine-env.sh && \
 		$$WINE $(call BENCH_EXE,x86_64) $(BENCH_ARGS) --json $(abspath $(BENCH_JSON)) && \
 		echo && \
@@ -123,6 +156,9 @@ bench: $(call BENCH_EXE,x86_64) $(call BENCH_LC_EXE,x86_64) $(call BENCH_LC_DLLS
 		echo && \
 		$$WINE $(call BENCH_DIST_EXE,x86_64) $(BENCH_DIST_ARGS) --json $(abspath $(BENCH_DIST_JSON)) && \
 		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_DIST_JSON) dist && \
+		echo && \
+		$$WINE $(call BENCH_FN_EXE,x86_64) $(BENCH_FN_ARGS) --json $(abspath $(BENCH_FN_JSON)) && \
+		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_FN_JSON) functions && \
 		echo && \
 		$(MAKE) --no-print-directory bench-zlib
 
