@@ -162,8 +162,9 @@ def counts(ctx, rounds):
 
 def unwind(ctx, rounds):
     """Recursion 20 deep, longjmp out of 21 frames, an SEH exception that
-    abandons 21 frames, and a C++ throw through 21 frames, each `rounds`
-    times: exact counts; the frames left without exit hooks are exactly the
+    abandons 21 frames, a C++ throw through 21 frames, and longjmp out of 20
+    recursive frames of one function, each `rounds` times; and a loop that
+    longjmps `rounds` times without returning: exact counts; the frames left without exit hooks are exactly the
     longjmp's and the exception's, dropped when their caller exits; the C++
     unwinding ran every exit hook (no repair); and timing still adds up
     after the repairs."""
@@ -177,7 +178,8 @@ def unwind(ctx, rounds):
     dll = module(ctx, result, DLL)
     funcs = by_name(dll)
     check_calls(ctx, DLL, funcs, exp, ("fn_recurse", "fn_jump", "fn_deep", "fn_seh", "fn_raise",
-                                       "fn_outer", "fn_spin"))
+                                       "fn_outer", "fn_spin", "fn_rjump", "fn_loop_jump",
+                                       "fn_deep_loop"))
     check_times(ctx, DLL, dll, got["spin_us"])
     ctx.check(dll["unwound_frames"] == got["unwound"][DLL],
               f"{DLL}: {dll['unwound_frames']} frames dropped, expected {got['unwound'][DLL]}")
