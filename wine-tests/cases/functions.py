@@ -103,6 +103,24 @@ def finish(ctx, p):
     ctx.check(rc == 0, f"host exit {rc}: {p.err[-300:]}")
 
 
+def sibling_calls(ctx, rounds):
+    """wst_fn_sib.dll: wst_fn.c built with the user's own
+    -foptimize-sibling-calls after wst-cc's flags, so that GCC reaches the
+    exit hooks of void functions by a jump after their epilogue. The hooks
+    tell it from the return address and still match every exit: exact counts,
+    the timing identity, and no repair counted."""
+    dll = "wst_fn_sib.dll"
+    p = ctx.spawn(ctx.bin(HOST), "counts", "3", str(rounds), dll)
+    pid = read_pid(p)
+    got = read_lines(p)
+    m = module(ctx, functions(ctx, pid, "--module", dll), dll)
+    check_calls(ctx, dll, by_name(m), got["expect"], ("fn_leaf", "fn_hidden", "fn_outer", "fn_spin"))
+    check_times(ctx, dll, m, got["spin_us"])
+    ctx.check(m["unwound_frames"] == 0 and m["unmatched_exits"] == 0,
+              f"{dll}: repairs in a run that needs none: {m}")
+    finish(ctx, p)
+
+
 def counts(ctx, rounds):
     """10 threads (more than the 7 owned stripes, so some add to the shared
     one) call an exported function and, through it, a static one: both

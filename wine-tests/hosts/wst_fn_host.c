@@ -106,9 +106,9 @@ static void run_threads(int n, LPTHREAD_START_ROUTINE fn)
         CloseHandle(t[i]);
 }
 
-static void counts(int threads)
+static void counts(int threads, const char *name)
 {
-    HMODULE dll = load("wst_fn.dll");
+    HMODULE dll = load(name);
     leaf = (int_fn)(void *)need(dll, "fn_leaf");
     spin_fn outer = (spin_fn)(void *)need(dll, "fn_outer");
     run_threads(threads, count_thread);
@@ -255,12 +255,12 @@ int main(int argc, char **argv)
         die("usage: wst_fn_host counts|unwind|overflow|unload|stripped ROUNDS [N]");
     rounds = atoi(argv[2]);
     const char *what = argv[1];
-    if (strcmp(what, "counts") == 0 && argc == 4) {
+    if (strcmp(what, "counts") == 0 && (argc == 4 || argc == 5)) {
         int threads = atoi(argv[2]);
         rounds = atoi(argv[3]);
         if (threads < 1 || threads > MAX_THREADS)
             die("threads");
-        counts(threads);
+        counts(threads, argc == 5 ? argv[4] : "wst_fn.dll");
     } else if (strcmp(what, "unwind") == 0 && argc == 4) {
         unwind(atoi(argv[3]));
     } else if (strcmp(what, "overflow") == 0) {
