@@ -144,6 +144,10 @@ def counts(ctx, rounds):
     check_calls(ctx, HOST, by_name(host), exp, ("host_tick",))
     ctx.check(all(f["time_ns"] == 0 and f["self_ns"] == 0 for f in host["functions"]),
               f"{HOST}: a calls-only module recorded time")
+    # 10 workers and the main thread got shadow stacks; the workers' were
+    # freed at their thread detach.
+    ctx.check(dll["threads"] == threads + 1 and dll["threads_live"] == 1,
+              f"{DLL}: threads {dll['threads']}, live {dll['threads_live']}")
     ctx.check(dll["overflow_calls"] == 0 and dll["unwound_frames"] == 0 and
               dll["unmatched_exits"] == 0 and dll["untimed_calls"] == 0,
               f"{DLL}: repairs in a run that needs none: {dll}")
@@ -264,7 +268,8 @@ def unload(ctx, rounds):
     res = functions(ctx, pid)
     a = module(ctx, res, DLL)
     check_calls(ctx, f"{DLL} reloaded", by_name(a), exp, ("fn_leaf", "fn_recurse"))
-    ctx.check(a["threads"] == 1 and a["unwound_frames"] == 0 and a["unmatched_exits"] == 0,
+    ctx.check(a["threads"] == 1 and a["threads_live"] == 0 and a["unwound_frames"] == 0 and
+              a["unmatched_exits"] == 0,
               f"{DLL} reloaded: {a}")
     b = by_name(module(ctx, res, "wst_fn_b.dll"))
     ctx.check(b.get("fn_leaf", {}).get("calls") == exp["b_calls"],
