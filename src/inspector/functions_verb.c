@@ -11,6 +11,7 @@
 #include "inspect.h"
 #include "output.h"
 
+/* The key of the sort in progress: qsort passes its comparator no context. */
 static int sort_key;
 
 static uint64_t key_of(const struct wst_function *f)
