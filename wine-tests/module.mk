@@ -171,6 +171,13 @@ $(call FN_DIR,$(1))/wst_fn.dll $(call FN_DIR,$(1))/wst_fn_b.dll: wine-tests/host
 	@echo "  WST-CC [$(1)] $$@"
 	$$(Q)$(call FN_CC,$(1)) --wst-functions -shared -o $$@ $$<
 
+# The user's own -foptimize-sibling-calls after wst-cc's flags overrides its
+# -fno-optimize-sibling-calls (functions-sibling-calls).
+$(call FN_DIR,$(1))/wst_fn_sib.dll: wine-tests/hosts/wst_fn.c $(FN_HOOKS)
+	@mkdir -p $$(@D)
+	@echo "  WST-CC [$(1)] $$@"
+	$$(Q)$(call FN_CC,$(1)) --wst-functions -foptimize-sibling-calls -shared -o $$@ $$<
+
 $(call FN_DIR,$(1))/wst_fn_stripped.dll: $(call FN_DIR,$(1))/wst_fn.dll
 	@echo "  STRIP [$(1)] $$@"
 	$$(Q)$(1)-w64-mingw32-strip -o $$@ $$<
@@ -191,7 +198,8 @@ $(call FN_DIR,$(1))/wst_fn_host.exe: wine-tests/hosts/wst_fn_host.c $(FN_HOOKS)
 	@echo "  WST-CC [$(1)] $$@"
 	$$(Q)$(call FN_CC,$(1)) --wst-functions=calls -o $$@ $$<
 
-FN_PROGRAMS_$(1) := $(addprefix $(call FN_DIR,$(1))/,wst_fn.dll wst_fn_b.dll wst_fn_stripped.dll \
+FN_PROGRAMS_$(1) := $(addprefix $(call FN_DIR,$(1))/,wst_fn.dll wst_fn_b.dll wst_fn_sib.dll \
+	wst_fn_stripped.dll \
 	wst_fn_many.dll wst_fn_cxx.dll wst_fn_host.exe)
 CROSS_OUTPUTS += $$(FN_PROGRAMS_$(1))
 endef

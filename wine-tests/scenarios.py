@@ -116,6 +116,8 @@ SCENARIOS = [
     Scenario("inspector-small-things", fleet.small_things, modes=("threadpool",)),
     # Function instrumentation (wst-cc --wst-functions) and `functions`.
     Scenario("functions-counts", functions.counts, iterations=20000, per_iteration=0.001),
+    Scenario("functions-sibling-calls", functions.sibling_calls, iterations=1000,
+             per_iteration=0.001),
     Scenario("functions-unwind", functions.unwind, iterations=100, per_iteration=0.05),
     Scenario("functions-overflow", functions.overflow, iterations=3, per_iteration=2),
     Scenario("functions-unload", functions.unload, iterations=1000, per_iteration=0.01),

@@ -74,7 +74,9 @@ struct wst_fn_table_header {
     uint64_t untimed_calls;   /* calls counted but not timed: a full or missing shadow stack */
     uint64_t unmatched_exits; /* exit hooks that found no frame of theirs */
     uint64_t threads;         /* shadow stacks allocated so far (threads that ran a timed hook) */
-    uint8_t reserved[128 - 88]; /* zero */
+    uint64_t threads_live;    /* of which not yet freed (at thread detach); added to and
+                               * subtracted from under the runtime's list lock */
+    uint8_t reserved[128 - 96]; /* zero */
 };
 
 /* The runtime's whole table; a reader uses the header's offsets instead. */
@@ -90,6 +92,7 @@ WST_STATIC_ASSERT_(sizeof(struct wst_fn_table_header) == 128, "function table he
 WST_STATIC_ASSERT_(offsetof(struct wst_fn_table_header, used) == 44, "fn header offsets");
 WST_STATIC_ASSERT_(offsetof(struct wst_fn_table_header, overflow_calls) == 48, "fn header offsets");
 WST_STATIC_ASSERT_(offsetof(struct wst_fn_table_header, threads) == 80, "fn header offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_fn_table_header, threads_live) == 88, "fn header offsets");
 WST_STATIC_ASSERT_((WST_FN_CAPACITY & (WST_FN_CAPACITY - 1u)) == 0, "capacity: a power of two");
 WST_STATIC_ASSERT_(offsetof(struct wst_fn_table, calls) % 64 == 0, "cells start on a line");
 

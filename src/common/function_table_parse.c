@@ -68,6 +68,7 @@ enum wst_status wst_fn_table_parse_header(const void *bytes, size_t size,
     info->untimed_calls = h.untimed_calls;
     info->unmatched_exits = h.unmatched_exits;
     info->threads = h.threads;
+    info->threads_live = h.threads_live;
     return WST_OK;
 }
 

@@ -25,6 +25,7 @@
 struct wst_fn_table_info {
     uint32_t capacity, stripes, flags, used, stack_depth;
     uint64_t overflow_calls, unwound_frames, untimed_calls, unmatched_exits, threads;
+    uint64_t threads_live;
 };
 
 struct wst_fn_entry {

@@ -238,6 +238,7 @@ static enum wst_status read_module(const struct wst_remote *r, const struct wst_
         fm->untimed_calls = ti.untimed_calls;
         fm->unmatched_exits = ti.unmatched_exits;
         fm->threads = ti.threads;
+        fm->threads_live = ti.threads_live;
         st = name_functions(fm, fm->symbols_state == WST_FN_SYMBOLS_NONE ? NULL : &syms, entries,
                             n, q->include_uncalled, err);
     }

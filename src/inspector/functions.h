@@ -43,6 +43,7 @@ struct wst_function_module {
     /* The table header's run-time counts (winstrument/function_table.h). */
     uint32_t capacity, used;
     uint64_t overflow_calls, unwound_frames, untimed_calls, unmatched_exits, threads;
+    uint64_t threads_live; /* shadow stacks not yet freed at their thread's detach */
     struct wst_function *functions; /* malloc'ed, sorted by rva */
     size_t count;
     /* This module's failure (WST_OK: none); the others are still reported. */

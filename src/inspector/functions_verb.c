@@ -11,6 +11,7 @@
 #include "inspect.h"
 #include "output.h"
 
+/* The key of the sort in progress: qsort passes its comparator no context. */
 static int sort_key;
 
 static uint64_t key_of(const struct wst_function *f)
@@ -66,9 +67,10 @@ static void json_module(FILE *out, const struct wst_options *o, const struct wst
     fprintf(out,
             ", \"capacity\": %" PRIu32 ", \"used\": %" PRIu32 ", \"overflow_calls\": %" PRIu64
             ", \"unwound_frames\": %" PRIu64 ", \"untimed_calls\": %" PRIu64
-            ", \"unmatched_exits\": %" PRIu64 ", \"threads\": %" PRIu64 ", \"functions\": [",
+            ", \"unmatched_exits\": %" PRIu64 ", \"threads\": %" PRIu64
+            ", \"threads_live\": %" PRIu64 ", \"functions\": [",
             m->capacity, m->used, m->overflow_calls, m->unwound_frames, m->untimed_calls,
-            m->unmatched_exits, m->threads);
+            m->unmatched_exits, m->threads, m->threads_live);
     for (size_t i = 0; i < shown(o, m); i++) {
         const struct wst_function *f = &m->functions[i];
         fputs(i ? ", {" : "{", out);

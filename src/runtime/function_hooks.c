@@ -220,8 +220,34 @@ static void SLOW enter_slow(uintptr_t held, uint32_t rva, uint32_t slot, uintptr
     f->start = wst_clock_ticks_();
 }
 
-static void SLOW exit_slow(struct wst_fn_thread *t, uint32_t rva, uintptr_t key, uint64_t now)
+/* An exit hook that the function reached by a jump after its epilogue (a
+ * sibling call: wst-cc prevents it, a user's own -foptimize-sibling-calls
+ * may not): the hook's stack address is then the function's caller's, above
+ * the function's own frame. Every frame below it is gone but the function's
+ * own, which is the outermost of them. */
+static void SLOW exit_tail(struct wst_fn_thread *t, uint32_t rva, uintptr_t key, uint64_t now)
 {
+    uint32_t d = t->depth, gone = 0;
+    while (d > 1 && t->frames[d - 2u].key < key) {
+        d--;
+        gone++;
+    }
+    drop(gone);
+    if (d > 0 && t->frames[d - 1u].key < key && t->frames[d - 1u].rva == rva) {
+        pop_and_record(t, d, now);
+        return;
+    }
+    t->depth = d;
+    wst_fn_note_(&wst_fn_table_.header.unmatched_exits, 1);
+}
+
+static void SLOW exit_slow(struct wst_fn_thread *t, uint32_t rva, uintptr_t key, uint64_t now,
+                           int tail)
+{
+    if (tail && t->skipped == 0) {
+        exit_tail(t, rva, key, now);
+        return;
+    }
     if (t->skipped != 0) {
         if (key <= t->skipped_key) {
             t->skipped--; /* one of the frames the full stack did not hold */
@@ -289,7 +315,6 @@ void __cyg_profile_func_enter(void *fn, void *call_site)
 
 void __cyg_profile_func_exit(void *fn, void *call_site)
 {
-    (void)call_site;
     uint64_t now = wst_clock_ticks_(); /* first: the bookkeeping is not timed */
     uintptr_t key = (uintptr_t)__builtin_dwarf_cfa();
     uint32_t rva = rva_of(fn);
@@ -305,7 +330,9 @@ void __cyg_profile_func_exit(void *fn, void *call_site)
             return;
         }
     }
-    exit_slow(t, rva, key, now);
+    /* call_site is the function's return address: the hook returns there
+     * only when it was reached by a jump instead of a call. */
+    exit_slow(t, rva, key, now, __builtin_return_address(0) == call_site);
 }
 
 #endif

@@ -143,6 +143,7 @@ static void link_state(struct wst_fn_thread *t)
     if (threads_head != NULL)
         threads_head->prev = t;
     threads_head = t;
+    __atomic_fetch_add(&wst_fn_table_.header.threads_live, 1, __ATOMIC_RELAXED);
     ReleaseSRWLockExclusive(&list_lock);
 }
 
@@ -155,6 +156,7 @@ static void unlink_state(struct wst_fn_thread *t)
         threads_head = t->next;
     if (t->next != NULL)
         t->next->prev = t->prev;
+    __atomic_fetch_sub(&wst_fn_table_.header.threads_live, 1, __ATOMIC_RELAXED);
     ReleaseSRWLockExclusive(&list_lock);
 }
 
@@ -205,6 +207,7 @@ static void free_all_states(void)
     AcquireSRWLockExclusive(&list_lock);
     struct wst_fn_thread *t = threads_head;
     threads_head = NULL;
+    wst_fn_table_.header.threads_live = 0;
     ReleaseSRWLockExclusive(&list_lock);
     while (t != NULL) {
         struct wst_fn_thread *next = t->next;

@@ -103,6 +103,24 @@ def finish(ctx, p):
     ctx.check(rc == 0, f"host exit {rc}: {p.err[-300:]}")
 
 
+def sibling_calls(ctx, rounds):
+    """wst_fn_sib.dll: wst_fn.c built with the user's own
+    -foptimize-sibling-calls after wst-cc's flags, so that GCC reaches the
+    exit hooks of void functions by a jump after their epilogue. The hooks
+    tell it from the return address and still match every exit: exact counts,
+    the timing identity, and no repair counted."""
+    dll = "wst_fn_sib.dll"
+    p = ctx.spawn(ctx.bin(HOST), "counts", "3", str(rounds), dll)
+    pid = read_pid(p)
+    got = read_lines(p)
+    m = module(ctx, functions(ctx, pid, "--module", dll), dll)
+    check_calls(ctx, dll, by_name(m), got["expect"], ("fn_leaf", "fn_hidden", "fn_outer", "fn_spin"))
+    check_times(ctx, dll, m, got["spin_us"])
+    ctx.check(m["unwound_frames"] == 0 and m["unmatched_exits"] == 0,
+              f"{dll}: repairs in a run that needs none: {m}")
+    finish(ctx, p)
+
+
 def counts(ctx, rounds):
     """10 threads (more than the 7 owned stripes, so some add to the shared
     one) call an exported function and, through it, a static one: both
@@ -126,6 +144,10 @@ def counts(ctx, rounds):
     check_calls(ctx, HOST, by_name(host), exp, ("host_tick",))
     ctx.check(all(f["time_ns"] == 0 and f["self_ns"] == 0 for f in host["functions"]),
               f"{HOST}: a calls-only module recorded time")
+    # 10 workers and the main thread got shadow stacks; the workers' were
+    # freed at their thread detach.
+    ctx.check(dll["threads"] == threads + 1 and dll["threads_live"] == 1,
+              f"{DLL}: threads {dll['threads']}, live {dll['threads_live']}")
     ctx.check(dll["overflow_calls"] == 0 and dll["unwound_frames"] == 0 and
               dll["unmatched_exits"] == 0 and dll["untimed_calls"] == 0,
               f"{DLL}: repairs in a run that needs none: {dll}")
@@ -162,8 +184,9 @@ def counts(ctx, rounds):
 
 def unwind(ctx, rounds):
     """Recursion 20 deep, longjmp out of 21 frames, an SEH exception that
-    abandons 21 frames, and a C++ throw through 21 frames, each `rounds`
-    times: exact counts; the frames left without exit hooks are exactly the
+    abandons 21 frames, a C++ throw through 21 frames, and longjmp out of 20
+    recursive frames of one function, each `rounds` times; and a loop that
+    longjmps `rounds` times without returning: exact counts; the frames left without exit hooks are exactly the
     longjmp's and the exception's, dropped when their caller exits; the C++
     unwinding ran every exit hook (no repair); and timing still adds up
     after the repairs."""
@@ -177,7 +200,8 @@ def unwind(ctx, rounds):
     dll = module(ctx, result, DLL)
     funcs = by_name(dll)
     check_calls(ctx, DLL, funcs, exp, ("fn_recurse", "fn_jump", "fn_deep", "fn_seh", "fn_raise",
-                                       "fn_outer", "fn_spin"))
+                                       "fn_outer", "fn_spin", "fn_rjump", "fn_loop_jump",
+                                       "fn_deep_loop"))
     check_times(ctx, DLL, dll, got["spin_us"])
     ctx.check(dll["unwound_frames"] == got["unwound"][DLL],
               f"{DLL}: {dll['unwound_frames']} frames dropped, expected {got['unwound'][DLL]}")
@@ -244,7 +268,8 @@ def unload(ctx, rounds):
     res = functions(ctx, pid)
     a = module(ctx, res, DLL)
     check_calls(ctx, f"{DLL} reloaded", by_name(a), exp, ("fn_leaf", "fn_recurse"))
-    ctx.check(a["threads"] == 1 and a["unwound_frames"] == 0 and a["unmatched_exits"] == 0,
+    ctx.check(a["threads"] == 1 and a["threads_live"] == 0 and a["unwound_frames"] == 0 and
+              a["unmatched_exits"] == 0,
               f"{DLL} reloaded: {a}")
     b = by_name(module(ctx, res, "wst_fn_b.dll"))
     ctx.check(b.get("fn_leaf", {}).get("calls") == exp["b_calls"],

@@ -55,7 +55,7 @@ API ONE void fn_outer(unsigned us)
 
 /* ---- longjmp out of instrumented frames --------------------------------- */
 
-static jmp_buf jump_to;
+static jmp_buf jump_to, loop_to;
 
 static ONE void fn_deep(int n)
 {
@@ -68,6 +68,16 @@ static ONE void fn_deep(int n)
     fn_leaf(k); /* never reached */
 }
 
+static ONE void fn_deep_loop(int n)
+{
+    volatile int k = n;
+    if (k < 0)
+        return;
+    if (k == 0)
+        longjmp(loop_to, 1);
+    fn_deep_loop(k - 1);
+}
+
 /* fn_deep(depth) .. fn_deep(0) leave without their exit hooks. */
 API ONE int fn_jump(int depth)
 {
@@ -76,6 +86,40 @@ API ONE int fn_jump(int depth)
         return 0;
     }
     return 1;
+}
+
+/* longjmp out of recursion: fn_rjump(top) sets the jump, fn_rjump(top - 1)
+ * .. fn_rjump(0) leave without exit hooks. The exit of fn_rjump(top) must
+ * drop exactly those, though all of them are the same function: only their
+ * stack addresses tell them from it. */
+static jmp_buf rjump_to;
+
+API ONE int fn_rjump(int n, int top)
+{
+    volatile int k = n;
+    if (k == top) {
+        if (setjmp(rjump_to) == 0)
+            fn_rjump(k - 1, top);
+        return 1;
+    }
+    if (k <= 0)
+        longjmp(rjump_to, 1);
+    fn_rjump(k - 1, top);
+    return 0;
+}
+
+/* Error recovery in a loop that never returns between jumps: each round's
+ * abandoned frames must be dropped by the next round's entries, or they
+ * would pile up until the shadow stack is full. */
+API ONE int fn_loop_jump(int rounds, int depth)
+{
+    volatile int done = 0;
+    setjmp(loop_to);
+    if (done < rounds) {
+        done++;
+        fn_deep_loop(depth);
+    }
+    return done;
 }
 
 /* ---- an SEH exception that unwinds instrumented frames ------------------- */

@@ -9,8 +9,10 @@
  *       calls fn_outer(SPIN_US) OUTER times. Prints "expect NAME CALLS"
  *       lines, "ready", waits for a line, exits 0
  *   wst_fn_host unwind ROUNDS DEPTH     ROUNDS times each: fn_recurse(DEPTH),
- *       fn_jump(DEPTH) (longjmp), fn_seh(DEPTH) (an SEH exception), and
- *       wst_fn_cxx.dll's cxx_catch(DEPTH) (a C++ throw); then fn_outer; prints
+ *       fn_jump(DEPTH) (longjmp), fn_seh(DEPTH) (an SEH exception),
+ *       wst_fn_cxx.dll's cxx_catch(DEPTH) (a C++ throw) and fn_rjump (longjmp
+ *       out of recursion); fn_loop_jump(ROUNDS, DEPTH) (jumps in a loop that
+ *       does not return between them); then fn_outer; prints
  *       expect lines, "ready", waits, exits 0
  *   wst_fn_host overflow ROUNDS         wst_fn_many.dll's many_call_all ROUNDS
  *       times; "expect many_total N", "ready", waits, exits 0
@@ -33,6 +35,7 @@
 #define OUTER 5
 
 typedef int (*int_fn)(int);
+typedef int (*int2_fn)(int, int);
 typedef void (*spin_fn)(unsigned);
 typedef int (*void_fn)(void);
 
@@ -103,9 +106,9 @@ static void run_threads(int n, LPTHREAD_START_ROUTINE fn)
         CloseHandle(t[i]);
 }
 
-static void counts(int threads)
+static void counts(int threads, const char *name)
 {
-    HMODULE dll = load("wst_fn.dll");
+    HMODULE dll = load(name);
     leaf = (int_fn)(void *)need(dll, "fn_leaf");
     spin_fn outer = (spin_fn)(void *)need(dll, "fn_outer");
     run_threads(threads, count_thread);
@@ -125,6 +128,8 @@ static void unwind(int depth)
     int_fn jump = (int_fn)(void *)need(dll, "fn_jump");
     int_fn seh = (int_fn)(void *)need(dll, "fn_seh");
     int_fn cxx_catch = (int_fn)(void *)need(cxx, "cxx_catch");
+    int2_fn rjump = (int2_fn)(void *)need(dll, "fn_rjump");
+    int2_fn loop_jump = (int2_fn)(void *)need(dll, "fn_loop_jump");
     spin_fn outer = (spin_fn)(void *)need(dll, "fn_outer");
     for (int i = 0; i < rounds; i++) {
         if (recurse(depth) != depth)
@@ -135,7 +140,11 @@ static void unwind(int depth)
             die("fn_seh did not come back through the handler");
         if (cxx_catch(depth) != -1)
             die("cxx_catch did not catch");
+        if (rjump(depth, depth) != 1)
+            die("fn_rjump");
     }
+    if (loop_jump(rounds, depth) != rounds)
+        die("fn_loop_jump");
     /* After the repairs, timing must still add up. */
     for (int i = 0; i < OUTER; i++)
         outer(SPIN_US);
@@ -144,8 +153,12 @@ static void unwind(int depth)
     printf("expect fn_seh %d\nexpect fn_raise %d\nexpect cxx_catch %d\nexpect cxx_thrower %d\n",
            rounds, rounds * (depth + 1), rounds, rounds * (depth + 1));
     printf("expect fn_outer %d\nexpect fn_spin %d\nspin_us %u\n", OUTER, 2 * OUTER, SPIN_US);
-    /* Left without exit hooks: the fn_deep and fn_raise frames. */
-    printf("unwound wst_fn.dll %d\nunwound wst_fn_cxx.dll 0\n", 2 * rounds * (depth + 1));
+    printf("expect fn_rjump %d\nexpect fn_loop_jump 1\nexpect fn_deep_loop %d\n",
+           rounds * (depth + 1), rounds * (depth + 1));
+    /* Left without exit hooks: the fn_deep, fn_raise and fn_deep_loop frames,
+     * and all but the outermost fn_rjump of each round. */
+    printf("unwound wst_fn.dll %d\nunwound wst_fn_cxx.dll 0\n",
+           3 * rounds * (depth + 1) + rounds * depth);
 }
 
 /* ---- overflow ----------------------------------------------------------- */
@@ -242,12 +255,12 @@ int main(int argc, char **argv)
         die("usage: wst_fn_host counts|unwind|overflow|unload|stripped ROUNDS [N]");
     rounds = atoi(argv[2]);
     const char *what = argv[1];
-    if (strcmp(what, "counts") == 0 && argc == 4) {
+    if (strcmp(what, "counts") == 0 && (argc == 4 || argc == 5)) {
         int threads = atoi(argv[2]);
         rounds = atoi(argv[3]);
         if (threads < 1 || threads > MAX_THREADS)
             die("threads");
-        counts(threads);
+        counts(threads, argc == 5 ? argv[4] : "wst_fn.dll");
     } else if (strcmp(what, "unwind") == 0 && argc == 4) {
         unwind(atoi(argv[3]));
     } else if (strcmp(what, "overflow") == 0) {
