@@ -104,12 +104,45 @@ CROSS_OUTPUTS += $(call BENCH_SCRAPE_EXE,$(1))
 endef
 $(foreach a,$(ARCHS),$(eval $(call bench_scrape_rules,$(a))))
 
+# The function hooks' benchmark: one DLL source (bench/functions_dll.c) built
+# plain, with --wst-functions=calls and with --wst-functions, timed side by
+# side by bench_functions.exe (not instrumented); its JSON joins
+# build/bench.json as "functions".
+#
+#   make bench [BENCH_FN_ARGS="--iterations N --repeat R"]
+BENCH_FN_EXE = $(BUILD)/$(1)/bin/bench_functions.exe
+BENCH_FN_DLLS = $(addprefix $(BUILD)/$(1)/bin/bench_fn_,plain.dll calls.dll time.dll)
+BENCH_FN_JSON := $(BUILD)/bench-functions.json
+BENCH_FN_ARGS ?=
+BENCH_FN_WST = toolchain/wst-cc --wst-arch=$(1) -O2 -L$(abspath $(BUILD))/$(1)/lib -shared
+
+define bench_fn_rules
+$(call BENCH_FN_EXE,$(1)): $(call objs,$(1),bench/bench_functions.c $(BENCH_COMMON_SRCS))
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -o $$@ $$^
+$(BUILD)/$(1)/bin/bench_fn_plain.dll: bench/functions_dll.c
+	@mkdir -p $$(@D)
+	@echo "  CC [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -O2 -shared -o $$@ $$<
+$(BUILD)/$(1)/bin/bench_fn_calls.dll: bench/functions_dll.c $(FN_HOOKS)
+	@mkdir -p $$(@D)
+	@echo "  WST-CC [$(1)] $$@"
+	$$(Q)$(call BENCH_FN_WST,$(1)) --wst-functions=calls -o $$@ $$<
+$(BUILD)/$(1)/bin/bench_fn_time.dll: bench/functions_dll.c $(FN_HOOKS)
+	@mkdir -p $$(@D)
+	@echo "  WST-CC [$(1)] $$@"
+	$$(Q)$(call BENCH_FN_WST,$(1)) --wst-functions -o $$@ $$<
+CROSS_OUTPUTS += $(call BENCH_FN_EXE,$(1)) $(call BENCH_FN_DLLS,$(1))
+endef
+$(foreach a,$(ARCHS),$(eval $(call bench_fn_rules,$(a))))
+
 # The JSON paths are absolute so that Wine resolves them on its Z: drive (/).
 # The lifecycle figures join build/bench.json as its "lifecycle" section; the
 # counter benchmark's own keys stay as they are.
 bench: $(call BENCH_EXE,x86_64) $(call BENCH_LC_EXE,x86_64) $(call BENCH_LC_DLLS,x86_64) \
 		$(call BENCH_SCRAPE_EXE,x86_64) $(BUILD)/x86_64/scenarios/wst_thousand.exe \
-		$(call BENCH_DIST_EXE,x86_64)
+		$(call BENCH_DIST_EXE,x86_64) $(call BENCH_FN_EXE,x86_64) $(call BENCH_FN_DLLS,x86_64)
 	$(Q)BUILD=$(BUILD) . scripts/wine-env.sh && \
 		$$WINE $(call BENCH_EXE,x86_64) $(BENCH_ARGS) --json $(abspath $(BENCH_JSON)) && \
 		echo && \
@@ -122,4 +155,39 @@ bench: $(call BENCH_EXE,x86_64) $(call BENCH_LC_EXE,x86_64) $(call BENCH_LC_DLLS
 		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_SCRAPE_JSON) scrape && \
 		echo && \
 		$$WINE $(call BENCH_DIST_EXE,x86_64) $(BENCH_DIST_ARGS) --json $(abspath $(BENCH_DIST_JSON)) && \
-		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_DIST_JSON) dist
+		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_DIST_JSON) dist && \
+		echo && \
+		$$WINE $(call BENCH_FN_EXE,x86_64) $(BENCH_FN_ARGS) --json $(abspath $(BENCH_FN_JSON)) && \
+		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_FN_JSON) functions && \
+		echo && \
+		$(MAKE) --no-print-directory bench-zlib
+
+# The whole-library benchmark (bench/bench_zlib.c): zlib, built unmodified by
+# examples/zlib/build.sh three ways (plain, --wst-functions=calls,
+# --wst-functions), compressing 64 MiB; its JSON joins build/bench.json as
+# "zlib". Only `make bench` builds the plain and calls variants. When zlib's
+# source cannot be fetched it says SKIPPED and why, and succeeds.
+#
+#   make bench-zlib [BENCH_ZLIB_ARGS="--mib N --repeat R"]
+BENCH_ZLIB_EXE := $(BUILD)/x86_64/bin/bench_zlib.exe
+BENCH_ZLIB_JSON := $(BUILD)/bench-zlib.json
+BENCH_ZLIB_ARGS ?= --mib 64 --repeat 3
+BENCH_ZLIB_VARIANTS := plain calls functions
+$(BENCH_ZLIB_EXE): $(call objs,x86_64,bench/bench_zlib.c $(BENCH_COMMON_SRCS))
+	@mkdir -p $(@D)
+	@echo "  LD [x86_64] $@"
+	$(Q)$(CC_x86_64) -o $@ $^
+CROSS_OUTPUTS += $(BENCH_ZLIB_EXE)
+
+.PHONY: bench-zlib
+bench-zlib: $(BENCH_ZLIB_EXE)
+	$(Q)$(MAKE) --no-print-directory $(foreach v,$(BENCH_ZLIB_VARIANTS),$(BUILD)/zlib/$(v)/zlib1.dll)
+	$(Q)if [ -f $(BUILD)/zlib/SKIPPED ]; then \
+		echo "bench-zlib: SKIPPED: $$(head -n 1 $(BUILD)/zlib/SKIPPED)"; exit 0; fi; \
+	for v in $(BENCH_ZLIB_VARIANTS); do \
+		cp $(BUILD)/zlib/$$v/zlib1.dll $(BUILD)/x86_64/bin/bench_zlib_$$v.dll || exit 1; \
+	done; \
+	BUILD=$(BUILD) . scripts/wine-env.sh && \
+		$$WINE $(BENCH_ZLIB_EXE) $(BENCH_ZLIB_ARGS) --json $(abspath $(BENCH_ZLIB_JSON)) && \
+		if [ -f $(BENCH_JSON) ]; then \
+			$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_ZLIB_JSON) zlib; fi

@@ -37,6 +37,7 @@ REGION_MAGIC = define("region.h", "WST_REGION_MAGIC")
 COUNTER_MAGIC = define("region.h", "WST_COUNTER_MAGIC")
 TRAILER_MAGIC = define("region.h", "WST_TRAILER_MAGIC")
 DIST_MAGIC = define("region.h", "WST_DIST_MAGIC")
+FN_MAGIC = define("function_table.h", "WST_FN_TABLE_MAGIC")
 KIND_GAUGE = define("region.h", "WST_KIND_GAUGE")
 KIND_DISTRIBUTION = define("region.h", "WST_KIND_DISTRIBUTION")
 DIST_UNIT_NS = define("region.h", "WST_DIST_UNIT_NS")
@@ -167,6 +168,58 @@ def pe_seeds():
     yield "dos-only", b"MZ".ljust(64, b"\0")
 
 
+def pe_symbols_seeds():
+    """Images with a COFF symbol table (short and long names, an aux record)
+    and an export directory, for pe_symbols.c."""
+    text = (b".text", 0x1000, 0x2345, 0x400, 0x2400)
+    base = bytearray(pe_image(64, [text]).ljust(0x2800, b"\0"))
+    nt = 0x80
+    symtab = len(base)
+    # name[8], value, section, type, class, aux
+    syms = struct.pack("<8sIhHBB", b"short", 0x10, 1, 0x20, 2, 0)
+    syms += struct.pack("<IIIhHBB", 0, 4, 0x40, 1, 0x20, 3, 1)  # long name at string offset 4
+    syms += b"\0" * 18  # its aux record
+    strings = b"a_long_static_function_name\0"
+    strtab = struct.pack("<I", 4 + len(strings)) + strings
+    coff = bytearray(base)
+    struct.pack_into("<II", coff, nt + 4 + 8, symtab, 3)
+    yield "pe32plus-coff", bytes(coff) + syms + strtab
+    # Exports at .text's start (rva 0x1000, file 0x400): one named function.
+    exp = bytearray(base)
+    d = 0x400
+    struct.pack_into("<IIIII", exp, d + 20, 1, 1, 0x1028, 0x102C, 0x1030)
+    struct.pack_into("<IIH", exp, d + 0x28, 0x1100, 0x1040, 0)
+    exp[d + 0x40:d + 0x49] = b"exported\0"
+    struct.pack_into("<II", exp, 0x80 + 4 + 20 + 112, 0x1000, 0x60)  # data directory 0
+    yield "pe32plus-exports", bytes(exp)
+    yield "pe32-no-symbols", pe_image(32, [text]).ljust(0x2800, b"\0")
+
+
+def function_table_seeds():
+    """Small function tables (16 slots, 2 stripes), valid and not."""
+    cap, stripes, hdr = 16, 2, 128
+    keys = hdr
+    calls = keys + 4 * cap
+    time = calls + 8 * cap * stripes
+    self_ = time + 8 * cap * stripes
+    size = self_ + 8 * cap * stripes
+
+    def table(version=1, magic=FN_MAGIC, offsets=(keys, calls, time, self_)):
+        t = bytearray(size)
+        struct.pack_into("<IHHIIII", t, 0, magic, version, hdr, cap, stripes, 1, size)
+        struct.pack_into("<IIIII", t, 24, *offsets, 1024)
+        struct.pack_into("<I", t, 44, 3)
+        for slot, rva in ((1, 0x1010), (5, 0x2000), (9, 0x1010)):
+            struct.pack_into("<I", t, keys + 4 * slot, rva)
+            for s in range(stripes):
+                struct.pack_into("<Q", t, calls + 8 * (s * cap + slot), 7 + s)
+        return bytes(t)
+
+    yield "table-16x2", table()
+    yield "table-version-2", table(version=2)
+    yield "table-offsets-outside", table(offsets=(keys, calls, time, size - 8))
+
+
 # ---------------------------------------------------------------- protocol
 
 
@@ -227,7 +280,8 @@ def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "fuzz", "corpus")
     targets = {"fuzz_region_parse": region_seeds, "fuzz_pe_image": pe_seeds,
                "fuzz_protocol_codec": protocol_seeds, "fuzz_pipe_name": pipe_name_seeds,
-               "fuzz_escape": escape_seeds, "fuzz_http_request": http_seeds}
+               "fuzz_escape": escape_seeds, "fuzz_http_request": http_seeds,
+               "fuzz_pe_symbols": pe_symbols_seeds, "fuzz_function_table": function_table_seeds}
     for target, seeds in targets.items():
         d = os.path.join(out, target)
         os.makedirs(d, exist_ok=True)

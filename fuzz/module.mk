@@ -1,5 +1,5 @@
 # fuzz/: the platform-free parsers (PE image, region, protocol codec, pipe name,
-# HTTP request) and the inspector's escaper, built
+# HTTP request, DWARF line tables) and the inspector's escaper, built
 # natively on Linux, under libFuzzer and under the sanitizers.
 #
 #   make fuzz [FUZZ_SECONDS=60]  each target fuzzed for FUZZ_SECONDS with clang's libFuzzer
@@ -15,7 +15,7 @@
 # $(BUILD)/native-san/obj (gcc), never to $(BUILD)/native/obj, whose objects
 # tests/module.mk builds without sanitizers.
 FUZZ_TARGETS := fuzz_pe_image fuzz_region_parse fuzz_protocol_codec fuzz_pipe_name fuzz_escape \
-	fuzz_http_request
+	fuzz_http_request fuzz_pe_symbols fuzz_function_table fuzz_dwarf_lines
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 SAN_CC ?= $(CC_native)
@@ -26,6 +26,12 @@ FUZZ_SRCS_fuzz_protocol_codec := src/common/protocol_codec.c
 FUZZ_SRCS_fuzz_pipe_name := src/common/pipe_name.c
 FUZZ_SRCS_fuzz_escape := src/common/escape.c
 FUZZ_SRCS_fuzz_http_request := src/common/http_request.c
+FUZZ_SRCS_fuzz_pe_symbols := src/common/pe_symbols.c
+FUZZ_SRCS_fuzz_function_table := src/common/function_table_parse.c
+# Seeds: tests/lines_dll.c linked without the CRT (-nostdlib, so a few KiB)
+# in DWARF 5 for x86_64 and DWARF 4 for i686, committed as built.
+FUZZ_SRCS_fuzz_dwarf_lines := src/common/dwarf_lines.c src/common/dwarf_units.c src/common/pe_file.c \
+	src/common/pe_image.c
 # Inputs longer than the parser ever sees in practice only slow the search:
 # the inspector copies 4 KiB of PE headers, and a request is 16 bytes.
 FUZZ_MAX_LEN_fuzz_pe_image := 8192
@@ -37,6 +43,12 @@ FUZZ_MAX_LEN_fuzz_pipe_name := 96
 FUZZ_MAX_LEN_fuzz_escape := 4096
 # A little past the request bound, so the too-large path is reached.
 FUZZ_MAX_LEN_fuzz_http_request := 9000
+# Image files: the seeds are whole small DLLs.
+FUZZ_MAX_LEN_fuzz_pe_symbols := 131072
+# Tables of up to 64 slots and 4 stripes.
+FUZZ_MAX_LEN_fuzz_function_table := 8192
+# The seeds are whole images of 8 to 10 KiB.
+FUZZ_MAX_LEN_fuzz_dwarf_lines := 16384
 
 # UBSan must abort rather than print and go on, or neither libFuzzer nor the
 # replay would notice it.
@@ -78,7 +90,12 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(t))))
 # Real PE headers, as the inspector copies them (the first 4 KiB), from the
 # fixture DLLs that the cross build links with the runtime: a PE32 and a
 # PE32+ image with a .wst section, which no hand-written seed imitates fully.
-FUZZ_PE_SEEDS := $(foreach a,$(ARCHS),$(BUILD)/fuzz/seeds/fuzz_pe_image/fixture-$(a))
+FUZZ_PE_SEEDS := $(foreach a,$(ARCHS),$(BUILD)/fuzz/seeds/fuzz_pe_image/fixture-$(a)) \
+	$(foreach a,$(ARCHS),$(BUILD)/fuzz/seeds/fuzz_pe_symbols/symbols-$(a))
+# Whole small images with COFF symbols, exports and (x64) .pdata.
+$(BUILD)/fuzz/seeds/fuzz_pe_symbols/symbols-%: $(BUILD)/%/tests/wst_symbols.dll
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
 $(BUILD)/fuzz/seeds/fuzz_pe_image/fixture-%: $(BUILD)/%/tests/wst_fixture.dll
 	@mkdir -p $(@D)
 	$(Q)head -c 4096 $< >$@
@@ -101,6 +118,9 @@ fuzz: fuzz-build $(FUZZ_PE_SEEDS)
 		fuzz_pipe_name) len=$(FUZZ_MAX_LEN_fuzz_pipe_name);; \
 		fuzz_escape) len=$(FUZZ_MAX_LEN_fuzz_escape);; \
 		fuzz_http_request) len=$(FUZZ_MAX_LEN_fuzz_http_request);; \
+		fuzz_pe_symbols) len=$(FUZZ_MAX_LEN_fuzz_pe_symbols);; \
+		fuzz_function_table) len=$(FUZZ_MAX_LEN_fuzz_function_table);; \
+		fuzz_dwarf_lines) len=$(FUZZ_MAX_LEN_fuzz_dwarf_lines);; \
 		*) len=$(FUZZ_MAX_LEN_fuzz_protocol_codec);; \
 		esac; \
 		echo "== $$t: fuzzing for $(FUZZ_SECONDS) s"; \

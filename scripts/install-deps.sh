@@ -2,8 +2,10 @@
 # Installs what winstrument's build and tests need and a fresh Debian 12
 # machine lacks: mingw-w64 (C and C++) for x86_64 and i686, Wine (64-bit, and 32-bit when
 # the i386 architecture is enabled), Python 3, zip, Prometheus (the server and
-# promtool, which the `serve` scenarios run for real), and the deb-src entry
-# that lets scripts/fetch-cmocka.sh download CMocka's source package.
+# promtool, which the `serve` scenarios run for real), lcov (genhtml reads the
+# coverage export), cmake (zlib's own build, examples/zlib), and the deb-src
+# entry that lets scripts/fetch-cmocka.sh download CMocka's and zlib's source
+# packages.
 # Idempotent: it does nothing when everything is there. As root it runs
 # apt-get; otherwise it prints the command to run and fails.
 set -euo pipefail
@@ -21,6 +23,10 @@ have zip || need_pkgs+=(zip)
 # Debian's prometheus package has both the server and promtool.
 { have prometheus && have promtool; } || need_pkgs+=(prometheus)
 have dpkg-source || need_pkgs+=(dpkg-dev)
+# genhtml reads the lcov tracefiles of `wst-inspect coverage` in a scenario.
+have genhtml || need_pkgs+=(lcov)
+# zlib's own CMakeLists.txt builds the instrumented library (examples/zlib).
+have cmake || need_pkgs+=(cmake)
 # libFuzzer and the sanitizers come with clang (make fuzz).
 have clang || need_pkgs+=(clang)
 # Debian's clang only recommends libFuzzer's runtime (libclang-rt-14-dev), and

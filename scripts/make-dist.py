@@ -128,6 +128,7 @@ outside with `bin/wst-inspect.exe`. Everything in this zip is for {arch}.
 |---|---|
 | `include/` | `winstrument.h` (the API for instrumented code) and the ABI headers |
 | `lib/libwinstrument.a` | the static runtime ({arch}) |
+| `lib/libwinstrument-functions.a`, `lib/libwinstrument-calls.a` | the function hooks `wst-cc --wst-functions` links |
 | `bin/wst-inspect.exe` | the inspector |
 | `wst-cc` | compiler driver for the mingw-w64 cross compiler (bash, Linux) |
 | `wst-c++` | the same for C++ (mingw-w64 g++; links libstdc++ statically) |
@@ -173,6 +174,9 @@ def collect(version, arch, build):
 
     out = build / arch
     add_file("lib/libwinstrument.a", out / "lib/libwinstrument.a")
+    # The function hooks that wst-cc --wst-functions[=calls] links.
+    for hooks in ("functions", "calls"):
+        add_file(f"lib/libwinstrument-{hooks}.a", out / f"lib/libwinstrument-{hooks}.a")
     files["lib/ARCH"] = (arch.encode() + b"\n", 0o644)
     add_file("bin/wst-inspect.exe", out / "bin/wst-inspect.exe")
     if (out / "bin/wsthelper.dll").is_file():

@@ -14,6 +14,7 @@ DIST_SOURCES := $(wildcard include/*.h include/*/*.h) $(shell find examples -typ
 # The helper DLL goes in once a fragment builds it.
 define dist_rules
 $(call DIST_ZIP,$(1)): $(call RUNTIME_LIB,$(1)) $(BUILD)/$(1)/bin/wst-inspect.exe \
+		$(call FUNCTIONS_LIB,$(1),functions) $(call FUNCTIONS_LIB,$(1),calls) \
 		$(filter $(BUILD)/$(1)/bin/wsthelper.dll,$(CROSS_OUTPUTS)) \
 		$(wildcard $(DIST_SOURCES)) include/winstrument/version.h
 	$$(Q)$(PYTHON) scripts/make-dist.py --arch $(1) --build $(BUILD) --version $(VERSION) --out $$@

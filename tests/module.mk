@@ -10,10 +10,14 @@
 UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector_remote \
 	test_counters test_pipe_server_faults test_stripes test_mode_threadpool test_instance_id \
 	test_output test_pipe_name test_pipe_requests test_http_request test_openmetrics test_dist_math \
-	test_clock_math
+	test_clock_math \
+	test_pe_symbols test_function_table test_dwarf_lines test_coverage_writers \
+	test_builtin_hint
 UNIT_TIMEOUT ?= 120
 # Arguments a test program needs, by name.
 UNIT_ARGS_test_pe_image = $(BUILD)
+UNIT_ARGS_test_pe_symbols = $(BUILD)
+UNIT_ARGS_test_dwarf_lines = $(BUILD)
 UNIT_EXE = $(BUILD)/x86_64/tests/$(1).exe
 FIXTURE_DLL = $(BUILD)/$(1)/tests/wst_fixture.dll
 
@@ -22,11 +26,24 @@ UNIT_SRCS_test_region_parse := src/common/region_parse.c src/common/status.c
 UNIT_SRCS_test_dist_math := src/common/dist_math.c src/common/region_parse.c src/common/status.c
 UNIT_SRCS_test_clock_math := src/common/clock_math.c
 UNIT_SRCS_test_pe_image := src/common/pe_image.c src/common/region_parse.c src/common/status.c
+UNIT_SRCS_test_dwarf_lines := src/common/dwarf_lines.c src/common/dwarf_units.c src/common/pe_file.c \
+	src/common/pe_image.c \
+	src/common/status.c
+# The hint's decisions (path in a system directory, Wine's builtin mark).
+UNIT_SRCS_test_builtin_hint := $(INSPECTOR_LIB_SRCS)
+UNIT_LIBS_test_builtin_hint := $(INSPECTOR_LIBS)
+UNIT_SRCS_test_coverage_writers := src/common/drcov.c src/common/lcov.c src/common/strbuf.c
 UNIT_SRCS_test_protocol_codec := src/common/protocol_codec.c src/common/status.c
 UNIT_SRCS_test_inspector_remote := $(INSPECTOR_LIB_SRCS)
 # The inspector test is instrumented itself: it inspects its own process.
 UNIT_LIBS_test_inspector_remote := $(call RUNTIME_LIB,x86_64) $(INSPECTOR_LIBS) $(RUNTIME_SYSLIBS)
 UNIT_SRCS_test_counters := src/runtime/counters.c
+UNIT_SRCS_test_pe_symbols := src/common/pe_symbols.c src/common/status.c
+# Its own module's function table (the timed hooks linked, none called) and
+# the reader's parser.
+UNIT_SRCS_test_function_table := src/common/function_table_parse.c
+UNIT_LIBS_test_function_table := $(call RUNTIME_LIB,x86_64) \
+	$(call FUNCTIONS_LIB,x86_64,functions) $(RUNTIME_SYSLIBS)
 # The writers of every verb, fed hostile names (no target needed).
 UNIT_SRCS_test_output := $(INSPECTOR_LIB_SRCS)
 UNIT_LIBS_test_output := $(INSPECTOR_LIBS)
@@ -52,7 +69,7 @@ UNIT_LIBS_test_stripes := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
 # The runtime's tests reach its internal headers (counters.h, os_win.h, mode.h).
 $(call objs,x86_64,tests/test_counters.c tests/test_pipe_server_faults.c tests/test_stripes.c \
 	tests/test_mode_threadpool.c tests/test_instance_id.c tests/test_pipe_name.c \
-	tests/test_pipe_requests.c): \
+	tests/test_pipe_requests.c tests/test_function_table.c): \
 	CFLAGS_EXTRA += -Isrc/runtime
 
 $(call objs,x86_64,$(addprefix tests/,$(addsuffix .c,$(UNIT_TESTS)))): \
@@ -91,15 +108,59 @@ CROSS_OUTPUTS += $(call FIXTURE_DLL,$(1))
 endef
 $(foreach a,$(ARCHS),$(eval $(call fixture_rules,$(a))))
 
+# The image test_pe_symbols reads: a DLL without the runtime, and a stripped copy.
+SYMBOLS_DLL = $(BUILD)/$(1)/tests/wst_symbols.dll
+define symbols_rules
+$(call SYMBOLS_DLL,$(1)): $(call objs,$(1),tests/symbols_dll.c)
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -shared -o $$@ $$<
+$(BUILD)/$(1)/tests/wst_symbols_stripped.dll: $(call SYMBOLS_DLL,$(1))
+	@echo "  STRIP [$(1)] $$@"
+	$$(Q)$(1)-w64-mingw32-strip -o $$@ $$<
+CROSS_OUTPUTS += $(call SYMBOLS_DLL,$(1)) $(BUILD)/$(1)/tests/wst_symbols_stripped.dll
+endef
+$(foreach a,$(ARCHS),$(eval $(call symbols_rules,$(a))))
+
+# tests/lines_dll.c with -g -O0 (no inlining, so each function starts with
+# one row) in DWARF 5 and DWARF 4, and what binutils says about it
+# (scripts/dwarf-expect.py), for test_dwarf_lines.
+TRIPLET_x86_64 := x86_64-w64-mingw32
+TRIPLET_i686 := i686-w64-mingw32
+LINES_DLLS := $(BUILD)/x86_64/tests/wst_lines.dll $(BUILD)/x86_64/tests/wst_lines_dw4.dll \
+	$(BUILD)/i686/tests/wst_lines_dw4.dll
+LINES_EXPECTED := $(LINES_DLLS:.dll=.expected)
+define lines_rules
+$(BUILD)/$(1)/tests/wst_lines$(2).dll: tests/lines_dll.c
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -std=c11 -g $(3) -O0 $(WARNINGS) -ffile-prefix-map=$(CURDIR)=. -shared \
+		-o $$@ $$<
+$(BUILD)/$(1)/tests/wst_lines$(2).expected: $(BUILD)/$(1)/tests/wst_lines$(2).dll \
+		scripts/dwarf-expect.py
+	$$(Q)$(PYTHON) scripts/dwarf-expect.py $(TRIPLET_$(1)) $$< lines_dll.c lines_ >$$@.tmp
+	$$(Q)mv $$@.tmp $$@
+endef
+$(eval $(call lines_rules,x86_64,,))
+$(eval $(call lines_rules,x86_64,_dw4,-gdwarf-4))
+$(eval $(call lines_rules,i686,_dw4,-gdwarf-4))
+CROSS_OUTPUTS += $(LINES_DLLS) $(LINES_EXPECTED)
+
 UNIT_NATIVE_OBJS := $(call objs,native,src/common/pe_image.c src/common/region_parse.c src/common/dist_math.c \
 	src/common/protocol_codec.c src/common/status.c src/common/escape.c src/common/pipe_name.c \
 	src/common/http_request.c src/common/openmetrics.c src/common/strbuf.c \
-	src/common/clock_math.c)
+	src/common/clock_math.c \
+
+	src/common/pe_symbols.c src/common/function_table_parse.c \
+	src/common/pe_file.c src/common/dwarf_lines.c src/common/dwarf_units.c src/common/drcov.c \
+	src/common/lcov.c)
 
 # Runs every test, prints CMocka's output, and fails if any test failed or
 # outlived UNIT_TIMEOUT; a test that hangs is killed by timeout(1).
 unit-check: $(foreach t,$(UNIT_TESTS),$(call UNIT_EXE,$(t))) \
-		$(foreach a,$(ARCHS),$(call FIXTURE_DLL,$(a))) $(UNIT_NATIVE_OBJS) $(STRIPES_DLL)
+		$(foreach a,$(ARCHS),$(call FIXTURE_DLL,$(a))) $(UNIT_NATIVE_OBJS) $(STRIPES_DLL) \
+		$(foreach a,$(ARCHS),$(call SYMBOLS_DLL,$(a)) $(BUILD)/$(a)/tests/wst_symbols_stripped.dll) \
+		$(LINES_EXPECTED)
 	$(Q)BUILD=$(BUILD) . scripts/wine-env.sh && failed=0 && \
 	run() { \
 		echo "== $$1"; \

@@ -153,3 +153,69 @@ $(call COUNTERS_DIR,$(1))/counters_host.exe: $(call objs,$(1),wine-tests/hosts/c
 CROSS_OUTPUTS += $(call COUNTERS_DIR,$(1))/counters_dll.dll $(call COUNTERS_DIR,$(1))/counters_host.exe
 endef
 $(foreach a,$(ARCHS),$(eval $(call counters_rules,$(a))))
+
+# The functions-* scenarios' programs (wine-tests/cases/functions.py), built
+# with toolchain/wst-cc --wst-functions as a user would, in
+# $(BUILD)/<arch>/scenarios: wst_fn.dll (also as wst_fn_b.dll, a second
+# module with its own table, and stripped as wst_fn_stripped.dll), the C++
+# wst_fn_cxx.dll, wst_fn_many.dll (more functions than a table takes), and
+# wst_fn_host.exe, built calls-only.
+FN_DIR = $(BUILD)/$(1)/scenarios
+FN_HOOKS = $(call RUNTIME_LIB,$(1)) $(call FUNCTIONS_LIB,$(1),functions) \
+	$(call FUNCTIONS_LIB,$(1),calls) toolchain/wst-cc
+FN_CC = toolchain/wst-cc --wst-arch=$(1) -O2 -g -Wall -Wextra -Werror -L$(abspath $(BUILD))/$(1)/lib
+
+define fn_rules
+$(call FN_DIR,$(1))/wst_fn.dll $(call FN_DIR,$(1))/wst_fn_b.dll: wine-tests/hosts/wst_fn.c $(FN_HOOKS)
+	@mkdir -p $$(@D)
+	@echo "  WST-CC [$(1)] $$@"
+	$$(Q)$(call FN_CC,$(1)) --wst-functions -shared -o $$@ $$<
+
+# The user's own -foptimize-sibling-calls after wst-cc's flags overrides its
+# -fno-optimize-sibling-calls (functions-sibling-calls).
+$(call FN_DIR,$(1))/wst_fn_sib.dll: wine-tests/hosts/wst_fn.c $(FN_HOOKS)
+	@mkdir -p $$(@D)
+	@echo "  WST-CC [$(1)] $$@"
+	$$(Q)$(call FN_CC,$(1)) --wst-functions -foptimize-sibling-calls -shared -o $$@ $$<
+
+$(call FN_DIR,$(1))/wst_fn_stripped.dll: $(call FN_DIR,$(1))/wst_fn.dll
+	@echo "  STRIP [$(1)] $$@"
+	$$(Q)$(1)-w64-mingw32-strip -o $$@ $$<
+
+$(call FN_DIR,$(1))/wst_fn_many.dll: wine-tests/hosts/wst_fn_many.c $(FN_HOOKS)
+	@mkdir -p $$(@D)
+	@echo "  WST-CC [$(1)] $$@"
+	$$(Q)$(call FN_CC,$(1)) --wst-functions -shared -o $$@ $$<
+
+$(call FN_DIR,$(1))/wst_fn_cxx.dll: wine-tests/hosts/wst_fn_cxx.cpp $(FN_HOOKS) toolchain/wst-c++
+	@mkdir -p $$(@D)
+	@echo "  WST-C++ [$(1)] $$@"
+	$$(Q)toolchain/wst-c++ --wst-arch=$(1) --wst-functions -std=c++17 -O2 -g -Wall -Wextra \
+		-Werror -L$(abspath $(BUILD))/$(1)/lib -shared -o $$@ $$<
+
+$(call FN_DIR,$(1))/wst_fn_host.exe: wine-tests/hosts/wst_fn_host.c $(FN_HOOKS)
+	@mkdir -p $$(@D)
+	@echo "  WST-CC [$(1)] $$@"
+	$$(Q)$(call FN_CC,$(1)) --wst-functions=calls -o $$@ $$<
+
+FN_PROGRAMS_$(1) := $(addprefix $(call FN_DIR,$(1))/,wst_fn.dll wst_fn_b.dll wst_fn_sib.dll \
+	wst_fn_stripped.dll \
+	wst_fn_many.dll wst_fn_cxx.dll wst_fn_host.exe)
+CROSS_OUTPUTS += $$(FN_PROGRAMS_$(1))
+endef
+$(foreach a,$(ARCHS),$(eval $(call fn_rules,$(a))))
+wine-check stress-check: $(FN_PROGRAMS_x86_64)
+# wst_cov.exe: the coverage scenarios' target, built with
+# `wst-cc --wst-functions` and -g as a user would (cases/coverage.py); the
+# prefix map makes its DWARF name the source ./wine-tests/hosts/wst_cov.c,
+# which genhtml finds from the source tree's root.
+COV_HOST := $(BUILD)/x86_64/scenarios/wst_cov.exe
+$(COV_HOST): wine-tests/hosts/wst_cov.c toolchain/wst-cc $(call RUNTIME_LIB,x86_64) \
+		$(call FUNCTIONS_LIB,x86_64,functions)
+	@mkdir -p $(@D)
+	@echo "  WST-CC [x86_64] $@"
+	$(Q)toolchain/wst-cc --wst-arch=x86_64 --wst-functions -std=c11 -O1 -g -Wall -Wextra -Werror \
+		-ffile-prefix-map=$(CURDIR)=. -o $@ $< -L$(abspath $(BUILD))/x86_64/lib
+CROSS_OUTPUTS += $(COV_HOST)
+# The zlib scenario's programs (examples/module.mk), or its SKIPPED reason.
+wine-check stress-check: $(COV_HOST) $(BUILD)/zlib/functions/zlib1.dll

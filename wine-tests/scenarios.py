@@ -17,7 +17,8 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
-from cases import dist, dist_zip, fleet, hostile, i686, leaks, pipe, reading, shutdown
+from cases import coverage, dist, dist_zip, fleet, functions, hostile, i686, leaks, pipe, \
+    reading, shutdown
 
 MODES = ("threadpool", "threadless")
 
@@ -115,6 +116,20 @@ SCENARIOS = [
     Scenario("watch-distributions", fleet.watch_distributions),
     Scenario("serve-kinds", fleet.serve_kinds),
     Scenario("inspector-small-things", fleet.small_things, modes=("threadpool",)),
+    # Function instrumentation (wst-cc --wst-functions) and `functions`.
+    Scenario("functions-counts", functions.counts, iterations=20000, per_iteration=0.001),
+    Scenario("functions-sibling-calls", functions.sibling_calls, iterations=1000,
+             per_iteration=0.001),
+    Scenario("functions-unwind", functions.unwind, iterations=100, per_iteration=0.05),
+    Scenario("functions-overflow", functions.overflow, iterations=3, per_iteration=2),
+    Scenario("functions-unload", functions.unload, iterations=1000, per_iteration=0.01),
+    Scenario("functions-symbols", functions.symbols, iterations=10),
+    # Coverage export read by the real genhtml and a strict drcov reader; a
+    # real library (zlib) built unmodified and read live.
+    Scenario("coverage-lcov", coverage.coverage_lcov),
+    Scenario("coverage-drcov", coverage.coverage_drcov),
+    Scenario("zlib-live", coverage.zlib_live, modes=(None,), timeout=180),
+    Scenario("zlib-builtin-hint", coverage.zlib_builtin_hint, modes=(None,)),
 ]
 
 MUTANTS = [

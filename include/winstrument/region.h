@@ -109,7 +109,15 @@ struct wst_region_header {
     uint16_t clock_source;      /* WST_CLOCK_* */
     uint16_t clock_interval_ms; /* QPC time the calibration spanned (saturates) */
     uint32_t clock_error_ppb;   /* bound on the TSC rate's relative error, 10^-9 */
-    uint8_t reserved[256 - 200]; /* zero */
+    /* Function profiling (wst-cc --wst-functions; winstrument/function_table.h).
+     * Zero in a module without function hooks, and until its process attach,
+     * when the hooks' loader callback writes them once. Old inspectors ignore
+     * these bytes (reserved zero before), so the layout version stays 2. */
+    uint32_t functions_rva;   /* RVA of the module's struct wst_fn_table, 0: none */
+    uint32_t functions_size;  /* its size in bytes (header, keys and cells) */
+    uint32_t functions_flags; /* WST_FN_FLAG_*, as in the table's header */
+    uint32_t functions_reserved; /* zero */
+    uint8_t reserved[256 - 216]; /* zero */
 };
 
 /* header.clock_source: what the module's time scopes read. */
@@ -226,6 +234,9 @@ WST_STATIC_ASSERT_(offsetof(struct wst_region_header, stripe_shared) == 180, "he
 WST_STATIC_ASSERT_(offsetof(struct wst_region_header, clock_tsc_hz) == 184, "header ABI offsets");
 WST_STATIC_ASSERT_(offsetof(struct wst_region_header, clock_source) == 192, "header ABI offsets");
 WST_STATIC_ASSERT_(offsetof(struct wst_region_header, clock_error_ppb) == 196, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, functions_rva) == 200, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, functions_reserved) == 212,
+                   "header ABI offsets");
 WST_STATIC_ASSERT_(sizeof(struct wst_counter) == WST_LINE * (1 + WST_STRIPES), "counter ABI size");
 WST_STATIC_ASSERT_(offsetof(struct wst_counter, stripes) == WST_LINE, "counter ABI offsets");
 WST_STATIC_ASSERT_(sizeof(struct wst_region_trailer) == WST_LINE, "trailer ABI size");

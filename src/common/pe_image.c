@@ -60,6 +60,8 @@ static enum wst_status parse_optional(const unsigned char *b, size_t size, size_
         return WST_E_BAD_IMAGE;
     out->size_of_image = get32(b + opt + OPT_SIZE_OF_IMAGE);
     out->size_of_headers = get32(b + opt + OPT_SIZE_OF_HEADERS);
+    out->entry_point = get32(b + opt + 16);
+    out->size_of_code = get32(b + opt + 4);
     return WST_OK;
 }
 
@@ -86,6 +88,7 @@ enum wst_status wst_pe_parse(const void *buf, size_t size, struct wst_pe_info *o
     const unsigned char *fh = b + nt + 4;
     out->machine = get16(fh);
     out->section_count = get16(fh + 2);
+    out->timestamp = get32(fh + 4);
     uint16_t opt_size = get16(fh + 16);
     size_t opt = nt + 4 + FILE_HEADER_SIZE;
     enum wst_status st = parse_optional(b, size, opt, opt_size, out);

@@ -26,6 +26,9 @@ struct wst_pe_info {
     uint16_t machine;       /* IMAGE_FILE_HEADER.Machine */
     unsigned bits;          /* 32 (PE32) or 64 (PE32+), from the optional header's magic */
     uint16_t section_count; /* entries in the section table */
+    uint32_t timestamp;     /* IMAGE_FILE_HEADER.TimeDateStamp (matches a --symbols file) */
+    uint32_t entry_point;   /* AddressOfEntryPoint (with the timestamp, matches a --symbols file) */
+    uint32_t size_of_code;  /* SizeOfCode (likewise) */
     uint32_t size_of_image; /* mapped size, from the optional header */
     uint32_t size_of_headers;
     size_t section_table; /* offset of the section table in the buffer */

@@ -90,6 +90,10 @@ enum wst_status wst_region_parse_header(const void *bytes, size_t size,
     info->clock_error_ppb = h.clock_error_ppb;
     info->worker_error = h.worker_error;
     info->runtime_flags = h.runtime_flags;
+    /* Layout 1 and runtimes without function hooks leave them zero. */
+    info->functions_rva = h.functions_rva;
+    info->functions_size = h.functions_size;
+    info->functions_flags = h.functions_flags;
     return WST_OK;
 }
 

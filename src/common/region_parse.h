@@ -71,6 +71,11 @@ struct wst_region_info {
     uint32_t clock_error_ppb;
     uint32_t worker_error;             /* Win32 error of the worker's failure, 0 if none */
     uint32_t runtime_flags;            /* WST_RUNTIME_* */
+    /* The function table (header bytes 200..215), unchecked: the reader
+     * checks them against the module before it reads there. */
+    uint32_t functions_rva;
+    uint32_t functions_size;
+    uint32_t functions_flags;
     size_t sites;                      /* records found (before merging by name) */
     size_t distributions;              /* of which distribution records */
     size_t padding_lines;              /* zero lines skipped */

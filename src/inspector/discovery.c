@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builtin_hint.h"
 #include "os.h"
 #include "winstrument/region.h"
 
@@ -47,6 +48,10 @@ static enum wst_status inspect_module(const struct wst_remote *r, uint64_t base,
                              (unsigned long long)base);
     m->base = base;
     m->bits = info.bits;
+    m->image_size = info.size_of_image;
+    m->timestamp = info.timestamp;
+    m->entry_point = info.entry_point;
+    m->size_of_code = info.size_of_code;
     *found = 1;
     return WST_OK;
 }
@@ -118,9 +123,12 @@ enum wst_status wst_discover_modules(const struct wst_remote *r, const char *onl
     if (*count > 0)
         return WST_OK;
     if (only != NULL)
-        return wst_error_set(err, WST_E_NO_MODULE, 0, "pid %lu has no instrumented module %s",
-                             (unsigned long)r->pid, only);
-    return wst_error_set(err, WST_E_NOT_INSTRUMENTED, 0, "pid %lu", (unsigned long)r->pid);
+        st = wst_error_set(err, WST_E_NO_MODULE, 0, "pid %lu has no instrumented module %s",
+                           (unsigned long)r->pid, only);
+    else
+        st = wst_error_set(err, WST_E_NOT_INSTRUMENTED, 0, "pid %lu", (unsigned long)r->pid);
+    wst_hint_system_copies(r, only, err);
+    return st;
 fail:
     free(bases);
     free(*modules);

@@ -19,6 +19,10 @@
 struct wst_module {
     uint64_t base;
     unsigned bits; /* 32 or 64 */
+    uint32_t image_size; /* SizeOfImage */
+    uint32_t timestamp;  /* the file header's TimeDateStamp */
+    uint32_t entry_point; /* AddressOfEntryPoint */
+    uint32_t size_of_code; /* SizeOfCode */
     struct wst_pe_section section;
     char name[WST_MODULE_NAME_MAX]; /* base name, UTF-8 */
     char path[WST_MODULE_PATH_MAX]; /* full path, UTF-8 */

@@ -12,7 +12,7 @@
 #include "report.h"
 
 enum wst_via { WST_VIA_AUTO, WST_VIA_PIPE, WST_VIA_MEMORY };
-enum wst_format { WST_FORMAT_TEXT, WST_FORMAT_JSON, WST_FORMAT_CSV };
+enum wst_format { WST_FORMAT_TEXT, WST_FORMAT_JSON, WST_FORMAT_CSV, WST_FORMAT_DRCOV, WST_FORMAT_LCOV };
 
 struct wst_options {
     DWORD pid;
@@ -27,12 +27,22 @@ struct wst_options {
     const char *listen;     /* serve: ADDRESS:PORT */
     int allow_remote;       /* serve: a non-loopback address is allowed */
     unsigned long max_connections;
+    /* functions (functions_verb.c) */
+    const char *symbols; /* --symbols FILE */
+    int sort;            /* enum wst_function_sort */
+    int sort_given;
+    unsigned long top;   /* --top N, 0 = all */
+    const char *output; /* coverage: -o FILE; NULL: stdout */
 };
+
+enum wst_function_sort { WST_SORT_CALLS, WST_SORT_TIME, WST_SORT_SELF };
 
 enum wst_status wst_verb_list(const struct wst_options *o, FILE *out, struct wst_error *err);
 enum wst_status wst_verb_dump(const struct wst_options *o, FILE *out, struct wst_error *err);
 enum wst_status wst_verb_reset(const struct wst_options *o, FILE *out, struct wst_error *err);
 enum wst_status wst_verb_stats(const struct wst_options *o, FILE *out, struct wst_error *err);
+
+enum wst_status wst_verb_functions(const struct wst_options *o, FILE *out, struct wst_error *err);
 
 /* dump's collection without its output: each selected module's report, as
  * dump would print it (for watch and CSV). Free with wst_reports_free. */

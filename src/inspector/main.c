@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coverage.h"
 #include "csv.h"
 #include "error.h"
 #include "inspect.h"
@@ -31,6 +32,12 @@ static const char usage_text[] =
     "                                     the counters and their rates every S seconds\n"
     "  reset PID [--module NAME] [--json] zero the counters (needs a worker)\n"
     "  stats PID [--module NAME] [--json] the worker's statistics\n"
+    "  functions PID [--module NAME] [--sort calls|time|self] [--top N] [--json]\n"
+    "            [--symbols FILE]         calls and time per function of modules built\n"
+    "                                     with wst-cc --wst-functions\n"
+    "  coverage PID --format drcov|lcov [-o FILE] [--module NAME]\n"
+    "                                     which functions ran: drcov blocks, or an lcov\n"
+    "                                     tracefile with DWARF lines (docs/coverage.md)\n"
     "  serve [--listen ADDRESS:PORT] [--allow-remote] [--max-connections N]\n"
     "                                     GET /metrics: every instrumented process, in\n"
     "                                     OpenMetrics (docs/prometheus.md)\n"
@@ -38,7 +45,9 @@ static const char usage_text[] =
     "options:\n"
     "  --module NAME    only the module of that file name (e.g. foo.dll)\n"
     "  --json           JSON instead of text (schema in docs/inspector.md); errors too\n"
-    "  --format F       text, json (watch: one object per line) or csv\n"
+    "  --format F       text, json (watch: one object per line) or csv;\n"
+    "                   coverage: drcov or lcov\n"
+    "  -o FILE          coverage: write to FILE instead of stdout\n"
     "  --interval S     watch: seconds between samples (default 1, at least 0.05)\n"
     "  --count N        watch: stop after N intervals (default: until Ctrl+C)\n"
     "  --listen A:P     serve: the address (default " WST_SERVE_DEFAULT_LISTEN ", loopback)\n"
@@ -47,6 +56,9 @@ static const char usage_text[] =
     "  --via MODE       dump through the worker's pipe, by reading memory, or\n"
     "                   auto (default: the pipe when a worker serves, else memory)\n"
     "  --timeout MS     how long to wait for a worker's reply (default %u)\n"
+    "  --sort KEY       functions: calls (default), time (inclusive) or self, largest first\n"
+    "  --top N          functions: only the first N of each module\n"
+    "  --symbols FILE   functions: names from this unstripped copy of --module's image\n"
     "  --help, --version\n";
 
 typedef enum wst_status (*verb_fn)(const struct wst_options *, FILE *, struct wst_error *);
@@ -60,6 +72,7 @@ static enum wst_status dump_any(const struct wst_options *o, FILE *out, struct w
 #define F_TEXT (1u << WST_FORMAT_TEXT)
 #define F_JSON (1u << WST_FORMAT_JSON)
 #define F_CSV (1u << WST_FORMAT_CSV)
+#define F_COVERAGE (1u << WST_FORMAT_DRCOV | 1u << WST_FORMAT_LCOV)
 
 static const struct {
     const char *name;
@@ -73,7 +86,9 @@ static const struct {
     {"watch", wst_verb_watch, 1, F_TEXT | F_JSON | F_CSV},
     {"reset", wst_verb_reset, 1, F_TEXT | F_JSON},
     {"stats", wst_verb_stats, 1, F_TEXT | F_JSON},
+    {"coverage", wst_verb_coverage, 1, F_COVERAGE},
     {"serve", wst_verb_serve, 0, F_TEXT},
+    {"functions", wst_verb_functions, 1, F_TEXT | F_JSON},
 };
 
 static int parse_u32(const char *s, unsigned long max, unsigned long *out)
@@ -125,8 +140,13 @@ static enum wst_status parse_option(int argc, char **argv, int *i, struct wst_op
             o->format = WST_FORMAT_JSON;
         else if (strcmp(v, "csv") == 0)
             o->format = WST_FORMAT_CSV;
+        else if (strcmp(v, "drcov") == 0)
+            o->format = WST_FORMAT_DRCOV;
+        else if (strcmp(v, "lcov") == 0)
+            o->format = WST_FORMAT_LCOV;
         else
-            return wst_error_set(err, WST_E_USAGE, 0, "--format takes text, json or csv");
+            return wst_error_set(err, WST_E_USAGE, 0,
+                                 "--format takes text, json or csv (coverage: drcov or lcov)");
         o->json = o->format == WST_FORMAT_JSON;
     } else if ((v = option_value(argc, argv, i, "--interval", &missing)) != NULL) {
         char *end;
@@ -138,6 +158,8 @@ static enum wst_status parse_option(int argc, char **argv, int *i, struct wst_op
         if (!parse_u32(v, 0xffffffffUL, &n))
             return wst_error_set(err, WST_E_USAGE, 0, "--count takes a number of intervals");
         o->count = n;
+    } else if ((v = option_value(argc, argv, i, "--output", &missing)) != NULL) {
+        o->output = v;
     } else if ((v = option_value(argc, argv, i, "--listen", &missing)) != NULL) {
         o->listen = v;
     } else if ((v = option_value(argc, argv, i, "--max-connections", &missing)) != NULL) {
@@ -145,6 +167,22 @@ static enum wst_status parse_option(int argc, char **argv, int *i, struct wst_op
             return wst_error_set(err, WST_E_USAGE, 0, "--max-connections takes 1 to %d",
                                  WST_SERVE_MAX_CONNECTIONS);
         o->max_connections = n;
+    } else if ((v = option_value(argc, argv, i, "--sort", &missing)) != NULL) {
+        if (strcmp(v, "calls") == 0)
+            o->sort = WST_SORT_CALLS;
+        else if (strcmp(v, "time") == 0)
+            o->sort = WST_SORT_TIME;
+        else if (strcmp(v, "self") == 0)
+            o->sort = WST_SORT_SELF;
+        else
+            return wst_error_set(err, WST_E_USAGE, 0, "--sort takes calls, time or self");
+        o->sort_given = 1;
+    } else if ((v = option_value(argc, argv, i, "--top", &missing)) != NULL) {
+        if (!parse_u32(v, 0xffffffffUL, &n) || n == 0)
+            return wst_error_set(err, WST_E_USAGE, 0, "--top takes a number of functions (1 or more)");
+        o->top = n;
+    } else if ((v = option_value(argc, argv, i, "--symbols", &missing)) != NULL) {
+        o->symbols = v;
     } else if ((v = option_value(argc, argv, i, "--module", &missing)) != NULL) {
         o->module = v;
     } else if ((v = option_value(argc, argv, i, "--via", &missing)) != NULL) {
@@ -173,6 +211,12 @@ static enum wst_status parse_args(int argc, char **argv, int verb, struct wst_op
 {
     int have_pid = 0;
     for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "-o") == 0) {
+            if (i + 1 >= argc)
+                return wst_error_set(err, WST_E_USAGE, 0, "-o needs a file name");
+            o->output = argv[++i];
+            continue;
+        }
         if (argv[i][0] == '-' && argv[i][1] == '-') {
             enum wst_status st = parse_option(argc, argv, &i, o, err);
             if (st != WST_OK)
@@ -192,6 +236,11 @@ static enum wst_status parse_args(int argc, char **argv, int verb, struct wst_op
     const char *name = verbs[verb].name;
     if (o->via != WST_VIA_AUTO && strcmp(name, "dump") != 0 && strcmp(name, "watch") != 0)
         return wst_error_set(err, WST_E_USAGE, 0, "--via applies to dump and watch only");
+    int coverage = strcmp(name, "coverage") == 0;
+    if (coverage && o->format != WST_FORMAT_DRCOV && o->format != WST_FORMAT_LCOV)
+        return wst_error_set(err, WST_E_USAGE, 0, "coverage needs --format drcov or lcov");
+    if (o->output != NULL && !coverage)
+        return wst_error_set(err, WST_E_USAGE, 0, "-o applies to coverage only");
     if (!(verbs[verb].formats & (1u << o->format)))
         return wst_error_set(err, WST_E_USAGE, 0, "%s does not write that --format", name);
     if ((o->interval_s > 0 || o->count > 0) && strcmp(name, "watch") != 0)
@@ -199,6 +248,11 @@ static enum wst_status parse_args(int argc, char **argv, int verb, struct wst_op
     if ((o->listen || o->allow_remote || o->max_connections) && strcmp(name, "serve") != 0)
         return wst_error_set(err, WST_E_USAGE, 0, "--listen, --allow-remote and "
                                                   "--max-connections apply to serve only");
+    if ((o->sort_given || o->top || o->symbols) && strcmp(name, "functions") != 0)
+        return wst_error_set(err, WST_E_USAGE, 0, "--sort, --top and --symbols apply to "
+                                                  "functions only");
+    if (o->symbols != NULL && o->module == NULL)
+        return wst_error_set(err, WST_E_USAGE, 0, "--symbols needs --module: it names one image");
     if (o->module != NULL && !verbs[verb].takes_pid)
         return wst_error_set(err, WST_E_USAGE, 0, "--module needs a PID verb");
     return WST_OK;

@@ -56,6 +56,16 @@ static void text_string(FILE *out, const char *s)
     put_escaped(out, s, WST_ESCAPE_TEXT);
 }
 
+void wst_json_field(FILE *out, const char *key, const char *s)
+{
+    json_field(out, key, s);
+}
+
+void wst_text_string(FILE *out, const char *s)
+{
+    text_string(out, s);
+}
+
 static void json_module_head(FILE *out, const struct wst_module_report *m)
 {
     fputc('{', out);

@@ -21,4 +21,9 @@ void wst_output_stats(FILE *out, int json, DWORD pid, const struct wst_module_re
  * exact bytes add a "<key>_hex" member (output.c's json_field does). */
 void wst_json_string(FILE *out, const char *s);
 
+/* `"key": "..."` (plus `"key_hex"` when s is not valid UTF-8), and a string
+ * for a terminal, for the writers of other verbs (functions_verb.c). */
+void wst_json_field(FILE *out, const char *key, const char *s);
+void wst_text_string(FILE *out, const char *s);
+
 #endif

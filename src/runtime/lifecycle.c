@@ -90,7 +90,7 @@ static void on_process_attach(void *module)
     active_mode->attach(module);
 }
 
-static BOOL process_is_exiting(void *reserved)
+BOOL wst_lifecycle_process_exiting(void *reserved)
 {
     if (reserved != NULL)
         return TRUE;
@@ -101,7 +101,7 @@ static void on_process_detach(void *reserved)
 {
     if (active_mode == NULL)
         return;
-    if (process_is_exiting(reserved)) {
+    if (wst_lifecycle_process_exiting(reserved)) {
         active_mode->stop_at_exit();
         return; /* the TLS slot and the stripes go with the process */
     }

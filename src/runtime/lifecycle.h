@@ -18,6 +18,11 @@ BOOL wst_lifecycle_attached(void);
  * mode (which may start its worker). Any thread, maybe under the loader lock. */
 void wst_lifecycle_first_hit(void);
 
+/* At DLL_PROCESS_DETACH (reserved: the callback's argument): whether the
+ * whole process is exiting (every other thread already gone) rather than the
+ * module unloading. Under the loader lock. */
+BOOL wst_lifecycle_process_exiting(void *reserved);
+
 /* The mode table chosen for a WINSTRUMENT_MODE value; NULL for an unknown one.
  * An empty or absent value selects the default. */
 const struct wst_mode_ops *wst_lifecycle_mode_by_name(const char *value);

@@ -1,8 +1,17 @@
 # libwinstrument.a, for each architecture. The runtime is never built with the
 # instrumentation flags that it serves.
-RUNTIME_SRCS := $(wildcard src/runtime/*.c) src/common/protocol_codec.c src/common/clock_math.c \
+#
+# The function hooks (function_hooks.c) are not in it: wst-cc --wst-functions
+# links one of two small libraries before it, built from that one file:
+#   libwinstrument-functions.a  calls, inclusive and self time
+#   libwinstrument-calls.a      calls only (--wst-functions=calls)
+# The table they fill (function_table.c) is in libwinstrument.a, pulled out
+# of it only by the hooks' references.
+RUNTIME_SRCS := $(filter-out src/runtime/function_hooks.c,$(wildcard src/runtime/*.c)) \
+	src/common/protocol_codec.c src/common/clock_math.c \
 	src/common/pipe_name.c
 RUNTIME_LIB = $(BUILD)/$(1)/lib/libwinstrument.a
+FUNCTIONS_LIB = $(BUILD)/$(1)/lib/libwinstrument-$(2).a
 # What an instrumented module links after libwinstrument.a.
 RUNTIME_SYSLIBS := -ladvapi32
 
@@ -12,5 +21,17 @@ $(call RUNTIME_LIB,$(1)): $(call objs,$(1),$(RUNTIME_SRCS))
 	@echo "  AR [$(1)] $$@"
 	$$(Q)rm -f $$@ && $$(AR_$(1)) rcs $$@ $$^
 CROSS_OUTPUTS += $(call RUNTIME_LIB,$(1))
+
+$(BUILD)/$(1)/obj/src/runtime/function_hooks_%.o: src/runtime/function_hooks.c
+	@mkdir -p $$(@D)
+	@echo "  CC [$(1)] $$< ($$*)"
+	$$(Q)$$(CC_$(1)) $$(CFLAGS_WIN) -DWST_FN_TIMED=$$(if $$(filter functions,$$*),1,0) \
+		-c $$< -o $$@
+
+$(BUILD)/$(1)/lib/libwinstrument-%.a: $(BUILD)/$(1)/obj/src/runtime/function_hooks_%.o
+	@mkdir -p $$(@D)
+	@echo "  AR [$(1)] $$@"
+	$$(Q)rm -f $$@ && $$(AR_$(1)) rcs $$@ $$^
+CROSS_OUTPUTS += $(call FUNCTIONS_LIB,$(1),functions) $(call FUNCTIONS_LIB,$(1),calls)
 endef
 $(foreach a,$(ARCHS),$(eval $(call runtime_rules,$(a))))

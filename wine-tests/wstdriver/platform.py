@@ -83,8 +83,11 @@ class WinePlatform(Platform):
 
     def env(self, extra=None):
         env = super().env(extra)
+        # A scenario's own overrides (zlib1=n,b for one program) go after
+        # the prefix-wide ones, never instead of them.
+        own = (extra or {}).get("WINEDLLOVERRIDES")
         env.update({"WINEPREFIX": str(self.prefix), "WINEDEBUG": "-all",
-                    "WINEDLLOVERRIDES": "mscoree,mshtml="})
+                    "WINEDLLOVERRIDES": "mscoree,mshtml=" + (";" + own if own else "")})
         return env
 
     # ------------------------------------------------------------ the server

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Builds zlib, unmodified, from Debian's source package with zlib's own
+# CMakeLists.txt, cross for x86_64-w64-mingw32, with CC set to winstrument's
+# compiler driver: the library (zlib1.dll) and its own test programs
+# (example.exe, minigzip.exe).
+#
+#   examples/zlib/build.sh BUILD VARIANT
+#
+#   VARIANT   functions  CC="toolchain/wst-cc --wst-functions" (calls and time)
+#             calls      CC="toolchain/wst-cc --wst-functions=calls"
+#             plain      CC="toolchain/wst-cc": the same build without the hooks
+#                        (the benchmark's baseline)
+#
+# The source is fetched once into BUILD/zlib/src with `apt-get source zlib`
+# (the deb-src entry comes from scripts/install-deps.sh; no root needed).
+# When it cannot be fetched, the reason goes to BUILD/zlib/SKIPPED and the
+# script succeeds without building anything: the zlib scenario then reports
+# SKIPPED, and nothing else depends on zlib. Outputs: BUILD/zlib/VARIANT/.
+#
+# Debian repacks zlib without upstream's win32/ directory. The CMake build
+# still works: two build settings (not edits of zlib) stand in for it, see
+# windres.sh and dll-name.cmake next to this script.
+set -euo pipefail
+
+build=${1:?usage: build.sh BUILD functions|calls|plain}
+variant=${2:?usage: build.sh BUILD functions|calls|plain}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+mkdir -p "$build/zlib"
+build=$(cd "$build" && pwd)
+zdir=$build/zlib
+case "$variant" in
+    functions) cc="$root/toolchain/wst-cc --wst-functions" ;;
+    calls) cc="$root/toolchain/wst-cc --wst-functions=calls" ;;
+    plain) cc="$root/toolchain/wst-cc" ;;
+    *) echo "build.sh: unknown variant '$variant'" >&2; exit 2 ;;
+esac
+
+fetch() {
+    [ -f "$zdir/src/CMakeLists.txt" ] && return 0
+    local work
+    work=$(mktemp -d)
+    if ! (cd "$work" && apt-get source zlib >apt.log 2>&1); then
+        {
+            echo "apt-get source zlib failed (no deb-src entry or no network?):"
+            tail -n 3 "$work/apt.log"
+        } >"$zdir/SKIPPED"
+        rm -rf "$work"
+        return 1
+    fi
+    local dir
+    dir=$(find "$work" -maxdepth 1 -type d -name 'zlib-*' | head -n 1)
+    if [ -z "$dir" ] || [ ! -f "$dir/CMakeLists.txt" ]; then
+        echo "apt-get source zlib gave no CMakeLists.txt" >"$zdir/SKIPPED"
+        rm -rf "$work"
+        return 1
+    fi
+    rm -rf "$zdir/src"
+    mv "$dir" "$zdir/src"
+    rm -rf "$work"
+    echo "build.sh: zlib source -> $zdir/src" >&2
+}
+
+if ! fetch; then
+    echo "build.sh: SKIPPED: $(head -n 1 "$zdir/SKIPPED")" >&2
+    exit 0
+fi
+rm -f "$zdir/SKIPPED"
+
+out=$zdir/$variant
+rm -rf "$out/cmake"
+mkdir -p "$out/cmake"
+# RelWithDebInfo: -O2 -g, so that the coverage export finds DWARF lines.
+CC="$cc" cmake -S "$zdir/src" -B "$out/cmake" \
+    -DCMAKE_SYSTEM_NAME=Windows -DCMAKE_SYSTEM_PROCESSOR=x86_64 \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_SHARED_LIBS=ON \
+    -DCMAKE_RC_COMPILER="$here/windres.sh" \
+    -DCMAKE_PROJECT_INCLUDE="$here/dll-name.cmake" \
+    -DCMAKE_EXE_LINKER_FLAGS="-L$build/x86_64/lib" \
+    -DCMAKE_SHARED_LINKER_FLAGS="-L$build/x86_64/lib" >"$out/cmake.log" 2>&1 ||
+    { tail -n 20 "$out/cmake.log" >&2; exit 1; }
+make -C "$out/cmake" zlib example minigzip >"$out/make.log" 2>&1 ||
+    { tail -n 20 "$out/make.log" >&2; exit 1; }
+cp "$out/cmake/zlib1.dll" "$out/cmake/example.exe" "$out/cmake/minigzip.exe" "$out/"
+echo "build.sh: zlib ($variant) -> $out" >&2

@@ -1,0 +1,97 @@
+/*
+ * Bounded reads of DWARF data (fixed-size little-endian fields, LEB128,
+ * NUL-terminated strings) shared by dwarf_lines.c and dwarf_units.c. A read
+ * that would pass the cursor's end sets `bad` and returns 0 or NULL, and
+ * every later read does the same, so a parser checks once per step instead
+ * of after every field. Platform-free; no state beyond the cursor.
+ */
+#ifndef WST_DWARF_CURSOR_H
+#define WST_DWARF_CURSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+struct wst_cursor {
+    const unsigned char *p, *end;
+    int bad;
+};
+
+static inline int wst_cursor_take(struct wst_cursor *c, size_t n, const unsigned char **out)
+{
+    if (c->bad || (size_t)(c->end - c->p) < n) {
+        c->bad = 1;
+        return 0;
+    }
+    *out = c->p;
+    c->p += n;
+    return 1;
+}
+
+static inline uint64_t wst_cursor_le(struct wst_cursor *c, size_t n)
+{
+    const unsigned char *b;
+    if (!wst_cursor_take(c, n, &b))
+        return 0;
+    uint64_t v = 0;
+    for (size_t i = n; i-- > 0;)
+        v = v << 8 | b[i];
+    return v;
+}
+
+/* Bits past 64 are dropped: no value these readers use is that large, and
+ * a longer encoding is still consumed whole. */
+static inline uint64_t wst_cursor_uleb(struct wst_cursor *c)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0;; shift += 7) {
+        const unsigned char *b;
+        if (!wst_cursor_take(c, 1, &b))
+            return 0;
+        if (shift < 64)
+            v |= (uint64_t)(*b & 0x7f) << shift;
+        if (!(*b & 0x80))
+            return v;
+    }
+}
+
+static inline int64_t wst_cursor_sleb(struct wst_cursor *c)
+{
+    uint64_t v = 0;
+    unsigned shift = 0;
+    const unsigned char *b;
+    do {
+        if (!wst_cursor_take(c, 1, &b))
+            return 0;
+        if (shift < 64)
+            v |= (uint64_t)(*b & 0x7f) << shift;
+        shift += 7;
+    } while (*b & 0x80);
+    if (shift < 64 && (*b & 0x40))
+        v |= ~(uint64_t)0 << shift;
+    return (int64_t)v;
+}
+
+static inline const char *wst_cursor_cstr(struct wst_cursor *c)
+{
+    if (c->bad)
+        return NULL;
+    const unsigned char *nul = memchr(c->p, 0, (size_t)(c->end - c->p));
+    if (nul == NULL) {
+        c->bad = 1;
+        return NULL;
+    }
+    const char *s = (const char *)c->p;
+    c->p = nul + 1;
+    return s;
+}
+
+/* A NUL-terminated string at `off` of a string section, or NULL. */
+static inline const char *wst_section_string(const unsigned char *sec, size_t len, uint64_t off)
+{
+    if (sec == NULL || off >= len || memchr(sec + off, 0, len - (size_t)off) == NULL)
+        return NULL;
+    return (const char *)sec + off;
+}
+
+#endif

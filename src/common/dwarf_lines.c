@@ -1,0 +1,570 @@
+/*
+ * See dwarf_lines.h. The layout of a line-number program follows the DWARF 4
+ * and 5 standards, section 6.2: a unit header (unit_length, version, in
+ * version 5 address_size and segment_selector_size, header_length,
+ * minimum_instruction_length, maximum_operations_per_instruction from
+ * version 4, default_is_stmt, line_base, line_range, opcode_base, the
+ * standard opcodes' argument counts), the directory and file tables (NUL-
+ * terminated lists up to version 4; entry formats of DW_LNCT_* / DW_FORM_*
+ * pairs in version 5), then the opcodes, which drive a state machine of
+ * address, file and line registers and append a row at each copy, special
+ * opcode and end of sequence.
+ *
+ * Every read goes through a cursor bounded by the unit's end, so a lying
+ * length or a truncated opcode stops the unit with an error instead of
+ * reading past it. Rows are then sorted by address once, so each lookup is a
+ * binary search.
+ */
+#include "dwarf_lines.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dwarf_cursor.h"
+
+/* Standard opcodes (DW_LNS_*), extended opcodes (DW_LNE_*), line-table
+ * content types (DW_LNCT_*) and the forms a file table may use (DW_FORM_*). */
+enum {
+    LNS_COPY = 1,
+    LNS_ADVANCE_PC = 2,
+    LNS_ADVANCE_LINE = 3,
+    LNS_SET_FILE = 4,
+    LNS_CONST_ADD_PC = 8,
+    LNS_FIXED_ADVANCE_PC = 9,
+    LNE_END_SEQUENCE = 1,
+    LNE_SET_ADDRESS = 2,
+    LNCT_PATH = 1,
+    LNCT_DIRECTORY_INDEX = 2,
+    FORM_BLOCK2 = 0x03,
+    FORM_BLOCK4 = 0x04,
+    FORM_DATA2 = 0x05,
+    FORM_DATA4 = 0x06,
+    FORM_DATA8 = 0x07,
+    FORM_STRING = 0x08,
+    FORM_BLOCK = 0x09,
+    FORM_BLOCK1 = 0x0a,
+    FORM_DATA1 = 0x0b,
+    FORM_SDATA = 0x0d,
+    FORM_STRP = 0x0e,
+    FORM_UDATA = 0x0f,
+    FORM_DATA16 = 0x1e,
+    FORM_LINE_STRP = 0x1f,
+};
+
+#define MAX_ENTRY_FORMATS 16u
+
+struct wst_dwarf_row {
+    uint64_t addr;
+    uint32_t file; /* index into lines->files, or NO_FILE */
+    uint32_t line;
+    uint32_t order; /* position in the program, to keep sorting stable */
+    uint32_t end;   /* 1: the end_sequence row, which covers nothing */
+    uint32_t unit;  /* index into lines->unit_offsets */
+};
+#define NO_FILE UINT32_MAX
+
+/* The string sections a version 5 file table points into. */
+struct strings {
+    const unsigned char *str, *line_str;
+    size_t str_len, line_str_len;
+};
+
+struct unit {
+    unsigned version;
+    unsigned offset64; /* 1: 64-bit DWARF (8-byte section offsets) */
+    unsigned address_size;
+    unsigned min_inst;
+    int line_base;
+    unsigned line_range;
+    unsigned opcode_base;
+    const unsigned char *std_lengths; /* opcode_base - 1 bytes */
+    size_t file_base;                 /* this unit's first entry in lines->files */
+    size_t file_count;
+    size_t dir_first; /* the unit's directories, kept in lines->files past its files */
+    size_t dir_count;
+};
+
+static int fail(struct wst_dwarf_lines *l, size_t at, const char *what)
+{
+    snprintf(l->error, sizeof l->error, ".debug_line at 0x%lx: %s", (unsigned long)at, what);
+    return 0;
+}
+
+static size_t bounded_len(const char *s, size_t max)
+{
+    size_t n = 0;
+    while (n < max && s[n] != 0)
+        n++;
+    return n;
+}
+
+/* Appends an owned copy of dir/name (or name alone when it is absolute or
+ * there is no dir) to lines->files. */
+static int add_path(struct wst_dwarf_lines *l, size_t *cap, const char *dir, const char *name)
+{
+    if (l->file_count >= WST_DWARF_MAX_FILES)
+        return 0;
+    if (l->file_count == *cap) {
+        size_t n = *cap ? *cap * 2 : 64;
+        char **grown = realloc(l->files, n * sizeof *grown);
+        if (grown == NULL)
+            return 0;
+        l->files = grown;
+        *cap = n;
+    }
+    int absolute = name[0] == '/' || name[0] == '\\' || (name[0] != 0 && name[1] == ':');
+    size_t dlen = dir != NULL && !absolute ? bounded_len(dir, WST_DWARF_MAX_PATH) : 0;
+    size_t nlen = bounded_len(name, WST_DWARF_MAX_PATH);
+    if (dlen + nlen + 2 > WST_DWARF_MAX_PATH)
+        return 0;
+    char *p = malloc(dlen + nlen + 2);
+    if (p == NULL)
+        return 0;
+    if (dlen > 0)
+        memcpy(p, dir, dlen);
+    size_t at = dlen;
+    if (dlen > 0 && dir[dlen - 1] != '/' && dir[dlen - 1] != '\\')
+        p[at++] = '/';
+    memcpy(p + at, name, nlen);
+    p[at + nlen] = 0;
+    l->files[l->file_count++] = p;
+    return 1;
+}
+
+/* ---- version 2 to 4 tables: NUL-terminated lists ---------------------- */
+
+static int read_tables_v4(struct wst_dwarf_lines *l, struct unit *u, struct wst_cursor *c,
+                          size_t *cap)
+{
+    /* Directory 0 is the compilation directory, which the table omits;
+     * names in it stay relative. */
+    const char *dirs[256];
+    size_t ndirs = 0;
+    for (;;) {
+        const char *d = wst_cursor_cstr(c);
+        if (d == NULL)
+            return 0;
+        if (d[0] == 0)
+            break;
+        if (ndirs < sizeof dirs / sizeof dirs[0])
+            dirs[ndirs++] = d;
+    }
+    u->file_base = l->file_count;
+    for (;;) {
+        const char *name = wst_cursor_cstr(c);
+        if (name == NULL)
+            return 0;
+        if (name[0] == 0)
+            break;
+        uint64_t dir = wst_cursor_uleb(c);
+        wst_cursor_uleb(c); /* modification time */
+        wst_cursor_uleb(c); /* length */
+        if (c->bad)
+            return 0;
+        const char *d = dir >= 1 && dir <= ndirs ? dirs[dir - 1] : NULL;
+        if (!add_path(l, cap, d, name))
+            return 0;
+    }
+    u->file_count = l->file_count - u->file_base;
+    return 1;
+}
+
+/* ---- version 5 tables: entry formats ---------------------------------- */
+
+struct entry_format {
+    uint64_t content, form;
+};
+
+static int read_formats(struct wst_cursor *c, struct entry_format *f, unsigned *n)
+{
+    *n = (unsigned)wst_cursor_le(c, 1);
+    if (*n > MAX_ENTRY_FORMATS)
+        return 0;
+    for (unsigned i = 0; i < *n; i++) {
+        f[i].content = wst_cursor_uleb(c);
+        f[i].form = wst_cursor_uleb(c);
+    }
+    return !c->bad;
+}
+
+/* One attribute of an entry: a string for DW_LNCT_path, a number for the
+ * rest; forms that hold neither are skipped by their size. */
+static int read_form(struct wst_cursor *c, const struct unit *u, const struct strings *s,
+                     uint64_t form, const char **str, uint64_t *num)
+{
+    const unsigned char *skip;
+    size_t off_size = u->offset64 ? 8 : 4;
+    *str = NULL;
+    *num = 0;
+    switch (form) {
+    case FORM_STRING: *str = wst_cursor_cstr(c); return *str != NULL;
+    case FORM_LINE_STRP:
+        *str = wst_section_string(s->line_str, s->line_str_len, wst_cursor_le(c, off_size));
+        return !c->bad && *str != NULL;
+    case FORM_STRP:
+        *str = wst_section_string(s->str, s->str_len, wst_cursor_le(c, off_size));
+        return !c->bad && *str != NULL;
+    case FORM_DATA1: *num = wst_cursor_le(c, 1); break;
+    case FORM_DATA2: *num = wst_cursor_le(c, 2); break;
+    case FORM_DATA4: *num = wst_cursor_le(c, 4); break;
+    case FORM_DATA8: *num = wst_cursor_le(c, 8); break;
+    case FORM_UDATA: *num = wst_cursor_uleb(c); break;
+    case FORM_SDATA: wst_cursor_sleb(c); break;
+    case FORM_DATA16: wst_cursor_take(c, 16, &skip); break;
+    case FORM_BLOCK1: wst_cursor_take(c, (size_t)wst_cursor_le(c, 1), &skip); break;
+    case FORM_BLOCK2: wst_cursor_take(c, (size_t)wst_cursor_le(c, 2), &skip); break;
+    case FORM_BLOCK4: wst_cursor_take(c, (size_t)wst_cursor_le(c, 4), &skip); break;
+    case FORM_BLOCK: {
+        uint64_t n = wst_cursor_uleb(c);
+        if (n > (uint64_t)(c->end - c->p))
+            return 0;
+        wst_cursor_take(c, (size_t)n, &skip);
+        break;
+    }
+    default: return 0; /* strx and others need sections a line table should not use */
+    }
+    return !c->bad;
+}
+
+/* Reads a directory or file table: its entry formats, its count, then the
+ * entries. Each path goes to lines->files; a file's is joined with its
+ * directory. */
+static int read_entries_v5(struct wst_dwarf_lines *l, const struct unit *u, struct wst_cursor *c,
+                           const struct strings *s, size_t *cap, int is_dir)
+{
+    struct entry_format fmt[MAX_ENTRY_FORMATS];
+    unsigned nfmt;
+    if (!read_formats(c, fmt, &nfmt))
+        return 0;
+    uint64_t count = wst_cursor_uleb(c);
+    /* Each entry takes at least a byte, so a count past the bytes left lies. */
+    if (c->bad || count > (uint64_t)(c->end - c->p))
+        return 0;
+    for (uint64_t i = 0; i < count; i++) {
+        const char *path = NULL;
+        uint64_t dir = 0;
+        for (unsigned k = 0; k < nfmt; k++) {
+            const char *str;
+            uint64_t num;
+            if (!read_form(c, u, s, fmt[k].form, &str, &num))
+                return 0;
+            if (fmt[k].content == LNCT_PATH)
+                path = str;
+            else if (fmt[k].content == LNCT_DIRECTORY_INDEX)
+                dir = num;
+        }
+        if (path == NULL)
+            return 0;
+        const char *d = NULL;
+        if (!is_dir && dir < u->dir_count)
+            d = l->files[u->dir_first + dir];
+        if (!add_path(l, cap, d, path))
+            return 0;
+    }
+    return 1;
+}
+
+static int read_tables_v5(struct wst_dwarf_lines *l, struct unit *u, struct wst_cursor *c,
+                          const struct strings *s, size_t *cap)
+{
+    /* The directories are kept in lines->files too (the files' paths are
+     * joined with them); the row file indexes skip over them. */
+    u->dir_first = l->file_count;
+    if (!read_entries_v5(l, u, c, s, cap, 1))
+        return 0;
+    u->dir_count = l->file_count - u->dir_first;
+    u->file_base = l->file_count;
+    if (!read_entries_v5(l, u, c, s, cap, 0))
+        return 0;
+    u->file_count = l->file_count - u->file_base;
+    return 1;
+}
+
+/* ---- the state machine ------------------------------------------------ */
+
+struct machine {
+    uint64_t addr;
+    uint64_t file;
+    uint64_t line; /* wraps on hostile input instead of overflowing; rows check the range */
+};
+
+static void machine_reset(struct machine *m)
+{
+    m->addr = 0;
+    m->file = 1;
+    m->line = 1;
+}
+
+static int emit(struct wst_dwarf_lines *l, size_t *cap, const struct unit *u,
+                const struct machine *m, int end)
+{
+    if (l->row_count >= WST_DWARF_MAX_ROWS)
+        return 0;
+    if (l->row_count == *cap) {
+        size_t n = *cap ? *cap * 2 : 1024;
+        struct wst_dwarf_row *grown = realloc(l->rows, n * sizeof *grown);
+        if (grown == NULL)
+            return 0;
+        l->rows = grown;
+        *cap = n;
+    }
+    /* Version 5 numbers files from 0; earlier versions from 1. */
+    int valid = u->version >= 5 || m->file != 0;
+    uint64_t index = u->version >= 5 ? m->file : m->file - 1;
+    struct wst_dwarf_row *r = &l->rows[l->row_count];
+    r->addr = m->addr;
+    r->file = valid && index < u->file_count ? (uint32_t)(u->file_base + index) : NO_FILE;
+    r->line = m->line > 0 && m->line <= UINT32_MAX ? (uint32_t)m->line : 0;
+    r->order = (uint32_t)l->row_count;
+    r->unit = (uint32_t)(l->unit_count - 1);
+    r->end = (uint32_t)end;
+    l->row_count++;
+    return 1;
+}
+
+static int run_extended(struct wst_dwarf_lines *l, size_t *cap, const struct unit *u,
+                        struct wst_cursor *c, struct machine *m)
+{
+    uint64_t len = wst_cursor_uleb(c);
+    const unsigned char *body;
+    if (len == 0 || len > (uint64_t)(c->end - c->p) || !wst_cursor_take(c, (size_t)len, &body))
+        return 0;
+    struct wst_cursor e = {body, body + len, 0};
+    unsigned op = (unsigned)wst_cursor_le(&e, 1);
+    if (op == LNE_END_SEQUENCE) {
+        if (!emit(l, cap, u, m, 1))
+            return 0;
+        machine_reset(m);
+    } else if (op == LNE_SET_ADDRESS) {
+        size_t n = (size_t)len - 1;
+        if (n != 4 && n != 8)
+            return 0;
+        m->addr = wst_cursor_le(&e, n);
+    }
+    /* Others (define_file, set_discriminator, vendor ones) carry nothing
+     * this reader needs; their length was skipped above. */
+    return 1;
+}
+
+static int run_standard(const struct unit *u, struct wst_cursor *c, struct machine *m,
+                        unsigned op)
+{
+    switch (op) {
+    case LNS_ADVANCE_PC: m->addr += wst_cursor_uleb(c) * u->min_inst; break;
+    case LNS_ADVANCE_LINE: m->line += (uint64_t)wst_cursor_sleb(c); break;
+    case LNS_SET_FILE: m->file = wst_cursor_uleb(c); break;
+    case LNS_CONST_ADD_PC: m->addr += (uint64_t)((255 - u->opcode_base) / u->line_range) * u->min_inst;
+        break;
+    case LNS_FIXED_ADVANCE_PC: m->addr += wst_cursor_le(c, 2); break;
+    default:
+        /* Known argument-less opcodes and unknown ones alike: skip the
+         * number of LEB128 arguments the header declares. */
+        for (unsigned i = 0; i < u->std_lengths[op - 1]; i++)
+            wst_cursor_uleb(c);
+        break;
+    }
+    return !c->bad;
+}
+
+static int run_program(struct wst_dwarf_lines *l, size_t *cap, const struct unit *u,
+                       struct wst_cursor *c)
+{
+    struct machine m;
+    machine_reset(&m);
+    while (c->p < c->end) {
+        unsigned op = (unsigned)wst_cursor_le(c, 1);
+        if (op >= u->opcode_base) {
+            unsigned adj = op - u->opcode_base;
+            m.addr += (uint64_t)(adj / u->line_range) * u->min_inst;
+            m.line += (uint64_t)(int64_t)(u->line_base + (int)(adj % u->line_range));
+            if (!emit(l, cap, u, &m, 0))
+                return 0;
+        } else if (op == 0) {
+            if (!run_extended(l, cap, u, c, &m))
+                return 0;
+        } else if (op == LNS_COPY) {
+            if (!emit(l, cap, u, &m, 0))
+                return 0;
+        } else if (!run_standard(u, c, &m, op)) {
+            return 0;
+        }
+    }
+    return !c->bad;
+}
+
+/* ---- units ------------------------------------------------------------ */
+
+static int read_header(struct wst_cursor *c, struct unit *u)
+{
+    u->version = (unsigned)wst_cursor_le(c, 2);
+    if (c->bad || u->version < 2 || u->version > 5)
+        return 0;
+    if (u->version >= 5) {
+        u->address_size = (unsigned)wst_cursor_le(c, 1);
+        wst_cursor_le(c, 1); /* segment_selector_size */
+    }
+    return !c->bad;
+}
+
+static int read_params(struct wst_cursor *c, struct unit *u)
+{
+    u->min_inst = (unsigned)wst_cursor_le(c, 1);
+    if (u->version >= 4)
+        wst_cursor_le(c, 1); /* maximum_operations_per_instruction: 1 on x86 */
+    wst_cursor_le(c, 1);     /* default_is_stmt */
+    u->line_base = (signed char)wst_cursor_le(c, 1);
+    u->line_range = (unsigned)wst_cursor_le(c, 1);
+    u->opcode_base = (unsigned)wst_cursor_le(c, 1);
+    if (c->bad || u->line_range == 0 || u->opcode_base == 0)
+        return 0;
+    return wst_cursor_take(c, u->opcode_base - 1, &u->std_lengths);
+}
+
+/* Records a line program's offset; rows made from now on belong to it. The
+ * array doubles whenever the count reaches a power of two. */
+static int add_unit(struct wst_dwarf_lines *l, size_t at)
+{
+    size_t n = l->unit_count;
+    if (n >= WST_DWARF_MAX_FILES)
+        return 0;
+    if (n == 0 || (n >= 8 && (n & (n - 1)) == 0)) {
+        uint64_t *grown = realloc(l->unit_offsets, (n < 8 ? 8 : n * 2) * sizeof *grown);
+        if (grown == NULL)
+            return 0;
+        l->unit_offsets = grown;
+    }
+    l->unit_offsets[l->unit_count++] = at;
+    return 1;
+}
+
+/* One unit at the cursor: its header bounds its tables, its length bounds
+ * its program. Advances the section cursor past the unit. */
+static int read_unit(struct wst_dwarf_lines *l, struct wst_cursor *sec, const unsigned char *base,
+                     const struct strings *s, size_t *row_cap, size_t *file_cap)
+{
+    size_t at = (size_t)(sec->p - base);
+    struct unit u = {0};
+    uint64_t len = wst_cursor_le(sec, 4);
+    if (len == 0xffffffffu) {
+        u.offset64 = 1;
+        len = wst_cursor_le(sec, 8);
+    } else if (len >= 0xfffffff0u) {
+        return fail(l, at, "reserved unit length");
+    }
+    const unsigned char *body;
+    if (sec->bad || len > (uint64_t)(sec->end - sec->p) || !wst_cursor_take(sec, (size_t)len, &body))
+        return fail(l, at, "unit longer than the section");
+    struct wst_cursor c = {body, body + len, 0};
+    if (!add_unit(l, at))
+        return fail(l, at, "too many units");
+    if (!read_header(&c, &u))
+        return fail(l, at, "unsupported line-table version");
+    uint64_t hlen = wst_cursor_le(&c, u.offset64 ? 8 : 4);
+    if (c.bad || hlen > (uint64_t)(c.end - c.p))
+        return fail(l, at, "header longer than the unit");
+    struct wst_cursor h = {c.p, c.p + hlen, 0};
+    struct wst_cursor prog = {c.p + hlen, c.end, 0};
+    if (!read_params(&h, &u))
+        return fail(l, at, "bad header parameters");
+    int ok = u.version >= 5 ? read_tables_v5(l, &u, &h, s, file_cap)
+                            : read_tables_v4(l, &u, &h, file_cap);
+    if (!ok)
+        return fail(l, at, "bad directory or file table");
+    if (u.version > l->max_version)
+        l->max_version = u.version;
+    if (!run_program(l, row_cap, &u, &prog))
+        return fail(l, at, "bad line-number program");
+    return 1;
+}
+
+static int row_order(const void *a, const void *b)
+{
+    const struct wst_dwarf_row *x = a, *y = b;
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    /* At one address, a sequence's end sorts before the next one's start. */
+    if (x->end != y->end)
+        return x->end ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+void wst_dwarf_lines_free(struct wst_dwarf_lines *l)
+{
+    for (size_t i = 0; i < l->file_count; i++)
+        free(l->files[i]);
+    free(l->files);
+    free(l->rows);
+    free(l->unit_offsets);
+    l->files = NULL;
+    l->rows = NULL;
+    l->unit_offsets = NULL;
+    l->file_count = l->row_count = l->unit_count = 0;
+}
+
+enum wst_status wst_dwarf_lines_load(const struct wst_pe_file *image, struct wst_dwarf_lines *out)
+{
+    memset(out, 0, sizeof *out);
+    out->image_base = image->image_base;
+    const unsigned char *line;
+    size_t line_len;
+    struct strings s = {0};
+    if (wst_pe_file_section(image, ".debug_line", &line, &line_len) != WST_OK ||
+        wst_pe_file_section(image, ".debug_str", &s.str, &s.str_len) != WST_OK ||
+        wst_pe_file_section(image, ".debug_line_str", &s.line_str, &s.line_str_len) != WST_OK) {
+        snprintf(out->error, sizeof out->error, "malformed section table");
+        return WST_E_BAD_IMAGE;
+    }
+    if (line == NULL)
+        return WST_OK;
+    struct wst_cursor sec = {line, line + line_len, 0};
+    size_t row_cap = 0, file_cap = 0;
+    while (sec.p < sec.end) {
+        if (!read_unit(out, &sec, line, &s, &row_cap, &file_cap)) {
+            char why[sizeof out->error];
+            memcpy(why, out->error, sizeof why);
+            wst_dwarf_lines_free(out);
+            memcpy(out->error, why, sizeof why);
+            if (why[0] == 0)
+                snprintf(out->error, sizeof out->error, "out of memory or over a bound");
+            return WST_E_BAD_IMAGE;
+        }
+    }
+    if (out->row_count > 1)
+        qsort(out->rows, out->row_count, sizeof *out->rows, row_order);
+    return WST_OK;
+}
+
+int wst_dwarf_lines_find(const struct wst_dwarf_lines *l, uint32_t rva, const char **file,
+                         uint32_t *line, uint64_t *unit)
+{
+    uint64_t va = l->image_base + rva;
+    /* The first row past va; the rows at the greatest address <= va precede it. */
+    size_t lo = 0, hi = l->row_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->rows[mid].addr <= va)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return 0;
+    uint64_t at = l->rows[lo - 1].addr;
+    size_t first = lo - 1;
+    while (first > 0 && l->rows[first - 1].addr == at)
+        first--;
+    for (size_t i = first; i < lo; i++) {
+        const struct wst_dwarf_row *r = &l->rows[i];
+        if (r->end)
+            continue;
+        if (r->file == NO_FILE || r->line == 0)
+            return 0;
+        *file = l->files[r->file];
+        *line = r->line;
+        if (unit != NULL)
+            *unit = l->unit_offsets[r->unit];
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,126 @@
+/*
+ * See function_table_parse.h. Reads fields with memcpy (the copy has no
+ * alignment guarantee) and trusts none of the header's numbers until each
+ * array it describes is known to lie inside the copy.
+ */
+#include "function_table_parse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "winstrument/function_table.h"
+
+static uint32_t get32(const unsigned char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* 1 if an array of n items of `item` bytes at `offset` lies in size bytes. */
+static int array_fits(size_t size, uint64_t offset, uint64_t n, uint64_t item)
+{
+    uint64_t bytes = n * item; /* n <= 2^26 and item <= 8: no overflow */
+    return offset <= size && bytes <= size - offset;
+}
+
+enum wst_status wst_fn_table_parse_header(const void *bytes, size_t size,
+                                          struct wst_fn_table_info *info)
+{
+    struct wst_fn_table_header h;
+    memset(info, 0, sizeof *info);
+    if (bytes == NULL || size < sizeof h)
+        return WST_E_TRUNCATED;
+    memcpy(&h, bytes, sizeof h);
+    if (h.magic != WST_FN_TABLE_MAGIC)
+        return WST_E_CORRUPT;
+    if (h.version != WST_FN_TABLE_VERSION)
+        return WST_E_VERSION;
+    if (h.header_size != sizeof h || h.table_size != size || size > WST_FN_TABLE_MAX_SIZE)
+        return WST_E_CORRUPT;
+    if (h.capacity == 0 || h.capacity > WST_FN_TABLE_MAX_CAPACITY ||
+        (h.capacity & (h.capacity - 1u)) != 0 || h.stripes == 0 ||
+        h.stripes > WST_FN_TABLE_MAX_STRIPES)
+        return WST_E_CORRUPT;
+    uint64_t cells = (uint64_t)h.stripes * h.capacity;
+    if (h.keys_offset < sizeof h || !array_fits(size, h.keys_offset, h.capacity, 4) ||
+        h.keys_offset % 4 != 0)
+        return WST_E_CORRUPT;
+    const uint32_t offsets[3] = {h.calls_offset, h.time_offset, h.self_offset};
+    for (unsigned i = 0; i < 3; i++) {
+        if (offsets[i] < sizeof h || offsets[i] % 8 != 0 || !array_fits(size, offsets[i], cells, 8))
+            return WST_E_CORRUPT;
+    }
+    info->capacity = h.capacity;
+    info->stripes = h.stripes;
+    info->flags = h.flags;
+    info->used = h.used;
+    info->stack_depth = h.stack_depth;
+    info->overflow_calls = h.overflow_calls;
+    info->unwound_frames = h.unwound_frames;
+    info->untimed_calls = h.untimed_calls;
+    info->unmatched_exits = h.unmatched_exits;
+    info->threads = h.threads;
+    info->threads_live = h.threads_live;
+    return WST_OK;
+}
+
+static uint64_t sum(const unsigned char *b, uint32_t offset, const struct wst_fn_table_info *info,
+                    uint32_t slot)
+{
+    uint64_t total = 0;
+    for (uint32_t s = 0; s < info->stripes; s++)
+        total += get64(b + offset + ((uint64_t)s * info->capacity + slot) * 8u);
+    return total;
+}
+
+static int by_rva(const void *a, const void *b)
+{
+    const struct wst_fn_entry *x = a, *y = b;
+    return x->rva < y->rva ? -1 : x->rva > y->rva;
+}
+
+enum wst_status wst_fn_table_parse(const void *bytes, size_t size, struct wst_fn_table_info *info,
+                                   struct wst_fn_entry *entries, size_t capacity, size_t *count)
+{
+    *count = 0;
+    enum wst_status st = wst_fn_table_parse_header(bytes, size, info);
+    if (st != WST_OK)
+        return st;
+    if (capacity < info->capacity)
+        return WST_E_INTERNAL;
+    const unsigned char *b = bytes;
+    struct wst_fn_table_header h;
+    memcpy(&h, b, sizeof h);
+    size_t n = 0;
+    for (uint32_t i = 0; i < info->capacity; i++) {
+        uint32_t rva = get32(b + h.keys_offset + 4u * i);
+        if (rva == 0)
+            continue;
+        entries[n].rva = rva;
+        entries[n].calls = sum(b, h.calls_offset, info, i);
+        entries[n].time_ns = sum(b, h.time_offset, info, i);
+        entries[n].self_ns = sum(b, h.self_offset, info, i);
+        n++;
+    }
+    qsort(entries, n, sizeof *entries, by_rva);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (kept > 0 && entries[kept - 1].rva == entries[i].rva) {
+            entries[kept - 1].calls += entries[i].calls;
+            entries[kept - 1].time_ns += entries[i].time_ns;
+            entries[kept - 1].self_ns += entries[i].self_ns;
+            continue;
+        }
+        entries[kept++] = entries[i];
+    }
+    *count = kept;
+    return WST_OK;
+}

@@ -1,0 +1,338 @@
+/*
+ * GCC's function instrumentation hooks (-finstrument-functions calls
+ * __cyg_profile_func_enter at every instrumented function's entry and
+ * __cyg_profile_func_exit at its exit): the hot path of
+ * `wst-cc --wst-functions`. Built twice (src/runtime/module.mk):
+ *   WST_FN_TIMED=1  libwinstrument-functions.a: calls, inclusive and self time;
+ *   WST_FN_TIMED=0  libwinstrument-calls.a: calls only; the exit hook is empty
+ *                   and nothing reads the clock.
+ * Each module links its own copy, with its own table (function_table.c):
+ * the function's key is its RVA in this module (__ImageBase).
+ *
+ * Threads: every thread that runs instrumented code, maybe under the loader
+ * lock. The hot path takes no lock, allocates nothing and makes no call but
+ * the clock's: a hash probe, a TEB read or two and plain adds to the
+ * calling thread's own stripe. A thread's first call, a function's first
+ * call and threads without a stripe take the slow paths (function_table.c).
+ * Never instrumented itself (the runtime is built without the flag; the
+ * attribute says so again), and never changes the last-error value.
+ *
+ * The timed hooks keep a shadow stack per thread. Frames that leave without
+ * their exit hook (longjmp, SEH unwinding through C frames) are found by
+ * the stack address recorded at entry: the stack grows down, so a frame whose
+ * recorded address is below the current function's cannot be live. C++
+ * exceptions run the exit hooks as they unwind (GCC wraps the body in a
+ * cleanup), so they need no repair. docs/functions.md has the rules.
+ */
+#include <windows.h>
+
+#include <stdint.h>
+
+#include "function_table.h"
+#include "winstrument/probe_abi.h"
+
+#ifndef WST_FN_TIMED
+#error "build with -DWST_FN_TIMED=0 or 1"
+#endif
+
+#define HOOK __attribute__((no_instrument_function, noinline, used))
+#define SLOW __attribute__((no_instrument_function, noinline, cold))
+
+const uint32_t wst_fn_hooks_flags_ = WST_FN_TIMED ? WST_FN_FLAG_TIMED : 0u;
+
+extern IMAGE_DOS_HEADER __ImageBase;
+
+void __cyg_profile_func_enter(void *fn, void *call_site) HOOK;
+void __cyg_profile_func_exit(void *fn, void *call_site) HOOK;
+
+static __inline__ __attribute__((always_inline)) uint32_t rva_of(void *fn)
+{
+    return (uint32_t)((uintptr_t)fn - (uintptr_t)&__ImageBase);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Counting a call                                                          */
+/* ------------------------------------------------------------------------ */
+
+/* A call of a function without a slot yet (its first call, or the table is
+ * full: then the overflow is counted and the slot stays WST_FN_NO_SLOT). */
+static uint32_t SLOW count_slow(uint32_t rva, uint32_t slot)
+{
+    if (slot == WST_FN_NO_SLOT) {
+        DWORD last_error = GetLastError();
+        slot = wst_fn_slot_slow_(rva);
+        SetLastError(last_error);
+        if (slot == WST_FN_NO_SLOT)
+            return slot;
+    }
+#if defined(__x86_64__)
+    wst_fn_add_slow_(slot, 0, 0, 0);
+#else
+    __atomic_fetch_add(&wst_fn_table_.calls[wst_stripe_index_()][slot], 1, __ATOMIC_RELAXED);
+    if (!wst_runtime_hit_seen_)
+        wst_runtime_first_hit_();
+#endif
+    return slot;
+}
+
+/* Counts one call; returns the function's slot (or WST_FN_NO_SLOT). */
+static __inline__ __attribute__((always_inline)) uint32_t count_call(uint32_t rva)
+{
+    uint32_t slot = wst_fn_slot_(rva);
+#if defined(__x86_64__)
+    uint64_t at = wst_stripe_slot_read_();
+    if (__builtin_expect(slot != WST_FN_NO_SLOT &&
+                             at - 2u * WST_LINE <= (WST_STRIPES - 2u) * WST_LINE,
+                         1)) {
+        /* The thread's own stripe (at = WST_LINE * (1 + s)): only it writes
+         * there, so a plain add is exact, and an aligned 8-byte store is
+         * never seen torn. */
+        uint64_t *cell = &wst_fn_table_.calls[(at / WST_LINE) - 1u][slot];
+        __asm__ volatile("addq $1, %0" : "+m"(*cell));
+        return slot;
+    }
+#else
+    if (__builtin_expect(slot != WST_FN_NO_SLOT && wst_runtime_hit_seen_, 1)) {
+        __atomic_fetch_add(&wst_fn_table_.calls[wst_stripe_index_()][slot], 1,
+                           __ATOMIC_RELAXED);
+        return slot;
+    }
+#endif
+    return count_slow(rva, slot);
+}
+
+#if !WST_FN_TIMED
+
+void __cyg_profile_func_enter(void *fn, void *call_site)
+{
+    (void)call_site;
+    count_call(rva_of(fn));
+}
+
+void __cyg_profile_func_exit(void *fn, void *call_site)
+{
+    (void)fn;
+    (void)call_site;
+}
+
+#else
+
+/* ------------------------------------------------------------------------ */
+/* Time                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static void SLOW add_time_slow(uint32_t slot, uint64_t incl_ns, uint64_t self_ns)
+{
+#if defined(__x86_64__)
+    wst_fn_add_slow_(slot, 1, incl_ns, self_ns);
+#else
+    unsigned s = wst_stripe_index_();
+    __atomic_fetch_add(&wst_fn_table_.time_ns[s][slot], incl_ns, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&wst_fn_table_.self_ns[s][slot], self_ns, __ATOMIC_RELAXED);
+#endif
+}
+
+static __inline__ __attribute__((always_inline)) void add_time(uint32_t slot, uint64_t incl,
+                                                              uint64_t self)
+{
+    uint64_t incl_ns = wst_clock_ns_(incl), self_ns = wst_clock_ns_(self);
+#if defined(__x86_64__)
+    uint64_t at = wst_stripe_slot_read_();
+    if (__builtin_expect(at - 2u * WST_LINE <= (WST_STRIPES - 2u) * WST_LINE, 1)) {
+        unsigned s = (unsigned)(at / WST_LINE) - 1u;
+        __asm__ volatile("addq %1, %0" : "+m"(wst_fn_table_.time_ns[s][slot]) : "r"(incl_ns));
+        __asm__ volatile("addq %1, %0" : "+m"(wst_fn_table_.self_ns[s][slot]) : "r"(self_ns));
+        return;
+    }
+#endif
+    add_time_slow(slot, incl_ns, self_ns);
+}
+
+/* Pops the top frame, which is the exiting function's, and records it. */
+static __inline__ __attribute__((always_inline)) void pop_and_record(struct wst_fn_thread *t,
+                                                                    uint32_t d, uint64_t now)
+{
+    struct wst_fn_frame *f = &t->frames[d - 1u];
+    /* The clock only goes forward; the guards keep a bad reading from
+     * becoming a huge duration. */
+    uint64_t incl = now >= f->start ? now - f->start : 0;
+    uint64_t self = incl >= f->child ? incl - f->child : 0;
+    t->depth = d - 1u;
+    if (d > 1u)
+        f[-1].child += incl;
+    if (f->slot != WST_FN_NO_SLOT)
+        add_time(f->slot, incl, self);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The shadow stack's repairs                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Frames the stack lost track of, dropped (their time is not recorded). */
+static void SLOW drop(uint64_t n)
+{
+    if (n != 0)
+        wst_fn_note_(&wst_fn_table_.header.unwound_frames, n);
+}
+
+/* An entry that the fast path could not push: no state yet, a full stack,
+ * or frames on top whose functions left without their exit hook. */
+static void SLOW enter_slow(uintptr_t held, uint32_t rva, uint32_t slot, uintptr_t key)
+{
+    struct wst_fn_thread *t = (struct wst_fn_thread *)held;
+    if (held <= WST_FN_THREAD_RELEASED)
+        t = held == WST_FN_THREAD_NONE ? wst_fn_thread_slow_() : NULL;
+    if (t == NULL) {
+        wst_fn_note_(&wst_fn_table_.header.untimed_calls, 1);
+        return;
+    }
+    if (t->skipped != 0) {
+        if (key <= t->skipped_key) {
+            /* Still deeper than the full stack's last frame. */
+            t->skipped++;
+            wst_fn_note_(&wst_fn_table_.header.untimed_calls, 1);
+            return;
+        }
+        drop(t->skipped); /* above the outermost skipped frame: they are gone */
+        t->skipped = 0;
+    }
+    /* A live caller's recorded address is above this function's: frames at
+     * or below it were left without their exit hook. */
+    uint32_t d = t->depth, gone = 0;
+    while (d > 0 && t->frames[d - 1u].key <= key) {
+        d--;
+        gone++;
+    }
+    t->depth = d;
+    drop(gone);
+    if (d == WST_FN_STACK_DEPTH) {
+        t->skipped = 1;
+        t->skipped_key = key;
+        wst_fn_note_(&wst_fn_table_.header.untimed_calls, 1);
+        return;
+    }
+    struct wst_fn_frame *f = &t->frames[d];
+    f->key = key;
+    f->rva = rva;
+    f->slot = slot;
+    f->child = 0;
+    t->depth = d + 1u;
+    f->start = wst_clock_ticks_();
+}
+
+/* An exit hook that the function reached by a jump after its epilogue (a
+ * sibling call: wst-cc prevents it, a user's own -foptimize-sibling-calls
+ * may not): the hook's stack address is then the function's caller's, above
+ * the function's own frame. Every frame below it is gone but the function's
+ * own, which is the outermost of them. */
+static void SLOW exit_tail(struct wst_fn_thread *t, uint32_t rva, uintptr_t key, uint64_t now)
+{
+    uint32_t d = t->depth, gone = 0;
+    while (d > 1 && t->frames[d - 2u].key < key) {
+        d--;
+        gone++;
+    }
+    drop(gone);
+    if (d > 0 && t->frames[d - 1u].key < key && t->frames[d - 1u].rva == rva) {
+        pop_and_record(t, d, now);
+        return;
+    }
+    t->depth = d;
+    wst_fn_note_(&wst_fn_table_.header.unmatched_exits, 1);
+}
+
+static void SLOW exit_slow(struct wst_fn_thread *t, uint32_t rva, uintptr_t key, uint64_t now,
+                           int tail)
+{
+    if (tail && t->skipped == 0) {
+        exit_tail(t, rva, key, now);
+        return;
+    }
+    if (t->skipped != 0) {
+        if (key <= t->skipped_key) {
+            t->skipped--; /* one of the frames the full stack did not hold */
+            return;
+        }
+        drop(t->skipped);
+        t->skipped = 0;
+    }
+    uint32_t d = t->depth, gone = 0;
+    /* Below this function's stack address: left without their exit hook. */
+    while (d > 0 && t->frames[d - 1u].key < key) {
+        d--;
+        gone++;
+    }
+    /* Its own frame may sit under frames that did not leave through their
+     * exit hook but whose addresses are above this one's (an alloca after
+     * a longjmp moved this function's stack pointer down). */
+    uint32_t own = d;
+    while (own > 0 && t->frames[own - 1u].rva != rva)
+        own--;
+    if (own == 0) {
+        /* No frame of this function: entered before the thread's state
+         * existed, or not pushed. Drop nothing more. */
+        t->depth = d;
+        drop(gone);
+        wst_fn_note_(&wst_fn_table_.header.unmatched_exits, 1);
+        return;
+    }
+    gone += d - own;
+    drop(gone);
+    pop_and_record(t, own, now);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The hooks                                                                */
+/* ------------------------------------------------------------------------ */
+
+void __cyg_profile_func_enter(void *fn, void *call_site)
+{
+    (void)call_site;
+    /* The caller's stack pointer at this call (the CFA of this frame): the
+     * same at the function's exit hook call, and above every callee's. */
+    uintptr_t key = (uintptr_t)__builtin_dwarf_cfa();
+    uint32_t rva = rva_of(fn);
+    uint32_t slot = count_call(rva);
+    uintptr_t held = wst_fn_thread_read_();
+    if (__builtin_expect(held > WST_FN_THREAD_RELEASED, 1)) {
+        struct wst_fn_thread *t = (struct wst_fn_thread *)held;
+        uint32_t d = t->depth;
+        if (__builtin_expect(d < WST_FN_STACK_DEPTH && t->skipped == 0 &&
+                                 (d == 0 || t->frames[d - 1u].key > key),
+                             1)) {
+            struct wst_fn_frame *f = &t->frames[d];
+            f->key = key;
+            f->rva = rva;
+            f->slot = slot;
+            f->child = 0;
+            t->depth = d + 1u;
+            f->start = wst_clock_ticks_(); /* last: the bookkeeping is not timed */
+            return;
+        }
+    }
+    enter_slow(held, rva, slot, key);
+}
+
+void __cyg_profile_func_exit(void *fn, void *call_site)
+{
+    uint64_t now = wst_clock_ticks_(); /* first: the bookkeeping is not timed */
+    uintptr_t key = (uintptr_t)__builtin_dwarf_cfa();
+    uint32_t rva = rva_of(fn);
+    uintptr_t held = wst_fn_thread_read_();
+    if (__builtin_expect(held <= WST_FN_THREAD_RELEASED, 0))
+        return; /* its entry was counted but not timed */
+    struct wst_fn_thread *t = (struct wst_fn_thread *)held;
+    uint32_t d = t->depth;
+    if (__builtin_expect(d > 0 && t->skipped == 0, 1)) {
+        struct wst_fn_frame *f = &t->frames[d - 1u];
+        if (__builtin_expect(f->rva == rva && f->key == key, 1)) {
+            pop_and_record(t, d, now);
+            return;
+        }
+    }
+    /* call_site is the function's return address: the hook returns there
+     * only when it was reached by a jump instead of a call. */
+    exit_slow(t, rva, key, now, __builtin_return_address(0) == call_site);
+}
+
+#endif

@@ -1,0 +1,188 @@
+/*
+ * Unit tests of src/common/pe_symbols.c: names and extents from real images
+ * (tests/symbols_dll.c, built for x86_64 and i686, and a stripped copy of
+ * each), then from damaged copies: every truncation of the file, and
+ * headers that point outside it. A damaged image is an error or fewer
+ * names, never a read outside the buffer. Single-threaded.
+ *
+ * Usage: test_pe_symbols.exe DIR, where DIR holds x86_64/ and i686/ (default: build/).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pe_symbols.h"
+
+static const char *build_dir = "build";
+
+struct file {
+    unsigned char *bytes;
+    size_t size;
+};
+
+static struct file load(const char *arch, const char *name)
+{
+    char path[1024];
+    struct file f = {0};
+    snprintf(path, sizeof path, "%s/%s/tests/%s", build_dir, arch, name);
+    FILE *in = fopen(path, "rb");
+    if (in == NULL)
+        fail_msg("cannot open %s (run make cross first)", path);
+    f.bytes = malloc(4 << 20);
+    assert_non_null(f.bytes);
+    f.size = fread(f.bytes, 1, 4 << 20, in);
+    fclose(in);
+    assert_true(f.size > 1024);
+    return f;
+}
+
+static const struct wst_symbol *named(const struct wst_symbols *s, const char *name)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        if (strcmp(s->items[i].name, name) == 0)
+            return &s->items[i];
+    }
+    return NULL;
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+static void check_full(const char *arch, unsigned bits)
+{
+    struct file f = load(arch, "wst_symbols.dll");
+    struct wst_symbols s;
+    assert_int_equal(wst_symbols_from_image(f.bytes, f.size, &s), WST_OK);
+    assert_int_equal(s.bits, bits);
+    assert_false(s.stripped);
+    const struct wst_symbol *e = named(&s, "symbols_exported");
+    const struct wst_symbol *st = named(&s, "symbols_static");
+    assert_non_null(e);
+    assert_non_null(st); /* COFF only: i686's leading underscore is gone too */
+    assert_int_equal(e->source, WST_SYMBOL_COFF);
+    assert_true(e->size > 0 && st->size > 0);
+    if (bits == 64)
+        assert_true(e->exact_size && st->exact_size); /* .pdata */
+    /* Sorted, one entry per address, and find() answers inside a function. */
+    for (size_t i = 1; i < s.count; i++)
+        assert_true(s.items[i - 1].rva < s.items[i].rva);
+    assert_ptr_equal(wst_symbols_find(&s, e->rva), e);
+    assert_ptr_equal(wst_symbols_find(&s, e->rva + e->size - 1), e);
+    wst_symbols_free(&s);
+    free(f.bytes);
+}
+
+static void full_x86_64(void **state)
+{
+    (void)state;
+    check_full("x86_64", 64);
+}
+
+static void full_i686(void **state)
+{
+    (void)state;
+    check_full("i686", 32);
+}
+
+static void check_stripped(const char *arch)
+{
+    struct file f = load(arch, "wst_symbols_stripped.dll");
+    struct wst_symbols s;
+    assert_int_equal(wst_symbols_from_image(f.bytes, f.size, &s), WST_OK);
+    assert_true(s.stripped);
+    const struct wst_symbol *e = named(&s, "symbols_exported");
+    assert_non_null(e);
+    assert_int_equal(e->source, WST_SYMBOL_EXPORT);
+    assert_null(named(&s, "symbols_static"));
+    wst_symbols_free(&s);
+    free(f.bytes);
+}
+
+static void stripped_x86_64(void **state)
+{
+    (void)state;
+    check_stripped("x86_64");
+}
+
+static void stripped_i686(void **state)
+{
+    (void)state;
+    check_stripped("i686");
+}
+
+/* Every prefix of the file: an error or a smaller set, never a crash. */
+static void truncations(void **state)
+{
+    (void)state;
+    struct file f = load("x86_64", "wst_symbols.dll");
+    size_t step = f.size / 997 + 1;
+    for (size_t n = 0; n < f.size; n += step) {
+        unsigned char *copy = malloc(n ? n : 1);
+        assert_non_null(copy);
+        memcpy(copy, f.bytes, n);
+        struct wst_symbols s;
+        enum wst_status st = wst_symbols_from_image(copy, n, &s);
+        assert_true(st == WST_OK || st == WST_E_BAD_IMAGE);
+        if (st == WST_OK)
+            wst_symbols_free(&s);
+        free(copy);
+    }
+    free(f.bytes);
+}
+
+/* The symbol table's pointer and count, and the string table's size, made
+ * to point outside the file. */
+static void bad_tables(void **state)
+{
+    (void)state;
+    struct file f = load("x86_64", "wst_symbols.dll");
+    size_t fh = get32(f.bytes + 0x3c) + 4;
+    uint32_t symtab = get32(f.bytes + fh + 8), nsyms = get32(f.bytes + fh + 12);
+    struct wst_symbols s;
+    const uint32_t bad_counts[] = {0xffffffffu, 1u << 24, (uint32_t)(f.size / 18)};
+    for (unsigned i = 0; i < 3; i++) {
+        put32(f.bytes + fh + 12, bad_counts[i]);
+        assert_int_equal(wst_symbols_from_image(f.bytes, f.size, &s), WST_E_BAD_IMAGE);
+    }
+    put32(f.bytes + fh + 12, nsyms);
+    put32(f.bytes + fh + 8, (uint32_t)f.size - 4);
+    assert_int_equal(wst_symbols_from_image(f.bytes, f.size, &s), WST_E_BAD_IMAGE);
+    put32(f.bytes + fh + 8, symtab);
+    /* A string table claiming more bytes than the file has: long names go,
+     * the short ones stay. */
+    size_t strtab = symtab + (size_t)nsyms * 18u;
+    put32(f.bytes + strtab, 0x7fffffffu);
+    assert_int_equal(wst_symbols_from_image(f.bytes, f.size, &s), WST_OK);
+    assert_null(named(&s, "symbols_static")); /* a long name: from the string table */
+    const struct wst_symbol *e = named(&s, "symbols_exported");
+    assert_true(e != NULL && e->source == WST_SYMBOL_EXPORT); /* the export still names it */
+    wst_symbols_free(&s);
+    free(f.bytes);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        build_dir = argv[1];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(full_x86_64),     cmocka_unit_test(full_i686),
+        cmocka_unit_test(stripped_x86_64), cmocka_unit_test(stripped_i686),
+        cmocka_unit_test(truncations),     cmocka_unit_test(bad_tables),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,313 @@
+"""Function instrumentation (wst-cc --wst-functions) read by `wst-inspect
+functions`: wine-tests/hosts/wst_fn.c (also as wst_fn_b.dll and stripped as
+wst_fn_stripped.dll), wst_fn_cxx.cpp, wst_fn_many.c, driven by
+wst_fn_host.exe (itself built calls-only).
+
+No verdict depends on the machine's speed: counts are exact; the one timing
+identity checked is exact by construction (a caller's inclusive time is its
+self time plus its instrumented callees' inclusive times, all from the same
+clock ticks), and the only bound is a lower one (a busy-wait of N us lasts at
+least N us)."""
+
+import re
+
+from wstdriver.context import Failure
+from wstdriver.platform import WinePlatform
+
+from .common import module_entry, read_pid
+
+HOST = "wst_fn_host.exe"
+DLL = "wst_fn.dll"
+CAPACITY = 4096
+MAX_FUNCTIONS = CAPACITY - CAPACITY // 8  # WST_FN_MAX_FUNCTIONS
+
+
+def read_lines(proc, until="ready"):
+    """{name: int} from the host's `expect NAME N` lines, {module: int} from
+    `unwound MODULE N`, and `spin_us N`, up to `until`."""
+    got = {"expect": {}, "unwound": {}}
+    while True:
+        line = proc.readline()
+        if line is None:
+            raise Failure(f"{HOST} ended before `{until}`: {proc.err[-300:]}")
+        if line == until:
+            return got
+        if line.startswith("error"):
+            raise Failure(f"{HOST}: {line}")
+        parts = line.split()
+        if len(parts) == 3 and parts[0] in got:
+            got[parts[0]][parts[1]] = int(parts[2])
+        elif len(parts) == 2 and parts[0] == "spin_us":
+            got["spin_us"] = int(parts[1])
+
+
+def functions(ctx, pid, *args):
+    return ctx.inspect_json("functions", pid, *args)
+
+
+def module(ctx, result, name):
+    m = module_entry(result, name)
+    if m is None:
+        raise Failure(f"{name} missing from `functions`: {[x['name'] for x in result['modules']]}")
+    if "error" in m:
+        raise Failure(f"{name}: {m['error']}")
+    return m
+
+
+def by_name(m):
+    return {f["name"]: f for f in m["functions"]}
+
+
+def check_schema(ctx, result):
+    """The documented keys and types, for every module and function."""
+    ctx.check(set(result) >= {"pid", "modules"} and isinstance(result["pid"], int),
+              f"top level: {list(result)}")
+    for m in result["modules"]:
+        ctx.check(isinstance(m.get("name"), str) and isinstance(m.get("functions"), list),
+                  f"module keys: {list(m)}")
+        for f in m.get("functions", []):
+            ok = isinstance(f.get("name"), str) and re.fullmatch(r"0x[0-9a-f]+", f.get("offset", ""))
+            ok = ok and all(isinstance(f.get(k), int) and f[k] >= 0
+                            for k in ("calls", "time_ns", "self_ns"))
+            if not ctx.check(ok, f"{m['name']}: function entry {f}"):
+                return
+
+
+def check_calls(ctx, label, funcs, expect, names):
+    for name in names:
+        f = funcs.get(name)
+        ctx.check(f is not None and f["calls"] == expect[name],
+                  f"{label}: {name} = {f}, expected {expect[name]} calls")
+
+
+def check_times(ctx, label, m, spin_us):
+    """self <= inclusive everywhere; fn_outer's inclusive time is exactly its
+    self time plus fn_spin's (fn_spin is called by fn_outer only); each
+    fn_spin lasted at least spin_us."""
+    funcs = by_name(m)
+    for f in m["functions"]:
+        ctx.check(f["self_ns"] <= f["time_ns"], f"{label}: self > inclusive: {f}")
+    outer, spin = funcs.get("fn_outer"), funcs.get("fn_spin")
+    if ctx.check(outer and spin, f"{label}: fn_outer or fn_spin missing"):
+        ctx.check(outer["time_ns"] == outer["self_ns"] + spin["time_ns"],
+                  f"{label}: fn_outer {outer['time_ns']} ns != self {outer['self_ns']} + "
+                  f"fn_spin {spin['time_ns']}")
+        ctx.check(spin["time_ns"] >= spin["calls"] * spin_us * 1000,
+                  f"{label}: {spin['calls']} busy-waits of {spin_us} us took {spin['time_ns']} ns")
+        ctx.note(f"{label}_spin_ns", spin["time_ns"])
+
+
+def finish(ctx, p):
+    p.send()
+    rc = p.wait()
+    ctx.check(rc == 0, f"host exit {rc}: {p.err[-300:]}")
+
+
+def sibling_calls(ctx, rounds):
+    """wst_fn_sib.dll: wst_fn.c built with the user's own
+    -foptimize-sibling-calls after wst-cc's flags, so that GCC reaches the
+    exit hooks of void functions by a jump after their epilogue. The hooks
+    tell it from the return address and still match every exit: exact counts,
+    the timing identity, and no repair counted."""
+    dll = "wst_fn_sib.dll"
+    p = ctx.spawn(ctx.bin(HOST), "counts", "3", str(rounds), dll)
+    pid = read_pid(p)
+    got = read_lines(p)
+    m = module(ctx, functions(ctx, pid, "--module", dll), dll)
+    check_calls(ctx, dll, by_name(m), got["expect"], ("fn_leaf", "fn_hidden", "fn_outer", "fn_spin"))
+    check_times(ctx, dll, m, got["spin_us"])
+    ctx.check(m["unwound_frames"] == 0 and m["unmatched_exits"] == 0,
+              f"{dll}: repairs in a run that needs none: {m}")
+    finish(ctx, p)
+
+
+def counts(ctx, rounds):
+    """10 threads (more than the 7 owned stripes, so some add to the shared
+    one) call an exported function and, through it, a static one: both
+    counts exact, in the DLL's timed table and in the host EXE's calls-only
+    one. The JSON schema, --module, --sort, --top, the text form, and the
+    region's dump (memory and, with a worker, the pipe) of the same process."""
+    threads = 10
+    p = ctx.spawn(ctx.bin(HOST), "counts", str(threads), str(rounds))
+    pid = read_pid(p)
+    got = read_lines(p)
+    exp = got["expect"]
+    result = functions(ctx, pid)
+    check_schema(ctx, result)
+    ctx.check(result["pid"] == pid, f"pid {result['pid']}, expected {pid}")
+    dll = module(ctx, result, DLL)
+    ctx.check(dll["timed"] is True and dll["symbols"] == "coff", f"{DLL}: {dll}")
+    check_calls(ctx, DLL, by_name(dll), exp, ("fn_leaf", "fn_hidden", "fn_outer", "fn_spin"))
+    check_times(ctx, DLL, dll, got["spin_us"])
+    host = module(ctx, result, HOST)
+    ctx.check(host["timed"] is False, f"{HOST} is calls-only: {host['timed']}")
+    check_calls(ctx, HOST, by_name(host), exp, ("host_tick",))
+    ctx.check(all(f["time_ns"] == 0 and f["self_ns"] == 0 for f in host["functions"]),
+              f"{HOST}: a calls-only module recorded time")
+    # 10 workers and the main thread got shadow stacks; the workers' were
+    # freed at their thread detach.
+    ctx.check(dll["threads"] == threads + 1 and dll["threads_live"] == 1,
+              f"{DLL}: threads {dll['threads']}, live {dll['threads_live']}")
+    ctx.check(dll["overflow_calls"] == 0 and dll["unwound_frames"] == 0 and
+              dll["unmatched_exits"] == 0 and dll["untimed_calls"] == 0,
+              f"{DLL}: repairs in a run that needs none: {dll}")
+
+    one = functions(ctx, pid, "--module", DLL)
+    ctx.check([m["name"] for m in one["modules"]] == [DLL], f"--module: {one['modules']}")
+    for key, field in (("time", "time_ns"), ("self", "self_ns"), ("calls", "calls")):
+        m = module(ctx, functions(ctx, pid, "--module", DLL, "--sort", key), DLL)
+        values = [f[field] for f in m["functions"]]
+        ctx.check(values == sorted(values, reverse=True), f"--sort {key}: {values}")
+    top = module(ctx, functions(ctx, pid, "--top", "2"), DLL)
+    ctx.check(len(top["functions"]) == 2 and top["functions"][0]["name"] in ("fn_leaf", "fn_hidden"),
+              f"--top 2: {top['functions']}")
+    text = ctx.inspect("functions", pid, "--module", DLL)
+    line = next((x for x in text.out.splitlines() if x.rstrip().endswith(" fn_leaf")), "")
+    ctx.check(text.rc == 0 and str(exp["fn_leaf"]) in line.split(), f"text: {text.out[:400]!r}")
+
+    # The counters' verbs still read the same modules, by every path.
+    vias = ["memory"] + (["pipe"] if ctx.mode == "threadpool" else [])
+    for via in vias:
+        dump = ctx.inspect_json("dump", pid, "--via", via)
+        ctx.check(module_entry(dump, DLL) is not None, f"dump --via {via}: no {DLL}")
+
+    for args, code, what in ((["--module", "nosuch.dll"], 6, "no-module"),
+                             (["--sort", "bogus"], 2, "usage"),
+                             (["--top", "0"], 2, "usage"),
+                             (["--symbols", "x.dll"], 2, "usage")):
+        r = ctx.inspect("functions", pid, *args)
+        ctx.check(r.rc == code and what in r.err, f"functions {args}: rc {r.rc}, {r.err.strip()}")
+    r = ctx.inspect("dump", pid, "--top", "3")
+    ctx.check(r.rc == 2, f"dump --top: rc {r.rc}")
+    finish(ctx, p)
+
+
+def unwind(ctx, rounds):
+    """Recursion 20 deep, longjmp out of 21 frames, an SEH exception that
+    abandons 21 frames, a C++ throw through 21 frames, and longjmp out of 20
+    recursive frames of one function, each `rounds` times; and a loop that
+    longjmps `rounds` times without returning: exact counts; the frames left without exit hooks are exactly the
+    longjmp's and the exception's, dropped when their caller exits; the C++
+    unwinding ran every exit hook (no repair); and timing still adds up
+    after the repairs."""
+    depth = 20
+    p = ctx.spawn(ctx.bin(HOST), "unwind", str(rounds), str(depth))
+    pid = read_pid(p)
+    got = read_lines(p)
+    exp = got["expect"]
+    result = functions(ctx, pid)
+    check_schema(ctx, result)
+    dll = module(ctx, result, DLL)
+    funcs = by_name(dll)
+    check_calls(ctx, DLL, funcs, exp, ("fn_recurse", "fn_jump", "fn_deep", "fn_seh", "fn_raise",
+                                       "fn_outer", "fn_spin", "fn_rjump", "fn_loop_jump",
+                                       "fn_deep_loop"))
+    check_times(ctx, DLL, dll, got["spin_us"])
+    ctx.check(dll["unwound_frames"] == got["unwound"][DLL],
+              f"{DLL}: {dll['unwound_frames']} frames dropped, expected {got['unwound'][DLL]}")
+    ctx.check(dll["unmatched_exits"] == 0 and dll["untimed_calls"] == 0, f"{DLL}: {dll}")
+    rec = funcs.get("fn_recurse", {})
+    ctx.check(0 < rec.get("self_ns", 0) <= rec.get("time_ns", 0),
+              f"fn_recurse: self and inclusive time {rec}")
+    cxx = module(ctx, result, "wst_fn_cxx.dll")
+    cfuncs = by_name(cxx)
+    ctx.check(cfuncs.get("cxx_catch", {}).get("calls") == exp["cxx_catch"],
+              f"cxx_catch: {cfuncs.get('cxx_catch')}")
+    thrower = [f for f in cxx["functions"] if "cxx_thrower" in f["name"]]
+    ctx.check(len(thrower) == 1 and thrower[0]["calls"] == exp["cxx_thrower"],
+              f"cxx_thrower: {thrower}, expected {exp['cxx_thrower']} calls")
+    ctx.check(cxx["unwound_frames"] == 0 and cxx["unmatched_exits"] == 0,
+              f"wst_fn_cxx.dll: the C++ unwinding needed repairs: {cxx}")
+    finish(ctx, p)
+
+
+def overflow(ctx, rounds):
+    """4,001 functions in a table that takes 3,584: the table fills up to its
+    limit, the calls of the rest are counted as overflow, and every listed
+    function's count stays exact."""
+    p = ctx.spawn(ctx.bin(HOST), "overflow", str(rounds))
+    pid = read_pid(p)
+    exp = read_lines(p)["expect"]
+    m = module(ctx, functions(ctx, pid, "--module", "wst_fn_many.dll"), "wst_fn_many.dll")
+    ctx.check(m["capacity"] == CAPACITY and m["used"] == MAX_FUNCTIONS and
+              len(m["functions"]) == MAX_FUNCTIONS,
+              f"capacity {m['capacity']}, used {m['used']}, listed {len(m['functions'])}")
+    listed = sum(f["calls"] for f in m["functions"])
+    ctx.check(listed + m["overflow_calls"] == exp["many_total"],
+              f"{listed} listed + {m['overflow_calls']} overflow != {exp['many_total']} calls")
+    ctx.check(m["overflow_calls"] == (exp["many_functions"] - MAX_FUNCTIONS) * rounds,
+              f"overflow {m['overflow_calls']}")
+    wrong = [f for f in m["functions"] if f["calls"] != rounds]
+    ctx.check(not wrong, f"{len(wrong)} functions with a wrong count, e.g. {wrong[:2]}")
+    text = ctx.inspect("functions", pid, "--module", "wst_fn_many.dll", "--top", "1")
+    ctx.check(text.rc == 0 and "OVERFLOW" in text.out, f"text: {text.out[:300]!r}")
+    finish(ctx, p)
+
+
+def unload(ctx, rounds):
+    """wst_fn.dll used by a thread (which gets a shadow stack there), then
+    unloaded while wst_fn_b.dll keeps running on another thread, then loaded
+    again and used by the same thread: the reloaded module counts from zero,
+    the other one never stopped, and nothing crashes."""
+    p = ctx.spawn(ctx.bin(HOST), "unload", str(rounds))
+    pid = read_pid(p)
+    p.expect("^used$")
+    res = functions(ctx, pid)
+    a = by_name(module(ctx, res, DLL))
+    ctx.check(a.get("fn_leaf", {}).get("calls") == rounds, f"before: fn_leaf {a.get('fn_leaf')}")
+    b_before = by_name(module(ctx, res, "wst_fn_b.dll")).get("fn_leaf", {}).get("calls", 0)
+    p.send()
+    p.expect("^unloaded$")
+    res = functions(ctx, pid)
+    ctx.check(module_entry(res, DLL) is None, f"{DLL} still listed after its unload")
+    b_after = by_name(module(ctx, res, "wst_fn_b.dll")).get("fn_leaf", {}).get("calls", 0)
+    ctx.check(b_after > b_before, f"wst_fn_b.dll stopped: {b_before} then {b_after}")
+    p.send()
+    got = read_lines(p)
+    exp = got["expect"]
+    res = functions(ctx, pid)
+    a = module(ctx, res, DLL)
+    check_calls(ctx, f"{DLL} reloaded", by_name(a), exp, ("fn_leaf", "fn_recurse"))
+    ctx.check(a["threads"] == 1 and a["threads_live"] == 0 and a["unwound_frames"] == 0 and
+              a["unmatched_exits"] == 0,
+              f"{DLL} reloaded: {a}")
+    b = by_name(module(ctx, res, "wst_fn_b.dll"))
+    ctx.check(b.get("fn_leaf", {}).get("calls") == exp["b_calls"],
+              f"wst_fn_b.dll: {b.get('fn_leaf')}, expected {exp['b_calls']}")
+    finish(ctx, p)
+
+
+def windows_path(ctx, path):
+    if isinstance(ctx.platform, WinePlatform):
+        return "Z:" + str(path.resolve()).replace("/", "\\")
+    return str(path)
+
+
+def symbols(ctx, rounds):
+    """A stripped image: exports still name fn_leaf, the static fn_hidden is
+    module+offset; --symbols with the unstripped copy names it; --symbols
+    with another image is refused (bad-image)."""
+    stripped = "wst_fn_stripped.dll"
+    p = ctx.spawn(ctx.bin(HOST), "stripped", str(rounds))
+    pid = read_pid(p)
+    exp = read_lines(p)["expect"]
+    m = module(ctx, functions(ctx, pid, "--module", stripped), stripped)
+    funcs = by_name(m)
+    ctx.check(m["symbols"] == "exports", f"stripped image: symbols {m['symbols']}")
+    ctx.check(funcs.get("fn_leaf", {}).get("calls") == exp["fn_leaf"] and funcs["fn_leaf"]["named"],
+              f"stripped: fn_leaf {funcs.get('fn_leaf')}")
+    unnamed = [f for f in m["functions"] if not f["named"]]
+    ctx.check(any(f["name"] == f"{stripped}+{f['offset']}" and f["calls"] == exp["fn_hidden"]
+                  for f in unnamed), f"stripped: no module+offset entry for fn_hidden: {unnamed}")
+    ctx.check("fn_hidden" not in funcs, "a stripped image named a static function")
+
+    full = windows_path(ctx, ctx.bin(DLL))
+    m = module(ctx, functions(ctx, pid, "--module", stripped, "--symbols", full), stripped)
+    funcs = by_name(m)
+    ctx.check(m["symbols"] == "coff", f"--symbols: {m['symbols']}")
+    ctx.check(funcs.get("fn_hidden", {}).get("calls") == exp["fn_hidden"],
+              f"--symbols: fn_hidden {funcs.get('fn_hidden')}")
+    other = windows_path(ctx, ctx.bin("wst_fn_many.dll"))
+    r = ctx.inspect("functions", pid, "--module", stripped, "--symbols", other)
+    ctx.check(r.rc == 9 and "bad-image" in r.err, f"--symbols of another image: rc {r.rc} {r.err}")
+    finish(ctx, p)
