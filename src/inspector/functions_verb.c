@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "demangle.h"
 #include "functions.h"
 #include "inspect.h"
 #include "output.h"
@@ -73,8 +74,13 @@ static void json_module(FILE *out, const struct wst_options *o, const struct wst
             m->unmatched_exits, m->threads, m->threads_live);
     for (size_t i = 0; i < shown(o, m); i++) {
         const struct wst_function *f = &m->functions[i];
+        char demangled[1024];
         fputs(i ? ", {" : "{", out);
         wst_json_field(out, "name", f->name);
+        if (wst_demangle(f->name, demangled, sizeof demangled)) {
+            fputs(", ", out);
+            wst_json_field(out, "demangled", demangled);
+        }
         fprintf(out,
                 ", \"offset\": \"0x%" PRIx32 "\", \"size\": %" PRIu32 ", \"named\": %s"
                 ", \"calls\": %" PRIu64 ", \"time_ns\": %" PRIu64 ", \"self_ns\": %" PRIu64 "}",
@@ -108,9 +114,11 @@ static void text_module(FILE *out, const struct wst_options *o, const struct wst
             "function");
     for (size_t i = 0; i < shown(o, m); i++) {
         const struct wst_function *f = &m->functions[i];
+        char demangled[1024];
         fprintf(out, "    %12" PRIu64 " %14" PRIu64 " %14" PRIu64 "  0x%-8" PRIx32 " ", f->calls,
                 f->time_ns, f->self_ns, f->rva);
-        wst_text_string(out, f->name);
+        wst_text_string(out, wst_demangle(f->name, demangled, sizeof demangled) ? demangled
+                                                                                 : f->name);
         fputc('\n', out);
     }
 }

@@ -213,9 +213,14 @@ def unwind(ctx, rounds):
     cfuncs = by_name(cxx)
     ctx.check(cfuncs.get("cxx_catch", {}).get("calls") == exp["cxx_catch"],
               f"cxx_catch: {cfuncs.get('cxx_catch')}")
-    thrower = [f for f in cxx["functions"] if "cxx_thrower" in f["name"]]
-    ctx.check(len(thrower) == 1 and thrower[0]["calls"] == exp["cxx_thrower"],
+    # A static C++ function: its COFF name is mangled; JSON adds the
+    # demangled one, and text shows it.
+    thrower = [f for f in cxx["functions"] if f.get("demangled") == "cxx_thrower(int)"]
+    ctx.check(len(thrower) == 1 and thrower[0]["calls"] == exp["cxx_thrower"] and
+              thrower[0]["name"].startswith("_Z"),
               f"cxx_thrower: {thrower}, expected {exp['cxx_thrower']} calls")
+    text = ctx.inspect("functions", pid, "--module", "wst_fn_cxx.dll")
+    ctx.check(text.rc == 0 and "cxx_thrower(int)" in text.out, f"text: {text.out[:300]!r}")
     ctx.check(cxx["unwound_frames"] == 0 and cxx["unmatched_exits"] == 0,
               f"wst_fn_cxx.dll: the C++ unwinding needed repairs: {cxx}")
     finish(ctx, p)
