@@ -291,7 +291,8 @@ def windows_path(ctx, path):
 def symbols(ctx, rounds):
     """A stripped image: exports still name fn_leaf, the static fn_hidden is
     module+offset; --symbols with the unstripped copy names it; --symbols
-    with another image is refused (bad-image)."""
+    with another image is refused (bad-image); a module with counters but no
+    function table is left out, and named alone is not-instrumented."""
     stripped = "wst_fn_stripped.dll"
     p = ctx.spawn(ctx.bin(HOST), "stripped", str(rounds))
     pid = read_pid(p)
@@ -315,4 +316,11 @@ def symbols(ctx, rounds):
     other = windows_path(ctx, ctx.bin("wst_fn_many.dll"))
     r = ctx.inspect("functions", pid, "--module", stripped, "--symbols", other)
     ctx.check(r.rc == 9 and "bad-image" in r.err, f"--symbols of another image: rc {r.rc} {r.err}")
+    # An instrumented module without a function table: not listed, and
+    # named alone it is not-instrumented.
+    names = [m["name"] for m in functions(ctx, pid)["modules"]]
+    ctx.check("wst_target_a.dll" not in names and stripped in names, f"modules: {names}")
+    r = ctx.inspect("functions", pid, "--module", "wst_target_a.dll")
+    ctx.check(r.rc == 5 and "not-instrumented" in r.err and "--wst-functions" in r.err,
+              f"functions --module wst_target_a.dll: rc {r.rc} {r.err}")
     finish(ctx, p)
