@@ -1,6 +1,6 @@
 /*
  * `wst-inspect functions PID [--module M] [--sort calls|time|self] [--top N]
- * [--json] [--symbols FILE]`: the per-function view that functions.c reads,
+ * [--all] [--json] [--symbols FILE]`: the per-function view that functions.c reads,
  * sorted, cut to the top N per module, and printed as text or JSON (schema
  * in docs/inspector.md). Main thread only.
  */
@@ -125,7 +125,8 @@ static void text_module(FILE *out, const struct wst_options *o, const struct wst
 
 enum wst_status wst_verb_functions(const struct wst_options *o, FILE *out, struct wst_error *err)
 {
-    struct wst_functions_query q = {.module = o->module, .symbols = o->symbols};
+    struct wst_functions_query q = {.module = o->module, .symbols = o->symbols,
+                                    .include_uncalled = o->all_functions};
     struct wst_functions_result r;
     enum wst_status st = wst_functions_read((uint32_t)o->pid, &q, &r, err);
     if (st != WST_OK && st != WST_E_PARTIAL) {

@@ -32,6 +32,7 @@ struct wst_options {
     int sort;            /* enum wst_function_sort */
     int sort_given;
     unsigned long top;   /* --top N, 0 = all */
+    int all_functions;   /* --all: also every function symbol never called */
 };
 
 enum wst_function_sort { WST_SORT_CALLS, WST_SORT_TIME, WST_SORT_SELF };

@@ -152,6 +152,14 @@ def counts(ctx, rounds):
               dll["unmatched_exits"] == 0 and dll["untimed_calls"] == 0,
               f"{DLL}: repairs in a run that needs none: {dll}")
 
+    # --all: the image's other functions too, never called, named, with 0.
+    every = by_name(module(ctx, functions(ctx, pid, "--module", DLL, "--all"), DLL))
+    rec = every.get("fn_recurse", {})
+    ctx.check(rec.get("calls") == 0 and rec.get("named") and rec.get("size", 0) > 0,
+              f"--all: fn_recurse {rec}")
+    ctx.check(every.get("fn_leaf", {}).get("calls") == exp["fn_leaf"], f"--all: {every.get('fn_leaf')}")
+    ctx.check("fn_recurse" not in by_name(dll), "fn_recurse listed without --all")
+
     one = functions(ctx, pid, "--module", DLL)
     ctx.check([m["name"] for m in one["modules"]] == [DLL], f"--module: {one['modules']}")
     for key, field in (("time", "time_ns"), ("self", "self_ns"), ("calls", "calls")):
