@@ -219,3 +219,33 @@ $(COV_HOST): wine-tests/hosts/wst_cov.c toolchain/wst-cc $(call RUNTIME_LIB,x86_
 CROSS_OUTPUTS += $(COV_HOST)
 # The zlib scenario's programs (examples/module.mk), or its SKIPPED reason.
 wine-check stress-check: $(COV_HOST) $(BUILD)/zlib/functions/zlib1.dll
+
+# Mutant fn-no-repair: wst_fn.dll and wst_fn_cxx.dll linked with timed hooks
+# that never repair frames by stack address
+# (wine-tests/mutants/function_hooks_no_repair.c), beside the real host, in
+# $(BUILD)/x86_64/scenarios-fn-no-repair; functions-unwind must catch it.
+FN_MUTANT_DIR := $(BUILD)/x86_64/scenarios-fn-no-repair
+FN_MUTANT_LIB := $(BUILD)/x86_64/lib/libwinstrument-functions-no-repair.a
+FN_MUTANT_FLAGS := -O2 -g -finstrument-functions -fno-optimize-sibling-calls -Iinclude
+FN_MUTANT_LINK := -L$(BUILD)/x86_64/lib -lwinstrument-functions-no-repair -lwinstrument \
+	$(RUNTIME_SYSLIBS)
+$(BUILD)/x86_64/obj/wine-tests/mutants/function_hooks_no_repair.o: CFLAGS_EXTRA += -Isrc/runtime
+$(FN_MUTANT_LIB): $(BUILD)/x86_64/obj/wine-tests/mutants/function_hooks_no_repair.o
+	@mkdir -p $(@D)
+	@echo "  AR [x86_64] $@ (mutant fn-no-repair, tests only)"
+	$(Q)rm -f $@ && $(AR_x86_64) rcs $@ $^
+$(FN_MUTANT_DIR)/wst_fn.dll: wine-tests/hosts/wst_fn.c $(FN_MUTANT_LIB) $(call RUNTIME_LIB,x86_64)
+	@mkdir -p $(@D)
+	@echo "  LD [x86_64] $@ (mutant fn-no-repair)"
+	$(Q)$(CC_x86_64) $(FN_MUTANT_FLAGS) -shared -o $@ $< $(FN_MUTANT_LINK)
+$(FN_MUTANT_DIR)/wst_fn_cxx.dll: wine-tests/hosts/wst_fn_cxx.cpp $(FN_MUTANT_LIB) $(call RUNTIME_LIB,x86_64)
+	@mkdir -p $(@D)
+	@echo "  LD [x86_64] $@ (mutant fn-no-repair)"
+	$(Q)x86_64-w64-mingw32-g++ $(FN_MUTANT_FLAGS) -shared -o $@ $< $(FN_MUTANT_LINK) \
+		-static-libgcc -static-libstdc++
+$(FN_MUTANT_DIR)/wst_fn_host.exe: $(call FN_DIR,x86_64)/wst_fn_host.exe
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+FN_MUTANT_PROGRAMS := $(addprefix $(FN_MUTANT_DIR)/,wst_fn.dll wst_fn_cxx.dll wst_fn_host.exe)
+CROSS_OUTPUTS += $(FN_MUTANT_PROGRAMS)
+wine-check stress-check: $(FN_MUTANT_PROGRAMS)

@@ -149,4 +149,7 @@ MUTANTS = [
     Mutant("exit-wait", "scenarios-exit-wait",
            "process exit is handled like an unload: it signals and waits for the worker",
            ("exit:exit-process-main", "exit:exit-process-thread", "exit:return-from-main")),
+    Mutant("fn-no-repair", "scenarios-fn-no-repair",
+           "the function hooks never drop frames by their stack address (longjmp, SEH)",
+           ("functions-unwind",)),
 ]

@@ -1,12 +1,13 @@
 /*
  * `wst-inspect functions PID [--module M] [--sort calls|time|self] [--top N]
- * [--json] [--symbols FILE]`: the per-function view that functions.c reads,
+ * [--all] [--json] [--symbols FILE]`: the per-function view that functions.c reads,
  * sorted, cut to the top N per module, and printed as text or JSON (schema
  * in docs/inspector.md). Main thread only.
  */
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "demangle.h"
 #include "functions.h"
 #include "inspect.h"
 #include "output.h"
@@ -73,8 +74,13 @@ static void json_module(FILE *out, const struct wst_options *o, const struct wst
             m->unmatched_exits, m->threads, m->threads_live);
     for (size_t i = 0; i < shown(o, m); i++) {
         const struct wst_function *f = &m->functions[i];
+        char demangled[1024];
         fputs(i ? ", {" : "{", out);
         wst_json_field(out, "name", f->name);
+        if (wst_demangle(f->name, demangled, sizeof demangled)) {
+            fputs(", ", out);
+            wst_json_field(out, "demangled", demangled);
+        }
         fprintf(out,
                 ", \"offset\": \"0x%" PRIx32 "\", \"size\": %" PRIu32 ", \"named\": %s"
                 ", \"calls\": %" PRIu64 ", \"time_ns\": %" PRIu64 ", \"self_ns\": %" PRIu64 "}",
@@ -108,16 +114,19 @@ static void text_module(FILE *out, const struct wst_options *o, const struct wst
             "function");
     for (size_t i = 0; i < shown(o, m); i++) {
         const struct wst_function *f = &m->functions[i];
+        char demangled[1024];
         fprintf(out, "    %12" PRIu64 " %14" PRIu64 " %14" PRIu64 "  0x%-8" PRIx32 " ", f->calls,
                 f->time_ns, f->self_ns, f->rva);
-        wst_text_string(out, f->name);
+        wst_text_string(out, wst_demangle(f->name, demangled, sizeof demangled) ? demangled
+                                                                                 : f->name);
         fputc('\n', out);
     }
 }
 
 enum wst_status wst_verb_functions(const struct wst_options *o, FILE *out, struct wst_error *err)
 {
-    struct wst_functions_query q = {.module = o->module, .symbols = o->symbols};
+    struct wst_functions_query q = {.module = o->module, .symbols = o->symbols,
+                                    .include_uncalled = o->all_functions};
     struct wst_functions_result r;
     enum wst_status st = wst_functions_read((uint32_t)o->pid, &q, &r, err);
     if (st != WST_OK && st != WST_E_PARTIAL) {

@@ -33,6 +33,7 @@ struct wst_options {
     int sort_given;
     unsigned long top;   /* --top N, 0 = all */
     const char *output; /* coverage: -o FILE; NULL: stdout */
+    int all_functions;   /* --all: also every function symbol never called */
 };
 
 enum wst_function_sort { WST_SORT_CALLS, WST_SORT_TIME, WST_SORT_SELF };

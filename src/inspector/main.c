@@ -32,7 +32,7 @@ static const char usage_text[] =
     "                                     the counters and their rates every S seconds\n"
     "  reset PID [--module NAME] [--json] zero the counters (needs a worker)\n"
     "  stats PID [--module NAME] [--json] the worker's statistics\n"
-    "  functions PID [--module NAME] [--sort calls|time|self] [--top N] [--json]\n"
+    "  functions PID [--module NAME] [--sort calls|time|self] [--top N] [--all] [--json]\n"
     "            [--symbols FILE]         calls and time per function of modules built\n"
     "                                     with wst-cc --wst-functions\n"
     "  coverage PID --format drcov|lcov [-o FILE] [--module NAME]\n"
@@ -59,6 +59,7 @@ static const char usage_text[] =
     "  --sort KEY       functions: calls (default), time (inclusive) or self, largest first\n"
     "  --top N          functions: only the first N of each module\n"
     "  --symbols FILE   functions: names from this unstripped copy of --module's image\n"
+    "  --all            functions: also every function of the image never called (0)\n"
     "  --help, --version\n";
 
 typedef enum wst_status (*verb_fn)(const struct wst_options *, FILE *, struct wst_error *);
@@ -131,6 +132,8 @@ static enum wst_status parse_option(int argc, char **argv, int *i, struct wst_op
     if (strcmp(argv[*i], "--json") == 0) {
         o->json = 1;
         o->format = WST_FORMAT_JSON;
+    } else if (strcmp(argv[*i], "--all") == 0) {
+        o->all_functions = 1;
     } else if (strcmp(argv[*i], "--allow-remote") == 0) {
         o->allow_remote = 1;
     } else if ((v = option_value(argc, argv, i, "--format", &missing)) != NULL) {
@@ -248,8 +251,9 @@ static enum wst_status parse_args(int argc, char **argv, int verb, struct wst_op
     if ((o->listen || o->allow_remote || o->max_connections) && strcmp(name, "serve") != 0)
         return wst_error_set(err, WST_E_USAGE, 0, "--listen, --allow-remote and "
                                                   "--max-connections apply to serve only");
-    if ((o->sort_given || o->top || o->symbols) && strcmp(name, "functions") != 0)
-        return wst_error_set(err, WST_E_USAGE, 0, "--sort, --top and --symbols apply to "
+    if ((o->sort_given || o->top || o->symbols || o->all_functions) &&
+        strcmp(name, "functions") != 0)
+        return wst_error_set(err, WST_E_USAGE, 0, "--sort, --top, --all and --symbols apply to "
                                                   "functions only");
     if (o->symbols != NULL && o->module == NULL)
         return wst_error_set(err, WST_E_USAGE, 0, "--symbols needs --module: it names one image");

@@ -10,7 +10,8 @@ INSPECTOR_COMMON_SRCS := src/common/pe_image.c src/common/region_parse.c src/com
 INSPECTOR_LIB_SRCS := $(filter-out src/inspector/main.c,$(wildcard src/inspector/*.c)) \
 	$(INSPECTOR_COMMON_SRCS)
 INSPECTOR_SRCS := src/inspector/main.c $(INSPECTOR_LIB_SRCS)
-INSPECTOR_LIBS := -lpsapi -lws2_32
+# libsupc++ for __cxa_demangle only (demangle.c), linked statically.
+INSPECTOR_LIBS := -lpsapi -lws2_32 -Wl,-Bstatic -lsupc++ -Wl,-Bdynamic
 INSPECTOR_EXE = $(BUILD)/$(1)/bin/wst-inspect.exe
 
 define inspector_rules

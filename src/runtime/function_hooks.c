@@ -35,6 +35,13 @@
 #error "build with -DWST_FN_TIMED=0 or 1"
 #endif
 
+/* The test seam of the mutant wine-tests/mutants/function_hooks_no_repair.c,
+ * which builds this file with 0 here: the frames' stack addresses are then
+ * never used to drop frames, and functions-unwind must fail. */
+#ifndef WST_FN_REPAIR_BY_ADDRESS
+#define WST_FN_REPAIR_BY_ADDRESS 1
+#endif
+
 #define HOOK __attribute__((no_instrument_function, noinline, used))
 #define SLOW __attribute__((no_instrument_function, noinline, cold))
 
@@ -199,7 +206,7 @@ static void SLOW enter_slow(uintptr_t held, uint32_t rva, uint32_t slot, uintptr
     /* A live caller's recorded address is above this function's: frames at
      * or below it were left without their exit hook. */
     uint32_t d = t->depth, gone = 0;
-    while (d > 0 && t->frames[d - 1u].key <= key) {
+    while (WST_FN_REPAIR_BY_ADDRESS && d > 0 && t->frames[d - 1u].key <= key) {
         d--;
         gone++;
     }
@@ -258,7 +265,7 @@ static void SLOW exit_slow(struct wst_fn_thread *t, uint32_t rva, uintptr_t key,
     }
     uint32_t d = t->depth, gone = 0;
     /* Below this function's stack address: left without their exit hook. */
-    while (d > 0 && t->frames[d - 1u].key < key) {
+    while (WST_FN_REPAIR_BY_ADDRESS && d > 0 && t->frames[d - 1u].key < key) {
         d--;
         gone++;
     }

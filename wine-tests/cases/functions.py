@@ -152,6 +152,14 @@ def counts(ctx, rounds):
               dll["unmatched_exits"] == 0 and dll["untimed_calls"] == 0,
               f"{DLL}: repairs in a run that needs none: {dll}")
 
+    # --all: the image's other functions too, never called, named, with 0.
+    every = by_name(module(ctx, functions(ctx, pid, "--module", DLL, "--all"), DLL))
+    rec = every.get("fn_recurse", {})
+    ctx.check(rec.get("calls") == 0 and rec.get("named") and rec.get("size", 0) > 0,
+              f"--all: fn_recurse {rec}")
+    ctx.check(every.get("fn_leaf", {}).get("calls") == exp["fn_leaf"], f"--all: {every.get('fn_leaf')}")
+    ctx.check("fn_recurse" not in by_name(dll), "fn_recurse listed without --all")
+
     one = functions(ctx, pid, "--module", DLL)
     ctx.check([m["name"] for m in one["modules"]] == [DLL], f"--module: {one['modules']}")
     for key, field in (("time", "time_ns"), ("self", "self_ns"), ("calls", "calls")):
@@ -213,9 +221,14 @@ def unwind(ctx, rounds):
     cfuncs = by_name(cxx)
     ctx.check(cfuncs.get("cxx_catch", {}).get("calls") == exp["cxx_catch"],
               f"cxx_catch: {cfuncs.get('cxx_catch')}")
-    thrower = [f for f in cxx["functions"] if "cxx_thrower" in f["name"]]
-    ctx.check(len(thrower) == 1 and thrower[0]["calls"] == exp["cxx_thrower"],
+    # A static C++ function: its COFF name is mangled; JSON adds the
+    # demangled one, and text shows it.
+    thrower = [f for f in cxx["functions"] if f.get("demangled") == "cxx_thrower(int)"]
+    ctx.check(len(thrower) == 1 and thrower[0]["calls"] == exp["cxx_thrower"] and
+              thrower[0]["name"].startswith("_Z"),
               f"cxx_thrower: {thrower}, expected {exp['cxx_thrower']} calls")
+    text = ctx.inspect("functions", pid, "--module", "wst_fn_cxx.dll")
+    ctx.check(text.rc == 0 and "cxx_thrower(int)" in text.out, f"text: {text.out[:300]!r}")
     ctx.check(cxx["unwound_frames"] == 0 and cxx["unmatched_exits"] == 0,
               f"wst_fn_cxx.dll: the C++ unwinding needed repairs: {cxx}")
     finish(ctx, p)
@@ -286,7 +299,8 @@ def windows_path(ctx, path):
 def symbols(ctx, rounds):
     """A stripped image: exports still name fn_leaf, the static fn_hidden is
     module+offset; --symbols with the unstripped copy names it; --symbols
-    with another image is refused (bad-image)."""
+    with another image is refused (bad-image); a module with counters but no
+    function table is left out, and named alone is not-instrumented."""
     stripped = "wst_fn_stripped.dll"
     p = ctx.spawn(ctx.bin(HOST), "stripped", str(rounds))
     pid = read_pid(p)
@@ -310,4 +324,11 @@ def symbols(ctx, rounds):
     other = windows_path(ctx, ctx.bin("wst_fn_many.dll"))
     r = ctx.inspect("functions", pid, "--module", stripped, "--symbols", other)
     ctx.check(r.rc == 9 and "bad-image" in r.err, f"--symbols of another image: rc {r.rc} {r.err}")
+    # An instrumented module without a function table: not listed, and
+    # named alone it is not-instrumented.
+    names = [m["name"] for m in functions(ctx, pid)["modules"]]
+    ctx.check("wst_target_a.dll" not in names and stripped in names, f"modules: {names}")
+    r = ctx.inspect("functions", pid, "--module", "wst_target_a.dll")
+    ctx.check(r.rc == 5 and "not-instrumented" in r.err and "--wst-functions" in r.err,
+              f"functions --module wst_target_a.dll: rc {r.rc} {r.err}")
     finish(ctx, p)

@@ -20,7 +20,8 @@
  *       while wst_fn.dll is used by another thread, unloaded, and loaded
  *       again (stages in the comments below); "ready" at the end, waits
  *   wst_fn_host stripped ROUNDS         wst_fn_stripped.dll's fn_leaf ROUNDS
- *       times; "ready", waits, exits 0
+ *       times, and loads wst_target_a.dll (counters, no function table);
+ *       "ready", waits, exits 0
  *
  * First line: "pid N". Any failure prints "error ..." and exits 2.
  */
@@ -269,6 +270,7 @@ int main(int argc, char **argv)
         unload();
     } else if (strcmp(what, "stripped") == 0) {
         int_fn f = (int_fn)(void *)need(load("wst_fn_stripped.dll"), "fn_leaf");
+        load("wst_target_a.dll"); /* counters only: a module without a function table */
         for (int i = 0; i < rounds; i++)
             f(i);
         printf("expect fn_leaf %d\nexpect fn_hidden %d\n", rounds, rounds);
