@@ -17,9 +17,9 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
-from cases import dist, dist_zip, fleet, hostile, i686, leaks, pipe, reading, shutdown
+from cases import dist, dist_zip, fleet, helper, hostile, i686, leaks, pipe, reading, shutdown
 
-MODES = ("threadpool", "threadless")
+MODES = ("threadpool", "threadless", "helper")
 
 
 @dataclass
@@ -54,6 +54,7 @@ class Mutant:
     directory: str   # under build/<arch>/, built by wine-tests/module.mk
     what: str
     scenarios: tuple  # names; at least one must fail against this mutant
+    mode: str = "threadpool"  # the WINSTRUMENT_MODE its scenarios run in
 
 
 def _exit_path_matrix():
@@ -113,6 +114,14 @@ SCENARIOS = [
     Scenario("watch-distributions", fleet.watch_distributions),
     Scenario("serve-kinds", fleet.serve_kinds),
     Scenario("inspector-small-things", fleet.small_things, modes=("threadpool",)),
+    # Helper mode's own: finding wsthelper.dll, its fallback, a first hit
+    # under the loader lock, and a reload while the old helper thread leaves.
+    Scenario("helper-missing", helper.missing, modes=("helper",)),
+    Scenario("helper-wrong-version", helper.wrong_version, modes=("helper",)),
+    Scenario("helper-first-hit-in-dllmain", helper.first_hit_in_dllmain, modes=("helper",),
+             iterations=10, per_iteration=10),
+    Scenario("helper-unload-serving-reload", helper.unload_serving_reload, modes=("helper",),
+             iterations=20, per_iteration=5),
 ]
 
 MUTANTS = [
@@ -132,4 +141,12 @@ MUTANTS = [
     Mutant("exit-wait", "scenarios-exit-wait",
            "process exit is handled like an unload: it signals and waits for the worker",
            ("exit:exit-process-main", "exit:exit-process-thread", "exit:return-from-main")),
+    # Helper mode's: the test DLLs and runtime are the real ones, the
+    # wsthelper.dll beside them is not (wine-tests/module.mk).
+    Mutant("helper-exit-thread", "scenarios-helper-exit-thread",
+           "the helper thread leaves through ExitThread, so wsthelper.dll never unloads",
+           ("exit:free-library", "leak-10000-cycles"), mode="helper"),
+    Mutant("helper-late-touch", "scenarios-helper-late-touch",
+           "the helper thread writes to the module's region after the unload returned",
+           ("helper-unload-serving-reload",), mode="helper"),
 ]

@@ -23,7 +23,8 @@ from .common import check_counters_work, parse_dump_bits, quit_counters_host, \
 ARCH = "x86_64"
 N = 7  # counters_work(N): dll.calls == N, dll.bytes == 3N, host.work == N
 SOURCES = ("counters_dll.c", "counters_host.c")
-REQUIRED = ("include/winstrument.h", "lib/libwinstrument.a", "bin/wst-inspect.exe", "wst-cc",
+REQUIRED = ("include/winstrument.h", "lib/libwinstrument.a", "bin/wst-inspect.exe",
+            "bin/wsthelper.dll", "wst-cc",
             "wst-c++", "README.md", "LICENSE", "CHANGELOG.md", "SHA256SUMS")
 
 
