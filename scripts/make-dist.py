@@ -17,7 +17,7 @@ The zip is flat (everything at its root, so `wst-cc` finds `include/` and
     lib/libwinstrument.a
     lib/ARCH            the zip's architecture, read by wst-cc
     bin/wst-inspect.exe
-    bin/wsthelper.dll   when the build has it
+    bin/wsthelper.dll   helper mode's worker (WINSTRUMENT_MODE=helper)
     examples/...        the examples' sources (their module.mk stays behind)
 
 Reproducible: two runs on the same commit give byte-identical zips. Every
@@ -129,6 +129,7 @@ outside with `bin/wst-inspect.exe`. Everything in this zip is for {arch}.
 | `include/` | `winstrument.h` (the API for instrumented code) and the ABI headers |
 | `lib/libwinstrument.a` | the static runtime ({arch}) |
 | `bin/wst-inspect.exe` | the inspector |
+| `bin/wsthelper.dll` | helper mode's worker (`WINSTRUMENT_MODE=helper`): copy it next to the instrumented DLL or EXE |
 | `wst-cc` | compiler driver for the mingw-w64 cross compiler (bash, Linux) |
 | `wst-c++` | the same for C++ (mingw-w64 g++; links libstdc++ statically) |
 | `examples/` | example sources |
@@ -175,8 +176,7 @@ def collect(version, arch, build):
     add_file("lib/libwinstrument.a", out / "lib/libwinstrument.a")
     files["lib/ARCH"] = (arch.encode() + b"\n", 0o644)
     add_file("bin/wst-inspect.exe", out / "bin/wst-inspect.exe")
-    if (out / "bin/wsthelper.dll").is_file():
-        add_file("bin/wsthelper.dll", out / "bin/wsthelper.dll")
+    add_file("bin/wsthelper.dll", out / "bin/wsthelper.dll")
     return files
 
 

@@ -8,7 +8,9 @@ HELPER_SRCS := $(wildcard src/helper/*.c) src/runtime/pipe_server.c src/runtime/
 	src/runtime/pipe_security.c src/runtime/counters.c src/runtime/os_win.c \
 	src/runtime/host_threads.c src/common/protocol_codec.c src/common/pipe_name.c
 HELPER_DLL = $(BUILD)/$(1)/bin/wsthelper.dll
-HELPER_LINK := -ladvapi32
+# --kill-at: i686 exports the stdcall entry points undecorated, as GetProcAddress
+# asks for them (wsthelper_start, not wsthelper_start@4).
+HELPER_LINK := -ladvapi32 -Wl,--kill-at
 
 # $(call helper_dll_rule,OUTPUT,ARCH,HELPER OBJECTS): links one wsthelper.dll
 # (the real one, or a test-only variant built from other objects).
