@@ -84,8 +84,8 @@ typedef uint32_t(WINAPI *wst_helper_start_fn)(struct wst_helper_session *session
 
 /* Drops one reference to the session; the last one closes its handles and
  * frees it. Both sides use this inline copy: it touches only the block. */
-static __inline__ __attribute__((unused)) void wst_helper_session_release(
-    struct wst_helper_session *s)
+static __inline__ __attribute__((unused)) void
+wst_helper_session_release(struct wst_helper_session *s)
 {
     if (InterlockedDecrement(&s->refs) != 0)
         return;

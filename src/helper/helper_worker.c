@@ -81,8 +81,9 @@ static void serve(struct wst_helper_session *s, struct wst_host_threads *host)
     };
     enum wst_serve_result result = wst_pipe_server_open(&server, &config, &error);
     if (result != WST_SERVE_OK) {
-        record_failure(s, error != 0 ? error
-                                     : result == WST_SERVE_NO_MEMORY ? ERROR_NOT_ENOUGH_MEMORY : 0);
+        record_failure(s, error != 0                      ? error
+                          : result == WST_SERVE_NO_MEMORY ? ERROR_NOT_ENOUGH_MEMORY
+                                                          : 0);
         return;
     }
     memcpy(s->region->pipe_name, name, WST_PIPE_NAME_MAX);
@@ -135,8 +136,8 @@ static void touch_after_release(struct wst_helper_session *s)
     const volatile uint64_t *instance = &s->region->instance;
     for (int i = 0; i < 3000; i++) {
         MEMORY_BASIC_INFORMATION mbi;
-        if (VirtualQuery((const void *)state, &mbi, sizeof mbi) == 0 ||
-            mbi.State != MEM_COMMIT || *instance != s->instance)
+        if (VirtualQuery((const void *)state, &mbi, sizeof mbi) == 0 || mbi.State != MEM_COMMIT ||
+            *instance != s->instance)
             break;
         Sleep(10);
     }

@@ -74,10 +74,10 @@ enum start_state { START_IDLE = 0, START_STARTING, START_RUNNING, START_CLOSED, 
 enum load_state { LOAD_PENDING = 0, LOAD_PINNED, LOAD_CLOSED };
 
 struct helper_state {
-    void *module;  /* attach; constant afterwards */
-    BOOL found;    /* attach: path names an existing file */
+    void *module; /* attach; constant afterwards */
+    BOOL found;   /* attach: path names an existing file */
     WCHAR path[MAX_PATH];
-    ldr_lock_fn lock_loader;     /* attach; NULL if ntdll lacks them: no load */
+    ldr_lock_fn lock_loader; /* attach; NULL if ntdll lacks them: no load */
     ldr_unlock_fn unlock_loader;
     /* Written by first_hit before the submit, released by stop_on_unload. */
     HANDLE stop_event; /* manual-reset: ends loader_main's tries */
