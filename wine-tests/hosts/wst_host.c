@@ -66,6 +66,7 @@ struct loaded {
     char name[64];
     HMODULE handle;
     unsigned long long hits; /* what this host added through wst_target_hit */
+    int freed;               /* this host loaded and freed it: a reload is a new load */
 };
 
 static struct loaded modules[MAX_MODULES];
@@ -113,11 +114,27 @@ static FARPROC export_of(struct loaded *m, const char *symbol)
     return f;
 }
 
+/* A module this host freed may stay mapped a little longer when some other
+ * reference outlives the host's: helper mode's loader item pins the module
+ * while it loads wsthelper.dll (docs/modes.md, "Helper mode"), as any
+ * thread-pool callback with SetThreadpoolCallbackLibrary would. A reload in
+ * that window would get the same load back, not a new one; the scenarios
+ * that count from zero after a reload want a new one, so wait (bounded,
+ * 10 s) until the old load is gone. */
+static void wait_gone(const char *name)
+{
+    ULONGLONG until = GetTickCount64() + 10000;
+    while (GetModuleHandleA(name) != NULL && GetTickCount64() < until)
+        Sleep(1);
+}
+
 static void load(const char *name)
 {
     struct loaded *m = find_module(name, 1);
     if (m->handle != NULL)
         fail("already-loaded", name);
+    if (m->freed)
+        wait_gone(name);
     m->handle = LoadLibraryA(name);
     if (m->handle == NULL)
         fail("load", name);
@@ -129,6 +146,7 @@ static void unload(const char *name)
     if (!FreeLibrary(m->handle))
         fail("free", name);
     m->handle = NULL;
+    m->freed = 1;
     m->hits = 0; /* a later load of it is a new module, counted from zero */
 }
 
