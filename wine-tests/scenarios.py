@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from cases import dist, dist_zip, fleet, helper, hostile, i686, leaks, pipe, reading, shutdown
+from cases.common import WORKER_MODES  # the modes whose worker serves a pipe
 
 MODES = ("threadpool", "threadless", "helper")
 
@@ -74,21 +75,21 @@ SCENARIOS = [
     Scenario("not-instrumented", reading.not_instrumented, modes=(None,)),
     Scenario("unknown-mode", reading.unknown_mode, modes=(None,)),
     Scenario("no-worker-advice", reading.no_worker_advice, modes=("threadless",)),
-    Scenario("corrupt-line-via-pipe", reading.corrupt_line_via_pipe, modes=("threadpool",)),
+    Scenario("corrupt-line-via-pipe", reading.corrupt_line_via_pipe, modes=WORKER_MODES),
     Scenario("corrupt-region", reading.corrupt_region, modes=("threadless",),
              iterations=len(reading.CORRUPTIONS), per_iteration=10),
     # The worker, its pipe, and its neighbours.
-    Scenario("three-modules", pipe.three_modules, modes=("threadpool",)),
-    Scenario("malformed-messages", pipe.malformed, modes=("threadpool",)),
-    Scenario("pipe-fuzz", pipe.fuzz, modes=("threadpool",), iterations=300,
+    Scenario("three-modules", pipe.three_modules, modes=WORKER_MODES),
+    Scenario("malformed-messages", pipe.malformed, modes=WORKER_MODES),
+    Scenario("pipe-fuzz", pipe.fuzz, modes=WORKER_MODES, iterations=300,
              per_iteration=1),
-    Scenario("pipe-squatted", pipe.squatted, modes=("threadpool",)),
+    Scenario("pipe-squatted", pipe.squatted, modes=WORKER_MODES),
     # No output from the worker or under the loader lock.
-    Scenario("stderr-full-squatted", shutdown.stderr_full_squatted, modes=("threadpool",)),
-    Scenario("reset", pipe.reset_counters, modes=("threadpool",)),
-    Scenario("stripe-stats", pipe.stripe_stats, modes=("threadpool",)),
+    Scenario("stderr-full-squatted", shutdown.stderr_full_squatted, modes=WORKER_MODES),
+    Scenario("reset", pipe.reset_counters, modes=WORKER_MODES),
+    Scenario("stripe-stats", pipe.stripe_stats, modes=WORKER_MODES),
     # More names than one pipe snapshot carries.
-    Scenario("pipe-many-counters", pipe.many_counters, modes=("threadpool",)),
+    Scenario("pipe-many-counters", pipe.many_counters, modes=WORKER_MODES),
     Scenario("cycles-with-inspector", leaks.cycles_with_inspector, iterations=500,
              params={"query_every": 10}, per_iteration=0.5),
     # Every exit path in every mode, then leak accounting.
@@ -110,10 +111,10 @@ SCENARIOS = [
     Scenario("serve-bounds", fleet.serve_bounds, modes=("threadless",)),
     Scenario("prometheus-scrape", fleet.prometheus_scrape, modes=("threadpool",), timeout=180),
     Scenario("watch-rates", fleet.watch_rates),
-    Scenario("watch-reset", fleet.watch_reset, modes=("threadpool",)),
+    Scenario("watch-reset", fleet.watch_reset, modes=WORKER_MODES),
     Scenario("watch-distributions", fleet.watch_distributions),
     Scenario("serve-kinds", fleet.serve_kinds),
-    Scenario("inspector-small-things", fleet.small_things, modes=("threadpool",)),
+    Scenario("inspector-small-things", fleet.small_things, modes=WORKER_MODES),
     # Helper mode's own: finding wsthelper.dll, its fallback, a first hit
     # under the loader lock, and a reload while the old helper thread leaves.
     Scenario("helper-missing", helper.missing, modes=("helper",)),
