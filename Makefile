@@ -66,6 +66,7 @@ $(BUILD)/native/obj/%.o: %.c
 CROSS_OUTPUTS :=
 include toolchain/cmocka.mk
 include src/runtime/module.mk
+include src/helper/module.mk
 include src/inspector/module.mk
 include tests/module.mk
 include wine-tests/module.mk

@@ -1,6 +1,6 @@
 /*
  * bench_lifecycle: what the runtime adds to loading and unloading a DLL, and
- * how long FreeLibrary takes when the module's threadpool worker is serving.
+ * how long FreeLibrary takes when the module's worker (threadpool or helper) is serving.
  * Both figures come from one run, measured side by side: every repetition
  * runs every case, and each case reports the median of its repetitions.
  *
@@ -52,7 +52,7 @@ struct lc_case {
     int wait_serving;        /* poll worker_state until SERVING before FreeLibrary */
 };
 
-enum { C_PLAIN, C_THREADLESS, C_THREADPOOL, C_SERVING, C_COUNT };
+enum { C_PLAIN, C_THREADLESS, C_THREADPOOL, C_SERVING, C_HELPER, C_HELPER_SERVING, C_COUNT };
 
 static const struct lc_case cases[C_COUNT] = {
     [C_PLAIN] = {"plain", "plain DLL", L"lifecycle_plain.dll", NULL, WST_MODE_UNSET, 0},
@@ -62,6 +62,10 @@ static const struct lc_case cases[C_COUNT] = {
                       WST_MODE_THREADPOOL, 0},
     [C_SERVING] = {"threadpool_serving", "threadpool+serve", L"lifecycle_wst.dll", L"threadpool",
                    WST_MODE_THREADPOOL, 1},
+    /* Helper mode: wsthelper.dll sits next to this program and the DLL. */
+    [C_HELPER] = {"helper", "helper", L"lifecycle_wst.dll", L"helper", WST_MODE_HELPER, 0},
+    [C_HELPER_SERVING] = {"helper_serving", "helper+serve", L"lifecycle_wst.dll", L"helper",
+                          WST_MODE_HELPER, 1},
 };
 
 typedef void(__cdecl *call_fn)(void);
@@ -100,7 +104,7 @@ struct cycle_times {
  * (STARTING, or SERVING already); the other cases have no worker at all. */
 static int state_is_expected(const struct lc_case *c, unsigned state)
 {
-    if (c->expect_mode == WST_MODE_THREADPOOL)
+    if (c->expect_mode == WST_MODE_THREADPOOL || c->expect_mode == WST_MODE_HELPER)
         return state == WST_WORKER_STARTING || state == WST_WORKER_SERVING;
     return state == WST_WORKER_NONE;
 }
@@ -402,6 +406,10 @@ static void print_table(const struct row *rows, const struct context *ctx)
     }
     const struct row *s = &rows[C_SERVING];
     printf("unload latency (FreeLibrary, threadpool worker serving): median %.1f us, max %.1f us "
+           "(%u unloads)\n",
+           s->free_median_us, s->free_max_us, ctx->cycles * ctx->repeat);
+    s = &rows[C_HELPER_SERVING];
+    printf("unload latency (FreeLibrary, helper thread serving): median %.1f us, max %.1f us "
            "(%u unloads)\n",
            s->free_median_us, s->free_max_us, ctx->cycles * ctx->repeat);
     printf("All times in us. us/cycle: LoadLibrary + call + FreeLibrary (+ the wait until\n"

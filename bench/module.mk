@@ -55,7 +55,8 @@ $(foreach a,$(ARCHS),$(eval $(call bench_rules,$(a))))
 #
 #   make bench [BENCH_LC_ARGS="--cycles N --repeat R"]
 BENCH_LC_EXE = $(BUILD)/$(1)/bin/bench_lifecycle.exe
-BENCH_LC_DLLS = $(BUILD)/$(1)/bin/lifecycle_wst.dll $(BUILD)/$(1)/bin/lifecycle_plain.dll
+BENCH_LC_DLLS = $(BUILD)/$(1)/bin/lifecycle_wst.dll $(BUILD)/$(1)/bin/lifecycle_plain.dll \
+	$(call HELPER_DLL,$(1))
 BENCH_LC_JSON := $(BUILD)/bench-lifecycle.json
 BENCH_LC_ARGS ?=
 

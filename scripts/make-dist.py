@@ -17,7 +17,7 @@ The zip is flat (everything at its root, so `wst-cc` finds `include/` and
     lib/libwinstrument.a
     lib/ARCH            the zip's architecture, read by wst-cc
     bin/wst-inspect.exe
-    bin/wsthelper.dll   when the build has it
+    bin/wsthelper.dll   helper mode's worker (WINSTRUMENT_MODE=helper)
     examples/...        the examples' sources (their module.mk stays behind)
 
 Reproducible: two runs on the same commit give byte-identical zips. Every
@@ -130,6 +130,7 @@ outside with `bin/wst-inspect.exe`. Everything in this zip is for {arch}.
 | `lib/libwinstrument.a` | the static runtime ({arch}) |
 | `lib/libwinstrument-functions.a`, `lib/libwinstrument-calls.a` | the function hooks `wst-cc --wst-functions` links |
 | `bin/wst-inspect.exe` | the inspector |
+| `bin/wsthelper.dll` | helper mode's worker (`WINSTRUMENT_MODE=helper`): copy it next to the instrumented DLL or EXE |
 | `wst-cc` | compiler driver for the mingw-w64 cross compiler (bash, Linux) |
 | `wst-c++` | the same for C++ (mingw-w64 g++; links libstdc++ statically) |
 | `examples/` | example sources |
@@ -179,8 +180,7 @@ def collect(version, arch, build):
         add_file(f"lib/libwinstrument-{hooks}.a", out / f"lib/libwinstrument-{hooks}.a")
     files["lib/ARCH"] = (arch.encode() + b"\n", 0o644)
     add_file("bin/wst-inspect.exe", out / "bin/wst-inspect.exe")
-    if (out / "bin/wsthelper.dll").is_file():
-        add_file("bin/wsthelper.dll", out / "bin/wsthelper.dll")
+    add_file("bin/wsthelper.dll", out / "bin/wsthelper.dll")
     return files
 
 

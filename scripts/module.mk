@@ -11,11 +11,10 @@ DIST_ZIPS := $(foreach a,$(ARCHS),$(call DIST_ZIP,$(a)))
 DIST_SOURCES := $(wildcard include/*.h include/*/*.h) $(shell find examples -type f 2>/dev/null) \
 	toolchain/wst-cc toolchain/wst-c++ README.md LICENSE CHANGELOG.md scripts/make-dist.py
 
-# The helper DLL goes in once a fragment builds it.
 define dist_rules
 $(call DIST_ZIP,$(1)): $(call RUNTIME_LIB,$(1)) $(BUILD)/$(1)/bin/wst-inspect.exe \
 		$(call FUNCTIONS_LIB,$(1),functions) $(call FUNCTIONS_LIB,$(1),calls) \
-		$(filter $(BUILD)/$(1)/bin/wsthelper.dll,$(CROSS_OUTPUTS)) \
+		$(call HELPER_DLL,$(1)) \
 		$(wildcard $(DIST_SOURCES)) include/winstrument/version.h
 	$$(Q)$(PYTHON) scripts/make-dist.py --arch $(1) --build $(BUILD) --version $(VERSION) --out $$@
 endef

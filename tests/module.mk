@@ -8,11 +8,11 @@
 # platform-free parsers are also compiled natively here, to keep them free of
 # Windows headers (they are later fuzzed on Linux).
 UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector_remote \
-	test_counters test_pipe_server_faults test_stripes test_mode_threadpool test_instance_id \
-	test_output test_pipe_name test_pipe_requests test_http_request test_openmetrics test_dist_math \
-	test_clock_math \
-	test_pe_symbols test_function_table test_dwarf_lines test_coverage_writers \
-	test_builtin_hint
+	test_counters test_pipe_server_faults test_stripes test_mode_threadpool test_mode_helper \
+	test_instance_id test_output test_pipe_name test_pipe_requests test_http_request \
+	test_openmetrics test_dist_math \
+	test_clock_math test_pe_symbols test_function_table test_dwarf_lines \
+	test_coverage_writers test_builtin_hint
 UNIT_TIMEOUT ?= 120
 # Arguments a test program needs, by name.
 UNIT_ARGS_test_pe_image = $(BUILD)
@@ -61,6 +61,9 @@ UNIT_SRCS_test_pipe_server_faults := src/common/region_parse.c
 UNIT_LIBS_test_pipe_server_faults := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
 # Instrumented: it drives its own module's threadpool mode through the OS table.
 UNIT_LIBS_test_mode_threadpool := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
+# Instrumented: it drives its own module's helper mode, with the real
+# wsthelper.dll (which unit-check builds) copied next to it while it runs.
+UNIT_LIBS_test_mode_helper := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
 UNIT_SRCS_test_instance_id := src/runtime/instance_id.c
 # Instrumented: the answers read and reset its own region.
 UNIT_LIBS_test_pipe_requests := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
@@ -68,7 +71,7 @@ UNIT_LIBS_test_pipe_requests := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
 UNIT_LIBS_test_stripes := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
 # The runtime's tests reach its internal headers (counters.h, os_win.h, mode.h).
 $(call objs,x86_64,tests/test_counters.c tests/test_pipe_server_faults.c tests/test_stripes.c \
-	tests/test_mode_threadpool.c tests/test_instance_id.c tests/test_pipe_name.c \
+	tests/test_mode_threadpool.c tests/test_mode_helper.c tests/test_instance_id.c tests/test_pipe_name.c \
 	tests/test_pipe_requests.c tests/test_function_table.c): \
 	CFLAGS_EXTRA += -Isrc/runtime
 
@@ -160,7 +163,8 @@ UNIT_NATIVE_OBJS := $(call objs,native,src/common/pe_image.c src/common/region_p
 unit-check: $(foreach t,$(UNIT_TESTS),$(call UNIT_EXE,$(t))) \
 		$(foreach a,$(ARCHS),$(call FIXTURE_DLL,$(a))) $(UNIT_NATIVE_OBJS) $(STRIPES_DLL) \
 		$(foreach a,$(ARCHS),$(call SYMBOLS_DLL,$(a)) $(BUILD)/$(a)/tests/wst_symbols_stripped.dll) \
-		$(LINES_EXPECTED)
+		$(LINES_EXPECTED) \
+		$(call HELPER_DLL,x86_64)
 	$(Q)BUILD=$(BUILD) . scripts/wine-env.sh && failed=0 && \
 	run() { \
 		echo "== $$1"; \

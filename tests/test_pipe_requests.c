@@ -25,7 +25,17 @@
 #include "protocol_codec.h"
 #include "region_internal.h"
 
-static const struct wst_pipe_answer_env env = {.module_base = 0x7ff612340000ull, .started_ms = 0};
+/* The answers serve this test program's own region (its counters below). */
+static struct wst_pipe_answer_env env = {.module_base = 0x7ff612340000ull, .started_ms = 0};
+
+static int own_region(void **state)
+{
+    (void)state;
+    env.region = &wst_region_;
+    env.counters_begin = wst_region_counters_begin();
+    env.counters_end = wst_region_counters_end();
+    return 0;
+}
 
 static void hit_counters(void)
 {
@@ -200,5 +210,5 @@ int main(void)
         cmocka_unit_test(malformed_requests_are_refused_and_closed),
         cmocka_unit_test(snapshot_without_memory_answers_internal),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, own_region, NULL);
 }

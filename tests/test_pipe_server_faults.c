@@ -634,6 +634,9 @@ static void server_config(struct wst_pipe_server_config *config, char *name, siz
     config->stop_event = stop;
     config->module_base = 0;
     config->started_ms = GetTickCount64();
+    config->region = &wst_region_;
+    config->counters_begin = wst_region_counters_begin();
+    config->counters_end = wst_region_counters_end();
 }
 
 static void open_table(void **state)

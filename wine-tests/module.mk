@@ -10,14 +10,39 @@
 # - terminate-thread: linked against a runtime whose threadpool mode is
 #   replaced by wine-tests/mutants/terminate_thread.c (its worker is a plain
 #   thread, stopped with TerminateThread);
-# - the others keep the real runtime, but their test DLLs undo one of its
-#   rules through its OS or mode table (wine-tests/hosts/target_dll.c,
-#   WST_MUTANT_*).
+# - the table mutants keep the real runtime, but their test DLLs undo one of
+#   its rules through its OS or mode table (wine-tests/hosts/target_dll.c,
+#   WST_MUTANT_*);
+# - the helper mutants keep the real runtime and test DLLs, but the
+#   wsthelper.dll beside them is built with one of src/helper/'s
+#   WST_MUTANT_HELPER_* defines (scenarios.MUTANTS runs them in helper mode).
+#
+# Every scenario directory holds a wsthelper.dll beside its programs, as a
+# release zip's user would put it (helper mode looks next to the module,
+# then next to the EXE). $(BUILD)/<arch>/helper-wrong-version/wsthelper.dll
+# is a helper that offers another interface version (scenario
+# helper-wrong-version copies it beside a host of its own).
 MUTANT_DEFINES_no-cancel := -DWST_MUTANT_NO_CANCEL
 MUTANT_DEFINES_loader-lock := -DWST_MUTANT_LOADER_LOCK
 MUTANT_DEFINES_exit-wait := -DWST_MUTANT_EXIT_WAIT
 TABLE_MUTANTS := no-cancel loader-lock exit-wait
 RUNTIME_MUTANTS := terminate-thread
+HELPER_MUTANTS := helper-exit-thread helper-late-touch
+HELPER_DEFINES_helper-exit-thread := -DWST_MUTANT_HELPER_EXIT_THREAD
+HELPER_DEFINES_helper-late-touch := -DWST_MUTANT_HELPER_LATE_TOUCH
+HELPER_DEFINES_wrong-version := -DWST_MUTANT_HELPER_VERSION=999u
+
+# $(call helper_variant,ARCH,VARIANT,OUTPUT): wsthelper.dll built with
+# HELPER_DEFINES_<VARIANT> (its own objects; the shared runtime objects stay).
+define helper_variant
+$(BUILD)/$(1)/obj/helper-$(2)/%.o: src/helper/%.c
+	@mkdir -p $$(@D)
+	@echo "  CC [$(1)] $$< (helper $(2))"
+	$$(Q)$$(CC_$(1)) $$(CFLAGS_WIN) -Isrc/runtime $(HELPER_DEFINES_$(2)) -c $$< -o $$@
+$(call helper_dll_rule,$(3),$(1),$(patsubst src/helper/%.c,$(BUILD)/$(1)/obj/helper-$(2)/%.o,$(wildcard src/helper/*.c)))
+endef
+$(foreach m,$(HELPER_MUTANTS),$(eval $(call helper_variant,x86_64,$(m),$(BUILD)/x86_64/scenarios-$(m)/wsthelper.dll)))
+$(eval $(call helper_variant,x86_64,wrong-version,$(BUILD)/x86_64/helper-wrong-version/wsthelper.dll))
 
 SCEN_DIR = $(BUILD)/$(1)/scenarios$(if $(2),-$(2))
 SCEN_LIB_NAME = winstrument$(if $(filter $(RUNTIME_MUTANTS),$(2)),-$(2))
@@ -103,14 +128,21 @@ $(call SCEN_DIR,$(1),$(2))/wst_dist_host.exe: $(BUILD)/$(1)/obj/wine-tests/hosts
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) -o $$@ $$^
 
-SCENARIO_PROGRAMS_$(1)$(2) := $(addprefix $(call SCEN_DIR,$(1),$(2))/,wst_host.exe wst_target_a.dll \
+# The helper beside the programs: the real one, except in a helper mutant's
+# directory (whose own rule, above, builds it).
+$(if $(filter $(HELPER_MUTANTS),$(2)),,$(call SCEN_DIR,$(1),$(2))/wsthelper.dll: $(call HELPER_DLL,$(1))
+	@mkdir -p $$(@D)
+	$$(Q)cp $$< $$@)
+
+SCENARIO_PROGRAMS_$(1)$(2) := $(addprefix $(call SCEN_DIR,$(1),$(2))/,wsthelper.dll wst_host.exe wst_target_a.dll \
 	wst_target_b.dll wst_many_names.dll wst_locker.dll wst_slow.dll wst_pipe_client.exe \
 	wst_squatter.exe wst_tool.exe wst_hostile.dll wst_hostile_host.exe wst_thousand.exe \
 	wst_dist.dll wst_dist_host.exe wst_cxx.dll)
 CROSS_OUTPUTS += $$(SCENARIO_PROGRAMS_$(1)$(2))
 endef
 $(foreach a,$(ARCHS),$(eval $(call scenario_rules,$(a),)))
-$(foreach m,$(RUNTIME_MUTANTS) $(TABLE_MUTANTS),$(eval $(call scenario_rules,x86_64,$(m))))
+$(foreach m,$(RUNTIME_MUTANTS) $(TABLE_MUTANTS) $(HELPER_MUTANTS),$(eval $(call scenario_rules,x86_64,$(m))))
+CROSS_OUTPUTS += $(BUILD)/x86_64/helper-wrong-version/wsthelper.dll
 
 TERMINATE_THREAD_OBJS := $(filter-out %/mode_threadpool.o,$(call objs,x86_64,$(RUNTIME_SRCS))) \
 	$(call objs,x86_64,wine-tests/mutants/terminate_thread.c)
@@ -123,7 +155,8 @@ $(BUILD)/x86_64/lib/libwinstrument-terminate-thread.a: $(TERMINATE_THREAD_OBJS)
 # The scenarios need the x86_64 programs and inspector; `make check` has built
 # everything already, `make wine-check` alone builds what it needs.
 SCENARIO_INPUTS := $(SCENARIO_PROGRAMS_x86_64) \
-		$(foreach m,$(RUNTIME_MUTANTS) $(TABLE_MUTANTS),$(SCENARIO_PROGRAMS_x86_64$(m))) \
+		$(foreach m,$(RUNTIME_MUTANTS) $(TABLE_MUTANTS) $(HELPER_MUTANTS),$(SCENARIO_PROGRAMS_x86_64$(m))) \
+		$(BUILD)/x86_64/helper-wrong-version/wsthelper.dll \
 		$(BUILD)/x86_64/bin/wst-inspect.exe
 wine-check: $(SCENARIO_INPUTS)
 	$(Q)$(PYTHON) wine-tests/run.py --build $(BUILD) $(SCENARIO_ARGS)

@@ -99,7 +99,7 @@ def run_selection(runner, platform, selected, with_mutants):
         for name in mutant.scenarios:
             if name in by_name:
                 platform.check()
-                runner.run_one(by_name[name], "threadpool", mutant=mutant)
+                runner.run_one(by_name[name], mutant.mode, mutant=mutant)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -17,10 +17,11 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
-from cases import coverage, dist, dist_zip, fleet, functions, hostile, i686, leaks, pipe, \
-    reading, shutdown
+from cases import coverage, dist, dist_zip, fleet, functions, helper, hostile, i686, leaks, \
+    pipe, reading, shutdown
+from cases.common import WORKER_MODES  # the modes whose worker serves a pipe
 
-MODES = ("threadpool", "threadless")
+MODES = ("threadpool", "threadless", "helper")
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Mutant:
     directory: str   # under build/<arch>/, built by wine-tests/module.mk
     what: str
     scenarios: tuple  # names; at least one must fail against this mutant
+    mode: str = "threadpool"  # the WINSTRUMENT_MODE its scenarios run in
 
 
 def _exit_path_matrix():
@@ -74,21 +76,21 @@ SCENARIOS = [
     Scenario("not-instrumented", reading.not_instrumented, modes=(None,)),
     Scenario("unknown-mode", reading.unknown_mode, modes=(None,)),
     Scenario("no-worker-advice", reading.no_worker_advice, modes=("threadless",)),
-    Scenario("corrupt-line-via-pipe", reading.corrupt_line_via_pipe, modes=("threadpool",)),
+    Scenario("corrupt-line-via-pipe", reading.corrupt_line_via_pipe, modes=WORKER_MODES),
     Scenario("corrupt-region", reading.corrupt_region, modes=("threadless",),
              iterations=len(reading.CORRUPTIONS), per_iteration=10),
     # The worker, its pipe, and its neighbours.
-    Scenario("three-modules", pipe.three_modules, modes=("threadpool",)),
-    Scenario("malformed-messages", pipe.malformed, modes=("threadpool",)),
-    Scenario("pipe-fuzz", pipe.fuzz, modes=("threadpool",), iterations=300,
+    Scenario("three-modules", pipe.three_modules, modes=WORKER_MODES),
+    Scenario("malformed-messages", pipe.malformed, modes=WORKER_MODES),
+    Scenario("pipe-fuzz", pipe.fuzz, modes=WORKER_MODES, iterations=300,
              per_iteration=1),
-    Scenario("pipe-squatted", pipe.squatted, modes=("threadpool",)),
+    Scenario("pipe-squatted", pipe.squatted, modes=WORKER_MODES),
     # No output from the worker or under the loader lock.
-    Scenario("stderr-full-squatted", shutdown.stderr_full_squatted, modes=("threadpool",)),
-    Scenario("reset", pipe.reset_counters, modes=("threadpool",)),
-    Scenario("stripe-stats", pipe.stripe_stats, modes=("threadpool",)),
+    Scenario("stderr-full-squatted", shutdown.stderr_full_squatted, modes=WORKER_MODES),
+    Scenario("reset", pipe.reset_counters, modes=WORKER_MODES),
+    Scenario("stripe-stats", pipe.stripe_stats, modes=WORKER_MODES),
     # More names than one pipe snapshot carries.
-    Scenario("pipe-many-counters", pipe.many_counters, modes=("threadpool",)),
+    Scenario("pipe-many-counters", pipe.many_counters, modes=WORKER_MODES),
     Scenario("cycles-with-inspector", leaks.cycles_with_inspector, iterations=500,
              params={"query_every": 10}, per_iteration=0.5),
     # Every exit path in every mode, then leak accounting.
@@ -112,10 +114,18 @@ SCENARIOS = [
     Scenario("serve-bounds", fleet.serve_bounds, modes=("threadless",)),
     Scenario("prometheus-scrape", fleet.prometheus_scrape, modes=("threadpool",), timeout=180),
     Scenario("watch-rates", fleet.watch_rates),
-    Scenario("watch-reset", fleet.watch_reset, modes=("threadpool",)),
+    Scenario("watch-reset", fleet.watch_reset, modes=WORKER_MODES),
     Scenario("watch-distributions", fleet.watch_distributions),
     Scenario("serve-kinds", fleet.serve_kinds),
-    Scenario("inspector-small-things", fleet.small_things, modes=("threadpool",)),
+    Scenario("inspector-small-things", fleet.small_things, modes=WORKER_MODES),
+    # Helper mode's own: finding wsthelper.dll, its fallback, a first hit
+    # under the loader lock, and a reload while the old helper thread leaves.
+    Scenario("helper-missing", helper.missing, modes=("helper",)),
+    Scenario("helper-wrong-version", helper.wrong_version, modes=("helper",)),
+    Scenario("helper-first-hit-in-dllmain", helper.first_hit_in_dllmain, modes=("helper",),
+             iterations=10, per_iteration=10),
+    Scenario("helper-unload-serving-reload", helper.unload_serving_reload, modes=("helper",),
+             iterations=20, per_iteration=5),
     # Function instrumentation (wst-cc --wst-functions) and `functions`.
     Scenario("functions-counts", functions.counts, iterations=20000, per_iteration=0.001),
     Scenario("functions-sibling-calls", functions.sibling_calls, iterations=1000,
@@ -152,4 +162,12 @@ MUTANTS = [
     Mutant("fn-no-repair", "scenarios-fn-no-repair",
            "the function hooks never drop frames by their stack address (longjmp, SEH)",
            ("functions-unwind",)),
+    # Helper mode's: the test DLLs and runtime are the real ones, the
+    # wsthelper.dll beside them is not (wine-tests/module.mk).
+    Mutant("helper-exit-thread", "scenarios-helper-exit-thread",
+           "the helper thread leaves through ExitThread, so wsthelper.dll never unloads",
+           ("exit:free-library", "leak-10000-cycles"), mode="helper"),
+    Mutant("helper-late-touch", "scenarios-helper-late-touch",
+           "the helper thread writes to the module's region after the unload returned",
+           ("helper-unload-serving-reload",), mode="helper"),
 ]

@@ -117,7 +117,32 @@ struct wst_region_header {
     uint32_t functions_size;  /* its size in bytes (header, keys and cells) */
     uint32_t functions_flags; /* WST_FN_FLAG_*, as in the table's header */
     uint32_t functions_reserved; /* zero */
-    uint8_t reserved[256 - 216]; /* zero */
+    /* Helper mode (docs/modes.md, "Helper mode"): how the search for and the
+     * load of wsthelper.dll went. 0 in the other modes. */
+    uint32_t helper_state;   /* enum wst_helper_state; mode_helper.c, interlocked */
+    uint32_t helper_error;   /* Win32 error of a failed load or start, 0 if none */
+    uint32_t helper_version; /* interface version the found helper offers, 0 if none read */
+    uint32_t helper_where;   /* enum wst_helper_where: which directory it came from */
+    uint8_t reserved_tail[256 - 232]; /* zero */
+};
+
+/* header.helper_state: where the helper-mode module's wsthelper.dll stands.
+ * Every state after LOADING but LOADED means the documented fallback runs:
+ * no worker (worker_state NONE), the counters stay readable through memory. */
+enum wst_helper_state {
+    WST_HELPER_NONE = 0,          /* not helper mode, or no probe hit yet */
+    WST_HELPER_LOADING = 1,       /* first hit: the load is queued or under way */
+    WST_HELPER_LOADED = 2,        /* a helper thread serves (or served) this module */
+    WST_HELPER_MISSING = 3,       /* no wsthelper.dll where it is looked for */
+    WST_HELPER_WRONG_VERSION = 4, /* found, but it offers another interface version */
+    WST_HELPER_LOAD_FAILED = 5,   /* found, but LoadLibrary or its start failed (helper_error) */
+};
+
+/* header.helper_where */
+enum wst_helper_where {
+    WST_HELPER_WHERE_NONE = 0,
+    WST_HELPER_WHERE_MODULE = 1, /* the instrumented module's own directory */
+    WST_HELPER_WHERE_EXE = 2,    /* the process's EXE's directory */
 };
 
 /* header.clock_source: what the module's time scopes read. */
@@ -237,6 +262,8 @@ WST_STATIC_ASSERT_(offsetof(struct wst_region_header, clock_error_ppb) == 196, "
 WST_STATIC_ASSERT_(offsetof(struct wst_region_header, functions_rva) == 200, "header ABI offsets");
 WST_STATIC_ASSERT_(offsetof(struct wst_region_header, functions_reserved) == 212,
                    "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, helper_state) == 216, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, helper_where) == 228, "header ABI offsets");
 WST_STATIC_ASSERT_(sizeof(struct wst_counter) == WST_LINE * (1 + WST_STRIPES), "counter ABI size");
 WST_STATIC_ASSERT_(offsetof(struct wst_counter, stripes) == WST_LINE, "counter ABI offsets");
 WST_STATIC_ASSERT_(sizeof(struct wst_region_trailer) == WST_LINE, "trailer ABI size");

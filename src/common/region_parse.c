@@ -63,7 +63,8 @@ enum wst_status wst_region_parse_header(const void *bytes, size_t size,
     if (h.header_size != sizeof h || h.counter_size != sizeof(struct wst_counter) ||
         h.line_size != WST_LINE || h.stripes != WST_STRIPES || h.name_max != WST_NAME_MAX)
         return WST_E_CORRUPT;
-    if (h.mode > WST_MODE_HELPER || h.worker_state > WST_WORKER_PIPE_FAILED)
+    if (h.mode > WST_MODE_HELPER || h.worker_state > WST_WORKER_PIPE_FAILED ||
+        h.helper_state > WST_HELPER_LOAD_FAILED)
         return WST_E_CORRUPT;
     if (!terminated(h.pipe_name, sizeof h.pipe_name))
         return WST_E_CORRUPT;
@@ -94,6 +95,10 @@ enum wst_status wst_region_parse_header(const void *bytes, size_t size,
     info->functions_rva = h.functions_rva;
     info->functions_size = h.functions_size;
     info->functions_flags = h.functions_flags;
+    info->helper_state = h.helper_state;
+    info->helper_error = h.helper_error;
+    info->helper_version = h.helper_version;
+    info->helper_where = h.helper_where;
     return WST_OK;
 }
 
@@ -361,6 +366,26 @@ const char *wst_worker_state_name(uint32_t state)
         return "stopped";
     case WST_WORKER_PIPE_FAILED:
         return "pipe-failed";
+    default:
+        return "unknown";
+    }
+}
+
+const char *wst_helper_state_name(uint32_t state)
+{
+    switch (state) {
+    case WST_HELPER_NONE:
+        return "none";
+    case WST_HELPER_LOADING:
+        return "loading";
+    case WST_HELPER_LOADED:
+        return "loaded";
+    case WST_HELPER_MISSING:
+        return "missing";
+    case WST_HELPER_WRONG_VERSION:
+        return "wrong-version";
+    case WST_HELPER_LOAD_FAILED:
+        return "load-failed";
     default:
         return "unknown";
     }

@@ -76,6 +76,10 @@ struct wst_region_info {
     uint32_t functions_rva;
     uint32_t functions_size;
     uint32_t functions_flags;
+    uint32_t helper_state;             /* enum wst_helper_state, checked in range */
+    uint32_t helper_error;             /* Win32 error of the helper's load, 0 if none */
+    uint32_t helper_version;           /* interface version the found helper offered */
+    uint32_t helper_where;             /* enum wst_helper_where, as read */
     size_t sites;                      /* records found (before merging by name) */
     size_t distributions;              /* of which distribution records */
     size_t padding_lines;              /* zero lines skipped */
@@ -118,5 +122,6 @@ size_t wst_region_sort_merge(struct wst_region_counter *counters, size_t count);
 
 const char *wst_mode_name(uint32_t mode);
 const char *wst_worker_state_name(uint32_t state);
+const char *wst_helper_state_name(uint32_t state);
 
 #endif

@@ -67,6 +67,11 @@ static int worker_serves(const struct wst_region_info *info)
 
 static enum wst_status no_worker(const struct wst_module_report *m, struct wst_error *err)
 {
+    if (m->info.mode == WST_MODE_HELPER && m->info.worker_state == WST_WORKER_NONE)
+        return wst_error_set(err, WST_E_NO_WORKER, 0,
+                             "module %s runs in helper mode without its helper (%s): no worker "
+                             "runs (docs/modes.md, \"Helper mode\")",
+                             m->module.name, wst_helper_state_name(m->info.helper_state));
     if (m->info.mode == WST_MODE_THREADLESS || m->info.mode == WST_MODE_UNSET)
         return wst_error_set(err, WST_E_NO_WORKER, 0,
                              "module %s runs in %s mode; this needs a worker "

@@ -80,12 +80,41 @@ static void json_module_head(FILE *out, const struct wst_module_report *m)
     fprintf(out, ", \"worker_error\": %lu, \"mode_fallback\": %s",
             (unsigned long)m->info.worker_error,
             m->info.runtime_flags & WST_RUNTIME_MODE_FALLBACK ? "true" : "false");
+    fprintf(out, ", \"helper\": \"%s\", \"helper_error\": %lu, \"helper_version\": %lu",
+            wst_helper_state_name(m->info.helper_state), (unsigned long)m->info.helper_error,
+            (unsigned long)m->info.helper_version);
+}
+
+/* Helper mode without its helper: why, and what runs instead. */
+static void text_helper_warning(FILE *out, const struct wst_module_report *m, const char *indent)
+{
+    const char *why;
+    switch (m->info.helper_state) {
+    case WST_HELPER_MISSING:
+        why = "no wsthelper.dll next to the module or the EXE";
+        break;
+    case WST_HELPER_WRONG_VERSION:
+        why = "wsthelper.dll is of another version";
+        break;
+    case WST_HELPER_LOAD_FAILED:
+        why = "wsthelper.dll failed to load or start";
+        break;
+    default:
+        return;
+    }
+    fprintf(out, "%swarning: ", indent);
+    text_string(out, m->module.name);
+    fprintf(out, ": helper %s: %s (interface %lu, win32 error %lu); no worker runs, counters "
+                 "stay readable through memory (--via memory)\n",
+            wst_helper_state_name(m->info.helper_state), why,
+            (unsigned long)m->info.helper_version, (unsigned long)m->info.helper_error);
 }
 
 /* What the runtime recorded instead of printing it (it never writes output):
  * one line per finding, naming the module. */
 static void text_module_warnings(FILE *out, const struct wst_module_report *m, const char *indent)
 {
+    text_helper_warning(out, m, indent);
     if (m->info.worker_error != 0) {
         fprintf(out, "%swarning: ", indent);
         text_string(out, m->module.name);
@@ -118,6 +147,8 @@ static void text_module_head(FILE *out, const struct wst_module_report *m)
     text_string(out, m->module.name);
     fprintf(out, "  mode %s  worker %s", wst_mode_name(m->info.mode),
             wst_worker_state_name(m->info.worker_state));
+    if (m->info.mode == WST_MODE_HELPER)
+        fprintf(out, "  helper %s", wst_helper_state_name(m->info.helper_state));
 }
 
 /* A module the verb failed on: what discovery knew of it, and the error in

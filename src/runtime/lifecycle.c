@@ -34,6 +34,7 @@ typedef BOOLEAN(NTAPI *wst_shutdown_in_progress_fn)(void);
 static const struct wst_mode_ops *const modes[] = {
     &wst_mode_threadpool,
     &wst_mode_threadless,
+    &wst_mode_helper,
 };
 #define DEFAULT_MODE (modes[0])
 

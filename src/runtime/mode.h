@@ -25,5 +25,6 @@ struct wst_mode_ops {
 
 extern const struct wst_mode_ops wst_mode_threadless;
 extern const struct wst_mode_ops wst_mode_threadpool;
+extern const struct wst_mode_ops wst_mode_helper;
 
 #endif

@@ -10,7 +10,6 @@
 #include "counters.h"
 #include "os_win.h"
 #include "protocol_codec.h"
-#include "region_internal.h"
 
 static uint8_t *small_reply(struct wst_pipe_reply *reply, const struct wst_msg_header *request,
                             uint16_t type, uint32_t length)
@@ -36,21 +35,22 @@ static void reply_hello(struct wst_pipe_reply *reply, const struct wst_pipe_answ
         .protocol_version = WST_PROTOCOL_VERSION,
         .runtime_version = WST_VERSION_NUMBER,
         .layout_version = WST_LAYOUT_VERSION,
-        .mode = wst_region_.mode,
-        .pid = wst_region_.pid,
-        .worker_state = __atomic_load_n(&wst_region_.worker_state, __ATOMIC_ACQUIRE),
+        .mode = env->region->mode,
+        .pid = env->region->pid,
+        .worker_state = __atomic_load_n(&env->region->worker_state, __ATOMIC_ACQUIRE),
         .module_base = env->module_base,
-        .instance = wst_region_.instance,
+        .instance = env->region->instance,
     };
     memcpy(small_reply(reply, request, WST_MSG_HELLO | WST_MSG_REPLY, sizeof body), &body,
            sizeof body);
 }
 
-static void reply_reset(struct wst_pipe_reply *reply, const struct wst_msg_header *request)
+static void reply_reset(struct wst_pipe_reply *reply, const struct wst_pipe_answer_env *env,
+                        const struct wst_msg_header *request)
 {
     struct wst_msg_reset body = {
-        .generation = wst_counters_reset(wst_region_counters_begin(), wst_region_counters_end(),
-                                         &wst_region_.generation),
+        .generation = wst_counters_reset(env->counters_begin, env->counters_end,
+                                         &env->region->generation),
     };
     memcpy(small_reply(reply, request, WST_MSG_RESET | WST_MSG_REPLY, sizeof body), &body,
            sizeof body);
@@ -76,11 +76,12 @@ static void reply_stats(struct wst_pipe_reply *reply, const struct wst_pipe_answ
  * kinds, distributions) is left out, and the reply says so
  * (WST_SNAPSHOT_TRUNCATED) so that the client can read memory instead. A
  * snapshot never overlaps a reset: the worker runs both. */
-static BOOL reply_snapshot(struct wst_pipe_reply *reply, const struct wst_msg_header *request)
+static BOOL reply_snapshot(struct wst_pipe_reply *reply, const struct wst_pipe_answer_env *env,
+                           const struct wst_msg_header *request)
 {
     const size_t head = sizeof(struct wst_msg_header);
-    const struct wst_counter *begin = wst_region_counters_begin();
-    const struct wst_counter *end = wst_region_counters_end();
+    const struct wst_counter *begin = env->counters_begin;
+    const struct wst_counter *end = env->counters_end;
     size_t cap = wst_counters_site_count(begin, end);
     if (cap > WST_SNAPSHOT_MAX_ENTRIES)
         cap = WST_SNAPSHOT_MAX_ENTRIES;
@@ -94,7 +95,7 @@ static BOOL reply_snapshot(struct wst_pipe_reply *reply, const struct wst_msg_he
     uint8_t *kinds = (uint8_t *)(index + index_cap);
 
     struct wst_msg_snapshot snap = {
-        .generation = __atomic_load_n(&wst_region_.generation, __ATOMIC_ACQUIRE),
+        .generation = __atomic_load_n(&env->region->generation, __ATOMIC_ACQUIRE),
     };
     struct wst_msg_counter *entries = (struct wst_msg_counter *)(payload + sizeof snap);
     int truncated;
@@ -152,14 +153,14 @@ void wst_pipe_answer(const uint8_t *request_bytes, const struct wst_pipe_answer_
         reply->close_after = TRUE;
         return;
     }
-    if (request.type == WST_MSG_SNAPSHOT && !reply_snapshot(reply, &request)) {
+    if (request.type == WST_MSG_SNAPSHOT && !reply_snapshot(reply, env, &request)) {
         reply_error(reply, counts, &request, WST_MSG_ERR_INTERNAL);
         return;
     }
     if (request.type == WST_MSG_HELLO)
         reply_hello(reply, env, &request);
     else if (request.type == WST_MSG_RESET)
-        reply_reset(reply, &request);
+        reply_reset(reply, env, &request);
     else if (request.type == WST_MSG_STATS)
         reply_stats(reply, env, counts, &request);
     counts->requests++;

@@ -19,14 +19,20 @@
 #include <stdint.h>
 
 #include "winstrument/protocol.h"
+#include "winstrument/region.h"
 
 /* The largest reply other than a snapshot: header + hello. */
 #define WST_PIPE_SMALL_REPLY (sizeof(struct wst_msg_header) + sizeof(struct wst_msg_hello))
 
-/* What the answers need to know of the server. */
+/* What the answers need to know of the server and of the module it serves.
+ * The region is the module's, passed in rather than named, so that the same
+ * code serves from the module itself (threadpool mode) and from
+ * wsthelper.dll (helper mode), which has no region of its own. */
 struct wst_pipe_answer_env {
     uint64_t module_base; /* for HELLO */
     uint64_t started_ms;  /* GetTickCount64() at worker start, for STATS */
+    struct wst_region_header *region;
+    struct wst_counter *counters_begin, *counters_end; /* the lines between header and trailer */
 };
 
 /* The server's statistics, for STATS; the answers count requests and

@@ -385,6 +385,9 @@ enum wst_serve_result wst_pipe_server_open(struct wst_pipe_server **out,
     srv->config = *config;
     srv->env.module_base = config->module_base;
     srv->env.started_ms = config->started_ms;
+    srv->env.region = config->region;
+    srv->env.counters_begin = config->counters_begin;
+    srv->env.counters_end = config->counters_end;
     enum wst_serve_result result = open_instances(srv, win32_error);
     if (result != WST_SERVE_OK) {
         wst_pipe_server_close(srv);

@@ -48,6 +48,9 @@ struct wst_pipe_server_config {
     HANDLE stop_event;    /* manual-reset; serve returns once it is set */
     uint64_t module_base; /* for HELLO */
     uint64_t started_ms;  /* GetTickCount64() at worker start, for STATS */
+    /* The served module's region (pipe_requests.h says why it is passed). */
+    struct wst_region_header *region;
+    struct wst_counter *counters_begin, *counters_end;
     /* Optional: called on the worker's thread at least every poll_ms; serve
      * returns WST_OK as soon as it answers FALSE (the worker's check that a
      * thread of the host is still alive, host_threads.h). */

@@ -15,6 +15,16 @@ COMPARE = ("compare", str(SETTLE_MS))
 COMPARE_SILENCE = SETTLE_MS / 1000 + SILENCE
 
 
+# The modes with a worker that serves a pipe: threadpool's work item, or
+# helper mode's thread in wsthelper.dll (docs/modes.md).
+WORKER_MODES = ("threadpool", "helper")
+
+
+def has_worker(mode):
+    """Whether a module in `mode` serves a pipe (pipe reads, reset, stats)."""
+    return mode in WORKER_MODES
+
+
 def host(ctx, *script, env=None):
     """Starts wst_host.exe with a script (see wine-tests/hosts/wst_host.c)."""
     return ctx.spawn(ctx.bin(HOST), *script, env=env)
@@ -63,12 +73,13 @@ def module_entry(dump, name):
 
 def parse_compare(line):
     """(before, after) dicts from the host's `compare` line."""
-    m = re.match(r"^compare threads=(\d+)->(\d+) handles=(\d+)->(\d+) private=(\d+)->(\d+)$", line)
+    m = re.match(r"^compare threads=(\d+)->(\d+) handles=(\d+)->(\d+) private=(\d+)->(\d+)"
+                 r" helper=(\d+)->(\d+)$", line)
     if not m:
         raise Failure(f"bad compare line {line!r}")
     v = list(map(int, m.groups()))
-    return ({"threads": v[0], "handles": v[2], "private": v[4]},
-            {"threads": v[1], "handles": v[3], "private": v[5]})
+    return ({"threads": v[0], "handles": v[2], "private": v[4], "helper": v[6]},
+            {"threads": v[1], "handles": v[3], "private": v[5], "helper": v[7]})
 
 
 def check_no_leak(ctx, proc, private_bound, label):
@@ -87,6 +98,10 @@ def check_compare_line(ctx, line, private_bound, label):
              f"{label}: threads {before['threads']} -> {after['threads']}")
     ctx.leak(after["handles"] <= before["handles"],
              f"{label}: handles {before['handles']} -> {after['handles']}")
+    # Every module that a compare follows has been unloaded: a helper left
+    # loaded is a helper thread that did not leave through
+    # FreeLibraryAndExitThread (whatever the baseline saw on its way out).
+    ctx.leak(after["helper"] == 0, f"{label}: wsthelper.dll still loaded after every unload")
     ctx.leak(after["private"] - before["private"] <= private_bound,
              f"{label}: private bytes grew by {after['private'] - before['private']} "
              f"(bound {private_bound})")

@@ -22,7 +22,7 @@ import math
 
 from wstdriver.context import Failure
 
-from .common import module_entry, read_pid
+from .common import has_worker, module_entry, read_pid
 
 DLL = "wst_dist.dll"
 HOST = "wst_dist_host.exe"
@@ -128,7 +128,7 @@ def timing(ctx, rounds, clock=None):
                   env={"WINSTRUMENT_CLOCK": clock} if clock else None)
     pid = read_pid(p)
     got = read_lines(p)
-    vias = ["memory", "auto"] + (["pipe"] if ctx.mode == "threadpool" else [])
+    vias = ["memory", "auto"] + (["pipe"] if has_worker(ctx.mode) else [])
     for via in vias:
         dump = ctx.inspect_json("dump", pid, "--via", via)
         e = entries(ctx, dump)
@@ -167,7 +167,7 @@ def gauges(ctx, rounds):
     p = ctx.spawn(ctx.bin(HOST), "gauges", str(rounds), "4")
     pid = read_pid(p)
     got = read_lines(p)
-    vias = ["memory", "auto"] + (["pipe"] if ctx.mode == "threadpool" else [])
+    vias = ["memory", "auto"] + (["pipe"] if has_worker(ctx.mode) else [])
     for via in vias:
         e = entries(ctx, ctx.inspect_json("dump", pid, "--via", via))
         for (tag, name), values in got.items():
@@ -176,7 +176,7 @@ def gauges(ctx, rounds):
             g = e.get(name, {})
             ctx.check(g.get("kind") == "gauge" and g.get("value") == values[0],
                       f"--via {via}: {name} = {g}, expected gauge {values[0]}")
-    if ctx.mode == "threadpool":
+    if has_worker(ctx.mode):
         # A reset leaves gauges alone: they are levels (docs/region.md).
         r = ctx.inspect("reset", pid, "--module", DLL)
         ctx.check(r.rc == 0, f"reset failed: {r.err}")
@@ -215,7 +215,7 @@ def cxx(ctx, rounds):
     p = ctx.spawn(ctx.bin(HOST), "cxx", str(rounds))
     pid = read_pid(p)
     got = read_lines(p)
-    vias = ["memory", "auto"] + (["pipe"] if ctx.mode == "threadpool" else [])
+    vias = ["memory", "auto"] + (["pipe"] if has_worker(ctx.mode) else [])
     m = None
     for via in vias:
         dump = ctx.inspect_json("dump", pid, "--via", via)

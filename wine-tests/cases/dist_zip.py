@@ -11,9 +11,11 @@ mingw-w64 cross compiler.
 """
 
 import hashlib
+import json
 import os
 import re
 import subprocess
+import time
 import zipfile
 from pathlib import Path
 
@@ -23,7 +25,8 @@ from .common import check_counters_work, parse_dump_bits, quit_counters_host, \
 ARCH = "x86_64"
 N = 7  # counters_work(N): dll.calls == N, dll.bytes == 3N, host.work == N
 SOURCES = ("counters_dll.c", "counters_host.c")
-REQUIRED = ("include/winstrument.h", "lib/libwinstrument.a", "bin/wst-inspect.exe", "wst-cc",
+REQUIRED = ("include/winstrument.h", "lib/libwinstrument.a", "bin/wst-inspect.exe",
+            "bin/wsthelper.dll", "wst-cc",
             "wst-c++", "README.md", "LICENSE", "CHANGELOG.md", "SHA256SUMS")
 
 
@@ -111,5 +114,37 @@ def run(ctx):
         if res.rc == 0:
             check_counters_work(ctx, parse_dump_bits(res.out), N, 64, "zip inspector")
         quit_counters_host(ctx, proc, "counters_host.exe")
+    finally:
+        proc.kill()
+    helper_mode(ctx, zipdir, work)
+
+
+def helper_mode(ctx, zipdir, work):
+    """The zip's wsthelper.dll, copied next to the programs as a user
+    would, serves both modules in helper mode: the zip's inspector reads them
+    through the pipe."""
+    (work / "wsthelper.dll").write_bytes((zipdir / "bin/wsthelper.dll").read_bytes())
+    proc = ctx.spawn(work / "counters_host.exe", str(N), cwd=work,
+                     env={"WINSTRUMENT_MODE": "helper"})
+    try:
+        pid = read_ready_pid(proc)
+        # The helpers start after the first hits, on their own threads: wait
+        # (bounded, 30 s) until both modules say serving.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            res = ctx.run(zipdir / "bin/wst-inspect.exe", "dump", pid, "--json", timeout=60)
+            workers = {m.get("worker") for m in json.loads(res.out or "{}").get("modules", [])}
+            if res.rc == 0 and workers == {"serving"}:
+                break
+            time.sleep(0.05)
+        res = ctx.run(zipdir / "bin/wst-inspect.exe", "dump", pid, "--json", "--via", "pipe",
+                      timeout=60)
+        ctx.check(res.rc == 0, f"helper mode: zip's wst-inspect dump --via pipe exited {res.rc}: "
+                  f"{res.err.strip()}")
+        if res.rc == 0:
+            check_counters_work(ctx, parse_dump_bits(res.out), N, 64, "zip helper")
+            helpers = {m["name"]: m.get("helper") for m in json.loads(res.out)["modules"]}
+            ctx.check(set(helpers.values()) == {"loaded"}, f"helper mode: {helpers}")
+        quit_counters_host(ctx, proc, "counters_host.exe (helper mode)")
     finally:
         proc.kill()

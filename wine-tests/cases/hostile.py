@@ -12,7 +12,7 @@ U+202E and the invalid bytes 0xff 0xfe (wine-tests/hosts/wst_hostile*.c).
 import json
 import subprocess
 
-from .common import read_pid
+from .common import has_worker, read_pid
 from wstdriver.context import Failure
 
 HOSTILE_COUNTER = (b"evil.\x1b[2J\x1b]0;pwned\x07.\x9b31m.\xc2\x9b31m.\xe2\x80\xae.\xff\xfe")
@@ -53,7 +53,7 @@ def run(ctx):
     pid = read_pid(p)
     p.expect("^ready$")
     verbs = [("dump", pid), ("dump", pid, "--via", "memory"), ("list",)]
-    if ctx.mode == "threadpool":
+    if has_worker(ctx.mode):
         verbs += [("dump", pid, "--via", "pipe"), ("stats", pid)]
     for verb in verbs:
         r = _inspect_bytes(ctx, *verb)
@@ -68,7 +68,7 @@ def run(ctx):
             ctx.check(b"evil.\\x1b[2J\\x1b]0;pwned\\x07.\\x9b31m.\\u{9b}31m.\\u{202e}.\\xff\\xfe 3"
                       in r.stdout, f"{label}: the counter is not shown escaped: {r.stdout!r}")
     # JSON: valid UTF-8 and JSON, names exact, invalid bytes kept apart.
-    for via in ["auto", "memory"] + (["pipe"] if ctx.mode == "threadpool" else []):
+    for via in ["auto", "memory"] + (["pipe"] if has_worker(ctx.mode) else []):
         r = _inspect_bytes(ctx, "dump", pid, "--via", via, "--json")
         label = f"dump --via {via} --json"
         ctx.check(r.returncode == 0, f"{label}: exit {r.returncode}")

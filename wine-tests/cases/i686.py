@@ -12,6 +12,9 @@ passed. On native Windows 32-bit programs always run, so a failing probe is a
 failure there.
 """
 
+import json
+import time
+
 from .common import check_counters_work, parse_dump_bits, quit_counters_host, \
     read_ready_pid
 
@@ -62,5 +65,28 @@ def run(ctx):
         check_dump(ctx, pid, "memory")
         check_dump(ctx, pid, None)
         quit_counters_host(ctx, proc, "32-bit counters_host.exe")
+    finally:
+        proc.kill()
+    helper_mode(ctx, host, scen)
+
+
+def helper_mode(ctx, host, scen):
+    """The 32-bit wsthelper.dll beside the programs serves both modules in
+    helper mode (its stdcall exports undecorated), read through the pipe."""
+    proc = ctx.spawn(host, str(N), cwd=scen, env={"WINSTRUMENT_MODE": "helper"})
+    try:
+        pid = read_ready_pid(proc)
+        # Bounded (30 s) wait until both helpers serve.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            res = ctx.run(ctx.inspector, "dump", pid, "--json", timeout=60)
+            doc = json.loads(res.out or "{}") if res.rc == 0 else {}
+            if {m.get("worker") for m in doc.get("modules", [])} == {"serving"}:
+                break
+            time.sleep(0.05)
+        seen = [(m.get("name"), m.get("helper"), m.get("worker")) for m in doc.get("modules", [])]
+        ctx.check({h for _, h, _ in seen} == {"loaded"}, f"32-bit helper mode: {seen}")
+        check_dump(ctx, pid, "pipe")
+        quit_counters_host(ctx, proc, "32-bit counters_host.exe (helper mode)")
     finally:
         proc.kill()

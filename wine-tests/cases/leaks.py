@@ -1,8 +1,8 @@
 """Leak accounting over many load-and-unload cycles, with and without an
 inspector querying each instance."""
 
-from .common import A, COMPARE, COMPARE_SILENCE, check_compare_line, check_no_leak, host, \
-    read_pid
+from .common import A, COMPARE, COMPARE_SILENCE, check_compare_line, check_no_leak, \
+    has_worker, host, read_pid
 
 
 def cycles_with_inspector(ctx, rounds, query_every):
@@ -11,7 +11,7 @@ def cycles_with_inspector(ctx, rounds, query_every):
     p = host(ctx, "pid", "load", A, "hit", A, "10", "1", "free", A, "baseline",
              "cycle", A, str(rounds), str(query_every), *COMPARE)
     pid = read_pid(p)
-    via = "pipe" if ctx.mode == "threadpool" else "memory"
+    via = "pipe" if has_worker(ctx.mode) else "memory"
     queries = 0
     while True:
         line = p.readline(timeout=COMPARE_SILENCE)

@@ -4,8 +4,8 @@ inspector must refuse."""
 
 from wstdriver.abi import EXIT
 
-from .common import A, B, HOST, compare_counters, counters_of, host, kill_and_check_gone, \
-    module_entry, read_expectations, read_pid
+from .common import A, B, HOST, compare_counters, counters_of, has_worker, host, \
+    kill_and_check_gone, module_entry, read_expectations, read_pid
 
 # No process can have this pid: Windows and Wine give out multiples of 4 from
 # tables far smaller than this, so the answer never depends on what runs.
@@ -19,7 +19,7 @@ def two_dlls_exact(ctx):
              "hit", B, "7000", "2", "pipe", A, "pipe", B, "expect", "ready")
     pid = read_pid(p)
     expected = read_expectations(p)
-    vias = ["auto", "memory"] + (["pipe"] if ctx.mode == "threadpool" else [])
+    vias = ["auto", "memory"] + (["pipe"] if has_worker(ctx.mode) else [])
     for via in vias:
         dump = ctx.inspect_json("dump", pid, "--via", via)
         compare_counters(ctx, dump, expected, f"--via {via}")

@@ -3,8 +3,8 @@ worker where the mode has one. scenarios.py crosses them with the modes."""
 
 import statistics
 
-from .common import A, B, COMPARE, HOST, check_no_leak, host, kill_and_check_gone, module_entry, \
-    read_pid, squat_before_first_hit
+from .common import A, B, COMPARE, HOST, check_no_leak, has_worker, host, kill_and_check_gone, \
+    module_entry, read_pid, squat_before_first_hit
 
 # Unload must not wait for a stalled client: the server drops a stalled
 # client after 2 s, so an unload that waited for it would take at least that.
@@ -109,7 +109,7 @@ def reload_loop(ctx, rounds):
              "cycle", A, str(rounds), "0", *COMPARE)
     for _ in range(3):
         names.append(p.expect(r"^pipe \S+ (\S+)$").group(1))
-    if ctx.mode == "threadpool":
+    if has_worker(ctx.mode):
         ctx.check(len(set(names)) == 3, f"reloaded instances share a pipe name: {names}")
     check_no_leak(ctx, p, PRIVATE_BOUND, "reload loop")
     ctx.check(p.wait() == 0, "host failed")

@@ -20,6 +20,12 @@
  *   cycle NAME N QUERY_EVERY         N x (load, hit, [ready], free); prints progress
  *   nested NAME                      wst_locker.dll loads, hits and frees NAME
  *                                    inside its own DllMain (loader lock held)
+ *   nested-keep NAME                 the same, but NAME stays loaded (the locker's
+ *                                    reference is never dropped): its first hit
+ *                                    ran under the loader lock
+ *   settle SETTLE_MS                 waits until the thread count is back at the
+ *                                    baseline (at most SETTLE_MS), prints
+ *                                    "settled threads=BASE->NOW"
  *   contend NAME SLOWDLL             frees NAME while another thread is inside
  *                                    LoadLibrary(SLOWDLL), whose DllMain sleeps
  *   timed-free NAME                  FreeLibrary, prints "freed NAME us=N"
@@ -60,6 +66,7 @@ struct loaded {
     char name[64];
     HMODULE handle;
     unsigned long long hits; /* what this host added through wst_target_hit */
+    int freed;               /* this host loaded and freed it: a reload is a new load */
 };
 
 static struct loaded modules[MAX_MODULES];
@@ -107,11 +114,27 @@ static FARPROC export_of(struct loaded *m, const char *symbol)
     return f;
 }
 
+/* A module this host freed may stay mapped a little longer when some other
+ * reference outlives the host's: helper mode's loader item pins the module
+ * while it loads wsthelper.dll (docs/modes.md, "Helper mode"), as any
+ * thread-pool callback with SetThreadpoolCallbackLibrary would. A reload in
+ * that window would get the same load back, not a new one; the scenarios
+ * that count from zero after a reload want a new one, so wait (bounded,
+ * 10 s) until the old load is gone. */
+static void wait_gone(const char *name)
+{
+    ULONGLONG until = GetTickCount64() + 10000;
+    while (GetModuleHandleA(name) != NULL && GetTickCount64() < until)
+        Sleep(1);
+}
+
 static void load(const char *name)
 {
     struct loaded *m = find_module(name, 1);
     if (m->handle != NULL)
         fail("already-loaded", name);
+    if (m->freed)
+        wait_gone(name);
     m->handle = LoadLibraryA(name);
     if (m->handle == NULL)
         fail("load", name);
@@ -123,6 +146,7 @@ static void unload(const char *name)
     if (!FreeLibrary(m->handle))
         fail("free", name);
     m->handle = NULL;
+    m->freed = 1;
     m->hits = 0; /* a later load of it is a new module, counted from zero */
 }
 
@@ -249,6 +273,19 @@ static void nested(const char *name)
     printf("nested %s done\n", name);
 }
 
+static void settle(unsigned settle_ms)
+{
+    DWORD start = GetTickCount();
+    struct wst_resources now;
+    for (;;) {
+        wst_resources_measure(&now);
+        if (now.threads <= baseline.threads || GetTickCount() - start >= settle_ms)
+            break;
+        Sleep(20);
+    }
+    printf("settled threads=%lu->%lu\n", baseline.threads, now.threads);
+}
+
 static DWORD WINAPI slow_load_thread(void *arg)
 {
     HMODULE slow = LoadLibraryA((const char *)arg);
@@ -330,8 +367,9 @@ static void compare(unsigned settle_ms)
 {
     struct wst_resources now;
     wst_resources_settle(&now, baseline.threads, settle_ms);
-    printf("compare threads=%lu->%lu handles=%lu->%lu private=%llu->%llu\n", baseline.threads,
-           now.threads, baseline.handles, now.handles, baseline.private_bytes, now.private_bytes);
+    printf("compare threads=%lu->%lu handles=%lu->%lu private=%llu->%llu helper=%lu->%lu\n",
+           baseline.threads, now.threads, baseline.handles, now.handles, baseline.private_bytes,
+           now.private_bytes, baseline.helper, now.helper);
 }
 
 static unsigned number(const char *text)
@@ -396,6 +434,16 @@ static void cmd_cycle(char **a)
 static void cmd_nested(char **a)
 {
     nested(a[0]);
+}
+static void cmd_nested_keep(char **a)
+{
+    SetEnvironmentVariableA("WST_LOCKER_KEEP", "1");
+    nested(a[0]);
+    SetEnvironmentVariableA("WST_LOCKER_KEEP", NULL);
+}
+static void cmd_settle(char **a)
+{
+    settle(number(a[0]));
 }
 static void cmd_contend(char **a)
 {
@@ -502,6 +550,8 @@ static const struct command {
     {"compare", 1, cmd_compare},
     {"cycle", 3, cmd_cycle},
     {"nested", 1, cmd_nested},
+    {"nested-keep", 1, cmd_nested_keep},
+    {"settle", 1, cmd_settle},
     {"contend", 2, cmd_contend},
     {"timed-free", 1, cmd_timed_free},
     {"corrupt", 2, cmd_corrupt},

@@ -3,7 +3,10 @@
  * it and frees it again, all inside its own DLL_PROCESS_ATTACH. The loader
  * lock is held throughout, so the worker that the hit submits can never have
  * started when the target unloads: the runtime must cancel it, because
- * waiting for it would deadlock. Deliberately not instrumented.
+ * waiting for it would deadlock. With WST_LOCKER_KEEP set it never frees the
+ * target, which so stays loaded with its first hit made under the loader
+ * lock (helper mode must defer its LoadLibrary past it). Deliberately not
+ * instrumented.
  */
 #include <windows.h>
 
@@ -24,6 +27,7 @@ BOOL WINAPI DllMain(HINSTANCE self, DWORD reason, LPVOID reserved)
     target_hit_fn hit = (target_hit_fn)(void (*)(void))GetProcAddress(dll, "wst_target_hit");
     if (hit != NULL)
         hit(1);
-    FreeLibrary(dll);
+    if (GetEnvironmentVariableA("WST_LOCKER_KEEP", NULL, 0) == 0)
+        FreeLibrary(dll);
     return hit != NULL;
 }

@@ -33,7 +33,8 @@ static DWORD WINAPI worker_main(void *arg)
     wst_pipe_name_format(name, wst_region_.pid, wst_region_.instance);
     struct wst_pipe_server_config config = {
         .name = name, .stop_event = stop_event, .module_base = module_base,
-        .started_ms = GetTickCount64()};
+        .started_ms = GetTickCount64(), .region = &wst_region_,
+        .counters_begin = wst_region_counters_begin(), .counters_end = wst_region_counters_end()};
     if (wst_pipe_server_open(&server, &config, &error) != WST_SERVE_OK) {
         wst_region_set_worker_state(WST_WORKER_PIPE_FAILED);
         return 1;

@@ -1,0 +1,177 @@
+/*
+ * The helper thread: serves one instrumented module's pipe from that
+ * module's region, through the session the module handed over
+ * (winstrument/helper_abi.h), then leaves through FreeLibraryAndExitThread
+ * with the reference to wsthelper.dll that the session carries.
+ *
+ * Threads: one thread per session, created by wsthelper_start. Several may
+ * run at once, for several modules or for two loads of one module (a reload
+ * before the old thread has left): each has its own session, pipe name
+ * (from the module's instance) and stack state, and nothing here is global
+ * but constants and host_threads.c's resolved entry points.
+ *
+ * Never:
+ *   - touches the module's memory (session->region, the counters) before it
+ *     has claimed the session or after it has set released_event: the
+ *     module's unload waits for that event and then returns, and its memory
+ *     may be gone or be another load's;
+ *   - takes the loader lock while it holds the claim (the unload waits for
+ *     it under that lock): no LoadLibrary, GetModuleHandleEx, FreeLibrary;
+ *     FreeLibraryAndExitThread comes only after the release;
+ *   - writes output (a failure goes into the region, while claimed);
+ *   - keeps the process alive: when no host thread is left it ends the
+ *     process, as threadpool mode's worker does (host_threads.h).
+ */
+#include "helper_worker.h"
+
+#include <string.h>
+
+#include "host_threads.h"
+#include "pipe_server.h"
+#include "winstrument/helper_abi.h"
+
+/* ------------------------------------------------ the module's region */
+
+static void set_worker_state(struct wst_helper_session *s, enum wst_worker_state state)
+{
+    __atomic_store_n(&s->region->worker_state, (uint32_t)state, __ATOMIC_RELEASE);
+}
+
+static void record_failure(struct wst_helper_session *s, DWORD error)
+{
+    __atomic_store_n(&s->region->worker_error, error != 0 ? error : ERROR_GEN_FAILURE,
+                     __ATOMIC_RELAXED);
+    memset(s->region->pipe_name, 0, WST_PIPE_NAME_MAX);
+    set_worker_state(s, WST_WORKER_PIPE_FAILED);
+}
+
+static void record_start_time(struct wst_helper_session *s)
+{
+    FILETIME now;
+    GetSystemTimeAsFileTime(&now);
+    uint64_t ticks = ((uint64_t)now.dwHighDateTime << 32) | now.dwLowDateTime;
+    __atomic_store_n(&s->region->started_at, ticks, __ATOMIC_RELAXED);
+}
+
+/* ------------------------------------------------------------ serving */
+
+static BOOL host_alive(void *context)
+{
+    return wst_host_threads_alive(context);
+}
+
+static void serve(struct wst_helper_session *s, struct wst_host_threads *host)
+{
+    char name[WST_PIPE_NAME_MAX] = {0};
+    struct wst_pipe_server *server = NULL;
+    DWORD error = 0;
+
+    wst_pipe_name_format(name, s->pid, s->instance);
+    struct wst_pipe_server_config config = {
+        .name = name,
+        .stop_event = s->stop_event,
+        .module_base = s->module_base,
+        .started_ms = GetTickCount64(),
+        .region = s->region,
+        .counters_begin = s->counters_begin,
+        .counters_end = s->counters_end,
+        .keep_serving = host_alive,
+        .context = host,
+        .poll_ms = WST_HOST_THREADS_POLL_MS,
+    };
+    enum wst_serve_result result = wst_pipe_server_open(&server, &config, &error);
+    if (result != WST_SERVE_OK) {
+        record_failure(s, error != 0                      ? error
+                          : result == WST_SERVE_NO_MEMORY ? ERROR_NOT_ENOUGH_MEMORY
+                                                          : 0);
+        return;
+    }
+    memcpy(s->region->pipe_name, name, WST_PIPE_NAME_MAX);
+    set_worker_state(s, WST_WORKER_SERVING);
+    result = wst_pipe_server_serve(server);
+    if (result == WST_SERVE_OK)
+        memset(s->region->pipe_name, 0, WST_PIPE_NAME_MAX);
+    else
+        record_failure(s, GetLastError());
+    /* Every pending I/O is reaped here: none completes after the release. */
+    wst_pipe_server_close(server);
+}
+
+/* No host thread is left: end the process as its last thread would have. */
+static void end_orphaned_process(struct wst_host_threads *host)
+{
+    DWORD code = wst_host_threads_exit_code(host);
+    wst_host_threads_close(host);
+    ExitProcess(code);
+}
+
+/* Everything the thread does with the module, between claim and release. */
+static void serve_session(struct wst_helper_session *s)
+{
+    struct wst_host_threads host = {0};
+
+    record_start_time(s);
+    wst_host_threads_mark_worker();
+    wst_host_threads_watch(&host, s->first_hitter);
+    if (wst_host_threads_alive(&host))
+        serve(s, &host);
+    /* Not serving any more (stopped, failed, or no host thread left): wait
+     * for the stop, still watching for an orphaned process. */
+    while (WaitForSingleObject(s->stop_event, 0) != WAIT_OBJECT_0) {
+        if (!wst_host_threads_alive(&host))
+            end_orphaned_process(&host);
+        WaitForSingleObject(s->stop_event, WST_HOST_THREADS_POLL_MS);
+    }
+    wst_host_threads_close(&host);
+    set_worker_state(s, WST_WORKER_STOPPED);
+}
+
+#ifdef WST_MUTANT_HELPER_LATE_TOUCH
+/* MUTANT helper-late-touch, tests only: after the release, waits until the
+ * module's memory is gone or belongs to another load (a reload at the same
+ * base), then writes to it as a careless helper would. Bounded: 30 s. */
+static void touch_after_release(struct wst_helper_session *s)
+{
+    volatile uint32_t *state = &s->region->worker_state;
+    const volatile uint64_t *instance = &s->region->instance;
+    for (int i = 0; i < 3000; i++) {
+        MEMORY_BASIC_INFORMATION mbi;
+        if (VirtualQuery((const void *)state, &mbi, sizeof mbi) == 0 || mbi.State != MEM_COMMIT ||
+            *instance != s->instance)
+            break;
+        Sleep(10);
+    }
+    *state = WST_WORKER_STOPPED;
+    memset((void *)s->region->pipe_name, 0, WST_PIPE_NAME_MAX);
+}
+#endif
+
+DWORD WINAPI wst_helper_thread(void *arg)
+{
+    struct wst_helper_session *s = arg;
+    HMODULE self = s->helper; /* copied: the block may be freed below */
+
+    if (InterlockedCompareExchange(&s->claim, WST_HELPER_CLAIM_SERVING,
+                                   WST_HELPER_CLAIM_STARTING) == WST_HELPER_CLAIM_STARTING) {
+        serve_session(s);
+        /* From here on the module may unload at once: nothing of it is
+         * touched again. */
+        SetEvent(s->released_event);
+#ifdef WST_MUTANT_HELPER_LATE_TOUCH
+        touch_after_release(s);
+#endif
+    }
+    /* CANCELLED: the module unloaded before this thread began; it never
+     * touched the module. Either way only the block is left to drop. */
+    wst_helper_session_release(s);
+#ifdef WST_MUTANT_HELPER_EXIT_THREAD
+    /* MUTANT helper-exit-thread, tests only: the helper's reference leaks,
+     * so wsthelper.dll never unloads. */
+    (void)self;
+    ExitThread(0);
+#else
+    /* The thread's code is in this DLL: only this call can drop the last
+     * reference and leave without returning into unmapped code. */
+    FreeLibraryAndExitThread(self, 0);
+#endif
+}

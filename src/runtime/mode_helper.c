@@ -1,0 +1,426 @@
+/*
+ * Helper mode: the module's worker is a thread whose code lives in
+ * wsthelper.dll (src/helper/). The module finds the helper, has it loaded
+ * outside the loader lock, hands it a session (winstrument/helper_abi.h),
+ * and at unload only signals and waits for the thread's "released" event;
+ * the thread then leaves by itself through FreeLibraryAndExitThread, after
+ * the unload has returned. docs/modes.md, "Helper mode", has the reasoning.
+ *
+ * Threads that enter:
+ *   - the loader (tls_hook.c -> lifecycle.c), under the loader lock: attach,
+ *     stop_on_unload, stop_at_exit; stop_on_unload may also run on the pool
+ *     thread of our own loader item, when that item held the last reference
+ *     to the module (FreeLibraryWhenCallbackReturns below);
+ *   - the first thread to hit a probe: first_hit, once per load, possibly
+ *     under the loader lock (a probe in a DllMain);
+ *   - one pool thread of a private pool: loader_main, the item that loads
+ *     the helper.
+ *
+ * Finding the helper (at attach, so that a missing one shows at once):
+ * wsthelper.dll in the instrumented module's own directory, else in the
+ * directory of the process's EXE. Never the DLL search path: a helper from
+ * some other directory would be code nobody meant to run here. Missing, of
+ * another interface version, or failing to load or start: header.helper_state
+ * says which, and the fallback is threadless (worker_state NONE: no worker,
+ * the inspector reads memory).
+ *
+ * Deferring the load. first_hit may hold the loader lock, so it only submits
+ * loader_main. loader_main runs module code, so it must never block on the
+ * loader lock: the unload, holding that lock, could neither wait for it
+ * (deadlock) nor return while it runs (it would return into an unmapped
+ * module). So loader_main only ever *tries* the loader lock
+ * (LdrLockLoaderLock with the try-only flag), waiting on the stop event
+ * between tries. Holding it, it pins the module (GetModuleHandleExW, a
+ * recursive acquisition) and moves `load` from PENDING to PINNED; only then,
+ * the lock released, does it LoadLibrary the helper. Because the move
+ * happens under the loader lock, the unload (which holds it) sees either
+ * PENDING (loader_main never blocks on the loader: waiting for it is safe)
+ * or a pin that has already been dropped (the module's refcount reached 0,
+ * so loader_main has returned: FreeLibraryWhenCallbackReturns drops the pin
+ * in ntdll after the callback, and when that was the last reference the
+ * unload runs right there, on the pool thread).
+ *
+ * What it must never do:
+ *   - first_hit neither waits nor takes the loader lock (like threadpool mode);
+ *   - loader_main never blocks on the loader lock while unpinned (see above);
+ *   - stop_on_unload waits only for what cannot need the loader lock: a
+ *     loader_main that is PENDING, or a helper thread that has claimed the
+ *     session (it runs past its thread start and never takes the lock while
+ *     it serves); a thread that has not claimed it yet is cancelled instead;
+ *   - nothing here writes output; failures go into the region.
+ */
+#include <windows.h>
+
+#include <string.h>
+
+#include "mode.h"
+#include "os_win.h"
+#include "region_internal.h"
+#include "winstrument/helper_abi.h"
+#include "winstrument/protocol.h"
+
+#define LDR_LOCK_TRY_ONLY 0x2u
+#define LDR_LOCK_ACQUIRED 1u
+/* How long loader_main waits on the stop event between tries of the loader
+ * lock. Not a timeout: it tries until it gets the lock or the stop comes. */
+#define LOADER_RETRY_MS 2u
+
+typedef LONG(NTAPI *ldr_lock_fn)(ULONG flags, ULONG *disposition, ULONG_PTR *cookie);
+typedef LONG(NTAPI *ldr_unlock_fn)(ULONG flags, ULONG_PTR cookie);
+
+/* start: the first hit / stop agreement of threadpool mode (mode_threadpool.c
+ * explains it). load: loader_main / stop agreement, described above. */
+enum start_state { START_IDLE = 0, START_STARTING, START_RUNNING, START_CLOSED, START_EXITED };
+enum load_state { LOAD_PENDING = 0, LOAD_PINNED, LOAD_CLOSED };
+
+struct helper_state {
+    void *module; /* attach; constant afterwards */
+    BOOL found;   /* attach: path names an existing file */
+    WCHAR path[MAX_PATH];
+    ldr_lock_fn lock_loader; /* attach; NULL if ntdll lacks them: no load */
+    ldr_unlock_fn unlock_loader;
+    /* Written by first_hit before the submit, released by stop_on_unload. */
+    HANDLE stop_event; /* manual-reset: ends loader_main's tries */
+    PTP_POOL pool;
+    TP_CALLBACK_ENVIRON environment;
+    PTP_WORK work;
+    HANDLE first_hitter; /* handed to the session once it exists */
+    /* Written by loader_main while pinned; read by the unload (which cannot
+     * overlap the pin). */
+    struct wst_helper_session *session;
+    volatile LONG start; /* enum start_state, interlocked */
+    volatile LONG load;  /* enum load_state, interlocked */
+};
+
+static struct helper_state hs;
+
+/* ---------------------------------------------------------- region fields */
+
+static void set_helper_state(enum wst_helper_state state, DWORD error)
+{
+    __atomic_store_n(&wst_region_.helper_error, (uint32_t)error, __ATOMIC_RELAXED);
+    __atomic_store_n(&wst_region_.helper_state, (uint32_t)state, __ATOMIC_RELEASE);
+}
+
+/* The fallback: no worker, memory reads only. */
+static void fall_back(enum wst_helper_state why, DWORD error)
+{
+    set_helper_state(why, error);
+    wst_region_set_worker_state(WST_WORKER_NONE);
+}
+
+/* ------------------------------------------------------------ the search */
+
+/* Replaces the file part of `path` (as GetModuleFileNameW wrote it) with the
+ * helper's name; FALSE if it does not fit. */
+static BOOL helper_beside(WCHAR *path, DWORD length)
+{
+    if (length == 0 || length >= MAX_PATH)
+        return FALSE;
+    WCHAR *slash = wcsrchr(path, L'\\');
+    WCHAR *file = slash != NULL ? slash + 1 : path;
+    size_t room = MAX_PATH - (size_t)(file - path);
+    if (wcslen(WST_HELPER_DLL_NAME) + 1 > room)
+        return FALSE;
+    wcscpy(file, WST_HELPER_DLL_NAME);
+    return TRUE;
+}
+
+static BOOL file_exists(const WCHAR *path)
+{
+    DWORD attributes = GetFileAttributesW(path);
+    return attributes != INVALID_FILE_ATTRIBUTES && !(attributes & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+/* Under the loader lock, at attach: GetModuleFileNameW takes that lock
+ * again (recursively) and GetFileAttributesW none. */
+static void find_helper(void *module)
+{
+    HMODULE places[2] = {(HMODULE)module, NULL};
+    for (int i = 0; i < 2; i++) {
+        DWORD n = GetModuleFileNameW(places[i], hs.path, MAX_PATH);
+        if (helper_beside(hs.path, n) && file_exists(hs.path)) {
+            hs.found = TRUE;
+            wst_region_.helper_where = i == 0 ? WST_HELPER_WHERE_MODULE : WST_HELPER_WHERE_EXE;
+            return;
+        }
+    }
+    hs.path[0] = L'\0';
+}
+
+/* ------------------------------------------------------- loading (pinned) */
+
+static struct wst_helper_session *new_session(HMODULE helper)
+{
+    struct wst_helper_session *s = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    s->size = sizeof *s;
+    s->interface_version = WST_HELPER_INTERFACE_VERSION;
+    s->layout_version = WST_LAYOUT_VERSION;
+    s->protocol_version = WST_PROTOCOL_VERSION;
+    s->pid = wst_region_.pid;
+    s->instance = wst_region_.instance;
+    s->module_base = (uint64_t)(uintptr_t)hs.module;
+    s->helper = helper;
+    s->region = &wst_region_;
+    s->counters_begin = wst_region_counters_begin();
+    s->counters_end = wst_region_counters_end();
+    s->claim = WST_HELPER_CLAIM_STARTING;
+    s->refs = 2;
+    s->stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    s->released_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    if (s->stop_event == NULL || s->released_event == NULL) {
+        s->refs = 1;
+        wst_helper_session_release(s);
+        return NULL;
+    }
+    /* The first hitter's handle moves to the block: the thread watches it. */
+    s->first_hitter = hs.first_hitter;
+    hs.first_hitter = NULL;
+    return s;
+}
+
+/* Loads, checks and starts the helper. Runs with the module pinned and the
+ * loader lock free, so LoadLibrary and GetProcAddress are fine here. */
+static void load_helper(void)
+{
+    HMODULE helper = LoadLibraryExW(hs.path, NULL, LOAD_WITH_ALTERED_SEARCH_PATH);
+    if (helper == NULL) {
+        fall_back(WST_HELPER_LOAD_FAILED, GetLastError());
+        return;
+    }
+    wst_helper_version_fn version =
+        (wst_helper_version_fn)(void (*)(void))GetProcAddress(helper, WST_HELPER_VERSION_EXPORT);
+    wst_helper_start_fn start =
+        (wst_helper_start_fn)(void (*)(void))GetProcAddress(helper, WST_HELPER_START_EXPORT);
+    uint32_t offered = version != NULL ? version() : 0;
+    __atomic_store_n(&wst_region_.helper_version, offered, __ATOMIC_RELAXED);
+    if (offered != WST_HELPER_INTERFACE_VERSION || start == NULL) {
+        FreeLibrary(helper);
+        fall_back(WST_HELPER_WRONG_VERSION, 0);
+        return;
+    }
+    struct wst_helper_session *session = new_session(helper);
+    if (session == NULL) {
+        DWORD error = GetLastError();
+        FreeLibrary(helper);
+        fall_back(WST_HELPER_LOAD_FAILED, error != 0 ? error : ERROR_NOT_ENOUGH_MEMORY);
+        return;
+    }
+    /* LOADED before the start: the thread may publish SERVING at once. */
+    set_helper_state(WST_HELPER_LOADED, 0);
+    uint32_t error = start(session);
+    if (error != 0) {
+        /* No thread: both references are ours, and so is the helper's. */
+        wst_helper_session_release(session);
+        wst_helper_session_release(session);
+        FreeLibrary(helper);
+        fall_back(WST_HELPER_LOAD_FAILED, error);
+        return;
+    }
+    hs.session = session; /* its reference to `helper` is now the thread's */
+}
+
+/* Tries the loader lock until it is ours or the stop is set; never blocks
+ * on it (see the top of the file). TRUE with the lock held. */
+static BOOL try_loader_lock(ULONG_PTR *cookie)
+{
+    for (;;) {
+        ULONG disposition = 0;
+        if (hs.lock_loader(LDR_LOCK_TRY_ONLY, &disposition, cookie) >= 0 &&
+            disposition == LDR_LOCK_ACQUIRED)
+            return TRUE;
+        if (WaitForSingleObject(hs.stop_event, LOADER_RETRY_MS) == WAIT_OBJECT_0)
+            return FALSE;
+    }
+}
+
+static void release_loader(void)
+{
+    if (hs.work != NULL)
+        wst_os.CloseThreadpoolWork(hs.work);
+    if (hs.pool != NULL)
+        wst_os.CloseThreadpool(hs.pool);
+    DestroyThreadpoolEnvironment(&hs.environment);
+    if (hs.stop_event != NULL)
+        CloseHandle(hs.stop_event);
+    if (hs.first_hitter != NULL)
+        CloseHandle(hs.first_hitter);
+    hs.work = NULL;
+    hs.pool = NULL;
+    hs.stop_event = NULL;
+    hs.first_hitter = NULL;
+}
+
+static void CALLBACK loader_main(PTP_CALLBACK_INSTANCE instance, PVOID context, PTP_WORK work)
+{
+    (void)context;
+    (void)work;
+    ULONG_PTR cookie = 0;
+    HMODULE self = NULL;
+
+    if (!try_loader_lock(&cookie))
+        return; /* the unload set the stop: it waits for this return */
+    /* Both under the loader lock, so the unload cannot see them half done. */
+    if (hs.load != LOAD_PENDING) {
+        hs.unlock_loader(0, cookie);
+        return;
+    }
+    if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS, (LPCWSTR)(void *)&wst_region_,
+                            &self)) {
+        /* Still PENDING: the unload may wait for this return, which needs
+         * no loader lock. */
+        fall_back(WST_HELPER_LOAD_FAILED, GetLastError());
+        hs.unlock_loader(0, cookie);
+        return;
+    }
+    InterlockedExchange(&hs.load, LOAD_PINNED);
+    hs.unlock_loader(0, cookie);
+
+    load_helper();
+    /* Done with the pool: closing it from here lets its thread go at once,
+     * instead of idling for the module's whole life (an idle pool thread
+     * would also count as a host thread, host_threads.h). Pinned, so the
+     * unload cannot be using these meanwhile. */
+    release_loader();
+    /* The pin goes after we return, in ntdll: if it was the last reference,
+     * the unload runs there, with none of our code left on the stack. */
+    FreeLibraryWhenCallbackReturns(instance, self);
+}
+
+/* ------------------------------------------------------------ mode table */
+
+static void helper_attach(void *module)
+{
+    memset(&hs, 0, sizeof hs);
+    hs.module = module;
+    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+    hs.lock_loader = (ldr_lock_fn)(void (*)(void))GetProcAddress(ntdll, "LdrLockLoaderLock");
+    hs.unlock_loader = (ldr_unlock_fn)(void (*)(void))GetProcAddress(ntdll, "LdrUnlockLoaderLock");
+    wst_region_.worker_error = 0;
+    wst_region_.helper_version = 0;
+    wst_region_.helper_where = WST_HELPER_WHERE_NONE;
+    find_helper(module);
+    if (!hs.found) {
+        fall_back(WST_HELPER_MISSING, ERROR_MOD_NOT_FOUND);
+        return;
+    }
+    if (hs.lock_loader == NULL || hs.unlock_loader == NULL) {
+        fall_back(WST_HELPER_LOAD_FAILED, ERROR_PROC_NOT_FOUND);
+        return;
+    }
+    set_helper_state(WST_HELPER_NONE, 0);
+    wst_region_set_worker_state(WST_WORKER_IDLE);
+}
+
+/* Creates the private pool and the loader item, and submits it; no waiting,
+ * no loader lock (the caller may hold it, or the unload may). */
+static void helper_first_hit(void)
+{
+    if (InterlockedCompareExchange(&hs.start, START_STARTING, START_IDLE) != START_IDLE)
+        return;
+    if (!hs.found || hs.lock_loader == NULL) {
+        InterlockedExchange(&hs.start, START_RUNNING); /* the fallback: nothing to start */
+        return;
+    }
+    hs.stop_event = wst_os.CreateEventW(NULL, TRUE, FALSE, NULL);
+    if (hs.stop_event == NULL)
+        goto failed;
+    hs.pool = wst_os.CreateThreadpool(NULL);
+    if (hs.pool == NULL)
+        goto failed;
+    wst_os.SetThreadpoolThreadMaximum(hs.pool, 1);
+    InitializeThreadpoolEnvironment(&hs.environment);
+    SetThreadpoolCallbackPool(&hs.environment, hs.pool);
+    hs.work = wst_os.CreateThreadpoolWork(loader_main, NULL, &hs.environment);
+    if (hs.work == NULL)
+        goto failed;
+    hs.first_hitter =
+        OpenThread(SYNCHRONIZE | THREAD_QUERY_LIMITED_INFORMATION, FALSE, GetCurrentThreadId());
+    set_helper_state(WST_HELPER_LOADING, 0);
+    wst_region_set_worker_state(WST_WORKER_STARTING);
+    wst_os.SubmitThreadpoolWork(hs.work);
+    InterlockedExchange(&hs.start, START_RUNNING);
+    return;
+failed:
+    fall_back(WST_HELPER_LOAD_FAILED, GetLastError());
+    release_loader();
+    InterlockedExchange(&hs.start, START_RUNNING);
+}
+
+/* As in threadpool mode: CLOSED from IDLE or RUNNING, waiting out a first
+ * hit that is mid-start (a few calls that take no lock we may hold). */
+static LONG claim_stop(void)
+{
+    for (;;) {
+        LONG s = InterlockedCompareExchange(&hs.start, START_CLOSED, START_IDLE);
+        if (s == START_IDLE || s == START_CLOSED)
+            return s;
+        if ((s == START_RUNNING || s == START_EXITED) &&
+            InterlockedCompareExchange(&hs.start, START_CLOSED, s) == s)
+            return START_RUNNING;
+        Sleep(1);
+    }
+}
+
+/* The loader item: if it never pinned the module, it never blocks on the
+ * loader lock, so it is cancelled if queued and waited for if running. If
+ * it pinned, it has returned already (we are in the unload, so the pin is
+ * gone), and this may be its own pool thread: no wait. */
+static void stop_loader(void)
+{
+    if (hs.work == NULL)
+        return;
+    if (InterlockedCompareExchange(&hs.load, LOAD_CLOSED, LOAD_PENDING) == LOAD_PENDING) {
+        SetEvent(hs.stop_event);
+        wst_os.WaitForThreadpoolWorkCallbacks(hs.work, TRUE);
+    }
+}
+
+/* The helper thread: cancelled if it has not claimed the session (its start
+ * may be waiting for the loader lock we hold), else told to stop and waited
+ * for until it has let go of the module. It leaves by itself afterwards. */
+static void stop_helper_thread(void)
+{
+    struct wst_helper_session *s = hs.session;
+    hs.session = NULL;
+    if (s == NULL)
+        return;
+    if (InterlockedCompareExchange(&s->claim, WST_HELPER_CLAIM_CANCELLED,
+                                   WST_HELPER_CLAIM_STARTING) != WST_HELPER_CLAIM_STARTING) {
+        SetEvent(s->stop_event);
+        WaitForSingleObject(s->released_event, INFINITE);
+    }
+    wst_helper_session_release(s);
+}
+
+static void helper_stop_on_unload(void)
+{
+    if (claim_stop() == START_RUNNING) {
+        stop_loader();
+        stop_helper_thread();
+        release_loader();
+    }
+    memset(wst_region_.pipe_name, 0, WST_PIPE_NAME_MAX);
+    if (wst_region_.worker_state != WST_WORKER_NONE)
+        wst_region_set_worker_state(WST_WORKER_STOPPED);
+}
+
+/* Process exit: every other thread, the helper's and the loader's included,
+ * is gone already; the OS reclaims the rest. */
+static void helper_stop_at_exit(void)
+{
+    InterlockedExchange(&hs.start, START_EXITED);
+    if (wst_region_.worker_state != WST_WORKER_NONE)
+        wst_region_set_worker_state(WST_WORKER_STOPPED);
+}
+
+const struct wst_mode_ops wst_mode_helper = {
+    .name = "helper",
+    .mode = WST_MODE_HELPER,
+    .attach = helper_attach,
+    .first_hit = helper_first_hit,
+    .stop_on_unload = helper_stop_on_unload,
+    .stop_at_exit = helper_stop_at_exit,
+};
