@@ -153,7 +153,6 @@ UNIT_NATIVE_OBJS := $(call objs,native,src/common/pe_image.c src/common/region_p
 	src/common/protocol_codec.c src/common/status.c src/common/escape.c src/common/pipe_name.c \
 	src/common/http_request.c src/common/openmetrics.c src/common/strbuf.c \
 	src/common/clock_math.c \
-
 	src/common/pe_symbols.c src/common/function_table_parse.c \
 	src/common/pe_file.c src/common/dwarf_lines.c src/common/dwarf_units.c src/common/drcov.c \
 	src/common/lcov.c)
