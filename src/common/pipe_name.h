@@ -41,4 +41,18 @@ int wst_pipe_name_parse(const char *name, size_t cap, uint32_t *pid, uint64_t *i
  * reader parses a name before it trusts it. */
 int wst_pipe_name_widen(const char *name, uint16_t out[WST_PIPE_NAME_MAX]);
 
+/* The trigger of the same load (docs/protocol.md, "Waking the worker"): the
+ * named event that an inspector signals to start an idle worker,
+ *
+ *     Global\winstrument-trigger-<pid>-<instance>
+ *
+ * with <pid> and <instance> written as in the pipe name. In the global
+ * namespace, so that an inspector in another session (a service's target)
+ * derives the same name. The runtime creates it; the inspector only opens it
+ * by a name it derives from the pid it opened and the instance it read. */
+#define WST_TRIGGER_PREFIX "Global\\winstrument-trigger-"
+#define WST_TRIGGER_NAME_LONGEST (27u + 10u + 1u + 16u + 1u)
+_Static_assert(WST_TRIGGER_NAME_LONGEST <= WST_PIPE_NAME_MAX, "a trigger name fits a name buffer");
+void wst_trigger_name_format(char out[WST_PIPE_NAME_MAX], uint32_t pid, uint64_t instance);
+
 #endif

@@ -63,7 +63,8 @@ enum wst_status wst_region_parse_header(const void *bytes, size_t size,
     if (h.header_size != sizeof h || h.counter_size != sizeof(struct wst_counter) ||
         h.line_size != WST_LINE || h.stripes != WST_STRIPES || h.name_max != WST_NAME_MAX)
         return WST_E_CORRUPT;
-    if (h.mode > WST_MODE_HELPER || h.worker_state > WST_WORKER_PIPE_FAILED)
+    if (h.mode > WST_MODE_HELPER || h.worker_state > WST_WORKER_PIPE_FAILED ||
+        h.trigger_state > WST_TRIGGER_FAILED)
         return WST_E_CORRUPT;
     if (!terminated(h.pipe_name, sizeof h.pipe_name))
         return WST_E_CORRUPT;
@@ -85,6 +86,10 @@ enum wst_status wst_region_parse_header(const void *bytes, size_t size,
     info->stripe_shared = h.stripe_shared;
     info->worker_error = h.worker_error;
     info->runtime_flags = h.runtime_flags;
+    info->trigger_state = h.trigger_state;
+    info->trigger_error = h.trigger_error;
+    info->idle_stop_ms = h.idle_stop_ms;
+    info->worker_starts = h.worker_starts;
     return WST_OK;
 }
 

@@ -66,6 +66,11 @@ struct wst_region_info {
     uint32_t stripe_shared;
     uint32_t worker_error;             /* Win32 error of the worker's failure, 0 if none */
     uint32_t runtime_flags;            /* WST_RUNTIME_* */
+    /* The on-demand worker (header.trigger_state ...), as read. */
+    uint32_t trigger_state; /* enum wst_trigger_state, checked in range */
+    uint32_t trigger_error;
+    uint32_t idle_stop_ms;
+    uint32_t worker_starts;
     size_t sites;                      /* records found (before merging by name) */
     size_t distributions;              /* of which distribution records */
     size_t padding_lines;              /* zero lines skipped */

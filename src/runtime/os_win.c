@@ -23,10 +23,10 @@
     .GetTokenInformation = GetTokenInformation,                                                \
     .CreateThreadpool = CreateThreadpool,                                                      \
     .SetThreadpoolThreadMaximum = SetThreadpoolThreadMaximum,                                  \
-    .CreateThreadpoolWork = CreateThreadpoolWork,                                              \
-    .SubmitThreadpoolWork = SubmitThreadpoolWork,                                              \
-    .WaitForThreadpoolWorkCallbacks = WaitForThreadpoolWorkCallbacks,                          \
-    .CloseThreadpoolWork = CloseThreadpoolWork,                                                \
+    .CreateThreadpoolWait = CreateThreadpoolWait,                                              \
+    .SetThreadpoolWait = SetThreadpoolWait,                                                    \
+    .WaitForThreadpoolWaitCallbacks = WaitForThreadpoolWaitCallbacks,                          \
+    .CloseThreadpoolWait = CloseThreadpoolWait,                                                \
     .CloseThreadpool = CloseThreadpool,                                                        \
     .HeapAlloc = HeapAlloc,                                                                    \
     .HeapFree = HeapFree,                                                                      \

@@ -8,6 +8,13 @@
 
 BOOL wst_pipe_security_build(struct wst_pipe_security *sec)
 {
+    /* Full access includes FILE_CREATE_PIPE_INSTANCE, which the server needs
+     * for its second and later instances. */
+    return wst_object_security_build(sec, FILE_ALL_ACCESS);
+}
+
+BOOL wst_object_security_build(struct wst_pipe_security *sec, DWORD access)
+{
     static SID local_system = {
         SID_REVISION, 1, {SECURITY_NT_AUTHORITY}, {SECURITY_LOCAL_SYSTEM_RID}};
     HANDLE token = NULL;
@@ -23,9 +30,9 @@ BOOL wst_pipe_security_build(struct wst_pipe_security *sec)
                                     sizeof sec->token_label, &needed))
         goto out;
     if (!InitializeAcl(&sec->dacl.acl, sizeof sec->dacl, ACL_REVISION) ||
-        !AddAccessAllowedAce(&sec->dacl.acl, ACL_REVISION, FILE_ALL_ACCESS,
+        !AddAccessAllowedAce(&sec->dacl.acl, ACL_REVISION, access,
                              sec->token_user.user.User.Sid) ||
-        !AddAccessAllowedAce(&sec->dacl.acl, ACL_REVISION, FILE_ALL_ACCESS, &local_system))
+        !AddAccessAllowedAce(&sec->dacl.acl, ACL_REVISION, access, &local_system))
         goto out;
     if (!InitializeAcl(&sec->sacl.acl, sizeof sec->sacl, ACL_REVISION) ||
         !AddMandatoryAce(&sec->sacl.acl, ACL_REVISION, 0,

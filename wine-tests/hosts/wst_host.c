@@ -12,10 +12,12 @@
  *   pid                              prints "pid N" (the Windows pid)
  *   expect                           prints "expect MODULE COUNTER VALUE" lines
  *   ready                            prints "ready", waits for a line on stdin
- *   pipe NAME                        prints "pipe NAME <pipe name>" once NAME serves
+ *   pipe NAME                        wakes NAME's worker as an inspector does (its
+ *                                    trigger), prints "pipe NAME <pipe name>" once
+ *                                    it serves
  *   planned-pipe NAME                prints "planned-pipe NAME <name>" before the first hit
- *   state NAME                       waits until NAME's worker leaves starting,
- *                                    prints "state NAME <enum wst_worker_state>"
+ *   state NAME                       wakes NAME's worker, waits until its start
+ *                                    ends, prints "state NAME <enum wst_worker_state>"
  *   baseline | compare SETTLE_MS     resource accounting (see measure_resources)
  *   cycle NAME N QUERY_EVERY         N x (load, hit, [ready], free); prints progress
  *   nested NAME                      wst_locker.dll loads, hits and frees NAME
@@ -177,25 +179,59 @@ static void wait_for_go(void)
         fail("stdin-closed", "ready");
 }
 
+/* Asks NAME's on-demand worker to start, as an inspector does: opens the
+ * module's trigger by the name an inspector derives, and signals it. Does
+ * nothing for a module whose worker is not on demand (threadless, or the
+ * trigger's name was taken: it starts at the first hit). */
+static void wake(struct loaded *m)
+{
+    char trigger[WST_PIPE_NAME_MAX];
+    if (((target_state_fn)(void (*)(void))export_of(m, "wst_target_trigger_state"))() !=
+        WST_TRIGGER_ARMED)
+        return;
+    ((target_planned_fn)(void (*)(void))export_of(m, "wst_target_trigger_name"))(trigger);
+    HANDLE event = OpenEventA(EVENT_MODIFY_STATE, FALSE, trigger);
+    if (event == NULL)
+        fail("open-trigger", trigger);
+    SetEvent(event);
+    CloseHandle(event);
+}
+
+/* Wakes NAME's worker and waits until it serves, or until a start that began
+ * after the wake has failed. Signals again every 100 ms while it still says
+ * IDLE (a worker that is just stopping drops what came while it served). */
+static unsigned wake_and_wait(struct loaded *m, int want_serving)
+{
+    target_pipe_fn pipe_name = (target_pipe_fn)(void (*)(void))export_of(m, "wst_target_pipe_name");
+    target_state_fn state = (target_state_fn)(void (*)(void))export_of(m, "wst_target_worker_state");
+    target_state_fn starts = (target_state_fn)(void (*)(void))export_of(m, "wst_target_worker_starts");
+    unsigned before = starts();
+    unsigned s = state();
+    /* 10 s is far beyond any start seen, and certain to end. */
+    for (int waited = 0; waited < 10000; waited += 10) {
+        s = state();
+        if (s == WST_WORKER_SERVING && pipe_name()[0] != '\0')
+            return s;
+        if (s == WST_WORKER_NONE || s == WST_WORKER_STOPPED)
+            return s;
+        if (s == WST_WORKER_PIPE_FAILED && (starts() != before || !want_serving))
+            return s;
+        if (s != WST_WORKER_STARTING && waited % 100 == 0)
+            wake(m);
+        Sleep(10);
+    }
+    return s;
+}
+
 static void print_pipe(const char *name)
 {
     struct loaded *m = loaded_module(name);
     target_pipe_fn pipe_name = (target_pipe_fn)(void (*)(void))export_of(m, "wst_target_pipe_name");
-    target_state_fn state = (target_state_fn)(void (*)(void))export_of(m, "wst_target_worker_state");
-    /* The worker starts on the first hit and publishes its name when it
-     * serves; 10 s is far beyond any start seen, and certain to end. A module
-     * without a worker (threadless, or pipe failed) has no name to wait for. */
-    for (int waited = 0; waited < 10000; waited += 10) {
-        unsigned s = state();
-        if (s == WST_WORKER_SERVING && pipe_name()[0] != '\0') {
-            printf("pipe %s %s\n", name, pipe_name());
-            return;
-        }
-        if (s == WST_WORKER_NONE || s == WST_WORKER_PIPE_FAILED || s == WST_WORKER_STOPPED)
-            break;
-        Sleep(10);
-    }
-    printf("pipe %s -\n", name);
+    /* A module without a worker (threadless, or pipe failed) has no name. */
+    if (wake_and_wait(m, 1) == WST_WORKER_SERVING)
+        printf("pipe %s %s\n", name, pipe_name());
+    else
+        printf("pipe %s -\n", name);
 }
 
 static void print_planned_pipe(const char *name)
@@ -206,17 +242,12 @@ static void print_planned_pipe(const char *name)
     printf("planned-pipe %s %s\n", name, pipe);
 }
 
+/* The state a request finds: the worker is woken first, and the state is the
+ * one its start ends in (serving, or pipe-failed). */
 static void print_state(const char *name)
 {
     struct loaded *m = loaded_module(name);
-    target_state_fn state = (target_state_fn)(void (*)(void))export_of(m, "wst_target_worker_state");
-    unsigned s = state();
-    for (int waited = 0; waited < 10000 && (s == WST_WORKER_IDLE || s == WST_WORKER_STARTING);
-         waited += 10) {
-        Sleep(10);
-        s = state();
-    }
-    printf("state %s %u\n", name, s);
+    printf("state %s %u\n", name, wake_and_wait(m, 1));
 }
 
 static void cycle(const char *name, unsigned count, unsigned query_every)
