@@ -116,9 +116,10 @@ def reload_loop(ctx, rounds):
 
 
 def unload_pending(ctx, rounds):
-    """The hit submits the work item and the DLL unloads before the item's pool
-    thread can start: all inside another DLL's DllMain, under the loader lock.
-    Waiting for the pending item there would deadlock; it must be cancelled."""
+    """An inspector's signal queues the worker's callback and the DLL unloads
+    before the callback's pool thread can start: all inside another DLL's
+    DllMain, under the loader lock (wst_locker.dll). Waiting for the pending
+    callback there would deadlock; it must be cancelled."""
     p = host(ctx, *_warm_up(), "baseline", *(["nested", A] * rounds), *COMPARE)
     for _ in range(rounds):
         p.expect(r"^nested \S+ done$")
