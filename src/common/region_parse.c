@@ -342,6 +342,20 @@ const char *wst_mode_name(uint32_t mode)
     }
 }
 
+const char *wst_trigger_state_name(uint32_t state)
+{
+    switch (state) {
+    case WST_TRIGGER_NONE:
+        return "none";
+    case WST_TRIGGER_ARMED:
+        return "armed";
+    case WST_TRIGGER_FAILED:
+        return "failed";
+    default:
+        return "unknown";
+    }
+}
+
 const char *wst_worker_state_name(uint32_t state)
 {
     switch (state) {

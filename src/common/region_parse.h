@@ -112,6 +112,8 @@ enum wst_status wst_region_parse_pool(const void *bytes, size_t size,
 size_t wst_region_sort_merge(struct wst_region_counter *counters, size_t count);
 
 const char *wst_mode_name(uint32_t mode);
+/* "none", "armed", "failed" for enum wst_trigger_state; "unknown" else. */
+const char *wst_trigger_state_name(uint32_t state);
 const char *wst_worker_state_name(uint32_t state);
 
 #endif

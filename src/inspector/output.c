@@ -70,6 +70,11 @@ static void json_module_head(FILE *out, const struct wst_module_report *m)
     fprintf(out, ", \"worker_error\": %lu, \"mode_fallback\": %s",
             (unsigned long)m->info.worker_error,
             m->info.runtime_flags & WST_RUNTIME_MODE_FALLBACK ? "true" : "false");
+    fprintf(out,
+            ", \"trigger\": \"%s\", \"trigger_error\": %lu, \"idle_stop_ms\": %lu, "
+            "\"worker_starts\": %lu",
+            wst_trigger_state_name(m->info.trigger_state), (unsigned long)m->info.trigger_error,
+            (unsigned long)m->info.idle_stop_ms, (unsigned long)m->info.worker_starts);
 }
 
 /* What the runtime recorded instead of printing it (it never writes output):
@@ -82,6 +87,14 @@ static void text_module_warnings(FILE *out, const struct wst_module_report *m, c
         fprintf(out, ": the worker failed (win32 error %lu); counters stay readable through "
                      "memory (--via memory)\n",
                 (unsigned long)m->info.worker_error);
+    }
+    if (m->info.trigger_state == WST_TRIGGER_FAILED) {
+        fprintf(out, "%swarning: ", indent);
+        text_string(out, m->module.name);
+        fprintf(out, ": its trigger could not be created (win32 error %lu%s); the worker "
+                     "started at the first hit instead of on demand\n",
+                (unsigned long)m->info.trigger_error,
+                m->info.trigger_error == ERROR_ALREADY_EXISTS ? ", the name was taken" : "");
     }
     if (m->info.runtime_flags & WST_RUNTIME_MODE_FALLBACK) {
         fprintf(out, "%swarning: ", indent);
