@@ -385,11 +385,12 @@ struct worker_case {
 #define FELL_BACK WST_TRIGGER_FAILED
 #define NO_TRIGGER WST_TRIGGER_NONE
 
-/* CreateEventW's calls: the stop event (1) and the trigger (2) at attach,
- * then each pipe instance's event. The token is read at attach for the
- * trigger's descriptor (OpenProcessToken 1, GetTokenInformation 1 and 2),
- * then by the pipe server. A failure at attach that only the trigger meets
- * leaves the fallback: the worker starts at the first hit. */
+/* CreateEventW's calls: the trigger (1) at attach, the stop event (2) at the
+ * worker's first start, then each pipe instance's event. The token is read at
+ * attach for the trigger's descriptor (GetTokenInformation 1 and 2, through
+ * the pseudo-handle; if that fails, OpenProcessToken and the next two), then
+ * by the pipe server. A failure at attach that only the trigger meets leaves
+ * the fallback: the worker starts at the first hit. */
 static const struct worker_case worker_cases[] = {
     {"no fault", {NONE, 0, 0, 0}, WST_WORKER_SERVING, ARMED},
     {"CreateNamedPipeW fails", {CREATE_NAMED_PIPE, 1, 0, ERROR_NOT_ENOUGH_MEMORY},
@@ -401,18 +402,20 @@ static const struct worker_case worker_cases[] = {
     {"GetNamedPipeHandleStateW fails", {GET_PIPE_STATE, 1, 0, ERROR_INVALID_HANDLE},
      WST_WORKER_PIPE_FAILED, ARMED},
     {"OpenProcessToken fails", {OPEN_TOKEN, 1, 0, ERROR_ACCESS_DENIED}, WST_WORKER_PIPE_FAILED,
-     FELL_BACK},
-    {"OpenProcessToken fails once (the trigger's)", {OPEN_TOKEN, 1, 1, ERROR_ACCESS_DENIED},
+     ARMED},
+    {"GetTokenInformation fails through the pseudo-handle only", {TOKEN_INFO, 1, 1,
+     ERROR_INVALID_HANDLE}, WST_WORKER_SERVING, ARMED},
+    {"GetTokenInformation fails twice (the trigger's)", {TOKEN_INFO, 1, 2, ERROR_ACCESS_DENIED},
      WST_WORKER_SERVING, FELL_BACK},
     {"GetTokenInformation fails", {TOKEN_INFO, 1, 0, ERROR_INSUFFICIENT_BUFFER},
      WST_WORKER_PIPE_FAILED, FELL_BACK},
     {"GetTokenInformation fails (the pipe's integrity level)", {TOKEN_INFO, 4, 0, ERROR_INVALID_PARAMETER},
      WST_WORKER_PIPE_FAILED, ARMED},
-    {"CreateEventW fails (stop event)", {CREATE_EVENT, 1, 0, ERROR_NOT_ENOUGH_MEMORY},
-     WST_WORKER_PIPE_FAILED, NO_TRIGGER},
-    {"CreateEventW fails (the trigger)", {CREATE_EVENT, 2, 1, ERROR_NOT_ENOUGH_MEMORY},
+    {"CreateEventW fails (stop event)", {CREATE_EVENT, 2, 0, ERROR_NOT_ENOUGH_MEMORY},
+     WST_WORKER_PIPE_FAILED, ARMED},
+    {"CreateEventW fails (the trigger)", {CREATE_EVENT, 1, 1, ERROR_NOT_ENOUGH_MEMORY},
      WST_WORKER_SERVING, FELL_BACK},
-    {"CreateEventW fails (the trigger and its fallback)", {CREATE_EVENT, 2, 2, ERROR_NOT_ENOUGH_MEMORY},
+    {"CreateEventW fails (the trigger and its fallback)", {CREATE_EVENT, 1, 2, ERROR_NOT_ENOUGH_MEMORY},
      WST_WORKER_PIPE_FAILED, NO_TRIGGER},
     {"CreateEventW fails (first instance's event)", {CREATE_EVENT, 3, 0, ERROR_NOT_ENOUGH_MEMORY},
      WST_WORKER_PIPE_FAILED, ARMED},
@@ -420,8 +423,6 @@ static const struct worker_case worker_cases[] = {
      WST_WORKER_PIPE_FAILED, NO_TRIGGER},
     {"CreateThreadpoolWait fails", {CREATE_WAIT, 1, 0, ERROR_NOT_ENOUGH_MEMORY},
      WST_WORKER_PIPE_FAILED, NO_TRIGGER},
-    {"CreateThreadpoolWait fails (the host watch)", {CREATE_WAIT, 2, 0, ERROR_NOT_ENOUGH_MEMORY},
-     WST_WORKER_SERVING, ARMED},
     {"WaitForMultipleObjects fails", {WAIT_MULTIPLE, 1, 0, ERROR_INVALID_HANDLE},
      WST_WORKER_PIPE_FAILED, ARMED},
     {"ConnectNamedPipe fails on every instance", {CONNECT, 1, 0, ERROR_BAD_PIPE},

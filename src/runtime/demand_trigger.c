@@ -21,7 +21,7 @@ HANDLE wst_trigger_create(uint32_t pid, uint64_t instance, DWORD *error)
         *error = ERROR_INVALID_NAME;
         return NULL;
     }
-    if (!wst_object_security_build(&sec, EVENT_ALL_ACCESS)) {
+    if (!wst_object_security_build(&sec, EVENT_ALL_ACCESS, TRUE)) {
         *error = GetLastError() != 0 ? GetLastError() : ERROR_GEN_FAILURE;
         return NULL;
     }

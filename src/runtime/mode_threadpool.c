@@ -6,14 +6,22 @@
  * At process attach the mode creates, and starts nothing:
  *   - the trigger (demand_trigger.h): a named auto-reset event that an
  *     inspector signals;
- *   - a thread-pool wait on it, whose callback is the worker: it serves
- *     until no client has been connected for idle_ms, then returns its
- *     thread to the pool and arms the wait again;
- *   - a thread-pool wait on one thread of the host (the host watch): when
- *     the host's last thread ends, the process must end too, and the wait's
- *     own thread (Wine, Windows 7) must not keep it alive.
+ *   - a private pool (no thread until a callback runs) and a thread-pool
+ *     wait on the trigger, whose callback is the worker: it serves until no
+ *     client has been connected for idle_ms, then returns its thread to the
+ *     pool and arms the wait again.
  * Until an inspector asks, the module holds no thread, looks at no thread
- * list, and runs none of its code. If the trigger's name cannot be ours (a
+ * list, and runs none of its code. The worker's stop event is created by its
+ * first start.
+ *
+ * The host watch: when the host's last thread ends, the process must end
+ * too, and the trigger wait's own thread (Wine, Windows 7) must not keep it
+ * alive. The mode remembers one thread of the host (at first the one that
+ * loaded us); when that thread ends (thread_detach, on that thread), a wait
+ * is armed on its handle, and its callback looks at the host's threads once:
+ * none left, it ends the process with that thread's exit code; else it
+ * remembers another one. No polling, and nothing at all while the
+ * remembered thread lives. If the trigger's name cannot be ours (a
  * squatter made it first), the wait is on a private event instead, which the
  * first probe hit signals, and the worker then serves until unload, as
  * before this design.
@@ -24,6 +32,8 @@
  *   - the first thread to hit a probe: first_hit, once per load, possibly
  *     under the loader lock (a probe in a DllMain); it does something only
  *     in the fallback (it signals the private event: no waiting);
+ *   - every ending thread: thread_detach, under the loader lock; it arms the
+ *     host watch when the remembered thread ends (no waiting);
  *   - the pool's one thread: worker_main and watch_main, never both at once
  *     (the pool has at most one thread), so the state they share (`watched`,
  *     `watch_host`) needs no lock between them.
@@ -84,15 +94,18 @@
  * stop_on_unload once no callback runs; constant in between unless said. */
 struct threadpool_state {
     uint64_t module_base;
-    HANDLE trigger;    /* auto-reset: the named event, or the fallback's private one */
-    HANDLE stop_event; /* manual-reset: set by the stop; every wait of the worker has it */
+    HANDLE trigger; /* auto-reset: the named event, or the fallback's private one */
+    /* Manual-reset: created by the worker's first start under arm_lock (never
+     * once `closing`), set by the stop; every wait of the worker has it. */
+    HANDLE stop_event;
     PTP_POOL pool;
     TP_CALLBACK_ENVIRON environment;
-    PTP_WAIT wait;  /* on `trigger`; its callback is the worker */
-    PTP_WAIT watch; /* on `watched`; its callback is the host watch */
-    /* A thread of the host (at first the one that loaded us). Replaced by
-     * watch_main when it ends; read by worker_main for the exit code. Pool
-     * thread only after attach. */
+    PTP_WAIT wait; /* on `trigger`; its callback is the worker */
+    /* The host watch: the remembered thread's id (attach, then watch_main);
+     * when it ends, thread_detach creates `watch` once and arms it on
+     * `watched`, that thread's handle, under arm_lock. */
+    volatile DWORD watched_id;
+    PTP_WAIT watch;
     HANDLE watched;
     struct wst_host_threads watch_host; /* watch_main's view; pool thread only */
     DWORD idle_ms;
@@ -225,9 +238,21 @@ static void rearm(PTP_WAIT wait, HANDLE handle)
     ReleaseSRWLockExclusive(&tp.arm_lock);
 }
 
-static BOOL stopping(void)
+/* A start may begin: not once the stop has begun, and only with a stop
+ * event to serve with (created here, once, under the lock the stop takes). */
+static BOOL begin_start(void)
 {
-    return WaitForSingleObject(tp.stop_event, 0) == WAIT_OBJECT_0;
+    BOOL ok = FALSE;
+    AcquireSRWLockExclusive(&tp.arm_lock);
+    if (!tp.closing) {
+        if (tp.stop_event == NULL)
+            tp.stop_event = wst_os.CreateEventW(NULL, TRUE, FALSE, NULL);
+        ok = tp.stop_event != NULL;
+        if (!ok)
+            record_failure(GetLastError());
+    }
+    ReleaseSRWLockExclusive(&tp.arm_lock);
+    return ok;
 }
 
 /* The trigger was signalled: one start of the worker, on the pool's thread. */
@@ -237,14 +262,16 @@ static void CALLBACK worker_main(PTP_CALLBACK_INSTANCE instance, PVOID context, 
     (void)instance;
     (void)context;
     (void)result;
-    if (stopping())
-        return; /* the unload has begun: it owns the published state */
+    if (!begin_start()) {
+        if (!tp.closing) /* no stop event: say so (recorded), and stay askable */
+            rearm(wait, tp.trigger);
+        return; /* else the unload has begun: it owns the published state */
+    }
     wst_region_set_worker_state(WST_WORKER_STARTING);
     __atomic_fetch_add(&wst_region_.worker_starts, 1, __ATOMIC_RELEASE);
     record_start_time();
     wst_host_threads_mark_worker();
     struct wst_host_threads host = {0};
-    wst_host_threads_watch(&host, tp.watched);
     /* A first look now, so that the host's threads are watched (and their
      * exit codes kept) from the start. */
     enum outcome out = wst_host_threads_alive(&host) ? serve(&host) : OUT_ORPHANED;
@@ -262,31 +289,83 @@ static void CALLBACK worker_main(PTP_CALLBACK_INSTANCE instance, PVOID context, 
     rearm(wait, tp.trigger);
 }
 
-/* The watched host thread ended. If another host thread lives, watch it
- * instead; if none does, end the process as its last thread would have
- * (host_threads.h). One thread list per watched thread's end, none before. */
+/* Remembers a host thread that lives, from w's last look: its end arms the
+ * watch again. FALSE if none lives. A thread that ends while we pick it has
+ * run its thread_detach before its id was remembered, so it is checked
+ * after the id is set, and then counted as ended. */
+static BOOL remember_a_live_host_thread(struct wst_host_threads *w)
+{
+    for (int tries = 0; tries < 64; tries++) {
+        HANDLE next = wst_host_threads_pick(w);
+        if (next == NULL)
+            return FALSE;
+        tp.watched_id = GetThreadId(next);
+        BOOL ended = WaitForSingleObject(next, 0) == WAIT_OBJECT_0;
+        if (!ended) {
+            CloseHandle(next);
+            return TRUE;
+        }
+        wst_host_threads_watch(w, next);
+        CloseHandle(next);
+        if (!wst_host_threads_alive(w))
+            return FALSE;
+    }
+    return TRUE; /* threads churn faster than we look: one of them is remembered */
+}
+
+/* The remembered host thread has ended. If another host thread lives,
+ * remember it instead; if none does, end the process as its last thread
+ * would have (host_threads.h). One thread list per remembered thread's end,
+ * none before. */
 static void CALLBACK watch_main(PTP_CALLBACK_INSTANCE instance, PVOID context, PTP_WAIT wait,
                                 TP_WAIT_RESULT result)
 {
     (void)instance;
     (void)context;
+    (void)wait;
     (void)result;
-    if (stopping())
-        return;
-    wst_host_threads_watch(&tp.watch_host, tp.watched);
-    if (!wst_host_threads_alive(&tp.watch_host)) {
-        /* `closing`: a FreeLibrary is under way, so some thread of the host
-         * is alive after all (one we could not tell from the OS's own). */
-        if (!tp.closing)
-            end_orphaned_process(&tp.watch_host);
+    AcquireSRWLockExclusive(&tp.arm_lock);
+    HANDLE ended = tp.watched;
+    tp.watched = NULL;
+    ReleaseSRWLockExclusive(&tp.arm_lock);
+    if (ended == NULL || tp.closing) {
+        if (ended != NULL)
+            CloseHandle(ended);
         return;
     }
-    HANDLE next = wst_host_threads_pick(&tp.watch_host);
-    if (next == NULL)
-        return; /* cannot happen while one lives; then nothing is watched */
-    CloseHandle(tp.watched);
-    tp.watched = next;
-    rearm(wait, next);
+    wst_host_threads_watch(&tp.watch_host, ended);
+    CloseHandle(ended);
+    BOOL alive = wst_host_threads_alive(&tp.watch_host) &&
+                 remember_a_live_host_thread(&tp.watch_host);
+    /* `closing`: a FreeLibrary is under way, so some thread of the host is
+     * alive after all (one we could not tell from the OS's own). */
+    if (!alive && !tp.closing)
+        end_orphaned_process(&tp.watch_host);
+}
+
+/* DLL_THREAD_DETACH, on the ending thread, loader lock held: when it is the
+ * remembered one, arm the watch on it (its handle is signalled once it is
+ * gone, with its exit code). Creating and arming a wait never waits. */
+static void threadpool_thread_detach(void)
+{
+    if (GetCurrentThreadId() != tp.watched_id)
+        return;
+    HANDLE self = OpenThread(SYNCHRONIZE | THREAD_QUERY_INFORMATION, FALSE, GetCurrentThreadId());
+    if (self == NULL)
+        return;
+    AcquireSRWLockExclusive(&tp.arm_lock);
+    if (!tp.closing && tp.pool != NULL && tp.watched == NULL) {
+        if (tp.watch == NULL)
+            tp.watch = wst_os.CreateThreadpoolWait(watch_main, NULL, &tp.environment);
+        if (tp.watch != NULL) {
+            tp.watched = self;
+            self = NULL;
+            wst_os.SetThreadpoolWait(tp.watch, tp.watched, NULL);
+        }
+    }
+    ReleaseSRWLockExclusive(&tp.arm_lock);
+    if (self != NULL)
+        CloseHandle(self);
 }
 
 /* ------------------------------------------------------------- mode table */
@@ -348,26 +427,10 @@ static BOOL create_trigger(void)
     return tp.trigger != NULL;
 }
 
-/* The host watch starts on the thread that loads us: the main thread for an
- * EXE and for the DLLs it imports. Optional: without it a host that ends
- * with ExitThread is kept alive by the wait's thread on Wine. */
-static void watch_loading_thread(void)
-{
-    tp.watched = OpenThread(SYNCHRONIZE | THREAD_QUERY_INFORMATION, FALSE, GetCurrentThreadId());
-    if (tp.watched == NULL)
-        return;
-    tp.watch = wst_os.CreateThreadpoolWait(watch_main, NULL, &tp.environment);
-    if (tp.watch != NULL)
-        wst_os.SetThreadpoolWait(tp.watch, tp.watched, NULL);
-}
-
 /* Creates everything and arms the trigger's wait; no thread starts, and
  * nothing here waits (we hold the loader lock). */
 static BOOL create_all(void)
 {
-    tp.stop_event = wst_os.CreateEventW(NULL, TRUE, FALSE, NULL);
-    if (tp.stop_event == NULL)
-        return FALSE;
     tp.pool = wst_os.CreateThreadpool(NULL);
     if (tp.pool == NULL)
         return FALSE;
@@ -383,7 +446,9 @@ static BOOL create_all(void)
     tp.wait = wst_os.CreateThreadpoolWait(worker_main, NULL, &tp.environment);
     if (tp.wait == NULL)
         return FALSE;
-    watch_loading_thread();
+    /* The thread that loads us: the main thread for an EXE and for the
+     * DLLs it imports. */
+    tp.watched_id = GetCurrentThreadId();
     wst_os.SetThreadpoolWait(tp.wait, tp.trigger, NULL);
     return TRUE;
 }
@@ -457,7 +522,8 @@ static void threadpool_stop_on_unload(void)
     wst_os.SetThreadpoolWait(tp.wait, NULL, NULL);
     if (tp.watch != NULL)
         wst_os.SetThreadpoolWait(tp.watch, NULL, NULL);
-    SetEvent(tp.stop_event);
+    if (tp.stop_event != NULL) /* else no start ever began, and none will */
+        SetEvent(tp.stop_event);
     /* TRUE cancels a callback that is still queued: its thread may not have
      * started yet and would first need the loader lock (for
      * DLL_THREAD_ATTACH) that we hold, so waiting for it would never end. A
@@ -489,4 +555,5 @@ const struct wst_mode_ops wst_mode_threadpool = {
     .first_hit = threadpool_first_hit,
     .stop_on_unload = threadpool_stop_on_unload,
     .stop_at_exit = threadpool_stop_at_exit,
+    .thread_detach = threadpool_thread_detach,
 };

@@ -61,10 +61,12 @@ struct wst_pipe_shape {
 BOOL wst_pipe_security_build(struct wst_pipe_security *sec);
 
 /* The same descriptor for another kind of object, granting `access` (the
- * on-demand worker's trigger event: EVENT_ALL_ACCESS). Threads: any; at
- * process attach under the loader lock too (token queries take no loader
- * lock). */
-BOOL wst_object_security_build(struct wst_pipe_security *sec, DWORD access);
+ * on-demand worker's trigger event: EVENT_ALL_ACCESS). With pseudo_token the
+ * token is read through GetCurrentProcessToken()'s pseudo-handle when the
+ * system has it (two calls fewer: the trigger is built on every load), else
+ * opened. Threads: any; at process attach under the loader lock too (token
+ * queries take no loader lock). */
+BOOL wst_object_security_build(struct wst_pipe_security *sec, DWORD access, BOOL pseudo_token);
 
 /* Creates an overlapped, byte-mode instance of the pipe `name` that rejects
  * remote clients, with `sec`'s descriptor. The first instance claims the
