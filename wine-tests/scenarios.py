@@ -17,7 +17,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
-from cases import dist, dist_zip, fleet, hostile, i686, leaks, pipe, reading, shutdown
+from cases import dist, dist_zip, fleet, hostile, i686, leaks, on_demand, pipe, reading, shutdown
 
 MODES = ("threadpool", "threadless")
 
@@ -88,6 +88,16 @@ SCENARIOS = [
     Scenario("stripe-stats", pipe.stripe_stats, modes=("threadpool",)),
     # More names than one pipe snapshot carries.
     Scenario("pipe-many-counters", pipe.many_counters, modes=("threadpool",)),
+    # The on-demand worker: started by a request, stopped when idle, and its
+    # trigger's security (a storm, an unload racing a signal).
+    Scenario("on-demand-never-hit", on_demand.never_hit_control, modes=("threadpool",)),
+    Scenario("on-demand-idle-restart", on_demand.idle_restart, modes=("threadpool",),
+             timeout=180),
+    Scenario("on-demand-unload-races-trigger", on_demand.unload_races_trigger,
+             modes=("threadpool",), iterations=200, per_iteration=0.5),
+    Scenario("on-demand-signal-storm", on_demand.signal_storm, modes=("threadpool",),
+             timeout=180),
+    Scenario("on-demand-trigger-security", on_demand.trigger_security, modes=("threadpool",)),
     Scenario("cycles-with-inspector", leaks.cycles_with_inspector, iterations=500,
              params={"query_every": 10}, per_iteration=0.5),
     # Every exit path in every mode, then leak accounting.
@@ -124,7 +134,7 @@ MUTANTS = [
            ("exit:free-library", "exit:unload-pending-work", "exit:unload-during-request",
             "exit:unload-and-reload", "cycles-with-inspector")),
     Mutant("no-cancel", "scenarios-no-cancel",
-           "unload waits for the work item without cancelling a pending callback",
+           "unload waits for the worker's wait without cancelling a pending callback",
            ("exit:unload-pending-work",)),
     Mutant("loader-lock", "scenarios-loader-lock",
            "the worker takes the loader lock (LoadLibrary) each time it wakes",

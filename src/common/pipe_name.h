@@ -1,5 +1,5 @@
 /*
- * The pipe name of one load of an instrumented module, in one place:
+ * The names of one load of an instrumented module, in one place: its pipe,
  *
  *     \\.\pipe\winstrument-<pid>-<instance>
  *
@@ -7,7 +7,8 @@
  * hexadecimal digits (docs/protocol.md, "Finding the pipe"). The runtime's
  * worker formats it, the inspector parses what a region claims and accepts
  * only this exact form for the pid it opened and the region's instance, and
- * the scenario programs build it the same way.
+ * the scenario programs build it the same way. And its trigger (below),
+ * which the inspector derives rather than reads.
  *
  * Platform-free (no Windows header, no CRT call beyond nothing at all), so the
  * runtime may call it from any thread, under the loader lock or at process

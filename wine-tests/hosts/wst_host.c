@@ -34,6 +34,12 @@
  *                                    process must end by itself when no thread
  *                                    of its own is left
  *   dll-exit NAME CODE               exit() called inside NAME
+ *   trigger-name NAME                prints "trigger-name NAME <event name>": the
+ *                                    on-demand worker's trigger
+ *   race-free NAME N                 N x (load, hit, signal the trigger without
+ *                                    pause from a thread, free while it signals)
+ *   sample-threads MS                prints "max-threads N", the most threads seen
+ *                                    in MS ms of sampling
  *
  * The host itself is instrumented (counter "host.hits"), so every scenario
  * has an instrumented EXE beside its DLLs.
@@ -512,6 +518,81 @@ static void cmd_dll_exit(char **a)
     ((target_exit_fn)(void (*)(void))export_of(m, "wst_target_exit"))((int)number(a[1]));
 }
 
+/* ------------------------------------------------ the on-demand trigger */
+
+static void cmd_trigger_name(char **a)
+{
+    char trigger[WST_PIPE_NAME_MAX];
+    struct loaded *m = loaded_module(a[0]);
+    ((target_planned_fn)(void (*)(void))export_of(m, "wst_target_trigger_name"))(trigger);
+    printf("trigger-name %s %s\n", a[0], trigger);
+}
+
+struct signaller {
+    HANDLE event;
+    volatile LONG stop;
+    unsigned long signals;
+};
+
+static DWORD WINAPI signal_loop(void *arg)
+{
+    struct signaller *s = arg;
+    while (!InterlockedCompareExchange(&s->stop, 0, 0)) {
+        SetEvent(s->event);
+        s->signals++;
+    }
+    return 0;
+}
+
+/* N x (load NAME, hit it, start a thread that signals its trigger without
+ * pause, let it run 0-2 ms, free NAME while it still signals, stop it). The
+ * signaller keeps its handle to the trigger across the unload, as a hostile
+ * process could. Prints progress every 20 rounds. */
+static void cmd_race_free(char **a)
+{
+    unsigned count = number(a[1]);
+    unsigned long signals = 0;
+    for (unsigned i = 1; i <= count; i++) {
+        char trigger[WST_PIPE_NAME_MAX];
+        load(a[0]);
+        hit(a[0], 1, 1);
+        struct loaded *m = loaded_module(a[0]);
+        ((target_planned_fn)(void (*)(void))export_of(m, "wst_target_trigger_name"))(trigger);
+        struct signaller sig = {OpenEventA(EVENT_MODIFY_STATE, FALSE, trigger), 0, 0};
+        if (sig.event == NULL)
+            fail("open-trigger", trigger);
+        HANDLE t = CreateThread(NULL, 0, signal_loop, &sig, 0, NULL);
+        if (t == NULL)
+            fail("create-thread", "signaller");
+        Sleep(i % 3);
+        unload(a[0]);
+        InterlockedExchange(&sig.stop, 1);
+        WaitForSingleObject(t, INFINITE);
+        CloseHandle(t);
+        CloseHandle(sig.event);
+        signals += sig.signals;
+        if (i % 20 == 0 || i == count)
+            printf("raced %s %u signals=%lu\n", a[0], i, signals);
+    }
+}
+
+/* Samples this process's thread count every 5 ms for MS milliseconds and
+ * prints the largest: "max-threads N". */
+static void cmd_sample_threads(char **a)
+{
+    unsigned ms = number(a[0]);
+    unsigned long most = 0;
+    ULONGLONG until = GetTickCount64() + ms;
+    while (GetTickCount64() < until) {
+        struct wst_resources now;
+        wst_resources_measure(&now);
+        if (now.threads > most)
+            most = now.threads;
+        Sleep(5);
+    }
+    printf("max-threads %lu\n", most);
+}
+
 /* Every command of the script language (see the top of this file). */
 static const struct command {
     const char *name;
@@ -544,6 +625,9 @@ static const struct command {
     {"return", 1, cmd_return},
     {"crt-exit", 1, cmd_crt_exit},
     {"dll-exit", 2, cmd_dll_exit},
+    {"trigger-name", 1, cmd_trigger_name},
+    {"race-free", 2, cmd_race_free},
+    {"sample-threads", 1, cmd_sample_threads},
 };
 
 static const struct command *command_named(const char *name)
