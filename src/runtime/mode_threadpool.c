@@ -11,8 +11,8 @@
  *     client has been connected for idle_ms, then returns its thread to the
  *     pool and arms the wait again.
  * Until an inspector asks, the module holds no thread, looks at no thread
- * list, and runs none of its code. The worker's stop event is created by its
- * first start.
+ * list, and runs none of its code. Each start creates the worker's stop
+ * event and its end closes it.
  *
  * The host watch: when the host's last thread ends, the process must end
  * too, and the trigger wait's own thread (Wine, Windows 7) must not keep it
@@ -50,7 +50,8 @@
  *   - a callback never takes the loader lock nor calls anything that may
  *     (LoadLibrary, GetModuleHandleEx, FreeLibrary, creating a thread and
  *     waiting for it), since stop_on_unload waits for it under that lock;
- *     and it never holds `arm_lock` across anything but SetThreadpoolWait;
+ *     and it never holds `arm_lock` across anything but SetThreadpoolWait,
+ *     CreateEvent and CloseHandle (none waits for another thread);
  *   - stop_at_exit blocks on nothing: the pool's thread is already gone;
  *   - nothing here writes output (stderr may be a full pipe nobody drains):
  *     a failure goes into the region (worker_state, worker_error,
@@ -95,8 +96,9 @@
 struct threadpool_state {
     uint64_t module_base;
     HANDLE trigger; /* auto-reset: the named event, or the fallback's private one */
-    /* Manual-reset: created by the worker's first start under arm_lock (never
-     * once `closing`), set by the stop; every wait of the worker has it. */
+    /* Manual-reset: created by each start and closed by its end, both under
+     * arm_lock and never once `closing`; set by the stop (and then closed by
+     * it); every wait of the worker has it. */
     HANDLE stop_event;
     PTP_POOL pool;
     TP_CALLBACK_ENVIRON environment;
@@ -229,30 +231,37 @@ static enum outcome serve(struct wst_host_threads *host)
     return out;
 }
 
-/* Arms `wait` on `handle` again, unless the stop has begun. */
-static void rearm(PTP_WAIT wait, HANDLE handle)
-{
-    AcquireSRWLockExclusive(&tp.arm_lock);
-    if (!tp.closing)
-        wst_os.SetThreadpoolWait(wait, handle, NULL);
-    ReleaseSRWLockExclusive(&tp.arm_lock);
-}
-
 /* A start may begin: not once the stop has begun, and only with a stop
- * event to serve with (created here, once, under the lock the stop takes). */
+ * event to serve with (created here, under the lock the stop takes, so the
+ * stop either sees it or prevents it). */
 static BOOL begin_start(void)
 {
     BOOL ok = FALSE;
     AcquireSRWLockExclusive(&tp.arm_lock);
     if (!tp.closing) {
-        if (tp.stop_event == NULL)
-            tp.stop_event = wst_os.CreateEventW(NULL, TRUE, FALSE, NULL);
+        tp.stop_event = wst_os.CreateEventW(NULL, TRUE, FALSE, NULL);
         ok = tp.stop_event != NULL;
         if (!ok)
             record_failure(GetLastError());
     }
     ReleaseSRWLockExclusive(&tp.arm_lock);
     return ok;
+}
+
+/* A start has ended without a stop: unless the stop has begun meanwhile
+ * (then it sets and closes the stop event itself), close this start's stop
+ * event, so that an idle module holds nothing but its trigger, and arm the
+ * wait again. */
+static void end_start(PTP_WAIT wait)
+{
+    AcquireSRWLockExclusive(&tp.arm_lock);
+    if (!tp.closing) {
+        if (tp.stop_event != NULL)
+            CloseHandle(tp.stop_event);
+        tp.stop_event = NULL;
+        wst_os.SetThreadpoolWait(wait, tp.trigger, NULL);
+    }
+    ReleaseSRWLockExclusive(&tp.arm_lock);
 }
 
 /* The trigger was signalled: one start of the worker, on the pool's thread. */
@@ -263,9 +272,8 @@ static void CALLBACK worker_main(PTP_CALLBACK_INSTANCE instance, PVOID context, 
     (void)context;
     (void)result;
     if (!begin_start()) {
-        if (!tp.closing) /* no stop event: say so (recorded), and stay askable */
-            rearm(wait, tp.trigger);
-        return; /* else the unload has begun: it owns the published state */
+        end_start(wait); /* no stop event (recorded): stay askable, unless unloading */
+        return;
     }
     wst_region_set_worker_state(WST_WORKER_STARTING);
     __atomic_fetch_add(&wst_region_.worker_starts, 1, __ATOMIC_RELEASE);
@@ -286,7 +294,7 @@ static void CALLBACK worker_main(PTP_CALLBACK_INSTANCE instance, PVOID context, 
      * start the worker again at once. A signal after this reset is kept, and
      * the wait armed below sees it. */
     ResetEvent(tp.trigger);
-    rearm(wait, tp.trigger);
+    end_start(wait);
 }
 
 /* Remembers a host thread that lives, from w's last look: its end arms the
@@ -522,7 +530,7 @@ static void threadpool_stop_on_unload(void)
     wst_os.SetThreadpoolWait(tp.wait, NULL, NULL);
     if (tp.watch != NULL)
         wst_os.SetThreadpoolWait(tp.watch, NULL, NULL);
-    if (tp.stop_event != NULL) /* else no start ever began, and none will */
+    if (tp.stop_event != NULL) /* else no start runs, and none will begin */
         SetEvent(tp.stop_event);
     /* TRUE cancels a callback that is still queued: its thread may not have
      * started yet and would first need the loader lock (for

@@ -121,7 +121,7 @@ def signal_storm(ctx):
     most = int(p.expect(r"^max-threads (\d+)$").group(1))
     signals, ms = int(stormed.group(1)), int(stormed.group(2))
     ctx.note("signals", signals)
-    ctx.note("threads", f"{base} max {most}")
+    ctx.note("storm_threads", f"{base} max {most}")
     ctx.check(most <= base + 1, f"a storm of {signals} signals: {most} threads, baseline {base}")
     m = _wait_worker(ctx, pid, "idle", "after the storm")
     # Each start serves at least IDLE_MS before it stops, and the signals
