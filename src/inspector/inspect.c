@@ -174,6 +174,15 @@ static enum wst_status pipe_open(const struct wst_options *o, const struct sessi
     return st;
 }
 
+/* The errors of a worker that stopped (idle) between our read and our
+ * connect or hello: its name is gone, or its instance closed under us. Any
+ * other failure is the pipe's own, and is reported as it is. */
+static int stopped_meanwhile(const struct wst_error *err)
+{
+    return err->win32 == ERROR_FILE_NOT_FOUND || err->win32 == ERROR_BROKEN_PIPE ||
+           err->win32 == ERROR_PIPE_NOT_CONNECTED || err->win32 == ERROR_NO_DATA;
+}
+
 /* pipe_open, waking the worker first if it is idle. An on-demand worker may
  * stop (idle) between our read of SERVING and our connect or hello: then the
  * name is gone or the pipe breaks, and one more wake and open answers it. */
@@ -186,8 +195,7 @@ static enum wst_status worker_open(const struct wst_options *o, const struct ses
         if (st != WST_OK)
             return st;
         st = pipe_open(o, s, m, c, err);
-        if (st == WST_OK || attempt == 1 || !worker_wakes(&m->info) ||
-            (st != WST_E_NO_WORKER && st != WST_E_PIPE))
+        if (st == WST_OK || attempt == 1 || !worker_wakes(&m->info) || !stopped_meanwhile(err))
             return st;
         struct wst_error again = {0};
         if (wst_read_region_header(&s->remote, &m->module, &m->info, &again) != WST_OK)
