@@ -2,7 +2,7 @@
  * Failure paths of the threadpool worker and its pipe server
  * (src/runtime/mode_threadpool.c, pipe_server.c), with Win32 failures
  * injected through the runtime's OS table (os_win.h): a pipe that cannot be
- * created, a pool, a thread-pool wait or the trigger that cannot (the
+ * created, a thread-pool wait or the trigger that cannot (the
  * trigger's failure falls back to a start at the first hit), a wait that
  * fails, listening
  * that fails; and a squatter that tries the name while an instance is
@@ -60,7 +60,6 @@ enum which {
     CREATE_EVENT,
     OPEN_TOKEN,
     TOKEN_INFO,
-    CREATE_POOL,
     CREATE_WAIT,
 };
 
@@ -182,13 +181,6 @@ static BOOL WINAPI fake_GetTokenInformation(HANDLE token, TOKEN_INFORMATION_CLAS
     return real.GetTokenInformation(token, cls, info, size, needed);
 }
 
-static PTP_POOL WINAPI fake_CreateThreadpool(PVOID reserved)
-{
-    if (failing(CREATE_POOL))
-        return NULL;
-    return real.CreateThreadpool(reserved);
-}
-
 static PTP_WAIT WINAPI fake_CreateThreadpoolWait(PTP_WAIT_CALLBACK callback, PVOID context,
                                                  PTP_CALLBACK_ENVIRON env)
 {
@@ -212,7 +204,6 @@ static void inject(const struct fault *fault)
     wst_os.CreateEventW = fake_CreateEventW;
     wst_os.OpenProcessToken = fake_OpenProcessToken;
     wst_os.GetTokenInformation = fake_GetTokenInformation;
-    wst_os.CreateThreadpool = fake_CreateThreadpool;
     wst_os.CreateThreadpoolWait = fake_CreateThreadpoolWait;
 }
 
@@ -419,8 +410,6 @@ static const struct worker_case worker_cases[] = {
      WST_WORKER_PIPE_FAILED, NO_TRIGGER},
     {"CreateEventW fails (first instance's event)", {CREATE_EVENT, 3, 0, ERROR_NOT_ENOUGH_MEMORY},
      WST_WORKER_PIPE_FAILED, ARMED},
-    {"CreateThreadpool fails", {CREATE_POOL, 1, 0, ERROR_NOT_ENOUGH_MEMORY},
-     WST_WORKER_PIPE_FAILED, NO_TRIGGER},
     {"CreateThreadpoolWait fails", {CREATE_WAIT, 1, 0, ERROR_NOT_ENOUGH_MEMORY},
      WST_WORKER_PIPE_FAILED, NO_TRIGGER},
     {"WaitForMultipleObjects fails", {WAIT_MULTIPLE, 1, 0, ERROR_INVALID_HANDLE},

@@ -1,15 +1,21 @@
 /*
  * Threadpool mode (the default): the module's worker serves the named pipe
- * (pipe_server.c) on a thread of a private pool, and only while someone
- * looks. docs/modes.md ("The on-demand worker") explains the design.
+ * (pipe_server.c) in a callback of the process's default thread pool, and
+ * only while someone looks. docs/modes.md ("The on-demand worker") explains
+ * the design.
  *
  * At process attach the mode creates, and starts nothing:
  *   - the trigger (demand_trigger.h): a named auto-reset event that an
  *     inspector signals;
- *   - a private pool (no thread until a callback runs) and a thread-pool
- *     wait on the trigger, whose callback is the worker: it serves until no
- *     client has been connected for idle_ms, then returns its thread to the
- *     pool and arms the wait again.
+ *   - a thread-pool wait on the trigger, in the default pool with a
+ *     callback environment marked runs-long, whose callback is the worker:
+ *     it serves until no client has been connected for idle_ms, then returns
+ *     its thread to the pool and arms the wait again.
+ * The default pool, not a private one: Wine keeps one worker thread in a
+ * pool for as long as any object of that pool exists (tp_threadpool_lock),
+ * so a private pool per module would hold a thread per module, created and
+ * ended with every load; the default pool's is shared by every module and
+ * the host. (Windows keeps no thread for a wait.)
  * Until an inspector asks, the module holds no thread, looks at no thread
  * list, and runs none of its code. Each start creates the worker's stop
  * event and its end closes it.
@@ -21,7 +27,9 @@
  * is armed on its handle, and its callback looks at the host's threads once:
  * none left, it ends the process with that thread's exit code; else it
  * remembers another one. No polling, and nothing at all while the
- * remembered thread lives. If the trigger's name cannot be ours (a
+ * remembered thread lives. After that first end, the watch's callback arms
+ * the same wait on the next remembered thread itself. If the trigger's name
+ * cannot be ours (a
  * squatter made it first), the wait is on a private event instead, which the
  * first probe hit signals, and the worker then serves until unload, as
  * before this design.
@@ -33,10 +41,10 @@
  *     under the loader lock (a probe in a DllMain); it does something only
  *     in the fallback (it signals the private event: no waiting);
  *   - every ending thread: thread_detach, under the loader lock; it arms the
- *     host watch when the remembered thread ends (no waiting);
- *   - the pool's one thread: worker_main and watch_main, never both at once
- *     (the pool has at most one thread), so the state they share (`watched`,
- *     `watch_host`) needs no lock between them.
+ *     host watch when the first remembered thread ends (no waiting);
+ *   - default-pool threads: worker_main (never two at once: its wait is
+ *     one-shot and armed again only when it returns) and watch_main (the
+ *     same); they share nothing but `arm_lock`'s fields and the region.
  *
  * What it must never do:
  *   - stop_on_unload waits only for a callback that is already running,
@@ -52,7 +60,7 @@
  *     waiting for it), since stop_on_unload waits for it under that lock;
  *     and it never holds `arm_lock` across anything but SetThreadpoolWait,
  *     CreateEvent and CloseHandle (none waits for another thread);
- *   - stop_at_exit blocks on nothing: the pool's thread is already gone;
+ *   - stop_at_exit blocks on nothing: the pool's threads are already gone;
  *   - nothing here writes output (stderr may be a full pipe nobody drains):
  *     a failure goes into the region (worker_state, worker_error,
  *     trigger_state, trigger_error);
@@ -100,16 +108,16 @@ struct threadpool_state {
      * arm_lock and never once `closing`; set by the stop (and then closed by
      * it); every wait of the worker has it. */
     HANDLE stop_event;
-    PTP_POOL pool;
-    TP_CALLBACK_ENVIRON environment;
+    TP_CALLBACK_ENVIRON environment; /* the default pool, runs-long */
     PTP_WAIT wait; /* on `trigger`; its callback is the worker */
-    /* The host watch: the remembered thread's id (attach, then watch_main);
-     * when it ends, thread_detach creates `watch` once and arms it on
-     * `watched`, that thread's handle, under arm_lock. */
+    /* The host watch: the first remembered thread's id (attach; 0 once its
+     * end armed the watch). thread_detach creates `watch` and arms it on
+     * `watched`, that thread's handle; then watch_main arms it on the next
+     * one. Both under arm_lock. */
     volatile DWORD watched_id;
     PTP_WAIT watch;
     HANDLE watched;
-    struct wst_host_threads watch_host; /* watch_main's view; pool thread only */
+    struct wst_host_threads watch_host; /* watch_main's view; one at a time */
     DWORD idle_ms;
     /* Guards `closing` and every re-arm of a wait (see above). */
     SRWLOCK arm_lock;
@@ -264,7 +272,8 @@ static void end_start(PTP_WAIT wait)
     ReleaseSRWLockExclusive(&tp.arm_lock);
 }
 
-/* The trigger was signalled: one start of the worker, on the pool's thread. */
+/* The trigger was signalled: one start of the worker, on a default-pool
+ * thread. */
 static void CALLBACK worker_main(PTP_CALLBACK_INSTANCE instance, PVOID context, PTP_WAIT wait,
                                  TP_WAIT_RESULT result)
 {
@@ -297,40 +306,16 @@ static void CALLBACK worker_main(PTP_CALLBACK_INSTANCE instance, PVOID context, 
     end_start(wait);
 }
 
-/* Remembers a host thread that lives, from w's last look: its end arms the
- * watch again. FALSE if none lives. A thread that ends while we pick it has
- * run its thread_detach before its id was remembered, so it is checked
- * after the id is set, and then counted as ended. */
-static BOOL remember_a_live_host_thread(struct wst_host_threads *w)
-{
-    for (int tries = 0; tries < 64; tries++) {
-        HANDLE next = wst_host_threads_pick(w);
-        if (next == NULL)
-            return FALSE;
-        tp.watched_id = GetThreadId(next);
-        BOOL ended = WaitForSingleObject(next, 0) == WAIT_OBJECT_0;
-        if (!ended) {
-            CloseHandle(next);
-            return TRUE;
-        }
-        wst_host_threads_watch(w, next);
-        CloseHandle(next);
-        if (!wst_host_threads_alive(w))
-            return FALSE;
-    }
-    return TRUE; /* threads churn faster than we look: one of them is remembered */
-}
-
 /* The remembered host thread has ended. If another host thread lives,
- * remember it instead; if none does, end the process as its last thread
- * would have (host_threads.h). One thread list per remembered thread's end,
- * none before. */
+ * remember it (the watch's wait is armed on it: one that ends meanwhile is
+ * signalled already, and the wait fires at once); if none does, end the
+ * process as its last thread would have (host_threads.h). One thread list
+ * per remembered thread's end, none before. */
 static void CALLBACK watch_main(PTP_CALLBACK_INSTANCE instance, PVOID context, PTP_WAIT wait,
                                 TP_WAIT_RESULT result)
 {
     (void)instance;
     (void)context;
-    (void)wait;
     (void)result;
     AcquireSRWLockExclusive(&tp.arm_lock);
     HANDLE ended = tp.watched;
@@ -343,17 +328,30 @@ static void CALLBACK watch_main(PTP_CALLBACK_INSTANCE instance, PVOID context, P
     }
     wst_host_threads_watch(&tp.watch_host, ended);
     CloseHandle(ended);
-    BOOL alive = wst_host_threads_alive(&tp.watch_host) &&
-                 remember_a_live_host_thread(&tp.watch_host);
-    /* `closing`: a FreeLibrary is under way, so some thread of the host is
-     * alive after all (one we could not tell from the OS's own). */
-    if (!alive && !tp.closing)
-        end_orphaned_process(&tp.watch_host);
+    HANDLE next = NULL;
+    if (wst_host_threads_alive(&tp.watch_host))
+        next = wst_host_threads_pick(&tp.watch_host);
+    if (next == NULL) {
+        /* `closing`: a FreeLibrary is under way, so some thread of the host
+         * is alive after all (one we could not tell from the OS's own). */
+        if (!tp.closing)
+            end_orphaned_process(&tp.watch_host);
+        return;
+    }
+    AcquireSRWLockExclusive(&tp.arm_lock);
+    if (!tp.closing) {
+        tp.watched = next;
+        next = NULL;
+        wst_os.SetThreadpoolWait(wait, tp.watched, NULL);
+    }
+    ReleaseSRWLockExclusive(&tp.arm_lock);
+    if (next != NULL)
+        CloseHandle(next);
 }
 
 /* DLL_THREAD_DETACH, on the ending thread, loader lock held: when it is the
- * remembered one, arm the watch on it (its handle is signalled once it is
- * gone, with its exit code). Creating and arming a wait never waits. */
+ * first remembered one, arm the watch on it (its handle is signalled once it
+ * is gone, with its exit code). Creating and arming a wait never waits. */
 static void threadpool_thread_detach(void)
 {
     if (GetCurrentThreadId() != tp.watched_id)
@@ -362,9 +360,9 @@ static void threadpool_thread_detach(void)
     if (self == NULL)
         return;
     AcquireSRWLockExclusive(&tp.arm_lock);
-    if (!tp.closing && tp.pool != NULL && tp.watched == NULL) {
-        if (tp.watch == NULL)
-            tp.watch = wst_os.CreateThreadpoolWait(watch_main, NULL, &tp.environment);
+    tp.watched_id = 0; /* from now on the watch's own callback arms it */
+    if (!tp.closing && tp.wait != NULL && tp.watch == NULL) {
+        tp.watch = wst_os.CreateThreadpoolWait(watch_main, NULL, &tp.environment);
         if (tp.watch != NULL) {
             tp.watched = self;
             self = NULL;
@@ -384,8 +382,6 @@ static void release_all(void)
         wst_os.CloseThreadpoolWait(tp.wait);
     if (tp.watch != NULL)
         wst_os.CloseThreadpoolWait(tp.watch);
-    if (tp.pool != NULL)
-        wst_os.CloseThreadpool(tp.pool);
     DestroyThreadpoolEnvironment(&tp.environment);
     if (tp.trigger != NULL)
         CloseHandle(tp.trigger);
@@ -395,7 +391,6 @@ static void release_all(void)
         CloseHandle(tp.watched);
     wst_host_threads_close(&tp.watch_host);
     tp.wait = tp.watch = NULL;
-    tp.pool = NULL;
     tp.trigger = tp.stop_event = tp.watched = NULL;
 }
 
@@ -439,15 +434,10 @@ static BOOL create_trigger(void)
  * nothing here waits (we hold the loader lock). */
 static BOOL create_all(void)
 {
-    tp.pool = wst_os.CreateThreadpool(NULL);
-    if (tp.pool == NULL)
-        return FALSE;
-    /* One thread is all the callbacks need; it also serialises the worker
-     * and the host watch, and keeps Wine from starting a spare thread when
-     * a runs-long callback begins. */
-    wst_os.SetThreadpoolThreadMaximum(tp.pool, 1);
+    /* No pool named: the default one. Runs-long, since a start serves for
+     * seconds: the pool then does not count on this thread for its other
+     * callbacks. */
     InitializeThreadpoolEnvironment(&tp.environment);
-    SetThreadpoolCallbackPool(&tp.environment, tp.pool);
     SetThreadpoolCallbackRunsLong(&tp.environment);
     if (!create_trigger())
         return FALSE;
@@ -541,13 +531,13 @@ static void threadpool_stop_on_unload(void)
     wst_os.WaitForThreadpoolWaitCallbacks(tp.wait, TRUE);
     if (tp.watch != NULL)
         wst_os.WaitForThreadpoolWaitCallbacks(tp.watch, TRUE);
-    /* Closing the pool does not wait for its thread to exit: that exit needs
-     * the loader lock, and runs ntdll code only, after we are gone. */
+    /* The default pool's threads run ntdll code only once our callbacks have
+     * returned: nothing of ours is left to wait for. */
     release_all();
     unpublish(WST_WORKER_STOPPED);
 }
 
-/* Process exit: the pool's thread has been terminated already, wherever it
+/* Process exit: the pool's threads have been terminated already, wherever they
  * was, so there is nobody to signal or wait for, and the OS reclaims the
  * pool, the handles and the memory. Only the published state changes. */
 static void threadpool_stop_at_exit(void)

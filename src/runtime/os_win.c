@@ -21,13 +21,10 @@
     .WaitForMultipleObjects = WaitForMultipleObjects,                                          \
     .OpenProcessToken = OpenProcessToken,                                                      \
     .GetTokenInformation = GetTokenInformation,                                                \
-    .CreateThreadpool = CreateThreadpool,                                                      \
-    .SetThreadpoolThreadMaximum = SetThreadpoolThreadMaximum,                                  \
     .CreateThreadpoolWait = CreateThreadpoolWait,                                              \
     .SetThreadpoolWait = SetThreadpoolWait,                                                    \
     .WaitForThreadpoolWaitCallbacks = WaitForThreadpoolWaitCallbacks,                          \
     .CloseThreadpoolWait = CloseThreadpoolWait,                                                \
-    .CloseThreadpool = CloseThreadpool,                                                        \
     .HeapAlloc = HeapAlloc,                                                                    \
     .HeapFree = HeapFree,                                                                      \
     }
