@@ -273,13 +273,58 @@ static void cycle(const char *name, unsigned count, unsigned query_every)
     }
 }
 
+/* Default-pool threads kept busy by `nested`, so that a callback queued to
+ * the default pool needs a new thread. */
+#define BLOCKERS 8
+static HANDLE blockers_release;
+static volatile LONG blockers_in, blockers_out;
+
+static void CALLBACK blocker(PTP_CALLBACK_INSTANCE instance, PVOID context)
+{
+    (void)instance, (void)context;
+    InterlockedIncrement(&blockers_in);
+    WaitForSingleObject(blockers_release, 30000);
+    InterlockedIncrement(&blockers_out);
+}
+
+/* Occupies every idle thread of the default pool (more callbacks than it
+ * has idle threads, each waiting until released), and waits, bounded, until
+ * all of them run: no loader lock is held here, so the pool starts what
+ * threads it needs. */
+static void occupy_default_pool(void)
+{
+    blockers_release = CreateEventA(NULL, TRUE, FALSE, NULL);
+    if (blockers_release == NULL)
+        fail("create-event", "blockers");
+    blockers_in = blockers_out = 0;
+    for (int i = 0; i < BLOCKERS; i++) {
+        if (!TrySubmitThreadpoolCallback(blocker, NULL, NULL))
+            fail("submit", "blocker");
+    }
+    for (int waited = 0; blockers_in < BLOCKERS && waited < 10000; waited++)
+        Sleep(1);
+}
+
+static void release_default_pool(void)
+{
+    SetEvent(blockers_release);
+    for (int waited = 0; blockers_out < BLOCKERS && waited < 10000; waited++)
+        Sleep(1);
+    if (blockers_out == BLOCKERS) /* else one may still wait on it: keep it */
+        CloseHandle(blockers_release);
+}
+
 static void nested(const char *name)
 {
-    /* wst_locker.dll does the whole load-hit-free of NAME inside its own
-     * DLL_PROCESS_ATTACH, so the worker's pool thread cannot start (it needs
-     * the loader lock for DLL_THREAD_ATTACH) before NAME unloads. */
+    /* wst_locker.dll does the whole load-hit-signal-free of NAME inside its
+     * own DLL_PROCESS_ATTACH. The worker's callback, queued to the default
+     * pool by the signal, then needs a new thread (every thread of the pool
+     * is busy), and a new thread cannot start (it needs the loader lock for
+     * DLL_THREAD_ATTACH) before NAME unloads: the unload must cancel it. */
     SetEnvironmentVariableA("WST_LOCKER_TARGET", name);
+    occupy_default_pool();
     HMODULE locker = LoadLibraryA("wst_locker.dll");
+    release_default_pool();
     if (locker == NULL)
         fail("load", "wst_locker.dll");
     FreeLibrary(locker);
