@@ -422,7 +422,8 @@ static void print_table(const struct row *rows, const struct context *ctx)
            s->free_median_us, s->free_max_us, ctx->cycles * ctx->repeat,
            s->free_median_us / rows[C_PLAIN].free_median_us, rows[C_PLAIN].free_median_us);
     printf("All times in us. us/cycle: LoadLibrary + call + FreeLibrary (+ the wait until\n"
-           "serving in threadpool+serve, which signals the trigger), over a whole run. load, call, free, to serve\n"
+           "serving in threadpool+serve, which signals the trigger), over a whole run. load, call, "
+           "free, to serve\n"
            "(LoadLibrary to SERVING): median over runs of each run's per-cycle median.\n"
            "free max: the slowest FreeLibrary of every cycle of every run.\n");
 }

@@ -310,10 +310,8 @@ int main(void)
     InterlockedExchange(&wst_runtime_hit_seen_, 1);
     hit_counters();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(format_parse_round_trip),
-        cmocka_unit_test(trigger_name_form),
-        cmocka_unit_test(parse_refuses),
-        cmocka_unit_test(identity_checks),
+        cmocka_unit_test(format_parse_round_trip), cmocka_unit_test(trigger_name_form),
+        cmocka_unit_test(parse_refuses),           cmocka_unit_test(identity_checks),
         cmocka_unit_test(clients_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

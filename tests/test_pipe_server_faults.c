@@ -12,8 +12,9 @@
  *
  * The program is itself instrumented, and drives its own module's threadpool
  * mode table directly (attach, stop_on_unload, as lifecycle.c would), and
- * starts the worker as an inspector does, through the trigger. So that the lifecycle never starts a worker of its own beside the
- * test's, main() marks the first probe hit as seen before any probe runs.
+ * starts the worker as an inspector does, through the trigger. So that the
+ * lifecycle never starts a worker of its own beside the test's, main() marks
+ * the first probe hit as seen before any probe runs.
  *
  * Threads: the test thread, and the pool thread of the worker under test.
  * The OS table is swapped only while no worker runs (os_win.h requires it);

@@ -103,9 +103,9 @@ struct wst_region_header {
     uint32_t stripe_reclaims; /* stripes taken back from threads that exited owning them */
     uint32_t stripe_shared;   /* first hits that found every stripe owned (stripe 0 then) */
     uint8_t reserved[232 - 184]; /* zero */
-    /* The on-demand worker (threadpool mode; docs/region.md, "Waking the
+    /* The on-demand worker (threadpool mode; docs/protocol.md, "Waking the
      * worker"). An inspector that finds the worker IDLE signals the named
-     * event of src/common/trigger_name.h and waits for worker_starts to move. */
+     * event of src/common/pipe_name.h and waits for worker_starts to move. */
     uint32_t trigger_state; /* enum wst_trigger_state; lifecycle, at process attach */
     uint32_t trigger_error; /* Win32 error why the trigger is not armed, 0 if it is */
     uint32_t idle_stop_ms;  /* the worker stops serving after this long with no client;

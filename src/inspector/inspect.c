@@ -115,8 +115,7 @@ static enum wst_status wake_worker(const struct wst_options *o, const struct ses
             return WST_OK;
         if (m->info.instance != id.instance)
             return wst_error_set(err, WST_E_TARGET_GONE, 0,
-                                 "module %s was unloaded while its worker started",
-                                 m->module.name);
+                                 "module %s was unloaded while its worker started", m->module.name);
         if (m->info.worker_starts != starts && m->info.worker_state == WST_WORKER_PIPE_FAILED)
             return no_worker(m, err);
         if (m->info.worker_state == WST_WORKER_STOPPED)
@@ -147,7 +146,7 @@ static enum wst_status wake_worker(const struct wst_options *o, const struct ses
 
 /* Serving already, or woken now; else why not. */
 static enum wst_status ensure_worker(const struct wst_options *o, const struct session *s,
-                                    struct wst_module_report *m, struct wst_error *err)
+                                     struct wst_module_report *m, struct wst_error *err)
 {
     if (worker_serves(&m->info))
         return WST_OK;

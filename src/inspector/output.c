@@ -91,8 +91,9 @@ static void text_module_warnings(FILE *out, const struct wst_module_report *m, c
     if (m->info.trigger_state == WST_TRIGGER_FAILED) {
         fprintf(out, "%swarning: ", indent);
         text_string(out, m->module.name);
-        fprintf(out, ": its trigger could not be created (win32 error %lu%s); the worker "
-                     "started at the first hit instead of on demand\n",
+        fprintf(out,
+                ": its trigger could not be created (win32 error %lu%s); the worker "
+                "started at the first hit instead of on demand\n",
                 (unsigned long)m->info.trigger_error,
                 m->info.trigger_error == ERROR_ALREADY_EXISTS ? ", the name was taken" : "");
     }

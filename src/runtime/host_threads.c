@@ -85,8 +85,7 @@ static BOOL is_os_thread(HANDLE thread)
     void *start = NULL;
     if (query_thread == NULL || ntdll_begin == 0)
         return FALSE;
-    if (query_thread(thread, (THREADINFOCLASS)THREAD_START_ADDRESS, &start, sizeof start, NULL) <
-        0)
+    if (query_thread(thread, (THREADINFOCLASS)THREAD_START_ADDRESS, &start, sizeof start, NULL) < 0)
         return FALSE;
     return (uintptr_t)start >= ntdll_begin && (uintptr_t)start < ntdll_end;
 }

@@ -109,7 +109,7 @@ struct threadpool_state {
      * it); every wait of the worker has it. */
     HANDLE stop_event;
     TP_CALLBACK_ENVIRON environment; /* the default pool, runs-long */
-    PTP_WAIT wait; /* on `trigger`; its callback is the worker */
+    PTP_WAIT wait;                   /* on `trigger`; its callback is the worker */
     /* The host watch: the first remembered thread's id (attach; 0 once its
      * end armed the watch). thread_detach creates `watch` and arms it on
      * `watched`, that thread's handle; then watch_main arms it on the next

@@ -26,9 +26,9 @@ BOOL wst_object_security_build(struct wst_pipe_security *sec, DWORD access, BOOL
     BOOL ok = FALSE;
     /* Before Windows 8 the pseudo-handle is invalid: the first query fails
      * and the token is opened as usual. */
-    if (pseudo_token && wst_os.GetTokenInformation(PROCESS_TOKEN_PSEUDO, TokenUser,
-                                                   &sec->token_user, sizeof sec->token_user,
-                                                   &needed)) {
+    if (pseudo_token &&
+        wst_os.GetTokenInformation(PROCESS_TOKEN_PSEUDO, TokenUser, &sec->token_user,
+                                   sizeof sec->token_user, &needed)) {
         if (!wst_os.GetTokenInformation(PROCESS_TOKEN_PSEUDO, TokenIntegrityLevel,
                                         &sec->token_label, sizeof sec->token_label, &needed))
             goto out;
@@ -45,8 +45,7 @@ BOOL wst_object_security_build(struct wst_pipe_security *sec, DWORD access, BOOL
         goto out;
 build:
     if (!InitializeAcl(&sec->dacl.acl, sizeof sec->dacl, ACL_REVISION) ||
-        !AddAccessAllowedAce(&sec->dacl.acl, ACL_REVISION, access,
-                             sec->token_user.user.User.Sid) ||
+        !AddAccessAllowedAce(&sec->dacl.acl, ACL_REVISION, access, sec->token_user.user.User.Sid) ||
         !AddAccessAllowedAce(&sec->dacl.acl, ACL_REVISION, access, &local_system))
         goto out;
     if (!InitializeAcl(&sec->sacl.acl, sizeof sec->sacl, ACL_REVISION) ||

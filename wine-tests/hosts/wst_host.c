@@ -210,7 +210,8 @@ static unsigned wake_and_wait(struct loaded *m, int want_serving)
 {
     target_pipe_fn pipe_name = (target_pipe_fn)(void (*)(void))export_of(m, "wst_target_pipe_name");
     target_state_fn state = (target_state_fn)(void (*)(void))export_of(m, "wst_target_worker_state");
-    target_state_fn starts = (target_state_fn)(void (*)(void))export_of(m, "wst_target_worker_starts");
+    target_state_fn starts =
+        (target_state_fn)(void (*)(void))export_of(m, "wst_target_worker_starts");
     unsigned before = starts();
     unsigned s = state();
     /* 10 s is far beyond any start seen, and certain to end. */

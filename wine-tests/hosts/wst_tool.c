@@ -97,10 +97,9 @@ static int acl(const char *name)
     PACL dacl = NULL, sacl = NULL;
     PSECURITY_DESCRIPTOR sd = NULL;
     HANDLE event = OpenEventA(READ_CONTROL, FALSE, name);
-    if (event == NULL ||
-        GetSecurityInfo(event, SE_KERNEL_OBJECT,
-                        DACL_SECURITY_INFORMATION | LABEL_SECURITY_INFORMATION, NULL, NULL,
-                        &dacl, &sacl, &sd) != ERROR_SUCCESS) {
+    if (event == NULL || GetSecurityInfo(event, SE_KERNEL_OBJECT,
+                                         DACL_SECURITY_INFORMATION | LABEL_SECURITY_INFORMATION,
+                                         NULL, NULL, &dacl, &sacl, &sd) != ERROR_SUCCESS) {
         printf("error acl %s (win32 error %lu)\n", name, GetLastError());
         return 1;
     }
@@ -113,7 +112,8 @@ static int acl(const char *name)
     }
     for (DWORD i = 0; sacl != NULL && i < sacl->AceCount; i++) {
         SYSTEM_MANDATORY_LABEL_ACE *ace = NULL;
-        if (GetAce(sacl, i, (void **)&ace) && ace->Header.AceType == SYSTEM_MANDATORY_LABEL_ACE_TYPE) {
+        if (GetAce(sacl, i, (void **)&ace) &&
+            ace->Header.AceType == SYSTEM_MANDATORY_LABEL_ACE_TYPE) {
             PSID sid = (PSID)&ace->SidStart;
             printf("label %lu %lu\n",
                    (unsigned long)*GetSidSubAuthority(sid, *GetSidSubAuthorityCount(sid) - 1u),
