@@ -88,7 +88,7 @@ static double now_us(void)
 struct child_result {
     double us_per_cycle;
     double load_median_us;              /* LoadLibrary alone */
-    double call_median_us;              /* the call: threadpool's first hit submits there */
+    double call_median_us;              /* the call: the module's first probe hit */
     double free_median_us, free_max_us; /* FreeLibrary alone */
     double serve_median_us;             /* LoadLibrary to SERVING; 0 unless waited */
     unsigned mode;                      /* enum wst_mode the DLL reported */
@@ -100,13 +100,30 @@ struct cycle_times {
     double load_us, call_us, free_us, serve_us;
 };
 
-/* Right after the call: threadpool's first hit must have submitted the worker
- * (STARTING, or SERVING already); the other cases have no worker at all. */
+/* Right after the call: threadpool's worker is on demand, so the hit must
+ * have started nothing (IDLE); the other cases have no worker at all. */
 static int state_is_expected(const struct lc_case *c, unsigned state)
 {
-    if (c->expect_mode == WST_MODE_THREADPOOL || c->expect_mode == WST_MODE_HELPER)
+    if (c->expect_mode == WST_MODE_THREADPOOL)
+        return state == WST_WORKER_IDLE;
+    if (c->expect_mode == WST_MODE_HELPER)
         return state == WST_WORKER_STARTING || state == WST_WORKER_SERVING;
     return state == WST_WORKER_NONE;
+}
+
+typedef void(__cdecl *name_fn)(char *out);
+
+/* Asks for the worker as an inspector does: signals the load's trigger. */
+static int wake(name_fn trigger_name)
+{
+    char name[WST_PIPE_NAME_MAX];
+    trigger_name(name);
+    HANDLE event = OpenEventA(EVENT_MODIFY_STATE, FALSE, name);
+    if (event == NULL)
+        return -1;
+    SetEvent(event);
+    CloseHandle(event);
+    return 0;
 }
 
 /* Polls with SwitchToThread rather than a spin: with two CPUs a spinning host
@@ -136,7 +153,8 @@ static int run_cycle(const struct lc_case *c, const wchar_t *path, struct child_
     call_fn call = (call_fn)(void (*)(void))GetProcAddress(h, "bench_lc_call");
     state_fn state = (state_fn)(void (*)(void))GetProcAddress(h, "bench_lc_worker_state");
     state_fn mode = (state_fn)(void (*)(void))GetProcAddress(h, "bench_lc_mode");
-    if (call == NULL || state == NULL || mode == NULL) {
+    name_fn trigger = (name_fn)(void (*)(void))GetProcAddress(h, "bench_lc_trigger_name");
+    if (call == NULL || state == NULL || mode == NULL || trigger == NULL) {
         fprintf(stderr, "bench_lifecycle: %ls lacks the bench_lc_* exports\n", path);
         FreeLibrary(h);
         return -1;
@@ -148,7 +166,7 @@ static int run_cycle(const struct lc_case *c, const wchar_t *path, struct child_
     r->bad_states += !state_is_expected(c, state());
     t->serve_us = 0;
     if (c->wait_serving) {
-        if (wait_serving(state, t0) != 0)
+        if (wake(trigger) != 0 || wait_serving(state, t0) != 0)
             r->timeouts++;
         t->serve_us = now_us() - t0;
     }
@@ -406,14 +424,17 @@ static void print_table(const struct row *rows, const struct context *ctx)
     }
     const struct row *s = &rows[C_SERVING];
     printf("unload latency (FreeLibrary, threadpool worker serving): median %.1f us, max %.1f us "
-           "(%u unloads)\n",
-           s->free_median_us, s->free_max_us, ctx->cycles * ctx->repeat);
+           "(%u unloads); %.2fx a bare unload (plain DLL, median %.1f us)\n",
+           s->free_median_us, s->free_max_us, ctx->cycles * ctx->repeat,
+           s->free_median_us / rows[C_PLAIN].free_median_us, rows[C_PLAIN].free_median_us);
     s = &rows[C_HELPER_SERVING];
     printf("unload latency (FreeLibrary, helper thread serving): median %.1f us, max %.1f us "
-           "(%u unloads)\n",
-           s->free_median_us, s->free_max_us, ctx->cycles * ctx->repeat);
+           "(%u unloads); %.2fx a bare unload\n",
+           s->free_median_us, s->free_max_us, ctx->cycles * ctx->repeat,
+           s->free_median_us / rows[C_PLAIN].free_median_us);
     printf("All times in us. us/cycle: LoadLibrary + call + FreeLibrary (+ the wait until\n"
-           "serving in threadpool+serve), over a whole run. load, call, free, to serve\n"
+           "serving in threadpool+serve, which signals the trigger), over a whole run. load, call, "
+           "free, to serve\n"
            "(LoadLibrary to SERVING): median over runs of each run's per-cycle median.\n"
            "free max: the slowest FreeLibrary of every cycle of every run.\n");
 }
@@ -460,8 +481,9 @@ static int write_json(const char *path, const struct row *rows, const struct con
     const struct row *s = &rows[C_SERVING];
     fprintf(out,
             "  ],\n  \"unload_latency_us\": {\"case\": \"%s\", \"median\": %.3f, "
-            "\"max\": %.3f, \"unloads\": %u},\n",
-            cases[C_SERVING].key, s->free_median_us, s->free_max_us, ctx->cycles * ctx->repeat);
+            "\"max\": %.3f, \"unloads\": %u, \"ratio_to_plain_free\": %.3f},\n",
+            cases[C_SERVING].key, s->free_median_us, s->free_max_us, ctx->cycles * ctx->repeat,
+            s->free_median_us / rows[C_PLAIN].free_median_us);
     fprintf(out, "  \"cycle_ratio_to_plain\": {");
     for (int i = 1; i < C_COUNT; i++)
         fprintf(out, "%s\"%s\": %.3f", i > 1 ? ", " : "", cases[i].key, rows[i].ratio_plain);

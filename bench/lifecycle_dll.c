@@ -19,6 +19,9 @@
 #ifndef WST_BENCH_PLAIN
 #include "winstrument.h"
 
+/* src/common/pipe_name.c, linked in with the runtime. */
+void wst_trigger_name_format(char out[WST_PIPE_NAME_MAX], uint32_t pid, uint64_t instance);
+
 /* The runtime's region header, read for worker_state and mode the way the
  * scenario DLLs expose them (wine-tests/hosts/target_dll.c). */
 extern struct wst_region_header wst_region_;
@@ -33,8 +36,8 @@ static uint64_t plain_calls;
 #define BENCH_PROBE() WST_COUNT("lifecycle.call")
 #endif
 
-/* The instrumented function. Its first hit in threadpool mode submits the
- * worker; the host times what that costs at unload. */
+/* The instrumented function. Its hits start nothing: the threadpool worker
+ * starts only when the host signals the trigger (the serving case). */
 __declspec(dllexport) void __cdecl bench_lc_call(void)
 {
     BENCH_PROBE();
@@ -47,6 +50,17 @@ __declspec(dllexport) unsigned __cdecl bench_lc_worker_state(void)
     return WST_WORKER_NONE;
 #else
     return __atomic_load_n(&wst_region_.worker_state, __ATOMIC_ACQUIRE);
+#endif
+}
+
+/* The name of this load's trigger (src/common/pipe_name.h), which the host
+ * signals as an inspector would; empty in the plain build. */
+__declspec(dllexport) void __cdecl bench_lc_trigger_name(char out[WST_PIPE_NAME_MAX])
+{
+#ifdef WST_BENCH_PLAIN
+    out[0] = '\0';
+#else
+    wst_trigger_name_format(out, wst_region_.pid, wst_region_.instance);
 #endif
 }
 

@@ -1,21 +1,26 @@
 /*
- * The threadpool mode's start and stop (src/runtime/mode_threadpool.c) when
- * they race, and what the worker records instead of printing.
+ * The threadpool mode's on-demand worker (src/runtime/mode_threadpool.c):
+ * its start through the trigger, its idle stop and restart, and its stop
+ * when they race.
  *
- * - A first probe hit on one thread while another thread unloads the module
- *   (the host's bug, but cheap to make safe): the unload must not return
- *   while the hit is still creating and submitting the work item, else the
- *   item is submitted after the stop found none, and its worker runs in
- *   unmapped code. The OS table (os_win.h) holds the hit inside
- *   CreateThreadpoolWork while the stop runs.
+ * - Nothing runs until asked: after attach and probe hits, no start.
+ * - A trigger signalled by many threads at once (a storm) starts one worker,
+ *   and the signals that came while it served do not start it again.
+ * - The worker stops serving after idle_ms with no client (the region says
+ *   IDLE again) and starts again on the next signal.
+ * - An unload racing a signal, many times: the stop returns promptly, no
+ *   wait is armed again after it (counted through the OS table), and no
+ *   start happens after it.
+ * - The fallback (the trigger's name was taken): the first hit starts the
+ *   worker, and a first hit racing the stop never leaves it running.
  * - A worker that cannot own its pipe name records the Win32 error in the
  *   region (worker_error) rather than writing to stderr, which may block.
  *
  * The program is instrumented and drives its own module's mode table, as
- * test_pipe_server_faults.c does; main() marks the first hit as seen so the
- * lifecycle never starts a worker of its own.
+ * test_pipe_server_faults.c does; main() marks the first hit as seen and
+ * stops the lifecycle's own worker objects first.
  *
- * Threads: the test thread, a hitting thread and a stopping thread per race
+ * Threads: the test thread, signalling threads, a stopping thread per race
  * round, and the pool thread of a worker. The OS table is swapped only while
  * no worker runs; the fakes' shared variables are interlocked.
  */
@@ -34,53 +39,55 @@
 
 #include "mode.h"
 #include "os_win.h"
+#include "pipe_name.h"
 #include "region_internal.h"
 
-
 #define BOUND_MS 10000u
+/* The idle stop the tests ask for (WINSTRUMENT_IDLE_MS, read at attach). */
+#define TEST_IDLE_MS 300u
 
 static struct wst_os real;
-static HANDLE in_start, go;
-static volatile LONG stop_returned, submits, submits_after_stop, creates;
+static volatile LONG stop_returned, arms_after_stop;
 
 static uint32_t worker_state(void)
 {
     return __atomic_load_n(&wst_region_.worker_state, __ATOMIC_ACQUIRE);
 }
 
-/* Holds first_hit inside its start until the test says go. */
-static PTP_WORK WINAPI held_CreateThreadpoolWork(PTP_WORK_CALLBACK callback, PVOID context,
-                                                 PTP_CALLBACK_ENVIRON env)
+static uint32_t starts(void)
 {
-    InterlockedIncrement(&creates);
-    SetEvent(in_start);
-    WaitForSingleObject(go, BOUND_MS);
-    return real.CreateThreadpoolWork(callback, context, env);
+    return __atomic_load_n(&wst_region_.worker_starts, __ATOMIC_ACQUIRE);
 }
 
-/* Counts submits, and those that come after the stop returned; submits
- * nothing, so no worker runs whatever the order. */
-static VOID WINAPI counted_SubmitThreadpoolWork(PTP_WORK work)
+static BOOL settles_in(uint32_t want)
 {
-    (void)work;
-    InterlockedIncrement(&submits);
-    if (InterlockedCompareExchange(&stop_returned, 0, 0) != 0)
-        InterlockedIncrement(&submits_after_stop);
+    ULONGLONG until = GetTickCount64() + BOUND_MS;
+    while (worker_state() != want) {
+        if (GetTickCount64() > until)
+            return FALSE;
+        Sleep(2);
+    }
+    return TRUE;
 }
 
-static DWORD WINAPI hitting_thread(void *arg)
+/* Signals the trigger as an inspector does: by the name the region gives. */
+static void signal_trigger(void)
 {
-    (void)arg;
-    wst_mode_threadpool.first_hit();
-    return 0;
+    char name[WST_PIPE_NAME_MAX];
+    wst_trigger_name_format(name, wst_region_.pid, wst_region_.instance);
+    HANDLE event = OpenEventA(EVENT_MODIFY_STATE, FALSE, name);
+    if (event == NULL)
+        return; /* closed by a racing stop */
+    SetEvent(event);
+    CloseHandle(event);
 }
 
-static DWORD WINAPI stopping_thread(void *arg)
+/* Counts the waits armed (a handle given) after the stop returned. */
+static VOID WINAPI counted_SetThreadpoolWait(PTP_WAIT wait, HANDLE handle, PFILETIME timeout)
 {
-    (void)arg;
-    wst_mode_threadpool.stop_on_unload();
-    InterlockedExchange(&stop_returned, 1);
-    return 0;
+    if (handle != NULL && InterlockedCompareExchange(&stop_returned, 0, 0) != 0)
+        InterlockedIncrement(&arms_after_stop);
+    real.SetThreadpoolWait(wait, handle, timeout);
 }
 
 static int restore(void **state)
@@ -90,49 +97,145 @@ static int restore(void **state)
     return 0;
 }
 
-static void first_hit_races_unload(void **state)
+static void attach(void)
+{
+    wst_os_restore();
+    real = wst_os;
+    wst_os.SetThreadpoolWait = counted_SetThreadpoolWait;
+    stop_returned = arms_after_stop = 0;
+    wst_mode_threadpool.attach(GetModuleHandleW(NULL));
+}
+
+static void stop(void)
+{
+    wst_mode_threadpool.stop_on_unload();
+    InterlockedExchange(&stop_returned, 1);
+}
+
+static void nothing_runs_until_asked(void **state)
 {
     (void)state;
-    in_start = CreateEventW(NULL, TRUE, FALSE, NULL);
-    go = CreateEventW(NULL, TRUE, FALSE, NULL);
-    for (int round = 0; round < 20; round++) {
-        wst_os_restore();
-        real = wst_os;
-        wst_os.CreateThreadpoolWork = held_CreateThreadpoolWork;
-        wst_os.SubmitThreadpoolWork = counted_SubmitThreadpoolWork;
-        ResetEvent(in_start);
-        ResetEvent(go);
-        stop_returned = submits = submits_after_stop = creates = 0;
+    attach();
+    assert_int_equal(wst_region_.trigger_state, WST_TRIGGER_ARMED);
+    assert_int_equal(wst_region_.idle_stop_ms, TEST_IDLE_MS);
+    wst_mode_threadpool.first_hit();
+    WST_COUNT("test.hit");
+    Sleep(100);
+    assert_int_equal(worker_state(), WST_WORKER_IDLE);
+    assert_int_equal(starts(), 0);
+    stop();
+    assert_int_equal(worker_state(), WST_WORKER_STOPPED);
+}
 
-        wst_mode_threadpool.attach(GetModuleHandleW(NULL));
-        HANDLE hitter = CreateThread(NULL, 0, hitting_thread, NULL, 0, NULL);
-        assert_int_equal(WaitForSingleObject(in_start, BOUND_MS), WAIT_OBJECT_0);
+/* Storm threads signal until the worker serves, and 200 times more. */
+static DWORD WINAPI storm_thread(void *arg)
+{
+    (void)arg;
+    ULONGLONG until = GetTickCount64() + BOUND_MS;
+    while (worker_state() != WST_WORKER_SERVING && GetTickCount64() < until)
+        signal_trigger();
+    for (int i = 0; i < 200; i++)
+        signal_trigger();
+    return 0;
+}
+
+static void storm_starts_one_worker_then_idles(void **state)
+{
+    (void)state;
+    attach();
+    HANDLE threads[4];
+    for (int i = 0; i < 4; i++)
+        threads[i] = CreateThread(NULL, 0, storm_thread, NULL, 0, NULL);
+    assert_int_equal(WaitForMultipleObjects(4, threads, TRUE, BOUND_MS), WAIT_OBJECT_0);
+    for (int i = 0; i < 4; i++)
+        CloseHandle(threads[i]);
+    /* The storm ended while the worker served: it idles out, once. */
+    assert_true(settles_in(WST_WORKER_IDLE));
+    Sleep(TEST_IDLE_MS * 2);
+    print_message("    starts after a storm of signals: %u\n", (unsigned)starts());
+    assert_int_equal(starts(), 1);
+    assert_int_equal(worker_state(), WST_WORKER_IDLE);
+    assert_int_equal(wst_region_.pipe_name[0], '\0');
+    /* And the next request starts it again. */
+    signal_trigger();
+    assert_true(settles_in(WST_WORKER_SERVING));
+    assert_int_equal(starts(), 2);
+    stop();
+    assert_int_equal(worker_state(), WST_WORKER_STOPPED);
+    assert_int_equal(arms_after_stop, 0);
+}
+
+static DWORD WINAPI stopping_thread(void *arg)
+{
+    (void)arg;
+    stop();
+    return 0;
+}
+
+static void unload_races_a_signal(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 60; round++) {
+        attach();
+        signal_trigger();
+        if (round % 3 == 1)
+            Sleep(round % 7);
+        else if (round % 3 == 2)
+            settles_in(WST_WORKER_SERVING);
+        ULONGLONG t0 = GetTickCount64();
         HANDLE stopper = CreateThread(NULL, 0, stopping_thread, NULL, 0, NULL);
-        /* Give the stop time to (wrongly) finish while the start is held. */
-        Sleep(round % 4 == 0 ? 100 : 5);
-        LONG stopped_early = InterlockedCompareExchange(&stop_returned, 0, 0);
-        SetEvent(go);
-        assert_int_equal(WaitForSingleObject(hitter, BOUND_MS), WAIT_OBJECT_0);
+        signal_trigger(); /* racing the stop */
         assert_int_equal(WaitForSingleObject(stopper, BOUND_MS), WAIT_OBJECT_0);
-        CloseHandle(hitter);
         CloseHandle(stopper);
-        if (stopped_early || submits_after_stop != 0)
-            fail_msg("round %d: the unload returned while the first hit was still starting the "
-                     "worker (returned early: %ld, submits after it: %ld)",
-                     round, (long)stopped_early, (long)submits_after_stop);
-        assert_int_equal(submits, 1);
+        ULONGLONG took = GetTickCount64() - t0;
+        assert_true(took < 2000);
+        uint32_t after = starts();
+        Sleep(round % 10 == 0 ? 50 : 1);
+        if (arms_after_stop != 0 || starts() != after)
+            fail_msg("round %d: after the stop, %ld wait(s) armed, starts %u -> %u", round,
+                     (long)arms_after_stop, (unsigned)after, (unsigned)starts());
         assert_int_equal(worker_state(), WST_WORKER_STOPPED);
-
-        /* A probe after the stop (the host's own DLL_PROCESS_DETACH code)
-         * starts nothing. */
-        creates = 0;
-        SetEvent(go);
-        wst_mode_threadpool.first_hit();
-        assert_int_equal(creates, 0);
-        assert_int_equal(worker_state(), WST_WORKER_STOPPED);
+        assert_int_equal(wst_region_.pipe_name[0], '\0');
     }
-    CloseHandle(in_start);
-    CloseHandle(go);
+}
+
+/* The fallback: the trigger's name is taken (here by the test), so the first
+ * hit starts the worker, which serves until unload. */
+static void taken_name_falls_back_to_first_hit(void **state)
+{
+    (void)state;
+    char name[WST_PIPE_NAME_MAX];
+    wst_trigger_name_format(name, wst_region_.pid, wst_region_.instance);
+    HANDLE squat = CreateEventA(NULL, FALSE, FALSE, name);
+    assert_non_null(squat);
+    for (int round = 0; round < 20; round++) {
+        attach();
+        assert_int_equal(wst_region_.trigger_state, WST_TRIGGER_FAILED);
+        assert_int_equal(wst_region_.trigger_error, ERROR_ALREADY_EXISTS);
+        assert_int_equal(wst_region_.idle_stop_ms, 0);
+        /* The squatter's signal starts nothing. */
+        SetEvent(squat);
+        Sleep(round == 0 ? 100 : 0);
+        assert_int_equal(starts(), 0);
+        HANDLE stopper = NULL;
+        if (round % 2 == 1)
+            stopper = CreateThread(NULL, 0, stopping_thread, NULL, 0, NULL);
+        wst_mode_threadpool.first_hit();
+        if (stopper == NULL) {
+            assert_true(settles_in(WST_WORKER_SERVING));
+            stop();
+        } else {
+            assert_int_equal(WaitForSingleObject(stopper, BOUND_MS), WAIT_OBJECT_0);
+            CloseHandle(stopper);
+        }
+        assert_int_equal(worker_state(), WST_WORKER_STOPPED);
+        /* A probe after the stop starts nothing. */
+        uint32_t after = starts();
+        wst_mode_threadpool.first_hit();
+        Sleep(1);
+        assert_int_equal(starts(), after);
+    }
+    CloseHandle(squat);
 }
 
 static HANDLE WINAPI busy_CreateNamedPipeW(LPCWSTR name, DWORD open_mode, DWORD pipe_mode,
@@ -148,25 +251,36 @@ static HANDLE WINAPI busy_CreateNamedPipeW(LPCWSTR name, DWORD open_mode, DWORD 
 static void pipe_failure_is_recorded(void **state)
 {
     (void)state;
-    wst_os_restore();
+    attach();
     wst_os.CreateNamedPipeW = busy_CreateNamedPipeW;
-    wst_mode_threadpool.attach(GetModuleHandleW(NULL));
     assert_int_equal(wst_region_.worker_error, 0);
-    wst_mode_threadpool.first_hit();
-    ULONGLONG until = GetTickCount64() + BOUND_MS;
-    while (worker_state() != WST_WORKER_PIPE_FAILED && GetTickCount64() < until)
-        Sleep(5);
-    assert_int_equal(worker_state(), WST_WORKER_PIPE_FAILED);
+    signal_trigger();
+    assert_true(settles_in(WST_WORKER_PIPE_FAILED));
     assert_int_equal(wst_region_.worker_error, ERROR_PIPE_BUSY);
-    wst_mode_threadpool.stop_on_unload();
+    /* The failed start returned its thread; the next signal tries again. */
+    ULONGLONG until = GetTickCount64() + BOUND_MS;
+    while (starts() < 2 && GetTickCount64() < until) {
+        signal_trigger();
+        Sleep(10);
+    }
+    assert_true(starts() >= 2);
+    assert_true(settles_in(WST_WORKER_PIPE_FAILED));
+    stop();
     assert_int_equal(worker_state(), WST_WORKER_STOPPED);
 }
 
 int main(void)
 {
     InterlockedExchange(&wst_runtime_hit_seen_, 1);
+    SetEnvironmentVariableA("WINSTRUMENT_IDLE_MS", "300");
+    /* The lifecycle attached this module at start-up: release its trigger
+     * name so that each test's attach creates it again. */
+    wst_mode_threadpool.stop_on_unload();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(first_hit_races_unload, restore),
+        cmocka_unit_test_teardown(nothing_runs_until_asked, restore),
+        cmocka_unit_test_teardown(storm_starts_one_worker_then_idles, restore),
+        cmocka_unit_test_teardown(unload_races_a_signal, restore),
+        cmocka_unit_test_teardown(taken_name_falls_back_to_first_hit, restore),
         cmocka_unit_test_teardown(pipe_failure_is_recorded, restore),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,6 +62,19 @@ static void format_parse_round_trip(void **state)
     }
 }
 
+/* The trigger's name: the same pid and instance, its own prefix, in the
+ * global namespace (docs/protocol.md, "Waking the worker"). */
+static void trigger_name_form(void **state)
+{
+    (void)state;
+    char name[WST_PIPE_NAME_MAX];
+    wst_trigger_name_format(name, 4294967295u, 0x0123456789abcdefull);
+    assert_string_equal(name, "Global\\winstrument-trigger-4294967295-0123456789abcdef");
+    assert_true(strlen(name) + 1 == WST_TRIGGER_NAME_LONGEST);
+    wst_trigger_name_format(name, 8, 0);
+    assert_string_equal(name, "Global\\winstrument-trigger-8-0000000000000000");
+}
+
 static void parse_refuses(void **state)
 {
     (void)state;
@@ -297,9 +310,8 @@ int main(void)
     InterlockedExchange(&wst_runtime_hit_seen_, 1);
     hit_counters();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(format_parse_round_trip),
-        cmocka_unit_test(parse_refuses),
-        cmocka_unit_test(identity_checks),
+        cmocka_unit_test(format_parse_round_trip), cmocka_unit_test(trigger_name_form),
+        cmocka_unit_test(parse_refuses),           cmocka_unit_test(identity_checks),
         cmocka_unit_test(clients_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

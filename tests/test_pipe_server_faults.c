@@ -2,16 +2,19 @@
  * Failure paths of the threadpool worker and its pipe server
  * (src/runtime/mode_threadpool.c, pipe_server.c), with Win32 failures
  * injected through the runtime's OS table (os_win.h): a pipe that cannot be
- * created, a pool or work item that cannot, a wait that fails, listening
+ * created, a thread-pool wait or the trigger that cannot (the
+ * trigger's failure falls back to a start at the first hit), a wait that
+ * fails, listening
  * that fails; and a squatter that tries the name while an instance is
  * replaced. Whatever fails, the worker must end in a published state (never
  * stuck in STARTING), the module's region must stay readable by the same
  * parser the inspector uses, and the unload path must return promptly.
  *
  * The program is itself instrumented, and drives its own module's threadpool
- * mode table directly (attach, first_hit, stop_on_unload, as lifecycle.c
- * would). So that the lifecycle never starts a worker of its own beside the
- * test's, main() marks the first probe hit as seen before any probe runs.
+ * mode table directly (attach, stop_on_unload, as lifecycle.c would), and
+ * starts the worker as an inspector does, through the trigger. So that the
+ * lifecycle never starts a worker of its own beside the test's, main() marks
+ * the first probe hit as seen before any probe runs.
  *
  * Threads: the test thread, and the pool thread of the worker under test.
  * The OS table is swapped only while no worker runs (os_win.h requires it);
@@ -58,8 +61,7 @@ enum which {
     CREATE_EVENT,
     OPEN_TOKEN,
     TOKEN_INFO,
-    CREATE_POOL,
-    CREATE_WORK,
+    CREATE_WAIT,
 };
 
 /* Calls number fail_from .. fail_from + fail_count - 1 (1-based) of the
@@ -180,19 +182,12 @@ static BOOL WINAPI fake_GetTokenInformation(HANDLE token, TOKEN_INFORMATION_CLAS
     return real.GetTokenInformation(token, cls, info, size, needed);
 }
 
-static PTP_POOL WINAPI fake_CreateThreadpool(PVOID reserved)
-{
-    if (failing(CREATE_POOL))
-        return NULL;
-    return real.CreateThreadpool(reserved);
-}
-
-static PTP_WORK WINAPI fake_CreateThreadpoolWork(PTP_WORK_CALLBACK callback, PVOID context,
+static PTP_WAIT WINAPI fake_CreateThreadpoolWait(PTP_WAIT_CALLBACK callback, PVOID context,
                                                  PTP_CALLBACK_ENVIRON env)
 {
-    if (failing(CREATE_WORK))
+    if (failing(CREATE_WAIT))
         return NULL;
-    return real.CreateThreadpoolWork(callback, context, env);
+    return real.CreateThreadpoolWait(callback, context, env);
 }
 
 /* Every entry that can be made to fail is replaced; the fakes pass through
@@ -210,8 +205,7 @@ static void inject(const struct fault *fault)
     wst_os.CreateEventW = fake_CreateEventW;
     wst_os.OpenProcessToken = fake_OpenProcessToken;
     wst_os.GetTokenInformation = fake_GetTokenInformation;
-    wst_os.CreateThreadpool = fake_CreateThreadpool;
-    wst_os.CreateThreadpoolWork = fake_CreateThreadpoolWork;
+    wst_os.CreateThreadpoolWait = fake_CreateThreadpoolWait;
 }
 
 static int restore(void **state)
@@ -340,6 +334,23 @@ static void hello_is_answered(uint32_t id)
     assert_true(exchange(&h, sizeof h, WST_MSG_HELLO | WST_MSG_REPLY, id));
 }
 
+/* Starts the worker as an inspector does: signals the trigger by the name
+ * derived from the region. A module whose trigger is not armed (its name
+ * could not be created) starts at its first probe hit instead. */
+static void start_worker(void)
+{
+    char name[WST_PIPE_NAME_MAX];
+    if (wst_region_.trigger_state != WST_TRIGGER_ARMED) {
+        wst_mode_threadpool.first_hit();
+        return;
+    }
+    wst_trigger_name_format(name, wst_region_.pid, wst_region_.instance);
+    HANDLE event = OpenEventA(EVENT_MODIFY_STATE, FALSE, name);
+    assert_non_null(event);
+    assert_true(SetEvent(event));
+    CloseHandle(event);
+}
+
 /* stop_on_unload, timed: it must return promptly whatever state the worker
  * is in, and leave STOPPED with the pipe name cleared. */
 static void stop_promptly(void)
@@ -359,38 +370,57 @@ struct worker_case {
     const char *what;
     struct fault fault;
     uint32_t settles; /* WST_WORKER_SERVING or WST_WORKER_PIPE_FAILED */
+    uint32_t trigger; /* the trigger_state attach leaves */
 };
 
+#define ARMED WST_TRIGGER_ARMED
+#define FELL_BACK WST_TRIGGER_FAILED
+#define NO_TRIGGER WST_TRIGGER_NONE
+
+/* CreateEventW's calls: the trigger (1) at attach, the stop event (2) at the
+ * worker's first start, then each pipe instance's event. The token is read at
+ * attach for the trigger's descriptor (GetTokenInformation 1 and 2, through
+ * the pseudo-handle; if that fails, OpenProcessToken and the next two), then
+ * by the pipe server. A failure at attach that only the trigger meets leaves
+ * the fallback: the worker starts at the first hit. */
 static const struct worker_case worker_cases[] = {
-    {"no fault", {NONE, 0, 0, 0}, WST_WORKER_SERVING},
+    {"no fault", {NONE, 0, 0, 0}, WST_WORKER_SERVING, ARMED},
     {"CreateNamedPipeW fails", {CREATE_NAMED_PIPE, 1, 0, ERROR_NOT_ENOUGH_MEMORY},
-     WST_WORKER_PIPE_FAILED},
+     WST_WORKER_PIPE_FAILED, ARMED},
     {"CreateNamedPipeW: name taken", {CREATE_NAMED_PIPE, 1, 0, ERROR_ACCESS_DENIED},
-     WST_WORKER_PIPE_FAILED},
+     WST_WORKER_PIPE_FAILED, ARMED},
     {"CreateNamedPipeW fails from the 2nd instance", {CREATE_NAMED_PIPE, 2, 0, ERROR_NO_SYSTEM_RESOURCES},
-     WST_WORKER_SERVING},
+     WST_WORKER_SERVING, ARMED},
     {"GetNamedPipeHandleStateW fails", {GET_PIPE_STATE, 1, 0, ERROR_INVALID_HANDLE},
-     WST_WORKER_PIPE_FAILED},
-    {"OpenProcessToken fails", {OPEN_TOKEN, 1, 0, ERROR_ACCESS_DENIED}, WST_WORKER_PIPE_FAILED},
+     WST_WORKER_PIPE_FAILED, ARMED},
+    {"OpenProcessToken fails", {OPEN_TOKEN, 1, 0, ERROR_ACCESS_DENIED}, WST_WORKER_PIPE_FAILED,
+     ARMED},
+    {"GetTokenInformation fails through the pseudo-handle only", {TOKEN_INFO, 1, 1,
+     ERROR_INVALID_HANDLE}, WST_WORKER_SERVING, ARMED},
+    {"GetTokenInformation fails twice (the trigger's)", {TOKEN_INFO, 1, 2, ERROR_ACCESS_DENIED},
+     WST_WORKER_SERVING, FELL_BACK},
     {"GetTokenInformation fails", {TOKEN_INFO, 1, 0, ERROR_INSUFFICIENT_BUFFER},
-     WST_WORKER_PIPE_FAILED},
-    {"GetTokenInformation fails (integrity level)", {TOKEN_INFO, 2, 0, ERROR_INVALID_PARAMETER},
-     WST_WORKER_PIPE_FAILED},
-    {"CreateEventW fails (stop event)", {CREATE_EVENT, 1, 0, ERROR_NOT_ENOUGH_MEMORY},
-     WST_WORKER_PIPE_FAILED},
-    {"CreateEventW fails (first instance's event)", {CREATE_EVENT, 2, 0, ERROR_NOT_ENOUGH_MEMORY},
-     WST_WORKER_PIPE_FAILED},
-    {"CreateThreadpool fails", {CREATE_POOL, 1, 0, ERROR_NOT_ENOUGH_MEMORY},
-     WST_WORKER_PIPE_FAILED},
-    {"CreateThreadpoolWork fails", {CREATE_WORK, 1, 0, ERROR_NOT_ENOUGH_MEMORY},
-     WST_WORKER_PIPE_FAILED},
+     WST_WORKER_PIPE_FAILED, FELL_BACK},
+    {"GetTokenInformation fails (the pipe's integrity level)", {TOKEN_INFO, 4, 0, ERROR_INVALID_PARAMETER},
+     WST_WORKER_PIPE_FAILED, ARMED},
+    {"CreateEventW fails (stop event)", {CREATE_EVENT, 2, 0, ERROR_NOT_ENOUGH_MEMORY},
+     WST_WORKER_PIPE_FAILED, ARMED},
+    {"CreateEventW fails (the trigger)", {CREATE_EVENT, 1, 1, ERROR_NOT_ENOUGH_MEMORY},
+     WST_WORKER_SERVING, FELL_BACK},
+    {"CreateEventW fails (the trigger and its fallback)", {CREATE_EVENT, 1, 2, ERROR_NOT_ENOUGH_MEMORY},
+     WST_WORKER_PIPE_FAILED, NO_TRIGGER},
+    {"CreateEventW fails (first instance's event)", {CREATE_EVENT, 3, 0, ERROR_NOT_ENOUGH_MEMORY},
+     WST_WORKER_PIPE_FAILED, ARMED},
+    {"CreateThreadpoolWait fails", {CREATE_WAIT, 1, 0, ERROR_NOT_ENOUGH_MEMORY},
+     WST_WORKER_PIPE_FAILED, NO_TRIGGER},
     {"WaitForMultipleObjects fails", {WAIT_MULTIPLE, 1, 0, ERROR_INVALID_HANDLE},
-     WST_WORKER_PIPE_FAILED},
+     WST_WORKER_PIPE_FAILED, ARMED},
     {"ConnectNamedPipe fails on every instance", {CONNECT, 1, 0, ERROR_BAD_PIPE},
-     WST_WORKER_PIPE_FAILED},
+     WST_WORKER_PIPE_FAILED, ARMED},
     {"ConnectNamedPipe: ERROR_NO_DATA for ever", {CONNECT, 1, 0, ERROR_NO_DATA},
-     WST_WORKER_PIPE_FAILED},
-    {"ConnectNamedPipe: one instance fails", {CONNECT, 1, 1, ERROR_BAD_PIPE}, WST_WORKER_SERVING},
+     WST_WORKER_PIPE_FAILED, ARMED},
+    {"ConnectNamedPipe: one instance fails", {CONNECT, 1, 1, ERROR_BAD_PIPE}, WST_WORKER_SERVING,
+     ARMED},
 };
 
 static void worker_table(void **state)
@@ -401,8 +431,11 @@ static void worker_table(void **state)
         print_message("worker: %s\n", tc->what);
         inject(&tc->fault);
         wst_mode_threadpool.attach(GetModuleHandleW(NULL));
-        assert_int_equal(worker_state(), WST_WORKER_IDLE);
-        wst_mode_threadpool.first_hit();
+        assert_int_equal(wst_region_.trigger_state, tc->trigger);
+        /* IDLE: nothing starts at attach; PIPE_FAILED if attach itself failed. */
+        if (worker_state() != WST_WORKER_IDLE)
+            assert_int_equal(worker_state(), WST_WORKER_PIPE_FAILED);
+        start_worker();
         hit_probe();
         if (!settles_in(tc->settles))
             fail_msg("%s: worker state %u, expected %u", tc->what, worker_state(), tc->settles);
@@ -453,7 +486,7 @@ static void bad_clients_table(void **state)
     struct fault none = {NONE, 0, 0, 0};
     inject(&none);
     wst_mode_threadpool.attach(GetModuleHandleW(NULL));
-    wst_mode_threadpool.first_hit();
+    start_worker();
     assert_true(settles_in(WST_WORKER_SERVING));
     for (size_t i = 0; i < sizeof client_cases / sizeof client_cases[0]; i++) {
         const struct client_case *tc = &client_cases[i];
@@ -476,7 +509,7 @@ static void replace_keeps_the_name(void **state)
     struct fault second_instance_fails = {CREATE_NAMED_PIPE, 2, 1, ERROR_NO_SYSTEM_RESOURCES};
     inject(&second_instance_fails);
     wst_mode_threadpool.attach(GetModuleHandleW(NULL));
-    wst_mode_threadpool.first_hit();
+    start_worker();
     assert_true(settles_in(WST_WORKER_SERVING));
     unsigned not_found = 0;
     InterlockedExchange(&name_was_free, 0);
@@ -561,7 +594,7 @@ static void integrity_label(void **state)
         DWORD want = rids[i] != 0 ? rids[i] : own_integrity_rid();
         print_message("integrity: %s 0x%lx\n", rids[i] ? "faked" : "own", (unsigned long)want);
         wst_mode_threadpool.attach(GetModuleHandleW(NULL));
-        wst_mode_threadpool.first_hit();
+        start_worker();
         assert_true(settles_in(WST_WORKER_SERVING));
         check_label(want);
         hello_is_answered(4000u + (uint32_t)i);
@@ -579,7 +612,7 @@ static void replace_without_a_fresh_instance(void **state)
     struct fault only_one_instance = {CREATE_NAMED_PIPE, 2, 0, ERROR_NO_SYSTEM_RESOURCES};
     inject(&only_one_instance);
     wst_mode_threadpool.attach(GetModuleHandleW(NULL));
-    wst_mode_threadpool.first_hit();
+    start_worker();
     assert_true(settles_in(WST_WORKER_SERVING));
     InterlockedExchange(&name_was_free, 0);
     InterlockedExchange(&squat_probe, 1);
@@ -708,6 +741,9 @@ int main(void)
      * tests drive the mode table themselves. Only this test writes the flag
      * from outside wst_runtime_first_hit_. */
     InterlockedExchange(&wst_runtime_hit_seen_, 1);
+    /* The lifecycle attached this module at start-up and holds its trigger:
+     * stop it, so that each test's attach can create the name again. */
+    wst_mode_threadpool.stop_on_unload();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(open_table, restore),
         cmocka_unit_test_teardown(serve_table, restore),

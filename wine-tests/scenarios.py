@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from cases import coverage, dist, dist_zip, fleet, functions, helper, hostile, i686, leaks, \
-    pipe, reading, shutdown
+    on_demand, pipe, reading, shutdown
 from cases.common import WORKER_MODES  # the modes whose worker serves a pipe
 
 MODES = ("threadpool", "threadless", "helper")
@@ -91,6 +91,16 @@ SCENARIOS = [
     Scenario("stripe-stats", pipe.stripe_stats, modes=WORKER_MODES),
     # More names than one pipe snapshot carries.
     Scenario("pipe-many-counters", pipe.many_counters, modes=WORKER_MODES),
+    # The on-demand worker: started by a request, stopped when idle, and its
+    # trigger's security (a storm, an unload racing a signal).
+    Scenario("on-demand-never-hit", on_demand.never_hit_control, modes=("threadpool",)),
+    Scenario("on-demand-idle-restart", on_demand.idle_restart, modes=("threadpool",),
+             timeout=180),
+    Scenario("on-demand-unload-races-trigger", on_demand.unload_races_trigger,
+             modes=("threadpool",), iterations=200, per_iteration=0.5),
+    Scenario("on-demand-signal-storm", on_demand.signal_storm, modes=("threadpool",),
+             timeout=180),
+    Scenario("on-demand-trigger-security", on_demand.trigger_security, modes=("threadpool",)),
     Scenario("cycles-with-inspector", leaks.cycles_with_inspector, iterations=500,
              params={"query_every": 10}, per_iteration=0.5),
     # Every exit path in every mode, then leak accounting.
@@ -151,7 +161,7 @@ MUTANTS = [
            ("exit:free-library", "exit:unload-pending-work", "exit:unload-during-request",
             "exit:unload-and-reload", "cycles-with-inspector")),
     Mutant("no-cancel", "scenarios-no-cancel",
-           "unload waits for the work item without cancelling a pending callback",
+           "unload waits for the worker's wait without cancelling a pending callback",
            ("exit:unload-pending-work",)),
     Mutant("loader-lock", "scenarios-loader-lock",
            "the worker takes the loader lock (LoadLibrary) each time it wakes",

@@ -66,7 +66,7 @@ enum wst_mode {
 /* What the module's worker is doing (header.worker_state). */
 enum wst_worker_state {
     WST_WORKER_NONE = 0,        /* threadless: there is no worker */
-    WST_WORKER_IDLE = 1,        /* not started yet: starts on the first probe hit */
+    WST_WORKER_IDLE = 1,        /* not serving: starts when asked (header.trigger_state) */
     WST_WORKER_STARTING = 2,    /* submitted, not yet serving */
     WST_WORKER_SERVING = 3,     /* answering on header.pipe_name */
     WST_WORKER_STOPPED = 4,     /* stopped on unload (seen only by a racing reader) */
@@ -123,7 +123,25 @@ struct wst_region_header {
     uint32_t helper_error;   /* Win32 error of a failed load or start, 0 if none */
     uint32_t helper_version; /* interface version the found helper offers, 0 if none read */
     uint32_t helper_where;   /* enum wst_helper_where: which directory it came from */
-    uint8_t reserved_tail[256 - 232]; /* zero */
+    /* The on-demand worker (threadpool mode; docs/protocol.md, "Waking the
+     * worker"). An inspector that finds the worker IDLE signals the named
+     * event of src/common/pipe_name.h and waits for worker_starts to move. */
+    uint32_t trigger_state; /* enum wst_trigger_state; lifecycle, at process attach */
+    uint32_t trigger_error; /* Win32 error why the trigger is not armed, 0 if it is */
+    uint32_t idle_stop_ms;  /* the worker stops serving after this long with no client;
+                             * 0: it serves until unload; lifecycle, at attach */
+    uint32_t worker_starts; /* times the worker started, wraps; worker, atomic */
+    uint8_t reserved_tail[256 - 248]; /* zero */
+};
+
+/* header.trigger_state: how a worker is started. */
+enum wst_trigger_state {
+    WST_TRIGGER_NONE = 0,   /* no trigger: threadless, or a runtime that starts the
+                             * worker at the first probe hit */
+    WST_TRIGGER_ARMED = 1,  /* the worker starts when the named event is signalled */
+    WST_TRIGGER_FAILED = 2, /* the event could not be made ours (trigger_error says why,
+                             * ERROR_ALREADY_EXISTS: someone created the name first): the
+                             * worker starts at the first probe hit and serves until unload */
 };
 
 /* header.helper_state: where the helper-mode module's wsthelper.dll stands.
@@ -264,6 +282,10 @@ WST_STATIC_ASSERT_(offsetof(struct wst_region_header, functions_reserved) == 212
                    "header ABI offsets");
 WST_STATIC_ASSERT_(offsetof(struct wst_region_header, helper_state) == 216, "header ABI offsets");
 WST_STATIC_ASSERT_(offsetof(struct wst_region_header, helper_where) == 228, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, trigger_state) == 232, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, trigger_error) == 236, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, idle_stop_ms) == 240, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, worker_starts) == 244, "header ABI offsets");
 WST_STATIC_ASSERT_(sizeof(struct wst_counter) == WST_LINE * (1 + WST_STRIPES), "counter ABI size");
 WST_STATIC_ASSERT_(offsetof(struct wst_counter, stripes) == WST_LINE, "counter ABI offsets");
 WST_STATIC_ASSERT_(sizeof(struct wst_region_trailer) == WST_LINE, "trailer ABI size");

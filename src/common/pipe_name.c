@@ -8,9 +8,10 @@
 
 static const char hex_digits[] = "0123456789abcdef";
 
-void wst_pipe_name_format(char out[WST_PIPE_NAME_MAX], uint32_t pid, uint64_t instance)
+/* prefix, then the pid in decimal, '-', the instance in 16 hex digits. */
+static void format_with(char out[WST_PIPE_NAME_MAX], const char *prefix, uint32_t pid,
+                        uint64_t instance)
 {
-    static const char prefix[] = WST_PIPE_PREFIX;
     char digits[10];
     size_t n = 0, at = 0;
     for (size_t i = 0; prefix[i] != '\0'; i++)
@@ -25,6 +26,16 @@ void wst_pipe_name_format(char out[WST_PIPE_NAME_MAX], uint32_t pid, uint64_t in
     for (int shift = 60; shift >= 0; shift -= 4)
         out[at++] = hex_digits[(instance >> shift) & 0xf];
     out[at] = '\0';
+}
+
+void wst_pipe_name_format(char out[WST_PIPE_NAME_MAX], uint32_t pid, uint64_t instance)
+{
+    format_with(out, WST_PIPE_PREFIX, pid, instance);
+}
+
+void wst_trigger_name_format(char out[WST_PIPE_NAME_MAX], uint32_t pid, uint64_t instance)
+{
+    format_with(out, WST_TRIGGER_PREFIX, pid, instance);
 }
 
 int wst_pipe_name_parse(const char *name, size_t cap, uint32_t *pid, uint64_t *instance)

@@ -64,7 +64,8 @@ enum wst_status wst_region_parse_header(const void *bytes, size_t size,
         h.line_size != WST_LINE || h.stripes != WST_STRIPES || h.name_max != WST_NAME_MAX)
         return WST_E_CORRUPT;
     if (h.mode > WST_MODE_HELPER || h.worker_state > WST_WORKER_PIPE_FAILED ||
-        h.helper_state > WST_HELPER_LOAD_FAILED)
+        h.helper_state > WST_HELPER_LOAD_FAILED ||
+        h.trigger_state > WST_TRIGGER_FAILED)
         return WST_E_CORRUPT;
     if (!terminated(h.pipe_name, sizeof h.pipe_name))
         return WST_E_CORRUPT;
@@ -99,6 +100,10 @@ enum wst_status wst_region_parse_header(const void *bytes, size_t size,
     info->helper_error = h.helper_error;
     info->helper_version = h.helper_version;
     info->helper_where = h.helper_where;
+    info->trigger_state = h.trigger_state;
+    info->trigger_error = h.trigger_error;
+    info->idle_stop_ms = h.idle_stop_ms;
+    info->worker_starts = h.worker_starts;
     return WST_OK;
 }
 
@@ -346,6 +351,20 @@ const char *wst_mode_name(uint32_t mode)
         return "threadpool";
     case WST_MODE_HELPER:
         return "helper";
+    default:
+        return "unknown";
+    }
+}
+
+const char *wst_trigger_state_name(uint32_t state)
+{
+    switch (state) {
+    case WST_TRIGGER_NONE:
+        return "none";
+    case WST_TRIGGER_ARMED:
+        return "armed";
+    case WST_TRIGGER_FAILED:
+        return "failed";
     default:
         return "unknown";
     }

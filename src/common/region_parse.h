@@ -80,6 +80,11 @@ struct wst_region_info {
     uint32_t helper_error;             /* Win32 error of the helper's load, 0 if none */
     uint32_t helper_version;           /* interface version the found helper offered */
     uint32_t helper_where;             /* enum wst_helper_where, as read */
+    /* The on-demand worker (header.trigger_state ...), as read. */
+    uint32_t trigger_state; /* enum wst_trigger_state, checked in range */
+    uint32_t trigger_error;
+    uint32_t idle_stop_ms;
+    uint32_t worker_starts;
     size_t sites;                      /* records found (before merging by name) */
     size_t distributions;              /* of which distribution records */
     size_t padding_lines;              /* zero lines skipped */
@@ -121,6 +126,8 @@ enum wst_status wst_region_parse_pool(const void *bytes, size_t size,
 size_t wst_region_sort_merge(struct wst_region_counter *counters, size_t count);
 
 const char *wst_mode_name(uint32_t mode);
+/* "none", "armed", "failed" for enum wst_trigger_state; "unknown" else. */
+const char *wst_trigger_state_name(uint32_t state);
 const char *wst_worker_state_name(uint32_t state);
 const char *wst_helper_state_name(uint32_t state);
 

@@ -2,7 +2,9 @@
  * See inspect.h. Every verb starts from memory: the region header is the
  * only way to learn the mode, the worker's state and the pipe's name without
  * the target's help. The pipe is then used when the verb needs it (reset,
- * stats) or when --via allows and a worker serves (dump). A worker's reply
+ * stats, dump --via pipe), waking an idle on-demand worker first, or when
+ * --via auto finds a worker serving already (dump: an idle worker is not
+ * woken for what memory answers). A worker's reply
  * is accepted only after the pipe's name, its server process and the
  * worker's hello all name the pid, module base and instance found in memory:
  * a squatter on the pipe name cannot answer for the module.
@@ -65,6 +67,13 @@ static int worker_serves(const struct wst_region_info *info)
     return info->worker_state == WST_WORKER_SERVING && info->pipe_name[0] != '\0';
 }
 
+/* The worker starts when asked (header.trigger_state ARMED): wake_worker
+ * signals it. */
+static int worker_wakes(const struct wst_region_info *info)
+{
+    return info->mode == WST_MODE_THREADPOOL && info->trigger_state == WST_TRIGGER_ARMED;
+}
+
 static enum wst_status no_worker(const struct wst_module_report *m, struct wst_error *err)
 {
     if (m->info.mode == WST_MODE_HELPER && m->info.worker_state == WST_WORKER_NONE)
@@ -77,8 +86,78 @@ static enum wst_status no_worker(const struct wst_module_report *m, struct wst_e
                              "module %s runs in %s mode; this needs a worker "
                              "(WINSTRUMENT_MODE=threadpool)",
                              m->module.name, wst_mode_name(m->info.mode));
+    if (m->info.worker_state == WST_WORKER_PIPE_FAILED)
+        return wst_error_set(err, WST_E_NO_WORKER, m->info.worker_error,
+                             "module %s: the worker is pipe-failed (win32 error %lu), not serving",
+                             m->module.name, (unsigned long)m->info.worker_error);
     return wst_error_set(err, WST_E_NO_WORKER, 0, "module %s: the worker is %s, not serving",
                          m->module.name, wst_worker_state_name(m->info.worker_state));
+}
+
+/* How often wake_worker reads the header, and signals again while the
+ * worker still says IDLE (a signal can be dropped by a worker that was just
+ * stopping: it drops what came while it served). */
+#define WAKE_POLL_MS 2u
+#define WAKE_RESIGNAL_MS 100u
+
+/* Wakes the module's idle worker and waits until it serves, bounded by the
+ * pipe timeout. m->info is re-read meanwhile. Starting means worker_starts
+ * moving: a worker that started after our signal and failed again is
+ * pipe-failed now, not before. */
+static enum wst_status wake_worker(const struct wst_options *o, const struct session *s,
+                                   struct wst_module_report *m, struct wst_error *err)
+{
+    const struct wst_pipe_identity id = {
+        .pid = (uint32_t)s->remote.pid,
+        .module_base = m->module.base,
+        .instance = m->info.instance,
+    };
+    uint32_t starts = m->info.worker_starts;
+    DWORD begin = GetTickCount(), signalled = 0;
+    int signals = 0;
+    for (;;) {
+        if (worker_serves(&m->info))
+            return WST_OK;
+        if (m->info.instance != id.instance)
+            return wst_error_set(err, WST_E_TARGET_GONE, 0,
+                                 "module %s was unloaded while its worker started", m->module.name);
+        if (m->info.worker_starts != starts && m->info.worker_state == WST_WORKER_PIPE_FAILED)
+            return no_worker(m, err);
+        if (m->info.worker_state == WST_WORKER_STOPPED)
+            return no_worker(m, err);
+        DWORD now = GetTickCount();
+        if (now - begin >= o->timeout_ms)
+            return wst_error_set(err, WST_E_NO_WORKER, 0,
+                                 "module %s: the worker did not serve within %lu ms of the "
+                                 "trigger (it is %s)",
+                                 m->module.name, (unsigned long)o->timeout_ms,
+                                 wst_worker_state_name(m->info.worker_state));
+        if (signals == 0 ||
+            (m->info.worker_state == WST_WORKER_IDLE && now - signalled >= WAKE_RESIGNAL_MS)) {
+            enum wst_status st = wst_pipe_wake(&id, err);
+            if (st != WST_OK) {
+                wst_error_prefix(err, "module %s", m->module.name);
+                return st;
+            }
+            signals++;
+            signalled = now;
+        }
+        Sleep(WAKE_POLL_MS);
+        enum wst_status st = wst_read_region_header(&s->remote, &m->module, &m->info, err);
+        if (st != WST_OK)
+            return st;
+    }
+}
+
+/* Serving already, or woken now; else why not. */
+static enum wst_status ensure_worker(const struct wst_options *o, const struct session *s,
+                                     struct wst_module_report *m, struct wst_error *err)
+{
+    if (worker_serves(&m->info))
+        return WST_OK;
+    if (!worker_wakes(&m->info))
+        return no_worker(m, err);
+    return wake_worker(o, s, m, err);
 }
 
 /* Connects to the module's worker and checks that it is the module's own:
@@ -99,6 +178,35 @@ static enum wst_status pipe_open(const struct wst_options *o, const struct sessi
     return st;
 }
 
+/* The errors of a worker that stopped (idle) between our read and our
+ * connect or hello: its name is gone, or its instance closed under us. Any
+ * other failure is the pipe's own, and is reported as it is. */
+static int stopped_meanwhile(const struct wst_error *err)
+{
+    return err->win32 == ERROR_FILE_NOT_FOUND || err->win32 == ERROR_BROKEN_PIPE ||
+           err->win32 == ERROR_PIPE_NOT_CONNECTED || err->win32 == ERROR_NO_DATA;
+}
+
+/* pipe_open, waking the worker first if it is idle. An on-demand worker may
+ * stop (idle) between our read of SERVING and our connect or hello: then the
+ * name is gone or the pipe breaks, and one more wake and open answers it. */
+static enum wst_status worker_open(const struct wst_options *o, const struct session *s,
+                                   struct wst_module_report *m, struct wst_pipe_client *c,
+                                   struct wst_error *err)
+{
+    for (int attempt = 0;; attempt++) {
+        enum wst_status st = ensure_worker(o, s, m, err);
+        if (st != WST_OK)
+            return st;
+        st = pipe_open(o, s, m, c, err);
+        if (st == WST_OK || attempt == 1 || !worker_wakes(&m->info) || !stopped_meanwhile(err))
+            return st;
+        struct wst_error again = {0};
+        if (wst_read_region_header(&s->remote, &m->module, &m->info, &again) != WST_OK)
+            return st;
+    }
+}
+
 static enum wst_status dump_via_pipe(const struct wst_options *o, const struct session *s,
                                      struct wst_module_report *m, int *complete,
                                      struct wst_error *err)
@@ -107,7 +215,7 @@ static enum wst_status dump_via_pipe(const struct wst_options *o, const struct s
     struct wst_region_counter *counters;
     size_t count;
     uint64_t generation;
-    enum wst_status st = pipe_open(o, s, m, &c, err);
+    enum wst_status st = worker_open(o, s, m, &c, err);
     if (st != WST_OK)
         return st;
     st = wst_pipe_snapshot(&c, &generation, &counters, &count, complete, err);
@@ -131,7 +239,7 @@ static enum wst_status dump_via_pipe(const struct wst_options *o, const struct s
 }
 
 /* --via pipe: the worker's snapshot, with only the header read from memory
- * (for the pipe's name and the worker's state). The counters in memory are
+ * (for the pipe's name and the worker's state; an idle worker is woken). The counters in memory are
  * not parsed: a damaged line there must not fail a dump that the worker,
  * which walks its own region, can answer. */
 static enum wst_status dump_module_via_pipe(const struct wst_options *o, const struct session *s,
@@ -141,8 +249,6 @@ static enum wst_status dump_module_via_pipe(const struct wst_options *o, const s
     enum wst_status st = wst_read_region_header(&s->remote, &m->module, &m->info, err);
     if (st != WST_OK)
         return st;
-    if (!worker_serves(&m->info))
-        return no_worker(m, err);
     return dump_via_pipe(o, s, m, &complete, err);
 }
 
@@ -229,7 +335,8 @@ enum wst_status wst_verb_dump(const struct wst_options *o, FILE *out, struct wst
     return st;
 }
 
-/* reset and stats: every selected module must have a serving worker; this is
+/* reset and stats: every selected module must have a serving worker, or one
+ * that starts when asked (which is woken just before its request); this is
  * checked for all of them before any request, so a reset is not half-done
  * because the last module turned out to be threadless. A module whose
  * request then fails (its worker stopped, its pipe broke) is reported in
@@ -243,7 +350,7 @@ static enum wst_status control(const struct wst_options *o, FILE *out, struct ws
     for (size_t i = 0; st == WST_OK && i < s.count; i++) {
         struct wst_module_report *m = &s.reports[i];
         st = wst_read_region_header(&s.remote, &m->module, &m->info, err);
-        if (st == WST_OK && !worker_serves(&m->info))
+        if (st == WST_OK && !worker_serves(&m->info) && !worker_wakes(&m->info))
             st = no_worker(m, err);
     }
     if (st != WST_OK) {
@@ -255,7 +362,7 @@ static enum wst_status control(const struct wst_options *o, FILE *out, struct ws
         struct wst_pipe_client c;
         struct wst_error module_err = {0};
         m->via = "pipe";
-        enum wst_status mst = pipe_open(o, &s, m, &c, &module_err);
+        enum wst_status mst = worker_open(o, &s, m, &c, &module_err);
         if (mst == WST_OK) {
             if (type == WST_MSG_RESET)
                 mst = wst_pipe_reset(&c, &m->generation, &module_err);

@@ -25,6 +25,8 @@
     .WaitForSingleObject = WaitForSingleObject,                                                \
     .CancelIo = CancelIo,                                                                      \
     .GetOverlappedResult = GetOverlappedResult,                                                \
+    .OpenEventW = OpenEventW,                                                                  \
+    .SetEvent = SetEvent,                                                                      \
     }
 // clang-format on
 

@@ -45,6 +45,9 @@ struct wst_inspector_os {
     DWORD(WINAPI *WaitForSingleObject)(HANDLE h, DWORD timeout_ms);
     BOOL(WINAPI *CancelIo)(HANDLE h);
     BOOL(WINAPI *GetOverlappedResult)(HANDLE h, LPOVERLAPPED ov, LPDWORD done, BOOL wait);
+    /* The worker's trigger (pipe_client.c, wst_pipe_wake). */
+    HANDLE(WINAPI *OpenEventW)(DWORD access, BOOL inherit, LPCWSTR name);
+    BOOL(WINAPI *SetEvent)(HANDLE event);
 };
 
 /* The table the inspector calls through. */

@@ -83,6 +83,11 @@ static void json_module_head(FILE *out, const struct wst_module_report *m)
     fprintf(out, ", \"helper\": \"%s\", \"helper_error\": %lu, \"helper_version\": %lu",
             wst_helper_state_name(m->info.helper_state), (unsigned long)m->info.helper_error,
             (unsigned long)m->info.helper_version);
+    fprintf(out,
+            ", \"trigger\": \"%s\", \"trigger_error\": %lu, \"idle_stop_ms\": %lu, "
+            "\"worker_starts\": %lu",
+            wst_trigger_state_name(m->info.trigger_state), (unsigned long)m->info.trigger_error,
+            (unsigned long)m->info.idle_stop_ms, (unsigned long)m->info.worker_starts);
 }
 
 /* Helper mode without its helper: why, and what runs instead. */
@@ -121,6 +126,15 @@ static void text_module_warnings(FILE *out, const struct wst_module_report *m, c
         fprintf(out, ": the worker failed (win32 error %lu); counters stay readable through "
                      "memory (--via memory)\n",
                 (unsigned long)m->info.worker_error);
+    }
+    if (m->info.trigger_state == WST_TRIGGER_FAILED) {
+        fprintf(out, "%swarning: ", indent);
+        text_string(out, m->module.name);
+        fprintf(out,
+                ": its trigger could not be created (win32 error %lu%s); the worker "
+                "started at the first hit instead of on demand\n",
+                (unsigned long)m->info.trigger_error,
+                m->info.trigger_error == ERROR_ALREADY_EXISTS ? ", the name was taken" : "");
     }
     if (m->info.runtime_flags & WST_RUNTIME_MODE_FALLBACK) {
         fprintf(out, "%swarning: ", indent);

@@ -81,6 +81,31 @@ enum wst_status wst_pipe_open(struct wst_pipe_client *c, const char *name,
     return st;
 }
 
+enum wst_status wst_pipe_wake(const struct wst_pipe_identity *id, struct wst_error *err)
+{
+    char name[WST_PIPE_NAME_MAX];
+    wchar_t wname[WST_PIPE_NAME_MAX];
+    wst_trigger_name_format(name, id->pid, id->instance);
+    if (!wst_pipe_name_widen(name, (uint16_t *)wname))
+        return wst_error_set(err, WST_E_INTERNAL, 0, "trigger name %s", name);
+    /* The least access that signals: the worker must not have to trust us
+     * with more, and a squatter's event (which the runtime refuses to use)
+     * gains nothing from being signalled. */
+    HANDLE event = wst_inspector_os.OpenEventW(EVENT_MODIFY_STATE, FALSE, wname);
+    if (event == NULL) {
+        DWORD e = GetLastError();
+        if (e == ERROR_ACCESS_DENIED)
+            return wst_error_set(err, WST_E_ACCESS_DENIED, e, "opening the trigger %s", name);
+        return wst_error_set(err, WST_E_NO_WORKER, e, "opening the trigger %s", name);
+    }
+    BOOL ok = wst_inspector_os.SetEvent(event);
+    DWORD e = GetLastError();
+    wst_inspector_os.CloseHandle(event);
+    if (!ok)
+        return wst_error_set(err, WST_E_NO_WORKER, e, "signalling the trigger %s", name);
+    return WST_OK;
+}
+
 enum wst_status wst_pipe_connect(struct wst_pipe_client *c, const char *name, DWORD timeout_ms,
                                  struct wst_error *err)
 {

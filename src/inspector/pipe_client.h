@@ -52,6 +52,14 @@ enum wst_status wst_pipe_open(struct wst_pipe_client *c, const char *name,
                               const struct wst_pipe_identity *id, DWORD timeout_ms,
                               struct wst_error *err);
 
+/* Signals the trigger of id's pid and instance (docs/protocol.md, "Waking
+ * the worker"): the runtime's named event, opened with EVENT_MODIFY_STATE
+ * only and closed at once. WST_E_NO_WORKER if no such event exists (the
+ * module unloaded, or it is not on-demand), WST_E_ACCESS_DENIED if its
+ * descriptor keeps us out. Starts nothing itself: the caller then waits for
+ * the region to say SERVING. */
+enum wst_status wst_pipe_wake(const struct wst_pipe_identity *id, struct wst_error *err);
+
 /* Connects to a name of the exact form, with no identity check (wst_pipe_open
  * adds them). */
 enum wst_status wst_pipe_connect(struct wst_pipe_client *c, const char *name, DWORD timeout_ms,

@@ -18,9 +18,12 @@ typedef NTSTATUS(NTAPI *query_thread_fn)(HANDLE thread, THREADINFOCLASS cls, PVO
 
 #define THREAD_NAME_INFORMATION 38 /* THREADINFOCLASS ThreadNameInformation */
 
+#define THREAD_START_ADDRESS 9 /* THREADINFOCLASS ThreadQuerySetWin32StartAddress */
+
 /* Constant after process attach. */
 static set_description_fn set_description;
 static query_thread_fn query_thread;
+static uintptr_t ntdll_begin, ntdll_end; /* ntdll's image, for is_os_thread */
 
 void wst_host_threads_resolve(void)
 {
@@ -31,8 +34,20 @@ void wst_host_threads_resolve(void)
      * instrumented modules is then kept alive by their workers). */
     set_description = (set_description_fn)(void (*)(void))GetProcAddress(
         GetModuleHandleW(L"kernel32.dll"), "SetThreadDescription");
-    query_thread = (query_thread_fn)(void (*)(void))GetProcAddress(GetModuleHandleW(L"ntdll.dll"),
-                                                                  "NtQueryInformationThread");
+    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+    query_thread =
+        (query_thread_fn)(void (*)(void))GetProcAddress(ntdll, "NtQueryInformationThread");
+    /* The image's extent from its own headers, which are mapped and ours to
+     * read (no call that could take a lock). */
+    const IMAGE_DOS_HEADER *dos = (const IMAGE_DOS_HEADER *)ntdll;
+    if (dos != NULL && dos->e_magic == IMAGE_DOS_SIGNATURE) {
+        const IMAGE_NT_HEADERS *nt =
+            (const IMAGE_NT_HEADERS *)((const unsigned char *)ntdll + dos->e_lfanew);
+        if (nt->Signature == IMAGE_NT_SIGNATURE) {
+            ntdll_begin = (uintptr_t)ntdll;
+            ntdll_end = ntdll_begin + nt->OptionalHeader.SizeOfImage;
+        }
+    }
 }
 
 void wst_host_threads_mark_worker(void)
@@ -62,6 +77,17 @@ static BOOL is_worker(HANDLE thread)
         return FALSE;
     return info.s.Length == sizeof name - sizeof(WCHAR) && info.s.Buffer != NULL &&
            memcmp(info.s.Buffer, name, info.s.Length) == 0;
+}
+
+/* A thread the OS started for itself: its start routine is in ntdll. */
+static BOOL is_os_thread(HANDLE thread)
+{
+    void *start = NULL;
+    if (query_thread == NULL || ntdll_begin == 0)
+        return FALSE;
+    if (query_thread(thread, (THREADINFOCLASS)THREAD_START_ADDRESS, &start, sizeof start, NULL) < 0)
+        return FALSE;
+    return (uintptr_t)start >= ntdll_begin && (uintptr_t)start < ntdll_end;
 }
 
 static BOOL ended(HANDLE thread)
@@ -114,11 +140,10 @@ BOOL wst_host_threads_alive(struct wst_host_threads *w)
     for (BOOL more = Thread32First(snap, &t); more; more = Thread32Next(snap, &t)) {
         if (t.th32OwnerProcessID != pid || t.th32ThreadID == self)
             continue;
-        HANDLE h = OpenThread(SYNCHRONIZE | THREAD_QUERY_LIMITED_INFORMATION, FALSE,
-                              t.th32ThreadID);
+        HANDLE h = OpenThread(SYNCHRONIZE | THREAD_QUERY_INFORMATION, FALSE, t.th32ThreadID);
         if (h == NULL)
             continue; /* gone, and no handle of ours kept it: it was never watched */
-        if (is_worker(h)) {
+        if (is_worker(h) || is_os_thread(h)) {
             CloseHandle(h);
         } else if (ended(h)) {
             keep_if_last(w, h);
@@ -140,6 +165,16 @@ BOOL wst_host_threads_alive(struct wst_host_threads *w)
     memcpy(w->watch, fresh, watched * sizeof fresh[0]);
     w->watched = watched;
     return alive > 0;
+}
+
+HANDLE wst_host_threads_pick(const struct wst_host_threads *w)
+{
+    HANDLE copy = NULL;
+    if (w->watched == 0 ||
+        !DuplicateHandle(GetCurrentProcess(), w->watch[0], GetCurrentProcess(), &copy,
+                         SYNCHRONIZE | THREAD_QUERY_INFORMATION, FALSE, 0))
+        return NULL;
+    return copy;
 }
 
 DWORD wst_host_threads_exit_code(const struct wst_host_threads *w)

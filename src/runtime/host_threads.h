@@ -13,9 +13,19 @@
  * worker names its thread (SetThreadDescription, WST_WORKER_THREAD_NAME) and
  * the check skips threads with that name, whichever copy named them.
  *
+ * The check also skips the OS's own threads: those whose start routine lies
+ * in ntdll (thread-pool workers and the threads that wait for thread-pool
+ * waits). On Wine (and Windows 7) a registered thread-pool wait is served by
+ * such a thread, which lives as long as the wait exists: the on-demand
+ * worker's trigger would otherwise keep every instrumented process alive
+ * after its last thread. The price: a host whose only remaining work runs
+ * in thread-pool callbacks of its own, after its last own thread ended, is
+ * ended with that thread (docs/modes.md).
+ *
  * Threads: wst_host_threads_resolve at process attach (loader lock held:
  * only GetModuleHandle/GetProcAddress of modules already loaded); everything
- * else on the worker's own thread, with state in the worker's own struct.
+ * else on the pool's thread (the worker, the host watch), with state in the
+ * caller's own struct.
  * Never: takes the loader lock (no lookup at run time: the optional entry
  * points are resolved at attach).
  */
@@ -52,6 +62,11 @@ void wst_host_threads_watch(struct wst_host_threads *w, HANDLE thread);
 /* TRUE while some thread of the process other than a worker lives. A failed
  * snapshot answers TRUE: the check never ends a process on a guess. */
 BOOL wst_host_threads_alive(struct wst_host_threads *w);
+
+/* A new handle (SYNCHRONIZE) to one host thread seen alive at the last
+ * wst_host_threads_alive, the one listed first (the oldest, usually); NULL
+ * if none was. The caller closes it. */
+HANDLE wst_host_threads_pick(const struct wst_host_threads *w);
 
 /* The exit code of the host thread seen to end last; 0 if none was seen. */
 DWORD wst_host_threads_exit_code(const struct wst_host_threads *w);

@@ -110,6 +110,13 @@ static void on_process_detach(void *reserved)
     wst_stripes_detach();
 }
 
+static void on_thread_detach(void)
+{
+    wst_stripes_release_thread();
+    if (active_mode != NULL && active_mode->thread_detach != NULL)
+        active_mode->thread_detach();
+}
+
 void wst_lifecycle_on_loader_event(void *module, unsigned long reason, void *reserved)
 {
     if (reason == DLL_PROCESS_ATTACH)
@@ -117,7 +124,7 @@ void wst_lifecycle_on_loader_event(void *module, unsigned long reason, void *res
     else if (reason == DLL_PROCESS_DETACH)
         on_process_detach(reserved);
     else if (reason == DLL_THREAD_DETACH)
-        wst_stripes_release_thread();
+        on_thread_detach();
 }
 
 BOOL wst_lifecycle_attached(void)

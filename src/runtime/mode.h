@@ -21,6 +21,10 @@ struct wst_mode_ops {
     void (*stop_on_unload)(void);
     /* Process exit: every other thread is gone already. Block on nothing. */
     void (*stop_at_exit)(void);
+    /* Optional (NULL: none). DLL_THREAD_DETACH of any thread, on that thread,
+     * under the loader lock: may arm a wait, must never wait; runs for every
+     * thread's end, so it must cost next to nothing when it has no work. */
+    void (*thread_detach)(void);
 };
 
 extern const struct wst_mode_ops wst_mode_threadless;

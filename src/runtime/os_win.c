@@ -21,13 +21,10 @@
     .WaitForMultipleObjects = WaitForMultipleObjects,                                          \
     .OpenProcessToken = OpenProcessToken,                                                      \
     .GetTokenInformation = GetTokenInformation,                                                \
-    .CreateThreadpool = CreateThreadpool,                                                      \
-    .SetThreadpoolThreadMaximum = SetThreadpoolThreadMaximum,                                  \
-    .CreateThreadpoolWork = CreateThreadpoolWork,                                              \
-    .SubmitThreadpoolWork = SubmitThreadpoolWork,                                              \
-    .WaitForThreadpoolWorkCallbacks = WaitForThreadpoolWorkCallbacks,                          \
-    .CloseThreadpoolWork = CloseThreadpoolWork,                                                \
-    .CloseThreadpool = CloseThreadpool,                                                        \
+    .CreateThreadpoolWait = CreateThreadpoolWait,                                              \
+    .SetThreadpoolWait = SetThreadpoolWait,                                                    \
+    .WaitForThreadpoolWaitCallbacks = WaitForThreadpoolWaitCallbacks,                          \
+    .CloseThreadpoolWait = CloseThreadpoolWait,                                                \
     .HeapAlloc = HeapAlloc,                                                                    \
     .HeapFree = HeapFree,                                                                      \
     }

@@ -42,15 +42,12 @@ struct wst_os {
     BOOL(WINAPI *OpenProcessToken)(HANDLE process, DWORD access, PHANDLE token);
     BOOL(WINAPI *GetTokenInformation)
     (HANDLE token, TOKEN_INFORMATION_CLASS cls, LPVOID info, DWORD size, PDWORD needed);
-    /* The private thread pool (mode_threadpool.c). */
-    PTP_POOL(WINAPI *CreateThreadpool)(PVOID reserved);
-    VOID(WINAPI *SetThreadpoolThreadMaximum)(PTP_POOL pool, DWORD most);
-    PTP_WORK(WINAPI *CreateThreadpoolWork)
-    (PTP_WORK_CALLBACK callback, PVOID context, PTP_CALLBACK_ENVIRON env);
-    VOID(WINAPI *SubmitThreadpoolWork)(PTP_WORK work);
-    VOID(WINAPI *WaitForThreadpoolWorkCallbacks)(PTP_WORK work, BOOL cancel_pending);
-    VOID(WINAPI *CloseThreadpoolWork)(PTP_WORK work);
-    VOID(WINAPI *CloseThreadpool)(PTP_POOL pool);
+    /* The trigger's thread-pool wait, and the host watch's (mode_threadpool.c). */
+    PTP_WAIT(WINAPI *CreateThreadpoolWait)
+    (PTP_WAIT_CALLBACK callback, PVOID context, PTP_CALLBACK_ENVIRON env);
+    VOID(WINAPI *SetThreadpoolWait)(PTP_WAIT wait, HANDLE handle, PFILETIME timeout);
+    VOID(WINAPI *WaitForThreadpoolWaitCallbacks)(PTP_WAIT wait, BOOL cancel_pending);
+    VOID(WINAPI *CloseThreadpoolWait)(PTP_WAIT wait);
     /* The pipe server's state and snapshot replies (pipe_server.c,
      * pipe_requests.c): an out-of-memory reply is tested through these. */
     LPVOID(WINAPI *HeapAlloc)(HANDLE heap, DWORD flags, SIZE_T size);

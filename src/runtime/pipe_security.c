@@ -6,13 +6,34 @@
 
 #include "os_win.h"
 
+/* GetCurrentProcessToken(): a pseudo-handle that needs no open and no close
+ * (Windows 8 and later, and Wine). */
+#define PROCESS_TOKEN_PSEUDO ((HANDLE)(LONG_PTR)-4)
+
 BOOL wst_pipe_security_build(struct wst_pipe_security *sec)
+{
+    /* Full access includes FILE_CREATE_PIPE_INSTANCE, which the server needs
+     * for its second and later instances. */
+    return wst_object_security_build(sec, FILE_ALL_ACCESS, FALSE);
+}
+
+BOOL wst_object_security_build(struct wst_pipe_security *sec, DWORD access, BOOL pseudo_token)
 {
     static SID local_system = {
         SID_REVISION, 1, {SECURITY_NT_AUTHORITY}, {SECURITY_LOCAL_SYSTEM_RID}};
     HANDLE token = NULL;
     DWORD needed;
     BOOL ok = FALSE;
+    /* Before Windows 8 the pseudo-handle is invalid: the first query fails
+     * and the token is opened as usual. */
+    if (pseudo_token &&
+        wst_os.GetTokenInformation(PROCESS_TOKEN_PSEUDO, TokenUser, &sec->token_user,
+                                   sizeof sec->token_user, &needed)) {
+        if (!wst_os.GetTokenInformation(PROCESS_TOKEN_PSEUDO, TokenIntegrityLevel,
+                                        &sec->token_label, sizeof sec->token_label, &needed))
+            goto out;
+        goto build;
+    }
     if (!wst_os.OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
         goto out;
     if (!wst_os.GetTokenInformation(token, TokenUser, &sec->token_user, sizeof sec->token_user,
@@ -22,10 +43,10 @@ BOOL wst_pipe_security_build(struct wst_pipe_security *sec)
     if (!wst_os.GetTokenInformation(token, TokenIntegrityLevel, &sec->token_label,
                                     sizeof sec->token_label, &needed))
         goto out;
+build:
     if (!InitializeAcl(&sec->dacl.acl, sizeof sec->dacl, ACL_REVISION) ||
-        !AddAccessAllowedAce(&sec->dacl.acl, ACL_REVISION, FILE_ALL_ACCESS,
-                             sec->token_user.user.User.Sid) ||
-        !AddAccessAllowedAce(&sec->dacl.acl, ACL_REVISION, FILE_ALL_ACCESS, &local_system))
+        !AddAccessAllowedAce(&sec->dacl.acl, ACL_REVISION, access, sec->token_user.user.User.Sid) ||
+        !AddAccessAllowedAce(&sec->dacl.acl, ACL_REVISION, access, &local_system))
         goto out;
     if (!InitializeAcl(&sec->sacl.acl, sizeof sec->sacl, ACL_REVISION) ||
         !AddMandatoryAce(&sec->sacl.acl, ACL_REVISION, 0,

@@ -3,7 +3,8 @@
  * "Security"): the security descriptor every instance is created with, and
  * the creation of an instance, whose first one claims the name.
  *
- * Threads: the worker thread only, while it opens and serves.
+ * Threads: the worker thread, while it opens and serves; and process attach
+ * (loader lock held), which builds the trigger event's descriptor.
  * Never: falls back to a weaker descriptor. Without the token's user or its
  * integrity level no pipe is created at all (the counters stay readable
  * through memory).
@@ -58,6 +59,14 @@ struct wst_pipe_shape {
 /* Fills `sec` from the process token. FALSE (GetLastError says why) when
  * the token, its user or its integrity level cannot be read. */
 BOOL wst_pipe_security_build(struct wst_pipe_security *sec);
+
+/* The same descriptor for another kind of object, granting `access` (the
+ * on-demand worker's trigger event: EVENT_ALL_ACCESS). With pseudo_token the
+ * token is read through GetCurrentProcessToken()'s pseudo-handle when the
+ * system has it (two calls fewer: the trigger is built on every load), else
+ * opened. Threads: any; at process attach under the loader lock too (token
+ * queries take no loader lock). */
+BOOL wst_object_security_build(struct wst_pipe_security *sec, DWORD access, BOOL pseudo_token);
 
 /* Creates an overlapped, byte-mode instance of the pipe `name` that rejects
  * remote clients, with `sec`'s descriptor. The first instance claims the

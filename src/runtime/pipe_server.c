@@ -275,6 +275,18 @@ static DWORD expire(struct wst_pipe_server *srv)
     return next <= now ? 0 : (DWORD)(next - now);
 }
 
+/* Whether a client is connected to some instance (past its connect, not yet
+ * recycled): the idle stop waits until none is. */
+static BOOL any_client(const struct wst_pipe_server *srv)
+{
+    for (unsigned i = 0; i < WST_PIPE_INSTANCES; i++) {
+        enum slot_state st = srv->slots[i].state;
+        if (st == SLOT_READING || st == SLOT_WRITING)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 enum wst_serve_result wst_pipe_server_serve(struct wst_pipe_server *srv)
 {
     for (unsigned i = 0; i < WST_PIPE_INSTANCES; i++) {
@@ -282,6 +294,7 @@ enum wst_serve_result wst_pipe_server_serve(struct wst_pipe_server *srv)
             listen_on(srv, &srv->slots[i]);
     }
     uint64_t next_poll = now_ms() + srv->config.poll_ms;
+    uint64_t last_client = now_ms();
     for (;;) {
         HANDLE handles[1 + WST_PIPE_INSTANCES];
         DWORD count = 0;
@@ -295,6 +308,15 @@ enum wst_serve_result wst_pipe_server_serve(struct wst_pipe_server *srv)
         DWORD timeout = expire(srv);
         if (srv->config.keep_serving != NULL && timeout > srv->config.poll_ms)
             timeout = srv->config.poll_ms;
+        if (srv->config.idle_ms != 0) {
+            if (any_client(srv))
+                last_client = now_ms();
+            uint64_t idle_for = now_ms() - last_client;
+            if (idle_for >= srv->config.idle_ms)
+                return WST_SERVE_IDLE;
+            if (timeout > srv->config.idle_ms - idle_for)
+                timeout = (DWORD)(srv->config.idle_ms - idle_for);
+        }
         /* The stop event is index 0: when it is set, it wins over any I/O. */
         DWORD r = wst_os.WaitForMultipleObjects(count, handles, FALSE, timeout);
         if (r == WAIT_OBJECT_0)

@@ -41,6 +41,7 @@ enum wst_serve_result {
     WST_SERVE_NAME_TAKEN, /* open: someone else owns the pipe name */
     WST_SERVE_FAILED,     /* creation, waiting or every instance failed (*win32_error says why) */
     WST_SERVE_NO_MEMORY,  /* open: the server's state could not be allocated */
+    WST_SERVE_IDLE,       /* serve: no client was connected for config.idle_ms */
 };
 
 struct wst_pipe_server_config {
@@ -57,6 +58,9 @@ struct wst_pipe_server_config {
     BOOL (*keep_serving)(void *context);
     void *context;
     DWORD poll_ms;
+    /* Optional (0: never): serve returns WST_SERVE_IDLE once no client has
+     * been connected for this long (the on-demand worker's idle stop). */
+    DWORD idle_ms;
 };
 
 /* Creates every pipe instance, the first claiming the name, all with the
@@ -66,7 +70,8 @@ enum wst_serve_result wst_pipe_server_open(struct wst_pipe_server **out,
                                            DWORD *win32_error);
 
 /* Serves clients until the stop event is set or keep_serving answers FALSE
- * (WST_SERVE_OK), or until waiting fails or every instance has failed
+ * (WST_SERVE_OK), until no client was connected for idle_ms
+ * (WST_SERVE_IDLE), or until waiting fails or every instance has failed
  * (WST_SERVE_FAILED). Every wait includes the stop event, so it returns
  * promptly whatever the clients do. */
 enum wst_serve_result wst_pipe_server_serve(struct wst_pipe_server *server);

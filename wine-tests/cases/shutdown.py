@@ -40,14 +40,15 @@ def free_library(ctx, rounds):
     ctx.check(p.wait() == 0, "host failed")
 
 
-def process_exit(ctx, rounds, how, code):
-    """The process ends (how) while its modules' workers serve; it must exit
-    promptly with its own exit code, every time."""
+def process_exit(ctx, rounds, how, code, serving=True):
+    """The process ends (how) while its modules' workers serve (or, with
+    serving False, while nobody ever asked for them: they are idle); it must
+    exit promptly with its own exit code, every time."""
+    ask = ["pipe", A, "pipe", B] if serving else []
     for _ in range(rounds):
         # Started by wst_tool, which reports the Windows exit code itself.
         p = ctx.spawn(ctx.bin("wst_tool.exe"), "run", HOST, "selfhit", "10", "load", A,
-                      "load", B, "hit", A, "100", "2", "hit", B, "10", "1", "pipe", A,
-                      "pipe", B, *how)
+                      "load", B, "hit", A, "100", "2", "hit", B, "10", "1", *ask, *how)
         rc = int(p.expect(r"^child-exit (\d+)$", timeout=30).group(1))
         p.wait(timeout=30)
         ctx.require(rc == code, f"{' '.join(how)}: exit code {rc}, expected {code} "
@@ -116,9 +117,10 @@ def reload_loop(ctx, rounds):
 
 
 def unload_pending(ctx, rounds):
-    """The hit submits the work item and the DLL unloads before the item's pool
-    thread can start: all inside another DLL's DllMain, under the loader lock.
-    Waiting for the pending item there would deadlock; it must be cancelled."""
+    """An inspector's signal queues the worker's callback and the DLL unloads
+    before the callback's pool thread can start: all inside another DLL's
+    DllMain, under the loader lock (wst_locker.dll). Waiting for the pending
+    callback there would deadlock; it must be cancelled."""
     p = host(ctx, *_warm_up(), "baseline", *(["nested", A] * rounds), *COMPARE)
     for _ in range(rounds):
         p.expect(r"^nested \S+ done$")
@@ -188,6 +190,12 @@ def exit_paths():
         # workers to notice that no thread of the host is left (they look every
         # 500 ms), so it costs ~1 s more than the other paths: 10 rounds.
         "exit-thread-main": (process_exit, {"how": ["exit-thread-main", "7"], "code": 7}, 10),
+        # The same with every worker idle (never asked for): no worker looks,
+        # and under Wine the thread that serves the triggers' thread-pool
+        # waits would keep the process alive; each module's host watch, armed
+        # when the main thread ends, must end it.
+        "exit-thread-main-idle": (process_exit, {"how": ["exit-thread-main", "8"], "code": 8,
+                                                 "serving": False}, 10),
         "terminate-process": (terminate_process, {}, ITERATIONS),
         "unload-during-request": (unload_during_request, {"client": "mid-request"}, ITERATIONS),
         "unload-stalled-client": (unload_during_request, {"client": "stall"}, ITERATIONS),

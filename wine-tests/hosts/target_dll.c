@@ -23,16 +23,16 @@
 #endif
 
 #ifdef WST_MUTANT_NO_CANCEL
-/* Unload waits for the work item without cancelling a pending callback. */
-static VOID WINAPI wait_without_cancel(PTP_WORK work, BOOL cancel_pending)
+/* Unload waits for the worker's wait without cancelling a pending callback. */
+static VOID WINAPI wait_without_cancel(PTP_WAIT wait, BOOL cancel_pending)
 {
     (void)cancel_pending;
-    WaitForThreadpoolWorkCallbacks(work, FALSE);
+    WaitForThreadpoolWaitCallbacks(wait, FALSE);
 }
 
 __attribute__((constructor)) static void mutate(void)
 {
-    wst_os.WaitForThreadpoolWorkCallbacks = wait_without_cancel;
+    wst_os.WaitForThreadpoolWaitCallbacks = wait_without_cancel;
 }
 #endif
 
@@ -104,6 +104,23 @@ __declspec(dllexport) void __cdecl wst_target_planned_pipe(char out[WST_PIPE_NAM
 __declspec(dllexport) unsigned __cdecl wst_target_worker_state(void)
 {
     return __atomic_load_n(&wst_region_.worker_state, __ATOMIC_ACQUIRE);
+}
+
+/* The on-demand worker: the trigger's name (known as an inspector derives
+ * it), whether it is armed, and how many times the worker started. */
+__declspec(dllexport) void __cdecl wst_target_trigger_name(char out[WST_PIPE_NAME_MAX])
+{
+    wst_trigger_name_format(out, wst_region_.pid, wst_region_.instance);
+}
+
+__declspec(dllexport) unsigned __cdecl wst_target_trigger_state(void)
+{
+    return wst_region_.trigger_state;
+}
+
+__declspec(dllexport) unsigned __cdecl wst_target_worker_starts(void)
+{
+    return __atomic_load_n(&wst_region_.worker_starts, __ATOMIC_ACQUIRE);
 }
 
 /* Damages this module's own region the way a stray write in the host could,

@@ -12,10 +12,12 @@
  *   pid                              prints "pid N" (the Windows pid)
  *   expect                           prints "expect MODULE COUNTER VALUE" lines
  *   ready                            prints "ready", waits for a line on stdin
- *   pipe NAME                        prints "pipe NAME <pipe name>" once NAME serves
+ *   pipe NAME                        wakes NAME's worker as an inspector does (its
+ *                                    trigger), prints "pipe NAME <pipe name>" once
+ *                                    it serves
  *   planned-pipe NAME                prints "planned-pipe NAME <name>" before the first hit
- *   state NAME                       waits until NAME's worker leaves starting,
- *                                    prints "state NAME <enum wst_worker_state>"
+ *   state NAME                       wakes NAME's worker, waits until its start
+ *                                    ends, prints "state NAME <enum wst_worker_state>"
  *   baseline | compare SETTLE_MS     resource accounting (see measure_resources)
  *   cycle NAME N QUERY_EVERY         N x (load, hit, [ready], free); prints progress
  *   nested NAME                      wst_locker.dll loads, hits and frees NAME
@@ -38,6 +40,12 @@
  *                                    process must end by itself when no thread
  *                                    of its own is left
  *   dll-exit NAME CODE               exit() called inside NAME
+ *   trigger-name NAME                prints "trigger-name NAME <event name>": the
+ *                                    on-demand worker's trigger
+ *   race-free NAME N                 N x (load, hit, signal the trigger without
+ *                                    pause from a thread, free while it signals)
+ *   sample-threads MS                prints "max-threads N", the most threads seen
+ *                                    in MS ms of sampling
  *
  * The host itself is instrumented (counter "host.hits"), so every scenario
  * has an instrumented EXE beside its DLLs.
@@ -201,25 +209,60 @@ static void wait_for_go(void)
         fail("stdin-closed", "ready");
 }
 
+/* Asks NAME's on-demand worker to start, as an inspector does: opens the
+ * module's trigger by the name an inspector derives, and signals it. Does
+ * nothing for a module whose worker is not on demand (threadless, or the
+ * trigger's name was taken: it starts at the first hit). */
+static void wake(struct loaded *m)
+{
+    char trigger[WST_PIPE_NAME_MAX];
+    if (((target_state_fn)(void (*)(void))export_of(m, "wst_target_trigger_state"))() !=
+        WST_TRIGGER_ARMED)
+        return;
+    ((target_planned_fn)(void (*)(void))export_of(m, "wst_target_trigger_name"))(trigger);
+    HANDLE event = OpenEventA(EVENT_MODIFY_STATE, FALSE, trigger);
+    if (event == NULL)
+        fail("open-trigger", trigger);
+    SetEvent(event);
+    CloseHandle(event);
+}
+
+/* Wakes NAME's worker and waits until it serves, or until a start that began
+ * after the wake has failed. Signals again every 100 ms while it still says
+ * IDLE (a worker that is just stopping drops what came while it served). */
+static unsigned wake_and_wait(struct loaded *m, int want_serving)
+{
+    target_pipe_fn pipe_name = (target_pipe_fn)(void (*)(void))export_of(m, "wst_target_pipe_name");
+    target_state_fn state = (target_state_fn)(void (*)(void))export_of(m, "wst_target_worker_state");
+    target_state_fn starts =
+        (target_state_fn)(void (*)(void))export_of(m, "wst_target_worker_starts");
+    unsigned before = starts();
+    unsigned s = state();
+    /* 10 s is far beyond any start seen, and certain to end. */
+    for (int waited = 0; waited < 10000; waited += 10) {
+        s = state();
+        if (s == WST_WORKER_SERVING && pipe_name()[0] != '\0')
+            return s;
+        if (s == WST_WORKER_NONE || s == WST_WORKER_STOPPED)
+            return s;
+        if (s == WST_WORKER_PIPE_FAILED && (starts() != before || !want_serving))
+            return s;
+        if (s != WST_WORKER_STARTING && waited % 100 == 0)
+            wake(m);
+        Sleep(10);
+    }
+    return s;
+}
+
 static void print_pipe(const char *name)
 {
     struct loaded *m = loaded_module(name);
     target_pipe_fn pipe_name = (target_pipe_fn)(void (*)(void))export_of(m, "wst_target_pipe_name");
-    target_state_fn state = (target_state_fn)(void (*)(void))export_of(m, "wst_target_worker_state");
-    /* The worker starts on the first hit and publishes its name when it
-     * serves; 10 s is far beyond any start seen, and certain to end. A module
-     * without a worker (threadless, or pipe failed) has no name to wait for. */
-    for (int waited = 0; waited < 10000; waited += 10) {
-        unsigned s = state();
-        if (s == WST_WORKER_SERVING && pipe_name()[0] != '\0') {
-            printf("pipe %s %s\n", name, pipe_name());
-            return;
-        }
-        if (s == WST_WORKER_NONE || s == WST_WORKER_PIPE_FAILED || s == WST_WORKER_STOPPED)
-            break;
-        Sleep(10);
-    }
-    printf("pipe %s -\n", name);
+    /* A module without a worker (threadless, or pipe failed) has no name. */
+    if (wake_and_wait(m, 1) == WST_WORKER_SERVING)
+        printf("pipe %s %s\n", name, pipe_name());
+    else
+        printf("pipe %s -\n", name);
 }
 
 static void print_planned_pipe(const char *name)
@@ -230,17 +273,12 @@ static void print_planned_pipe(const char *name)
     printf("planned-pipe %s %s\n", name, pipe);
 }
 
+/* The state a request finds: the worker is woken first, and the state is the
+ * one its start ends in (serving, or pipe-failed). */
 static void print_state(const char *name)
 {
     struct loaded *m = loaded_module(name);
-    target_state_fn state = (target_state_fn)(void (*)(void))export_of(m, "wst_target_worker_state");
-    unsigned s = state();
-    for (int waited = 0; waited < 10000 && (s == WST_WORKER_IDLE || s == WST_WORKER_STARTING);
-         waited += 10) {
-        Sleep(10);
-        s = state();
-    }
-    printf("state %s %u\n", name, s);
+    printf("state %s %u\n", name, wake_and_wait(m, 1));
 }
 
 static void cycle(const char *name, unsigned count, unsigned query_every)
@@ -260,13 +298,58 @@ static void cycle(const char *name, unsigned count, unsigned query_every)
     }
 }
 
+/* Default-pool threads kept busy by `nested`, so that a callback queued to
+ * the default pool needs a new thread. */
+#define BLOCKERS 8
+static HANDLE blockers_release;
+static volatile LONG blockers_in, blockers_out;
+
+static void CALLBACK blocker(PTP_CALLBACK_INSTANCE instance, PVOID context)
+{
+    (void)instance, (void)context;
+    InterlockedIncrement(&blockers_in);
+    WaitForSingleObject(blockers_release, 30000);
+    InterlockedIncrement(&blockers_out);
+}
+
+/* Occupies every idle thread of the default pool (more callbacks than it
+ * has idle threads, each waiting until released), and waits, bounded, until
+ * all of them run: no loader lock is held here, so the pool starts what
+ * threads it needs. */
+static void occupy_default_pool(void)
+{
+    blockers_release = CreateEventA(NULL, TRUE, FALSE, NULL);
+    if (blockers_release == NULL)
+        fail("create-event", "blockers");
+    blockers_in = blockers_out = 0;
+    for (int i = 0; i < BLOCKERS; i++) {
+        if (!TrySubmitThreadpoolCallback(blocker, NULL, NULL))
+            fail("submit", "blocker");
+    }
+    for (int waited = 0; blockers_in < BLOCKERS && waited < 10000; waited++)
+        Sleep(1);
+}
+
+static void release_default_pool(void)
+{
+    SetEvent(blockers_release);
+    for (int waited = 0; blockers_out < BLOCKERS && waited < 10000; waited++)
+        Sleep(1);
+    if (blockers_out == BLOCKERS) /* else one may still wait on it: keep it */
+        CloseHandle(blockers_release);
+}
+
 static void nested(const char *name)
 {
-    /* wst_locker.dll does the whole load-hit-free of NAME inside its own
-     * DLL_PROCESS_ATTACH, so the worker's pool thread cannot start (it needs
-     * the loader lock for DLL_THREAD_ATTACH) before NAME unloads. */
+    /* wst_locker.dll does the whole load-hit-signal-free of NAME inside its
+     * own DLL_PROCESS_ATTACH. The worker's callback, queued to the default
+     * pool by the signal, then needs a new thread (every thread of the pool
+     * is busy), and a new thread cannot start (it needs the loader lock for
+     * DLL_THREAD_ATTACH) before NAME unloads: the unload must cancel it. */
     SetEnvironmentVariableA("WST_LOCKER_TARGET", name);
+    occupy_default_pool();
     HMODULE locker = LoadLibraryA("wst_locker.dll");
+    release_default_pool();
     if (locker == NULL)
         fail("load", "wst_locker.dll");
     FreeLibrary(locker);
@@ -529,6 +612,81 @@ static void cmd_dll_exit(char **a)
     ((target_exit_fn)(void (*)(void))export_of(m, "wst_target_exit"))((int)number(a[1]));
 }
 
+/* ------------------------------------------------ the on-demand trigger */
+
+static void cmd_trigger_name(char **a)
+{
+    char trigger[WST_PIPE_NAME_MAX];
+    struct loaded *m = loaded_module(a[0]);
+    ((target_planned_fn)(void (*)(void))export_of(m, "wst_target_trigger_name"))(trigger);
+    printf("trigger-name %s %s\n", a[0], trigger);
+}
+
+struct signaller {
+    HANDLE event;
+    volatile LONG stop;
+    unsigned long signals;
+};
+
+static DWORD WINAPI signal_loop(void *arg)
+{
+    struct signaller *s = arg;
+    while (!InterlockedCompareExchange(&s->stop, 0, 0)) {
+        SetEvent(s->event);
+        s->signals++;
+    }
+    return 0;
+}
+
+/* N x (load NAME, hit it, start a thread that signals its trigger without
+ * pause, let it run 0-2 ms, free NAME while it still signals, stop it). The
+ * signaller keeps its handle to the trigger across the unload, as a hostile
+ * process could. Prints progress every 20 rounds. */
+static void cmd_race_free(char **a)
+{
+    unsigned count = number(a[1]);
+    unsigned long signals = 0;
+    for (unsigned i = 1; i <= count; i++) {
+        char trigger[WST_PIPE_NAME_MAX];
+        load(a[0]);
+        hit(a[0], 1, 1);
+        struct loaded *m = loaded_module(a[0]);
+        ((target_planned_fn)(void (*)(void))export_of(m, "wst_target_trigger_name"))(trigger);
+        struct signaller sig = {OpenEventA(EVENT_MODIFY_STATE, FALSE, trigger), 0, 0};
+        if (sig.event == NULL)
+            fail("open-trigger", trigger);
+        HANDLE t = CreateThread(NULL, 0, signal_loop, &sig, 0, NULL);
+        if (t == NULL)
+            fail("create-thread", "signaller");
+        Sleep(i % 3);
+        unload(a[0]);
+        InterlockedExchange(&sig.stop, 1);
+        WaitForSingleObject(t, INFINITE);
+        CloseHandle(t);
+        CloseHandle(sig.event);
+        signals += sig.signals;
+        if (i % 20 == 0 || i == count)
+            printf("raced %s %u signals=%lu\n", a[0], i, signals);
+    }
+}
+
+/* Samples this process's thread count every 5 ms for MS milliseconds and
+ * prints the largest: "max-threads N". */
+static void cmd_sample_threads(char **a)
+{
+    unsigned ms = number(a[0]);
+    unsigned long most = 0;
+    ULONGLONG until = GetTickCount64() + ms;
+    while (GetTickCount64() < until) {
+        struct wst_resources now;
+        wst_resources_measure(&now);
+        if (now.threads > most)
+            most = now.threads;
+        Sleep(5);
+    }
+    printf("max-threads %lu\n", most);
+}
+
 /* Every command of the script language (see the top of this file). */
 static const struct command {
     const char *name;
@@ -563,6 +721,9 @@ static const struct command {
     {"return", 1, cmd_return},
     {"crt-exit", 1, cmd_crt_exit},
     {"dll-exit", 2, cmd_dll_exit},
+    {"trigger-name", 1, cmd_trigger_name},
+    {"race-free", 2, cmd_race_free},
+    {"sample-threads", 1, cmd_sample_threads},
 };
 
 static const struct command *command_named(const char *name)

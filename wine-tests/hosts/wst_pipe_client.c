@@ -19,9 +19,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipe_name.h"
 #include "protocol_codec.h"
 
 static const char *pipe_name;
+
+/* The worker is on demand: if it stopped (idle) since the driver learned its
+ * name, signal its trigger, as an inspector does, and try again. */
+static int wake_worker(void)
+{
+    uint32_t pid;
+    uint64_t instance;
+    char trigger[WST_PIPE_NAME_MAX];
+    if (!wst_pipe_name_parse(pipe_name, strlen(pipe_name) + 1, &pid, &instance))
+        return 0;
+    wst_trigger_name_format(trigger, pid, instance);
+    HANDLE event = OpenEventA(EVENT_MODIFY_STATE, FALSE, trigger);
+    if (event == NULL)
+        return 0; /* the module is gone: so is its pipe */
+    SetEvent(event);
+    CloseHandle(event);
+    return 1;
+}
 
 static HANDLE connect_pipe(void)
 {
@@ -30,7 +49,14 @@ static HANDLE connect_pipe(void)
                                0, NULL);
         if (h != INVALID_HANDLE_VALUE)
             return h;
-        if (GetLastError() != ERROR_PIPE_BUSY)
+        DWORD e = GetLastError();
+        if (e == ERROR_FILE_NOT_FOUND) {
+            if (!wake_worker())
+                return INVALID_HANDLE_VALUE;
+            Sleep(50);
+            continue;
+        }
+        if (e != ERROR_PIPE_BUSY)
             return INVALID_HANDLE_VALUE;
         WaitNamedPipeA(pipe_name, 100);
     }
