@@ -28,6 +28,7 @@
 
 #include <stdint.h>
 
+#include "clock.h"
 #include "function_table.h"
 #include "winstrument/probe_abi.h"
 
@@ -140,9 +141,9 @@ static void SLOW add_time_slow(uint32_t slot, uint64_t incl_ns, uint64_t self_ns
 }
 
 static __inline__ __attribute__((always_inline)) void add_time(uint32_t slot, uint64_t incl,
-                                                              uint64_t self)
+                                                              uint64_t self, uint64_t mult)
 {
-    uint64_t incl_ns = wst_clock_ns_(incl), self_ns = wst_clock_ns_(self);
+    uint64_t incl_ns = wst_clock_ns_(incl, mult), self_ns = wst_clock_ns_(self, mult);
 #if defined(__x86_64__)
     uint64_t at = wst_stripe_slot_read_();
     if (__builtin_expect(at - 2u * WST_LINE <= (WST_STRIPES - 2u) * WST_LINE, 1)) {
@@ -153,6 +154,30 @@ static __inline__ __attribute__((always_inline)) void add_time(uint32_t slot, ui
     }
 #endif
     add_time_slow(slot, incl_ns, self_ns);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The thread's clock                                                       */
+
+/* A thread's frames are all timed with one clock, which it chooses when its
+ * shadow stack is empty: the TSC once the module calibrated it (clock.c),
+ * QueryPerformanceCounter before. Switching under open frames would subtract
+ * readings of two clocks; so a thread whose stack never empties (its main
+ * function is instrumented) keeps the clock of its first call, which is only
+ * slower, never wrong. The fallback also moves the calibration on. */
+static __inline__ __attribute__((always_inline)) void choose_clock(struct wst_fn_thread *t)
+{
+    uint64_t mult = __atomic_load_n(&wst_clock_tsc_mult_, __ATOMIC_RELAXED);
+    t->tsc = mult != 0;
+    t->mult = mult != 0 ? mult : wst_clock_qpc_mult();
+}
+
+static __inline__ __attribute__((always_inline)) uint64_t read_clock(const struct wst_fn_thread *t)
+{
+    uint64_t qpc_mult;
+    if (__builtin_expect(t->tsc, 1))
+        return wst_clock_tsc_();
+    return wst_clock_fallback_(&qpc_mult);
 }
 
 /* Pops the top frame, which is the exiting function's, and records it. */
@@ -168,7 +193,7 @@ static __inline__ __attribute__((always_inline)) void pop_and_record(struct wst_
     if (d > 1u)
         f[-1].child += incl;
     if (f->slot != WST_FN_NO_SLOT)
-        add_time(f->slot, incl, self);
+        add_time(f->slot, incl, self, t->mult);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -223,8 +248,10 @@ static void SLOW enter_slow(uintptr_t held, uint32_t rva, uint32_t slot, uintptr
     f->rva = rva;
     f->slot = slot;
     f->child = 0;
+    if (d == 0)
+        choose_clock(t);
     t->depth = d + 1u;
-    f->start = wst_clock_ticks_();
+    f->start = read_clock(t);
 }
 
 /* An exit hook that the function reached by a jump after its epilogue (a
@@ -312,8 +339,10 @@ void __cyg_profile_func_enter(void *fn, void *call_site)
             f->rva = rva;
             f->slot = slot;
             f->child = 0;
+            if (d == 0)
+                choose_clock(t);
             t->depth = d + 1u;
-            f->start = wst_clock_ticks_(); /* last: the bookkeeping is not timed */
+            f->start = read_clock(t); /* last: the bookkeeping is not timed */
             return;
         }
     }
@@ -322,13 +351,13 @@ void __cyg_profile_func_enter(void *fn, void *call_site)
 
 void __cyg_profile_func_exit(void *fn, void *call_site)
 {
-    uint64_t now = wst_clock_ticks_(); /* first: the bookkeeping is not timed */
-    uintptr_t key = (uintptr_t)__builtin_dwarf_cfa();
-    uint32_t rva = rva_of(fn);
     uintptr_t held = wst_fn_thread_read_();
     if (__builtin_expect(held <= WST_FN_THREAD_RELEASED, 0))
         return; /* its entry was counted but not timed */
     struct wst_fn_thread *t = (struct wst_fn_thread *)held;
+    uint64_t now = read_clock(t); /* early: the bookkeeping is not timed */
+    uintptr_t key = (uintptr_t)__builtin_dwarf_cfa();
+    uint32_t rva = rva_of(fn);
     uint32_t d = t->depth;
     if (__builtin_expect(d > 0 && t->skipped == 0, 1)) {
         struct wst_fn_frame *f = &t->frames[d - 1u];

@@ -57,6 +57,8 @@ struct wst_fn_thread {
     uint32_t depth;   /* frames in use */
     uint32_t skipped; /* frames entered while the stack was full, not in frames[] */
     uintptr_t skipped_key; /* the key of the outermost of those */
+    uint64_t mult;         /* the clock's ticks-to-ns factor (clock_math.h) */
+    uint32_t tsc;          /* 1: frames are timed with the TSC, 0: with QPC */
     struct wst_fn_thread *next, *prev; /* every live thread's state; under the list lock */
     struct wst_fn_frame frames[WST_FN_STACK_DEPTH];
 };

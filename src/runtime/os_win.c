@@ -21,6 +21,13 @@
     .WaitForMultipleObjects = WaitForMultipleObjects,                                          \
     .OpenProcessToken = OpenProcessToken,                                                      \
     .GetTokenInformation = GetTokenInformation,                                                \
+    .CreateThreadpool = CreateThreadpool,                                                      \
+    .SetThreadpoolThreadMaximum = SetThreadpoolThreadMaximum,                                  \
+    .CreateThreadpoolWork = CreateThreadpoolWork,                                              \
+    .SubmitThreadpoolWork = SubmitThreadpoolWork,                                              \
+    .WaitForThreadpoolWorkCallbacks = WaitForThreadpoolWorkCallbacks,                          \
+    .CloseThreadpoolWork = CloseThreadpoolWork,                                                \
+    .CloseThreadpool = CloseThreadpool,                                                        \
     .CreateThreadpoolWait = CreateThreadpoolWait,                                              \
     .SetThreadpoolWait = SetThreadpoolWait,                                                    \
     .WaitForThreadpoolWaitCallbacks = WaitForThreadpoolWaitCallbacks,                          \

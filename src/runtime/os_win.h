@@ -42,6 +42,15 @@ struct wst_os {
     BOOL(WINAPI *OpenProcessToken)(HANDLE process, DWORD access, PHANDLE token);
     BOOL(WINAPI *GetTokenInformation)
     (HANDLE token, TOKEN_INFORMATION_CLASS cls, LPVOID info, DWORD size, PDWORD needed);
+    /* Helper mode's private pool for its loader work item (mode_helper.c). */
+    PTP_POOL(WINAPI *CreateThreadpool)(PVOID reserved);
+    VOID(WINAPI *SetThreadpoolThreadMaximum)(PTP_POOL pool, DWORD most);
+    PTP_WORK(WINAPI *CreateThreadpoolWork)
+    (PTP_WORK_CALLBACK callback, PVOID context, PTP_CALLBACK_ENVIRON env);
+    VOID(WINAPI *SubmitThreadpoolWork)(PTP_WORK work);
+    VOID(WINAPI *WaitForThreadpoolWorkCallbacks)(PTP_WORK work, BOOL cancel_pending);
+    VOID(WINAPI *CloseThreadpoolWork)(PTP_WORK work);
+    VOID(WINAPI *CloseThreadpool)(PTP_POOL pool);
     /* The trigger's thread-pool wait, and the host watch's (mode_threadpool.c). */
     PTP_WAIT(WINAPI *CreateThreadpoolWait)
     (PTP_WAIT_CALLBACK callback, PVOID context, PTP_CALLBACK_ENVIRON env);
