@@ -140,10 +140,9 @@ static void SLOW add_time_slow(uint32_t slot, uint64_t incl_ns, uint64_t self_ns
 #endif
 }
 
-static __inline__ __attribute__((always_inline)) void add_time(uint32_t slot, uint64_t incl,
-                                                              uint64_t self, uint64_t mult)
+static __inline__ __attribute__((always_inline)) void add_time(uint32_t slot, uint64_t incl_ns,
+                                                              uint64_t self_ns)
 {
-    uint64_t incl_ns = wst_clock_ns_(incl, mult), self_ns = wst_clock_ns_(self, mult);
 #if defined(__x86_64__)
     uint64_t at = wst_stripe_slot_read_();
     if (__builtin_expect(at - 2u * WST_LINE <= (WST_STRIPES - 2u) * WST_LINE, 1)) {
@@ -188,12 +187,17 @@ static __inline__ __attribute__((always_inline)) void pop_and_record(struct wst_
     /* The clock only goes forward; the guards keep a bad reading from
      * becoming a huge duration. */
     uint64_t incl = now >= f->start ? now - f->start : 0;
-    uint64_t self = incl >= f->child ? incl - f->child : 0;
+    /* In ns before the subtraction, and a caller's children in ns too: the
+     * conversion rounds down, so converting ticks of self time separately
+     * could make a caller's time differ from its self time plus its
+     * callees' by a nanosecond; this way the sum is exact. */
+    uint64_t incl_ns = wst_clock_ns_(incl, t->mult);
+    uint64_t self_ns = incl_ns >= f->child ? incl_ns - f->child : 0;
     t->depth = d - 1u;
     if (d > 1u)
-        f[-1].child += incl;
+        f[-1].child += incl_ns;
     if (f->slot != WST_FN_NO_SLOT)
-        add_time(f->slot, incl, self, t->mult);
+        add_time(f->slot, incl_ns, self_ns);
 }
 
 /* ------------------------------------------------------------------------ */

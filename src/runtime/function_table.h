@@ -47,7 +47,7 @@ uint32_t wst_fn_slot_slow_(uint32_t rva);
  * into the module (docs/functions.md, "Unload"). */
 struct wst_fn_frame {
     uint64_t start; /* clock ticks at entry */
-    uint64_t child; /* ticks spent in instrumented callees */
+    uint64_t child; /* ns spent in instrumented callees (converted as each returns) */
     uintptr_t key;  /* the instrumented function's stack pointer at its hook call */
     uint32_t rva;
     uint32_t slot; /* or WST_FN_NO_SLOT */
