@@ -152,12 +152,16 @@ $(BUILD)/x86_64/lib/libwinstrument-terminate-thread.a: $(TERMINATE_THREAD_OBJS)
 	@echo "  AR [x86_64] $@ (mutant terminate-thread, tests only)"
 	$(Q)rm -f $@ && $(AR_x86_64) rcs $@ $^
 
-# The scenarios need the x86_64 programs and inspector; `make check` has built
-# everything already, `make wine-check` alone builds what it needs.
+# The scenarios need the x86_64 programs and inspector, and the counters pair of
+# every architecture (the i686 scenario fails, rightly, when its pair is
+# missing); `make check` has built everything already, `make wine-check` and
+# `make stress-check` alone build what they need.
 SCENARIO_INPUTS := $(SCENARIO_PROGRAMS_x86_64) \
 		$(foreach m,$(RUNTIME_MUTANTS) $(TABLE_MUTANTS) $(HELPER_MUTANTS),$(SCENARIO_PROGRAMS_x86_64$(m))) \
 		$(BUILD)/x86_64/helper-wrong-version/wsthelper.dll \
-		$(BUILD)/x86_64/bin/wst-inspect.exe
+		$(BUILD)/x86_64/bin/wst-inspect.exe \
+		$(foreach a,$(ARCHS),$(BUILD)/$(a)/scenarios/counters_dll.dll \
+			$(BUILD)/$(a)/scenarios/counters_host.exe)
 wine-check: $(SCENARIO_INPUTS)
 	$(Q)$(PYTHON) wine-tests/run.py --build $(BUILD) $(SCENARIO_ARGS)
 
