@@ -38,7 +38,7 @@ UNIT_SRCS_test_inspector_remote := $(INSPECTOR_LIB_SRCS)
 # The inspector test is instrumented itself: it inspects its own process.
 UNIT_LIBS_test_inspector_remote := $(call RUNTIME_LIB,x86_64) $(INSPECTOR_LIBS) $(RUNTIME_SYSLIBS)
 UNIT_SRCS_test_counters := src/runtime/counters.c
-UNIT_SRCS_test_pe_symbols := src/common/pe_symbols.c src/common/status.c
+UNIT_SRCS_test_pe_symbols := src/common/pe_symbols.c src/common/pe_image.c src/common/status.c
 # Its own module's function table (the timed hooks linked, none called) and
 # the reader's parser.
 UNIT_SRCS_test_function_table := src/common/function_table_parse.c

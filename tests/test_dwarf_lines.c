@@ -77,7 +77,7 @@ static void check_against_objdump(const char *arch, const char *dll, unsigned wa
     while (fscanf(f, "%llx %u %127s", &va, &want_line, name) == 3) {
         const char *file = NULL;
         uint32_t line = 0;
-        uint32_t rva = (uint32_t)(va - pe.image_base);
+        uint32_t rva = (uint32_t)(va - pe.info.image_base);
         if (!wst_dwarf_lines_find(&lines, rva, &file, &line, NULL))
             fail_msg("%s %s: no line for %s at rva 0x%x", arch, dll, name, (unsigned)rva);
         if (line != want_line || !ends_with(file, "tests/lines_dll.c"))
@@ -133,7 +133,7 @@ static void units_by_switch(void **state)
     assert_int_equal(wst_dwarf_units_with_switch(&pe, "-gdwarf-4", &units), WST_OK);
     assert_true(units.units_seen > 1 && units.with_producer == units.units_seen);
     assert_int_equal(units.count, 1);
-    assert_true(wst_dwarf_lines_find(&lines, pe.entry_rva, &file, &line, &crt_unit));
+    assert_true(wst_dwarf_lines_find(&lines, pe.info.entry_point, &file, &line, &crt_unit));
     assert_false(wst_dwarf_units_has(&units, crt_unit));
     /* lines_add's unit: the first function of the expectation file. */
     char path[1024];
@@ -143,7 +143,7 @@ static void units_by_switch(void **state)
     unsigned long long va;
     assert_int_equal(fscanf(f, "%llx", &va), 1);
     fclose(f);
-    assert_true(wst_dwarf_lines_find(&lines, (uint32_t)(va - pe.image_base), &file, &line, &unit));
+    assert_true(wst_dwarf_lines_find(&lines, (uint32_t)(va - pe.info.image_base), &file, &line, &unit));
     assert_true(wst_dwarf_units_has(&units, unit));
     wst_dwarf_units_free(&units);
     assert_int_equal(wst_dwarf_units_with_switch(&pe, "-finstrument-functions", &units), WST_OK);
@@ -198,7 +198,7 @@ static void long_section_names(void **state)
     const unsigned char *data;
     size_t len;
     assert_int_equal(wst_pe_file_open(im.bytes, im.size, &pe), WST_OK);
-    assert_true(pe.strtab != 0 && pe.image_base != 0 && pe.entry_rva != 0);
+    assert_true(pe.strtab != 0 && pe.info.image_base != 0 && pe.info.entry_point != 0);
     assert_int_equal(wst_pe_file_section(&pe, ".debug_line_str", &data, &len), WST_OK);
     assert_non_null(data);
     assert_true(len > 0 && data + len <= im.bytes + im.size);

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bytes_le.h"
+
 struct wst_cursor {
     const unsigned char *p, *end;
     int bad;
@@ -31,12 +33,7 @@ static inline int wst_cursor_take(struct wst_cursor *c, size_t n, const unsigned
 static inline uint64_t wst_cursor_le(struct wst_cursor *c, size_t n)
 {
     const unsigned char *b;
-    if (!wst_cursor_take(c, n, &b))
-        return 0;
-    uint64_t v = 0;
-    for (size_t i = n; i-- > 0;)
-        v = v << 8 | b[i];
-    return v;
+    return wst_cursor_take(c, n, &b) ? wst_le_n(b, n) : 0;
 }
 
 /* Bits past 64 are dropped: no value these readers use is that large, and

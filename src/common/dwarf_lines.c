@@ -505,7 +505,7 @@ void wst_dwarf_lines_free(struct wst_dwarf_lines *l)
 enum wst_status wst_dwarf_lines_load(const struct wst_pe_file *image, struct wst_dwarf_lines *out)
 {
     memset(out, 0, sizeof *out);
-    out->image_base = image->image_base;
+    out->image_base = image->info.image_base;
     const unsigned char *line;
     size_t line_len;
     struct strings s = {0};
