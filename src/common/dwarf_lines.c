@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "dwarf_cursor.h"
+#include "grow.h"
 
 /* Standard opcodes (DW_LNS_*), extended opcodes (DW_LNE_*), line-table
  * content types (DW_LNCT_*) and the forms a file table may use (DW_FORM_*). */
@@ -101,18 +102,14 @@ static size_t bounded_len(const char *s, size_t max)
 
 /* Appends an owned copy of dir/name (or name alone when it is absolute or
  * there is no dir) to lines->files. */
-static int add_path(struct wst_dwarf_lines *l, size_t *cap, const char *dir, const char *name)
+static int add_path(struct wst_dwarf_lines *l, const char *dir, const char *name)
 {
     if (l->file_count >= WST_DWARF_MAX_FILES)
         return 0;
-    if (l->file_count == *cap) {
-        size_t n = *cap ? *cap * 2 : 64;
-        char **grown = realloc(l->files, n * sizeof *grown);
-        if (grown == NULL)
-            return 0;
-        l->files = grown;
-        *cap = n;
-    }
+    char **files = wst_grow_for(l->files, l->file_count, 64, sizeof *files);
+    if (files == NULL)
+        return 0;
+    l->files = files;
     int absolute = name[0] == '/' || name[0] == '\\' || (name[0] != 0 && name[1] == ':');
     size_t dlen = dir != NULL && !absolute ? bounded_len(dir, WST_DWARF_MAX_PATH) : 0;
     size_t nlen = bounded_len(name, WST_DWARF_MAX_PATH);
@@ -134,8 +131,7 @@ static int add_path(struct wst_dwarf_lines *l, size_t *cap, const char *dir, con
 
 /* ---- version 2 to 4 tables: NUL-terminated lists ---------------------- */
 
-static int read_tables_v4(struct wst_dwarf_lines *l, struct unit *u, struct wst_cursor *c,
-                          size_t *cap)
+static int read_tables_v4(struct wst_dwarf_lines *l, struct unit *u, struct wst_cursor *c)
 {
     /* Directory 0 is the compilation directory, which the table omits;
      * names in it stay relative. */
@@ -163,7 +159,7 @@ static int read_tables_v4(struct wst_dwarf_lines *l, struct unit *u, struct wst_
         if (c->bad)
             return 0;
         const char *d = dir >= 1 && dir <= ndirs ? dirs[dir - 1] : NULL;
-        if (!add_path(l, cap, d, name))
+        if (!add_path(l, d, name))
             return 0;
     }
     u->file_count = l->file_count - u->file_base;
@@ -231,7 +227,7 @@ static int read_form(struct wst_cursor *c, const struct unit *u, const struct st
  * entries. Each path goes to lines->files; a file's is joined with its
  * directory. */
 static int read_entries_v5(struct wst_dwarf_lines *l, const struct unit *u, struct wst_cursor *c,
-                           const struct strings *s, size_t *cap, int is_dir)
+                           const struct strings *s, int is_dir)
 {
     struct entry_format fmt[MAX_ENTRY_FORMATS];
     unsigned nfmt;
@@ -259,23 +255,23 @@ static int read_entries_v5(struct wst_dwarf_lines *l, const struct unit *u, stru
         const char *d = NULL;
         if (!is_dir && dir < u->dir_count)
             d = l->files[u->dir_first + dir];
-        if (!add_path(l, cap, d, path))
+        if (!add_path(l, d, path))
             return 0;
     }
     return 1;
 }
 
 static int read_tables_v5(struct wst_dwarf_lines *l, struct unit *u, struct wst_cursor *c,
-                          const struct strings *s, size_t *cap)
+                          const struct strings *s)
 {
     /* The directories are kept in lines->files too (the files' paths are
      * joined with them); the row file indexes skip over them. */
     u->dir_first = l->file_count;
-    if (!read_entries_v5(l, u, c, s, cap, 1))
+    if (!read_entries_v5(l, u, c, s, 1))
         return 0;
     u->dir_count = l->file_count - u->dir_first;
     u->file_base = l->file_count;
-    if (!read_entries_v5(l, u, c, s, cap, 0))
+    if (!read_entries_v5(l, u, c, s, 0))
         return 0;
     u->file_count = l->file_count - u->file_base;
     return 1;
@@ -296,19 +292,15 @@ static void machine_reset(struct machine *m)
     m->line = 1;
 }
 
-static int emit(struct wst_dwarf_lines *l, size_t *cap, const struct unit *u,
+static int emit(struct wst_dwarf_lines *l, const struct unit *u,
                 const struct machine *m, int end)
 {
     if (l->row_count >= WST_DWARF_MAX_ROWS)
         return 0;
-    if (l->row_count == *cap) {
-        size_t n = *cap ? *cap * 2 : 1024;
-        struct wst_dwarf_row *grown = realloc(l->rows, n * sizeof *grown);
-        if (grown == NULL)
-            return 0;
-        l->rows = grown;
-        *cap = n;
-    }
+    struct wst_dwarf_row *rows = wst_grow_for(l->rows, l->row_count, 1024, sizeof *rows);
+    if (rows == NULL)
+        return 0;
+    l->rows = rows;
     /* Version 5 numbers files from 0; earlier versions from 1. */
     int valid = u->version >= 5 || m->file != 0;
     uint64_t index = u->version >= 5 ? m->file : m->file - 1;
@@ -323,7 +315,7 @@ static int emit(struct wst_dwarf_lines *l, size_t *cap, const struct unit *u,
     return 1;
 }
 
-static int run_extended(struct wst_dwarf_lines *l, size_t *cap, const struct unit *u,
+static int run_extended(struct wst_dwarf_lines *l, const struct unit *u,
                         struct wst_cursor *c, struct machine *m)
 {
     uint64_t len = wst_cursor_uleb(c);
@@ -333,7 +325,7 @@ static int run_extended(struct wst_dwarf_lines *l, size_t *cap, const struct uni
     struct wst_cursor e = {body, body + len, 0};
     unsigned op = (unsigned)wst_cursor_le(&e, 1);
     if (op == LNE_END_SEQUENCE) {
-        if (!emit(l, cap, u, m, 1))
+        if (!emit(l, u, m, 1))
             return 0;
         machine_reset(m);
     } else if (op == LNE_SET_ADDRESS) {
@@ -367,7 +359,7 @@ static int run_standard(const struct unit *u, struct wst_cursor *c, struct machi
     return !c->bad;
 }
 
-static int run_program(struct wst_dwarf_lines *l, size_t *cap, const struct unit *u,
+static int run_program(struct wst_dwarf_lines *l, const struct unit *u,
                        struct wst_cursor *c)
 {
     struct machine m;
@@ -378,13 +370,13 @@ static int run_program(struct wst_dwarf_lines *l, size_t *cap, const struct unit
             unsigned adj = op - u->opcode_base;
             m.addr += (uint64_t)(adj / u->line_range) * u->min_inst;
             m.line += (uint64_t)(int64_t)(u->line_base + (int)(adj % u->line_range));
-            if (!emit(l, cap, u, &m, 0))
+            if (!emit(l, u, &m, 0))
                 return 0;
         } else if (op == 0) {
-            if (!run_extended(l, cap, u, c, &m))
+            if (!run_extended(l, u, c, &m))
                 return 0;
         } else if (op == LNS_COPY) {
-            if (!emit(l, cap, u, &m, 0))
+            if (!emit(l, u, &m, 0))
                 return 0;
         } else if (!run_standard(u, c, &m, op)) {
             return 0;
@@ -428,12 +420,10 @@ static int add_unit(struct wst_dwarf_lines *l, size_t at)
     size_t n = l->unit_count;
     if (n >= WST_DWARF_MAX_FILES)
         return 0;
-    if (n == 0 || (n >= 8 && (n & (n - 1)) == 0)) {
-        uint64_t *grown = realloc(l->unit_offsets, (n < 8 ? 8 : n * 2) * sizeof *grown);
-        if (grown == NULL)
-            return 0;
-        l->unit_offsets = grown;
-    }
+    uint64_t *grown = wst_grow_for(l->unit_offsets, n, 8, sizeof *grown);
+    if (grown == NULL)
+        return 0;
+    l->unit_offsets = grown;
     l->unit_offsets[l->unit_count++] = at;
     return 1;
 }
@@ -441,7 +431,7 @@ static int add_unit(struct wst_dwarf_lines *l, size_t at)
 /* One unit at the cursor: its header bounds its tables, its length bounds
  * its program. Advances the section cursor past the unit. */
 static int read_unit(struct wst_dwarf_lines *l, struct wst_cursor *sec, const unsigned char *base,
-                     const struct strings *s, size_t *row_cap, size_t *file_cap)
+                     const struct strings *s)
 {
     size_t at = (size_t)(sec->p - base);
     struct unit u = {0};
@@ -467,13 +457,12 @@ static int read_unit(struct wst_dwarf_lines *l, struct wst_cursor *sec, const un
     struct wst_cursor prog = {c.p + hlen, c.end, 0};
     if (!read_params(&h, &u))
         return fail(l, at, "bad header parameters");
-    int ok = u.version >= 5 ? read_tables_v5(l, &u, &h, s, file_cap)
-                            : read_tables_v4(l, &u, &h, file_cap);
+    int ok = u.version >= 5 ? read_tables_v5(l, &u, &h, s) : read_tables_v4(l, &u, &h);
     if (!ok)
         return fail(l, at, "bad directory or file table");
     if (u.version > l->max_version)
         l->max_version = u.version;
-    if (!run_program(l, row_cap, &u, &prog))
+    if (!run_program(l, &u, &prog))
         return fail(l, at, "bad line-number program");
     return 1;
 }
@@ -518,9 +507,8 @@ enum wst_status wst_dwarf_lines_load(const struct wst_pe_file *image, struct wst
     if (line == NULL)
         return WST_OK;
     struct wst_cursor sec = {line, line + line_len, 0};
-    size_t row_cap = 0, file_cap = 0;
     while (sec.p < sec.end) {
-        if (!read_unit(out, &sec, line, &s, &row_cap, &file_cap)) {
+        if (!read_unit(out, &sec, line, &s)) {
             char why[sizeof out->error];
             memcpy(why, out->error, sizeof why);
             wst_dwarf_lines_free(out);

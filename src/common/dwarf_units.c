@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "dwarf_cursor.h"
+#include "grow.h"
 
 enum {
     AT_STMT_LIST = 0x10,
@@ -244,12 +245,10 @@ static int add_offset(struct wst_dwarf_units *u, uint64_t off)
     size_t n = u->count;
     if (n >= WST_DWARF_MAX_UNITS)
         return 0;
-    if (n == 0 || (n >= 8 && (n & (n - 1)) == 0)) {
-        uint64_t *grown = realloc(u->line_offsets, (n < 8 ? 8 : n * 2) * sizeof *grown);
-        if (grown == NULL)
-            return 0;
-        u->line_offsets = grown;
-    }
+    uint64_t *grown = wst_grow_for(u->line_offsets, n, 8, sizeof *grown);
+    if (grown == NULL)
+        return 0;
+    u->line_offsets = grown;
     u->line_offsets[u->count++] = off;
     return 1;
 }
