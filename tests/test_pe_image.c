@@ -30,9 +30,10 @@ static struct test_file load(const char *arch)
 
 /* What pe_file.c and pe_symbols.c take from the headers that the finder
  * does not use: the image base, the COFF symbol table, the exception
- * directory (x64 only) and each section header by index. */
+ * directory (x64 only) and each section header by index, of which exactly
+ * one is the section found. */
 static void check_header_fields(const struct test_file *im, const struct wst_pe_info *info,
-                                const struct wst_pe_section *text)
+                                const struct wst_pe_section *found_section)
 {
     assert_true(info->image_base != 0 && info->image_base % 0x10000 == 0);
     assert_true(info->symbol_table != 0 && info->symbol_count != 0); /* not stripped */
@@ -52,7 +53,7 @@ static void check_header_fields(const struct test_file *im, const struct wst_pe_
     for (uint16_t i = 0; i < info->section_count; i++) {
         struct wst_pe_section s;
         wst_pe_section_at(im->bytes, info, i, &s);
-        found += memcmp(&s, text, sizeof s) == 0;
+        found += memcmp(&s, found_section, sizeof s) == 0;
     }
     assert_int_equal(found, 1);
 }
@@ -80,7 +81,7 @@ static void check_real(const char *arch, uint16_t machine, unsigned bits)
     assert_int_equal(
         wst_pe_find_section(im.bytes, WST_PE_HEADERS_READ, ".wst$toolong", NULL, &text),
         WST_E_NOT_INSTRUMENTED);
-    check_header_fields(&im, &info, &text);
+    check_header_fields(&im, &info, &wst);
 
     /* The section's file bytes are a valid region with the fixture's sites. */
     assert_true((uint64_t)wst.raw_offset + wst.virtual_size <= im.size);
