@@ -413,21 +413,6 @@ static int read_params(struct wst_cursor *c, struct unit *u)
     return wst_cursor_take(c, u->opcode_base - 1, &u->std_lengths);
 }
 
-/* Records a line program's offset; rows made from now on belong to it. The
- * array doubles whenever the count reaches a power of two. */
-static int add_unit(struct wst_dwarf_lines *l, size_t at)
-{
-    size_t n = l->unit_count;
-    if (n >= WST_DWARF_MAX_FILES)
-        return 0;
-    uint64_t *grown = wst_grow_for(l->unit_offsets, n, 8, sizeof *grown);
-    if (grown == NULL)
-        return 0;
-    l->unit_offsets = grown;
-    l->unit_offsets[l->unit_count++] = at;
-    return 1;
-}
-
 /* One unit at the cursor: its header bounds its tables, its length bounds
  * its program. Advances the section cursor past the unit. */
 static int read_unit(struct wst_dwarf_lines *l, struct wst_cursor *sec, const unsigned char *base,
@@ -446,7 +431,8 @@ static int read_unit(struct wst_dwarf_lines *l, struct wst_cursor *sec, const un
     if (sec->bad || len > (uint64_t)(sec->end - sec->p) || !wst_cursor_take(sec, (size_t)len, &body))
         return fail(l, at, "unit longer than the section");
     struct wst_cursor c = {body, body + len, 0};
-    if (!add_unit(l, at))
+    /* Rows made from now on belong to this unit. */
+    if (!wst_offsets_append(&l->unit_offsets, &l->unit_count, WST_DWARF_MAX_FILES, at))
         return fail(l, at, "too many units");
     if (!read_header(&c, &u))
         return fail(l, at, "unsupported line-table version");

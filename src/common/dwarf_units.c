@@ -240,19 +240,6 @@ static int read_header(struct wst_cursor *c, struct unit_header *h, int *skip)
     return !c->bad && (h->address_size == 4 || h->address_size == 8);
 }
 
-static int add_offset(struct wst_dwarf_units *u, uint64_t off)
-{
-    size_t n = u->count;
-    if (n >= WST_DWARF_MAX_UNITS)
-        return 0;
-    uint64_t *grown = wst_grow_for(u->line_offsets, n, 8, sizeof *grown);
-    if (grown == NULL)
-        return 0;
-    u->line_offsets = grown;
-    u->line_offsets[u->count++] = off;
-    return 1;
-}
-
 /* The first DIE of a unit: its producer and stmt_list, if it has them. */
 static int read_first_die(struct wst_dwarf_units *u, struct wst_cursor *c,
                           const struct unit_header *h, const struct sections *s, const char *sw,
@@ -286,7 +273,8 @@ static int read_first_die(struct wst_dwarf_units *u, struct wst_cursor *c,
     }
     if (producer != NULL)
         u->with_producer++;
-    if (producer != NULL && have_stmt && has_switch(producer, sw) && !add_offset(u, stmt))
+    if (producer != NULL && have_stmt && has_switch(producer, sw) &&
+        !wst_offsets_append(&u->line_offsets, &u->count, WST_DWARF_MAX_UNITS, stmt))
         return fail(u, at, "too many units");
     return 1;
 }

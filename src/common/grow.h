@@ -28,4 +28,19 @@ static inline void *wst_grow_for(void *items, size_t count, size_t first, size_t
     return realloc(items, cap * item_size);
 }
 
+/* Appends v to a list of offsets (*items, *count) that may hold `max` at
+ * most: 1, or 0 when it is full or memory runs out (the list unchanged).
+ * Both DWARF readers keep their units' offsets this way. */
+static inline int wst_offsets_append(uint64_t **items, size_t *count, size_t max, uint64_t v)
+{
+    if (*count >= max)
+        return 0;
+    uint64_t *grown = wst_grow_for(*items, *count, 8, sizeof *grown);
+    if (grown == NULL)
+        return 0;
+    *items = grown;
+    grown[(*count)++] = v;
+    return 1;
+}
+
 #endif
