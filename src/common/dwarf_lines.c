@@ -22,10 +22,11 @@
 #include <string.h>
 
 #include "dwarf_cursor.h"
+#include "dwarf_forms.h"
 #include "grow.h"
 
-/* Standard opcodes (DW_LNS_*), extended opcodes (DW_LNE_*), line-table
- * content types (DW_LNCT_*) and the forms a file table may use (DW_FORM_*). */
+/* Standard opcodes (DW_LNS_*), extended opcodes (DW_LNE_*) and line-table
+ * content types (DW_LNCT_*); the forms are dwarf_forms.h's. */
 enum {
     LNS_COPY = 1,
     LNS_ADVANCE_PC = 2,
@@ -37,20 +38,6 @@ enum {
     LNE_SET_ADDRESS = 2,
     LNCT_PATH = 1,
     LNCT_DIRECTORY_INDEX = 2,
-    FORM_BLOCK2 = 0x03,
-    FORM_BLOCK4 = 0x04,
-    FORM_DATA2 = 0x05,
-    FORM_DATA4 = 0x06,
-    FORM_DATA8 = 0x07,
-    FORM_STRING = 0x08,
-    FORM_BLOCK = 0x09,
-    FORM_BLOCK1 = 0x0a,
-    FORM_DATA1 = 0x0b,
-    FORM_SDATA = 0x0d,
-    FORM_STRP = 0x0e,
-    FORM_UDATA = 0x0f,
-    FORM_DATA16 = 0x1e,
-    FORM_LINE_STRP = 0x1f,
 };
 
 #define MAX_ENTRY_FORMATS 16u
@@ -194,24 +181,24 @@ static int read_form(struct wst_cursor *c, const struct unit *u, const struct st
     *str = NULL;
     *num = 0;
     switch (form) {
-    case FORM_STRING: *str = wst_cursor_cstr(c); return *str != NULL;
-    case FORM_LINE_STRP:
+    case WST_DW_FORM_STRING: *str = wst_cursor_cstr(c); return *str != NULL;
+    case WST_DW_FORM_LINE_STRP:
         *str = wst_section_string(s->line_str, s->line_str_len, wst_cursor_le(c, off_size));
         return !c->bad && *str != NULL;
-    case FORM_STRP:
+    case WST_DW_FORM_STRP:
         *str = wst_section_string(s->str, s->str_len, wst_cursor_le(c, off_size));
         return !c->bad && *str != NULL;
-    case FORM_DATA1: *num = wst_cursor_le(c, 1); break;
-    case FORM_DATA2: *num = wst_cursor_le(c, 2); break;
-    case FORM_DATA4: *num = wst_cursor_le(c, 4); break;
-    case FORM_DATA8: *num = wst_cursor_le(c, 8); break;
-    case FORM_UDATA: *num = wst_cursor_uleb(c); break;
-    case FORM_SDATA: wst_cursor_sleb(c); break;
-    case FORM_DATA16: wst_cursor_take(c, 16, &skip); break;
-    case FORM_BLOCK1: wst_cursor_take(c, (size_t)wst_cursor_le(c, 1), &skip); break;
-    case FORM_BLOCK2: wst_cursor_take(c, (size_t)wst_cursor_le(c, 2), &skip); break;
-    case FORM_BLOCK4: wst_cursor_take(c, (size_t)wst_cursor_le(c, 4), &skip); break;
-    case FORM_BLOCK: {
+    case WST_DW_FORM_DATA1: *num = wst_cursor_le(c, 1); break;
+    case WST_DW_FORM_DATA2: *num = wst_cursor_le(c, 2); break;
+    case WST_DW_FORM_DATA4: *num = wst_cursor_le(c, 4); break;
+    case WST_DW_FORM_DATA8: *num = wst_cursor_le(c, 8); break;
+    case WST_DW_FORM_UDATA: *num = wst_cursor_uleb(c); break;
+    case WST_DW_FORM_SDATA: wst_cursor_sleb(c); break;
+    case WST_DW_FORM_DATA16: wst_cursor_take(c, 16, &skip); break;
+    case WST_DW_FORM_BLOCK1: wst_cursor_take(c, (size_t)wst_cursor_le(c, 1), &skip); break;
+    case WST_DW_FORM_BLOCK2: wst_cursor_take(c, (size_t)wst_cursor_le(c, 2), &skip); break;
+    case WST_DW_FORM_BLOCK4: wst_cursor_take(c, (size_t)wst_cursor_le(c, 4), &skip); break;
+    case WST_DW_FORM_BLOCK: {
         uint64_t n = wst_cursor_uleb(c);
         if (n > (uint64_t)(c->end - c->p))
             return 0;
