@@ -83,6 +83,35 @@ static inline const char *wst_cursor_cstr(struct wst_cursor *c)
     return s;
 }
 
+/* What wst_cursor_unit() found at the section cursor. */
+enum wst_unit_read {
+    WST_UNIT_OK,
+    WST_UNIT_RESERVED, /* an initial length of 0xfffffff0..0xfffffffe */
+    WST_UNIT_TOO_LONG, /* the length passes the section's end */
+};
+
+/* Takes one unit (of .debug_line or .debug_info) off the section cursor:
+ * its initial length, 4 bytes, or 0xffffffff and 8 bytes in 64-bit DWARF
+ * (DWARF 5 section 7.4), then that many bytes, which *body then bounds.
+ * *offset_size says the format: 4, or 8 for 64-bit DWARF. */
+static inline enum wst_unit_read wst_cursor_unit(struct wst_cursor *sec, struct wst_cursor *body,
+                                                 unsigned *offset_size)
+{
+    uint64_t len = wst_cursor_le(sec, 4);
+    *offset_size = 4;
+    if (len == 0xffffffffu) {
+        *offset_size = 8;
+        len = wst_cursor_le(sec, 8);
+    } else if (len >= 0xfffffff0u) {
+        return WST_UNIT_RESERVED;
+    }
+    const unsigned char *p;
+    if (sec->bad || len > (uint64_t)(sec->end - sec->p) || !wst_cursor_take(sec, (size_t)len, &p))
+        return WST_UNIT_TOO_LONG;
+    *body = (struct wst_cursor){p, p + len, 0};
+    return WST_UNIT_OK;
+}
+
 /* A NUL-terminated string at `off` of a string section, or NULL. */
 static inline const char *wst_section_string(const unsigned char *sec, size_t len, uint64_t off)
 {

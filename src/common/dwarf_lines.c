@@ -407,17 +407,13 @@ static int read_unit(struct wst_dwarf_lines *l, struct wst_cursor *sec, const un
 {
     size_t at = (size_t)(sec->p - base);
     struct unit u = {0};
-    uint64_t len = wst_cursor_le(sec, 4);
-    if (len == 0xffffffffu) {
-        u.offset64 = 1;
-        len = wst_cursor_le(sec, 8);
-    } else if (len >= 0xfffffff0u) {
-        return fail(l, at, "reserved unit length");
-    }
-    const unsigned char *body;
-    if (sec->bad || len > (uint64_t)(sec->end - sec->p) || !wst_cursor_take(sec, (size_t)len, &body))
-        return fail(l, at, "unit longer than the section");
-    struct wst_cursor c = {body, body + len, 0};
+    struct wst_cursor c;
+    unsigned offset_size;
+    enum wst_unit_read r = wst_cursor_unit(sec, &c, &offset_size);
+    if (r != WST_UNIT_OK)
+        return fail(l, at, r == WST_UNIT_RESERVED ? "reserved unit length"
+                                                  : "unit longer than the section");
+    u.offset64 = offset_size == 8;
     /* Rows made from now on belong to this unit. */
     if (!wst_offsets_append(&l->unit_offsets, &l->unit_count, WST_DWARF_MAX_FILES, at))
         return fail(l, at, "too many units");

@@ -245,19 +245,12 @@ static int read_unit(struct wst_dwarf_units *u, struct wst_cursor *sec, const st
                      const char *sw)
 {
     size_t at = (size_t)(sec->p - s->info);
-    struct unit_header h = {.offset_size = 4};
-    uint64_t len = wst_cursor_le(sec, 4);
-    if (len == 0xffffffffu) {
-        h.offset_size = 8;
-        len = wst_cursor_le(sec, 8);
-    } else if (len >= 0xfffffff0u) {
-        return fail(u, at, "reserved unit length");
-    }
-    const unsigned char *body;
-    if (sec->bad || len > (uint64_t)(sec->end - sec->p) ||
-        !wst_cursor_take(sec, (size_t)len, &body))
-        return fail(u, at, "unit longer than the section");
-    struct wst_cursor c = {body, body + len, 0};
+    struct unit_header h = {0};
+    struct wst_cursor c;
+    enum wst_unit_read r = wst_cursor_unit(sec, &c, &h.offset_size);
+    if (r != WST_UNIT_OK)
+        return fail(u, at, r == WST_UNIT_RESERVED ? "reserved unit length"
+                                                  : "unit longer than the section");
     int skip = 0;
     if (!read_header(&c, &h, &skip))
         return fail(u, at, "unsupported unit header");
