@@ -38,6 +38,43 @@ void bench_print_wine_version(const struct bench_host *h)
         printf("  (Wine %s)\n", h->wine_version);
 }
 
+int bench_args_parse(int argc, char **argv, const char *program, struct bench_args *a)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], a->count_flag) == 0 && i + 1 < argc)
+            a->count = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
+            a->repeat = (unsigned)atoi(argv[++i]);
+        else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc)
+            a->json = argv[++i];
+        else {
+            fprintf(stderr, "usage: %s [%s N] [--repeat R] [--json FILE]\n", program,
+                    a->count_flag);
+            return 0;
+        }
+    }
+    if (a->repeat < 1 || a->repeat > BENCH_MAX_REPEAT || a->count < 1 || a->count > a->count_max) {
+        if (a->count_max == UINT64_MAX)
+            fprintf(stderr, "%s: --repeat 1..%u, %s >= 1\n", program, BENCH_MAX_REPEAT,
+                    a->count_flag);
+        else
+            fprintf(stderr, "%s: --repeat 1..%u, %s 1..%llu\n", program, BENCH_MAX_REPEAT,
+                    a->count_flag, (unsigned long long)a->count_max);
+        return 0;
+    }
+    return 1;
+}
+
+double bench_now_ms(void)
+{
+    static LARGE_INTEGER freq; /* constant once read: main thread only */
+    LARGE_INTEGER t;
+    if (freq.QuadPart == 0)
+        QueryPerformanceFrequency(&freq);
+    QueryPerformanceCounter(&t);
+    return (double)t.QuadPart * 1000.0 / (double)freq.QuadPart;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

@@ -1,15 +1,18 @@
 /*
- * What the two benchmarks (bench_counters, bench_lifecycle) share: the
- * description of the machine that heads their tables and JSON files, the
- * median of a set of repetitions, and JSON arrays of numbers.
+ * What the benchmarks share: the description of the machine that heads
+ * their tables and JSON files, the command line of those that take a count,
+ * --repeat and --json, a millisecond clock, the median of a set of
+ * repetitions, and JSON arrays of numbers.
  *
- * No state of its own: bench_host_fill() only reads the system, the rest only
- * computes or writes to the stream it is given. Called from a benchmark's
- * main thread; it never touches the winstrument runtime or a region.
+ * No state of its own beyond the clock's frequency (read once): bench_host_fill()
+ * only reads the system, the rest only computes or writes to the stream it
+ * is given. Called from a benchmark's main thread; it never touches the
+ * winstrument runtime or a region.
  */
 #ifndef BENCH_COMMON_H
 #define BENCH_COMMON_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 /* The architecture the benchmark was built for, in its table and JSON. */
@@ -39,6 +42,25 @@ const char *bench_host_platform(const struct bench_host *h);
 
 /* The "  (Wine <version>)" line under a table's title; nothing on Windows. */
 void bench_print_wine_version(const struct bench_host *h);
+
+/* The command line of a benchmark that runs a count of work (`count_flag`:
+ * --iterations N, --mib N) --repeat times and may write JSON. The caller
+ * fills in the defaults; bench_args_parse() overwrites what argv gives. */
+struct bench_args {
+    const char *count_flag;
+    uint64_t count;     /* 1 .. count_max */
+    uint64_t count_max; /* UINT64_MAX: no upper bound */
+    unsigned repeat;    /* 1 .. BENCH_MAX_REPEAT */
+    const char *json;   /* NULL: no JSON file */
+};
+
+/* 1 when argv holds only those options, each with a value, and the values
+ * are in range; otherwise prints the usage or the ranges, each line headed
+ * by `program`, to stderr, and returns 0 (the benchmark then exits 2). */
+int bench_args_parse(int argc, char **argv, const char *program, struct bench_args *a);
+
+/* QueryPerformanceCounter in milliseconds, from an arbitrary origin. */
+double bench_now_ms(void);
 
 /* The median of v[0 .. n), 1 <= n; sorts v in place. */
 double bench_median_sort(double *v, unsigned n);

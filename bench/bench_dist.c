@@ -156,25 +156,12 @@ static const char *clock_name(uint16_t source)
 
 int main(int argc, char **argv)
 {
-    uint64_t iterations = 2000000;
-    unsigned repeat = 7;
-    const char *json = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc)
-            iterations = strtoull(argv[++i], NULL, 10);
-        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
-            repeat = (unsigned)atoi(argv[++i]);
-        else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc)
-            json = argv[++i];
-        else {
-            fprintf(stderr, "usage: bench_dist [--iterations N] [--repeat R] [--json FILE]\n");
-            return 2;
-        }
-    }
-    if (repeat < 1 || repeat > BENCH_MAX_REPEAT || iterations < 1) {
-        fprintf(stderr, "bench_dist: --repeat 1..%u, --iterations >= 1\n", BENCH_MAX_REPEAT);
+    struct bench_args args = {"--iterations", 2000000, UINT64_MAX, 7, NULL};
+    if (!bench_args_parse(argc, argv, "bench_dist", &args))
         return 2;
-    }
+    uint64_t iterations = args.count;
+    unsigned repeat = args.repeat;
+    const char *json = args.json;
     struct bench_host host;
     bench_host_fill(&host);
     double samples[MAX_THREADS][ROWS][BENCH_MAX_REPEAT], median[MAX_THREADS][ROWS];

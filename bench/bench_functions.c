@@ -39,25 +39,12 @@ static double seconds(loop_fn f, uint64_t n)
 
 int main(int argc, char **argv)
 {
-    unsigned long long iterations = 20000000;
-    unsigned repeat = 7;
-    const char *json = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc)
-            iterations = strtoull(argv[++i], NULL, 10);
-        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
-            repeat = (unsigned)atoi(argv[++i]);
-        else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc)
-            json = argv[++i];
-        else {
-            fprintf(stderr, "usage: bench_functions [--iterations N] [--repeat R] [--json FILE]\n");
-            return 2;
-        }
-    }
-    if (repeat < 1 || repeat > BENCH_MAX_REPEAT || iterations < 1) {
-        fprintf(stderr, "bench_functions: --repeat 1..%u, --iterations >= 1\n", BENCH_MAX_REPEAT);
+    struct bench_args args = {"--iterations", 20000000, UINT64_MAX, 7, NULL};
+    if (!bench_args_parse(argc, argv, "bench_functions", &args))
         return 2;
-    }
+    unsigned long long iterations = args.count;
+    unsigned repeat = args.repeat;
+    const char *json = args.json;
     loop_fn loops[ROWS];
     for (int r = 0; r < ROWS; r++) {
         HMODULE m = LoadLibraryA(dlls[r]);

@@ -51,21 +51,11 @@ struct counts {
 
 static struct counts rpm;
 
-static double now_ms(void)
-{
-    static LARGE_INTEGER freq;
-    LARGE_INTEGER t;
-    if (freq.QuadPart == 0)
-        QueryPerformanceFrequency(&freq);
-    QueryPerformanceCounter(&t);
-    return (double)t.QuadPart * 1000.0 / (double)freq.QuadPart;
-}
-
 #define TIMED(slot, call)                                                                          \
     do {                                                                                           \
-        double t0_ = now_ms();                                                                     \
+        double t0_ = bench_now_ms();                                                               \
         call;                                                                                      \
-        rpm.ms[slot] += now_ms() - t0_;                                                            \
+        rpm.ms[slot] += bench_now_ms() - t0_;                                                      \
         rpm.calls[slot]++;                                                                         \
     } while (0)
 
@@ -210,9 +200,9 @@ static unsigned ready_children(const struct wst_fleet *f)
 
 static int wait_ready(unsigned want)
 {
-    double deadline = now_ms() + READY_DEADLINE_MS;
+    double deadline = bench_now_ms() + READY_DEADLINE_MS;
     unsigned seen = 0;
-    while (now_ms() < deadline) {
+    while (bench_now_ms() < deadline) {
         struct wst_fleet f;
         struct wst_error err = {0};
         if (wst_fleet_collect(&f, &err) == WST_OK) {
@@ -241,16 +231,16 @@ static int scrape(struct result *r, unsigned k)
     struct wst_error err = {0};
     struct wst_strbuf body = {0};
     memset(&rpm, 0, sizeof rpm);
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     if (wst_fleet_collect(&f, &err) != WST_OK)
         return -1;
-    double t1 = now_ms();
+    double t1 = bench_now_ms();
     size_t n = 0;
     struct wst_metrics_module *mods = wst_fleet_metrics(&f, &n);
     if (mods == NULL)
         return -1;
     wst_metrics_render(&body, WST_METRICS_OPENMETRICS, mods, n);
-    double t2 = now_ms();
+    double t2 = bench_now_ms();
     r->collect_ms[k] = t1 - t0;
     r->render_ms[k] = t2 - t1;
     r->total_ms[k] = t2 - t0;
@@ -306,9 +296,9 @@ int main(int argc, char **argv)
     bench_host_fill(&host);
     struct children c = {0};
     struct result r = {0};
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     int failed = start_children(&o, &c) != 0 || wait_ready(o.processes) != 0;
-    double started_ms = now_ms() - t0;
+    double started_ms = bench_now_ms() - t0;
     install_counting_os();
     for (unsigned k = 0; !failed && k < o.repeat; k++)
         failed = scrape(&r, k) != 0;

@@ -41,16 +41,6 @@ struct loaded {
     compress_bound_fn bound;
 };
 
-static double now_ms(void)
-{
-    static LARGE_INTEGER freq;
-    LARGE_INTEGER t;
-    if (freq.QuadPart == 0)
-        QueryPerformanceFrequency(&freq);
-    QueryPerformanceCounter(&t);
-    return (double)t.QuadPart * 1000.0 / (double)freq.QuadPart;
-}
-
 /* The DLLs sit next to this program. */
 static int load(size_t i, struct loaded *out)
 {
@@ -98,20 +88,14 @@ struct options {
 
 static int parse(int argc, char **argv, struct options *o)
 {
-    o->mib = 64;
-    o->repeat = 3;
-    o->json = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--mib") == 0 && i + 1 < argc)
-            o->mib = (unsigned)atoi(argv[++i]);
-        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
-            o->repeat = (unsigned)atoi(argv[++i]);
-        else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc)
-            o->json = argv[++i];
-        else
-            return 0;
-    }
-    return o->mib >= 1 && o->mib <= 512 && o->repeat >= 1 && o->repeat <= BENCH_MAX_REPEAT;
+    /* More than 512 MiB needs three times that in memory, for no new figure. */
+    struct bench_args a = {"--mib", 64, 512, 3, NULL};
+    if (!bench_args_parse(argc, argv, "bench_zlib", &a))
+        return 0;
+    o->mib = (unsigned)a.count;
+    o->repeat = a.repeat;
+    o->json = a.json;
+    return 1;
 }
 
 static void write_json(const struct options *o, const struct bench_host *h,
@@ -144,11 +128,8 @@ int main(int argc, char **argv)
     struct loaded z[NBUILDS];
     static double ms[NBUILDS][BENCH_MAX_REPEAT];
     double median[NBUILDS];
-    if (!parse(argc, argv, &o)) {
-        fprintf(stderr, "usage: bench_zlib.exe [--mib 1..512] [--repeat 1..%d] [--json FILE]\n",
-                BENCH_MAX_REPEAT);
+    if (!parse(argc, argv, &o))
         return 2;
-    }
     for (size_t b = 0; b < NBUILDS; b++) {
         if (!load(b, &z[b]))
             return 1;
@@ -164,9 +145,9 @@ int main(int argc, char **argv)
     for (unsigned r = 0; r < o.repeat; r++) {
         for (size_t b = 0; b < NBUILDS; b++) {
             unsigned long len = cap;
-            double t0 = now_ms();
+            double t0 = bench_now_ms();
             int rc = z[b].compress2(out, &len, in, (unsigned long)n, 6);
-            ms[b][r] = now_ms() - t0;
+            ms[b][r] = bench_now_ms() - t0;
             if (rc != 0) {
                 fprintf(stderr, "bench_zlib: %s: compress2 returned %d\n", builds[b].label, rc);
                 return 1;

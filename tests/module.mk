@@ -25,10 +25,11 @@ FIXTURE_DLL = $(BUILD)/$(1)/tests/wst_fixture.dll
 UNIT_SRCS_test_region_parse := src/common/region_parse.c src/common/status.c
 UNIT_SRCS_test_dist_math := src/common/dist_math.c src/common/region_parse.c src/common/status.c
 UNIT_SRCS_test_clock_math := src/common/clock_math.c
-UNIT_SRCS_test_pe_image := src/common/pe_image.c src/common/region_parse.c src/common/status.c
+# The three readers of the build's images share tests/test_files.c (loading them).
+UNIT_SRCS_test_pe_image := src/common/pe_image.c src/common/region_parse.c src/common/status.c \
+	tests/test_files.c
 UNIT_SRCS_test_dwarf_lines := src/common/dwarf_lines.c src/common/dwarf_units.c src/common/pe_file.c \
-	src/common/pe_image.c \
-	src/common/status.c
+	src/common/pe_image.c src/common/status.c tests/test_files.c
 # The hint's decisions (path in a system directory, Wine's builtin mark).
 UNIT_SRCS_test_builtin_hint := $(INSPECTOR_LIB_SRCS)
 UNIT_LIBS_test_builtin_hint := $(INSPECTOR_LIBS)
@@ -38,7 +39,8 @@ UNIT_SRCS_test_inspector_remote := $(INSPECTOR_LIB_SRCS)
 # The inspector test is instrumented itself: it inspects its own process.
 UNIT_LIBS_test_inspector_remote := $(call RUNTIME_LIB,x86_64) $(INSPECTOR_LIBS) $(RUNTIME_SYSLIBS)
 UNIT_SRCS_test_counters := src/runtime/counters.c
-UNIT_SRCS_test_pe_symbols := src/common/pe_symbols.c src/common/status.c
+UNIT_SRCS_test_pe_symbols := src/common/pe_symbols.c src/common/pe_image.c src/common/status.c \
+	tests/test_files.c
 # Its own module's function table (the timed hooks linked, none called) and
 # the reader's parser.
 UNIT_SRCS_test_function_table := src/common/function_table_parse.c
@@ -75,9 +77,10 @@ $(call objs,x86_64,tests/test_counters.c tests/test_pipe_server_faults.c tests/t
 	tests/test_pipe_requests.c tests/test_function_table.c): \
 	CFLAGS_EXTRA += -Isrc/runtime
 
-$(call objs,x86_64,$(addprefix tests/,$(addsuffix .c,$(UNIT_TESTS)))): \
+UNIT_HELPERS := tests/test_files.c
+$(call objs,x86_64,$(addprefix tests/,$(addsuffix .c,$(UNIT_TESTS))) $(UNIT_HELPERS)): \
 	CFLAGS_EXTRA += $(CMOCKA_CFLAGS) -Isrc/inspector
-$(call objs,x86_64,$(addprefix tests/,$(addsuffix .c,$(UNIT_TESTS)))): \
+$(call objs,x86_64,$(addprefix tests/,$(addsuffix .c,$(UNIT_TESTS))) $(UNIT_HELPERS)): \
 	$(call CMOCKA_LIB,x86_64)
 
 define unit_test_rules

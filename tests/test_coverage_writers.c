@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "bytes_le.h"
 #include "drcov.h"
 #include "lcov.h"
 
@@ -34,16 +35,6 @@ static const struct wst_cov_function functions[] = {
 };
 
 static const struct wst_coverage cov = {modules, 2, functions, 5};
-
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint16_t le16(const unsigned char *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
 
 static void drcov_layout(void **state)
 {
@@ -75,9 +66,9 @@ static void drcov_layout(void **state)
         {0x1060 + 0x1fffe, 2, 0}, {0x2000, 1, 1},  {0x3000, 0x10, 1},
     };
     for (size_t i = 0; i < 6; i++, e += WST_DRCOV_ENTRY_SIZE) {
-        assert_int_equal(le32(e), want[i].start);
-        assert_int_equal(le16(e + 4), want[i].size);
-        assert_int_equal(le16(e + 6), want[i].module);
+        assert_int_equal(wst_le32(e), want[i].start);
+        assert_int_equal(wst_le16(e + 4), want[i].size);
+        assert_int_equal(wst_le16(e + 6), want[i].module);
     }
     wst_strbuf_free(&b);
 }

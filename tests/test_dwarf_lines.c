@@ -23,29 +23,7 @@
 #include "dwarf_lines.h"
 #include "dwarf_units.h"
 #include "pe_file.h"
-
-static const char *build_dir = "build";
-
-struct image {
-    unsigned char *bytes;
-    size_t size;
-};
-
-static struct image load(const char *arch, const char *name)
-{
-    char path[1024];
-    struct image im = {0};
-    snprintf(path, sizeof path, "%s/%s/tests/%s", build_dir, arch, name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open %s (run make cross first)", path);
-    im.bytes = malloc(4 << 20);
-    assert_non_null(im.bytes);
-    im.size = fread(im.bytes, 1, 4 << 20, f);
-    fclose(f);
-    assert_true(im.size > 4096 && im.size < (4u << 20));
-    return im;
-}
+#include "test_files.h"
 
 static int ends_with(const char *s, const char *tail)
 {
@@ -57,7 +35,7 @@ static int ends_with(const char *s, const char *tail)
 static void check_against_objdump(const char *arch, const char *dll, unsigned want_version)
 {
     char path[1024];
-    struct image im = load(arch, dll);
+    struct test_file im = test_file_load(arch, dll);
     struct wst_pe_file pe;
     struct wst_dwarf_lines lines;
     assert_int_equal(wst_pe_file_open(im.bytes, im.size, &pe), WST_OK);
@@ -65,7 +43,7 @@ static void check_against_objdump(const char *arch, const char *dll, unsigned wa
     assert_true(lines.row_count > 0);
     assert_int_equal(lines.max_version, want_version);
 
-    snprintf(path, sizeof path, "%s/%s/tests/%.*s.expected", build_dir, arch,
+    snprintf(path, sizeof path, "%s/%s/tests/%.*s.expected", test_build_dir, arch,
              (int)(strlen(dll) - 4), dll);
     FILE *f = fopen(path, "r");
     if (f == NULL)
@@ -77,7 +55,7 @@ static void check_against_objdump(const char *arch, const char *dll, unsigned wa
     while (fscanf(f, "%llx %u %127s", &va, &want_line, name) == 3) {
         const char *file = NULL;
         uint32_t line = 0;
-        uint32_t rva = (uint32_t)(va - pe.image_base);
+        uint32_t rva = (uint32_t)(va - pe.info.image_base);
         if (!wst_dwarf_lines_find(&lines, rva, &file, &line, NULL))
             fail_msg("%s %s: no line for %s at rva 0x%x", arch, dll, name, (unsigned)rva);
         if (line != want_line || !ends_with(file, "tests/lines_dll.c"))
@@ -121,7 +99,7 @@ static void dwarf4_i686(void **state)
 static void units_by_switch(void **state)
 {
     (void)state;
-    struct image im = load("x86_64", "wst_lines_dw4.dll");
+    struct test_file im = test_file_load("x86_64", "wst_lines_dw4.dll");
     struct wst_pe_file pe;
     struct wst_dwarf_lines lines;
     struct wst_dwarf_units units;
@@ -133,17 +111,17 @@ static void units_by_switch(void **state)
     assert_int_equal(wst_dwarf_units_with_switch(&pe, "-gdwarf-4", &units), WST_OK);
     assert_true(units.units_seen > 1 && units.with_producer == units.units_seen);
     assert_int_equal(units.count, 1);
-    assert_true(wst_dwarf_lines_find(&lines, pe.entry_rva, &file, &line, &crt_unit));
+    assert_true(wst_dwarf_lines_find(&lines, pe.info.entry_point, &file, &line, &crt_unit));
     assert_false(wst_dwarf_units_has(&units, crt_unit));
     /* lines_add's unit: the first function of the expectation file. */
     char path[1024];
-    snprintf(path, sizeof path, "%s/x86_64/tests/wst_lines_dw4.expected", build_dir);
+    snprintf(path, sizeof path, "%s/x86_64/tests/wst_lines_dw4.expected", test_build_dir);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     unsigned long long va;
     assert_int_equal(fscanf(f, "%llx", &va), 1);
     fclose(f);
-    assert_true(wst_dwarf_lines_find(&lines, (uint32_t)(va - pe.image_base), &file, &line, &unit));
+    assert_true(wst_dwarf_lines_find(&lines, (uint32_t)(va - pe.info.image_base), &file, &line, &unit));
     assert_true(wst_dwarf_units_has(&units, unit));
     wst_dwarf_units_free(&units);
     assert_int_equal(wst_dwarf_units_with_switch(&pe, "-finstrument-functions", &units), WST_OK);
@@ -163,7 +141,7 @@ static void units_flipped(void **state)
     (void)state;
     static const char *const sections[] = {".debug_info", ".debug_abbrev"};
     static const unsigned char values[] = {0x00, 0x7f, 0x80, 0xff};
-    struct image im = load("x86_64", "wst_lines.dll");
+    struct test_file im = test_file_load("x86_64", "wst_lines.dll");
     struct wst_pe_file pe;
     assert_int_equal(wst_pe_file_open(im.bytes, im.size, &pe), WST_OK);
     for (size_t k = 0; k < 2; k++) {
@@ -193,12 +171,12 @@ static void units_flipped(void **state)
 static void long_section_names(void **state)
 {
     (void)state;
-    struct image im = load("x86_64", "wst_lines.dll");
+    struct test_file im = test_file_load("x86_64", "wst_lines.dll");
     struct wst_pe_file pe;
     const unsigned char *data;
     size_t len;
     assert_int_equal(wst_pe_file_open(im.bytes, im.size, &pe), WST_OK);
-    assert_true(pe.strtab != 0 && pe.image_base != 0 && pe.entry_rva != 0);
+    assert_true(pe.strtab != 0 && pe.info.image_base != 0 && pe.info.entry_point != 0);
     assert_int_equal(wst_pe_file_section(&pe, ".debug_line_str", &data, &len), WST_OK);
     assert_non_null(data);
     assert_true(len > 0 && data + len <= im.bytes + im.size);
@@ -214,7 +192,7 @@ static void long_section_names(void **state)
 static void no_line_table(void **state)
 {
     (void)state;
-    struct image im = load("x86_64", "wst_lines.dll");
+    struct test_file im = test_file_load("x86_64", "wst_lines.dll");
     struct wst_pe_file pe;
     struct wst_dwarf_lines lines;
     assert_int_equal(wst_pe_file_open(im.bytes, im.size, &pe), WST_OK);
@@ -248,7 +226,7 @@ static const unsigned char *line_section(const struct wst_pe_file *pe, size_t *l
 static void lying_length(void **state)
 {
     (void)state;
-    struct image im = load("x86_64", "wst_lines.dll");
+    struct test_file im = test_file_load("x86_64", "wst_lines.dll");
     struct wst_pe_file pe;
     struct wst_dwarf_lines lines;
     size_t len;
@@ -269,7 +247,7 @@ static void flipped_bytes(void **state)
 {
     (void)state;
     static const unsigned char values[] = {0x00, 0x01, 0x7f, 0x80, 0xff};
-    struct image im = load("x86_64", "wst_lines.dll");
+    struct test_file im = test_file_load("x86_64", "wst_lines.dll");
     struct wst_pe_file pe;
     size_t len;
     assert_int_equal(wst_pe_file_open(im.bytes, im.size, &pe), WST_OK);
@@ -296,7 +274,7 @@ static void flipped_bytes(void **state)
 static void truncated_file(void **state)
 {
     (void)state;
-    struct image im = load("i686", "wst_lines_dw4.dll");
+    struct test_file im = test_file_load("i686", "wst_lines_dw4.dll");
     for (size_t cut = 0; cut < im.size; cut += im.size / 97 + 1) {
         unsigned char *copy = malloc(cut + 1);
         assert_non_null(copy);
@@ -319,7 +297,7 @@ static void truncated_file(void **state)
 int main(int argc, char **argv)
 {
     if (argc > 1)
-        build_dir = argv[1];
+        test_build_dir = argv[1];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dwarf5_x86_64),   cmocka_unit_test(dwarf4_x86_64),
         cmocka_unit_test(dwarf4_i686),     cmocka_unit_test(long_section_names),

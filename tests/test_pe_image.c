@@ -20,50 +20,47 @@
 
 #include "pe_image.h"
 #include "region_parse.h"
+#include "test_files.h"
 
-static const char *build_dir = "build";
-
-struct image {
-    unsigned char *bytes;
-    size_t size;
-};
-
-static struct image load(const char *arch)
+/* The fixture, all of it; the inspector reads only its first 4 KiB. */
+static struct test_file load(const char *arch)
 {
-    char path[1024];
-    struct image im = {0};
-    snprintf(path, sizeof path, "%s/%s/tests/wst_fixture.dll", build_dir, arch);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open %s (run make cross first)", path);
-    im.bytes = malloc(1 << 20);
-    assert_non_null(im.bytes);
-    im.size = fread(im.bytes, 1, 1 << 20, f);
-    fclose(f);
-    assert_true(im.size > WST_PE_HEADERS_READ);
-    return im;
+    return test_file_load(arch, "wst_fixture.dll");
 }
 
-static uint32_t get32(const unsigned char *p)
+/* What pe_file.c and pe_symbols.c take from the headers that the finder
+ * does not use: the image base, the COFF symbol table, the exception
+ * directory (x64 only) and each section header by index, of which exactly
+ * one is the section found. */
+static void check_header_fields(const struct test_file *im, const struct wst_pe_info *info,
+                                const struct wst_pe_section *found_section)
 {
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-    memcpy(p, &v, 4);
-}
-
-static void put16(unsigned char *p, uint16_t v)
-{
-    memcpy(p, &v, 2);
+    assert_true(info->image_base != 0 && info->image_base % 0x10000 == 0);
+    assert_true(info->symbol_table != 0 && info->symbol_count != 0); /* not stripped */
+    uint32_t pdata_rva = info->dir_rva[WST_PE_DIR_EXCEPTION];
+    uint32_t pdata_size = info->dir_size[WST_PE_DIR_EXCEPTION];
+    if (info->bits == 64) {
+        struct wst_pe_section pdata;
+        assert_int_equal(
+            wst_pe_find_section(im->bytes, WST_PE_HEADERS_READ, ".pdata", NULL, &pdata), WST_OK);
+        assert_true(pdata_size != 0 && pdata_size % 12 == 0);
+        assert_true(pdata_rva >= pdata.rva &&
+                    (uint64_t)pdata_rva + pdata_size <= (uint64_t)pdata.rva + pdata.virtual_size);
+    } else {
+        assert_true(pdata_rva == 0 && pdata_size == 0);
+    }
+    int found = 0;
+    for (uint16_t i = 0; i < info->section_count; i++) {
+        struct wst_pe_section s;
+        wst_pe_section_at(im->bytes, info, i, &s);
+        found += memcmp(&s, found_section, sizeof s) == 0;
+    }
+    assert_int_equal(found, 1);
 }
 
 static void check_real(const char *arch, uint16_t machine, unsigned bits)
 {
-    struct image im = load(arch);
+    struct test_file im = load(arch);
     struct wst_pe_info info;
     struct wst_pe_section wst, text;
     /* The inspector sees only the first 4 KiB. */
@@ -84,6 +81,7 @@ static void check_real(const char *arch, uint16_t machine, unsigned bits)
     assert_int_equal(
         wst_pe_find_section(im.bytes, WST_PE_HEADERS_READ, ".wst$toolong", NULL, &text),
         WST_E_NOT_INSTRUMENTED);
+    check_header_fields(&im, &info, &wst);
 
     /* The section's file bytes are a valid region with the fixture's sites. */
     assert_true((uint64_t)wst.raw_offset + wst.virtual_size <= im.size);
@@ -123,7 +121,7 @@ struct layout {
 static struct layout layout_of(const unsigned char *b)
 {
     struct layout l;
-    l.nt = get32(b + 0x3c);
+    l.nt = wst_le32(b + 0x3c);
     l.file_header = l.nt + 4;
     l.optional = l.file_header + 20;
     l.section_count = (uint16_t)(b[l.file_header + 2] | b[l.file_header + 3] << 8);
@@ -177,40 +175,40 @@ static void apply(unsigned char *b, const struct layout *l, const struct mutatio
 {
     switch (m->field) {
     case DOS_MAGIC:
-        put16(b, (uint16_t)m->value);
+        test_put16(b, (uint16_t)m->value);
         break;
     case LFANEW:
-        put32(b + 0x3c, m->value);
+        test_put32(b + 0x3c, m->value);
         break;
     case NT_SIG:
-        put32(b + l->nt, m->value);
+        test_put32(b + l->nt, m->value);
         break;
     /* i386 with a PE32+ header, or amd64 with a PE32 one. */
     case MACHINE:
-        put16(b + l->file_header,
-              machine == WST_PE_MACHINE_AMD64 ? WST_PE_MACHINE_I386 : WST_PE_MACHINE_AMD64);
+        test_put16(b + l->file_header,
+                   machine == WST_PE_MACHINE_AMD64 ? WST_PE_MACHINE_I386 : WST_PE_MACHINE_AMD64);
         break;
     case NSECTIONS:
-        put16(b + l->file_header + 2, (uint16_t)m->value);
+        test_put16(b + l->file_header + 2, (uint16_t)m->value);
         break;
     case OPT_SIZE:
-        put16(b + l->file_header + 16, (uint16_t)m->value);
+        test_put16(b + l->file_header + 16, (uint16_t)m->value);
         break;
     case OPT_MAGIC:
-        put16(b + l->optional, (uint16_t)m->value);
+        test_put16(b + l->optional, (uint16_t)m->value);
         break;
     case WST_RVA:
-        put32(b + l->wst + 12, m->value);
+        test_put32(b + l->wst + 12, m->value);
         break;
     case WST_VSIZE:
-        put32(b + l->wst + 8, m->value);
+        test_put32(b + l->wst + 8, m->value);
         break;
     }
 }
 
 static void check_mutations(const char *arch, uint16_t machine)
 {
-    struct image im = load(arch);
+    struct test_file im = load(arch);
     unsigned char copy[WST_PE_HEADERS_READ];
     struct layout l = layout_of(im.bytes);
     struct wst_pe_section s;
@@ -242,7 +240,7 @@ static void malformed_i686(void **state)
 static void truncated_headers(void **state)
 {
     (void)state;
-    struct image im = load("x86_64");
+    struct test_file im = load("x86_64");
     struct layout l = layout_of(im.bytes);
     size_t needed = l.sections + 40u * l.section_count;
     struct wst_pe_section s;
@@ -260,7 +258,7 @@ static void truncated_headers(void **state)
 int main(int argc, char **argv)
 {
     if (argc > 1)
-        build_dir = argv[1];
+        test_build_dir = argv[1];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(real_x86_64),       cmocka_unit_test(real_i686),
         cmocka_unit_test(malformed_x86_64),  cmocka_unit_test(malformed_i686),

@@ -18,29 +18,7 @@
 #include <cmocka.h>
 
 #include "pe_symbols.h"
-
-static const char *build_dir = "build";
-
-struct file {
-    unsigned char *bytes;
-    size_t size;
-};
-
-static struct file load(const char *arch, const char *name)
-{
-    char path[1024];
-    struct file f = {0};
-    snprintf(path, sizeof path, "%s/%s/tests/%s", build_dir, arch, name);
-    FILE *in = fopen(path, "rb");
-    if (in == NULL)
-        fail_msg("cannot open %s (run make cross first)", path);
-    f.bytes = malloc(4 << 20);
-    assert_non_null(f.bytes);
-    f.size = fread(f.bytes, 1, 4 << 20, in);
-    fclose(in);
-    assert_true(f.size > 1024);
-    return f;
-}
+#include "test_files.h"
 
 static const struct wst_symbol *named(const struct wst_symbols *s, const char *name)
 {
@@ -51,21 +29,9 @@ static const struct wst_symbol *named(const struct wst_symbols *s, const char *n
     return NULL;
 }
 
-static uint32_t get32(const unsigned char *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-    memcpy(p, &v, 4);
-}
-
 static void check_full(const char *arch, unsigned bits)
 {
-    struct file f = load(arch, "wst_symbols.dll");
+    struct test_file f = test_file_load(arch, "wst_symbols.dll");
     struct wst_symbols s;
     assert_int_equal(wst_symbols_from_image(f.bytes, f.size, &s), WST_OK);
     assert_int_equal(s.bits, bits);
@@ -101,7 +67,7 @@ static void full_i686(void **state)
 
 static void check_stripped(const char *arch)
 {
-    struct file f = load(arch, "wst_symbols_stripped.dll");
+    struct test_file f = test_file_load(arch, "wst_symbols_stripped.dll");
     struct wst_symbols s;
     assert_int_equal(wst_symbols_from_image(f.bytes, f.size, &s), WST_OK);
     assert_true(s.stripped);
@@ -129,7 +95,7 @@ static void stripped_i686(void **state)
 static void truncations(void **state)
 {
     (void)state;
-    struct file f = load("x86_64", "wst_symbols.dll");
+    struct test_file f = test_file_load("x86_64", "wst_symbols.dll");
     size_t step = f.size / 997 + 1;
     for (size_t n = 0; n < f.size; n += step) {
         unsigned char *copy = malloc(n ? n : 1);
@@ -150,23 +116,23 @@ static void truncations(void **state)
 static void bad_tables(void **state)
 {
     (void)state;
-    struct file f = load("x86_64", "wst_symbols.dll");
-    size_t fh = get32(f.bytes + 0x3c) + 4;
-    uint32_t symtab = get32(f.bytes + fh + 8), nsyms = get32(f.bytes + fh + 12);
+    struct test_file f = test_file_load("x86_64", "wst_symbols.dll");
+    size_t fh = wst_le32(f.bytes + 0x3c) + 4;
+    uint32_t symtab = wst_le32(f.bytes + fh + 8), nsyms = wst_le32(f.bytes + fh + 12);
     struct wst_symbols s;
     const uint32_t bad_counts[] = {0xffffffffu, 1u << 24, (uint32_t)(f.size / 18)};
     for (unsigned i = 0; i < 3; i++) {
-        put32(f.bytes + fh + 12, bad_counts[i]);
+        test_put32(f.bytes + fh + 12, bad_counts[i]);
         assert_int_equal(wst_symbols_from_image(f.bytes, f.size, &s), WST_E_BAD_IMAGE);
     }
-    put32(f.bytes + fh + 12, nsyms);
-    put32(f.bytes + fh + 8, (uint32_t)f.size - 4);
+    test_put32(f.bytes + fh + 12, nsyms);
+    test_put32(f.bytes + fh + 8, (uint32_t)f.size - 4);
     assert_int_equal(wst_symbols_from_image(f.bytes, f.size, &s), WST_E_BAD_IMAGE);
-    put32(f.bytes + fh + 8, symtab);
+    test_put32(f.bytes + fh + 8, symtab);
     /* A string table claiming more bytes than the file has: long names go,
      * the short ones stay. */
     size_t strtab = symtab + (size_t)nsyms * 18u;
-    put32(f.bytes + strtab, 0x7fffffffu);
+    test_put32(f.bytes + strtab, 0x7fffffffu);
     assert_int_equal(wst_symbols_from_image(f.bytes, f.size, &s), WST_OK);
     assert_null(named(&s, "symbols_static")); /* a long name: from the string table */
     const struct wst_symbol *e = named(&s, "symbols_exported");
@@ -178,7 +144,7 @@ static void bad_tables(void **state)
 int main(int argc, char **argv)
 {
     if (argc > 1)
-        build_dir = argv[1];
+        test_build_dir = argv[1];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(full_x86_64),     cmocka_unit_test(full_i686),
         cmocka_unit_test(stripped_x86_64), cmocka_unit_test(stripped_i686),

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bytes_le.h"
+
 struct wst_cursor {
     const unsigned char *p, *end;
     int bad;
@@ -31,12 +33,7 @@ static inline int wst_cursor_take(struct wst_cursor *c, size_t n, const unsigned
 static inline uint64_t wst_cursor_le(struct wst_cursor *c, size_t n)
 {
     const unsigned char *b;
-    if (!wst_cursor_take(c, n, &b))
-        return 0;
-    uint64_t v = 0;
-    for (size_t i = n; i-- > 0;)
-        v = v << 8 | b[i];
-    return v;
+    return wst_cursor_take(c, n, &b) ? wst_le_n(b, n) : 0;
 }
 
 /* Bits past 64 are dropped: no value these readers use is that large, and
@@ -84,6 +81,35 @@ static inline const char *wst_cursor_cstr(struct wst_cursor *c)
     const char *s = (const char *)c->p;
     c->p = nul + 1;
     return s;
+}
+
+/* What wst_cursor_unit() found at the section cursor. */
+enum wst_unit_read {
+    WST_UNIT_OK,
+    WST_UNIT_RESERVED, /* an initial length of 0xfffffff0..0xfffffffe */
+    WST_UNIT_TOO_LONG, /* the length passes the section's end */
+};
+
+/* Takes one unit (of .debug_line or .debug_info) off the section cursor:
+ * its initial length, 4 bytes, or 0xffffffff and 8 bytes in 64-bit DWARF
+ * (DWARF 5 section 7.4), then that many bytes, which *body then bounds.
+ * *offset_size says the format: 4, or 8 for 64-bit DWARF. */
+static inline enum wst_unit_read wst_cursor_unit(struct wst_cursor *sec, struct wst_cursor *body,
+                                                 unsigned *offset_size)
+{
+    uint64_t len = wst_cursor_le(sec, 4);
+    *offset_size = 4;
+    if (len == 0xffffffffu) {
+        *offset_size = 8;
+        len = wst_cursor_le(sec, 8);
+    } else if (len >= 0xfffffff0u) {
+        return WST_UNIT_RESERVED;
+    }
+    const unsigned char *p;
+    if (sec->bad || len > (uint64_t)(sec->end - sec->p) || !wst_cursor_take(sec, (size_t)len, &p))
+        return WST_UNIT_TOO_LONG;
+    *body = (struct wst_cursor){p, p + len, 0};
+    return WST_UNIT_OK;
 }
 
 /* A NUL-terminated string at `off` of a string section, or NULL. */

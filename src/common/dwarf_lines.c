@@ -22,9 +22,11 @@
 #include <string.h>
 
 #include "dwarf_cursor.h"
+#include "dwarf_forms.h"
+#include "grow.h"
 
-/* Standard opcodes (DW_LNS_*), extended opcodes (DW_LNE_*), line-table
- * content types (DW_LNCT_*) and the forms a file table may use (DW_FORM_*). */
+/* Standard opcodes (DW_LNS_*), extended opcodes (DW_LNE_*) and line-table
+ * content types (DW_LNCT_*); the forms are dwarf_forms.h's. */
 enum {
     LNS_COPY = 1,
     LNS_ADVANCE_PC = 2,
@@ -36,20 +38,6 @@ enum {
     LNE_SET_ADDRESS = 2,
     LNCT_PATH = 1,
     LNCT_DIRECTORY_INDEX = 2,
-    FORM_BLOCK2 = 0x03,
-    FORM_BLOCK4 = 0x04,
-    FORM_DATA2 = 0x05,
-    FORM_DATA4 = 0x06,
-    FORM_DATA8 = 0x07,
-    FORM_STRING = 0x08,
-    FORM_BLOCK = 0x09,
-    FORM_BLOCK1 = 0x0a,
-    FORM_DATA1 = 0x0b,
-    FORM_SDATA = 0x0d,
-    FORM_STRP = 0x0e,
-    FORM_UDATA = 0x0f,
-    FORM_DATA16 = 0x1e,
-    FORM_LINE_STRP = 0x1f,
 };
 
 #define MAX_ENTRY_FORMATS 16u
@@ -101,18 +89,14 @@ static size_t bounded_len(const char *s, size_t max)
 
 /* Appends an owned copy of dir/name (or name alone when it is absolute or
  * there is no dir) to lines->files. */
-static int add_path(struct wst_dwarf_lines *l, size_t *cap, const char *dir, const char *name)
+static int add_path(struct wst_dwarf_lines *l, const char *dir, const char *name)
 {
     if (l->file_count >= WST_DWARF_MAX_FILES)
         return 0;
-    if (l->file_count == *cap) {
-        size_t n = *cap ? *cap * 2 : 64;
-        char **grown = realloc(l->files, n * sizeof *grown);
-        if (grown == NULL)
-            return 0;
-        l->files = grown;
-        *cap = n;
-    }
+    char **files = wst_grow_for(l->files, l->file_count, 64, sizeof *files);
+    if (files == NULL)
+        return 0;
+    l->files = files;
     int absolute = name[0] == '/' || name[0] == '\\' || (name[0] != 0 && name[1] == ':');
     size_t dlen = dir != NULL && !absolute ? bounded_len(dir, WST_DWARF_MAX_PATH) : 0;
     size_t nlen = bounded_len(name, WST_DWARF_MAX_PATH);
@@ -134,8 +118,7 @@ static int add_path(struct wst_dwarf_lines *l, size_t *cap, const char *dir, con
 
 /* ---- version 2 to 4 tables: NUL-terminated lists ---------------------- */
 
-static int read_tables_v4(struct wst_dwarf_lines *l, struct unit *u, struct wst_cursor *c,
-                          size_t *cap)
+static int read_tables_v4(struct wst_dwarf_lines *l, struct unit *u, struct wst_cursor *c)
 {
     /* Directory 0 is the compilation directory, which the table omits;
      * names in it stay relative. */
@@ -163,7 +146,7 @@ static int read_tables_v4(struct wst_dwarf_lines *l, struct unit *u, struct wst_
         if (c->bad)
             return 0;
         const char *d = dir >= 1 && dir <= ndirs ? dirs[dir - 1] : NULL;
-        if (!add_path(l, cap, d, name))
+        if (!add_path(l, d, name))
             return 0;
     }
     u->file_count = l->file_count - u->file_base;
@@ -198,24 +181,24 @@ static int read_form(struct wst_cursor *c, const struct unit *u, const struct st
     *str = NULL;
     *num = 0;
     switch (form) {
-    case FORM_STRING: *str = wst_cursor_cstr(c); return *str != NULL;
-    case FORM_LINE_STRP:
+    case WST_DW_FORM_STRING: *str = wst_cursor_cstr(c); return *str != NULL;
+    case WST_DW_FORM_LINE_STRP:
         *str = wst_section_string(s->line_str, s->line_str_len, wst_cursor_le(c, off_size));
         return !c->bad && *str != NULL;
-    case FORM_STRP:
+    case WST_DW_FORM_STRP:
         *str = wst_section_string(s->str, s->str_len, wst_cursor_le(c, off_size));
         return !c->bad && *str != NULL;
-    case FORM_DATA1: *num = wst_cursor_le(c, 1); break;
-    case FORM_DATA2: *num = wst_cursor_le(c, 2); break;
-    case FORM_DATA4: *num = wst_cursor_le(c, 4); break;
-    case FORM_DATA8: *num = wst_cursor_le(c, 8); break;
-    case FORM_UDATA: *num = wst_cursor_uleb(c); break;
-    case FORM_SDATA: wst_cursor_sleb(c); break;
-    case FORM_DATA16: wst_cursor_take(c, 16, &skip); break;
-    case FORM_BLOCK1: wst_cursor_take(c, (size_t)wst_cursor_le(c, 1), &skip); break;
-    case FORM_BLOCK2: wst_cursor_take(c, (size_t)wst_cursor_le(c, 2), &skip); break;
-    case FORM_BLOCK4: wst_cursor_take(c, (size_t)wst_cursor_le(c, 4), &skip); break;
-    case FORM_BLOCK: {
+    case WST_DW_FORM_DATA1: *num = wst_cursor_le(c, 1); break;
+    case WST_DW_FORM_DATA2: *num = wst_cursor_le(c, 2); break;
+    case WST_DW_FORM_DATA4: *num = wst_cursor_le(c, 4); break;
+    case WST_DW_FORM_DATA8: *num = wst_cursor_le(c, 8); break;
+    case WST_DW_FORM_UDATA: *num = wst_cursor_uleb(c); break;
+    case WST_DW_FORM_SDATA: wst_cursor_sleb(c); break;
+    case WST_DW_FORM_DATA16: wst_cursor_take(c, 16, &skip); break;
+    case WST_DW_FORM_BLOCK1: wst_cursor_take(c, (size_t)wst_cursor_le(c, 1), &skip); break;
+    case WST_DW_FORM_BLOCK2: wst_cursor_take(c, (size_t)wst_cursor_le(c, 2), &skip); break;
+    case WST_DW_FORM_BLOCK4: wst_cursor_take(c, (size_t)wst_cursor_le(c, 4), &skip); break;
+    case WST_DW_FORM_BLOCK: {
         uint64_t n = wst_cursor_uleb(c);
         if (n > (uint64_t)(c->end - c->p))
             return 0;
@@ -231,7 +214,7 @@ static int read_form(struct wst_cursor *c, const struct unit *u, const struct st
  * entries. Each path goes to lines->files; a file's is joined with its
  * directory. */
 static int read_entries_v5(struct wst_dwarf_lines *l, const struct unit *u, struct wst_cursor *c,
-                           const struct strings *s, size_t *cap, int is_dir)
+                           const struct strings *s, int is_dir)
 {
     struct entry_format fmt[MAX_ENTRY_FORMATS];
     unsigned nfmt;
@@ -259,23 +242,23 @@ static int read_entries_v5(struct wst_dwarf_lines *l, const struct unit *u, stru
         const char *d = NULL;
         if (!is_dir && dir < u->dir_count)
             d = l->files[u->dir_first + dir];
-        if (!add_path(l, cap, d, path))
+        if (!add_path(l, d, path))
             return 0;
     }
     return 1;
 }
 
 static int read_tables_v5(struct wst_dwarf_lines *l, struct unit *u, struct wst_cursor *c,
-                          const struct strings *s, size_t *cap)
+                          const struct strings *s)
 {
     /* The directories are kept in lines->files too (the files' paths are
      * joined with them); the row file indexes skip over them. */
     u->dir_first = l->file_count;
-    if (!read_entries_v5(l, u, c, s, cap, 1))
+    if (!read_entries_v5(l, u, c, s, 1))
         return 0;
     u->dir_count = l->file_count - u->dir_first;
     u->file_base = l->file_count;
-    if (!read_entries_v5(l, u, c, s, cap, 0))
+    if (!read_entries_v5(l, u, c, s, 0))
         return 0;
     u->file_count = l->file_count - u->file_base;
     return 1;
@@ -296,19 +279,15 @@ static void machine_reset(struct machine *m)
     m->line = 1;
 }
 
-static int emit(struct wst_dwarf_lines *l, size_t *cap, const struct unit *u,
+static int emit(struct wst_dwarf_lines *l, const struct unit *u,
                 const struct machine *m, int end)
 {
     if (l->row_count >= WST_DWARF_MAX_ROWS)
         return 0;
-    if (l->row_count == *cap) {
-        size_t n = *cap ? *cap * 2 : 1024;
-        struct wst_dwarf_row *grown = realloc(l->rows, n * sizeof *grown);
-        if (grown == NULL)
-            return 0;
-        l->rows = grown;
-        *cap = n;
-    }
+    struct wst_dwarf_row *rows = wst_grow_for(l->rows, l->row_count, 1024, sizeof *rows);
+    if (rows == NULL)
+        return 0;
+    l->rows = rows;
     /* Version 5 numbers files from 0; earlier versions from 1. */
     int valid = u->version >= 5 || m->file != 0;
     uint64_t index = u->version >= 5 ? m->file : m->file - 1;
@@ -323,7 +302,7 @@ static int emit(struct wst_dwarf_lines *l, size_t *cap, const struct unit *u,
     return 1;
 }
 
-static int run_extended(struct wst_dwarf_lines *l, size_t *cap, const struct unit *u,
+static int run_extended(struct wst_dwarf_lines *l, const struct unit *u,
                         struct wst_cursor *c, struct machine *m)
 {
     uint64_t len = wst_cursor_uleb(c);
@@ -333,7 +312,7 @@ static int run_extended(struct wst_dwarf_lines *l, size_t *cap, const struct uni
     struct wst_cursor e = {body, body + len, 0};
     unsigned op = (unsigned)wst_cursor_le(&e, 1);
     if (op == LNE_END_SEQUENCE) {
-        if (!emit(l, cap, u, m, 1))
+        if (!emit(l, u, m, 1))
             return 0;
         machine_reset(m);
     } else if (op == LNE_SET_ADDRESS) {
@@ -367,7 +346,7 @@ static int run_standard(const struct unit *u, struct wst_cursor *c, struct machi
     return !c->bad;
 }
 
-static int run_program(struct wst_dwarf_lines *l, size_t *cap, const struct unit *u,
+static int run_program(struct wst_dwarf_lines *l, const struct unit *u,
                        struct wst_cursor *c)
 {
     struct machine m;
@@ -378,13 +357,13 @@ static int run_program(struct wst_dwarf_lines *l, size_t *cap, const struct unit
             unsigned adj = op - u->opcode_base;
             m.addr += (uint64_t)(adj / u->line_range) * u->min_inst;
             m.line += (uint64_t)(int64_t)(u->line_base + (int)(adj % u->line_range));
-            if (!emit(l, cap, u, &m, 0))
+            if (!emit(l, u, &m, 0))
                 return 0;
         } else if (op == 0) {
-            if (!run_extended(l, cap, u, c, &m))
+            if (!run_extended(l, u, c, &m))
                 return 0;
         } else if (op == LNS_COPY) {
-            if (!emit(l, cap, u, &m, 0))
+            if (!emit(l, u, &m, 0))
                 return 0;
         } else if (!run_standard(u, c, &m, op)) {
             return 0;
@@ -421,42 +400,22 @@ static int read_params(struct wst_cursor *c, struct unit *u)
     return wst_cursor_take(c, u->opcode_base - 1, &u->std_lengths);
 }
 
-/* Records a line program's offset; rows made from now on belong to it. The
- * array doubles whenever the count reaches a power of two. */
-static int add_unit(struct wst_dwarf_lines *l, size_t at)
-{
-    size_t n = l->unit_count;
-    if (n >= WST_DWARF_MAX_FILES)
-        return 0;
-    if (n == 0 || (n >= 8 && (n & (n - 1)) == 0)) {
-        uint64_t *grown = realloc(l->unit_offsets, (n < 8 ? 8 : n * 2) * sizeof *grown);
-        if (grown == NULL)
-            return 0;
-        l->unit_offsets = grown;
-    }
-    l->unit_offsets[l->unit_count++] = at;
-    return 1;
-}
-
 /* One unit at the cursor: its header bounds its tables, its length bounds
  * its program. Advances the section cursor past the unit. */
 static int read_unit(struct wst_dwarf_lines *l, struct wst_cursor *sec, const unsigned char *base,
-                     const struct strings *s, size_t *row_cap, size_t *file_cap)
+                     const struct strings *s)
 {
     size_t at = (size_t)(sec->p - base);
     struct unit u = {0};
-    uint64_t len = wst_cursor_le(sec, 4);
-    if (len == 0xffffffffu) {
-        u.offset64 = 1;
-        len = wst_cursor_le(sec, 8);
-    } else if (len >= 0xfffffff0u) {
-        return fail(l, at, "reserved unit length");
-    }
-    const unsigned char *body;
-    if (sec->bad || len > (uint64_t)(sec->end - sec->p) || !wst_cursor_take(sec, (size_t)len, &body))
-        return fail(l, at, "unit longer than the section");
-    struct wst_cursor c = {body, body + len, 0};
-    if (!add_unit(l, at))
+    struct wst_cursor c;
+    unsigned offset_size;
+    enum wst_unit_read r = wst_cursor_unit(sec, &c, &offset_size);
+    if (r != WST_UNIT_OK)
+        return fail(l, at, r == WST_UNIT_RESERVED ? "reserved unit length"
+                                                  : "unit longer than the section");
+    u.offset64 = offset_size == 8;
+    /* Rows made from now on belong to this unit. */
+    if (!wst_offsets_append(&l->unit_offsets, &l->unit_count, WST_DWARF_MAX_FILES, at))
         return fail(l, at, "too many units");
     if (!read_header(&c, &u))
         return fail(l, at, "unsupported line-table version");
@@ -467,13 +426,12 @@ static int read_unit(struct wst_dwarf_lines *l, struct wst_cursor *sec, const un
     struct wst_cursor prog = {c.p + hlen, c.end, 0};
     if (!read_params(&h, &u))
         return fail(l, at, "bad header parameters");
-    int ok = u.version >= 5 ? read_tables_v5(l, &u, &h, s, file_cap)
-                            : read_tables_v4(l, &u, &h, file_cap);
+    int ok = u.version >= 5 ? read_tables_v5(l, &u, &h, s) : read_tables_v4(l, &u, &h);
     if (!ok)
         return fail(l, at, "bad directory or file table");
     if (u.version > l->max_version)
         l->max_version = u.version;
-    if (!run_program(l, row_cap, &u, &prog))
+    if (!run_program(l, &u, &prog))
         return fail(l, at, "bad line-number program");
     return 1;
 }
@@ -505,7 +463,7 @@ void wst_dwarf_lines_free(struct wst_dwarf_lines *l)
 enum wst_status wst_dwarf_lines_load(const struct wst_pe_file *image, struct wst_dwarf_lines *out)
 {
     memset(out, 0, sizeof *out);
-    out->image_base = image->image_base;
+    out->image_base = image->info.image_base;
     const unsigned char *line;
     size_t line_len;
     struct strings s = {0};
@@ -518,9 +476,8 @@ enum wst_status wst_dwarf_lines_load(const struct wst_pe_file *image, struct wst
     if (line == NULL)
         return WST_OK;
     struct wst_cursor sec = {line, line + line_len, 0};
-    size_t row_cap = 0, file_cap = 0;
     while (sec.p < sec.end) {
-        if (!read_unit(out, &sec, line, &s, &row_cap, &file_cap)) {
+        if (!read_unit(out, &sec, line, &s)) {
             char why[sizeof out->error];
             memcpy(why, out->error, sizeof why);
             wst_dwarf_lines_free(out);

@@ -16,51 +16,14 @@
 #include <string.h>
 
 #include "dwarf_cursor.h"
+#include "dwarf_forms.h"
+#include "grow.h"
 
 enum {
     AT_STMT_LIST = 0x10,
     AT_PRODUCER = 0x25,
     UT_COMPILE = 0x01,
     UT_PARTIAL = 0x03,
-    FORM_ADDR = 0x01,
-    FORM_BLOCK2 = 0x03,
-    FORM_BLOCK4 = 0x04,
-    FORM_DATA2 = 0x05,
-    FORM_DATA4 = 0x06,
-    FORM_DATA8 = 0x07,
-    FORM_STRING = 0x08,
-    FORM_BLOCK = 0x09,
-    FORM_BLOCK1 = 0x0a,
-    FORM_DATA1 = 0x0b,
-    FORM_FLAG = 0x0c,
-    FORM_SDATA = 0x0d,
-    FORM_STRP = 0x0e,
-    FORM_UDATA = 0x0f,
-    FORM_REF_ADDR = 0x10,
-    FORM_REF1 = 0x11,
-    FORM_REF2 = 0x12,
-    FORM_REF4 = 0x13,
-    FORM_REF8 = 0x14,
-    FORM_REF_UDATA = 0x15,
-    FORM_INDIRECT = 0x16,
-    FORM_SEC_OFFSET = 0x17,
-    FORM_EXPRLOC = 0x18,
-    FORM_FLAG_PRESENT = 0x19,
-    FORM_STRX = 0x1a,
-    FORM_ADDRX = 0x1b,
-    FORM_REF_SUP4 = 0x1c,
-    FORM_STRP_SUP = 0x1d,
-    FORM_DATA16 = 0x1e,
-    FORM_LINE_STRP = 0x1f,
-    FORM_REF_SIG8 = 0x20,
-    FORM_IMPLICIT_CONST = 0x21,
-    FORM_LOCLISTX = 0x22,
-    FORM_RNGLISTX = 0x23,
-    FORM_REF_SUP8 = 0x24,
-    FORM_STRX1 = 0x25,
-    FORM_STRX4 = 0x28,
-    FORM_ADDRX1 = 0x29,
-    FORM_ADDRX4 = 0x2c,
 };
 
 /* An indirect form names another form; a chain longer than this is a loop. */
@@ -93,35 +56,35 @@ static int fail(struct wst_dwarf_units *u, size_t at, const char *what)
 static size_t fixed_size(uint64_t form, const struct unit_header *h)
 {
     switch (form) {
-    case FORM_FLAG_PRESENT:
-    case FORM_IMPLICIT_CONST: return 0;
-    case FORM_DATA1:
-    case FORM_REF1:
-    case FORM_FLAG:
-    case FORM_STRX1:
-    case FORM_ADDRX1: return 1;
-    case FORM_DATA2:
-    case FORM_REF2:
-    case FORM_STRX1 + 1:
-    case FORM_ADDRX1 + 1: return 2;
-    case FORM_STRX1 + 2:
-    case FORM_ADDRX1 + 2: return 3;
-    case FORM_DATA4:
-    case FORM_REF4:
-    case FORM_REF_SUP4:
-    case FORM_STRX4:
-    case FORM_ADDRX4: return 4;
-    case FORM_DATA8:
-    case FORM_REF8:
-    case FORM_REF_SIG8:
-    case FORM_REF_SUP8: return 8;
-    case FORM_DATA16: return 16;
-    case FORM_ADDR: return h->address_size;
-    case FORM_REF_ADDR: return h->version <= 2 ? h->address_size : h->offset_size;
-    case FORM_STRP:
-    case FORM_SEC_OFFSET:
-    case FORM_STRP_SUP:
-    case FORM_LINE_STRP: return h->offset_size;
+    case WST_DW_FORM_FLAG_PRESENT:
+    case WST_DW_FORM_IMPLICIT_CONST: return 0;
+    case WST_DW_FORM_DATA1:
+    case WST_DW_FORM_REF1:
+    case WST_DW_FORM_FLAG:
+    case WST_DW_FORM_STRX1:
+    case WST_DW_FORM_ADDRX1: return 1;
+    case WST_DW_FORM_DATA2:
+    case WST_DW_FORM_REF2:
+    case WST_DW_FORM_STRX1 + 1:
+    case WST_DW_FORM_ADDRX1 + 1: return 2;
+    case WST_DW_FORM_STRX1 + 2:
+    case WST_DW_FORM_ADDRX1 + 2: return 3;
+    case WST_DW_FORM_DATA4:
+    case WST_DW_FORM_REF4:
+    case WST_DW_FORM_REF_SUP4:
+    case WST_DW_FORM_STRX4:
+    case WST_DW_FORM_ADDRX4: return 4;
+    case WST_DW_FORM_DATA8:
+    case WST_DW_FORM_REF8:
+    case WST_DW_FORM_REF_SIG8:
+    case WST_DW_FORM_REF_SUP8: return 8;
+    case WST_DW_FORM_DATA16: return 16;
+    case WST_DW_FORM_ADDR: return h->address_size;
+    case WST_DW_FORM_REF_ADDR: return h->version <= 2 ? h->address_size : h->offset_size;
+    case WST_DW_FORM_STRP:
+    case WST_DW_FORM_SEC_OFFSET:
+    case WST_DW_FORM_STRP_SUP:
+    case WST_DW_FORM_LINE_STRP: return h->offset_size;
     default: return (size_t)-1;
     }
 }
@@ -134,7 +97,7 @@ static int read_value(struct wst_cursor *c, uint64_t form, const struct unit_hea
     const unsigned char *skip;
     v->str = NULL;
     v->num = 0;
-    for (int hops = 0; form == FORM_INDIRECT; hops++) {
+    for (int hops = 0; form == WST_DW_FORM_INDIRECT; hops++) {
         if (hops >= MAX_INDIRECT)
             return 0;
         form = wst_cursor_uleb(c);
@@ -146,27 +109,27 @@ static int read_value(struct wst_cursor *c, uint64_t form, const struct unit_hea
             return !c->bad;
         }
         v->num = wst_cursor_le(c, n);
-        if (form == FORM_STRP)
+        if (form == WST_DW_FORM_STRP)
             v->str = wst_section_string(s->str, s->str_len, v->num);
-        else if (form == FORM_LINE_STRP)
+        else if (form == WST_DW_FORM_LINE_STRP)
             v->str = wst_section_string(s->line_str, s->line_str_len, v->num);
         return !c->bad;
     }
     uint64_t len;
     switch (form) {
-    case FORM_STRING: v->str = wst_cursor_cstr(c); return v->str != NULL;
-    case FORM_UDATA:
-    case FORM_REF_UDATA:
-    case FORM_STRX:
-    case FORM_ADDRX:
-    case FORM_LOCLISTX:
-    case FORM_RNGLISTX: v->num = wst_cursor_uleb(c); return !c->bad;
-    case FORM_SDATA: wst_cursor_sleb(c); return !c->bad;
-    case FORM_BLOCK1: len = wst_cursor_le(c, 1); break;
-    case FORM_BLOCK2: len = wst_cursor_le(c, 2); break;
-    case FORM_BLOCK4: len = wst_cursor_le(c, 4); break;
-    case FORM_BLOCK:
-    case FORM_EXPRLOC: len = wst_cursor_uleb(c); break;
+    case WST_DW_FORM_STRING: v->str = wst_cursor_cstr(c); return v->str != NULL;
+    case WST_DW_FORM_UDATA:
+    case WST_DW_FORM_REF_UDATA:
+    case WST_DW_FORM_STRX:
+    case WST_DW_FORM_ADDRX:
+    case WST_DW_FORM_LOCLISTX:
+    case WST_DW_FORM_RNGLISTX: v->num = wst_cursor_uleb(c); return !c->bad;
+    case WST_DW_FORM_SDATA: wst_cursor_sleb(c); return !c->bad;
+    case WST_DW_FORM_BLOCK1: len = wst_cursor_le(c, 1); break;
+    case WST_DW_FORM_BLOCK2: len = wst_cursor_le(c, 2); break;
+    case WST_DW_FORM_BLOCK4: len = wst_cursor_le(c, 4); break;
+    case WST_DW_FORM_BLOCK:
+    case WST_DW_FORM_EXPRLOC: len = wst_cursor_uleb(c); break;
     default: return 0;
     }
     if (c->bad || len > (uint64_t)(c->end - c->p))
@@ -198,7 +161,7 @@ static int find_abbrev(const struct sections *s, uint64_t offset, uint64_t code,
             uint64_t form = wst_cursor_uleb(&c);
             if (c.bad)
                 return 0;
-            if (form == FORM_IMPLICIT_CONST)
+            if (form == WST_DW_FORM_IMPLICIT_CONST)
                 wst_cursor_sleb(&c);
             if (at == 0 && form == 0)
                 break;
@@ -239,21 +202,6 @@ static int read_header(struct wst_cursor *c, struct unit_header *h, int *skip)
     return !c->bad && (h->address_size == 4 || h->address_size == 8);
 }
 
-static int add_offset(struct wst_dwarf_units *u, uint64_t off)
-{
-    size_t n = u->count;
-    if (n >= WST_DWARF_MAX_UNITS)
-        return 0;
-    if (n == 0 || (n >= 8 && (n & (n - 1)) == 0)) {
-        uint64_t *grown = realloc(u->line_offsets, (n < 8 ? 8 : n * 2) * sizeof *grown);
-        if (grown == NULL)
-            return 0;
-        u->line_offsets = grown;
-    }
-    u->line_offsets[u->count++] = off;
-    return 1;
-}
-
 /* The first DIE of a unit: its producer and stmt_list, if it has them. */
 static int read_first_die(struct wst_dwarf_units *u, struct wst_cursor *c,
                           const struct unit_header *h, const struct sections *s, const char *sw,
@@ -271,7 +219,7 @@ static int read_first_die(struct wst_dwarf_units *u, struct wst_cursor *c,
         uint64_t form = wst_cursor_uleb(&ab);
         if (ab.bad)
             return fail(u, at, "abbreviation runs past .debug_abbrev");
-        if (form == FORM_IMPLICIT_CONST)
+        if (form == WST_DW_FORM_IMPLICIT_CONST)
             wst_cursor_sleb(&ab);
         if (name == 0 && form == 0)
             break;
@@ -287,7 +235,8 @@ static int read_first_die(struct wst_dwarf_units *u, struct wst_cursor *c,
     }
     if (producer != NULL)
         u->with_producer++;
-    if (producer != NULL && have_stmt && has_switch(producer, sw) && !add_offset(u, stmt))
+    if (producer != NULL && have_stmt && has_switch(producer, sw) &&
+        !wst_offsets_append(&u->line_offsets, &u->count, WST_DWARF_MAX_UNITS, stmt))
         return fail(u, at, "too many units");
     return 1;
 }
@@ -296,19 +245,12 @@ static int read_unit(struct wst_dwarf_units *u, struct wst_cursor *sec, const st
                      const char *sw)
 {
     size_t at = (size_t)(sec->p - s->info);
-    struct unit_header h = {.offset_size = 4};
-    uint64_t len = wst_cursor_le(sec, 4);
-    if (len == 0xffffffffu) {
-        h.offset_size = 8;
-        len = wst_cursor_le(sec, 8);
-    } else if (len >= 0xfffffff0u) {
-        return fail(u, at, "reserved unit length");
-    }
-    const unsigned char *body;
-    if (sec->bad || len > (uint64_t)(sec->end - sec->p) ||
-        !wst_cursor_take(sec, (size_t)len, &body))
-        return fail(u, at, "unit longer than the section");
-    struct wst_cursor c = {body, body + len, 0};
+    struct unit_header h = {0};
+    struct wst_cursor c;
+    enum wst_unit_read r = wst_cursor_unit(sec, &c, &h.offset_size);
+    if (r != WST_UNIT_OK)
+        return fail(u, at, r == WST_UNIT_RESERVED ? "reserved unit length"
+                                                  : "unit longer than the section");
     int skip = 0;
     if (!read_header(&c, &h, &skip))
         return fail(u, at, "unsupported unit header");

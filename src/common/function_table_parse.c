@@ -1,6 +1,7 @@
 /*
- * See function_table_parse.h. Reads fields with memcpy (the copy has no
- * alignment guarantee) and trusts none of the header's numbers until each
+ * See function_table_parse.h. Copies the header into its struct with memcpy
+ * and reads the arrays' fields with bytes_le.h (the copy has no alignment
+ * guarantee), and trusts none of the header's numbers until each
  * array it describes is known to lie inside the copy.
  */
 #include "function_table_parse.h"
@@ -8,21 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes_le.h"
 #include "winstrument/function_table.h"
-
-static uint32_t get32(const unsigned char *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
 
 /* 1 if an array of n items of `item` bytes at `offset` lies in size bytes. */
 static int array_fits(size_t size, uint64_t offset, uint64_t n, uint64_t item)
@@ -77,7 +65,7 @@ static uint64_t sum(const unsigned char *b, uint32_t offset, const struct wst_fn
 {
     uint64_t total = 0;
     for (uint32_t s = 0; s < info->stripes; s++)
-        total += get64(b + offset + ((uint64_t)s * info->capacity + slot) * 8u);
+        total += wst_le64(b + offset + ((uint64_t)s * info->capacity + slot) * 8u);
     return total;
 }
 
@@ -101,7 +89,7 @@ enum wst_status wst_fn_table_parse(const void *bytes, size_t size, struct wst_fn
     memcpy(&h, b, sizeof h);
     size_t n = 0;
     for (uint32_t i = 0; i < info->capacity; i++) {
-        uint32_t rva = get32(b + h.keys_offset + 4u * i);
+        uint32_t rva = wst_le32(b + h.keys_offset + 4u * i);
         if (rva == 0)
             continue;
         entries[n].rva = rva;

@@ -23,18 +23,12 @@
 struct wst_pe_file {
     const unsigned char *buf; /* the whole file, borrowed */
     size_t size;
-    struct wst_pe_info info;
-    uint64_t image_base;  /* the optional header's ImageBase: DWARF addresses are VAs */
-    size_t strtab;        /* offset of the COFF string table, 0 when there is none */
-    uint32_t strtab_size; /* its size, the 4-byte size field included */
-    uint32_t pdata_rva;   /* the exception directory (x64 RUNTIME_FUNCTION table), 0 if none */
-    uint32_t pdata_size;
-    uint32_t entry_rva; /* AddressOfEntryPoint */
-    uint32_t checksum;  /* the optional header's CheckSum (0 unless the linker set one) */
-    uint32_t timestamp; /* the file header's TimeDateStamp */
+    struct wst_pe_info info; /* the headers (pe_image.h): ImageBase, entry point, ... */
+    size_t strtab;           /* offset of the COFF string table, 0 when there is none */
+    uint32_t strtab_size;    /* its size, the 4-byte size field included */
 };
 
-/* Parses the headers and locates the string table and exception directory. */
+/* Parses the headers (wst_pe_parse) and locates the string table. */
 enum wst_status wst_pe_file_open(const void *buf, size_t size, struct wst_pe_file *out);
 
 /* The file bytes of the first section whose full name is `name`. WST_OK with

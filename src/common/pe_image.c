@@ -1,12 +1,15 @@
 /*
- * See pe_image.h. Fields are read with memcpy at checked offsets, never
- * through casts of the buffer, because the buffer has no alignment guarantee
- * and comes from another process. Offsets follow the PE/COFF specification;
- * only the fields the inspector needs are decoded.
+ * See pe_image.h. Fields are read byte by byte at checked offsets
+ * (bytes_le.h), never through casts of the buffer, because the buffer has no
+ * alignment guarantee and comes from another process or a file. Offsets
+ * follow the PE/COFF specification; only the fields the inspector needs are
+ * decoded.
  */
 #include "pe_image.h"
 
 #include <string.h>
+
+#include "bytes_le.h"
 
 #define DOS_MAGIC 0x5a4du        /* "MZ" */
 #define NT_SIGNATURE 0x00004550u /* "PE\0\0" */
@@ -15,37 +18,26 @@
 #define FILE_HEADER_SIZE 20u
 #define OPT_MAGIC_PE32 0x10bu
 #define OPT_MAGIC_PE32_PLUS 0x20bu
-/* The optional header up to and including NumberOfRvaAndSizes. */
+/* The optional header up to and including NumberOfRvaAndSizes; the data
+ * directories follow it. */
 #define OPT_MIN_PE32 96u
 #define OPT_MIN_PE32_PLUS 112u
+#define OPT_SIZE_OF_CODE 4u
+#define OPT_ENTRY_POINT 16u
+/* ImageBase is 4 bytes at 28 in PE32 (BaseOfData comes first), 8 at 24 in PE32+. */
+#define OPT_IMAGE_BASE_PE32 28u
+#define OPT_IMAGE_BASE_PE32_PLUS 24u
 #define OPT_SIZE_OF_IMAGE 56u
 #define OPT_SIZE_OF_HEADERS 60u
+#define OPT_CHECKSUM 64u
 #define SECTION_HEADER_SIZE 40u
-/* The loader refuses more; a larger count is corruption, not a big image. */
-#define MAX_SECTIONS 96u
-
-/* 1 if [offset, offset + len) lies inside a buffer of `size` bytes. */
-static int fits(size_t size, size_t offset, size_t len)
-{
-    return offset <= size && len <= size - offset;
-}
-
-static uint16_t get16(const unsigned char *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static enum wst_status parse_optional(const unsigned char *b, size_t size, size_t opt,
                                       uint16_t opt_size, struct wst_pe_info *out)
 {
-    if (!fits(size, opt, 2))
+    if (!wst_le_fits(size, opt, 2))
         return WST_E_BAD_IMAGE;
-    uint16_t magic = get16(b + opt);
+    uint16_t magic = wst_le16(b + opt);
     size_t minimum;
     if (magic == OPT_MAGIC_PE32) {
         out->bits = 32;
@@ -56,12 +48,23 @@ static enum wst_status parse_optional(const unsigned char *b, size_t size, size_
     } else {
         return WST_E_BAD_IMAGE;
     }
-    if (opt_size < minimum || !fits(size, opt, opt_size))
+    if (opt_size < minimum || !wst_le_fits(size, opt, opt_size))
         return WST_E_BAD_IMAGE;
-    out->size_of_image = get32(b + opt + OPT_SIZE_OF_IMAGE);
-    out->size_of_headers = get32(b + opt + OPT_SIZE_OF_HEADERS);
-    out->entry_point = get32(b + opt + 16);
-    out->size_of_code = get32(b + opt + 4);
+    const unsigned char *o = b + opt;
+    out->size_of_image = wst_le32(o + OPT_SIZE_OF_IMAGE);
+    out->size_of_headers = wst_le32(o + OPT_SIZE_OF_HEADERS);
+    out->entry_point = wst_le32(o + OPT_ENTRY_POINT);
+    out->size_of_code = wst_le32(o + OPT_SIZE_OF_CODE);
+    out->checksum = wst_le32(o + OPT_CHECKSUM);
+    out->image_base = out->bits == 64 ? wst_le64(o + OPT_IMAGE_BASE_PE32_PLUS)
+                                      : wst_le32(o + OPT_IMAGE_BASE_PE32);
+    /* NumberOfRvaAndSizes is the last field of the minimum; a directory it
+     * declares but the header is too short to hold stays 0. */
+    uint32_t dirs = wst_le32(o + minimum - 4);
+    for (uint32_t d = 0; d < WST_PE_DIRS && d < dirs && minimum + 8u * (d + 1u) <= opt_size; d++) {
+        out->dir_rva[d] = wst_le32(o + minimum + 8u * d);
+        out->dir_size[d] = wst_le32(o + minimum + 8u * d + 4u);
+    }
     return WST_OK;
 }
 
@@ -80,24 +83,26 @@ enum wst_status wst_pe_parse(const void *buf, size_t size, struct wst_pe_info *o
 {
     const unsigned char *b = buf;
     memset(out, 0, sizeof *out);
-    if (b == NULL || size < DOS_HEADER_SIZE || get16(b) != DOS_MAGIC)
+    if (b == NULL || size < DOS_HEADER_SIZE || wst_le16(b) != DOS_MAGIC)
         return WST_E_BAD_IMAGE;
-    size_t nt = get32(b + DOS_LFANEW_OFFSET);
-    if (!fits(size, nt, 4 + FILE_HEADER_SIZE) || get32(b + nt) != NT_SIGNATURE)
+    size_t nt = wst_le32(b + DOS_LFANEW_OFFSET);
+    if (!wst_le_fits(size, nt, 4 + FILE_HEADER_SIZE) || wst_le32(b + nt) != NT_SIGNATURE)
         return WST_E_BAD_IMAGE;
     const unsigned char *fh = b + nt + 4;
-    out->machine = get16(fh);
-    out->section_count = get16(fh + 2);
-    out->timestamp = get32(fh + 4);
-    uint16_t opt_size = get16(fh + 16);
+    out->machine = wst_le16(fh);
+    out->section_count = wst_le16(fh + 2);
+    out->timestamp = wst_le32(fh + 4);
+    out->symbol_table = wst_le32(fh + 8);
+    out->symbol_count = wst_le32(fh + 12);
+    uint16_t opt_size = wst_le16(fh + 16);
     size_t opt = nt + 4 + FILE_HEADER_SIZE;
     enum wst_status st = parse_optional(b, size, opt, opt_size, out);
     if (st != WST_OK)
         return st;
-    if (!machine_matches_bits(out->machine, out->bits) || out->section_count > MAX_SECTIONS)
+    if (!machine_matches_bits(out->machine, out->bits) || out->section_count > WST_PE_MAX_SECTIONS)
         return WST_E_BAD_IMAGE;
     out->section_table = opt + opt_size;
-    if (!fits(size, out->section_table, (size_t)out->section_count * SECTION_HEADER_SIZE))
+    if (!wst_le_fits(size, out->section_table, (size_t)out->section_count * SECTION_HEADER_SIZE))
         return WST_E_BAD_IMAGE;
     return WST_OK;
 }
@@ -116,19 +121,17 @@ static int name_equals(const unsigned char field[8], const char *name)
     return 1;
 }
 
-static enum wst_status decode_section(const unsigned char *sh, uint32_t size_of_image,
-                                      struct wst_pe_section *out)
+void wst_pe_section_at(const void *buf, const struct wst_pe_info *info, uint16_t index,
+                       struct wst_pe_section *out)
 {
-    out->virtual_size = get32(sh + 8);
-    out->rva = get32(sh + 12);
-    out->raw_size = get32(sh + 16);
-    out->raw_offset = get32(sh + 20);
+    const unsigned char *sh =
+        (const unsigned char *)buf + info->section_table + (size_t)index * SECTION_HEADER_SIZE;
+    out->virtual_size = wst_le32(sh + 8);
+    out->rva = wst_le32(sh + 12);
+    out->raw_size = wst_le32(sh + 16);
+    out->raw_offset = wst_le32(sh + 20);
     if (out->virtual_size == 0)
         out->virtual_size = out->raw_size;
-    /* 64-bit sum: a 32-bit rva + size can wrap and pass a naive check. */
-    if ((uint64_t)out->rva + out->virtual_size > size_of_image)
-        return WST_E_BAD_IMAGE;
-    return WST_OK;
 }
 
 enum wst_status wst_pe_find_section(const void *buf, size_t size, const char *name,
@@ -143,9 +146,13 @@ enum wst_status wst_pe_find_section(const void *buf, size_t size, const char *na
         return st;
     const unsigned char *table = (const unsigned char *)buf + info->section_table;
     for (uint16_t i = 0; i < info->section_count; i++) {
-        const unsigned char *sh = table + (size_t)i * SECTION_HEADER_SIZE;
-        if (name_equals(sh, name))
-            return decode_section(sh, info->size_of_image, out);
+        if (!name_equals(table + (size_t)i * SECTION_HEADER_SIZE, name))
+            continue;
+        wst_pe_section_at(buf, info, i, out);
+        /* 64-bit sum: a 32-bit rva + size can wrap and pass a naive check. */
+        if ((uint64_t)out->rva + out->virtual_size > info->size_of_image)
+            return WST_E_BAD_IMAGE;
+        return WST_OK;
     }
     return WST_E_NOT_INSTRUMENTED;
 }

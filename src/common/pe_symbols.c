@@ -3,43 +3,31 @@
  * header's PointerToSymbolTable and NumberOfSymbols (18-byte records, the
  * string table right after them, opened by its own 4-byte size), the export
  * directory (data directory 0) and the exception directory (data directory
- * 3: 12-byte RUNTIME_FUNCTION records on x64). Fields are read with byte
- * loads at checked offsets: the buffer is a file from anywhere.
+ * 3: 12-byte RUNTIME_FUNCTION records on x64). The headers are pe_image.c's
+ * to parse. Fields are read with byte loads at checked offsets (bytes_le.h):
+ * the buffer is a file from anywhere.
  */
 #include "pe_symbols.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define DOS_MAGIC 0x5a4du
-#define NT_SIGNATURE 0x00004550u
-#define FILE_HEADER_SIZE 20u
-#define SECTION_HEADER_SIZE 40u
+#include "bytes_le.h"
+#include "pe_image.h"
+
 #define COFF_SYMBOL_SIZE 18u
-#define OPT_MAGIC_PE32 0x10bu
-#define OPT_MAGIC_PE32_PLUS 0x20bu
-#define MAX_SECTIONS 96u
-#define MAX_NAME 1024u              /* longer names are cut: a name, not a payload */
-#define MAX_SYMBOLS (1u << 24)      /* more is corruption, not a big image */
-#define DIR_EXPORT 0u
-#define DIR_EXCEPTION 3u
+#define MAX_NAME 1024u         /* longer names are cut: a name, not a payload */
+#define MAX_SYMBOLS (1u << 24) /* more is corruption, not a big image */
 #define COFF_CLASS_EXTERNAL 2u
 #define COFF_CLASS_STATIC 3u
 #define COFF_TYPE_FUNCTION 0x20u /* derived type "function" (bits 4-5 = 2) */
 
-struct section {
-    uint32_t rva, vsize, raw_offset, raw_size;
-};
-
+/* The headers, and the section table decoded once: every RVA lookup walks it. */
 struct image {
     const unsigned char *b;
     size_t size;
-    unsigned bits;
-    uint32_t size_of_image, timestamp, entry_point, size_of_code;
-    uint32_t symtab, nsyms;
-    struct section sections[MAX_SECTIONS];
-    unsigned nsections;
-    uint32_t dir_rva[16], dir_size[16];
+    struct wst_pe_info info;
+    struct wst_pe_section sections[WST_PE_MAX_SECTIONS];
 };
 
 /* The set under construction: names go into one growing pool; items keep
@@ -52,76 +40,17 @@ struct builder {
     size_t pool_len, pool_cap;
 };
 
-static int fits(size_t size, size_t offset, size_t len)
-{
-    return offset <= size && len <= size - offset;
-}
-
-static uint16_t get16(const unsigned char *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Headers                                                                  */
 /* ------------------------------------------------------------------------ */
 
 static enum wst_status parse_headers(struct image *im)
 {
-    const unsigned char *b = im->b;
-    if (!fits(im->size, 0, 0x40) || get16(b) != DOS_MAGIC)
-        return WST_E_BAD_IMAGE;
-    size_t nt = get32(b + 0x3c);
-    if (!fits(im->size, nt, 4 + FILE_HEADER_SIZE) || get32(b + nt) != NT_SIGNATURE)
-        return WST_E_BAD_IMAGE;
-    const unsigned char *fh = b + nt + 4;
-    im->nsections = get16(fh + 2);
-    im->timestamp = get32(fh + 4);
-    im->symtab = get32(fh + 8);
-    im->nsyms = get32(fh + 12);
-    size_t opt = nt + 4 + FILE_HEADER_SIZE, opt_size = get16(fh + 16);
-    if (im->nsections > MAX_SECTIONS || !fits(im->size, opt, opt_size) || opt_size < 2)
-        return WST_E_BAD_IMAGE;
-    uint16_t magic = get16(b + opt);
-    size_t ndirs_at, dirs_at;
-    if (magic == OPT_MAGIC_PE32) {
-        im->bits = 32;
-        ndirs_at = 92;
-        dirs_at = 96;
-    } else if (magic == OPT_MAGIC_PE32_PLUS) {
-        im->bits = 64;
-        ndirs_at = 108;
-        dirs_at = 112;
-    } else {
-        return WST_E_BAD_IMAGE;
-    }
-    if (opt_size < dirs_at)
-        return WST_E_BAD_IMAGE;
-    im->size_of_image = get32(b + opt + 56);
-    im->entry_point = get32(b + opt + 16);
-    im->size_of_code = get32(b + opt + 4);
-    uint32_t ndirs = get32(b + opt + ndirs_at);
-    for (uint32_t d = 0; d < 16 && d < ndirs && dirs_at + 8u * (d + 1u) <= opt_size; d++) {
-        im->dir_rva[d] = get32(b + opt + dirs_at + 8u * d);
-        im->dir_size[d] = get32(b + opt + dirs_at + 8u * d + 4u);
-    }
-    size_t table = opt + opt_size;
-    if (!fits(im->size, table, (size_t)im->nsections * SECTION_HEADER_SIZE))
-        return WST_E_BAD_IMAGE;
-    for (unsigned i = 0; i < im->nsections; i++) {
-        const unsigned char *s = b + table + (size_t)i * SECTION_HEADER_SIZE;
-        im->sections[i].vsize = get32(s + 8);
-        im->sections[i].rva = get32(s + 12);
-        im->sections[i].raw_size = get32(s + 16);
-        im->sections[i].raw_offset = get32(s + 20);
-        if (im->sections[i].vsize == 0)
-            im->sections[i].vsize = im->sections[i].raw_size;
-    }
+    enum wst_status st = wst_pe_parse(im->b, im->size, &im->info);
+    if (st != WST_OK)
+        return st;
+    for (uint16_t i = 0; i < im->info.section_count; i++)
+        wst_pe_section_at(im->b, &im->info, i, &im->sections[i]);
     return WST_OK;
 }
 
@@ -129,15 +58,15 @@ static enum wst_status parse_headers(struct image *im)
  * hold all of it. */
 static size_t file_offset(const struct image *im, uint32_t rva, size_t len)
 {
-    for (unsigned i = 0; i < im->nsections; i++) {
-        const struct section *s = &im->sections[i];
+    for (unsigned i = 0; i < im->info.section_count; i++) {
+        const struct wst_pe_section *s = &im->sections[i];
         if (rva < s->rva || rva - s->rva >= s->raw_size)
             continue;
         size_t in = rva - s->rva;
         if (len > s->raw_size - in)
             return SIZE_MAX;
         size_t off = (size_t)s->raw_offset + in;
-        return fits(im->size, off, len) ? off : SIZE_MAX;
+        return wst_le_fits(im->size, off, len) ? off : SIZE_MAX;
     }
     return SIZE_MAX;
 }
@@ -145,10 +74,10 @@ static size_t file_offset(const struct image *im, uint32_t rva, size_t len)
 /* The end (rva) of the section holding rva, or 0. */
 static uint32_t section_end(const struct image *im, uint32_t rva)
 {
-    for (unsigned i = 0; i < im->nsections; i++) {
-        const struct section *s = &im->sections[i];
-        if (rva >= s->rva && rva - s->rva < s->vsize)
-            return s->rva + s->vsize;
+    for (unsigned i = 0; i < im->info.section_count; i++) {
+        const struct wst_pe_section *s = &im->sections[i];
+        if (rva >= s->rva && rva - s->rva < s->virtual_size)
+            return s->rva + s->virtual_size;
     }
     return 0;
 }
@@ -201,34 +130,34 @@ static enum wst_status add(struct builder *bd, uint32_t rva, const char *name, s
 
 static enum wst_status read_coff(const struct image *im, struct builder *bd, int *present)
 {
+    uint32_t symtab = im->info.symbol_table, nsyms = im->info.symbol_count;
     *present = 0;
-    if (im->symtab == 0 || im->nsyms == 0)
+    if (symtab == 0 || nsyms == 0)
         return WST_OK; /* stripped */
-    if (im->nsyms > MAX_SYMBOLS ||
-        !fits(im->size, im->symtab, (size_t)im->nsyms * COFF_SYMBOL_SIZE))
+    if (nsyms > MAX_SYMBOLS || !wst_le_fits(im->size, symtab, (size_t)nsyms * COFF_SYMBOL_SIZE))
         return WST_E_BAD_IMAGE;
-    size_t strtab = im->symtab + (size_t)im->nsyms * COFF_SYMBOL_SIZE;
+    size_t strtab = symtab + (size_t)nsyms * COFF_SYMBOL_SIZE;
     size_t strsize = 0;
-    if (fits(im->size, strtab, 4)) {
-        strsize = get32(im->b + strtab);
-        if (strsize < 4 || !fits(im->size, strtab, strsize))
+    if (wst_le_fits(im->size, strtab, 4)) {
+        strsize = wst_le32(im->b + strtab);
+        if (strsize < 4 || !wst_le_fits(im->size, strtab, strsize))
             strsize = 0; /* no usable string table: long names are skipped */
     }
     *present = 1;
-    for (uint32_t i = 0; i < im->nsyms; i++) {
-        const unsigned char *s = im->b + im->symtab + (size_t)i * COFF_SYMBOL_SIZE;
-        int16_t section = (int16_t)get16(s + 12);
-        uint16_t type = get16(s + 14);
+    for (uint32_t i = 0; i < nsyms; i++) {
+        const unsigned char *s = im->b + symtab + (size_t)i * COFF_SYMBOL_SIZE;
+        int16_t section = (int16_t)wst_le16(s + 12);
+        uint16_t type = wst_le16(s + 14);
         uint8_t sclass = s[16], aux = s[17];
         i += aux; /* auxiliary records follow their symbol */
         if ((type & 0x30u) != COFF_TYPE_FUNCTION || section <= 0 ||
-            (unsigned)section > im->nsections ||
+            (unsigned)section > im->info.section_count ||
             (sclass != COFF_CLASS_EXTERNAL && sclass != COFF_CLASS_STATIC))
             continue;
         const char *name;
         size_t len;
-        if (get32(s) == 0) {
-            size_t at = get32(s + 4);
+        if (wst_le32(s) == 0) {
+            size_t at = wst_le32(s + 4);
             if (strsize == 0 || at < 4 || at >= strsize)
                 continue;
             name = (const char *)im->b + strtab + at;
@@ -240,11 +169,11 @@ static enum wst_status read_coff(const struct image *im, struct builder *bd, int
             len = end ? (size_t)(end - name) : 8;
         }
         /* i686's C names carry the leading underscore of its ABI. */
-        if (im->bits == 32 && len > 1 && name[0] == '_') {
+        if (im->info.bits == 32 && len > 1 && name[0] == '_') {
             name++;
             len--;
         }
-        uint32_t rva = im->sections[section - 1].rva + get32(s + 8);
+        uint32_t rva = im->sections[section - 1].rva + wst_le32(s + 8);
         enum wst_status st = add(bd, rva, name, len, WST_SYMBOL_COFF);
         if (st != WST_OK)
             return st;
@@ -258,30 +187,31 @@ static enum wst_status read_coff(const struct image *im, struct builder *bd, int
 
 static enum wst_status read_exports(const struct image *im, struct builder *bd)
 {
-    uint32_t dir_rva = im->dir_rva[DIR_EXPORT], dir_size = im->dir_size[DIR_EXPORT];
+    uint32_t dir_rva = im->info.dir_rva[WST_PE_DIR_EXPORT],
+             dir_size = im->info.dir_size[WST_PE_DIR_EXPORT];
     if (dir_rva == 0 || dir_size < 40)
         return WST_OK;
     size_t dir = file_offset(im, dir_rva, 40);
     if (dir == SIZE_MAX)
         return WST_E_BAD_IMAGE;
-    uint32_t nfuncs = get32(im->b + dir + 20), nnames = get32(im->b + dir + 24);
+    uint32_t nfuncs = wst_le32(im->b + dir + 20), nnames = wst_le32(im->b + dir + 24);
     if (nfuncs > MAX_SYMBOLS || nnames > MAX_SYMBOLS)
         return WST_E_BAD_IMAGE;
-    size_t funcs = file_offset(im, get32(im->b + dir + 28), (size_t)nfuncs * 4);
-    size_t names = file_offset(im, get32(im->b + dir + 32), (size_t)nnames * 4);
-    size_t ords = file_offset(im, get32(im->b + dir + 36), (size_t)nnames * 2);
+    size_t funcs = file_offset(im, wst_le32(im->b + dir + 28), (size_t)nfuncs * 4);
+    size_t names = file_offset(im, wst_le32(im->b + dir + 32), (size_t)nnames * 4);
+    size_t ords = file_offset(im, wst_le32(im->b + dir + 36), (size_t)nnames * 2);
     if (nnames == 0)
         return WST_OK;
     if (funcs == SIZE_MAX || names == SIZE_MAX || ords == SIZE_MAX)
         return WST_E_BAD_IMAGE;
     for (uint32_t i = 0; i < nnames; i++) {
-        uint16_t ord = get16(im->b + ords + 2u * i);
+        uint16_t ord = wst_le16(im->b + ords + 2u * i);
         if (ord >= nfuncs)
             continue;
-        uint32_t rva = get32(im->b + funcs + 4u * ord);
+        uint32_t rva = wst_le32(im->b + funcs + 4u * ord);
         if (rva == 0 || (rva >= dir_rva && rva - dir_rva < dir_size))
             continue; /* a forwarder names another DLL's function */
-        size_t at = file_offset(im, get32(im->b + names + 4u * i), 1);
+        size_t at = file_offset(im, wst_le32(im->b + names + 4u * i), 1);
         if (at == SIZE_MAX)
             continue;
         const char *name = (const char *)im->b + at;
@@ -324,14 +254,15 @@ static const struct wst_symbol *find_start(const struct wst_symbols *s, uint32_t
 /* x64: a RUNTIME_FUNCTION per function with unwind data gives its extent. */
 static void exact_sizes(const struct image *im, struct wst_symbols *s)
 {
-    uint32_t dir_rva = im->dir_rva[DIR_EXCEPTION], n = im->dir_size[DIR_EXCEPTION] / 12u;
-    if (im->bits != 64 || dir_rva == 0 || n == 0)
+    uint32_t dir_rva = im->info.dir_rva[WST_PE_DIR_EXCEPTION],
+             n = im->info.dir_size[WST_PE_DIR_EXCEPTION] / 12u;
+    if (im->info.bits != 64 || dir_rva == 0 || n == 0)
         return;
     size_t at = file_offset(im, dir_rva, (size_t)n * 12u);
     if (at == SIZE_MAX)
         return;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t begin = get32(im->b + at + 12u * i), end = get32(im->b + at + 12u * i + 4u);
+        uint32_t begin = wst_le32(im->b + at + 12u * i), end = wst_le32(im->b + at + 12u * i + 4u);
         struct wst_symbol *sym = (struct wst_symbol *)find_start(s, begin);
         if (sym != NULL && end > begin) {
             sym->size = end - begin;
@@ -394,11 +325,11 @@ enum wst_status wst_symbols_from_image(const void *file, size_t size, struct wst
     out->items = bd.items;
     out->count = kept;
     out->strings = bd.pool;
-    out->size_of_image = im.size_of_image;
-    out->timestamp = im.timestamp;
-    out->entry_point = im.entry_point;
-    out->size_of_code = im.size_of_code;
-    out->bits = im.bits;
+    out->size_of_image = im.info.size_of_image;
+    out->timestamp = im.info.timestamp;
+    out->entry_point = im.info.entry_point;
+    out->size_of_code = im.info.size_of_code;
+    out->bits = im.info.bits;
     out->stripped = !coff;
     exact_sizes(&im, out);
     estimated_sizes(&im, out);

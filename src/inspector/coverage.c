@@ -58,9 +58,9 @@ static void load_image(const struct wst_function_module *fm, struct wst_cov_modu
                 fm->name, path);
         goto out;
     }
-    cm->entry = pe.entry_rva != 0 ? fm->base + pe.entry_rva : 0;
-    cm->checksum = pe.checksum;
-    cm->timestamp = pe.timestamp;
+    cm->entry = pe.info.entry_point != 0 ? fm->base + pe.info.entry_point : 0;
+    cm->checksum = pe.info.checksum;
+    cm->timestamp = pe.info.timestamp;
     if (wst_dwarf_lines_load(&pe, &facts->lines) != WST_OK) {
         fprintf(stderr, "wst-inspect: coverage: %s: unreadable DWARF in %s (%s); no line "
                         "information\n", fm->name, path, facts->lines.error);

@@ -33,26 +33,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes_le.h"
+
 /* Enough for a reset or two to finish (a reset of the largest region takes
  * well under a millisecond) and for a torn copy to be replaced, few enough
  * that a target stuck mid-reset (a suspended worker) costs a bounded wait. */
 #define READ_MAX_COPIES 16u
 /* How many consecutive steady copies a settled read needs. */
 #define READ_WINDOW 3u
-
-static uint32_t get32(const unsigned char *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
 
 /* 1 if a module is still loaded at m->base (0 also when the list fails). */
 static int module_loaded(const struct wst_remote *r, const struct wst_module *m)
@@ -115,7 +103,7 @@ enum wst_status wst_read_region_header(const struct wst_remote *r, const struct 
 static int between(const unsigned char *a, const unsigned char *b, const unsigned char *c,
                    size_t at)
 {
-    uint64_t va = get64(a + at), vb = get64(b + at), vc = get64(c + at);
+    uint64_t va = wst_le64(a + at), vb = wst_le64(b + at), vc = wst_le64(c + at);
     return (int64_t)(vb - va) >= 0 && (int64_t)(vc - vb) >= 0;
 }
 
@@ -148,11 +136,11 @@ static int bracketed(const unsigned char *a, const unsigned char *b, const unsig
 {
     size_t o = sizeof(struct wst_region_header);
     while (o + WST_LINE <= size) {
-        uint32_t magic = get32(b + o);
+        uint32_t magic = wst_le32(b + o);
         if (magic == WST_TRAILER_MAGIC)
             break;
         if (magic == WST_DIST_MAGIC && o + sizeof(struct wst_distribution) <= size) {
-            if (get32(a + o) != magic || get32(c + o) != magic || !dist_bracketed(a, b, c, o))
+            if (wst_le32(a + o) != magic || wst_le32(c + o) != magic || !dist_bracketed(a, b, c, o))
                 return 0;
             o += sizeof(struct wst_distribution);
             continue;
@@ -161,9 +149,9 @@ static int bracketed(const unsigned char *a, const unsigned char *b, const unsig
             o += WST_LINE;
             continue;
         }
-        if (get32(a + o) != magic || get32(c + o) != magic)
+        if (wst_le32(a + o) != magic || wst_le32(c + o) != magic)
             return 0;
-        int gauge = (get32(b + o + offsetof(struct wst_counter, flags)) & WST_KIND_MASK) ==
+        int gauge = (wst_le32(b + o + offsetof(struct wst_counter, flags)) & WST_KIND_MASK) ==
                     WST_KIND_GAUGE;
         for (unsigned s = 0; s < WST_STRIPES && !gauge; s++) {
             size_t at = o + offsetof(struct wst_counter, stripes) + s * sizeof(struct wst_stripe);

@@ -179,6 +179,24 @@ static __inline__ __attribute__((always_inline)) uint64_t read_clock(const struc
     return wst_clock_fallback_(&qpc_mult);
 }
 
+/* Pushes a frame at depth d (< WST_FN_STACK_DEPTH): the fast path's and the
+ * slow path's push, written once so that both choose the clock on an empty
+ * stack and read it last, keeping the bookkeeping out of the timed span. */
+static __inline__ __attribute__((always_inline)) void push(struct wst_fn_thread *t, uint32_t d,
+                                                          uintptr_t key, uint32_t rva,
+                                                          uint32_t slot)
+{
+    struct wst_fn_frame *f = &t->frames[d];
+    f->key = key;
+    f->rva = rva;
+    f->slot = slot;
+    f->child = 0;
+    if (d == 0)
+        choose_clock(t);
+    t->depth = d + 1u;
+    f->start = read_clock(t);
+}
+
 /* Pops the top frame, which is the exiting function's, and records it. */
 static __inline__ __attribute__((always_inline)) void pop_and_record(struct wst_fn_thread *t,
                                                                     uint32_t d, uint64_t now)
@@ -247,15 +265,7 @@ static void SLOW enter_slow(uintptr_t held, uint32_t rva, uint32_t slot, uintptr
         wst_fn_note_(&wst_fn_table_.header.untimed_calls, 1);
         return;
     }
-    struct wst_fn_frame *f = &t->frames[d];
-    f->key = key;
-    f->rva = rva;
-    f->slot = slot;
-    f->child = 0;
-    if (d == 0)
-        choose_clock(t);
-    t->depth = d + 1u;
-    f->start = read_clock(t);
+    push(t, d, key, rva, slot);
 }
 
 /* An exit hook that the function reached by a jump after its epilogue (a
@@ -338,15 +348,7 @@ void __cyg_profile_func_enter(void *fn, void *call_site)
         if (__builtin_expect(d < WST_FN_STACK_DEPTH && t->skipped == 0 &&
                                  (d == 0 || t->frames[d - 1u].key > key),
                              1)) {
-            struct wst_fn_frame *f = &t->frames[d];
-            f->key = key;
-            f->rva = rva;
-            f->slot = slot;
-            f->child = 0;
-            if (d == 0)
-                choose_clock(t);
-            t->depth = d + 1u;
-            f->start = read_clock(t); /* last: the bookkeeping is not timed */
+            push(t, d, key, rva, slot);
             return;
         }
     }

@@ -4,7 +4,7 @@ import json
 import re
 
 from wstdriver.abi import EXIT, WORKER_STATE
-from wstdriver.context import SILENCE, Failure
+from wstdriver.context import SILENCE, Failure, ProgramError
 
 A, B, HOST = "wst_target_a.dll", "wst_target_b.dll", "wst_host.exe"
 # The host's `compare SETTLE_MS` waits up to SETTLE_MS for idle pool threads
@@ -32,6 +32,24 @@ def host(ctx, *script, env=None):
 
 def read_pid(proc):
     return int(proc.expect(r"^pid (\d+)$").group(1))
+
+
+def host_lines(proc, until="ready"):
+    """Yields each line a scenario host prints before the line `until`.
+
+    An `error ...` line is the host saying it could not do what the script
+    asked (a DLL that would not load): ProgramError, as proc.expect() raises
+    it, so that it never counts as catching a mutant. The host ending before
+    `until` is a Failure."""
+    while True:
+        line = proc.readline()
+        if line is None:
+            raise Failure(f"{proc.label} ended before `{until}`: {proc.err[-300:]}")
+        if line == until:
+            return
+        if line.startswith("error "):
+            raise ProgramError(f"{proc.label}: {line}")
+        yield line
 
 
 def read_expectations(proc):

@@ -33,8 +33,13 @@ import time
 COV_CALLS = 7
 
 
-def read_ready(ctx, proc):
-    return proc.expect(r"^ready (\d+)").group(1)
+def start_cov(ctx):
+    """Starts wst_cov.exe (in its own directory) and waits for its `ready PID`:
+    (proc, pid)."""
+    host = ctx.bin("wst_cov.exe")
+    ctx.require(host.is_file(), f"{host} is missing (make cross)")
+    proc = ctx.spawn(host, str(COV_CALLS), cwd=host.parent)
+    return proc, proc.expect(r"^ready (\d+)").group(1)
 
 
 def finish(ctx, proc):
@@ -125,10 +130,7 @@ def source_line(path, name):
 
 
 def coverage_lcov(ctx):
-    host = ctx.bin("wst_cov.exe")
-    ctx.require(host.is_file(), f"{host} is missing (make cross)")
-    proc = ctx.spawn(host, str(COV_CALLS), cwd=host.parent)
-    pid = read_ready(ctx, proc)
+    proc, pid = start_cov(ctx)
     tmp = ctx.tmpdir()
     out = tmp / "cov.info"
     # -o with a relative name: the inspector's working directory is tmp.
@@ -229,10 +231,7 @@ def check_drcov(ctx, data):
 
 
 def coverage_drcov(ctx):
-    host = ctx.bin("wst_cov.exe")
-    ctx.require(host.is_file(), f"{host} is missing (make cross)")
-    proc = ctx.spawn(host, str(COV_CALLS), cwd=host.parent)
-    pid = read_ready(ctx, proc)
+    proc, pid = start_cov(ctx)
     tmp = ctx.tmpdir()
     out = tmp / "cov.drcov"
     res = ctx.run(ctx.inspector, "coverage", pid, "--format", "drcov", "-o", out.name, cwd=tmp)

@@ -22,7 +22,7 @@ import math
 
 from wstdriver.context import Failure
 
-from .common import has_worker, module_entry, read_pid
+from .common import has_worker, host_lines, module_entry, read_pid
 
 DLL = "wst_dist.dll"
 HOST = "wst_dist_host.exe"
@@ -45,17 +45,11 @@ def entries(ctx, dump):
 def read_lines(proc, until="ready"):
     """{(tag, name): [ints]} from `tag name v v ...` lines, and `expect` lines."""
     got = {}
-    while True:
-        line = proc.readline()
-        if line is None:
-            raise Failure(f"{HOST} ended before `{until}`: {proc.err[-300:]}")
-        if line == until:
-            return got
-        if line.startswith("error"):
-            raise Failure(f"{HOST}: {line}")
+    for line in host_lines(proc, until):
         parts = line.split()
         if len(parts) >= 2:
             got[(parts[0], parts[1])] = [int(v) for v in parts[2:]]
+    return got
 
 
 def check_buckets(ctx, label, e):

@@ -14,7 +14,7 @@ import re
 from wstdriver.context import Failure
 from wstdriver.platform import WinePlatform
 
-from .common import module_entry, read_pid
+from .common import host_lines, module_entry, read_pid
 
 HOST = "wst_fn_host.exe"
 DLL = "wst_fn.dll"
@@ -26,19 +26,21 @@ def read_lines(proc, until="ready"):
     """{name: int} from the host's `expect NAME N` lines, {module: int} from
     `unwound MODULE N`, and `spin_us N`, up to `until`."""
     got = {"expect": {}, "unwound": {}}
-    while True:
-        line = proc.readline()
-        if line is None:
-            raise Failure(f"{HOST} ended before `{until}`: {proc.err[-300:]}")
-        if line == until:
-            return got
-        if line.startswith("error"):
-            raise Failure(f"{HOST}: {line}")
+    for line in host_lines(proc, until):
         parts = line.split()
         if len(parts) == 3 and parts[0] in got:
             got[parts[0]][parts[1]] = int(parts[2])
         elif len(parts) == 2 and parts[0] == "spin_us":
             got["spin_us"] = int(parts[1])
+    return got
+
+
+def start_host(ctx, *args):
+    """wst_fn_host.exe running the script `args`, once it is ready: (proc,
+    pid, its lines as read_lines() gives them)."""
+    p = ctx.spawn(ctx.bin(HOST), *args)
+    pid = read_pid(p)
+    return p, pid, read_lines(p)
 
 
 def functions(ctx, pid, *args):
@@ -110,9 +112,7 @@ def sibling_calls(ctx, rounds):
     tell it from the return address and still match every exit: exact counts,
     the timing identity, and no repair counted."""
     dll = "wst_fn_sib.dll"
-    p = ctx.spawn(ctx.bin(HOST), "counts", "3", str(rounds), dll)
-    pid = read_pid(p)
-    got = read_lines(p)
+    p, pid, got = start_host(ctx, "counts", "3", str(rounds), dll)
     m = module(ctx, functions(ctx, pid, "--module", dll), dll)
     check_calls(ctx, dll, by_name(m), got["expect"], ("fn_leaf", "fn_hidden", "fn_outer", "fn_spin"))
     check_times(ctx, dll, m, got["spin_us"])
@@ -128,9 +128,7 @@ def counts(ctx, rounds):
     one. The JSON schema, --module, --sort, --top, the text form, and the
     region's dump (memory and, with a worker, the pipe) of the same process."""
     threads = 10
-    p = ctx.spawn(ctx.bin(HOST), "counts", str(threads), str(rounds))
-    pid = read_pid(p)
-    got = read_lines(p)
+    p, pid, got = start_host(ctx, "counts", str(threads), str(rounds))
     exp = got["expect"]
     result = functions(ctx, pid)
     check_schema(ctx, result)
@@ -199,9 +197,7 @@ def unwind(ctx, rounds):
     unwinding ran every exit hook (no repair); and timing still adds up
     after the repairs."""
     depth = 20
-    p = ctx.spawn(ctx.bin(HOST), "unwind", str(rounds), str(depth))
-    pid = read_pid(p)
-    got = read_lines(p)
+    p, pid, got = start_host(ctx, "unwind", str(rounds), str(depth))
     exp = got["expect"]
     result = functions(ctx, pid)
     check_schema(ctx, result)
@@ -238,9 +234,8 @@ def overflow(ctx, rounds):
     """4,001 functions in a table that takes 3,584: the table fills up to its
     limit, the calls of the rest are counted as overflow, and every listed
     function's count stays exact."""
-    p = ctx.spawn(ctx.bin(HOST), "overflow", str(rounds))
-    pid = read_pid(p)
-    exp = read_lines(p)["expect"]
+    p, pid, got = start_host(ctx, "overflow", str(rounds))
+    exp = got["expect"]
     m = module(ctx, functions(ctx, pid, "--module", "wst_fn_many.dll"), "wst_fn_many.dll")
     ctx.check(m["capacity"] == CAPACITY and m["used"] == MAX_FUNCTIONS and
               len(m["functions"]) == MAX_FUNCTIONS,
@@ -302,9 +297,8 @@ def symbols(ctx, rounds):
     with another image is refused (bad-image); a module with counters but no
     function table is left out, and named alone is not-instrumented."""
     stripped = "wst_fn_stripped.dll"
-    p = ctx.spawn(ctx.bin(HOST), "stripped", str(rounds))
-    pid = read_pid(p)
-    exp = read_lines(p)["expect"]
+    p, pid, got = start_host(ctx, "stripped", str(rounds))
+    exp = got["expect"]
     m = module(ctx, functions(ctx, pid, "--module", stripped), stripped)
     funcs = by_name(m)
     ctx.check(m["symbols"] == "exports", f"stripped image: symbols {m['symbols']}")
