@@ -97,13 +97,18 @@ static void *fn_at(uint32_t rva)
     return (void *)((uintptr_t)&__ImageBase + rva);
 }
 
-static uint64_t time_of(uint32_t rva)
+static uint64_t sum_of(uint64_t cells[WST_STRIPES][WST_FN_CAPACITY], uint32_t rva)
 {
     uint32_t slot = wst_fn_slot_(rva);
     uint64_t sum = 0;
     for (unsigned s = 0; s < WST_STRIPES; s++)
-        sum += __atomic_load_n(&wst_fn_table_.time_ns[s][slot], __ATOMIC_RELAXED);
+        sum += __atomic_load_n(&cells[s][slot], __ATOMIC_RELAXED);
     return sum;
+}
+
+static uint64_t time_of(uint32_t rva)
+{
+    return sum_of(wst_fn_table_.time_ns, rva);
 }
 
 /* spins: work of a length that varies from call to call, so that durations
@@ -178,6 +183,8 @@ static void clock_switches_under_open_frames(void **state)
     uint64_t outer_ns = time_of(OUTER_RVA);
     assert_true(outer_ns > 0);
     assert_int_equal(outer_ns % tick_ns, 0);
+    /* and its time is still exactly its self time plus its callees'. */
+    assert_int_equal(outer_ns, sum_of(wst_fn_table_.self_ns, OUTER_RVA) + time_of(CHILD_RVA));
     assert_int_equal(wst_fn_table_.header.unwound_frames, 0);
     assert_int_equal(wst_fn_table_.header.unmatched_exits, 0);
 }

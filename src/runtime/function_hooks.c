@@ -10,10 +10,12 @@
  * the function's key is its RVA in this module (__ImageBase).
  *
  * Threads: every thread that runs instrumented code, maybe under the loader
- * lock. The hot path takes no lock, allocates nothing and makes no call but
- * the clock's: a hash probe, a TEB read or two and plain adds to the
- * calling thread's own stripe. A thread's first call, a function's first
- * call and threads without a stripe take the slow paths (function_table.c).
+ * lock. The hot path takes no lock, allocates nothing and makes no call (the
+ * TSC is read inline): a hash probe, one TEB read (calls only: the
+ * counters' stripe slot; timed: the shadow stack's slot, whose state keeps
+ * the thread's stripe) and plain adds to the calling thread's own stripe.
+ * A thread's first call, a function's first call, threads without a stripe
+ * and frames timed with QueryPerformanceCounter take the slow paths.
  * Never instrumented itself (the runtime is built without the flag; the
  * attribute says so again), and never changes the last-error value.
  *
@@ -233,7 +235,12 @@ static __inline__ __attribute__((always_inline)) void record(struct wst_fn_threa
      * could make a caller's time differ from its self time plus its
      * callees' by a nanosecond; this way the sum is exact. */
     uint64_t incl_ns = wst_clock_ns_(incl, mult);
-    uint64_t self_ns = incl_ns >= f->child ? incl_ns - f->child : 0;
+    /* Never less than its callees' sum, which only rounding can cause (a
+     * caller on QPC's 100 ns ticks whose callees ran on the TSC): then
+     * raised to it, its self time 0, and the sum stays exact. */
+    if (incl_ns < f->child)
+        incl_ns = f->child;
+    uint64_t self_ns = incl_ns - f->child;
     t->depth = d - 1u;
     if (d > 1u)
         f[-1].child += incl_ns;
