@@ -41,8 +41,8 @@ UNIT_LIBS_test_inspector_remote := $(call RUNTIME_LIB,x86_64) $(INSPECTOR_LIBS) 
 UNIT_SRCS_test_counters := src/runtime/counters.c
 UNIT_SRCS_test_pe_symbols := src/common/pe_symbols.c src/common/pe_image.c src/common/status.c \
 	tests/test_files.c
-# Its own module's function table (the timed hooks linked, none called) and
-# the reader's parser.
+# Its own module's function table (the timed hooks linked, called by hand on a
+# thread of the test to check their clock) and the reader's parser.
 UNIT_SRCS_test_function_table := src/common/function_table_parse.c
 UNIT_LIBS_test_function_table := $(call RUNTIME_LIB,x86_64) \
 	$(call FUNCTIONS_LIB,x86_64,functions) $(RUNTIME_SYSLIBS)

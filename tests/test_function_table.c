@@ -23,6 +23,10 @@
 
 extern IMAGE_DOS_HEADER __ImageBase;
 
+/* The timed hooks, linked from libwinstrument-functions.a. */
+void __cyg_profile_func_enter(void *fn, void *call_site);
+void __cyg_profile_func_exit(void *fn, void *call_site);
+
 #define RACE_BASE 0x100000u
 #define RACE_COUNT 1000u
 #define RACE_THREADS 4
@@ -73,6 +77,116 @@ static void race(void **state)
         }
     }
     assert_int_equal(found, RACE_COUNT);
+}
+
+/* ---- the timed hooks' clock ------------------------------------------------ */
+
+/* Two functions of this test, called like instrumented code calls the hooks:
+ * each of its own stack frame, so that the hooks see the child's stack
+ * address below the outer one's. Their RVAs are ones the race claimed. */
+#define OUTER_RVA (RACE_BASE + 16u)
+#define CHILD_RVA (RACE_BASE + 32u)
+#define CLOCK_SAMPLES 32
+/* Child calls before the calibration must have completed: it needs 10 ms of
+ * QueryPerformanceCounter time, and each call of a child on that clock reads
+ * it twice; a bound by work done, far above any machine's need. */
+#define CLOCK_MAX_CALLS 50000000u
+
+static void *fn_at(uint32_t rva)
+{
+    return (void *)((uintptr_t)&__ImageBase + rva);
+}
+
+static uint64_t sum_of(uint64_t cells[WST_STRIPES][WST_FN_CAPACITY], uint32_t rva)
+{
+    uint32_t slot = wst_fn_slot_(rva);
+    uint64_t sum = 0;
+    for (unsigned s = 0; s < WST_STRIPES; s++)
+        sum += __atomic_load_n(&cells[s][slot], __ATOMIC_RELAXED);
+    return sum;
+}
+
+static uint64_t time_of(uint32_t rva)
+{
+    return sum_of(wst_fn_table_.time_ns, rva);
+}
+
+/* spins: work of a length that varies from call to call, so that durations
+ * on the TSC cannot all happen to be whole QPC ticks. */
+static __attribute__((noinline)) void child(unsigned spins)
+{
+    __cyg_profile_func_enter(fn_at(CHILD_RVA), NULL);
+    for (volatile unsigned i = 0; i < spins; i++) {
+    }
+    __cyg_profile_func_exit(fn_at(CHILD_RVA), NULL);
+    /* Not a jump to the exit hook (a sibling call): wst-cc's code calls it. */
+    __asm__ volatile("" ::: "memory");
+}
+
+struct clock_result {
+    int calibrated;       /* the TSC was calibrated while outer was open */
+    unsigned off_tick;    /* child durations after that which are not a whole QPC tick */
+};
+
+/* A thread whose instrumented outer function was entered before the TSC was
+ * calibrated and never returns until its children have run on: the
+ * children entered after the calibration must be timed with the TSC. A
+ * duration on QueryPerformanceCounter is a whole number of its ticks; of
+ * CLOCK_SAMPLES TSC durations of children that spin for different times,
+ * some are not. */
+static __attribute__((noinline)) void outer(struct clock_result *r, uint64_t tick_ns)
+{
+    __cyg_profile_func_enter(fn_at(OUTER_RVA), NULL);
+    for (uint32_t n = 0; n < CLOCK_MAX_CALLS && !r->calibrated; n++) {
+        child(0);
+        r->calibrated = __atomic_load_n(&wst_clock_tsc_mult_, __ATOMIC_RELAXED) != 0;
+    }
+    for (int i = 0; r->calibrated && i < CLOCK_SAMPLES; i++) {
+        uint64_t before = time_of(CHILD_RVA);
+        child((unsigned)i * 7u);
+        if ((time_of(CHILD_RVA) - before) % tick_ns != 0)
+            r->off_tick++;
+    }
+    __cyg_profile_func_exit(fn_at(OUTER_RVA), NULL);
+    __asm__ volatile("" ::: "memory");
+}
+
+static DWORD WINAPI clock_thread(void *arg)
+{
+    LARGE_INTEGER f;
+    QueryPerformanceFrequency(&f);
+    outer(arg, 1000000000u / (uint64_t)f.QuadPart);
+    return 0;
+}
+
+static void clock_switches_under_open_frames(void **state)
+{
+    (void)state;
+    LARGE_INTEGER f;
+    QueryPerformanceFrequency(&f);
+    if (1000000000 % f.QuadPart != 0)
+        skip(); /* a QPC tick that is no whole number of ns: no test by multiples */
+    uint64_t tick_ns = 1000000000u / (uint64_t)f.QuadPart;
+    /* This test's module has not read its clock yet: it must be the first
+     * to, or the TSC is ready before outer is entered. */
+    assert_int_equal(wst_clock_tsc_mult_, 0);
+    struct clock_result r = {0, 0};
+    HANDLE t = CreateThread(NULL, 0, clock_thread, &r, 0, NULL);
+    assert_non_null(t);
+    WaitForSingleObject(t, INFINITE);
+    CloseHandle(t);
+    if (!r.calibrated && wst_region_.clock_source == WST_CLOCK_QPC)
+        skip(); /* no invariant TSC, or WINSTRUMENT_CLOCK=qpc */
+    assert_true(r.calibrated);
+    assert_int_not_equal(r.off_tick, 0);
+    /* outer itself stayed on QPC: a duration never mixes two clocks. */
+    uint64_t outer_ns = time_of(OUTER_RVA);
+    assert_true(outer_ns > 0);
+    assert_int_equal(outer_ns % tick_ns, 0);
+    /* and its time is still exactly its self time plus its callees'. */
+    assert_int_equal(outer_ns, sum_of(wst_fn_table_.self_ns, OUTER_RVA) + time_of(CHILD_RVA));
+    assert_int_equal(wst_fn_table_.header.unwound_frames, 0);
+    assert_int_equal(wst_fn_table_.header.unmatched_exits, 0);
 }
 
 /* More functions than the table takes: exactly WST_FN_MAX_FUNCTIONS slots,
@@ -184,6 +298,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(published),  cmocka_unit_test(race),
+        cmocka_unit_test(clock_switches_under_open_frames),
         cmocka_unit_test(overflow),   cmocka_unit_test(parse_sums),
         cmocka_unit_test(parse_damaged),
     };

@@ -10,10 +10,12 @@
  * the function's key is its RVA in this module (__ImageBase).
  *
  * Threads: every thread that runs instrumented code, maybe under the loader
- * lock. The hot path takes no lock, allocates nothing and makes no call but
- * the clock's: a hash probe, a TEB read or two and plain adds to the
- * calling thread's own stripe. A thread's first call, a function's first
- * call and threads without a stripe take the slow paths (function_table.c).
+ * lock. The hot path takes no lock, allocates nothing and makes no call (the
+ * TSC is read inline): a hash probe, one TEB read (calls only: the
+ * counters' stripe slot; timed: the shadow stack's slot, whose state keeps
+ * the thread's stripe) and plain adds to the calling thread's own stripe.
+ * A thread's first call, a function's first call, threads without a stripe
+ * and frames timed with QueryPerformanceCounter take the slow paths.
  * Never instrumented itself (the runtime is built without the flag; the
  * attribute says so again), and never changes the last-error value.
  *
@@ -140,66 +142,89 @@ static void SLOW add_time_slow(uint32_t slot, uint64_t incl_ns, uint64_t self_ns
 #endif
 }
 
-static __inline__ __attribute__((always_inline)) void add_time(uint32_t slot, uint64_t incl_ns,
+#if defined(__x86_64__)
+/* The thread's own cell of slot in a cell array (calls, time_ns or
+ * self_ns), from its cached stripe offset (t->cells, not 0). */
+#define OWN_CELL(array, cells, slot)                                                       \
+    ((uint64_t *)((char *)&wst_fn_table_.array[0][0] + (cells)) + (slot))
+
+/* t->cells for the calling thread: its stripe's offset once it owns one,
+ * else 0 (the counters' slot says so: src/runtime/stripes.c). */
+static uint32_t SLOW own_cells(void)
+{
+    uint64_t at = wst_stripe_slot_read_();
+    if (at - 2u * WST_LINE <= (WST_STRIPES - 2u) * WST_LINE)
+        return (uint32_t)((at / WST_LINE) - 1u) * WST_FN_CAPACITY * (uint32_t)sizeof(uint64_t);
+    return 0;
+}
+#endif
+
+static __inline__ __attribute__((always_inline)) void add_time(const struct wst_fn_thread *t,
+                                                              uint32_t slot, uint64_t incl_ns,
                                                               uint64_t self_ns)
 {
 #if defined(__x86_64__)
-    uint64_t at = wst_stripe_slot_read_();
-    if (__builtin_expect(at - 2u * WST_LINE <= (WST_STRIPES - 2u) * WST_LINE, 1)) {
-        unsigned s = (unsigned)(at / WST_LINE) - 1u;
-        __asm__ volatile("addq %1, %0" : "+m"(wst_fn_table_.time_ns[s][slot]) : "r"(incl_ns));
-        __asm__ volatile("addq %1, %0" : "+m"(wst_fn_table_.self_ns[s][slot]) : "r"(self_ns));
+    uint32_t cells = t->cells;
+    if (__builtin_expect(cells != 0, 1)) {
+        /* Only this thread writes its own stripe: plain adds are exact. */
+        __asm__ volatile("addq %1, %0" : "+m"(*OWN_CELL(time_ns, cells, slot)) : "r"(incl_ns));
+        __asm__ volatile("addq %1, %0" : "+m"(*OWN_CELL(self_ns, cells, slot)) : "r"(self_ns));
         return;
     }
+#else
+    (void)t;
 #endif
     add_time_slow(slot, incl_ns, self_ns);
 }
 
 /* ------------------------------------------------------------------------ */
-/* The thread's clock                                                       */
+/* The frames' clocks                                                       */
 
-/* A thread's frames are all timed with one clock, which it chooses when its
- * shadow stack is empty: the TSC once the module calibrated it (clock.c),
- * QueryPerformanceCounter before. Switching under open frames would subtract
- * readings of two clocks; so a thread whose stack never empties (its main
- * function is instrumented) keeps the clock of its first call, which is only
- * slower, never wrong. The fallback also moves the calibration on. */
-static __inline__ __attribute__((always_inline)) void choose_clock(struct wst_fn_thread *t)
+/* Frame i of a thread is timed with the TSC when i >= t->tsc_from, with
+ * QueryPerformanceCounter below (function_table.h): each frame subtracts two
+ * readings of one clock, and a thread moves to the TSC at its first entry
+ * after the calibration, whatever frames are open (their callers, timed
+ * with QPC, stay on it until they return). The fallback also moves the
+ * calibration on. */
+static __inline__ __attribute__((always_inline)) int on_tsc(const struct wst_fn_thread *t,
+                                                            uint32_t i)
 {
-    uint64_t mult = __atomic_load_n(&wst_clock_tsc_mult_, __ATOMIC_RELAXED);
-    t->tsc = mult != 0;
-    t->mult = mult != 0 ? mult : wst_clock_qpc_mult();
+    return i >= t->tsc_from;
 }
 
-static __inline__ __attribute__((always_inline)) uint64_t read_clock(const struct wst_fn_thread *t)
+static uint64_t SLOW read_qpc(void)
 {
     uint64_t qpc_mult;
-    if (__builtin_expect(t->tsc, 1))
-        return wst_clock_tsc_();
     return wst_clock_fallback_(&qpc_mult);
 }
 
-/* Pushes a frame at depth d (< WST_FN_STACK_DEPTH): the fast path's and the
- * slow path's push, written once so that both choose the clock on an empty
- * stack and read it last, keeping the bookkeeping out of the timed span. */
-static __inline__ __attribute__((always_inline)) void push(struct wst_fn_thread *t, uint32_t d,
-                                                          uintptr_t key, uint32_t rva,
-                                                          uint32_t slot)
+static __inline__ __attribute__((always_inline)) uint64_t read_clock(const struct wst_fn_thread *t,
+                                                                    uint32_t i)
 {
-    struct wst_fn_frame *f = &t->frames[d];
-    f->key = key;
-    f->rva = rva;
-    f->slot = slot;
-    f->child = 0;
-    if (d == 0)
-        choose_clock(t);
-    t->depth = d + 1u;
-    f->start = read_clock(t);
+    if (__builtin_expect(on_tsc(t, i), 1))
+        return wst_clock_tsc_();
+    return read_qpc();
 }
 
-/* Pops the top frame, which is the exiting function's, and records it. */
-static __inline__ __attribute__((always_inline)) void pop_and_record(struct wst_fn_thread *t,
-                                                                    uint32_t d, uint64_t now)
+/* An entry at depth d of a thread still timing with QPC there: from here
+ * on the TSC, once the module calibrated it (no frame at or above d is open,
+ * so lowering tsc_from to d changes no open frame's clock). */
+static __inline__ __attribute__((always_inline)) void maybe_tsc(struct wst_fn_thread *t,
+                                                                uint32_t d)
+{
+    if (d < t->tsc_from) {
+        uint64_t mult = __atomic_load_n(&wst_clock_tsc_mult_, __ATOMIC_RELAXED);
+        if (mult != 0) {
+            t->mult = mult;
+            t->tsc_from = d;
+        }
+    }
+}
+
+/* Records and pops the frame at depth d (index d - 1), the exiting
+ * function's, given a reading `now` of that frame's clock. */
+static __inline__ __attribute__((always_inline)) void record(struct wst_fn_thread *t, uint32_t d,
+                                                            uint64_t now, uint64_t mult)
 {
     struct wst_fn_frame *f = &t->frames[d - 1u];
     /* The clock only goes forward; the guards keep a bad reading from
@@ -209,13 +234,28 @@ static __inline__ __attribute__((always_inline)) void pop_and_record(struct wst_
      * conversion rounds down, so converting ticks of self time separately
      * could make a caller's time differ from its self time plus its
      * callees' by a nanosecond; this way the sum is exact. */
-    uint64_t incl_ns = wst_clock_ns_(incl, t->mult);
-    uint64_t self_ns = incl_ns >= f->child ? incl_ns - f->child : 0;
+    uint64_t incl_ns = wst_clock_ns_(incl, mult);
+    /* Never less than its callees' sum, which only rounding can cause (a
+     * caller on QPC's 100 ns ticks whose callees ran on the TSC): then
+     * raised to it, its self time 0, and the sum stays exact. */
+    if (incl_ns < f->child)
+        incl_ns = f->child;
+    uint64_t self_ns = incl_ns - f->child;
     t->depth = d - 1u;
     if (d > 1u)
         f[-1].child += incl_ns;
     if (f->slot != WST_FN_NO_SLOT)
-        add_time(f->slot, incl_ns, self_ns);
+        add_time(t, f->slot, incl_ns, self_ns);
+}
+
+/* record() off the fast path: `now` was read with the clock of the frame
+ * that was on top (now_tsc), which may not be this frame's. */
+static void SLOW pop_and_record(struct wst_fn_thread *t, uint32_t d, uint64_t now, int now_tsc)
+{
+    int tsc = on_tsc(t, d - 1u);
+    if (tsc != now_tsc)
+        now = read_clock(t, d - 1u);
+    record(t, d, now, tsc ? t->mult : wst_clock_qpc_mult());
 }
 
 /* ------------------------------------------------------------------------ */
@@ -229,10 +269,13 @@ static void SLOW drop(uint64_t n)
         wst_fn_note_(&wst_fn_table_.header.unwound_frames, n);
 }
 
-/* An entry that the fast path could not push: no state yet, a full stack,
- * or frames on top whose functions left without their exit hook. */
-static void SLOW enter_slow(uintptr_t held, uint32_t rva, uint32_t slot, uintptr_t key)
+/* An entry that the fast path did not take, whole: it counts the call
+ * (a function's first call, a thread without a stripe of its own yet) and
+ * pushes the frame (no state yet, a full stack, frames on top whose
+ * functions left without their exit hook, a thread still on QPC). */
+static void SLOW enter_slow(uintptr_t held, uint32_t rva, uintptr_t key)
 {
+    uint32_t slot = count_call(rva);
     struct wst_fn_thread *t = (struct wst_fn_thread *)held;
     if (held <= WST_FN_THREAD_RELEASED)
         t = held == WST_FN_THREAD_NONE ? wst_fn_thread_slow_() : NULL;
@@ -240,6 +283,10 @@ static void SLOW enter_slow(uintptr_t held, uint32_t rva, uint32_t slot, uintptr
         wst_fn_note_(&wst_fn_table_.header.untimed_calls, 1);
         return;
     }
+#if defined(__x86_64__)
+    if (t->cells == 0)
+        t->cells = own_cells();
+#endif
     if (t->skipped != 0) {
         if (key <= t->skipped_key) {
             /* Still deeper than the full stack's last frame. */
@@ -265,7 +312,14 @@ static void SLOW enter_slow(uintptr_t held, uint32_t rva, uint32_t slot, uintptr
         wst_fn_note_(&wst_fn_table_.header.untimed_calls, 1);
         return;
     }
-    push(t, d, key, rva, slot);
+    struct wst_fn_frame *f = &t->frames[d];
+    f->key = key;
+    f->rva = rva;
+    f->slot = slot;
+    f->child = 0;
+    maybe_tsc(t, d);
+    t->depth = d + 1u;
+    f->start = read_clock(t, d);
 }
 
 /* An exit hook that the function reached by a jump after its epilogue (a
@@ -273,7 +327,8 @@ static void SLOW enter_slow(uintptr_t held, uint32_t rva, uint32_t slot, uintptr
  * may not): the hook's stack address is then the function's caller's, above
  * the function's own frame. Every frame below it is gone but the function's
  * own, which is the outermost of them. */
-static void SLOW exit_tail(struct wst_fn_thread *t, uint32_t rva, uintptr_t key, uint64_t now)
+static void SLOW exit_tail(struct wst_fn_thread *t, uint32_t rva, uintptr_t key, uint64_t now,
+                           int now_tsc)
 {
     uint32_t d = t->depth, gone = 0;
     while (d > 1 && t->frames[d - 2u].key < key) {
@@ -282,18 +337,29 @@ static void SLOW exit_tail(struct wst_fn_thread *t, uint32_t rva, uintptr_t key,
     }
     drop(gone);
     if (d > 0 && t->frames[d - 1u].key < key && t->frames[d - 1u].rva == rva) {
-        pop_and_record(t, d, now);
+        pop_and_record(t, d, now, now_tsc);
         return;
     }
     t->depth = d;
     wst_fn_note_(&wst_fn_table_.header.unmatched_exits, 1);
 }
 
-static void SLOW exit_slow(struct wst_fn_thread *t, uint32_t rva, uintptr_t key, uint64_t now,
-                           int tail)
+/* exit_slow's last argument: the function's RVA, and two flags above it
+ * (four arguments fit the registers of both calling conventions' fast
+ * path, so that the hooks reach it by a jump and keep no frame). */
+#define EXIT_NOW_TSC ((uint64_t)1 << 32) /* `now` was read with the TSC, else QPC */
+#define EXIT_TAIL ((uint64_t)1 << 33)    /* the hook was reached by a jump */
+
+static void SLOW exit_slow(struct wst_fn_thread *t, uintptr_t key, uint64_t now, uint64_t how)
 {
+    uint32_t rva = (uint32_t)how;
+    int now_tsc = (how & EXIT_NOW_TSC) != 0, tail = (how & EXIT_TAIL) != 0;
+#if defined(__x86_64__)
+    if (t->cells == 0)
+        t->cells = own_cells();
+#endif
     if (tail && t->skipped == 0) {
-        exit_tail(t, rva, key, now);
+        exit_tail(t, rva, key, now, now_tsc);
         return;
     }
     if (t->skipped != 0) {
@@ -326,12 +392,16 @@ static void SLOW exit_slow(struct wst_fn_thread *t, uint32_t rva, uintptr_t key,
     }
     gone += d - own;
     drop(gone);
-    pop_and_record(t, own, now);
+    pop_and_record(t, own, now, now_tsc);
 }
 
 /* ------------------------------------------------------------------------ */
 /* The hooks                                                                */
 /* ------------------------------------------------------------------------ */
+
+/* The fast paths take the common case whole or not at all (the slow paths
+ * redo it from the start): a thread with its state, its own stripe (x86_64)
+ * and the TSC at this depth, a function with its slot, a frame that matches. */
 
 void __cyg_profile_func_enter(void *fn, void *call_site)
 {
@@ -340,19 +410,43 @@ void __cyg_profile_func_enter(void *fn, void *call_site)
      * same at the function's exit hook call, and above every callee's. */
     uintptr_t key = (uintptr_t)__builtin_dwarf_cfa();
     uint32_t rva = rva_of(fn);
-    uint32_t slot = count_call(rva);
     uintptr_t held = wst_fn_thread_read_();
     if (__builtin_expect(held > WST_FN_THREAD_RELEASED, 1)) {
         struct wst_fn_thread *t = (struct wst_fn_thread *)held;
         uint32_t d = t->depth;
-        if (__builtin_expect(d < WST_FN_STACK_DEPTH && t->skipped == 0 &&
+#if defined(__x86_64__)
+        uint32_t slot = wst_fn_slot_(rva);
+        uint32_t cells = t->cells;
+        if (__builtin_expect(slot != WST_FN_NO_SLOT && cells != 0 && d >= t->tsc_from &&
+                                 d < WST_FN_STACK_DEPTH && t->skipped == 0 &&
                                  (d == 0 || t->frames[d - 1u].key > key),
                              1)) {
-            push(t, d, key, rva, slot);
+            __asm__ volatile("addq $1, %0" : "+m"(*OWN_CELL(calls, cells, slot)));
+#else
+        if (__builtin_expect(d >= t->tsc_from && d < WST_FN_STACK_DEPTH && t->skipped == 0 &&
+                                 (d == 0 || t->frames[d - 1u].key > key),
+                             1)) {
+            uint32_t slot = count_call(rva);
+#endif
+            struct wst_fn_frame *f = &t->frames[d];
+            f->key = key;
+            f->rva = rva;
+            f->slot = slot;
+            f->child = 0;
+            t->depth = d + 1u;
+            f->start = wst_clock_tsc_(); /* last: the bookkeeping is not timed */
             return;
         }
     }
-    enter_slow(held, rva, slot, key);
+    enter_slow(held, rva, key);
+}
+
+/* An exit whose top frame is timed with QPC: the reading first, as the fast
+ * path does. */
+static void SLOW exit_qpc(struct wst_fn_thread *t, uintptr_t key, uint64_t how)
+{
+    uint64_t now = read_qpc();
+    exit_slow(t, key, now, how);
 }
 
 void __cyg_profile_func_exit(void *fn, void *call_site)
@@ -361,20 +455,26 @@ void __cyg_profile_func_exit(void *fn, void *call_site)
     if (__builtin_expect(held <= WST_FN_THREAD_RELEASED, 0))
         return; /* its entry was counted but not timed */
     struct wst_fn_thread *t = (struct wst_fn_thread *)held;
-    uint64_t now = read_clock(t); /* early: the bookkeeping is not timed */
-    uintptr_t key = (uintptr_t)__builtin_dwarf_cfa();
-    uint32_t rva = rva_of(fn);
     uint32_t d = t->depth;
+    uintptr_t key = (uintptr_t)__builtin_dwarf_cfa();
+    /* call_site is the function's return address: the hook returns there
+     * only when it was reached by a jump instead of a call. */
+    uint64_t how = rva_of(fn) | (__builtin_return_address(0) == call_site ? EXIT_TAIL : 0);
+    /* The top frame's clock (with no frame, d - 1 wraps: the TSC, and the
+     * slow path finds nothing to record). */
+    if (__builtin_expect(!on_tsc(t, d - 1u), 0)) {
+        exit_qpc(t, key, how);
+        return;
+    }
+    uint64_t now = wst_clock_tsc_(); /* early: the bookkeeping is not timed */
     if (__builtin_expect(d > 0 && t->skipped == 0, 1)) {
         struct wst_fn_frame *f = &t->frames[d - 1u];
-        if (__builtin_expect(f->rva == rva && f->key == key, 1)) {
-            pop_and_record(t, d, now);
+        if (__builtin_expect(f->rva == (uint32_t)how && f->key == key, 1)) {
+            record(t, d, now, t->mult);
             return;
         }
     }
-    /* call_site is the function's return address: the hook returns there
-     * only when it was reached by a jump instead of a call. */
-    exit_slow(t, rva, key, now, __builtin_return_address(0) == call_site);
+    exit_slow(t, key, now, how | EXIT_NOW_TSC);
 }
 
 #endif

@@ -170,10 +170,11 @@ struct wst_fn_thread *wst_fn_thread_slow_(void)
     if (held > WST_FN_THREAD_RELEASED) {
         t = (struct wst_fn_thread *)held; /* the hot path missed the expansion array */
     } else if (held == WST_FN_THREAD_NONE) {
-        /* HEAP_ZERO_MEMORY: depth and skipped start at 0; the frames are
-         * written before they are read. */
+        /* HEAP_ZERO_MEMORY: depth, skipped and cells start at 0; the
+         * frames are written before they are read. */
         t = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof *t);
         if (t != NULL) {
+            t->tsc_from = WST_FN_QPC_ONLY;
             link_state(t);
             TlsSetValue(thread_slot, t);
             wst_fn_note_(&wst_fn_table_.header.threads, 1);

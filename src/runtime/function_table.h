@@ -56,12 +56,28 @@ struct wst_fn_frame {
 struct wst_fn_thread {
     uint32_t depth;   /* frames in use */
     uint32_t skipped; /* frames entered while the stack was full, not in frames[] */
+    /* The clock of each frame: frames[i] was timed with the TSC when
+     * i >= tsc_from, with QueryPerformanceCounter below (so a thread moves
+     * to the TSC at any entry once it is calibrated, under open frames too,
+     * and each frame still subtracts readings of one clock). Starts at
+     * WST_FN_QPC_ONLY; only lowered, to the depth of an entry that found
+     * the TSC calibrated. */
+    uint32_t tsc_from;
+    /* The byte offset of the thread's own stripe's cells from a cell array's
+     * start (s * WST_FN_CAPACITY * 8, s from 1), once the thread owns one;
+     * 0 until then. The owner keeps its stripe until its thread detach:
+     * the runtime's TLS callback releases the stripe, and the hooks' one,
+     * which runs right after it, releases this state, so no hook uses the
+     * offset after the stripe is free. */
+    uint32_t cells;
     uintptr_t skipped_key; /* the key of the outermost of those */
-    uint64_t mult;         /* the clock's ticks-to-ns factor (clock_math.h) */
-    uint32_t tsc;          /* 1: frames are timed with the TSC, 0: with QPC */
+    uint64_t mult;         /* the TSC's ticks-to-ns factor (clock_math.h), once tsc_from is */
     struct wst_fn_thread *next, *prev; /* every live thread's state; under the list lock */
     struct wst_fn_frame frames[WST_FN_STACK_DEPTH];
 };
+
+/* tsc_from of a thread with no frame timed by the TSC yet. */
+#define WST_FN_QPC_ONLY 0xffffffffu
 
 /* Values of the thread's slot that are not a state: */
 #define WST_FN_THREAD_NONE ((uintptr_t)0)     /* no timed hook ran on it yet */

@@ -22,11 +22,15 @@ $(call RUNTIME_LIB,$(1)): $(call objs,$(1),$(RUNTIME_SRCS))
 	$$(Q)rm -f $$@ && $$(AR_$(1)) rcs $$@ $$^
 CROSS_OUTPUTS += $(call RUNTIME_LIB,$(1))
 
+# x86_64: -mcmodel=small addresses the table, __ImageBase and the TLS slot
+# offsets RIP-relative, without mingw's .refptr indirection (a load each,
+# on every hook call): the hooks only ever link into the image that holds
+# them, which is far below 2 GiB.
 $(BUILD)/$(1)/obj/src/runtime/function_hooks_%.o: src/runtime/function_hooks.c
 	@mkdir -p $$(@D)
 	@echo "  CC [$(1)] $$< ($$*)"
-	$$(Q)$$(CC_$(1)) $$(CFLAGS_WIN) -DWST_FN_TIMED=$$(if $$(filter functions,$$*),1,0) \
-		-c $$< -o $$@
+	$$(Q)$$(CC_$(1)) $$(CFLAGS_WIN) $(if $(filter x86_64,$(1)),-mcmodel=small) \
+		-DWST_FN_TIMED=$$(if $$(filter functions,$$*),1,0) -c $$< -o $$@
 
 $(BUILD)/$(1)/lib/libwinstrument-%.a: $(BUILD)/$(1)/obj/src/runtime/function_hooks_%.o
 	@mkdir -p $$(@D)
