@@ -162,9 +162,14 @@ static enum wst_status read_distribution(const unsigned char *line,
     for (size_t s = 0; s < WST_STRIPES; s++) {
         const unsigned char *stripe =
             line + offsetof(struct wst_distribution, stripes) + s * sizeof(struct wst_dist_stripe);
-        out->value += get64(stripe + offsetof(struct wst_dist_stripe, count));
         out->sum += get64(stripe + offsetof(struct wst_dist_stripe, sum));
     }
+    /* The count is the buckets' total, not the stripes' count words, which a
+     * reset racing with a record can leave out of step with the buckets for
+     * good (src/runtime/counters.c, reset_distribution). */
+    const unsigned char *bucket = line + offsetof(struct wst_distribution, buckets);
+    for (size_t i = 0; i < WST_DIST_BUCKETS; i++)
+        out->value += get64(bucket + i * sizeof(uint64_t));
     const unsigned char *extrema = line + offsetof(struct wst_distribution, extrema);
     uint64_t max = get64(extrema + offsetof(struct wst_dist_extrema, max));
     uint64_t min = ~get64(extrema + offsetof(struct wst_dist_extrema, min_inverted));

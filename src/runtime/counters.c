@@ -173,15 +173,18 @@ static size_t put_distribution(const struct wst_distribution *d, uint8_t *at, si
     memcpy(m.name, d->name, WST_NAME_MAX);
     m.name[WST_NAME_MAX - 1] = '\0';
     m.flags = d->flags;
-    for (unsigned i = 0; i < WST_STRIPES; i++) {
-        m.count += __atomic_load_n(&d->stripes[i].count, __ATOMIC_RELAXED);
+    for (unsigned i = 0; i < WST_STRIPES; i++)
         m.sum += __atomic_load_n(&d->stripes[i].sum, __ATOMIC_RELAXED);
-    }
     m.min = ~__atomic_load_n(&d->extrema.min_inverted, __ATOMIC_RELAXED);
     m.max = __atomic_load_n(&d->extrema.max, __ATOMIC_RELAXED);
+    /* The count is the buckets' total, never the stripes' count words: a
+     * reset reads those and the buckets at different moments, so a record
+     * racing with it can stay in one and leave the other, for good
+     * (docs/region.md, "Distributions"). */
     for (unsigned i = 0; i < WST_DIST_BUCKETS; i++) {
         buckets[i] = __atomic_load_n(&d->buckets[i], __ATOMIC_RELAXED);
         m.bucket_count += buckets[i] != 0;
+        m.count += buckets[i];
     }
     size_t size = sizeof m + m.bucket_count * sizeof(struct wst_msg_bucket);
     if (size > room)
@@ -221,7 +224,8 @@ size_t wst_counters_snapshot_dists(const struct wst_counter *begin, const struct
 
 /* A distribution to zero, exactly as a counter: minus each sum into the
  * shared stripe 0, minus each bucket's count into the bucket (every bucket is
- * atomic). The extremes are set back to "none"; a record racing with the reset
+ * atomic). The stripes' count words are zeroed the same way only for
+ * inspectors older than the count taken from the buckets. The extremes are set back to "none"; a record racing with the reset
  * may leave its value there, which is as if it came after. */
 static void reset_distribution(struct wst_distribution *d)
 {
