@@ -6,7 +6,10 @@
  *
  * One cycle is LoadLibrary, GetProcAddress, one call of the exported function
  * that holds the probe, and FreeLibrary, against one of two DLLs built from
- * bench/lifecycle_dll.c (with the runtime, and without it as the floor).
+ * bench/lifecycle_dll.c (with the runtime, and without it as the floor), and a
+ * third, bench/trigger_floor_dll.c: the design floor, which does only what
+ * the on-demand trigger's mechanism needs, so that the table tells what the
+ * mechanism costs under this OS from what winstrument adds on top.
  * The cases are the table `cases` below.
  *
  * The mode is chosen per process (WINSTRUMENT_MODE is read at attach), so the
@@ -52,10 +55,25 @@ struct lc_case {
     int wait_serving;        /* poll worker_state until SERVING before FreeLibrary */
 };
 
-enum { C_PLAIN, C_THREADLESS, C_THREADPOOL, C_SERVING, C_HELPER, C_HELPER_SERVING, C_COUNT };
+enum {
+    C_PLAIN,
+    C_FLOOR,
+    C_FLOOR_SERVING,
+    C_THREADLESS,
+    C_THREADPOOL,
+    C_SERVING,
+    C_HELPER,
+    C_HELPER_SERVING,
+    C_COUNT
+};
 
 static const struct lc_case cases[C_COUNT] = {
     [C_PLAIN] = {"plain", "plain DLL", L"lifecycle_plain.dll", NULL, WST_MODE_UNSET, 0},
+    /* The design floor (bench/trigger_floor_dll.c): the trigger's mechanism
+     * alone, what threadpool mode can cost at least under this OS. */
+    [C_FLOOR] = {"floor", "trigger floor", L"lifecycle_floor.dll", NULL, WST_MODE_UNSET, 0},
+    [C_FLOOR_SERVING] = {"floor_serving", "floor+serve", L"lifecycle_floor.dll", NULL,
+                         WST_MODE_UNSET, 1},
     [C_THREADLESS] = {"threadless", "threadless", L"lifecycle_wst.dll", L"threadless",
                       WST_MODE_THREADLESS, 0},
     [C_THREADPOOL] = {"threadpool", "threadpool", L"lifecycle_wst.dll", L"threadpool",
@@ -104,6 +122,8 @@ struct cycle_times {
  * have started nothing (IDLE); the other cases have no worker at all. */
 static int state_is_expected(const struct lc_case *c, unsigned state)
 {
+    if (c == &cases[C_FLOOR] || c == &cases[C_FLOOR_SERVING])
+        return state == WST_WORKER_IDLE;
     if (c->expect_mode == WST_MODE_THREADPOOL)
         return state == WST_WORKER_IDLE;
     if (c->expect_mode == WST_MODE_HELPER)
@@ -166,7 +186,9 @@ static int run_cycle(const struct lc_case *c, const wchar_t *path, struct child_
     r->bad_states += !state_is_expected(c, state());
     t->serve_us = 0;
     if (c->wait_serving) {
-        if (wake(trigger) != 0 || wait_serving(state, t0) != 0)
+        /* Helper mode has no trigger: its worker starts at the first hit. */
+        int woken = c->expect_mode == WST_MODE_HELPER || wake(trigger) == 0;
+        if (!woken || wait_serving(state, t0) != 0)
             r->timeouts++;
         t->serve_us = now_us() - t0;
     }
@@ -423,10 +445,16 @@ static void print_table(const struct row *rows, const struct context *ctx)
                r->free_median_us, r->free_max_us, serve, check);
     }
     const struct row *s = &rows[C_SERVING];
+    const struct row *f = &rows[C_FLOOR_SERVING];
     printf("unload latency (FreeLibrary, threadpool worker serving): median %.1f us, max %.1f us "
            "(%u unloads); %.2fx a bare unload (plain DLL, median %.1f us)\n",
            s->free_median_us, s->free_max_us, ctx->cycles * ctx->repeat,
            s->free_median_us / rows[C_PLAIN].free_median_us, rows[C_PLAIN].free_median_us);
+    printf("design floor: a cycle %.2fx plain (threadpool %.2fx the floor); a serving unload "
+           "%.2fx a bare one (threadpool %.2fx the floor's, median %.1f us)\n",
+           rows[C_FLOOR].ratio_plain, rows[C_THREADPOOL].us_per_cycle / rows[C_FLOOR].us_per_cycle,
+           f->free_median_us / rows[C_PLAIN].free_median_us,
+           s->free_median_us / f->free_median_us, f->free_median_us);
     s = &rows[C_HELPER_SERVING];
     printf("unload latency (FreeLibrary, helper thread serving): median %.1f us, max %.1f us "
            "(%u unloads); %.2fx a bare unload\n",
@@ -484,6 +512,13 @@ static int write_json(const char *path, const struct row *rows, const struct con
             "\"max\": %.3f, \"unloads\": %u, \"ratio_to_plain_free\": %.3f},\n",
             cases[C_SERVING].key, s->free_median_us, s->free_max_us, ctx->cycles * ctx->repeat,
             s->free_median_us / rows[C_PLAIN].free_median_us);
+    fprintf(out,
+            "  \"design_floor\": {\"cycle_ratio_to_plain\": %.3f, "
+            "\"threadpool_cycle_ratio_to_floor\": %.3f, \"serving_free_ratio_to_plain\": %.3f, "
+            "\"threadpool_serving_free_ratio_to_floor\": %.3f},\n",
+            rows[C_FLOOR].ratio_plain, rows[C_THREADPOOL].us_per_cycle / rows[C_FLOOR].us_per_cycle,
+            rows[C_FLOOR_SERVING].free_median_us / rows[C_PLAIN].free_median_us,
+            s->free_median_us / rows[C_FLOOR_SERVING].free_median_us);
     fprintf(out, "  \"cycle_ratio_to_plain\": {");
     for (int i = 1; i < C_COUNT; i++)
         fprintf(out, "%s\"%s\": %.3f", i > 1 ? ", " : "", cases[i].key, rows[i].ratio_plain);

@@ -52,11 +52,14 @@ $(foreach a,$(ARCHS),$(eval $(call bench_rules,$(a))))
 # source built twice, with the runtime (lifecycle_wst.dll) and without it
 # (lifecycle_plain.dll, -DWST_BENCH_PLAIN), so that the two differ only by the
 # runtime. The host re-runs itself once per mode (the mode is per process).
+# lifecycle_floor.dll (bench/trigger_floor_dll.c) is the design floor: only the
+# on-demand trigger's mechanism (a named event and a pool wait on it, and a
+# pool callback blocked in one pipe wait), without the runtime.
 #
 #   make bench [BENCH_LC_ARGS="--cycles N --repeat R"]
 BENCH_LC_EXE = $(BUILD)/$(1)/bin/bench_lifecycle.exe
 BENCH_LC_DLLS = $(BUILD)/$(1)/bin/lifecycle_wst.dll $(BUILD)/$(1)/bin/lifecycle_plain.dll \
-	$(call HELPER_DLL,$(1))
+	$(BUILD)/$(1)/bin/lifecycle_floor.dll $(call HELPER_DLL,$(1))
 BENCH_LC_JSON := $(BUILD)/bench-lifecycle.json
 BENCH_LC_ARGS ?=
 
@@ -72,6 +75,11 @@ $(BUILD)/$(1)/obj/bench/lifecycle_dll_plain.o: bench/lifecycle_dll.c
 	$$(Q)$$(CC_$(1)) $$(CFLAGS_WIN) $$(CFLAGS_EXTRA) -DWST_BENCH_PLAIN -c $$< -o $$@
 
 $(BUILD)/$(1)/bin/lifecycle_plain.dll: $(BUILD)/$(1)/obj/bench/lifecycle_dll_plain.o
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -shared -o $$@ $$<
+
+$(BUILD)/$(1)/bin/lifecycle_floor.dll: $(call objs,$(1),bench/trigger_floor_dll.c)
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) -shared -o $$@ $$<

@@ -538,6 +538,85 @@ static void replace_keeps_the_name(void **state)
     restore(NULL);
 }
 
+/* Opens the published pipe, has HELLO answered on it, and keeps it open (a
+ * connected client); NULL if it could not be opened or was not answered. */
+static HANDLE hello_kept_open(uint32_t id)
+{
+    char name[WST_PIPE_NAME_MAX];
+    memcpy(name, wst_region_.pipe_name, sizeof name);
+    HANDLE pipe = CreateFileA(name, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
+                              FILE_FLAG_OVERLAPPED, NULL);
+    if (pipe == INVALID_HANDLE_VALUE && GetLastError() == ERROR_PIPE_BUSY &&
+        WaitNamedPipeA(name, 2000))
+        pipe = CreateFileA(name, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
+                           FILE_FLAG_OVERLAPPED, NULL);
+    if (pipe == INVALID_HANDLE_VALUE)
+        return NULL;
+    struct wst_msg_header h;
+    unsigned char raw[sizeof h];
+    wst_msg_header_init(&h, WST_MSG_HELLO, id, 0);
+    OVERLAPPED ov = {0};
+    DWORD done = 0;
+    ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+    if (!WriteFile(pipe, &h, sizeof h, NULL, &ov))
+        assert_int_equal(GetLastError(), ERROR_IO_PENDING);
+    assert_true(GetOverlappedResult(pipe, &ov, &done, TRUE) && done == sizeof h);
+    CloseHandle(ov.hEvent);
+    if (!read_reply(pipe, raw, sizeof raw)) {
+        CloseHandle(pipe);
+        return NULL;
+    }
+    return pipe;
+}
+
+/* How many instances the pipe has, asked through a client's handle. */
+static DWORD instances_of(HANDLE client)
+{
+    DWORD instances = 0;
+    assert_true(GetNamedPipeHandleStateW(client, NULL, &instances, NULL, NULL, NULL, 0));
+    return instances;
+}
+
+/* The server holds one listening instance while nobody talks to it (so its
+ * stop reaps one operation), adds a listener when a client connects, up to
+ * WST_PIPE_INSTANCES, and gives instances back as clients leave while
+ * another listens. After each HELLO reply the next listener exists: the
+ * server creates it before it reads the request. */
+static void instances_follow_clients(void **state)
+{
+    (void)state;
+    HANDLE clients[WST_PIPE_INSTANCES];
+    wst_mode_threadpool.attach(GetModuleHandleW(NULL));
+    start_worker();
+    assert_true(settles_in(WST_WORKER_SERVING));
+    for (unsigned i = 0; i < WST_PIPE_INSTANCES; i++) {
+        clients[i] = hello_kept_open(3000u + i);
+        assert_non_null(clients[i]);
+        DWORD n = instances_of(clients[i]);
+        print_message("    %u client(s) connected: %lu instance(s)\n", i + 1, n);
+        /* each client's own, and one listening until every slot is taken */
+        assert_int_equal(n, i + 1 < WST_PIPE_INSTANCES ? i + 2 : WST_PIPE_INSTANCES);
+    }
+    for (unsigned i = 0; i < WST_PIPE_INSTANCES; i++)
+        CloseHandle(clients[i]);
+    /* Whatever order the hang-ups are seen in, one instance is left
+     * listening; a new client takes it and a listener follows: two. The
+     * server may not have seen every hang-up yet, so ask until it has
+     * (bounded: each is one wake of the worker). */
+    DWORD n = 0;
+    ULONGLONG t0 = GetTickCount64();
+    do {
+        HANDLE again = hello_kept_open(3100u);
+        assert_non_null(again);
+        n = instances_of(again);
+        CloseHandle(again);
+    } while (n != 2 && GetTickCount64() - t0 < SETTLE_MS);
+    print_message("    after the hang-ups, a new client: %lu instance(s)\n", n);
+    assert_int_equal(n, 2);
+    stop_promptly();
+    restore(NULL);
+}
+
 /* The pipe carries a mandatory label at the process's own integrity level,
  * no-write-up and no-read-up, so a process of the same user at a lower level
  * (a non-elevated one, when the target is elevated) cannot open it. Read
@@ -750,6 +829,7 @@ int main(void)
         cmocka_unit_test_teardown(worker_table, restore),
         cmocka_unit_test_teardown(bad_clients_table, restore),
         cmocka_unit_test_teardown(replace_keeps_the_name, restore),
+        cmocka_unit_test_teardown(instances_follow_clients, restore),
         cmocka_unit_test_teardown(replace_without_a_fresh_instance, restore),
         cmocka_unit_test_teardown(integrity_label, restore),
     };

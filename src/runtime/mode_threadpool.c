@@ -108,7 +108,10 @@ struct threadpool_state {
      * arm_lock and never once `closing`; set by the stop (and then closed by
      * it); every wait of the worker has it. */
     HANDLE stop_event;
-    TP_CALLBACK_ENVIRON environment; /* the default pool, runs-long */
+    TP_CALLBACK_ENVIRON environment; /* the default pool, runs-long, `group` */
+    /* Both waits are its members: the unload closes them in one call (see
+     * stop_on_unload). */
+    PTP_CLEANUP_GROUP group;
     PTP_WAIT wait;                   /* on `trigger`; its callback is the worker */
     /* The host watch: the first remembered thread's id (attach; 0 once its
      * end armed the watch). thread_detach creates `watch` and arms it on
@@ -227,7 +230,9 @@ static enum outcome serve(struct wst_host_threads *host)
         out = OUT_IDLE;
     } else if (result == WST_SERVE_OK) {
         unpublish(WST_WORKER_STOPPED);
-        out = WaitForSingleObject(tp.stop_event, 0) == WAIT_OBJECT_0 ? OUT_STOPPED : OUT_ORPHANED;
+        /* `closing` is set before the stop event (stop_on_unload): no need
+         * to ask the event, a server round trip, which of the two it was. */
+        out = tp.closing ? OUT_STOPPED : OUT_ORPHANED;
     } else {
         error = GetLastError();
         memset(wst_region_.pipe_name, 0, WST_PIPE_NAME_MAX);
@@ -290,7 +295,11 @@ static void CALLBACK worker_main(PTP_CALLBACK_INSTANCE instance, PVOID context, 
     wst_region_set_worker_state(WST_WORKER_STARTING);
     __atomic_fetch_add(&wst_region_.worker_starts, 1, __ATOMIC_RELEASE);
     record_start_time();
-    wst_host_threads_mark_worker();
+    /* The thread is not named as a worker (wst_host_threads_mark_worker), as
+     * helper mode's is: a pool thread starts in ntdll, so every module's host
+     * check skips it as the OS's own already, and naming it and clearing the
+     * name cost two server round trips per start, one of them in the
+     * unload's wait. */
     struct wst_host_threads host = {0};
     /* A first look now, so that the host's threads are watched (and their
      * exit codes kept) from the start. */
@@ -298,7 +307,6 @@ static void CALLBACK worker_main(PTP_CALLBACK_INSTANCE instance, PVOID context, 
     if (out == OUT_ORPHANED && !tp.closing)
         end_orphaned_process(&host);
     wst_host_threads_close(&host);
-    wst_host_threads_unmark_worker();
     if (out == OUT_STOPPED || out == OUT_ORPHANED)
         return;
     /* Signals that came while this start served (a storm, or inspectors that
@@ -379,12 +387,16 @@ static void threadpool_thread_detach(void)
 
 /* ------------------------------------------------------------- mode table */
 
+/* Closes everything once no callback can run: stop_on_unload has closed the
+ * waits already; at attach a wait, if any, has never been armed. */
 static void release_all(void)
 {
-    if (tp.wait != NULL)
-        wst_os.CloseThreadpoolWait(tp.wait);
-    if (tp.watch != NULL)
-        wst_os.CloseThreadpoolWait(tp.watch);
+    if (tp.group != NULL) {
+        if (tp.wait != NULL || tp.watch != NULL)
+            wst_os.CloseThreadpoolCleanupGroupMembers(tp.group, TRUE, NULL);
+        wst_os.CloseThreadpoolCleanupGroup(tp.group);
+    }
+    tp.group = NULL;
     DestroyThreadpoolEnvironment(&tp.environment);
     if (tp.trigger != NULL)
         CloseHandle(tp.trigger);
@@ -442,6 +454,12 @@ static BOOL create_all(void)
      * callbacks. */
     InitializeThreadpoolEnvironment(&tp.environment);
     SetThreadpoolCallbackRunsLong(&tp.environment);
+    /* A cleanup group costs no server call (heap memory only), and saves one
+     * at every unload (see stop_on_unload). */
+    tp.group = wst_os.CreateThreadpoolCleanupGroup();
+    if (tp.group == NULL)
+        return FALSE;
+    SetThreadpoolCallbackCleanupGroup(&tp.environment, tp.group, NULL);
     if (!create_trigger())
         return FALSE;
     tp.wait = wst_os.CreateThreadpoolWait(worker_main, NULL, &tp.environment);
@@ -515,25 +533,28 @@ static void threadpool_stop_on_unload(void)
         unpublish(WST_WORKER_STOPPED); /* attach failed, or stopped already */
         return;
     }
-    /* From here no callback arms a wait again (see the file's header). */
+    /* From here no callback arms a wait again, and none creates a stop
+     * event or the host watch (see the file's header). */
     AcquireSRWLockExclusive(&tp.arm_lock);
     tp.closing = TRUE;
     ReleaseSRWLockExclusive(&tp.arm_lock);
-    /* No new callback is queued after these (one already queued still is). */
-    wst_os.SetThreadpoolWait(tp.wait, NULL, NULL);
-    if (tp.watch != NULL)
-        wst_os.SetThreadpoolWait(tp.watch, NULL, NULL);
     if (tp.stop_event != NULL) /* else no start runs, and none will begin */
         SetEvent(tp.stop_event);
-    /* TRUE cancels a callback that is still queued: its thread may not have
-     * started yet and would first need the loader lock (for
-     * DLL_THREAD_ATTACH) that we hold, so waiting for it would never end. A
-     * callback already running sees the stop event in its next wait, which
-     * every wait of the worker includes, and returns promptly after reaping
-     * its own I/O; the host watch runs a few calls and returns. */
-    wst_os.WaitForThreadpoolWaitCallbacks(tp.wait, TRUE);
-    if (tp.watch != NULL)
-        wst_os.WaitForThreadpoolWaitCallbacks(tp.watch, TRUE);
+    /* One call closes both waits (the trigger's and the host watch's): it
+     * disarms each, so no new callback is queued, then (TRUE) cancels a
+     * callback still queued, and waits only for one already running. The
+     * cancel is what keeps this from deadlocking: a queued callback's thread
+     * may not have started yet and would first need the loader lock (for
+     * DLL_THREAD_ATTACH) that we hold. A running worker sees the stop event
+     * in its next wait, which every wait of the worker includes, and
+     * returns promptly after reaping its own I/O; a callback that begins
+     * after `closing` returns at once; the host watch runs a few calls.
+     * The same steps one by one (SetThreadpoolWait(NULL),
+     * WaitForThreadpoolWaitCallbacks(TRUE), CloseThreadpoolWait) cost Wine
+     * one more server round trip: disarming and closing each wake the
+     * wait's thread (docs/modes.md, "Costs"). */
+    wst_os.CloseThreadpoolCleanupGroupMembers(tp.group, TRUE, NULL);
+    tp.wait = tp.watch = NULL;
     /* The default pool's threads run ntdll code only once our callbacks have
      * returned: nothing of ours is left to wait for. */
     release_all();

@@ -30,8 +30,9 @@
     .CloseThreadpool = CloseThreadpool,                                                        \
     .CreateThreadpoolWait = CreateThreadpoolWait,                                              \
     .SetThreadpoolWait = SetThreadpoolWait,                                                    \
-    .WaitForThreadpoolWaitCallbacks = WaitForThreadpoolWaitCallbacks,                          \
-    .CloseThreadpoolWait = CloseThreadpoolWait,                                                \
+    .CreateThreadpoolCleanupGroup = CreateThreadpoolCleanupGroup,                              \
+    .CloseThreadpoolCleanupGroupMembers = CloseThreadpoolCleanupGroupMembers,                  \
+    .CloseThreadpoolCleanupGroup = CloseThreadpoolCleanupGroup,                                \
     .HeapAlloc = HeapAlloc,                                                                    \
     .HeapFree = HeapFree,                                                                      \
     }

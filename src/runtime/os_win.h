@@ -51,12 +51,15 @@ struct wst_os {
     VOID(WINAPI *WaitForThreadpoolWorkCallbacks)(PTP_WORK work, BOOL cancel_pending);
     VOID(WINAPI *CloseThreadpoolWork)(PTP_WORK work);
     VOID(WINAPI *CloseThreadpool)(PTP_POOL pool);
-    /* The trigger's thread-pool wait, and the host watch's (mode_threadpool.c). */
+    /* The trigger's thread-pool wait, and the host watch's (mode_threadpool.c),
+     * both members of one cleanup group that the unload closes in one call. */
     PTP_WAIT(WINAPI *CreateThreadpoolWait)
     (PTP_WAIT_CALLBACK callback, PVOID context, PTP_CALLBACK_ENVIRON env);
     VOID(WINAPI *SetThreadpoolWait)(PTP_WAIT wait, HANDLE handle, PFILETIME timeout);
-    VOID(WINAPI *WaitForThreadpoolWaitCallbacks)(PTP_WAIT wait, BOOL cancel_pending);
-    VOID(WINAPI *CloseThreadpoolWait)(PTP_WAIT wait);
+    PTP_CLEANUP_GROUP(WINAPI *CreateThreadpoolCleanupGroup)(void);
+    VOID(WINAPI *CloseThreadpoolCleanupGroupMembers)
+    (PTP_CLEANUP_GROUP group, BOOL cancel_pending, PVOID cleanup_context);
+    VOID(WINAPI *CloseThreadpoolCleanupGroup)(PTP_CLEANUP_GROUP group);
     /* The pipe server's state and snapshot replies (pipe_server.c,
      * pipe_requests.c): an out-of-memory reply is tested through these. */
     LPVOID(WINAPI *HeapAlloc)(HANDLE heap, DWORD flags, SIZE_T size);

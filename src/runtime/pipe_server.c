@@ -13,6 +13,16 @@
  * a client to do anything. Only the worker thread runs this file; the slots, their
  * buffers and the statistics are all private to it.
  *
+ * Instances are created as clients need them: open creates one, and a
+ * client's connect creates the next listener (up to WST_PIPE_INSTANCES);
+ * a client's hang-up retires its instance when another one listens. So a
+ * server that nobody talks to holds one instance with one pending connect,
+ * and its stop, which the module's unload waits for, reaps one operation
+ * instead of one per slot (each costs a cancel, two waits and two closes:
+ * about five wineserver round trips under Wine). A client that finds every
+ * instance busy in the moment before the next listener exists gets
+ * ERROR_PIPE_BUSY and waits with WaitNamedPipe, as every client must anyway.
+ *
  * All I/O is overlapped with an event and no completion routine, so no code of
  * this module ever runs as an I/O completion, and close can reap everything
  * with CancelIoEx + GetOverlappedResult(TRUE) before the worker returns.
@@ -39,7 +49,8 @@ static const struct wst_pipe_shape pipe_shape = {PIPE_MAX_INSTANCES, PIPE_OUT_BU
                                                  PIPE_IN_BUFFER};
 
 enum slot_state {
-    SLOT_DEAD,       /* no pipe instance (creation or listening failed) */
+    SLOT_UNUSED,     /* no pipe instance: not needed yet, or retired (reusable) */
+    SLOT_DEAD,       /* no pipe instance: listening failed (never reused) */
     SLOT_CONNECTING, /* ConnectNamedPipe pending */
     SLOT_READING,    /* reading a request header */
     SLOT_WRITING,    /* writing a reply */
@@ -107,13 +118,45 @@ static BOOL started(struct slot *s, BOOL ok)
     return FALSE;
 }
 
+static BOOL has_instance(const struct slot *s)
+{
+    return s->state != SLOT_UNUSED && s->state != SLOT_DEAD;
+}
+
 /* ----------------------------------------------------------------- states */
 
 static void listen_on(struct wst_pipe_server *srv, struct slot *s);
 static void replace(struct wst_pipe_server *srv, struct slot *s);
 
+/* Whether some slot listens, other than `except`. */
+static BOOL another_listens(const struct wst_pipe_server *srv, const struct slot *except)
+{
+    for (unsigned i = 0; i < WST_PIPE_INSTANCES; i++) {
+        const struct slot *s = &srv->slots[i];
+        if (s != except && s->state == SLOT_CONNECTING)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* Closes a slot's instance and event, its I/O reaped: the slot may be used
+ * again. Only while another slot listens, so the name stays held. */
+static void retire(struct slot *s)
+{
+    reap(s);
+    free_reply(s);
+    CloseHandle(s->pipe);
+    CloseHandle(s->event);
+    s->pipe = s->event = NULL;
+    s->state = SLOT_UNUSED;
+}
+
 static void recycle(struct wst_pipe_server *srv, struct slot *s)
 {
+    if (another_listens(srv, s)) {
+        retire(s);
+        return;
+    }
     reap(s);
     free_reply(s);
     wst_os.DisconnectNamedPipe(s->pipe);
@@ -140,7 +183,7 @@ static void on_connected(struct wst_pipe_server *srv, struct slot *s)
 }
 
 /* ERROR_NO_DATA (the client came and went before we listened) is retried a
- * few times; any other failure retires the slot rather than spin. */
+ * few times; any other failure kills the slot (SLOT_DEAD) rather than spin. */
 static void listen_on(struct wst_pipe_server *srv, struct slot *s)
 {
     for (int attempt = 0; attempt < 4; attempt++) {
@@ -257,14 +300,14 @@ static DWORD expire(struct wst_pipe_server *srv)
     uint64_t now = now_ms(), next = UINT64_MAX;
     for (unsigned i = 0; i < WST_PIPE_INSTANCES; i++) {
         struct slot *s = &srv->slots[i];
-        if (s->state == SLOT_DEAD || s->deadline == NO_DEADLINE)
+        if (!has_instance(s) || s->deadline == NO_DEADLINE)
             continue;
         if (s->deadline <= now) {
             /* a client stalled mid-message is an error; an idle one is not */
             if (s->received > 0 || s->state == SLOT_WRITING)
                 srv->counts.errors++;
             recycle(srv, s);
-            if (s->state == SLOT_DEAD || s->deadline == NO_DEADLINE)
+            if (!has_instance(s) || s->deadline == NO_DEADLINE)
                 continue;
         }
         if (s->deadline < next)
@@ -273,6 +316,36 @@ static DWORD expire(struct wst_pipe_server *srv)
     if (next == UINT64_MAX)
         return INFINITE;
     return next <= now ? 0 : (DWORD)(next - now);
+}
+
+/* Some instance must always listen: after a client took the listener, or
+ * listening failed, the next unused slot gets an instance and listens. A
+ * slot whose instance cannot be created, or whose listening failed, is dead
+ * for good (fewer instances: still serving while one is left), so failures
+ * are bounded by the slots and never retried in a loop. Meanwhile the name
+ * stays held by the connected instances. */
+static void ensure_listener(struct wst_pipe_server *srv)
+{
+    struct slot *unused = NULL;
+    for (unsigned i = 0; i < WST_PIPE_INSTANCES; i++) {
+        struct slot *s = &srv->slots[i];
+        if (s->state == SLOT_CONNECTING)
+            return;
+        if (s->state == SLOT_UNUSED && unused == NULL)
+            unused = s;
+    }
+    if (unused == NULL)
+        return;
+    unused->event = wst_os.CreateEventW(NULL, TRUE, FALSE, NULL);
+    if (unused->event != NULL)
+        unused->pipe = wst_pipe_instance_create(srv->name, &srv->security, &pipe_shape, FALSE);
+    if (unused->event == NULL || unused->pipe == INVALID_HANDLE_VALUE) {
+        unused->pipe = NULL;
+        srv->counts.errors++;
+        unused->state = SLOT_DEAD; /* its event, if any, is closed with the server */
+        return;
+    }
+    listen_on(srv, unused);
 }
 
 /* Whether a client is connected to some instance (past its connect, not yet
@@ -290,7 +363,7 @@ static BOOL any_client(const struct wst_pipe_server *srv)
 enum wst_serve_result wst_pipe_server_serve(struct wst_pipe_server *srv)
 {
     for (unsigned i = 0; i < WST_PIPE_INSTANCES; i++) {
-        if (srv->slots[i].state != SLOT_DEAD)
+        if (srv->slots[i].state == SLOT_CONNECTING)
             listen_on(srv, &srv->slots[i]);
     }
     uint64_t next_poll = now_ms() + srv->config.poll_ms;
@@ -298,9 +371,10 @@ enum wst_serve_result wst_pipe_server_serve(struct wst_pipe_server *srv)
     for (;;) {
         HANDLE handles[1 + WST_PIPE_INSTANCES];
         DWORD count = 0;
+        ensure_listener(srv);
         handles[count++] = srv->config.stop_event;
         for (unsigned i = 0; i < WST_PIPE_INSTANCES; i++) {
-            if (srv->slots[i].state != SLOT_DEAD && srv->slots[i].pending)
+            if (has_instance(&srv->slots[i]) && srv->slots[i].pending)
                 handles[count++] = srv->slots[i].event;
         }
         if (count == 1)
@@ -346,6 +420,10 @@ enum wst_serve_result wst_pipe_server_serve(struct wst_pipe_server *srv)
  * the client then loses the error reply, but the name stays held. */
 static void replace(struct wst_pipe_server *srv, struct slot *s)
 {
+    if (another_listens(srv, s)) {
+        retire(s); /* the name is held by the listener */
+        return;
+    }
     HANDLE fresh = wst_pipe_instance_create(srv->name, &srv->security, &pipe_shape, FALSE);
     if (fresh == INVALID_HANDLE_VALUE) {
         srv->counts.errors++;
@@ -368,23 +446,18 @@ static enum wst_serve_result open_instances(struct wst_pipe_server *srv, DWORD *
         *win32_error = GetLastError();
         return WST_SERVE_FAILED;
     }
-    for (unsigned i = 0; i < WST_PIPE_INSTANCES; i++) {
-        struct slot *s = &srv->slots[i];
-        s->event = wst_os.CreateEventW(NULL, TRUE, FALSE, NULL);
-        if (s->event == NULL) {
-            if (i == 0)
-                goto failed;
-            break;
-        }
-        s->pipe = wst_pipe_instance_create(srv->name, &srv->security, &pipe_shape, i == 0);
-        if (s->pipe == INVALID_HANDLE_VALUE) {
-            s->pipe = NULL;
-            if (i == 0)
-                goto failed;
-            break; /* fewer instances: still serving */
-        }
-        s->state = SLOT_CONNECTING;
+    /* One instance, which claims the name; the others come with clients
+     * (ensure_listener). */
+    struct slot *s = &srv->slots[0];
+    s->event = wst_os.CreateEventW(NULL, TRUE, FALSE, NULL);
+    if (s->event == NULL)
+        goto failed;
+    s->pipe = wst_pipe_instance_create(srv->name, &srv->security, &pipe_shape, TRUE);
+    if (s->pipe == INVALID_HANDLE_VALUE) {
+        s->pipe = NULL;
+        goto failed;
     }
+    s->state = SLOT_CONNECTING;
     return WST_SERVE_OK;
 failed:
     *win32_error = GetLastError();

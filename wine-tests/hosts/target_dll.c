@@ -23,16 +23,18 @@
 #endif
 
 #ifdef WST_MUTANT_NO_CANCEL
-/* Unload waits for the worker's wait without cancelling a pending callback. */
-static VOID WINAPI wait_without_cancel(PTP_WAIT wait, BOOL cancel_pending)
+/* Unload closes the worker's waits without cancelling a pending callback,
+ * so it waits for it too. */
+static VOID WINAPI close_without_cancel(PTP_CLEANUP_GROUP group, BOOL cancel_pending,
+                                        PVOID context)
 {
     (void)cancel_pending;
-    WaitForThreadpoolWaitCallbacks(wait, FALSE);
+    CloseThreadpoolCleanupGroupMembers(group, FALSE, context);
 }
 
 __attribute__((constructor)) static void mutate(void)
 {
-    wst_os.WaitForThreadpoolWaitCallbacks = wait_without_cancel;
+    wst_os.CloseThreadpoolCleanupGroupMembers = close_without_cancel;
 }
 #endif
 
