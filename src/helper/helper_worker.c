@@ -17,9 +17,12 @@
  *     memory may then be gone or be another load's. The lock is held only
  *     while a region field is written or one request is answered, never
  *     across a wait or a pipe read, so the unload never waits for a client;
- *   - takes the loader lock (the unload may wait for the session's lock
- *     under it): no LoadLibrary, GetModuleHandleEx, FreeLibrary;
- *     FreeLibraryAndExitThread is the last call;
+ *   - takes the loader lock before the claim is cancelled (the unload may
+ *     wait for the session's lock under it): no LoadLibrary,
+ *     GetModuleHandleEx, FreeLibrary. Once cancelled, nobody waits for the
+ *     thread: it waits for the loader lock to be free before it closes its
+ *     pipe (let_the_unload_finish), and FreeLibraryAndExitThread is its last
+ *     call;
  *   - writes output (a failure goes into the region, while claimed);
  *   - keeps the process alive: when no host thread is left it ends the
  *     process, as threadpool mode's worker does (host_threads.h).
@@ -87,6 +90,41 @@ static void record_start_time(struct wst_helper_session *s)
     module_leave(s);
 }
 
+/* ---------------------------------------------- after the unload's stop */
+
+typedef LONG(NTAPI *ldr_lock_fn)(ULONG flags, ULONG *disposition, ULONG_PTR *cookie);
+typedef LONG(NTAPI *ldr_unlock_fn)(ULONG flags, ULONG_PTR cookie);
+
+/* Resolved by wsthelper_start (the same values every time). */
+static ldr_lock_fn lock_loader;
+static ldr_unlock_fn unlock_loader;
+
+void wst_helper_worker_resolve(void)
+{
+    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+    ldr_lock_fn lock = (ldr_lock_fn)(void (*)(void))GetProcAddress(ntdll, "LdrLockLoaderLock");
+    ldr_unlock_fn unlock =
+        (ldr_unlock_fn)(void (*)(void))GetProcAddress(ntdll, "LdrUnlockLoaderLock");
+    __atomic_store_n(&lock_loader, lock, __ATOMIC_RELAXED);
+    __atomic_store_n(&unlock_loader, unlock, __ATOMIC_RELAXED);
+}
+
+/* The unload cancelled the claim and set the stop while it holds the loader
+ * lock; waits until it has let that lock go, so that closing the pipe (some
+ * twenty Wine server calls: cancel, reap and close four instances and their
+ * events) does not queue in wineserver ahead of the rest of the unload. The
+ * claim is cancelled, so nothing waits for this thread: blocking on the
+ * loader lock is safe here, as FreeLibraryAndExitThread does it anyway. */
+static void let_the_unload_finish(void)
+{
+    ldr_lock_fn lock = __atomic_load_n(&lock_loader, __ATOMIC_RELAXED);
+    ldr_unlock_fn unlock = __atomic_load_n(&unlock_loader, __ATOMIC_RELAXED);
+    ULONG disposition = 0;
+    ULONG_PTR cookie = 0;
+    if (lock != NULL && unlock != NULL && lock(0, &disposition, &cookie) >= 0)
+        unlock(0, cookie);
+}
+
 /* ------------------------------------------------------------ serving */
 
 static BOOL host_alive(void *context)
@@ -139,6 +177,8 @@ static void serve(struct wst_helper_session *s, struct wst_host_threads *host)
         memset(s->region->pipe_name, 0, WST_PIPE_NAME_MAX);
         set_worker_state(s, WST_WORKER_STOPPED);
         module_leave(s);
+    } else {
+        let_the_unload_finish();
     }
     /* Every pending I/O is reaped here: the server's buffers are its own,
      * on the heap, so this needs nothing of the module. */

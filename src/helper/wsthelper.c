@@ -43,6 +43,7 @@ __declspec(dllexport) uint32_t WINAPI wsthelper_start(struct wst_helper_session 
         return ERROR_REVISION_MISMATCH;
     /* Outside the loader lock: these lookups of loaded modules are fine. */
     wst_host_threads_resolve();
+    wst_helper_worker_resolve();
     /* The thread's start runs DLL_THREAD_ATTACH under the loader lock; we do
      * not wait for it (the module's unload cancels a thread that has not
      * claimed the session yet, helper_abi.h). */
