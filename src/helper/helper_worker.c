@@ -219,9 +219,10 @@ static void serve_session(struct wst_helper_session *s)
 
 #ifdef WST_MUTANT_HELPER_LATE_TOUCH
 /* MUTANT helper-late-touch, tests only: after the unload's stop, ignores the
- * claim and the lock: waits until the module's memory is gone or belongs to
- * another load (a reload at the same base), then writes to it as a careless
- * helper would. Bounded: 30 s. */
+ * claim and the lock: waits until the module's memory is gone, or belongs to
+ * another load (a reload at the same base) whose worker serves already (so
+ * that the damage is not written over by that load's own start), then
+ * writes to it as a careless helper would. Bounded: 30 s. */
 static void touch_after_release(struct wst_helper_session *s)
 {
     volatile uint32_t *state = &s->region->worker_state;
@@ -229,7 +230,7 @@ static void touch_after_release(struct wst_helper_session *s)
     for (int i = 0; i < 3000; i++) {
         MEMORY_BASIC_INFORMATION mbi;
         if (VirtualQuery((const void *)state, &mbi, sizeof mbi) == 0 || mbi.State != MEM_COMMIT ||
-            *instance != s->instance)
+            (*instance != s->instance && *state == WST_WORKER_SERVING))
             break;
         Sleep(10);
     }
