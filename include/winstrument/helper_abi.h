@@ -79,9 +79,9 @@ struct wst_helper_session {
     struct wst_region_header *region;
     struct wst_counter *counters_begin;
     struct wst_counter *counters_end;
-    SRWLOCK lock;        /* zeroed = initialized; guards claim and the module's memory */
-    LONG claim;          /* enum wst_helper_claim, under lock */
-    volatile LONG refs;  /* 2 at start: the module and the thread; the last frees the block */
+    SRWLOCK lock;       /* zeroed = initialized; guards claim and the module's memory */
+    LONG claim;         /* enum wst_helper_claim, under lock */
+    volatile LONG refs; /* 2 at start: the module and the thread; the last frees the block */
 };
 
 typedef uint32_t(WINAPI *wst_helper_version_fn)(void);

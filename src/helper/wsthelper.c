@@ -33,8 +33,7 @@ static BOOL session_known(const struct wst_helper_session *s)
 {
     return s != NULL && s->size == sizeof *s && s->interface_version == OFFERED_VERSION &&
            s->layout_version == WST_LAYOUT_VERSION && s->protocol_version == WST_PROTOCOL_VERSION &&
-           s->region != NULL && s->stop_event != NULL &&
-           s->helper != NULL;
+           s->region != NULL && s->stop_event != NULL && s->helper != NULL;
 }
 
 __declspec(dllexport) uint32_t WINAPI wsthelper_start(struct wst_helper_session *session)

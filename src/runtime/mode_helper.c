@@ -4,7 +4,8 @@
  * outside the loader lock, hands it a session (winstrument/helper_abi.h),
  * and at unload only cancels the session's claim under its lock and signals
  * the thread, without waiting for it; the thread then leaves by itself
- * through FreeLibraryAndExitThread, after the unload has returned. docs/modes.md, "Helper mode", has the reasoning.
+ * through FreeLibraryAndExitThread, after the unload has returned.
+ * docs/modes.md, "Helper mode", has the reasoning.
  *
  * Threads that enter:
  *   - the loader (tls_hook.c -> lifecycle.c), under the loader lock: attach,
