@@ -7,8 +7,9 @@
  * - the real helper (build/x86_64/bin/wsthelper.dll, copied next to this
  *   program for the test): while this thread holds the loader lock, as a
  *   probe in a DllMain would, the first hit loads nothing; once the lock is
- *   free the helper serves; the stop returns with the worker stopped, and the
- *   helper thread then unloads wsthelper.dll by itself.
+ *   free the helper serves; the stop returns with the worker stopped,
+ *   without waiting for the thread, which then writes nothing more to the
+ *   region and unloads wsthelper.dll by itself.
  *
  * main() marks the first hit as seen, so the lifecycle never starts a worker
  * of its own. Threads: the test thread, the mode's loader item and the
@@ -29,6 +30,7 @@
 
 #include "mode.h"
 #include "region_internal.h"
+#include "winstrument/helper_abi.h"
 
 #define BOUND_MS 10000u
 
@@ -115,18 +117,29 @@ static void load_waits_for_the_loader_lock(void **state)
 
     wait_for(worker_state, WST_WORKER_SERVING);
     assert_int_equal(helper_state(), WST_HELPER_LOADED);
-    assert_int_equal(wst_region_.helper_version, 1);
+    assert_int_equal(wst_region_.helper_version, WST_HELPER_INTERFACE_VERSION);
     assert_true(wst_region_.pipe_name[0] != '\0');
 
     wst_mode_helper.stop_on_unload();
     assert_int_equal(worker_state(), WST_WORKER_STOPPED);
     assert_int_equal(wst_region_.pipe_name[0], '\0');
+    /* The unload returned without waiting for the thread, which may still be
+     * closing its pipe. From now on it must write nothing to the region: a
+     * real unload would have unmapped it. Marks it, and checks the marks once
+     * the thread is gone. */
+    wst_region_.worker_state = 0x5a5a5a5a;
+    wst_region_.worker_error = 0x5a5a5a5a;
+    memset(wst_region_.pipe_name, 'x', 8);
     /* The helper thread leaves through FreeLibraryAndExitThread: the DLL
      * goes without anybody waiting for it. */
     ULONGLONG until = GetTickCount64() + BOUND_MS;
     while (GetModuleHandleW(L"wsthelper.dll") != NULL && GetTickCount64() < until)
         Sleep(5);
     assert_null(GetModuleHandleW(L"wsthelper.dll"));
+    assert_int_equal(wst_region_.worker_state, 0x5a5a5a5a);
+    assert_int_equal(wst_region_.worker_error, 0x5a5a5a5a);
+    assert_memory_equal(wst_region_.pipe_name, "xxxxxxxx", 8);
+    assert_int_equal(wst_region_.pipe_name[8], '\0');
 }
 
 static int remove_copy(void **state)

@@ -60,10 +60,9 @@ class Mutant:
 
 
 def _exit_path_matrix():
-    # A row may end with the modes it runs in (default: every mode).
-    return [Scenario(name=f"exit:{path}", case=row[0], iterations=row[2], per_iteration=3,
-                     params=row[1], modes=row[3] if len(row) > 3 else MODES)
-            for path, row in shutdown.exit_paths().items()]
+    return [Scenario(name=f"exit:{path}", case=case, iterations=iterations, per_iteration=3,
+                     params=params)
+            for path, (case, params, iterations) in shutdown.exit_paths().items()]
 
 
 SCENARIOS = [

@@ -17,10 +17,11 @@
  * The session block is the only memory both sides touch. It lives on the
  * process heap (GetProcessHeap), never in the module, so that the helper
  * thread may outlive the module's unload and still read it. Its fields that
- * point into the module (region, counters) are valid only while the thread
- * holds the claim (state SERVING) and before it sets released_event; after
- * that the thread touches nothing of the module, and the module's unload
- * returns only after that.
+ * point into the module (region, counters) are used only under the block's
+ * lock, and only while the claim is SERVING. The module's unload takes the
+ * same lock, sets the claim to CANCELLED and returns without waiting for the
+ * thread: once it has the lock, the thread is touching nothing of the
+ * module, and once the claim says CANCELLED it never will again.
  */
 #ifndef WINSTRUMENT_HELPER_ABI_H
 #define WINSTRUMENT_HELPER_ABI_H
@@ -33,19 +34,21 @@
 
 #define WST_HELPER_DLL_NAME L"wsthelper.dll"
 /* Raise when the session's layout or meaning changes. */
-#define WST_HELPER_INTERFACE_VERSION 1u
+#define WST_HELPER_INTERFACE_VERSION 2u
 
 #define WST_HELPER_VERSION_EXPORT "wsthelper_interface_version"
 #define WST_HELPER_START_EXPORT "wsthelper_start"
 
 /* session.claim: the agreement between the module's unload and the thread,
- * changed only by interlocked compare-exchange.
- *   STARTING -> SERVING   the thread, first thing it does: from now on it may
- *                         touch the module, until it sets released_event
- *   STARTING -> CANCELLED the module's unload, when the thread has not begun:
- *                         the thread will leave without touching the module,
- *                         and the unload waits for nothing (the thread's start
- *                         needs the loader lock that the unload holds) */
+ * changed only under session.lock (and read by the thread only under it).
+ *   STARTING -> SERVING   the thread, first thing it does
+ *   any      -> CANCELLED the module's unload: from then on the thread never
+ *                         touches the module; it closes what is its own
+ *                         (the pipe) and leaves through
+ *                         FreeLibraryAndExitThread. The unload waits for
+ *                         nothing but the lock, which the thread holds only
+ *                         while it writes a region field or answers one
+ *                         request (never across a wait or a pipe read). */
 enum wst_helper_claim {
     WST_HELPER_CLAIM_STARTING = 0,
     WST_HELPER_CLAIM_SERVING = 1,
@@ -63,17 +66,22 @@ struct wst_helper_session {
     uint64_t module_base; /* for HELLO */
     HMODULE helper;       /* the reference the thread leaves with (FreeLibraryAndExitThread) */
     /* Owned by the block: closed by whoever drops the last reference. */
-    HANDLE stop_event;     /* manual-reset; the module sets it at unload */
-    HANDLE released_event; /* manual-reset; the thread sets it once it is done with the module */
-    HANDLE first_hitter;   /* optional: the thread whose hit started it (host_threads.h) */
-    /* The module's memory: valid only while the claim is SERVING and before
-     * released_event is set (see above). */
+    HANDLE stop_event; /* manual-reset; the module sets it at unload, after CANCELLED */
+    /* Optional host threads (SYNCHRONIZE | THREAD_QUERY_INFORMATION) the
+     * thread watches from its first look (host_threads.h): the one whose hit
+     * started it, and the one that loaded the module (the main thread, for
+     * an EXE and the DLLs it imports), when another. Either may have ended
+     * before the helper thread begins, and the host's last thread may be
+     * either: their handles keep their exit codes. */
+    HANDLE first_hitter;
+    HANDLE loader_thread;
+    /* The module's memory: touched only under `lock` with the claim SERVING. */
     struct wst_region_header *region;
     struct wst_counter *counters_begin;
     struct wst_counter *counters_end;
-    /* Interlocked. */
-    volatile LONG claim; /* enum wst_helper_claim */
-    volatile LONG refs;  /* 2 at start: the module and the thread; the last frees the block */
+    SRWLOCK lock;       /* zeroed = initialized; guards claim and the module's memory */
+    LONG claim;         /* enum wst_helper_claim, under lock */
+    volatile LONG refs; /* 2 at start: the module and the thread; the last frees the block */
 };
 
 typedef uint32_t(WINAPI *wst_helper_version_fn)(void);
@@ -91,10 +99,10 @@ wst_helper_session_release(struct wst_helper_session *s)
         return;
     if (s->stop_event != NULL)
         CloseHandle(s->stop_event);
-    if (s->released_event != NULL)
-        CloseHandle(s->released_event);
     if (s->first_hitter != NULL)
         CloseHandle(s->first_hitter);
+    if (s->loader_thread != NULL)
+        CloseHandle(s->loader_thread);
     HeapFree(GetProcessHeap(), 0, s);
 }
 

@@ -11,4 +11,8 @@
  * holding one reference for the thread. */
 DWORD WINAPI wst_helper_thread(void *session);
 
+/* Finds what the thread needs of ntdll (LdrLockLoaderLock); called by
+ * wsthelper_start, outside the loader lock, before the first thread. */
+void wst_helper_worker_resolve(void);
+
 #endif

@@ -33,8 +33,7 @@ static BOOL session_known(const struct wst_helper_session *s)
 {
     return s != NULL && s->size == sizeof *s && s->interface_version == OFFERED_VERSION &&
            s->layout_version == WST_LAYOUT_VERSION && s->protocol_version == WST_PROTOCOL_VERSION &&
-           s->region != NULL && s->stop_event != NULL && s->released_event != NULL &&
-           s->helper != NULL;
+           s->region != NULL && s->stop_event != NULL && s->helper != NULL;
 }
 
 __declspec(dllexport) uint32_t WINAPI wsthelper_start(struct wst_helper_session *session)
@@ -43,6 +42,7 @@ __declspec(dllexport) uint32_t WINAPI wsthelper_start(struct wst_helper_session 
         return ERROR_REVISION_MISMATCH;
     /* Outside the loader lock: these lookups of loaded modules are fine. */
     wst_host_threads_resolve();
+    wst_helper_worker_resolve();
     /* The thread's start runs DLL_THREAD_ATTACH under the loader lock; we do
      * not wait for it (the module's unload cancels a thread that has not
      * claimed the session yet, helper_abi.h). */

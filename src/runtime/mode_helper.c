@@ -2,9 +2,10 @@
  * Helper mode: the module's worker is a thread whose code lives in
  * wsthelper.dll (src/helper/). The module finds the helper, has it loaded
  * outside the loader lock, hands it a session (winstrument/helper_abi.h),
- * and at unload only signals and waits for the thread's "released" event;
- * the thread then leaves by itself through FreeLibraryAndExitThread, after
- * the unload has returned. docs/modes.md, "Helper mode", has the reasoning.
+ * and at unload only cancels the session's claim under its lock and signals
+ * the thread, without waiting for it; the thread then leaves by itself
+ * through FreeLibraryAndExitThread, after the unload has returned.
+ * docs/modes.md, "Helper mode", has the reasoning.
  *
  * Threads that enter:
  *   - the loader (tls_hook.c -> lifecycle.c), under the loader lock: attach,
@@ -44,9 +45,9 @@
  *   - first_hit neither waits nor takes the loader lock (like threadpool mode);
  *   - loader_main never blocks on the loader lock while unpinned (see above);
  *   - stop_on_unload waits only for what cannot need the loader lock: a
- *     loader_main that is PENDING, or a helper thread that has claimed the
- *     session (it runs past its thread start and never takes the lock while
- *     it serves); a thread that has not claimed it yet is cancelled instead;
+ *     loader_main that is PENDING, and the session's lock, which the helper
+ *     thread holds only while it writes to the region or answers a request
+ *     (never across a wait, never taking the loader lock);
  *   - nothing here writes output; failures go into the region.
  */
 #include <windows.h>
@@ -64,6 +65,9 @@
 /* How long loader_main waits on the stop event between tries of the loader
  * lock. Not a timeout: it tries until it gets the lock or the stop comes. */
 #define LOADER_RETRY_MS 2u
+/* What the helper thread needs of a host thread's handle: to wait for it,
+ * and to read its exit time and code (GetThreadTimes, GetExitCodeThread). */
+#define HOST_THREAD_ACCESS (SYNCHRONIZE | THREAD_QUERY_INFORMATION)
 
 typedef LONG(NTAPI *ldr_lock_fn)(ULONG flags, ULONG *disposition, ULONG_PTR *cookie);
 typedef LONG(NTAPI *ldr_unlock_fn)(ULONG flags, ULONG_PTR cookie);
@@ -84,7 +88,9 @@ struct helper_state {
     PTP_POOL pool;
     TP_CALLBACK_ENVIRON environment;
     PTP_WORK work;
-    HANDLE first_hitter; /* handed to the session once it exists */
+    DWORD loader_thread_id; /* attach: the thread that loaded us */
+    HANDLE first_hitter;    /* these two go to the session once it exists */
+    HANDLE loader_thread;
     /* Written by loader_main while pinned; read by the unload (which cannot
      * overlap the pin). */
     struct wst_helper_session *session;
@@ -169,15 +175,16 @@ static struct wst_helper_session *new_session(HMODULE helper)
     s->claim = WST_HELPER_CLAIM_STARTING;
     s->refs = 2;
     s->stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
-    s->released_event = CreateEventW(NULL, TRUE, FALSE, NULL);
-    if (s->stop_event == NULL || s->released_event == NULL) {
+    if (s->stop_event == NULL) {
         s->refs = 1;
         wst_helper_session_release(s);
         return NULL;
     }
-    /* The first hitter's handle moves to the block: the thread watches it. */
+    /* The host threads' handles move to the block: the thread watches them. */
     s->first_hitter = hs.first_hitter;
+    s->loader_thread = hs.loader_thread;
     hs.first_hitter = NULL;
+    hs.loader_thread = NULL;
     return s;
 }
 
@@ -247,10 +254,13 @@ static void release_loader(void)
         CloseHandle(hs.stop_event);
     if (hs.first_hitter != NULL)
         CloseHandle(hs.first_hitter);
+    if (hs.loader_thread != NULL)
+        CloseHandle(hs.loader_thread);
     hs.work = NULL;
     hs.pool = NULL;
     hs.stop_event = NULL;
     hs.first_hitter = NULL;
+    hs.loader_thread = NULL;
 }
 
 static void CALLBACK loader_main(PTP_CALLBACK_INSTANCE instance, PVOID context, PTP_WORK work)
@@ -295,6 +305,7 @@ static void helper_attach(void *module)
 {
     memset(&hs, 0, sizeof hs);
     hs.module = module;
+    hs.loader_thread_id = GetCurrentThreadId();
     HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
     hs.lock_loader = (ldr_lock_fn)(void (*)(void))GetProcAddress(ntdll, "LdrLockLoaderLock");
     hs.unlock_loader = (ldr_unlock_fn)(void (*)(void))GetProcAddress(ntdll, "LdrUnlockLoaderLock");
@@ -336,8 +347,13 @@ static void helper_first_hit(void)
     hs.work = wst_os.CreateThreadpoolWork(loader_main, NULL, &hs.environment);
     if (hs.work == NULL)
         goto failed;
-    hs.first_hitter =
-        OpenThread(SYNCHRONIZE | THREAD_QUERY_LIMITED_INFORMATION, FALSE, GetCurrentThreadId());
+    /* The helper thread begins later, maybe after these threads have ended
+     * (the host's last among them): it needs their handles to know their
+     * exit codes (host_threads.h). The loader thread is opened only when it
+     * is another, and only if it still runs (its id is not reused then). */
+    hs.first_hitter = OpenThread(HOST_THREAD_ACCESS, FALSE, GetCurrentThreadId());
+    if (hs.loader_thread_id != GetCurrentThreadId())
+        hs.loader_thread = OpenThread(HOST_THREAD_ACCESS, FALSE, hs.loader_thread_id);
     set_helper_state(WST_HELPER_LOADING, 0);
     wst_region_set_worker_state(WST_WORKER_STARTING);
     wst_os.SubmitThreadpoolWork(hs.work);
@@ -378,20 +394,23 @@ static void stop_loader(void)
     }
 }
 
-/* The helper thread: cancelled if it has not claimed the session (its start
- * may be waiting for the loader lock we hold), else told to stop and waited
- * for until it has let go of the module. It leaves by itself afterwards. */
+/* The helper thread: whatever it is doing, once we hold the session's lock
+ * it is not touching the module, and CANCELLED keeps it from ever doing so
+ * again. Nothing else is waited for: not the thread's start (it needs the
+ * loader lock we hold), not its pipe's close, not its exit. It leaves by
+ * itself afterwards. Server calls: SetEvent only, when the thread runs. */
 static void stop_helper_thread(void)
 {
     struct wst_helper_session *s = hs.session;
     hs.session = NULL;
     if (s == NULL)
         return;
-    if (InterlockedCompareExchange(&s->claim, WST_HELPER_CLAIM_CANCELLED,
-                                   WST_HELPER_CLAIM_STARTING) != WST_HELPER_CLAIM_STARTING) {
+    AcquireSRWLockExclusive(&s->lock);
+    LONG was = s->claim;
+    s->claim = WST_HELPER_CLAIM_CANCELLED;
+    ReleaseSRWLockExclusive(&s->lock);
+    if (was == WST_HELPER_CLAIM_SERVING)
         SetEvent(s->stop_event);
-        WaitForSingleObject(s->released_event, INFINITE);
-    }
     wst_helper_session_release(s);
 }
 

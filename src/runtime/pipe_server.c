@@ -228,9 +228,16 @@ static void write_reply(struct wst_pipe_server *srv, struct slot *s)
 /* A whole header has arrived: answer it (pipe_requests.c) and send the reply. */
 static void on_request(struct wst_pipe_server *srv, struct slot *s)
 {
+    const struct wst_pipe_server_config *c = &srv->config;
     s->received = 0;
     s->reply_sent = 0;
+    if (c->enter_region != NULL && !c->enter_region(c->guard_context)) {
+        recycle(srv, s); /* the module is unloading: nothing to answer from */
+        return;
+    }
     wst_pipe_answer(s->request, &srv->env, &srv->counts, &s->reply);
+    if (c->leave_region != NULL)
+        c->leave_region(c->guard_context);
     s->deadline = now_ms() + WST_PIPE_MESSAGE_DEADLINE_MS;
     write_reply(srv, s);
 }

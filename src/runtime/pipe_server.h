@@ -3,10 +3,11 @@
  * overlapped pipe instances, each a small state machine, served by a single
  * thread that waits on the stop event and every instance's I/O event at once.
  *
- * Threads: only the worker thread (mode_threadpool.c's work item) enters
- * here, from open through serve to close. Nothing is shared with other
- * threads except the region (read; RESET exchanges stripes atomically) and
- * the stop event (only waited on).
+ * Threads: only the worker thread (mode_threadpool.c's work item, or
+ * wsthelper.dll's thread) enters here, from open through serve to close.
+ * Nothing is shared with other threads except the region (read; RESET
+ * exchanges stripes atomically), touched only while answering a request and
+ * inside the optional guard, and the stop event (only waited on).
  *
  * Never: takes the loader lock or calls anything that may (no LoadLibrary,
  * GetModuleHandleEx, no thread creation), waits on anything without the stop
@@ -61,6 +62,14 @@ struct wst_pipe_server_config {
     /* Optional (0: never): serve returns WST_SERVE_IDLE once no client has
      * been connected for this long (the on-demand worker's idle stop). */
     DWORD idle_ms;
+    /* Optional: the region is touched (a request answered) only between
+     * enter_region answering TRUE and leave_region; when it answers FALSE
+     * the module is going, and the client is dropped unanswered. Helper mode
+     * takes its session's lock here (helper_abi.h): the region may be
+     * unmapped by an unload that never waits for the thread. */
+    BOOL (*enter_region)(void *guard_context);
+    void (*leave_region)(void *guard_context);
+    void *guard_context;
 };
 
 /* Creates every pipe instance, the first claiming the name, all with the
