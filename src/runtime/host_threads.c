@@ -56,12 +56,6 @@ void wst_host_threads_mark_worker(void)
         set_description(GetCurrentThread(), WST_WORKER_THREAD_NAME);
 }
 
-void wst_host_threads_unmark_worker(void)
-{
-    if (set_description != NULL)
-        set_description(GetCurrentThread(), L"");
-}
-
 static BOOL is_worker(HANDLE thread)
 {
     static const WCHAR name[] = WST_WORKER_THREAD_NAME;

@@ -9,9 +9,12 @@
  * winstrument worker; when there is none, it ends the process as the host's
  * last thread would have: with that thread's exit code.
  *
- * Every module has its own copy of the runtime, hence its own worker: each
- * worker names its thread (SetThreadDescription, WST_WORKER_THREAD_NAME) and
- * the check skips threads with that name, whichever copy named them.
+ * Every module has its own copy of the runtime, hence its own worker. A
+ * worker on a thread of its own (helper mode's, in wsthelper.dll) names it
+ * (SetThreadDescription, WST_WORKER_THREAD_NAME) and the check skips threads
+ * with that name, whichever copy named them. Threadpool mode's worker runs
+ * on a pool thread, which the check skips already (below), so it names
+ * nothing (two server calls saved per start).
  *
  * The check also skips the OS's own threads: those whose start routine lies
  * in ntdll (thread-pool workers and the threads that wait for thread-pool
@@ -50,10 +53,9 @@ struct wst_host_threads {
 /* Process attach: finds the optional entry points (thread descriptions). */
 void wst_host_threads_resolve(void);
 
-/* The calling worker's thread: named, so that other workers skip it; and
- * unnamed again before its callback returns the thread to the pool. */
+/* The calling worker's own thread (helper mode): named, so that other
+ * workers skip it. */
 void wst_host_threads_mark_worker(void);
-void wst_host_threads_unmark_worker(void);
 
 /* Watches a host thread known before the first look (a copy of `thread` is
  * kept; NULL is ignored): if it has ended by then, its exit code counts. */
