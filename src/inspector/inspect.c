@@ -100,8 +100,8 @@ static enum wst_status no_worker(const struct wst_module_report *m, struct wst_e
 #define WAKE_POLL_MS 2u
 #define WAKE_RESIGNAL_MS 100u
 
-/* Wakes the module's idle worker and waits until it serves, bounded by the
- * pipe timeout. m->info is re-read meanwhile. Starting means worker_starts
+/* Wakes the module's idle worker (or, in helper mode, lets the starting
+ * thread come) and waits until it serves, bounded by the pipe timeout. m->info is re-read meanwhile. Starting means worker_starts
  * moving: a worker that started after our signal and failed again is
  * pipe-failed now, not before. */
 static enum wst_status wake_worker(const struct wst_options *o, const struct session *s,
@@ -115,6 +115,8 @@ static enum wst_status wake_worker(const struct wst_options *o, const struct ses
     uint32_t starts = m->info.worker_starts;
     DWORD begin = GetTickCount(), signalled = 0;
     int signals = 0;
+    /* Helper mode has no trigger: its starting thread is only waited for. */
+    const int can_signal = worker_wakes(&m->info);
     for (;;) {
         if (worker_serves(&m->info))
             return WST_OK;
@@ -132,8 +134,8 @@ static enum wst_status wake_worker(const struct wst_options *o, const struct ses
                                  "trigger (it is %s)",
                                  m->module.name, (unsigned long)o->timeout_ms,
                                  wst_worker_state_name(m->info.worker_state));
-        if (signals == 0 ||
-            (m->info.worker_state == WST_WORKER_IDLE && now - signalled >= WAKE_RESIGNAL_MS)) {
+        if (can_signal && (signals == 0 || (m->info.worker_state == WST_WORKER_IDLE &&
+                                            now - signalled >= WAKE_RESIGNAL_MS))) {
             enum wst_status st = wst_pipe_wake(&id, err);
             if (st != WST_OK) {
                 wst_error_prefix(err, "module %s", m->module.name);
@@ -149,13 +151,21 @@ static enum wst_status wake_worker(const struct wst_options *o, const struct ses
     }
 }
 
-/* Serving already, or woken now; else why not. */
+/* A worker on its way that needs no signal: helper mode's thread starts by
+ * itself once the module's first hit has loaded the helper, a moment later
+ * (a deferred work item, docs/modes.md "Helper mode"). */
+static int worker_on_its_way(const struct wst_region_info *info)
+{
+    return info->mode == WST_MODE_HELPER && info->worker_state == WST_WORKER_STARTING;
+}
+
+/* Serving already, woken now, or waited for while it starts; else why not. */
 static enum wst_status ensure_worker(const struct wst_options *o, const struct session *s,
                                      struct wst_module_report *m, struct wst_error *err)
 {
     if (worker_serves(&m->info))
         return WST_OK;
-    if (!worker_wakes(&m->info))
+    if (!worker_wakes(&m->info) && !worker_on_its_way(&m->info))
         return no_worker(m, err);
     return wake_worker(o, s, m, err);
 }

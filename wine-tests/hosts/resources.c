@@ -65,12 +65,15 @@ void wst_resources_measure(struct wst_resources *out)
     out->helper = GetModuleHandleW(L"wsthelper.dll") != NULL;
 }
 
-void wst_resources_settle(struct wst_resources *out, unsigned long threads, unsigned settle_ms)
+void wst_resources_settle(struct wst_resources *out, const struct wst_resources *baseline,
+                          unsigned settle_ms)
 {
     DWORD start = GetTickCount();
     for (;;) {
         wst_resources_measure(out);
-        if ((out->threads <= threads && !out->helper) || GetTickCount() - start >= settle_ms)
+        if ((out->threads <= baseline->threads && out->handles <= baseline->handles &&
+             !out->helper) ||
+            GetTickCount() - start >= settle_ms)
             return;
         Sleep(20);
     }

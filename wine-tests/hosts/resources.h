@@ -15,11 +15,15 @@ struct wst_resources {
 
 void wst_resources_measure(struct wst_resources *out);
 
-/* Measures until the thread count is at most `threads` and wsthelper.dll is
- * unloaded, or `settle_ms` passed: idle thread-pool threads retire on their
- * own some time after their pool closes, and a helper thread leaves (and
- * unloads the helper) some time after its module's unload returned; neither
- * is a leak while it is on its way. */
-void wst_resources_settle(struct wst_resources *out, unsigned long threads, unsigned settle_ms);
+/* Measures until threads and handles are back to at most the baseline's and
+ * wsthelper.dll is unloaded, or `settle_ms` passed: idle thread-pool threads
+ * retire on their own some time after their pool closes, and a helper thread
+ * leaves (and unloads the helper) some time after its module's unload
+ * returned; neither is a leak while it is on its way. Handles count too: a
+ * baseline taken while the warm-up's helper thread was still leaving counts
+ * one thread more, so the thread count alone could end the wait while the
+ * last helper's handles were still open. */
+void wst_resources_settle(struct wst_resources *out, const struct wst_resources *baseline,
+                          unsigned settle_ms);
 
 #endif

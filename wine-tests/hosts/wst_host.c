@@ -449,7 +449,7 @@ static void report_resources(const char *label, const struct wst_resources *r)
 static void compare(unsigned settle_ms)
 {
     struct wst_resources now;
-    wst_resources_settle(&now, baseline.threads, settle_ms);
+    wst_resources_settle(&now, &baseline, settle_ms);
     printf("compare threads=%lu->%lu handles=%lu->%lu private=%llu->%llu helper=%lu->%lu\n",
            baseline.threads, now.threads, baseline.handles, now.handles, baseline.private_bytes,
            now.private_bytes, baseline.helper, now.helper);
