@@ -16,25 +16,17 @@
 
 #include "clock_math.h"
 #include "winstrument/probe_abi.h"
+#include "test_random.h"
 
 typedef unsigned __int128 u128;
 
 static uint64_t rng_state = 0x2545f4914f6cdd1du;
 
-static uint64_t next_random(void)
-{
-    /* xorshift64*, reproducible */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 2685821657736338717u;
-}
-
 /* A random value of random magnitude: every bit length is as likely. */
 static uint64_t random_magnitude(void)
 {
-    unsigned bits = (unsigned)(next_random() % 65u);
-    return bits == 0 ? 0 : next_random() >> (64u - bits);
+    unsigned bits = (unsigned)(wst_test_random(&rng_state) % 65u);
+    return bits == 0 ? 0 : wst_test_random(&rng_state) >> (64u - bits);
 }
 
 static uint64_t ref_mul_div(uint64_t a, uint64_t b, uint64_t c)

@@ -17,19 +17,12 @@
 
 #include "dist_math.h"
 #include "region_parse.h"
+#include "test_random.h"
 
 /* ---- bucketing --------------------------------------------------------- */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 
-static uint64_t next_random(void)
-{
-    /* xorshift64*: reproducible, no libc rand() differences. */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 2685821657736338717u;
-}
 
 static void buckets_tile_the_range(void **state)
 {
@@ -60,7 +53,7 @@ static void random_values_land_in_their_bucket(void **state)
     (void)state;
     for (unsigned n = 0; n < 200000; n++) {
         /* Every magnitude: shift a random value by a random amount. */
-        uint64_t v = next_random() >> (next_random() % 64);
+        uint64_t v = wst_test_random(&rng_state) >> (wst_test_random(&rng_state) % 64);
         unsigned i = wst_dist_bucket_(v);
         assert_true(i < WST_DIST_BUCKETS);
         assert_true(wst_dist_bucket_lower(i) <= v && v <= wst_dist_bucket_upper(i));
@@ -153,8 +146,8 @@ static void percentiles_of_bimodal_durations(void **state)
     static uint64_t v[N];
     for (size_t i = 0; i < N; i++) {
         /* 50 us and 2 ms, in ns, with jitter; 30% of the slow kind. */
-        uint64_t jitter = next_random() % 5000;
-        v[i] = next_random() % 10 < 3 ? 2000000 + jitter * 40 : 50000 + jitter;
+        uint64_t jitter = wst_test_random(&rng_state) % 5000;
+        v[i] = wst_test_random(&rng_state) % 10 < 3 ? 2000000 + jitter * 40 : 50000 + jitter;
     }
     check_percentiles(v, N);
 }
@@ -164,10 +157,10 @@ static void percentiles_of_every_magnitude(void **state)
     (void)state;
     static uint64_t v[N];
     for (size_t i = 0; i < N; i++)
-        v[i] = next_random() >> (next_random() % 64);
+        v[i] = wst_test_random(&rng_state) >> (wst_test_random(&rng_state) % 64);
     check_percentiles(v, N);
     for (size_t i = 0; i < N; i++)
-        v[i] = next_random() % 100; /* small values: exact buckets below 32 */
+        v[i] = wst_test_random(&rng_state) % 100; /* small values: exact buckets below 32 */
     check_percentiles(v, N);
 }
 

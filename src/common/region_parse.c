@@ -6,25 +6,13 @@
  */
 #include "region_parse.h"
 
+#include "bytes_le.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 _Static_assert(WST_REGION_MAX_SIZE / sizeof(struct wst_counter) < SIZE_MAX / 64,
                "counter capacity arithmetic cannot overflow");
-
-static uint32_t get32(const unsigned char *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof v); /* little-endian on both ends (x86, x86_64) */
-    return v;
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
 
 size_t wst_region_max_counters(size_t section_size)
 {
@@ -122,7 +110,7 @@ static enum wst_status read_counter(const unsigned char *line, uint16_t layout,
                                     struct wst_region_counter *out)
 {
     const unsigned char *name = line + offsetof(struct wst_counter, name);
-    uint32_t flags = get32(line + offsetof(struct wst_counter, flags));
+    uint32_t flags = wst_le32(line + offsetof(struct wst_counter, flags));
     if (!terminated((const char *)name, WST_NAME_MAX))
         return WST_E_CORRUPT;
     memset(out, 0, sizeof *out);
@@ -137,7 +125,7 @@ static enum wst_status read_counter(const unsigned char *line, uint16_t layout,
      * stripes[WST_GAUGE_HOME] is an address of the runtime's, not a value. */
     size_t stripes = out->kind == WST_KIND_GAUGE ? 1 : WST_STRIPES;
     for (size_t s = 0; s < stripes; s++)
-        sum += get64(line + offsetof(struct wst_counter, stripes) + s * sizeof(struct wst_stripe));
+        sum += wst_le64(line + offsetof(struct wst_counter, stripes) + s * sizeof(struct wst_stripe));
     out->value = sum;
     return WST_OK;
 }
@@ -148,7 +136,7 @@ static enum wst_status read_distribution(const unsigned char *line,
                                          struct wst_region_counter *out, uint64_t *buckets)
 {
     const unsigned char *name = line + offsetof(struct wst_distribution, name);
-    uint32_t flags = get32(line + offsetof(struct wst_distribution, flags));
+    uint32_t flags = wst_le32(line + offsetof(struct wst_distribution, flags));
     if (!terminated((const char *)name, WST_NAME_MAX))
         return WST_E_CORRUPT;
     if ((flags & WST_KIND_MASK) != WST_KIND_DISTRIBUTION ||
@@ -162,17 +150,17 @@ static enum wst_status read_distribution(const unsigned char *line,
     for (size_t s = 0; s < WST_STRIPES; s++) {
         const unsigned char *stripe =
             line + offsetof(struct wst_distribution, stripes) + s * sizeof(struct wst_dist_stripe);
-        out->sum += get64(stripe + offsetof(struct wst_dist_stripe, sum));
+        out->sum += wst_le64(stripe + offsetof(struct wst_dist_stripe, sum));
     }
     /* The count is the buckets' total, not the stripes' count words, which a
      * reset racing with a record can leave out of step with the buckets for
      * good (src/runtime/counters.c, reset_distribution). */
     const unsigned char *bucket = line + offsetof(struct wst_distribution, buckets);
     for (size_t i = 0; i < WST_DIST_BUCKETS; i++)
-        out->value += get64(bucket + i * sizeof(uint64_t));
+        out->value += wst_le64(bucket + i * sizeof(uint64_t));
     const unsigned char *extrema = line + offsetof(struct wst_distribution, extrema);
-    uint64_t max = get64(extrema + offsetof(struct wst_dist_extrema, max));
-    uint64_t min = ~get64(extrema + offsetof(struct wst_dist_extrema, min_inverted));
+    uint64_t max = wst_le64(extrema + offsetof(struct wst_dist_extrema, max));
+    uint64_t min = ~wst_le64(extrema + offsetof(struct wst_dist_extrema, min_inverted));
     /* Nothing recorded (or just reset): the extremes mean nothing. */
     out->min = out->value == 0 || min > max ? 0 : min;
     out->max = out->value == 0 || min > max ? 0 : max;
@@ -203,7 +191,7 @@ static enum wst_status walk(const unsigned char *b, size_t size, struct wst_regi
     size_t off = sizeof(struct wst_region_header);
     /* Each step advances by at least one line and stops before the end. */
     while (size - off >= WST_LINE) {
-        uint32_t magic = get32(b + off);
+        uint32_t magic = wst_le32(b + off);
         if (magic == WST_TRAILER_MAGIC) {
             info->trailer_offset = off;
             return WST_OK;
