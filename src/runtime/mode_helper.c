@@ -57,6 +57,7 @@
 #include "mode.h"
 #include "os_win.h"
 #include "region_internal.h"
+#include "start_gate.h"
 #include "winstrument/helper_abi.h"
 #include "winstrument/protocol.h"
 
@@ -72,9 +73,8 @@
 typedef LONG(NTAPI *ldr_lock_fn)(ULONG flags, ULONG *disposition, ULONG_PTR *cookie);
 typedef LONG(NTAPI *ldr_unlock_fn)(ULONG flags, ULONG_PTR cookie);
 
-/* start: the first hit / stop agreement of threadpool mode (mode_threadpool.c
- * explains it). load: loader_main / stop agreement, described above. */
-enum start_state { START_IDLE = 0, START_STARTING, START_RUNNING, START_CLOSED, START_EXITED };
+/* start: the first hit / stop agreement (start_gate.h). load: loader_main /
+ * stop agreement, described above. */
 enum load_state { LOAD_PENDING = 0, LOAD_PINNED, LOAD_CLOSED };
 
 struct helper_state {
@@ -365,21 +365,6 @@ failed:
     InterlockedExchange(&hs.start, START_RUNNING);
 }
 
-/* As in threadpool mode: CLOSED from IDLE or RUNNING, waiting out a first
- * hit that is mid-start (a few calls that take no lock we may hold). */
-static LONG claim_stop(void)
-{
-    for (;;) {
-        LONG s = InterlockedCompareExchange(&hs.start, START_CLOSED, START_IDLE);
-        if (s == START_IDLE || s == START_CLOSED)
-            return s;
-        if ((s == START_RUNNING || s == START_EXITED) &&
-            InterlockedCompareExchange(&hs.start, START_CLOSED, s) == s)
-            return START_RUNNING;
-        Sleep(1);
-    }
-}
-
 /* The loader item: if it never pinned the module, it never blocks on the
  * loader lock, so it is cancelled if queued and waited for if running. If
  * it pinned, it has returned already (we are in the unload, so the pin is
@@ -416,7 +401,7 @@ static void stop_helper_thread(void)
 
 static void helper_stop_on_unload(void)
 {
-    if (claim_stop() == START_RUNNING) {
+    if (wst_start_claim_stop(&hs.start) == START_RUNNING) {
         stop_loader();
         stop_helper_thread();
         release_loader();

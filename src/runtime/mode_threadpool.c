@@ -70,7 +70,8 @@
  *
  * The fallback's first hit and the stop race when a probe's first hit runs
  * on one thread while another unloads the module (the host's bug, but cheap
- * to make safe). They agree through one interlocked state, `tp.start`:
+ * to make safe). They agree through one interlocked state, `tp.start`
+ * (start_gate.h, shared with helper mode):
  *   IDLE -> STARTING (first_hit wins the CAS) -> RUNNING (its signal is done)
  *   IDLE or RUNNING -> CLOSED (the stop wins the CAS; at most one stops)
  *   any -> EXITED (process exit: no other thread is left to race)
@@ -88,6 +89,7 @@
 #include "os_win.h"
 #include "pipe_server.h"
 #include "region_internal.h"
+#include "start_gate.h"
 #include "winstrument/protocol.h"
 
 /* How long a worker serves with no client connected before it stops, unless
@@ -125,14 +127,10 @@ struct threadpool_state {
     /* Guards `closing` and every re-arm of a wait (see above). */
     SRWLOCK arm_lock;
     volatile BOOL closing;
-    /* enum start_state: the fallback's start/stop agreement described above. */
+    /* enum start_state (start_gate.h): the fallback trigger's start. */
     volatile LONG start;
 };
 
-/* EXITED: stop_at_exit ran. It bars first_hit like CLOSED, but a stop after
- * it still stops whatever was started (a test-only mutant that handles exit
- * like an unload relies on it: scenarios.MUTANTS). */
-enum start_state { START_IDLE = 0, START_STARTING, START_RUNNING, START_CLOSED, START_EXITED };
 static struct threadpool_state tp;
 
 /* ---------------------------------------------------------------- failures */
@@ -510,26 +508,9 @@ static void threadpool_first_hit(void)
     InterlockedExchange(&tp.start, START_RUNNING);
 }
 
-/* Claims the stop: CLOSED from IDLE or RUNNING. While a first hit is
- * mid-signal on another thread, waits for it to finish, so that the handle
- * it signals is still open. Returns the state the stop took over. */
-static LONG claim_stop(void)
-{
-    for (;;) {
-        LONG s = InterlockedCompareExchange(&tp.start, START_CLOSED, START_IDLE);
-        if (s == START_IDLE || s == START_CLOSED)
-            return s;
-        if ((s == START_RUNNING || s == START_EXITED) &&
-            InterlockedCompareExchange(&tp.start, START_CLOSED, s) == s)
-            return START_RUNNING;
-        /* STARTING: one SetEvent, which takes no lock we may hold. */
-        Sleep(1);
-    }
-}
-
 static void threadpool_stop_on_unload(void)
 {
-    if (claim_stop() == START_CLOSED && tp.wait == NULL) {
+    if (wst_start_claim_stop(&tp.start) == START_CLOSED && tp.wait == NULL) {
         unpublish(WST_WORKER_STOPPED); /* attach failed, or stopped already */
         return;
     }
