@@ -10,9 +10,15 @@
  *   rdtsc pair         two rdtsc: what a scope reads once calibrated, its floor
  *   empty scope        { WST_TIME_SCOPE("..."); } with nothing inside
  *   WST_RECORD         one value into a distribution
+ *   histogram floor    the same values into a histogram of the thread's own,
+ *                      with plain loads and stores: the work that any exact
+ *                      log-linear record has to do (a bucket index, a bucket
+ *                      add, a sum add, min and max compares), without the
+ *                      runtime's stripe lookup and without sharing
  *
  * Ratios printed: scope / QPC pair, scope / rdtsc pair, scope / counter
- * hit, record / counter hit. The clock the scopes used (the region header's
+ * hit, record / counter hit, record / floor, and scope / (rdtsc pair +
+ * floor), the least that a scope could cost. The clock the scopes used (the region header's
  * clock_*) is printed too: a run shorter than the calibration would time
  * the QPC fallback. Exactness is checked in the same run from this module's own region:
  * every site must have counted threads * iterations * repetitions.
@@ -35,22 +41,41 @@
 #define MAX_THREADS 2
 #define COMPILER_BARRIER() __asm__ __volatile__("" ::: "memory")
 
-enum row { ROW_COUNT, ROW_QPC, ROW_TSC, ROW_SCOPE, ROW_RECORD, ROWS };
-static const char *const row_names[ROWS] = {"WST_COUNT", "QPC pair", "rdtsc pair",
-                                             "empty scope", "WST_RECORD"};
-static const char *const row_keys[ROWS] = {"count", "qpc_pair", "rdtsc_pair", "empty_scope",
-                                           "record"};
+enum row { ROW_COUNT, ROW_QPC, ROW_TSC, ROW_SCOPE, ROW_RECORD, ROW_FLOOR, ROWS };
+static const char *const row_names[ROWS] = {"WST_COUNT",   "QPC pair",   "rdtsc pair",
+                                             "empty scope", "WST_RECORD", "histogram floor"};
+static const char *const row_keys[ROWS] = {"count",  "qpc_pair",       "rdtsc_pair", "empty_scope",
+                                           "record", "histogram_floor"};
 
-__attribute__((noinline)) static void loop_count(uint64_t n)
+/* A thread's own histogram for the floor row: a distribution's fields,
+ * written by one thread only, so plain adds and stores are exact. Its
+ * count is its buckets' total, as a distribution's is. */
+struct plain_histogram {
+    uint64_t sum;
+    uint64_t max;
+    uint64_t min_inverted;
+    uint64_t buckets[WST_DIST_BUCKETS];
+} __attribute__((aligned(WST_LINE)));
+
+/* The values that both the record row and the floor row take. */
+static inline uint64_t bench_value(uint64_t i)
 {
+    /* Values of every magnitude, so the bucket index is not constant. */
+    return (i * 2654435761u) >> (i & 31);
+}
+
+__attribute__((noinline)) static void loop_count(uint64_t n, struct plain_histogram *own)
+{
+    (void)own;
     for (uint64_t i = 0; i < n; i++) {
         WST_COUNT("bench.dist.count");
         COMPILER_BARRIER();
     }
 }
 
-__attribute__((noinline)) static void loop_qpc(uint64_t n)
+__attribute__((noinline)) static void loop_qpc(uint64_t n, struct plain_histogram *own)
 {
+    (void)own;
     LARGE_INTEGER a, b;
     for (uint64_t i = 0; i < n; i++) {
         QueryPerformanceCounter(&a);
@@ -61,8 +86,9 @@ __attribute__((noinline)) static void loop_qpc(uint64_t n)
     (void)b;
 }
 
-__attribute__((noinline)) static void loop_tsc(uint64_t n)
+__attribute__((noinline)) static void loop_tsc(uint64_t n, struct plain_histogram *own)
 {
+    (void)own;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t a = wst_clock_tsc_(), b = wst_clock_tsc_();
         __asm__ __volatile__("" : : "r"(a), "r"(b));
@@ -70,30 +96,49 @@ __attribute__((noinline)) static void loop_tsc(uint64_t n)
     }
 }
 
-__attribute__((noinline)) static void loop_scope(uint64_t n)
+__attribute__((noinline)) static void loop_scope(uint64_t n, struct plain_histogram *own)
 {
+    (void)own;
     for (uint64_t i = 0; i < n; i++) {
         WST_TIME_SCOPE("bench.dist.scope");
         COMPILER_BARRIER();
     }
 }
 
-__attribute__((noinline)) static void loop_record(uint64_t n)
+__attribute__((noinline)) static void loop_record(uint64_t n, struct plain_histogram *own)
 {
+    (void)own;
     for (uint64_t i = 0; i < n; i++) {
-        /* Values of every magnitude, so the bucket index is not constant. */
-        WST_RECORD("bench.dist.record", (i * 2654435761u) >> (i & 31));
+        WST_RECORD("bench.dist.record", bench_value(i));
         COMPILER_BARRIER();
     }
 }
 
-static void (*const loops[ROWS])(uint64_t) = {loop_count, loop_qpc, loop_tsc, loop_scope,
-                                                   loop_record};
+__attribute__((noinline)) static void loop_floor(uint64_t n, struct plain_histogram *own)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t v = bench_value(i);
+        /* Read-modify-writes of memory, as a record's are: the barrier keeps
+         * the compiler from holding the histogram in registers. */
+        own->buckets[wst_dist_bucket_(v)]++;
+        own->sum += v;
+        if (v > own->max)
+            own->max = v;
+        if (~v > own->min_inverted)
+            own->min_inverted = ~v;
+        COMPILER_BARRIER();
+    }
+}
+
+static void (*const loops[ROWS])(uint64_t, struct plain_histogram *) = {
+    loop_count, loop_qpc, loop_tsc, loop_scope, loop_record, loop_floor};
+static struct plain_histogram floor_histograms[MAX_THREADS];
 
 struct job {
     enum row row;
     uint64_t n;
     volatile LONG *start;
+    struct plain_histogram *own; /* the floor row's histogram of this thread */
     double ns;
 };
 
@@ -106,7 +151,7 @@ static DWORD WINAPI worker(void *arg)
     while (*j->start > 0)
         YieldProcessor();
     QueryPerformanceCounter(&t0);
-    loops[j->row](j->n);
+    loops[j->row](j->n, j->own);
     QueryPerformanceCounter(&t1);
     j->ns = (double)(t1.QuadPart - t0.QuadPart) * 1e9 / (double)f.QuadPart / (double)j->n;
     return 0;
@@ -120,7 +165,7 @@ static double run_row(enum row row, unsigned threads, uint64_t n)
     volatile LONG start = (LONG)threads;
     double worst = 0;
     for (unsigned t = 0; t < threads; t++) {
-        jobs[t] = (struct job){row, n, &start, 0};
+        jobs[t] = (struct job){row, n, &start, &floor_histograms[t], 0};
         h[t] = CreateThread(NULL, 0, worker, &jobs[t], 0, NULL);
         if (h[t] == NULL) {
             fprintf(stderr, "bench_dist: CreateThread failed\n");
@@ -183,9 +228,13 @@ int main(int argc, char **argv)
     for (unsigned t = 0; t < MAX_THREADS; t++) {
         double *m = median[t];
         printf("  %u thread%s: scope / QPC pair %.2f, scope / rdtsc pair %.2f, "
-               "scope / counter hit %.2f, record / counter hit %.2f\n",
+               "scope / counter hit %.2f, record / counter hit %.2f\n"
+               "             floor / counter hit %.2f, record / floor %.2f, "
+               "scope / (rdtsc pair + floor) %.2f\n",
                t + 1, t ? "s" : "", m[ROW_SCOPE] / m[ROW_QPC], m[ROW_SCOPE] / m[ROW_TSC],
-               m[ROW_SCOPE] / m[ROW_COUNT], m[ROW_RECORD] / m[ROW_COUNT]);
+               m[ROW_SCOPE] / m[ROW_COUNT], m[ROW_RECORD] / m[ROW_COUNT],
+               m[ROW_FLOOR] / m[ROW_COUNT], m[ROW_RECORD] / m[ROW_FLOOR],
+               m[ROW_SCOPE] / (m[ROW_TSC] + m[ROW_FLOOR]));
     }
     struct bench_counter_read own;
     bench_read_own_counter("bench.dist.scope", &own);
@@ -196,9 +245,14 @@ int main(int argc, char **argv)
 
     /* Exactness, from this module's own region. */
     uint64_t want = iterations * repeat * (1 + MAX_THREADS);
+    uint64_t floor_total = 0;
+    for (unsigned t = 0; t < MAX_THREADS; t++)
+        for (unsigned b = 0; b < WST_DIST_BUCKETS; b++)
+            floor_total += floor_histograms[t].buckets[b];
     int exact = total_of("bench.dist.count") == want && total_of("bench.dist.scope") == want &&
-                total_of("bench.dist.record") == want;
-    printf("  exact: %s (every site %" PRIu64 ")\n", exact ? "yes" : "NO", want);
+                total_of("bench.dist.record") == want && floor_total == want;
+    printf("  exact: %s (every site, and the floor's histograms, %" PRIu64 ")\n",
+           exact ? "yes" : "NO", want);
 
     if (json != NULL) {
         FILE *out = fopen(json, "w");
@@ -215,10 +269,13 @@ int main(int argc, char **argv)
                 fprintf(out, "\"%s_ns\": %.3f, ", row_keys[row], m[row]);
             fprintf(out,
                     "\"scope_per_qpc_pair\": %.3f, \"scope_per_rdtsc_pair\": %.3f, "
-                    "\"scope_per_count\": %.3f, \"record_per_count\": %.3f},\n",
+                    "\"scope_per_count\": %.3f, \"record_per_count\": %.3f, "
+                    "\"floor_per_count\": %.3f, \"record_per_floor\": %.3f, "
+                    "\"scope_per_rdtsc_pair_plus_floor\": %.3f},\n",
                     m[ROW_SCOPE] / m[ROW_QPC], m[ROW_SCOPE] / m[ROW_TSC],
-                    m[ROW_SCOPE] / m[ROW_COUNT],
-                    m[ROW_RECORD] / m[ROW_COUNT]);
+                    m[ROW_SCOPE] / m[ROW_COUNT], m[ROW_RECORD] / m[ROW_COUNT],
+                    m[ROW_FLOOR] / m[ROW_COUNT], m[ROW_RECORD] / m[ROW_FLOOR],
+                    m[ROW_SCOPE] / (m[ROW_TSC] + m[ROW_FLOOR]));
         }
         fprintf(out, "  \"clock\": \"%s\", \"clock_tsc_hz\": %" PRIu64 ",\n",
                 clock_name(h->clock_source), h->clock_tsc_hz);
