@@ -32,7 +32,11 @@
 #include "region_internal.h"
 #include "winstrument/helper_abi.h"
 
-#define BOUND_MS 10000u
+/* How long a wait for another thread's work (the deferred load, the helper
+ * thread's start and its exit) may take before the test fails: generous,
+ * because a loaded machine can hold a thread off the CPU for seconds, and
+ * each wait ends as soon as the work is done. */
+#define BOUND_MS 60000u
 
 typedef LONG(NTAPI *ldr_lock_fn)(ULONG flags, ULONG *disposition, ULONG_PTR *cookie);
 typedef LONG(NTAPI *ldr_unlock_fn)(ULONG flags, ULONG_PTR cookie);
