@@ -464,8 +464,8 @@ static void print_table(const struct row *rows, const struct context *ctx)
     printf("design floor: a cycle %.2fx plain (threadpool %.2fx the floor); a serving unload "
            "%.2fx a bare one (threadpool %.2fx the floor's, median %.1f us)\n",
            rows[C_FLOOR].ratio_plain, rows[C_THREADPOOL].us_per_cycle / rows[C_FLOOR].us_per_cycle,
-           f->free_median_us / rows[C_PLAIN].free_median_us,
-           s->free_median_us / f->free_median_us, f->free_median_us);
+           f->free_median_us / rows[C_PLAIN].free_median_us, s->free_median_us / f->free_median_us,
+           f->free_median_us);
     s = &rows[C_HELPER_SERVING];
     printf("unload latency (FreeLibrary, helper thread serving): median %.1f us, max %.1f us "
            "(%u unloads); %.2fx a bare unload\n",
@@ -475,10 +475,11 @@ static void print_table(const struct row *rows, const struct context *ctx)
     printf("helper design floor: a cycle %.2fx plain (helper %.2fx the floor); a serving unload "
            "%.2fx a bare one (helper %.2fx the floor's, median %.1f us)\n",
            rows[C_HFLOOR].ratio_plain, rows[C_HELPER].us_per_cycle / rows[C_HFLOOR].us_per_cycle,
-           f->free_median_us / rows[C_PLAIN].free_median_us,
-           s->free_median_us / f->free_median_us, f->free_median_us);
+           f->free_median_us / rows[C_PLAIN].free_median_us, s->free_median_us / f->free_median_us,
+           f->free_median_us);
     printf("All times in us. us/cycle: LoadLibrary + call + FreeLibrary (+ the wait until\n"
-           "serving in the +serve rows; threadpool+serve signals the trigger), over a whole run. load, call, "
+           "serving in the +serve rows; threadpool+serve signals the trigger), over a whole run. "
+           "load, call, "
            "free, to serve\n"
            "(LoadLibrary to SERVING): median over runs of each run's per-cycle median.\n"
            "free max: the slowest FreeLibrary of every cycle of every run.\n");

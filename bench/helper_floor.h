@@ -22,12 +22,12 @@
 enum { HFLOOR_STARTING = 0, HFLOOR_SERVING = 1, HFLOOR_CANCELLED = 2 };
 
 struct hfloor_session {
-    HMODULE helper;        /* the reference the thread leaves with */
-    HANDLE stop;           /* manual-reset; set by the unload after CANCELLED */
-    volatile LONG *state;  /* the module's worker state: under lock, SERVING only */
-    SRWLOCK lock;          /* zeroed = initialized */
-    LONG claim;            /* under lock */
-    volatile LONG refs;    /* 2: module and thread */
+    HMODULE helper;       /* the reference the thread leaves with */
+    HANDLE stop;          /* manual-reset; set by the unload after CANCELLED */
+    volatile LONG *state; /* the module's worker state: under lock, SERVING only */
+    SRWLOCK lock;         /* zeroed = initialized */
+    LONG claim;           /* under lock */
+    volatile LONG refs;   /* 2: module and thread */
 };
 
 /* 0 on success (a thread now owns one reference and `helper`), else a

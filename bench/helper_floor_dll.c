@@ -130,8 +130,8 @@ static void attach(HINSTANCE module)
 {
     DWORD n = GetModuleFileNameW(module, helper_path, MAX_PATH);
     WCHAR *slash = n > 0 && n < MAX_PATH ? wcsrchr(helper_path, L'\\') : NULL;
-    if (slash == NULL || (size_t)(slash + 1 - helper_path) + wcslen(HFLOOR_HELPER_NAME) + 1 >
-                             MAX_PATH) {
+    if (slash == NULL ||
+        (size_t)(slash + 1 - helper_path) + wcslen(HFLOOR_HELPER_NAME) + 1 > MAX_PATH) {
         helper_path[0] = L'\0';
         return;
     }

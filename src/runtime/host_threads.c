@@ -161,7 +161,8 @@ static const SYSTEM_THREAD_INFORMATION *own_threads(const unsigned char *list, U
     while (length - at >= sizeof(SYSTEM_PROCESS_INFORMATION)) {
         const SYSTEM_PROCESS_INFORMATION *p = (const SYSTEM_PROCESS_INFORMATION *)(list + at);
         if ((DWORD)(ULONG_PTR)p->UniqueProcessId == pid) {
-            ULONG room = (length - at - (ULONG)sizeof *p) / (ULONG)sizeof(SYSTEM_THREAD_INFORMATION);
+            ULONG room =
+                (length - at - (ULONG)sizeof *p) / (ULONG)sizeof(SYSTEM_THREAD_INFORMATION);
             *threads = p->NumberOfThreads < room ? p->NumberOfThreads : room;
             return (const SYSTEM_THREAD_INFORMATION *)(p + 1);
         }

@@ -32,8 +32,9 @@
  * module). So loader_main only ever *tries* the loader lock
  * (LdrLockLoaderLock with the try-only flag), waiting on a condition
  * variable between tries, which the unload wakes (no kernel object: the
- * event this used to be cost three Wine server calls a load). Holding it, it pins the module (GetModuleHandleExW, a
- * recursive acquisition) and moves `load` from PENDING to PINNED; only then,
+ * event this used to be cost three Wine server calls a load). Holding it,
+ * it pins the module (GetModuleHandleExW, a recursive acquisition) and
+ * moves `load` from PENDING to PINNED; only then,
  * the lock released, does it LoadLibrary the helper. Because the move
  * happens under the loader lock, the unload (which holds it) sees either
  * PENDING (loader_main never blocks on the loader: waiting for it is safe)
