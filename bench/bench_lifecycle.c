@@ -9,7 +9,9 @@
  * bench/lifecycle_dll.c (with the runtime, and without it as the floor), and a
  * third, bench/trigger_floor_dll.c: the design floor, which does only what
  * the on-demand trigger's mechanism needs, so that the table tells what the
- * mechanism costs under this OS from what winstrument adds on top.
+ * mechanism costs under this OS from what winstrument adds on top; and a
+ * fourth, bench/helper_floor_dll.c, helper mode's design floor (a deferred
+ * load of a second DLL whose thread leaves by itself).
  * The cases are the table `cases` below.
  *
  * The mode is chosen per process (WINSTRUMENT_MODE is read at attach), so the
@@ -53,6 +55,7 @@ struct lc_case {
     const wchar_t *mode_env; /* WINSTRUMENT_MODE for the child; NULL: unset */
     unsigned expect_mode;    /* enum wst_mode the DLL must report */
     int wait_serving;        /* poll worker_state until SERVING before FreeLibrary */
+    int starts_at_call;      /* helper design: the call starts the worker; no trigger */
 };
 
 enum {
@@ -62,6 +65,8 @@ enum {
     C_THREADLESS,
     C_THREADPOOL,
     C_SERVING,
+    C_HFLOOR,
+    C_HFLOOR_SERVING,
     C_HELPER,
     C_HELPER_SERVING,
     C_COUNT
@@ -80,10 +85,16 @@ static const struct lc_case cases[C_COUNT] = {
                       WST_MODE_THREADPOOL, 0},
     [C_SERVING] = {"threadpool_serving", "threadpool+serve", L"lifecycle_wst.dll", L"threadpool",
                    WST_MODE_THREADPOOL, 1},
+    /* Helper mode's design floor (bench/helper_floor_dll.c, its second DLL
+     * hfloor_helper.dll next to it): what helper mode can cost at least. */
+    [C_HFLOOR] = {"helper_floor", "helper floor", L"lifecycle_hfloor.dll", NULL, WST_MODE_UNSET, 0,
+                  1},
+    [C_HFLOOR_SERVING] = {"helper_floor_serving", "hfloor+serve", L"lifecycle_hfloor.dll", NULL,
+                          WST_MODE_UNSET, 1, 1},
     /* Helper mode: wsthelper.dll sits next to this program and the DLL. */
-    [C_HELPER] = {"helper", "helper", L"lifecycle_wst.dll", L"helper", WST_MODE_HELPER, 0},
+    [C_HELPER] = {"helper", "helper", L"lifecycle_wst.dll", L"helper", WST_MODE_HELPER, 0, 1},
     [C_HELPER_SERVING] = {"helper_serving", "helper+serve", L"lifecycle_wst.dll", L"helper",
-                          WST_MODE_HELPER, 1},
+                          WST_MODE_HELPER, 1, 1},
 };
 
 typedef void(__cdecl *call_fn)(void);
@@ -126,7 +137,7 @@ static int state_is_expected(const struct lc_case *c, unsigned state)
         return state == WST_WORKER_IDLE;
     if (c->expect_mode == WST_MODE_THREADPOOL)
         return state == WST_WORKER_IDLE;
-    if (c->expect_mode == WST_MODE_HELPER)
+    if (c->starts_at_call)
         return state == WST_WORKER_STARTING || state == WST_WORKER_SERVING;
     return state == WST_WORKER_NONE;
 }
@@ -187,7 +198,7 @@ static int run_cycle(const struct lc_case *c, const wchar_t *path, struct child_
     t->serve_us = 0;
     if (c->wait_serving) {
         /* Helper mode has no trigger: its worker starts at the first hit. */
-        int woken = c->expect_mode == WST_MODE_HELPER || wake(trigger) == 0;
+        int woken = c->starts_at_call || wake(trigger) == 0;
         if (!woken || wait_serving(state, t0) != 0)
             r->timeouts++;
         t->serve_us = now_us() - t0;
@@ -453,15 +464,22 @@ static void print_table(const struct row *rows, const struct context *ctx)
     printf("design floor: a cycle %.2fx plain (threadpool %.2fx the floor); a serving unload "
            "%.2fx a bare one (threadpool %.2fx the floor's, median %.1f us)\n",
            rows[C_FLOOR].ratio_plain, rows[C_THREADPOOL].us_per_cycle / rows[C_FLOOR].us_per_cycle,
-           f->free_median_us / rows[C_PLAIN].free_median_us,
-           s->free_median_us / f->free_median_us, f->free_median_us);
+           f->free_median_us / rows[C_PLAIN].free_median_us, s->free_median_us / f->free_median_us,
+           f->free_median_us);
     s = &rows[C_HELPER_SERVING];
     printf("unload latency (FreeLibrary, helper thread serving): median %.1f us, max %.1f us "
            "(%u unloads); %.2fx a bare unload\n",
            s->free_median_us, s->free_max_us, ctx->cycles * ctx->repeat,
            s->free_median_us / rows[C_PLAIN].free_median_us);
+    f = &rows[C_HFLOOR_SERVING];
+    printf("helper design floor: a cycle %.2fx plain (helper %.2fx the floor); a serving unload "
+           "%.2fx a bare one (helper %.2fx the floor's, median %.1f us)\n",
+           rows[C_HFLOOR].ratio_plain, rows[C_HELPER].us_per_cycle / rows[C_HFLOOR].us_per_cycle,
+           f->free_median_us / rows[C_PLAIN].free_median_us, s->free_median_us / f->free_median_us,
+           f->free_median_us);
     printf("All times in us. us/cycle: LoadLibrary + call + FreeLibrary (+ the wait until\n"
-           "serving in threadpool+serve, which signals the trigger), over a whole run. load, call, "
+           "serving in the +serve rows; threadpool+serve signals the trigger), over a whole run. "
+           "load, call, "
            "free, to serve\n"
            "(LoadLibrary to SERVING): median over runs of each run's per-cycle median.\n"
            "free max: the slowest FreeLibrary of every cycle of every run.\n");
@@ -519,6 +537,20 @@ static int write_json(const char *path, const struct row *rows, const struct con
             rows[C_FLOOR].ratio_plain, rows[C_THREADPOOL].us_per_cycle / rows[C_FLOOR].us_per_cycle,
             rows[C_FLOOR_SERVING].free_median_us / rows[C_PLAIN].free_median_us,
             s->free_median_us / rows[C_FLOOR_SERVING].free_median_us);
+    const struct row *h = &rows[C_HELPER_SERVING];
+    const struct row *hf = &rows[C_HFLOOR_SERVING];
+    fprintf(out,
+            "  \"helper_unload_latency_us\": {\"case\": \"%s\", \"median\": %.3f, "
+            "\"max\": %.3f, \"unloads\": %u, \"ratio_to_plain_free\": %.3f},\n",
+            cases[C_HELPER_SERVING].key, h->free_median_us, h->free_max_us,
+            ctx->cycles * ctx->repeat, h->free_median_us / rows[C_PLAIN].free_median_us);
+    fprintf(out,
+            "  \"helper_design_floor\": {\"cycle_ratio_to_plain\": %.3f, "
+            "\"helper_cycle_ratio_to_floor\": %.3f, \"serving_free_ratio_to_plain\": %.3f, "
+            "\"helper_serving_free_ratio_to_floor\": %.3f},\n",
+            rows[C_HFLOOR].ratio_plain, rows[C_HELPER].us_per_cycle / rows[C_HFLOOR].us_per_cycle,
+            hf->free_median_us / rows[C_PLAIN].free_median_us,
+            h->free_median_us / hf->free_median_us);
     fprintf(out, "  \"cycle_ratio_to_plain\": {");
     for (int i = 1; i < C_COUNT; i++)
         fprintf(out, "%s\"%s\": %.3f", i > 1 ? ", " : "", cases[i].key, rows[i].ratio_plain);

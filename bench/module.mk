@@ -55,11 +55,16 @@ $(foreach a,$(ARCHS),$(eval $(call bench_rules,$(a))))
 # lifecycle_floor.dll (bench/trigger_floor_dll.c) is the design floor: only the
 # on-demand trigger's mechanism (a named event and a pool wait on it, and a
 # pool callback blocked in one pipe wait), without the runtime.
+# lifecycle_hfloor.dll (bench/helper_floor_dll.c) and hfloor_helper.dll
+# (bench/helper_floor_helper.c) are helper mode's design floor: the deferred
+# load of a second DLL whose one thread waits for the stop and leaves through
+# FreeLibraryAndExitThread, without the runtime.
 #
 #   make bench [BENCH_LC_ARGS="--cycles N --repeat R"]
 BENCH_LC_EXE = $(BUILD)/$(1)/bin/bench_lifecycle.exe
 BENCH_LC_DLLS = $(BUILD)/$(1)/bin/lifecycle_wst.dll $(BUILD)/$(1)/bin/lifecycle_plain.dll \
-	$(BUILD)/$(1)/bin/lifecycle_floor.dll $(call HELPER_DLL,$(1))
+	$(BUILD)/$(1)/bin/lifecycle_floor.dll $(call HELPER_DLL,$(1)) \
+	$(BUILD)/$(1)/bin/lifecycle_hfloor.dll $(BUILD)/$(1)/bin/hfloor_helper.dll
 BENCH_LC_JSON := $(BUILD)/bench-lifecycle.json
 BENCH_LC_ARGS ?=
 
@@ -84,12 +89,30 @@ $(BUILD)/$(1)/bin/lifecycle_floor.dll: $(call objs,$(1),bench/trigger_floor_dll.
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) -shared -o $$@ $$<
 
+$(BUILD)/$(1)/bin/lifecycle_hfloor.dll: $(call objs,$(1),bench/helper_floor_dll.c)
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -shared -o $$@ $$<
+
+# --kill-at: i686 exports the stdcall start undecorated, as GetProcAddress asks.
+$(BUILD)/$(1)/bin/hfloor_helper.dll: $(call objs,$(1),bench/helper_floor_helper.c)
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -shared -o $$@ $$< -Wl,--kill-at
+
 $(BUILD)/$(1)/bin/lifecycle_wst.dll: $(call objs,$(1),bench/lifecycle_dll.c) $(call RUNTIME_LIB,$(1))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) -shared -o $$@ $$(filter %.o,$$^) \
 		-L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
-CROSS_OUTPUTS += $(call BENCH_LC_EXE,$(1)) $(call BENCH_LC_DLLS,$(1))
+# server_calls.exe: one of these DLLs' cycles with phase markers, for
+# counting Wine server calls under WINEDEBUG=+server (docs/modes.md, "Costs").
+$(BUILD)/$(1)/bin/server_calls.exe: $(call objs,$(1),bench/server_calls.c)
+	@mkdir -p $$(@D)
+	@echo "  LD [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) -o $$@ $$^
+CROSS_OUTPUTS += $(call BENCH_LC_EXE,$(1)) $(call BENCH_LC_DLLS,$(1)) \
+	$(BUILD)/$(1)/bin/server_calls.exe
 endef
 $(foreach a,$(ARCHS),$(eval $(call bench_lc_rules,$(a))))
 

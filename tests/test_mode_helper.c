@@ -9,7 +9,12 @@
  *   probe in a DllMain would, the first hit loads nothing; once the lock is
  *   free the helper serves; the stop returns with the worker stopped,
  *   without waiting for the thread, which then writes nothing more to the
- *   region and unloads wsthelper.dll by itself.
+ *   region and unloads wsthelper.dll by itself;
+ * - an unload while the loader item is running and trying the loader lock
+ *   (which the unload holds): the stop wakes it, it returns without loading
+ *   anything, and the stop returns. Its pool is one the test made with a
+ *   thread already started, so that the item can run while the test holds
+ *   the loader lock (a new pool thread's start needs that lock).
  *
  * main() marks the first hit as seen, so the lifecycle never starts a worker
  * of its own. Threads: the test thread, the mode's loader item and the
@@ -29,6 +34,7 @@
 #include <winstrument.h>
 
 #include "mode.h"
+#include "os_win.h"
 #include "region_internal.h"
 #include "winstrument/helper_abi.h"
 
@@ -146,6 +152,74 @@ static void load_waits_for_the_loader_lock(void **state)
     assert_int_equal(wst_region_.pipe_name[8], '\0');
 }
 
+/* A pool whose one thread has started (and finished DLL_THREAD_ATTACH),
+ * handed to mode_helper.c by wst_os.CreateThreadpool. */
+static PTP_POOL warm_pool;
+
+static void CALLBACK nothing(PTP_CALLBACK_INSTANCE instance, PVOID context, PTP_WORK work)
+{
+    (void)instance;
+    (void)context;
+    (void)work;
+}
+
+static PTP_POOL WINAPI give_warm_pool(PVOID reserved)
+{
+    (void)reserved;
+    PTP_POOL pool = warm_pool;
+    warm_pool = NULL;
+    return pool;
+}
+
+static void stop_wakes_a_load_trying_the_lock(void **state)
+{
+    (void)state;
+    WCHAR built[MAX_PATH];
+    path_in(built, L"wsthelper.dll", TRUE);
+    assert_true(CopyFileW(built, beside, FALSE));
+    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+    ldr_lock_fn lock = (ldr_lock_fn)(void (*)(void))GetProcAddress(ntdll, "LdrLockLoaderLock");
+    ldr_unlock_fn unlock =
+        (ldr_unlock_fn)(void (*)(void))GetProcAddress(ntdll, "LdrUnlockLoaderLock");
+    assert_non_null(lock);
+    assert_non_null(unlock);
+
+    warm_pool = CreateThreadpool(NULL);
+    assert_non_null(warm_pool);
+    SetThreadpoolThreadMaximum(warm_pool, 1);
+    TP_CALLBACK_ENVIRON environment;
+    InitializeThreadpoolEnvironment(&environment);
+    SetThreadpoolCallbackPool(&environment, warm_pool);
+    PTP_WORK warm_up = CreateThreadpoolWork(nothing, NULL, &environment);
+    assert_non_null(warm_up);
+    SubmitThreadpoolWork(warm_up);
+    WaitForThreadpoolWorkCallbacks(warm_up, FALSE); /* its thread has started */
+    CloseThreadpoolWork(warm_up);
+    DestroyThreadpoolEnvironment(&environment);
+    wst_os.CreateThreadpool = give_warm_pool;
+
+    wst_mode_helper.attach(GetModuleHandleW(NULL));
+    ULONG disposition = 0;
+    ULONG_PTR cookie = 0;
+    assert_true(lock(0, &disposition, &cookie) >= 0);
+    wst_mode_helper.first_hit();
+    wst_os_restore();
+    /* The item runs on the warm thread and tries the lock we hold. 100 ms
+     * is only how long we let it try; a slow machine makes the check weaker
+     * (the stop then cancels an item not yet begun), never wrong. An item
+     * that missed the stop would keep the stop waiting for ever (the test's
+     * timeout). */
+    Sleep(100);
+    wst_mode_helper.stop_on_unload();
+    uint32_t after_stop = helper_state();
+    unlock(0, cookie);
+    assert_int_equal(after_stop, WST_HELPER_LOADING);
+    assert_int_equal(worker_state(), WST_WORKER_STOPPED);
+    Sleep(100);
+    assert_null(GetModuleHandleW(L"wsthelper.dll"));
+    assert_int_equal(helper_state(), WST_HELPER_LOADING);
+}
+
 static int remove_copy(void **state)
 {
     (void)state;
@@ -160,6 +234,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(missing_helper_falls_back),
         cmocka_unit_test_teardown(load_waits_for_the_loader_lock, remove_copy),
+        cmocka_unit_test_teardown(stop_wakes_a_load_trying_the_lock, remove_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

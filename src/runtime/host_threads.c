@@ -1,13 +1,16 @@
 /*
- * See host_threads.h. The thread list comes from a Toolhelp snapshot of the
- * system's threads filtered to our pid; Toolhelp takes no loader lock (it
- * asks the kernel, or wineserver, for the process list). A thread's name is
+ * See host_threads.h. The thread list is our process's entry in the system's
+ * process list (NtQuerySystemInformation(SystemProcessInformation): each
+ * process's SYSTEM_PROCESS_INFORMATION is followed by one
+ * SYSTEM_THREAD_INFORMATION per thread), which takes no loader lock (it asks
+ * the kernel, or wineserver, once). A Toolhelp snapshot asks the same, but
+ * Wine's then maps and unmaps its snapshot for every Thread32Next: three
+ * server calls per thread of the whole system, some 140 per look here. A thread's name is
  * read with NtQueryInformationThread(ThreadNameInformation) into a buffer of
  * our own, because GetThreadDescription allocates from the heap.
  */
 #include "host_threads.h"
 
-#include <tlhelp32.h>
 #include <winternl.h>
 
 #include <string.h>
@@ -20,9 +23,16 @@ typedef NTSTATUS(NTAPI *query_thread_fn)(HANDLE thread, THREADINFOCLASS cls, PVO
 
 #define THREAD_START_ADDRESS 9 /* THREADINFOCLASS ThreadQuerySetWin32StartAddress */
 
+typedef NTSTATUS(NTAPI *query_system_fn)(ULONG cls, PVOID info, ULONG size, PULONG returned);
+#define PROCESS_LIST_CLASS 5 /* SYSTEM_INFORMATION_CLASS SystemProcessInformation */
+#define LENGTH_MISMATCH ((NTSTATUS)0xC0000004L) /* STATUS_INFO_LENGTH_MISMATCH */
+#define LIST_FIRST_BYTES (64u * 1024u)
+#define LIST_TRIES 4 /* the list can grow between a too-small try and the next */
+
 /* Constant after process attach. */
 static set_description_fn set_description;
 static query_thread_fn query_thread;
+static query_system_fn query_system;
 static uintptr_t ntdll_begin, ntdll_end; /* ntdll's image, for is_os_thread */
 
 void wst_host_threads_resolve(void)
@@ -37,6 +47,8 @@ void wst_host_threads_resolve(void)
     HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
     query_thread =
         (query_thread_fn)(void (*)(void))GetProcAddress(ntdll, "NtQueryInformationThread");
+    query_system =
+        (query_system_fn)(void (*)(void))GetProcAddress(ntdll, "NtQuerySystemInformation");
     /* The image's extent from its own headers, which are mapped and ours to
      * read (no call that could take a lock). */
     const IMAGE_DOS_HEADER *dos = (const IMAGE_DOS_HEADER *)ntdll;
@@ -117,24 +129,75 @@ void wst_host_threads_watch(struct wst_host_threads *w, HANDLE thread)
         w->watch[w->watched++] = copy;
 }
 
+/* The system's process list, on the process heap (the caller frees it), and
+ * its length; NULL if it cannot be had. */
+static void *process_list(ULONG *length)
+{
+    ULONG size = LIST_FIRST_BYTES;
+    for (int i = 0; i < LIST_TRIES && query_system != NULL; i++) {
+        void *list = HeapAlloc(GetProcessHeap(), 0, size);
+        if (list == NULL)
+            return NULL;
+        ULONG needed = 0;
+        NTSTATUS status = query_system(PROCESS_LIST_CLASS, list, size, &needed);
+        if (status >= 0) {
+            *length = needed != 0 && needed < size ? needed : size;
+            return list;
+        }
+        HeapFree(GetProcessHeap(), 0, list);
+        if (status != LENGTH_MISMATCH)
+            return NULL;
+        size = needed > size ? needed + needed / 4 : size * 2;
+    }
+    return NULL;
+}
+
+/* Our process's threads in `list`: sets *threads to their count, bounded by
+ * what the list holds; NULL if the process is not in it. Trusts no offset. */
+static const SYSTEM_THREAD_INFORMATION *own_threads(const unsigned char *list, ULONG length,
+                                                    DWORD pid, ULONG *threads)
+{
+    ULONG at = 0;
+    while (length - at >= sizeof(SYSTEM_PROCESS_INFORMATION)) {
+        const SYSTEM_PROCESS_INFORMATION *p = (const SYSTEM_PROCESS_INFORMATION *)(list + at);
+        if ((DWORD)(ULONG_PTR)p->UniqueProcessId == pid) {
+            ULONG room =
+                (length - at - (ULONG)sizeof *p) / (ULONG)sizeof(SYSTEM_THREAD_INFORMATION);
+            *threads = p->NumberOfThreads < room ? p->NumberOfThreads : room;
+            return (const SYSTEM_THREAD_INFORMATION *)(p + 1);
+        }
+        if (p->NextEntryOffset == 0 || p->NextEntryOffset > length - at)
+            break;
+        at += p->NextEntryOffset;
+    }
+    return NULL;
+}
+
 BOOL wst_host_threads_alive(struct wst_host_threads *w)
 {
-    HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
-    if (snap == INVALID_HANDLE_VALUE)
+    ULONG length = 0, count = 0;
+    unsigned char *list = process_list(&length);
+    if (list == NULL)
         return TRUE;
     /* Order matters: the threads watched since the last poll keep their
      * handles until the new list is made. A thread that ends meanwhile (even
-     * between the snapshot and its OpenThread) is then still open here, and
+     * between the list and its OpenThread) is then still open here, and
      * its exit code is kept; closing them first would let the host's last
      * thread vanish unseen, and the process end with code 0. */
     HANDLE fresh[WST_HOST_THREADS_WATCH];
     unsigned watched = 0, alive = 0;
     DWORD pid = GetCurrentProcessId(), self = GetCurrentThreadId();
-    THREADENTRY32 t = {.dwSize = sizeof t};
-    for (BOOL more = Thread32First(snap, &t); more; more = Thread32Next(snap, &t)) {
-        if (t.th32OwnerProcessID != pid || t.th32ThreadID == self)
+    const SYSTEM_THREAD_INFORMATION *t = own_threads(list, length, pid, &count);
+    if (t == NULL) {
+        /* We are in the list unless it is malformed: never end on a guess. */
+        HeapFree(GetProcessHeap(), 0, list);
+        return TRUE;
+    }
+    for (ULONG i = 0; i < count; i++) {
+        DWORD id = (DWORD)(ULONG_PTR)t[i].ClientId.UniqueThread;
+        if (id == self)
             continue;
-        HANDLE h = OpenThread(SYNCHRONIZE | THREAD_QUERY_INFORMATION, FALSE, t.th32ThreadID);
+        HANDLE h = OpenThread(SYNCHRONIZE | THREAD_QUERY_INFORMATION, FALSE, id);
         if (h == NULL)
             continue; /* gone, and no handle of ours kept it: it was never watched */
         if (is_worker(h) || is_os_thread(h)) {
@@ -149,7 +212,7 @@ BOOL wst_host_threads_alive(struct wst_host_threads *w)
                 CloseHandle(h);
         }
     }
-    CloseHandle(snap);
+    HeapFree(GetProcessHeap(), 0, list);
     for (unsigned i = 0; i < w->watched; i++) {
         if (ended(w->watch[i]))
             keep_if_last(w, w->watch[i]);

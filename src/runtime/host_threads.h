@@ -62,7 +62,7 @@ void wst_host_threads_mark_worker(void);
 void wst_host_threads_watch(struct wst_host_threads *w, HANDLE thread);
 
 /* TRUE while some thread of the process other than a worker lives. A failed
- * snapshot answers TRUE: the check never ends a process on a guess. */
+ * thread list answers TRUE: the check never ends a process on a guess. */
 BOOL wst_host_threads_alive(struct wst_host_threads *w);
 
 /* A new handle (SYNCHRONIZE) to one host thread seen alive at the last

@@ -30,9 +30,11 @@
  * loader lock: the unload, holding that lock, could neither wait for it
  * (deadlock) nor return while it runs (it would return into an unmapped
  * module). So loader_main only ever *tries* the loader lock
- * (LdrLockLoaderLock with the try-only flag), waiting on the stop event
- * between tries. Holding it, it pins the module (GetModuleHandleExW, a
- * recursive acquisition) and moves `load` from PENDING to PINNED; only then,
+ * (LdrLockLoaderLock with the try-only flag), waiting on a condition
+ * variable between tries, which the unload wakes (no kernel object: the
+ * event this used to be cost three Wine server calls a load). Holding it,
+ * it pins the module (GetModuleHandleExW, a recursive acquisition) and
+ * moves `load` from PENDING to PINNED; only then,
  * the lock released, does it LoadLibrary the helper. Because the move
  * happens under the loader lock, the unload (which holds it) sees either
  * PENDING (loader_main never blocks on the loader: waiting for it is safe)
@@ -63,8 +65,8 @@
 
 #define LDR_LOCK_TRY_ONLY 0x2u
 #define LDR_LOCK_ACQUIRED 1u
-/* How long loader_main waits on the stop event between tries of the loader
- * lock. Not a timeout: it tries until it gets the lock or the stop comes. */
+/* How long loader_main waits between tries of the loader lock. Not a
+ * timeout: it tries until it gets the lock or the stop comes. */
 #define LOADER_RETRY_MS 2u
 /* What the helper thread needs of a host thread's handle: to wait for it,
  * and to read its exit time and code (GetThreadTimes, GetExitCodeThread). */
@@ -83,8 +85,13 @@ struct helper_state {
     WCHAR path[MAX_PATH];
     ldr_lock_fn lock_loader; /* attach; NULL if ntdll lacks them: no load */
     ldr_unlock_fn unlock_loader;
+    /* loader_main's stop: `closing` is set by stop_on_unload under `lock`,
+     * which loader_main holds only around its wait on `wake` (never while
+     * it calls the loader). Zeroed = initialized. */
+    SRWLOCK lock;
+    CONDITION_VARIABLE wake;
+    BOOL closing;
     /* Written by first_hit before the submit, released by stop_on_unload. */
-    HANDLE stop_event; /* manual-reset: ends loader_main's tries */
     PTP_POOL pool;
     TP_CALLBACK_ENVIRON environment;
     PTP_WORK work;
@@ -238,7 +245,12 @@ static BOOL try_loader_lock(ULONG_PTR *cookie)
         if (hs.lock_loader(LDR_LOCK_TRY_ONLY, &disposition, cookie) >= 0 &&
             disposition == LDR_LOCK_ACQUIRED)
             return TRUE;
-        if (WaitForSingleObject(hs.stop_event, LOADER_RETRY_MS) == WAIT_OBJECT_0)
+        AcquireSRWLockExclusive(&hs.lock);
+        if (!hs.closing)
+            SleepConditionVariableSRW(&hs.wake, &hs.lock, LOADER_RETRY_MS, 0);
+        BOOL stop = hs.closing;
+        ReleaseSRWLockExclusive(&hs.lock);
+        if (stop)
             return FALSE;
     }
 }
@@ -250,15 +262,12 @@ static void release_loader(void)
     if (hs.pool != NULL)
         wst_os.CloseThreadpool(hs.pool);
     DestroyThreadpoolEnvironment(&hs.environment);
-    if (hs.stop_event != NULL)
-        CloseHandle(hs.stop_event);
     if (hs.first_hitter != NULL)
         CloseHandle(hs.first_hitter);
     if (hs.loader_thread != NULL)
         CloseHandle(hs.loader_thread);
     hs.work = NULL;
     hs.pool = NULL;
-    hs.stop_event = NULL;
     hs.first_hitter = NULL;
     hs.loader_thread = NULL;
 }
@@ -335,9 +344,6 @@ static void helper_first_hit(void)
         InterlockedExchange(&hs.start, START_RUNNING); /* the fallback: nothing to start */
         return;
     }
-    hs.stop_event = wst_os.CreateEventW(NULL, TRUE, FALSE, NULL);
-    if (hs.stop_event == NULL)
-        goto failed;
     hs.pool = wst_os.CreateThreadpool(NULL);
     if (hs.pool == NULL)
         goto failed;
@@ -374,7 +380,12 @@ static void stop_loader(void)
     if (hs.work == NULL)
         return;
     if (InterlockedCompareExchange(&hs.load, LOAD_CLOSED, LOAD_PENDING) == LOAD_PENDING) {
-        SetEvent(hs.stop_event);
+        /* Set under the lock, so that loader_main either sees it before it
+         * sleeps or is asleep and gets the wake: it returns at once. */
+        AcquireSRWLockExclusive(&hs.lock);
+        hs.closing = TRUE;
+        ReleaseSRWLockExclusive(&hs.lock);
+        WakeAllConditionVariable(&hs.wake);
         wst_os.WaitForThreadpoolWorkCallbacks(hs.work, TRUE);
     }
 }
