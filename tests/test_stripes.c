@@ -148,8 +148,8 @@ static void reset_keeps_totals_exact(void **state)
 static volatile LONG dist_done;
 
 /* Large values: their bucket comes late in the reset's walk over the
- * buckets, after it read the count words, so records have time to fall
- * between the two reads. */
+ * buckets (in layout 2, long after it read the count words), so records
+ * have time to fall between the reset's reads. */
 static DWORD WINAPI dist_recorder(void *arg)
 {
     (void)arg;
@@ -188,14 +188,15 @@ static uint64_t snapshot_count(const char *name, uint64_t *bucket_total)
     return 0;
 }
 
-/* Resets while three owners record: once they stop, the count must agree
- * with the buckets (until the next reset, which subtracts whatever is there
- * and so hides any earlier disagreement). A count summed from the stripes'
- * count words failed here: a reset reads them and the buckets at different
- * moments, so records that raced with it stayed counted in one and not the
- * other. How many races happen depends on the scheduling, so a regression
- * fails this test in most runs, not all; the equality it checks is the
- * contract either way. */
+/* Resets while three owners record (in both bucket shards): once they stop,
+ * the count must agree with the buckets (until the next reset, which
+ * subtracts whatever is there and so hides any earlier disagreement), and no
+ * bucket may have gone below zero. In layout 2 a count summed from the
+ * stripes' count words failed here: a reset read them and the buckets at
+ * different moments, so records that raced with it stayed counted in one and
+ * not the other (layout 3 writes no count words). How many races happen
+ * depends on the scheduling, so a regression fails this test in most runs,
+ * not all; the equality it checks is the contract either way. */
 static void dist_count_survives_racing_resets(void **state)
 {
     (void)state;
