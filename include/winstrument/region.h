@@ -244,14 +244,16 @@ struct wst_dist_extrema {
  * that the owners of stripes 1 and 2 (the first two threads to record) never
  * write a common cache line. Stripe s picks shard (s + 1) % 2, which is the
  * WST_LINE bit (bit 6) of the stripe's byte offset WST_LINE * (1 + s) that
- * the hot path already holds: stripes 1, 3, 5, 7 write shard 0; stripes 0, 2, 4, 6 shard 1. More
- * than one thread can write a shard (stripe 0, more owners, i686's thread-id
- * stripes), so the add stays atomic. Bucket i of the distribution is the sum
- * of bucket i of every shard. */
+ * the hot path already holds: stripes 1, 3, 5, 7 write shard 0; stripes 0,
+ * 2, 4, 6 shard 1. More than one thread can write a shard (stripe 0, more
+ * owners, i686's thread-id stripes), so the add stays atomic. Bucket i of
+ * the distribution is the sum of bucket i of every shard. */
 #define WST_DIST_SHARDS 2u
-#define WST_DIST_SHARD_OF_AT(at) ((unsigned)(((at) & WST_LINE) != 0)) /* at: WST_LINE * (1 + s) */
+/* at: a stripe's byte offset in the record, WST_LINE * (1 + s) */
+#define WST_DIST_SHARD_OF_AT(at) ((unsigned)(((at) & WST_LINE) != 0))
 #define WST_DIST_SHARD_OF_STRIPE(s) WST_DIST_SHARD_OF_AT(WST_LINE * (1u + (s)))
-/* A layout-2 record: today's first 8448 bytes, with one bucket array. */
+/* A layout-2 record's size: the first 8448 bytes of a layout-3 one, with one
+ * bucket array. */
 #define WST_DIST_SIZE_V2 (WST_LINE * (2u + WST_STRIPES) + WST_DIST_BUCKETS * 8u)
 
 /* One WST_TIME_SCOPE or WST_RECORD site: 16256 bytes (254 lines) in layout 3.
