@@ -36,6 +36,19 @@ static void add_counter(const struct wst_counter *c, struct bench_counter_read *
     out->sites++;
 }
 
+/* The buckets are read with relaxed atomic loads, like the stripes: workers
+ * may still be recording (the record is this module's own, of our layout). */
+static void add_distribution(const unsigned char *record, uint16_t layout,
+                             struct bench_counter_read *out)
+{
+    const struct wst_distribution *d = (const struct wst_distribution *)(const void *)record;
+    for (unsigned k = 0; k < wst_region_dist_shards(layout); k++) {
+        for (unsigned i = 0; i < WST_DIST_BUCKETS; i++)
+            out->total += __atomic_load_n(&d->shards[k][i], __ATOMIC_RELAXED);
+    }
+    out->sites++;
+}
+
 /* wst_region_parse() has checked every line from the header to the trailer:
  * each is a whole counter or distribution with a terminated name, or a line
  * of zeros. */
@@ -46,11 +59,11 @@ static void sum_named(const unsigned char *region, const struct wst_region_info 
     while (off < info->trailer_offset) {
         const struct wst_counter *c = (const struct wst_counter *)(region + off);
         if (c->magic == WST_DIST_MAGIC) {
-            /* A distribution's stripes start where a counter's do, each
-             * with its count first: their sum is the count. */
+            /* A distribution's count is its buckets' total, over its shards
+             * (layout 3 writes no count words). */
             if (strncmp(c->name, name, WST_NAME_MAX) == 0)
-                add_counter(c, out);
-            off += sizeof(struct wst_distribution);
+                add_distribution(region + off, info->layout_version, out);
+            off += wst_region_dist_size(info->layout_version);
             continue;
         }
         if (c->magic != WST_COUNTER_MAGIC) {

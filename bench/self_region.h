@@ -16,8 +16,9 @@
 #include "winstrument/region.h"
 
 struct bench_counter_read {
-    uint64_t stripes[WST_STRIPES]; /* summed over every site with the name */
-    uint64_t total;                /* sum of the stripes */
+    uint64_t stripes[WST_STRIPES]; /* summed over every site with the name (counters) */
+    uint64_t total;                /* counters: sum of the stripes; distributions: the
+                                    * buckets' total (the count) */
     uint32_t sites;                /* how many probe sites carry the name */
     uint32_t mode;                 /* header.mode: enum wst_mode */
     struct wst_region_info info;   /* the header's fields (region_parse.h) */

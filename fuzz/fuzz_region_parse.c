@@ -52,7 +52,7 @@ static void check_ok(const uint8_t *b, size_t size, const struct wst_region_info
     FUZZ_CHECK(info->distributions <= info->sites);
     FUZZ_CHECK(info->trailer_offset - head ==
                (info->sites - info->distributions) * sizeof(struct wst_counter) +
-                   info->distributions * sizeof(struct wst_distribution) +
+                   info->distributions * wst_region_dist_size(info->layout_version) +
                    info->padding_lines * WST_LINE);
     FUZZ_CHECK(info->mode <= WST_MODE_HELPER && info->worker_state <= WST_WORKER_PIPE_FAILED);
     FUZZ_CHECK(memchr(info->pipe_name, '\0', sizeof info->pipe_name) != NULL);

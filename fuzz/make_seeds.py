@@ -44,6 +44,7 @@ DIST_UNIT_NS = define("region.h", "WST_DIST_UNIT_NS")
 DIST_SUB_BITS = define("region.h", "WST_DIST_SUB_BITS")
 DIST_BUCKETS = (64 - DIST_SUB_BITS + 1) << DIST_SUB_BITS
 LAYOUT_VERSION = define("version.h", "WST_LAYOUT_VERSION")
+SHARDS = define("region.h", "WST_DIST_SHARDS")
 VERSION_NUMBER = (define("version.h", "WST_VERSION_MAJOR") << 16 |
                   define("version.h", "WST_VERSION_MINOR") << 8 |
                   define("version.h", "WST_VERSION_PATCH"))
@@ -60,8 +61,9 @@ RAW, WITH_HEADER, WITH_HEADER_AND_TRAILER, SORT_MERGE = range(4)
 # ---------------------------------------------------------------- region
 
 
-def region_header(mode=2, state=3, pipe=b"\\\\.\\pipe\\winstrument-1234-00000000deadbeef"):
-    h = struct.pack("<IHHIIIII", REGION_MAGIC, LAYOUT_VERSION, HEADER_SIZE, COUNTER_SIZE,
+def region_header(mode=2, state=3, pipe=b"\\\\.\\pipe\\winstrument-1234-00000000deadbeef",
+                  layout=LAYOUT_VERSION):
+    h = struct.pack("<IHHIIIII", REGION_MAGIC, layout, HEADER_SIZE, COUNTER_SIZE,
                     LINE, STRIPES, NAME_MAX, VERSION_NUMBER)
     h += struct.pack("<III", mode, state, 1234)
     h += struct.pack("<QQQ", 7, 0xDEADBEEF, 133000000000000000)
@@ -86,18 +88,30 @@ def bucket_of(v):
     return (e - DIST_SUB_BITS + 1) * sub + ((v >> (e - DIST_SUB_BITS)) & (sub - 1))
 
 
-def distribution(name, values, flags=DIST_UNIT_NS):
-    """A WST_TIME_SCOPE site that recorded `values` (all on stripe 0)."""
+def shard_of_stripe(stripe):
+    """region.h's WST_DIST_SHARD_OF_STRIPE: bit 6 of the stripe's offset."""
+    return ((LINE * (1 + stripe)) >> 6) & 1
+
+
+def distribution(name, values, flags=DIST_UNIT_NS, layout=LAYOUT_VERSION, stripes=(0,)):
+    """A WST_TIME_SCOPE site that recorded `values`, the i-th from stripe
+    stripes[i % len(stripes)]. Layout 2: one bucket array and a count word
+    per stripe; layout 3: a bucket shard per stripe parity, no count words."""
     d = struct.pack("<II", DIST_MAGIC, KIND_DISTRIBUTION | flags) + name.ljust(NAME_MAX, b"\0")
-    d += struct.pack("<QQ", len(values), sum(values) % 2**64).ljust(LINE, b"\0")
-    d += PAD_LINE * (STRIPES - 1)
+    counts, sums = [0] * STRIPES, [0] * STRIPES
+    shards = [[0] * DIST_BUCKETS for _ in range(SHARDS if layout >= 3 else 1)]
+    for i, v in enumerate(values):
+        s = stripes[i % len(stripes)]
+        counts[s] += 1
+        sums[s] = (sums[s] + v) % 2**64
+        shards[shard_of_stripe(s) if layout >= 3 else 0][bucket_of(v)] += 1
+    for s in range(STRIPES):
+        d += struct.pack("<QQ", counts[s] if layout < 3 else 0, sums[s]).ljust(LINE, b"\0")
     lo = min(values) if values else 2**64 - 1
     d += struct.pack("<QQ", ~lo % 2**64 if values else 0, max(values, default=0)).ljust(LINE, b"\0")
-    buckets = [0] * DIST_BUCKETS
-    for v in values:
-        buckets[bucket_of(v)] += 1
-    d += struct.pack("<%dQ" % DIST_BUCKETS, *buckets)
-    assert len(d) == LINE * (2 + STRIPES) + 8 * DIST_BUCKETS
+    for shard in shards:
+        d += struct.pack("<%dQ" % DIST_BUCKETS, *shard)
+    assert len(d) == LINE * (2 + STRIPES) + 8 * DIST_BUCKETS * len(shards)
     return d
 
 
@@ -126,11 +140,18 @@ def region_seeds():
     yield "with-header-garbage-line", bytes([WITH_HEADER]) + HITS + b"\x01" + PAD[1:] + trailer()
     yield "with-trailer-counters", bytes([WITH_HEADER_AND_TRAILER]) + HITS + PAD + HITS_AGAIN
     yield "with-trailer-empty", bytes([WITH_HEADER_AND_TRAILER])
-    # Layout 2: a gauge and a distribution (0, 1, UINT64_MAX and two modes).
+    # The current layout: a gauge and a distribution (0, 1, UINT64_MAX and two modes).
     gauge = counter(b"queue.depth", [2**64 - 3] + [0] * (STRIPES - 1), KIND_GAUGE)
     scope = distribution(b"b64.encode.time", [0, 1, 2**64 - 1, 50000, 50100, 2000000])
     yield "with-trailer-kinds", bytes([WITH_HEADER_AND_TRAILER]) + HITS + gauge + PAD + scope
     yield "raw-kinds", bytes([RAW]) + region_header() + gauge + scope + trailer()
+    # Layout 3's two shards: records from stripes 1 and 2 (one shard each)
+    # and 0; and layout 2's shorter record with its one bucket array, still read.
+    sharded = distribution(b"b64.decode.time", [1000] * 40 + [7, 7, 2**40], stripes=(1, 2, 0))
+    yield "raw-shards", bytes([RAW]) + region_header() + sharded + HITS + trailer()
+    old = distribution(b"b64.encode.time", [0, 1, 2**64 - 1, 50000], layout=2, stripes=(0, 3))
+    yield "raw-layout2-kinds", bytes([RAW]) + region_header(layout=2) + gauge + old + HITS \
+        + trailer()
     entry = lambda name, v: name.ljust(NAME_MAX, b"\0") + struct.pack("<Q", v)
     yield "sort-merge", bytes([SORT_MERGE]) + entry(b"b", 1) + entry(b"a", 2) + entry(b"b", 3) \
         + entry(b"", 4) + entry(b"x" * NAME_MAX, 5)

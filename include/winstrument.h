@@ -22,8 +22,10 @@
  * WST_NAME_MAX - 1 bytes are rejected at compile time.
  *
  * Distributions (count, sum, min, max exact; percentiles from log-linear
- * buckets within 3.125%) keep each thread's count and sum in its stripe and
- * add to a shared bucket atomically; no lock, no allocation. A time scope
+ * buckets within 3.125%) keep each thread's sum in its stripe and add 1
+ * atomically to a bucket of one of two shards, the one the thread's stripe
+ * picks, so the first two recording threads share no line; the count is the
+ * buckets' total. No lock, no allocation. A time scope
  * reads the TSC at both ends (rdtsc, inline), once the module has calibrated
  * it against QueryPerformanceCounter without waiting, and QPC until then or
  * where the TSC is not invariant (docs/region.md, "Clock"); in C
@@ -73,7 +75,7 @@
     WST_STATIC_ASSERT_(sizeof(name) <= WST_NAME_MAX, "winstrument: name too long");            \
     __attribute__((section(WST_SECTION_), aligned(64), used)) static struct wst_distribution   \
         var = {WST_DIST_MAGIC,      WST_KIND_DISTRIBUTION | (flags), name, {{0, 0, {0}}},      \
-               {0, 0, {0}}, {0}};                                                              \
+               {0, 0, {0}}, {{0}}};                                                            \
     struct wst_distribution *const var##p_ = &var
 
 #define WST_ADD(name, n)                                                                       \

@@ -1,6 +1,8 @@
 /*
  * wst_stripes_dll.dll: an instrumented DLL that tests/test_stripes.c loads
- * and unloads. Its own DllMain hits a counter at DLL_THREAD_DETACH, as a
+ * and unloads. It records into a distribution on request (which bucket
+ * shard a stripe's records land in). Its own DllMain hits a counter at
+ * DLL_THREAD_DETACH, as a
  * host's may: that hit runs after the runtime's TLS callback has released the
  * exiting thread's stripe. It exports its region header and its TLS slot's
  * TEB offset, and what its probes read from the slot, so that the test can
@@ -26,6 +28,14 @@ __declspec(dllexport) void stripes_dll_hit(unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
         WST_COUNT("dll.hit");
+}
+
+/* n records of v into one distribution: which shard they land in is the
+ * test's question (region.h, WST_DIST_SHARDS). */
+__declspec(dllexport) void stripes_dll_record(uint64_t v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        WST_RECORD("dll.dist", v);
 }
 
 extern struct wst_region_header wst_region_;

@@ -3,8 +3,9 @@
  * the bounds and percentiles of src/common/dist_math.c, checked against an
  * exact computation (sorting) on generated data that includes 0, 1,
  * UINT64_MAX and a bimodal set; and region_parse.c on distribution and gauge
- * records (kinds, merging, a name with two kinds, layouts 1 and 2, a newer
- * layout refused). Single-threaded; runs under Wine and natively.
+ * records (kinds, merging, a name with two kinds, layouts 1, 2 and 3: one
+ * bucket array or two shards, records of each size, a truncated layout-3
+ * record, a newer layout refused). Single-threaded; runs under Wine and natively.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -183,10 +184,12 @@ static void empty_and_rank(void **state)
 
 static unsigned char region[REGION_MAX];
 static size_t region_size;
+static uint16_t region_layout;
 
 static void region_begin(uint16_t layout)
 {
     memset(region, 0, sizeof region);
+    region_layout = layout;
     struct wst_region_header *h = (struct wst_region_header *)region;
     h->magic = WST_REGION_MAGIC;
     h->layout_version = layout;
@@ -215,15 +218,23 @@ static struct wst_distribution *add_dist(const char *name, uint32_t flags)
     d->magic = WST_DIST_MAGIC;
     d->flags = WST_KIND_DISTRIBUTION | flags;
     strcpy(d->name, name);
-    region_size += sizeof *d;
+    /* Layout 2's record ends where layout 3's second shard begins. */
+    region_size += wst_region_dist_size(region_layout);
     return d;
 }
 
+/* As the runtime of the region's layout records v from `stripe`: layout 3
+ * into the shard the stripe picks, no count word; layout 2 into its one
+ * bucket array (shard 0's place), with a count word. */
 static void record(struct wst_distribution *d, unsigned stripe, uint64_t v)
 {
-    d->stripes[stripe].count++;
+    if (region_layout >= 3) {
+        d->shards[WST_DIST_SHARD_OF_STRIPE(stripe)][wst_dist_bucket_(v)]++;
+    } else {
+        d->stripes[stripe].count++;
+        d->shards[0][wst_dist_bucket_(v)]++;
+    }
     d->stripes[stripe].sum += v;
-    d->buckets[wst_dist_bucket_(v)]++;
     if (v > d->extrema.max)
         d->extrema.max = v;
     if (~v > d->extrema.min_inverted)
@@ -245,7 +256,7 @@ static enum wst_status parse(struct wst_region_counter *out, uint64_t *pool, siz
 }
 
 static struct wst_region_counter out[REGION_MAX / 576 + 1];
-static uint64_t pool[(REGION_MAX / sizeof(struct wst_distribution) + 1) * WST_DIST_BUCKETS];
+static uint64_t pool[(REGION_MAX / WST_DIST_SIZE_V2 + 1) * WST_DIST_BUCKETS];
 
 static void parse_kinds_and_merge(void **state)
 {
@@ -331,11 +342,97 @@ static void parse_layouts(void **state)
     region_begin(2);
     add_dist("cut", 0);
     assert_int_equal(parse(out, pool, &count), WST_E_CORRUPT);
+    /* Layout 3: a distribution of layout 2's size overlaps the trailer. */
+    region_begin(3);
+    add_dist("cut", 0);
+    region_size = 256 + WST_DIST_SIZE_V2;
+    region_end();
+    assert_int_equal(parse(out, pool, &count), WST_E_CORRUPT);
     /* A later layout: refused as a version mismatch, as an old inspector
-     * refuses layout 2. */
+     * refuses layout 3. */
     region_begin(WST_LAYOUT_VERSION + 1);
     region_end();
     assert_int_equal(parse(out, pool, &count), WST_E_VERSION);
+}
+
+/* Two sites of one name, in layout `layout`: stripes 1 and 2 (different
+ * shards in layout 3), stripe 0, and a record of the second site; then what
+ * the parser makes of them, with and without a pool. */
+static void check_two_sites(uint16_t layout)
+{
+    size_t count;
+    region_begin(layout);
+    struct wst_distribution *a = add_dist("lat", WST_DIST_UNIT_NS);
+    struct wst_distribution *b = add_dist("lat", WST_DIST_UNIT_NS);
+    add_counter("after", WST_KIND_COUNTER, 9); /* found only if the size was right */
+    for (unsigned i = 0; i < 3; i++)
+        record(a, 1, 100);
+    for (unsigned i = 0; i < 5; i++)
+        record(a, 2, 100);
+    record(a, 0, 7);
+    record(b, 2, 1u << 20);
+    region_end();
+    assert_int_equal(parse(out, pool, &count), WST_OK);
+    assert_int_equal(count, 2);
+    assert_string_equal(out[0].name, "after");
+    assert_int_equal(out[0].value, 9);
+    assert_int_equal(out[1].value, 10);
+    assert_int_equal(out[1].sum, 800 + 7 + (1u << 20));
+    assert_int_equal(out[1].min, 7);
+    assert_int_equal(out[1].max, 1u << 20);
+    assert_int_equal(out[1].buckets[wst_dist_bucket_(100)], 8);
+    assert_int_equal(out[1].buckets[wst_dist_bucket_(7)], 1);
+    assert_int_equal(out[1].buckets[wst_dist_bucket_(1u << 20)], 1);
+    struct wst_region_info info;
+    assert_int_equal(wst_region_parse(region, region_size, &info, out,
+                                      wst_region_max_counters(region_size), &count),
+                     WST_OK);
+    assert_int_equal(info.layout_version, layout);
+    assert_int_equal(info.distributions, 2);
+    assert_int_equal(info.trailer_offset, 256 + 2 * wst_region_dist_size(layout) + 576);
+    assert_int_equal(out[1].value, 10);
+}
+
+static void parse_layout2_and_layout3_records(void **state)
+{
+    (void)state;
+    check_two_sites(2);
+    check_two_sites(3);
+    /* Layout 3 as the runtime writes it: the first two owners' records are
+     * in different shards, and the reader adds the shards. */
+    region_begin(3);
+    struct wst_distribution *d = add_dist("x", 0);
+    record(d, 1, 5);
+    record(d, 2, 5);
+    region_end();
+    assert_int_equal(d->shards[0][wst_dist_bucket_(5)], 1);
+    assert_int_equal(d->shards[1][wst_dist_bucket_(5)], 1);
+    size_t count;
+    assert_int_equal(parse(out, pool, &count), WST_OK);
+    assert_int_equal(out[0].value, 2);
+    assert_int_equal(out[0].buckets[wst_dist_bucket_(5)], 2);
+    /* A layout-2 reading of that record would miss shard 1: the shards'
+     * bytes after the first 8448 are not read as a layout-2 record's. */
+    ((struct wst_region_header *)region)->layout_version = 2;
+    assert_int_equal(parse(out, pool, &count), WST_E_CORRUPT);
+}
+
+/* The shard rule of region.h: stripes 1 and 2 (the first two owners) apart,
+ * each shard written by half of the stripes, and the offset form the hot
+ * path uses agreeing with the stripe form. */
+static void shards_of_stripes(void **state)
+{
+    (void)state;
+    unsigned per_shard[WST_DIST_SHARDS] = {0};
+    assert_int_not_equal(WST_DIST_SHARD_OF_STRIPE(1), WST_DIST_SHARD_OF_STRIPE(2));
+    for (unsigned s = 0; s < WST_STRIPES; s++) {
+        unsigned k = WST_DIST_SHARD_OF_STRIPE(s);
+        assert_true(k < WST_DIST_SHARDS);
+        assert_int_equal(k, WST_DIST_SHARD_OF_AT((uint64_t)WST_LINE * (1 + s)));
+        per_shard[k]++;
+    }
+    assert_int_equal(per_shard[0], WST_STRIPES / 2);
+    assert_int_equal(per_shard[1], WST_STRIPES / 2);
 }
 
 int main(void)
@@ -350,6 +447,8 @@ int main(void)
         cmocka_unit_test(parse_kinds_and_merge),
         cmocka_unit_test(parse_kind_conflict),
         cmocka_unit_test(parse_layouts),
+        cmocka_unit_test(parse_layout2_and_layout3_records),
+        cmocka_unit_test(shards_of_stripes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -205,7 +205,7 @@ static uint64_t self_base(void)
     return (uint64_t)(uintptr_t)GetModuleHandleW(NULL);
 }
 
-enum mutation { AGREE, OTHER_PID, OTHER_INSTANCE, OTHER_BASE };
+enum mutation { AGREE, OTHER_PID, OTHER_INSTANCE, OTHER_BASE, LAYOUT_2, LAYOUT_NEXT, LAYOUT_1 };
 
 struct client_case {
     const char *what;
@@ -221,6 +221,12 @@ static const struct client_case client_cases[] = {
     {"hello names another instance", "\\\\.\\pipe\\winstrument-%lu-%016llx", OTHER_INSTANCE,
      WST_E_PIPE},
     {"hello names another pid", "\\\\.\\pipe\\winstrument-%lu-%016llx", OTHER_PID, WST_E_PIPE},
+    /* The replies do not depend on the layout: a layout-2 worker is read;
+     * a layout the client does not know (or 1, before protocol 3) is not. */
+    {"hello: a layout-2 worker", "\\\\.\\pipe\\winstrument-%lu-%016llx", LAYOUT_2, WST_OK},
+    {"hello: a later layout", "\\\\.\\pipe\\winstrument-%lu-%016llx", LAYOUT_NEXT,
+     WST_E_VERSION},
+    {"hello: layout 1", "\\\\.\\pipe\\winstrument-%lu-%016llx", LAYOUT_1, WST_E_VERSION},
     {"name: upper-case hex", "\\\\.\\pipe\\winstrument-%lu-%016llX", AGREE, WST_E_CORRUPT},
     {"name: leading zero in the pid", "\\\\.\\pipe\\winstrument-0%lu-%016llx", AGREE,
      WST_E_CORRUPT},
@@ -255,7 +261,10 @@ static void clients_table(void **state)
         f.hello = (struct wst_msg_hello){
             .protocol_version = WST_PROTOCOL_VERSION,
             .runtime_version = WST_VERSION_NUMBER,
-            .layout_version = WST_LAYOUT_VERSION,
+            .layout_version = tc->hello == LAYOUT_2      ? 2
+                              : tc->hello == LAYOUT_NEXT ? WST_LAYOUT_VERSION + 1
+                              : tc->hello == LAYOUT_1    ? 1
+                                                         : WST_LAYOUT_VERSION,
             .mode = WST_MODE_THREADPOOL,
             .pid = pid + (tc->hello == OTHER_PID ? 4 : 0),
             .worker_state = WST_WORKER_SERVING,

@@ -7,7 +7,10 @@
  * detach (tests/stripes_dll.c), that ownership recovers: hits after a
  * thread's release claim nothing, stripes of terminated owners are taken
  * back, a TLS index of 64 or more keeps the fast path, and the region header
- * counts it all. x86_64 only: i686 has no owned stripes.
+ * counts it all; and that a distribution's records land in the bucket shard
+ * their stripe picks, so the first two owners never write a common line,
+ * while the snapshot and reset see both shards. x86_64 only: i686 has no
+ * owned stripes.
  *
  * The test is instrumented itself and reads its own region's counter records.
  */
@@ -145,8 +148,8 @@ static void reset_keeps_totals_exact(void **state)
 static volatile LONG dist_done;
 
 /* Large values: their bucket comes late in the reset's walk over the
- * buckets, after it read the count words, so records have time to fall
- * between the two reads. */
+ * buckets (in layout 2, long after it read the count words), so records
+ * have time to fall between the reset's reads. */
 static DWORD WINAPI dist_recorder(void *arg)
 {
     (void)arg;
@@ -185,14 +188,15 @@ static uint64_t snapshot_count(const char *name, uint64_t *bucket_total)
     return 0;
 }
 
-/* Resets while three owners record: once they stop, the count must agree
- * with the buckets (until the next reset, which subtracts whatever is there
- * and so hides any earlier disagreement). A count summed from the stripes'
- * count words failed here: a reset reads them and the buckets at different
- * moments, so records that raced with it stayed counted in one and not the
- * other. How many races happen depends on the scheduling, so a regression
- * fails this test in most runs, not all; the equality it checks is the
- * contract either way. */
+/* Resets while three owners record (in both bucket shards): once they stop,
+ * the count must agree with the buckets (until the next reset, which
+ * subtracts whatever is there and so hides any earlier disagreement), and no
+ * bucket may have gone below zero. In layout 2 a count summed from the
+ * stripes' count words failed here: a reset read them and the buckets at
+ * different moments, so records that raced with it stayed counted in one and
+ * not the other (layout 3 writes no count words). How many races happen
+ * depends on the scheduling, so a regression fails this test in most runs,
+ * not all; the equality it checks is the contract either way. */
 static void dist_count_survives_racing_resets(void **state)
 {
     (void)state;
@@ -246,6 +250,7 @@ static void first_hit_leaves_last_error_alone(void **state)
 struct dll {
     HMODULE module;
     void (*hit)(unsigned n);
+    void (*record)(uint64_t v, unsigned n);
     struct wst_region_header *(*region)(void);
     uint32_t (*slot_offset)(void);
     uint64_t (*slot_read)(void);
@@ -264,7 +269,10 @@ static void dll_load(struct dll *d)
         d->module, "stripes_dll_region");
     d->slot_offset =
         (uint32_t(*)(void))(void (*)(void))GetProcAddress(d->module, "stripes_dll_slot_offset");
+    d->record = (void (*)(uint64_t, unsigned))(void (*)(void))GetProcAddress(
+        d->module, "stripes_dll_record");
     assert_non_null(d->hit);
+    assert_non_null(d->record);
     assert_non_null(d->region);
     d->slot_read =
         (uint64_t(*)(void))(void (*)(void))GetProcAddress(d->module, "stripes_dll_slot_read");
@@ -439,6 +447,249 @@ static void tls_index_64_and_up_keeps_the_fast_path(void **state)
     assert_fresh_thread_owns_a_stripe(d, "with a TLS index of 64 or more");
 }
 
+/* ---- bucket shards: wst_stripes_dll.dll's "dll.dist" ------------------- */
+
+/* The span of the DLL's region records, header to trailer, walked by the
+ * records' sizes; and its distribution "dll.dist". */
+static char *dll_span_end(const struct dll *d)
+{
+    char *p = (char *)d->region() + sizeof(struct wst_region_header);
+    for (;;) {
+        uint32_t magic = *(uint32_t *)p;
+        if (magic == WST_TRAILER_MAGIC)
+            return p;
+        p += magic == WST_COUNTER_MAGIC ? sizeof(struct wst_counter)
+             : magic == WST_DIST_MAGIC  ? sizeof(struct wst_distribution)
+                                        : WST_LINE;
+    }
+}
+
+static struct wst_distribution *dll_dist(const struct dll *d)
+{
+    char *end = dll_span_end(d);
+    for (char *p = (char *)d->region() + sizeof(struct wst_region_header); p < end;) {
+        struct wst_distribution *x = (struct wst_distribution *)p;
+        if (x->magic == WST_DIST_MAGIC && strcmp(x->name, "dll.dist") == 0)
+            return x;
+        p += x->magic == WST_COUNTER_MAGIC ? sizeof(struct wst_counter)
+             : x->magic == WST_DIST_MAGIC  ? sizeof(struct wst_distribution)
+                                           : WST_LINE;
+    }
+    fail_msg("the test DLL has no distribution dll.dist");
+    return NULL;
+}
+
+/* The DLL's "dll.dist" through the worker's snapshot (counters.c): its count
+ * and bucket b's count. */
+static uint64_t dll_snapshot(const struct dll *d, unsigned b, uint64_t *in_bucket)
+{
+    static uint8_t out[1u << 16];
+    uint32_t n = 0;
+    int truncated = 0;
+    size_t used = wst_counters_snapshot_dists(
+        (struct wst_counter *)((char *)d->region() + sizeof(struct wst_region_header)),
+        (struct wst_counter *)dll_span_end(d), out, sizeof out, &n, &truncated);
+    assert_false(truncated);
+    assert_int_equal(n, 1);
+    struct wst_msg_dist m;
+    memcpy(&m, out, sizeof m);
+    *in_bucket = 0;
+    for (size_t at = sizeof m; at < used; at += sizeof(struct wst_msg_bucket)) {
+        struct wst_msg_bucket k;
+        memcpy(&k, out + at, sizeof k);
+        if (k.index == b)
+            *in_bucket = k.count;
+    }
+    return m.count;
+}
+
+static void dll_reset(const struct dll *d)
+{
+    wst_counters_reset(
+        (struct wst_counter *)((char *)d->region() + sizeof(struct wst_region_header)),
+        (struct wst_counter *)dll_span_end(d), &d->region()->generation);
+}
+
+struct recorder {
+    const struct dll *dll;
+    uint64_t value;
+    unsigned records;   /* after the first, once `go` is set */
+    HANDLE claimed;     /* set after the first record (the stripe is claimed) */
+    HANDLE go;          /* manual-reset: record the rest */
+    HANDLE park;        /* manual-reset: exit (until then the stripe stays owned) */
+    volatile LONG done; /* 1 once every record is made */
+    uint64_t slot_read; /* the stripe offset the probe reads after the first record */
+};
+
+static DWORD WINAPI recorder_main(void *arg)
+{
+    struct recorder *r = arg;
+    r->dll->record(r->value, 1); /* the slow path: claims a stripe */
+    r->slot_read = r->dll->slot_read();
+    SetEvent(r->claimed);
+    WaitForSingleObject(r->go, INFINITE);
+    r->dll->record(r->value, r->records);
+    InterlockedExchange(&r->done, 1);
+    WaitForSingleObject(r->park, INFINITE);
+    return 0;
+}
+
+/* Starts a recorder and waits until its first record has claimed a stripe. */
+static HANDLE start_recorder(struct recorder *r)
+{
+    r->claimed = CreateEventW(NULL, TRUE, FALSE, NULL);
+    HANDLE t = CreateThread(NULL, 0, recorder_main, r, 0, NULL);
+    assert_non_null(t);
+    assert_int_equal(WaitForSingleObject(r->claimed, 10000), WAIT_OBJECT_0);
+    CloseHandle(r->claimed);
+    return t;
+}
+
+#define SHARD_RECORDS 200000u
+
+/* The module's first two recording threads own stripes 1 and 2, which pick
+ * different shards: each thread's records (the slow-path first one and the
+ * fast-path rest) are all in its own stripe's shard and none in the other,
+ * so the two never wrote a common bucket line. The snapshot adds the shards
+ * exactly, and a reset zeroes both. Fails if both threads wrote one shard. */
+static void first_two_owners_record_into_different_shards(void **state)
+{
+    struct dll *d = *state;
+    dll_load(d);
+    HANDLE go = CreateEventW(NULL, TRUE, FALSE, NULL), park = CreateEventW(NULL, TRUE, FALSE, NULL);
+    struct recorder a = {d, 1000, SHARD_RECORDS - 1, NULL, go, park, 0, 0};
+    struct recorder b = {d, 3000, SHARD_RECORDS - 1, NULL, go, park, 0, 0};
+    HANDLE threads[2] = {start_recorder(&a), start_recorder(&b)};
+    SetEvent(go); /* both record at once */
+    while (!a.done || !b.done)
+        Sleep(1);
+    struct wst_distribution *x = dll_dist(d);
+    unsigned ka = WST_DIST_SHARD_OF_AT(a.slot_read), kb = WST_DIST_SHARD_OF_AT(b.slot_read);
+    unsigned ba = wst_dist_bucket_(a.value), bb = wst_dist_bucket_(b.value);
+    print_message("stripe offsets %#llx and %#llx: shards %u and %u; bucket %u: %llu + %llu, "
+                  "bucket %u: %llu + %llu\n",
+                  (unsigned long long)a.slot_read, (unsigned long long)b.slot_read, ka, kb, ba,
+                  (unsigned long long)x->shards[0][ba], (unsigned long long)x->shards[1][ba], bb,
+                  (unsigned long long)x->shards[0][bb], (unsigned long long)x->shards[1][bb]);
+    assert_int_equal(a.slot_read, 2 * WST_LINE); /* stripe 1: the lowest free */
+    assert_int_equal(b.slot_read, 3 * WST_LINE); /* stripe 2 */
+    assert_int_not_equal(ka, kb);
+    assert_int_equal(x->shards[ka][ba], SHARD_RECORDS);
+    assert_int_equal(x->shards[kb][ba], 0);
+    assert_int_equal(x->shards[kb][bb], SHARD_RECORDS);
+    assert_int_equal(x->shards[ka][bb], 0);
+    /* Layout 3 writes no count word; the sums stay striped. */
+    for (unsigned s = 0; s < WST_STRIPES; s++)
+        assert_int_equal(x->stripes[s].count, 0);
+    assert_int_equal(x->stripes[1].sum, 1000ull * SHARD_RECORDS);
+    assert_int_equal(x->stripes[2].sum, 3000ull * SHARD_RECORDS);
+    uint64_t in_a, in_b;
+    assert_int_equal(dll_snapshot(d, ba, &in_a), 2 * SHARD_RECORDS);
+    dll_snapshot(d, bb, &in_b);
+    assert_int_equal(in_a, SHARD_RECORDS);
+    assert_int_equal(in_b, SHARD_RECORDS);
+    dll_reset(d);
+    for (unsigned k = 0; k < WST_DIST_SHARDS; k++) {
+        for (unsigned i = 0; i < WST_DIST_BUCKETS; i++)
+            assert_int_equal(x->shards[k][i], 0);
+    }
+    assert_int_equal(dll_snapshot(d, ba, &in_a), 0);
+    SetEvent(park);
+    WaitForMultipleObjects(2, threads, TRUE, INFINITE);
+    CloseHandle(threads[0]);
+    CloseHandle(threads[1]);
+    CloseHandle(go);
+    CloseHandle(park);
+}
+
+/* Resets race with two owners in different shards: a reset subtracts from
+ * each shard what it read from that shard, so no bucket of either shard can
+ * go below zero (wrap) or above what was recorded into it, and once the
+ * resets stop, records made after the last one are all counted. */
+static void resets_racing_two_shards_stay_exact(void **state)
+{
+    struct dll *d = *state;
+    dll_load(d);
+    HANDLE go = CreateEventW(NULL, TRUE, FALSE, NULL), park = CreateEventW(NULL, TRUE, FALSE, NULL);
+    struct recorder a = {d, 1u << 30, SHARD_RECORDS, NULL, go, park, 0, 0};
+    struct recorder b = {d, 1u << 31, SHARD_RECORDS, NULL, go, park, 0, 0};
+    HANDLE threads[2] = {start_recorder(&a), start_recorder(&b)};
+    assert_int_not_equal(WST_DIST_SHARD_OF_AT(a.slot_read), WST_DIST_SHARD_OF_AT(b.slot_read));
+    SetEvent(go);
+    unsigned resets = 0;
+    do { /* bounded by the recorders' work */
+        dll_reset(d);
+        resets++;
+    } while (!a.done || !b.done);
+    struct wst_distribution *x = dll_dist(d);
+    unsigned ba = wst_dist_bucket_(a.value), bb = wst_dist_bucket_(b.value);
+    uint64_t left = 0;
+    for (unsigned k = 0; k < WST_DIST_SHARDS; k++) {
+        for (unsigned i = 0; i < WST_DIST_BUCKETS; i++) {
+            assert_true(x->shards[k][i] <= SHARD_RECORDS + 1);
+            assert_true(x->shards[k][i] == 0 || i == ba || i == bb);
+            left += x->shards[k][i];
+        }
+    }
+    uint64_t in_bucket;
+    assert_int_equal(dll_snapshot(d, ba, &in_bucket), left);
+    print_message("%u resets while two shards recorded; %llu records left\n", resets,
+                  (unsigned long long)left);
+    /* Now quiet: a reset leaves 0, and new records are all counted. */
+    dll_reset(d);
+    d->record(a.value, 1000);
+    assert_int_equal(dll_snapshot(d, ba, &in_bucket), 1000);
+    assert_int_equal(in_bucket, 1000);
+    SetEvent(park);
+    WaitForMultipleObjects(2, threads, TRUE, INFINITE);
+    CloseHandle(threads[0]);
+    CloseHandle(threads[1]);
+    CloseHandle(go);
+    CloseHandle(park);
+}
+
+/* Every stripe's records land in the shard region.h assigns it: seven
+ * owners (stripes 1 to 7) and an eighth thread, which owns none and records
+ * through stripe 0 on the slow path. */
+static void every_stripe_records_into_its_shard(void **state)
+{
+    struct dll *d = *state;
+    dll_load(d);
+    HANDLE go = CreateEventW(NULL, TRUE, TRUE, NULL), park = CreateEventW(NULL, TRUE, FALSE, NULL);
+    struct recorder owners[OWNABLE];
+    HANDLE threads[OWNABLE + 1];
+    for (unsigned i = 0; i < OWNABLE; i++) {
+        struct recorder r = {d, 10 + i, 99, NULL, go, park, 0, 0};
+        owners[i] = r;
+        threads[i] = start_recorder(&owners[i]);
+    }
+    struct recorder shared = {d, 77, 999, NULL, go, park, 0, 0};
+    threads[OWNABLE] = start_recorder(&shared);
+    while (!shared.done)
+        Sleep(1);
+    for (unsigned i = 0; i < OWNABLE; i++) {
+        while (!owners[i].done)
+            Sleep(1);
+    }
+    struct wst_distribution *x = dll_dist(d);
+    /* No stripe of its own: its slot sends every record to the slow path. */
+    assert_false(shared.slot_read - 2u * WST_LINE <= (WST_STRIPES - 2u) * WST_LINE);
+    for (unsigned i = 0; i <= OWNABLE; i++) {
+        const struct recorder *r = i < OWNABLE ? &owners[i] : &shared;
+        unsigned s = i < OWNABLE ? (unsigned)(r->slot_read / WST_LINE) - 1 : 0;
+        unsigned k = WST_DIST_SHARD_OF_STRIPE(s), b = wst_dist_bucket_(r->value);
+        assert_int_equal(x->shards[k][b], r->records + 1);
+        assert_int_equal(x->shards[1 - k][b], 0);
+        assert_int_equal(x->stripes[s].sum, r->value * (r->records + 1));
+    }
+    SetEvent(park);
+    WaitForMultipleObjects(OWNABLE + 1, threads, TRUE, INFINITE);
+    for (unsigned i = 0; i <= OWNABLE; i++)
+        CloseHandle(threads[i]);
+    CloseHandle(go);
+    CloseHandle(park);
+}
+
 int main(void)
 {
     /* Order matters: each test builds on the ownership the previous left. */
@@ -454,6 +705,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(terminated_owners_stripes_are_reclaimed, dll_state,
                                         dll_unload),
         cmocka_unit_test_setup_teardown(tls_index_64_and_up_keeps_the_fast_path, dll_state,
+                                        dll_unload),
+        cmocka_unit_test_setup_teardown(first_two_owners_record_into_different_shards, dll_state,
+                                        dll_unload),
+        cmocka_unit_test_setup_teardown(resets_racing_two_shards_stay_exact, dll_state,
+                                        dll_unload),
+        cmocka_unit_test_setup_teardown(every_stripe_records_into_its_shard, dll_state,
                                         dll_unload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -140,9 +140,23 @@ static __inline__ __attribute__((always_inline)) void wst_gauge_add_(struct wst_
 
 /* ---- distributions ---------------------------------------------------- */
 
-/* Count and sum of a thread that owns no stripe (its first record, or none
- * free): claims one like a counter hit does, or adds atomically to stripe 0. */
-void wst_dist_add_slow_(struct wst_distribution *d, uint64_t v);
+/* The sum of a thread that owns no stripe (its first record, or none free):
+ * claims one like a counter hit does, or adds atomically to stripe 0.
+ * Returns the byte offset of the stripe it added to, WST_LINE * (1 + s),
+ * which picks the record's bucket shard as the fast path's offset does. */
+uint64_t wst_dist_add_slow_(struct wst_distribution *d, uint64_t v);
+
+/* The bucket of value v in the shard that the stripe at byte offset `at`
+ * writes (region.h, WST_DIST_SHARD_OF_AT): the WST_LINE bit of `at` picks
+ * the shard, so the owners of stripes 1 and 2 never share a bucket line.
+ * Written as a choice of two addresses, which GCC makes a test and a cmov
+ * (the shards' addresses are constants of the site): cheaper than an
+ * index multiplied by the shard's size. */
+static __inline__ __attribute__((always_inline)) uint64_t *wst_dist_bucket_at_(
+    struct wst_distribution *d, uint64_t at, uint64_t v)
+{
+    return (WST_DIST_SHARD_OF_AT(at) ? d->shards[1] : d->shards[0]) + wst_dist_bucket_(v);
+}
 
 static __inline__ __attribute__((always_inline)) void wst_dist_record_(struct wst_distribution *d,
                                                                      uint64_t v)
@@ -151,21 +165,24 @@ static __inline__ __attribute__((always_inline)) void wst_dist_record_(struct ws
 #if defined(__x86_64__)
     uint64_t at = wst_stripe_slot_read_();
     if (__builtin_expect(at - 2u * WST_LINE <= (WST_STRIPES - 2u) * WST_LINE, 1)) {
-        /* This thread's own stripe: plain adds, as for a counter. */
-        uint64_t *own = (uint64_t *)((char *)d + at);
-        __asm__ volatile("addq $1, %0" : "+m"(own[0]));
-        __asm__ volatile("addq %1, %0" : "+m"(own[1]) : "r"(v));
+        /* This thread's own stripe: a plain add, as for a counter. No count
+         * word: the count is the buckets' total (layout 3). */
+        __asm__ volatile("addq %1, %0"
+                         : "+m"(((struct wst_dist_stripe *)((char *)d + at))->sum)
+                         : "r"(v));
     } else {
-        wst_dist_add_slow_(d, v);
+        at = wst_dist_add_slow_(d, v);
     }
 #else
-    struct wst_dist_stripe *s = &d->stripes[wst_stripe_index_()];
-    __atomic_fetch_add(&s->count, 1, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&s->sum, v, __ATOMIC_RELAXED);
+    /* i686: atomic, on the stripe the thread id picks (see wst_counter_add_). */
+    uint64_t at = WST_LINE * (1u + wst_stripe_index_());
+    __atomic_fetch_add(&((struct wst_dist_stripe *)((char *)d + at))->sum, v, __ATOMIC_RELAXED);
     if (__builtin_expect(!wst_runtime_hit_seen_, 0))
         wst_runtime_first_hit_();
 #endif
-    __atomic_fetch_add(&d->buckets[wst_dist_bucket_(v)], 1, __ATOMIC_RELAXED);
+    /* Atomic: other threads may write the same shard (stripe 0, the third
+     * and later owners, i686's thread ids). */
+    __atomic_fetch_add(wst_dist_bucket_at_(d, at, v), 1, __ATOMIC_RELAXED);
     /* The extremes change rarely: read first, write only to improve. */
     seen = __atomic_load_n(&d->extrema.max, __ATOMIC_RELAXED);
     while (v > seen && !__atomic_compare_exchange_n(&d->extrema.max, &seen, v, 1,

@@ -9,7 +9,8 @@
  *   .wst$m   struct wst_counter ...     (one per WST_COUNT/WST_ADD/WST_SET/
  *                                        WST_GAUGE_ADD site; flags says which kind)
  *            struct wst_distribution ...  (one per WST_TIME_SCOPE/WST_RECORD site,
- *                                        layout 2 and later)
+ *                                        layout 2 and later; 8448 bytes in
+ *                                        layout 2, 16256 in layout 3)
  *   .wst$z   struct wst_region_trailer  (one, from the runtime library)
  *
  * Every record starts on a WST_LINE boundary. Between the records of two
@@ -221,10 +222,12 @@ struct wst_counter {
 #define WST_DIST_UNIT_NS 0x100u /* values are nanoseconds (WST_TIME_SCOPE) */
 
 /* Per-stripe count and sum, at the offsets a counter's stripes have, so the
- * thread's stripe offset from its TLS slot serves both record kinds. */
+ * thread's stripe offset from its TLS slot serves both record kinds. Layout
+ * 3 writes no count word (they stay 0): the count is the buckets' total.
+ * Layout 2 wrote them, but readers already took the count from the buckets. */
 struct wst_dist_stripe {
-    uint64_t count;
-    uint64_t sum; /* wraps modulo 2^64, like a counter */
+    uint64_t count; /* layout 2 only; 0 in layout 3 */
+    uint64_t sum;   /* wraps modulo 2^64, like a counter */
     uint8_t pad[WST_LINE - 2 * sizeof(uint64_t)];
 };
 
@@ -236,15 +239,34 @@ struct wst_dist_extrema {
     uint8_t pad[WST_LINE - 2 * sizeof(uint64_t)];
 };
 
-/* One WST_TIME_SCOPE or WST_RECORD site: 8448 bytes (132 lines). Sites of
- * one name are one distribution (the reader adds them). */
+/* Bucket shards (layout 3): a record adds 1 to its bucket in ONE of
+ * WST_DIST_SHARDS copies of the bucket array, the one its stripe picks, so
+ * that the owners of stripes 1 and 2 (the first two threads to record) never
+ * write a common cache line. Stripe s picks shard (s + 1) % 2, which is the
+ * WST_LINE bit (bit 6) of the stripe's byte offset WST_LINE * (1 + s) that
+ * the hot path already holds: stripes 1, 3, 5, 7 write shard 0; stripes 0,
+ * 2, 4, 6 shard 1. More than one thread can write a shard (stripe 0, more
+ * owners, i686's thread-id stripes), so the add stays atomic. Bucket i of
+ * the distribution is the sum of bucket i of every shard. */
+#define WST_DIST_SHARDS 2u
+/* at: a stripe's byte offset in the record, WST_LINE * (1 + s) */
+#define WST_DIST_SHARD_OF_AT(at) ((unsigned)(((at) & WST_LINE) != 0))
+#define WST_DIST_SHARD_OF_STRIPE(s) WST_DIST_SHARD_OF_AT(WST_LINE * (1u + (s)))
+/* A layout-2 record's size: the first 8448 bytes of a layout-3 one, with one
+ * bucket array. */
+#define WST_DIST_SIZE_V2 (WST_LINE * (2u + WST_STRIPES) + WST_DIST_BUCKETS * 8u)
+
+/* One WST_TIME_SCOPE or WST_RECORD site: 16256 bytes (254 lines) in layout 3.
+ * Its first 8448 bytes read as a layout-2 record's (shard 0 where layout 2 had
+ * its one bucket array), save that the count words stay 0. Sites of one name
+ * are one distribution (the reader adds them). */
 struct wst_distribution {
     uint32_t magic; /* WST_DIST_MAGIC */
     uint32_t flags; /* WST_KIND_DISTRIBUTION | WST_DIST_UNIT_* */
     char name[WST_NAME_MAX];
     struct wst_dist_stripe stripes[WST_STRIPES];
     struct wst_dist_extrema extrema;
-    uint64_t buckets[WST_DIST_BUCKETS]; /* atomic adds */
+    uint64_t shards[WST_DIST_SHARDS][WST_DIST_BUCKETS]; /* atomic adds; [0] is layout 2's buckets */
 };
 
 /* The bucket of value v, with no branch. With e the index of v's top bit
@@ -289,12 +311,17 @@ WST_STATIC_ASSERT_(offsetof(struct wst_region_header, worker_starts) == 244, "he
 WST_STATIC_ASSERT_(sizeof(struct wst_counter) == WST_LINE * (1 + WST_STRIPES), "counter ABI size");
 WST_STATIC_ASSERT_(offsetof(struct wst_counter, stripes) == WST_LINE, "counter ABI offsets");
 WST_STATIC_ASSERT_(sizeof(struct wst_region_trailer) == WST_LINE, "trailer ABI size");
-WST_STATIC_ASSERT_(sizeof(struct wst_distribution) == WST_LINE * (2 + WST_STRIPES) +
-                       WST_DIST_BUCKETS * 8,
+WST_STATIC_ASSERT_(sizeof(struct wst_distribution) == WST_DIST_SIZE_V2 + WST_DIST_BUCKETS * 8,
                    "distribution ABI size");
 WST_STATIC_ASSERT_(offsetof(struct wst_distribution, stripes) == WST_LINE,
                    "distribution stripes sit where a counter's do");
-WST_STATIC_ASSERT_(offsetof(struct wst_distribution, buckets) == WST_LINE * (2 + WST_STRIPES),
-                   "distribution ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_distribution, shards) == WST_LINE * (2 + WST_STRIPES),
+                   "distribution ABI offsets: shard 0 where layout 2 had its buckets");
+WST_STATIC_ASSERT_(offsetof(struct wst_distribution, shards[1]) == WST_DIST_SIZE_V2,
+                   "distribution ABI offsets: shard 1 after a layout-2 record");
+WST_STATIC_ASSERT_(WST_DIST_SIZE_V2 % WST_LINE == 0 && WST_DIST_BUCKETS * 8 % WST_LINE == 0,
+                   "each shard starts on its own line");
+WST_STATIC_ASSERT_(WST_DIST_SHARD_OF_STRIPE(1) != WST_DIST_SHARD_OF_STRIPE(2),
+                   "the first two owned stripes write different shards");
 
 #endif

@@ -17,8 +17,11 @@
 
 /* Bumped whenever struct wst_region_header or a record changes.
  * 2: record kinds (wst_counter.flags: counter, gauge) and distributions
- *    (WST_DIST_MAGIC). The inspector reads layouts 1 and 2. */
-#define WST_LAYOUT_VERSION 2
+ *    (WST_DIST_MAGIC).
+ * 3: a distribution has two bucket shards (16256 bytes instead of 8448) and
+ *    writes no count words (the count is the buckets' total).
+ * The inspector reads layouts 1, 2 and 3. */
+#define WST_LAYOUT_VERSION 3
 
 /* Bumped whenever a message of winstrument/protocol.h changes.
  * 2: the snapshot reply's reserved word became flags (WST_SNAPSHOT_TRUNCATED),

@@ -25,7 +25,28 @@ size_t wst_region_max_dists(size_t section_size)
 {
     if (section_size > WST_REGION_MAX_SIZE)
         section_size = WST_REGION_MAX_SIZE;
-    return section_size / sizeof(struct wst_distribution) + 1;
+    /* The smallest distribution record of any layout: layout 2's. */
+    return section_size / WST_DIST_SIZE_V2 + 1;
+}
+
+size_t wst_region_dist_size(uint16_t layout)
+{
+    return layout >= 3 ? sizeof(struct wst_distribution) : WST_DIST_SIZE_V2;
+}
+
+unsigned wst_region_dist_shards(uint16_t layout)
+{
+    return layout >= 3 ? WST_DIST_SHARDS : 1u;
+}
+
+uint64_t wst_region_dist_bucket(const unsigned char *record, uint16_t layout, unsigned i)
+{
+    const unsigned char *shard0 = record + offsetof(struct wst_distribution, shards);
+    uint64_t n = 0;
+    /* Modulo 2^64, like every count. */
+    for (unsigned k = 0; k < wst_region_dist_shards(layout); k++)
+        n += wst_le64(shard0 + ((size_t)k * WST_DIST_BUCKETS + i) * sizeof(uint64_t));
+    return n;
 }
 
 /* 1 if a NUL occurs in the first `max` bytes of s. */
@@ -46,7 +67,7 @@ enum wst_status wst_region_parse_header(const void *bytes, size_t size,
         return WST_E_CORRUPT;
     /* The version decides the meaning of everything else, so it is checked
      * before the sizes: a newer layout may legitimately change them. */
-    if (h.layout_version != WST_LAYOUT_VERSION && h.layout_version != 1)
+    if (h.layout_version < 1 || h.layout_version > WST_LAYOUT_VERSION)
         return WST_E_VERSION;
     if (h.header_size != sizeof h || h.counter_size != sizeof(struct wst_counter) ||
         h.line_size != WST_LINE || h.stripes != WST_STRIPES || h.name_max != WST_NAME_MAX)
@@ -130,9 +151,10 @@ static enum wst_status read_counter(const unsigned char *line, uint16_t layout,
     return WST_OK;
 }
 
-/* Decodes the distribution at `line` (checked to lie inside the section);
- * its buckets go to `buckets` when the caller has a pool. */
-static enum wst_status read_distribution(const unsigned char *line,
+/* Decodes the distribution at `line` (checked to lie inside the section:
+ * wst_region_dist_size(layout) bytes); its buckets go to `buckets` when the
+ * caller has a pool. */
+static enum wst_status read_distribution(const unsigned char *line, uint16_t layout,
                                          struct wst_region_counter *out, uint64_t *buckets)
 {
     const unsigned char *name = line + offsetof(struct wst_distribution, name);
@@ -152,23 +174,23 @@ static enum wst_status read_distribution(const unsigned char *line,
             line + offsetof(struct wst_distribution, stripes) + s * sizeof(struct wst_dist_stripe);
         out->sum += wst_le64(stripe + offsetof(struct wst_dist_stripe, sum));
     }
-    /* The count is the buckets' total, not the stripes' count words, which a
-     * reset racing with a record can leave out of step with the buckets for
-     * good (src/runtime/counters.c, reset_distribution). */
-    const unsigned char *bucket = line + offsetof(struct wst_distribution, buckets);
-    for (size_t i = 0; i < WST_DIST_BUCKETS; i++)
-        out->value += wst_le64(bucket + i * sizeof(uint64_t));
+    /* The count is the buckets' total (every shard's, layout 3), never the
+     * stripes' count words: layout 3 writes none, and in layout 2 a reset
+     * racing with a record could leave them out of step with the buckets
+     * for good (src/runtime/counters.c, reset_distribution). */
+    for (unsigned i = 0; i < WST_DIST_BUCKETS; i++) {
+        uint64_t n = wst_region_dist_bucket(line, layout, i);
+        out->value += n;
+        if (buckets != NULL)
+            buckets[i] = n;
+    }
+    out->buckets = buckets;
     const unsigned char *extrema = line + offsetof(struct wst_distribution, extrema);
     uint64_t max = wst_le64(extrema + offsetof(struct wst_dist_extrema, max));
     uint64_t min = ~wst_le64(extrema + offsetof(struct wst_dist_extrema, min_inverted));
     /* Nothing recorded (or just reset): the extremes mean nothing. */
     out->min = out->value == 0 || min > max ? 0 : min;
     out->max = out->value == 0 || min > max ? 0 : max;
-    if (buckets != NULL) {
-        memcpy(buckets, line + offsetof(struct wst_distribution, buckets),
-               WST_DIST_BUCKETS * sizeof *buckets);
-        out->buckets = buckets;
-    }
     return WST_OK;
 }
 
@@ -210,7 +232,10 @@ static enum wst_status walk(const unsigned char *b, size_t size, struct wst_regi
             continue;
         }
         if (magic == WST_DIST_MAGIC && info->layout_version >= 2) {
-            if (size - off < sizeof(struct wst_distribution) + sizeof(struct wst_region_trailer))
+            /* The record of this layout (layout 3's is the bigger) and a
+             * trailer must both fit. */
+            size_t dist_size = wst_region_dist_size(info->layout_version);
+            if (size - off < dist_size + sizeof(struct wst_region_trailer))
                 return corrupt_at(info, off);
             if (*count >= capacity)
                 return WST_E_INTERNAL;
@@ -220,12 +245,13 @@ static enum wst_status walk(const unsigned char *b, size_t size, struct wst_regi
                     return WST_E_INTERNAL;
                 buckets = pool->buckets + pool->used++ * WST_DIST_BUCKETS;
             }
-            if (read_distribution(b + off, &counters[*count], buckets) != WST_OK)
+            if (read_distribution(b + off, info->layout_version, &counters[*count], buckets) !=
+                WST_OK)
                 return corrupt_at(info, off);
             ++*count;
             info->sites++;
             info->distributions++;
-            off += sizeof(struct wst_distribution);
+            off += dist_size;
             continue;
         }
         if (!is_zero_line(b + off))

@@ -95,9 +95,23 @@ struct wst_region_info {
 /* Enough entries for any section of `section_size` bytes. */
 size_t wst_region_max_counters(size_t section_size);
 
-/* Enough distributions for any section of `section_size` bytes: the pool of
+/* Enough distributions for any section of `section_size` bytes, of any
+ * layout (counted at layout 2's smaller record): the pool of
  * wst_region_parse_pool holds this many arrays of WST_DIST_BUCKETS counts. */
 size_t wst_region_max_dists(size_t section_size);
+
+/* A distribution record's size in layout `layout`: 8448 bytes in layout 2
+ * (WST_DIST_SIZE_V2), sizeof(struct wst_distribution) in layout 3. */
+size_t wst_region_dist_size(uint16_t layout);
+
+/* How many bucket shards a distribution record of `layout` has: 1 in layout
+ * 2, WST_DIST_SHARDS in layout 3. */
+unsigned wst_region_dist_shards(uint16_t layout);
+
+/* Bucket i (< WST_DIST_BUCKETS) of the distribution record at `record`, all
+ * wst_region_dist_size(layout) bytes of it in the buffer: the sum of that
+ * bucket over the layout's shards, modulo 2^64. */
+uint64_t wst_region_dist_bucket(const unsigned char *record, uint16_t layout, unsigned i);
 
 /* Checks only the header (the first sizeof(struct wst_region_header) bytes)
  * and fills *info's header fields. For callers that read just the header,

@@ -272,7 +272,11 @@ enum wst_status wst_pipe_hello(struct wst_pipe_client *c, struct wst_msg_hello *
     enum wst_status st = request_fixed(c, WST_MSG_HELLO, out, sizeof *out, err);
     if (st != WST_OK)
         return st;
-    if (out->protocol_version != WST_PROTOCOL_VERSION || out->layout_version != WST_LAYOUT_VERSION)
+    /* The replies depend on the protocol, not on the region's layout: a
+     * layout-2 worker (one bucket array, docs/region.md) sums its own buckets
+     * and answers a snapshot with the same messages as a layout-3 one. */
+    if (out->protocol_version != WST_PROTOCOL_VERSION || out->layout_version < 2 ||
+        out->layout_version > WST_LAYOUT_VERSION)
         return wst_error_set(err, WST_E_VERSION, 0, "the worker speaks protocol %lu, layout %lu",
                              (unsigned long)out->protocol_version,
                              (unsigned long)out->layout_version);

@@ -107,9 +107,12 @@ static int between(const unsigned char *a, const unsigned char *b, const unsigne
     return (int64_t)(vb - va) >= 0 && (int64_t)(vc - vb) >= 0;
 }
 
-/* A distribution's counts, sums and buckets only grow, like a counter's. */
+/* A distribution's counts, sums and buckets only grow, like a counter's.
+ * Each shard's bucket grows on its own (a record adds 1 to one shard), so
+ * every word of every shard of the layout is checked; layout 3's count
+ * words stay 0, which passes. */
 static int dist_bracketed(const unsigned char *a, const unsigned char *b, const unsigned char *c,
-                          size_t o)
+                          size_t o, uint16_t layout)
 {
     for (unsigned s = 0; s < WST_STRIPES; s++) {
         size_t at = o + offsetof(struct wst_distribution, stripes) +
@@ -118,8 +121,9 @@ static int dist_bracketed(const unsigned char *a, const unsigned char *b, const 
             !between(a, b, c, at + offsetof(struct wst_dist_stripe, sum)))
             return 0;
     }
-    for (unsigned i = 0; i < WST_DIST_BUCKETS; i++) {
-        if (!between(a, b, c, o + offsetof(struct wst_distribution, buckets) + i * 8u))
+    size_t words = (size_t)wst_region_dist_shards(layout) * WST_DIST_BUCKETS;
+    for (size_t i = 0; i < words; i++) {
+        if (!between(a, b, c, o + offsetof(struct wst_distribution, shards) + i * 8u))
             return 0;
     }
     return 1;
@@ -135,14 +139,19 @@ static int bracketed(const unsigned char *a, const unsigned char *b, const unsig
                      size_t size)
 {
     size_t o = sizeof(struct wst_region_header);
+    /* The copies' header parsed (copy_settled), so the layout is 1 to ours;
+     * its distributions have that layout's size and shards. */
+    uint16_t layout = wst_le16(b + offsetof(struct wst_region_header, layout_version));
+    size_t dist_size = wst_region_dist_size(layout);
     while (o + WST_LINE <= size) {
         uint32_t magic = wst_le32(b + o);
         if (magic == WST_TRAILER_MAGIC)
             break;
-        if (magic == WST_DIST_MAGIC && o + sizeof(struct wst_distribution) <= size) {
-            if (wst_le32(a + o) != magic || wst_le32(c + o) != magic || !dist_bracketed(a, b, c, o))
+        if (magic == WST_DIST_MAGIC && o + dist_size <= size) {
+            if (wst_le32(a + o) != magic || wst_le32(c + o) != magic ||
+                !dist_bracketed(a, b, c, o, layout))
                 return 0;
-            o += sizeof(struct wst_distribution);
+            o += dist_size;
             continue;
         }
         if (magic != WST_COUNTER_MAGIC || o + sizeof(struct wst_counter) > size) {

@@ -177,12 +177,12 @@ static size_t put_distribution(const struct wst_distribution *d, uint8_t *at, si
         m.sum += __atomic_load_n(&d->stripes[i].sum, __ATOMIC_RELAXED);
     m.min = ~__atomic_load_n(&d->extrema.min_inverted, __ATOMIC_RELAXED);
     m.max = __atomic_load_n(&d->extrema.max, __ATOMIC_RELAXED);
-    /* The count is the buckets' total, never the stripes' count words: a
-     * reset reads those and the buckets at different moments, so a record
-     * racing with it can stay in one and leave the other, for good
-     * (docs/region.md, "Distributions"). */
+    /* The count is the buckets' total (layout 3 writes no count words).
+     * Bucket i is the sum of its shards (region.h, WST_DIST_SHARDS). */
     for (unsigned i = 0; i < WST_DIST_BUCKETS; i++) {
-        buckets[i] = __atomic_load_n(&d->buckets[i], __ATOMIC_RELAXED);
+        buckets[i] = 0;
+        for (unsigned k = 0; k < WST_DIST_SHARDS; k++)
+            buckets[i] += __atomic_load_n(&d->shards[k][i], __ATOMIC_RELAXED);
         m.bucket_count += buckets[i] != 0;
         m.count += buckets[i];
     }
@@ -223,23 +223,25 @@ size_t wst_counters_snapshot_dists(const struct wst_counter *begin, const struct
 }
 
 /* A distribution to zero, exactly as a counter: minus each sum into the
- * shared stripe 0, minus each bucket's count into the bucket (every bucket is
- * atomic). The stripes' count words are zeroed the same way only for
- * inspectors older than the count taken from the buckets. The extremes are set back to "none"; a record racing with the reset
- * may leave its value there, which is as if it came after. */
+ * shared stripe 0, and minus each shard's bucket count, as read, into that
+ * same bucket of that same shard. Every record adds 1 to one bucket of one
+ * shard (atomically), so a record that lands between the read and the
+ * subtraction stays counted, wherever it lands: the total stays exact. There
+ * are no count words to zero (layout 3). The extremes are set back to
+ * "none"; a record racing with the reset may leave its value there, which is
+ * as if it came after. */
 static void reset_distribution(struct wst_distribution *d)
 {
-    uint64_t count = 0, sum = 0;
-    for (unsigned i = 0; i < WST_STRIPES; i++) {
-        count += __atomic_load_n(&d->stripes[i].count, __ATOMIC_RELAXED);
+    uint64_t sum = 0;
+    for (unsigned i = 0; i < WST_STRIPES; i++)
         sum += __atomic_load_n(&d->stripes[i].sum, __ATOMIC_RELAXED);
-    }
-    __atomic_fetch_sub(&d->stripes[0].count, count, __ATOMIC_RELAXED);
     __atomic_fetch_sub(&d->stripes[0].sum, sum, __ATOMIC_RELAXED);
-    for (unsigned b = 0; b < WST_DIST_BUCKETS; b++) {
-        uint64_t n = __atomic_load_n(&d->buckets[b], __ATOMIC_RELAXED);
-        if (n != 0)
-            __atomic_fetch_sub(&d->buckets[b], n, __ATOMIC_RELAXED);
+    for (unsigned k = 0; k < WST_DIST_SHARDS; k++) {
+        for (unsigned b = 0; b < WST_DIST_BUCKETS; b++) {
+            uint64_t n = __atomic_load_n(&d->shards[k][b], __ATOMIC_RELAXED);
+            if (n != 0)
+                __atomic_fetch_sub(&d->shards[k][b], n, __ATOMIC_RELAXED);
+        }
     }
     __atomic_store_n(&d->extrema.max, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&d->extrema.min_inverted, 0, __ATOMIC_RELAXED);

@@ -81,19 +81,19 @@ struct wst_counter *wst_gauge_home_slow_(struct wst_counter *g)
     return home;
 }
 
-void wst_dist_add_slow_(struct wst_distribution *d, uint64_t v)
+uint64_t wst_dist_add_slow_(struct wst_distribution *d, uint64_t v)
 {
     DWORD last_error = GetLastError();
-    /* The stripe index means the same in both record kinds (region.h). */
+    /* The stripe index means the same in both record kinds (region.h). No
+     * count word: layout 3 counts in the buckets only. */
     unsigned s = slow_path_stripe();
-    if (s != 0) {
-        *(volatile uint64_t *)&d->stripes[s].count += 1;
+    if (s != 0)
         *(volatile uint64_t *)&d->stripes[s].sum += v;
-    } else {
-        __atomic_fetch_add(&d->stripes[0].count, 1, __ATOMIC_RELAXED);
+    else
         __atomic_fetch_add(&d->stripes[0].sum, v, __ATOMIC_RELAXED);
-    }
     SetLastError(last_error);
+    /* The caller adds to the bucket of the shard this stripe picks. */
+    return WST_LINE * (1u + (uint64_t)s);
 }
 
 /* ---- the clock of time scopes (docs/region.md, "Clock") ---------------- */
