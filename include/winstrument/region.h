@@ -140,7 +140,7 @@ enum wst_trigger_state {
     WST_TRIGGER_NONE = 0,   /* no trigger: threadless, or a runtime that starts the
                              * worker at the first probe hit */
     WST_TRIGGER_ARMED = 1,  /* the worker starts when the named event is signalled */
-    WST_TRIGGER_FAILED = 2, /* the event could not be made ours (trigger_error says why,
+    WST_TRIGGER_FAILED = 2  /* the event could not be made ours (trigger_error says why,
                              * ERROR_ALREADY_EXISTS: someone created the name first): the
                              * worker starts at the first probe hit and serves until unload */
 };
@@ -154,14 +154,14 @@ enum wst_helper_state {
     WST_HELPER_LOADED = 2,        /* a helper thread serves (or served) this module */
     WST_HELPER_MISSING = 3,       /* no wsthelper.dll where it is looked for */
     WST_HELPER_WRONG_VERSION = 4, /* found, but it offers another interface version */
-    WST_HELPER_LOAD_FAILED = 5,   /* found, but LoadLibrary or its start failed (helper_error) */
+    WST_HELPER_LOAD_FAILED = 5    /* found, but LoadLibrary or its start failed (helper_error) */
 };
 
 /* header.helper_where */
 enum wst_helper_where {
     WST_HELPER_WHERE_NONE = 0,
     WST_HELPER_WHERE_MODULE = 1, /* the instrumented module's own directory */
-    WST_HELPER_WHERE_EXE = 2,    /* the process's EXE's directory */
+    WST_HELPER_WHERE_EXE = 2     /* the process's EXE's directory */
 };
 
 /* header.clock_source: what the module's time scopes read. */
