@@ -182,7 +182,7 @@ static double run_row(enum row row, unsigned threads, uint64_t n)
 }
 
 /* A site's total in this module's own region (counters: the stripes;
- * distributions: the count, which sits in the stripes' first word too). */
+ * distributions: the count, which is the buckets' total over both shards). */
 static uint64_t total_of(const char *name)
 {
     struct bench_counter_read r;
