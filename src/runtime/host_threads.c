@@ -27,7 +27,8 @@ typedef NTSTATUS(NTAPI *query_system_fn)(ULONG cls, PVOID info, ULONG size, PULO
 #define PROCESS_LIST_CLASS 5 /* SYSTEM_INFORMATION_CLASS SystemProcessInformation */
 #define LENGTH_MISMATCH ((NTSTATUS)0xC0000004L) /* STATUS_INFO_LENGTH_MISMATCH */
 #define LIST_FIRST_BYTES (64u * 1024u)
-#define LIST_TRIES 4 /* the list can grow between a too-small try and the next */
+#define LIST_TRIES 4
+#define START_WAIT_MS 2000u /* for a new thread to begin (is_os_thread) */ /* the list can grow between a too-small try and the next */
 
 /* Constant after process attach. */
 static set_description_fn set_description;
@@ -85,14 +86,28 @@ static BOOL is_worker(HANDLE thread)
            memcmp(info.s.Buffer, name, info.s.Length) == 0;
 }
 
-/* A thread the OS started for itself: its start routine is in ntdll. */
+static BOOL ended(HANDLE thread);
+
+/* A thread the OS started for itself: its start routine is in ntdll. Under
+ * Wine a thread's start address is what the thread tells wineserver when it
+ * begins to run, so a thread created a moment ago (a pool thread the OS is
+ * adding, typically) reads as starting at 0 until it is scheduled; wait for
+ * it to begin, bounded: a thread created suspended never does, and is then
+ * taken for a host thread, which never ends the process on a guess. */
 static BOOL is_os_thread(HANDLE thread)
 {
     void *start = NULL;
     if (query_thread == NULL || ntdll_begin == 0)
         return FALSE;
-    if (query_thread(thread, (THREADINFOCLASS)THREAD_START_ADDRESS, &start, sizeof start, NULL) < 0)
-        return FALSE;
+    ULONGLONG until = GetTickCount64() + START_WAIT_MS;
+    for (;;) {
+        if (query_thread(thread, (THREADINFOCLASS)THREAD_START_ADDRESS, &start, sizeof start,
+                         NULL) < 0)
+            return FALSE;
+        if (start != NULL || ended(thread) || GetTickCount64() >= until)
+            break;
+        Sleep(1);
+    }
     return (uintptr_t)start >= ntdll_begin && (uintptr_t)start < ntdll_end;
 }
 
