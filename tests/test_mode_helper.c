@@ -70,6 +70,24 @@ static void path_in(WCHAR *out, const WCHAR *name, BOOL up)
     wcscat(out, name);
 }
 
+/* The built wsthelper.dll, copied next to this program. */
+static void place_real_helper(void)
+{
+    WCHAR built[MAX_PATH];
+    path_in(built, L"wsthelper.dll", TRUE);
+    assert_true(CopyFileW(built, beside, FALSE));
+}
+
+/* ntdll's loader-lock calls, to hold the lock as a DllMain would run. */
+static void loader_lock_calls(ldr_lock_fn *lock, ldr_unlock_fn *unlock)
+{
+    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+    *lock = (ldr_lock_fn)(void (*)(void))GetProcAddress(ntdll, "LdrLockLoaderLock");
+    *unlock = (ldr_unlock_fn)(void (*)(void))GetProcAddress(ntdll, "LdrUnlockLoaderLock");
+    assert_non_null(*lock);
+    assert_non_null(*unlock);
+}
+
 static void missing_helper_falls_back(void **state)
 {
     (void)state;
@@ -97,15 +115,10 @@ static void wait_for(uint32_t (*read)(void), uint32_t want)
 static void load_waits_for_the_loader_lock(void **state)
 {
     (void)state;
-    WCHAR built[MAX_PATH];
-    path_in(built, L"wsthelper.dll", TRUE);
-    assert_true(CopyFileW(built, beside, FALSE));
-    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
-    ldr_lock_fn lock = (ldr_lock_fn)(void (*)(void))GetProcAddress(ntdll, "LdrLockLoaderLock");
-    ldr_unlock_fn unlock =
-        (ldr_unlock_fn)(void (*)(void))GetProcAddress(ntdll, "LdrUnlockLoaderLock");
-    assert_non_null(lock);
-    assert_non_null(unlock);
+    place_real_helper();
+    ldr_lock_fn lock;
+    ldr_unlock_fn unlock;
+    loader_lock_calls(&lock, &unlock);
 
     wst_mode_helper.attach(GetModuleHandleW(NULL));
     assert_int_equal(wst_region_.helper_where, WST_HELPER_WHERE_MODULE);
@@ -174,15 +187,10 @@ static PTP_POOL WINAPI give_warm_pool(PVOID reserved)
 static void stop_wakes_a_load_trying_the_lock(void **state)
 {
     (void)state;
-    WCHAR built[MAX_PATH];
-    path_in(built, L"wsthelper.dll", TRUE);
-    assert_true(CopyFileW(built, beside, FALSE));
-    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
-    ldr_lock_fn lock = (ldr_lock_fn)(void (*)(void))GetProcAddress(ntdll, "LdrLockLoaderLock");
-    ldr_unlock_fn unlock =
-        (ldr_unlock_fn)(void (*)(void))GetProcAddress(ntdll, "LdrUnlockLoaderLock");
-    assert_non_null(lock);
-    assert_non_null(unlock);
+    place_real_helper();
+    ldr_lock_fn lock;
+    ldr_unlock_fn unlock;
+    loader_lock_calls(&lock, &unlock);
 
     warm_pool = CreateThreadpool(NULL);
     assert_non_null(warm_pool);

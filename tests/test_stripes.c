@@ -547,6 +547,18 @@ static HANDLE start_recorder(struct recorder *r)
 
 #define SHARD_RECORDS 200000u
 
+/* Lets parked recorders exit, waits for them, and closes their handles and
+ * the two events they shared. */
+static void end_recorders(HANDLE *threads, unsigned n, HANDLE go, HANDLE park)
+{
+    SetEvent(park);
+    WaitForMultipleObjects(n, threads, TRUE, INFINITE);
+    for (unsigned i = 0; i < n; i++)
+        CloseHandle(threads[i]);
+    CloseHandle(go);
+    CloseHandle(park);
+}
+
 /* The module's first two recording threads own stripes 1 and 2, which pick
  * different shards: each thread's records (the slow-path first one and the
  * fast-path rest) are all in its own stripe's shard and none in the other,
@@ -594,12 +606,7 @@ static void first_two_owners_record_into_different_shards(void **state)
             assert_int_equal(x->shards[k][i], 0);
     }
     assert_int_equal(dll_snapshot(d, ba, &in_a), 0);
-    SetEvent(park);
-    WaitForMultipleObjects(2, threads, TRUE, INFINITE);
-    CloseHandle(threads[0]);
-    CloseHandle(threads[1]);
-    CloseHandle(go);
-    CloseHandle(park);
+    end_recorders(threads, 2, go, park);
 }
 
 /* Resets race with two owners in different shards: a reset subtracts from
@@ -640,12 +647,7 @@ static void resets_racing_two_shards_stay_exact(void **state)
     d->record(a.value, 1000);
     assert_int_equal(dll_snapshot(d, ba, &in_bucket), 1000);
     assert_int_equal(in_bucket, 1000);
-    SetEvent(park);
-    WaitForMultipleObjects(2, threads, TRUE, INFINITE);
-    CloseHandle(threads[0]);
-    CloseHandle(threads[1]);
-    CloseHandle(go);
-    CloseHandle(park);
+    end_recorders(threads, 2, go, park);
 }
 
 /* Every stripe's records land in the shard region.h assigns it: seven
@@ -682,12 +684,7 @@ static void every_stripe_records_into_its_shard(void **state)
         assert_int_equal(x->shards[1 - k][b], 0);
         assert_int_equal(x->stripes[s].sum, r->value * (r->records + 1));
     }
-    SetEvent(park);
-    WaitForMultipleObjects(OWNABLE + 1, threads, TRUE, INFINITE);
-    for (unsigned i = 0; i <= OWNABLE; i++)
-        CloseHandle(threads[i]);
-    CloseHandle(go);
-    CloseHandle(park);
+    end_recorders(threads, OWNABLE + 1, go, park);
 }
 
 int main(void)
