@@ -4,8 +4,8 @@
 # the i386 architecture is enabled), Python 3, zip, Prometheus (the server and
 # promtool, which the `serve` scenarios run for real), lcov (genhtml reads the
 # coverage export), cmake (zlib's own build, examples/zlib), and the deb-src
-# entry that lets scripts/fetch-cmocka.sh download CMocka's and zlib's source
-# packages.
+# entry that lets scripts/fetch-debian-source.sh download CMocka's and zlib's
+# source packages.
 # Idempotent: it does nothing when everything is there. As root it runs
 # apt-get; otherwise it prints the command to run and fails.
 set -euo pipefail
