@@ -11,11 +11,17 @@
 #             plain      CC="toolchain/wst-cc": the same build without the hooks
 #                        (the benchmark's baseline)
 #
-# The source is fetched once into BUILD/zlib/src with `apt-get source zlib`
-# (the deb-src entry comes from scripts/install-deps.sh; no root needed).
-# When it cannot be fetched, the reason goes to BUILD/zlib/SKIPPED and the
-# script succeeds without building anything: the zlib scenario then reports
-# SKIPPED, and nothing else depends on zlib. Outputs: BUILD/zlib/VARIANT/.
+# The source is fetched once into BUILD/zlib/src by
+# scripts/fetch-debian-source.sh (Debian's source package as `apt-get source`
+# unpacks it, falling back to an older version or another suite when the
+# mirror lacks the newest one's files; the deb-src entry comes from
+# scripts/install-deps.sh; no root needed). WST_ZLIB_SOURCE=zlib=VERSION
+# asks for that one version only (a way to try the failure path). When no
+# version can be fetched, the real cause (apt's 404 line or error) goes to
+# BUILD/zlib/SKIPPED, everything that was tried to BUILD/zlib/fetch.log, and
+# the script succeeds without building anything: the zlib scenarios then
+# report SKIPPED with that cause, or FAIL in CI (CI=true), and nothing else
+# depends on zlib. Outputs: BUILD/zlib/VARIANT/.
 #
 # Debian repacks zlib without upstream's win32/ directory. The CMake build
 # still works: two build settings (not edits of zlib) stand in for it, see
@@ -38,26 +44,22 @@ esac
 
 fetch() {
     [ -f "$zdir/src/CMakeLists.txt" ] && return 0
-    local work
-    work=$(mktemp -d)
-    if ! (cd "$work" && apt-get source zlib >apt.log 2>&1); then
-        {
-            echo "apt-get source zlib failed (no deb-src entry or no network?):"
-            tail -n 3 "$work/apt.log"
-        } >"$zdir/SKIPPED"
-        rm -rf "$work"
+    local log=$zdir/fetch.log
+    if ! "$root/scripts/fetch-debian-source.sh" "${WST_ZLIB_SOURCE:-zlib}" "$zdir/src" 2>"$log"; then
+        # The FAILED line names the first try's cause (the 404 line); the
+        # other tries' causes follow.
+        local cause
+        cause=$(sed -n 's/^fetch-debian-source: FAILED: //p' "$log")
+        { echo "${cause:-$(tail -n 1 "$log")}"
+          sed -n 's/^fetch-debian-source:   then /then /p' "$log"
+          echo "(every try: $log)"; } >"$zdir/SKIPPED"
         return 1
     fi
-    local dir
-    dir=$(find "$work" -maxdepth 1 -type d -name 'zlib-*' | head -n 1)
-    if [ -z "$dir" ] || [ ! -f "$dir/CMakeLists.txt" ]; then
-        echo "apt-get source zlib gave no CMakeLists.txt" >"$zdir/SKIPPED"
-        rm -rf "$work"
+    [ -f "$zdir/src/CMakeLists.txt" ] || {
+        echo "zlib's source package has no CMakeLists.txt ($zdir/src)" >"$zdir/SKIPPED"
         return 1
-    fi
-    rm -rf "$zdir/src"
-    mv "$dir" "$zdir/src"
-    rm -rf "$work"
+    }
+    grep -m 1 ': downloaded$' "$log" | sed 's/^/build.sh: /' >&2
     echo "build.sh: zlib source -> $zdir/src" >&2
 }
 
