@@ -54,7 +54,7 @@
  * function template's instantiation (each copy lands in a .data$ section
  * of its own), so a probe written directly in a function template is not
  * seen; call a non-template (inline) function holding the probe instead
- * (docs/region.md, "C++"). */
+ * (docs/region.md, "C++"). wst-c++ fails a build in which that happened. */
 #ifdef __cplusplus
 #define WST_SECTION_ WST_SECTION_AT_(__COUNTER__)
 #define WST_SECTION_AT_(n) WST_SECTION_AT2_(n)

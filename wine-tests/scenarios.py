@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from cases import coverage, dist, dist_zip, fleet, functions, helper, hostile, i686, leaks, \
-    on_demand, pipe, reading, shutdown
+    on_demand, pipe, reading, shutdown, toolchain
 from cases.common import WORKER_MODES  # the modes whose worker serves a pipe
 
 MODES = ("threadpool", "threadless", "helper")
@@ -117,6 +117,8 @@ SCENARIOS = [
     Scenario("dist-gauges", dist.gauges, iterations=2000, per_iteration=0.01),
     Scenario("dist-scope-at-unload", dist.scope_at_unload),
     Scenario("dist-cxx", dist.cxx, iterations=200, per_iteration=0.2),
+    # wst-c++ and a probe in a function template's body (g++ 12 drops it).
+    Scenario("cxx-template-probe", toolchain.template_probe, modes=(None,), timeout=300),
     # Names hostile to a terminal, in text and JSON.
     Scenario("hostile-names", hostile.run),
     # watch, and the metrics endpoint with real HTTP clients and Prometheus.
