@@ -70,6 +70,8 @@ def main():
         print(f"running {len(selected)} scenarios on {platform.name}, build {build}"
               + (f", {args.repeat} times" if args.repeat > 1 else "")
               + (f", under {load}" if load else ""), flush=True)
+        for notice in platform.notices:
+            print(notice, flush=True)
         for repetition in range(args.repeat):
             runner.repetition = repetition
             run_selection(runner, platform, selected, with_mutants=not args.no_mutants)
