@@ -215,6 +215,12 @@ $(call FN_DIR,$(1))/wst_fn_sib.dll: wine-tests/hosts/wst_fn.c $(FN_HOOKS)
 	@echo "  WST-CC [$(1)] $$@"
 	$$(Q)$(call FN_CC,$(1)) --wst-functions -foptimize-sibling-calls -shared -o $$@ $$<
 
+# Instrumented functions inlined into instrumented callers (functions-inline).
+$(call FN_DIR,$(1))/wst_fn_inline.dll: wine-tests/hosts/wst_fn_inline.c $(FN_HOOKS)
+	@mkdir -p $$(@D)
+	@echo "  WST-CC [$(1)] $$@"
+	$$(Q)$(call FN_CC,$(1)) --wst-functions -shared -o $$@ $$<
+
 $(call FN_DIR,$(1))/wst_fn_stripped.dll: $(call FN_DIR,$(1))/wst_fn.dll
 	@echo "  STRIP [$(1)] $$@"
 	$$(Q)$(1)-w64-mingw32-strip -o $$@ $$<
@@ -236,12 +242,13 @@ $(call FN_DIR,$(1))/wst_fn_host.exe: wine-tests/hosts/wst_fn_host.c $(FN_HOOKS)
 	$$(Q)$(call FN_CC,$(1)) --wst-functions=calls -o $$@ $$<
 
 FN_PROGRAMS_$(1) := $(addprefix $(call FN_DIR,$(1))/,wst_fn.dll wst_fn_b.dll wst_fn_sib.dll \
-	wst_fn_stripped.dll \
+	wst_fn_stripped.dll wst_fn_inline.dll \
 	wst_fn_many.dll wst_fn_cxx.dll wst_fn_host.exe)
 CROSS_OUTPUTS += $$(FN_PROGRAMS_$(1))
 endef
 $(foreach a,$(ARCHS),$(eval $(call fn_rules,$(a))))
-wine-check stress-check: $(FN_PROGRAMS_x86_64)
+wine-check stress-check: $(FN_PROGRAMS_x86_64) $(call FN_DIR,i686)/wst_fn_inline.dll \
+	$(call FN_DIR,i686)/wst_fn_host.exe
 # wst_cov.exe: the coverage scenarios' target, built with
 # `wst-cc --wst-functions` and -g as a user would (cases/coverage.py); the
 # prefix map makes its DWARF name the source ./wine-tests/hosts/wst_cov.c,
@@ -286,3 +293,4 @@ $(FN_MUTANT_DIR)/wst_fn_host.exe: $(call FN_DIR,x86_64)/wst_fn_host.exe
 FN_MUTANT_PROGRAMS := $(addprefix $(FN_MUTANT_DIR)/,wst_fn.dll wst_fn_cxx.dll wst_fn_host.exe)
 CROSS_OUTPUTS += $(FN_MUTANT_PROGRAMS)
 wine-check stress-check: $(FN_MUTANT_PROGRAMS)
+

@@ -144,6 +144,9 @@ SCENARIOS = [
     Scenario("functions-overflow", functions.overflow, iterations=3, per_iteration=2),
     Scenario("functions-unload", functions.unload, iterations=1000, per_iteration=0.01),
     Scenario("functions-symbols", functions.symbols, iterations=10),
+    Scenario("functions-inline", functions.inline, iterations=2000, per_iteration=0.01),
+    Scenario("functions-inline-i686", functions.inline_i686, modes=(None,), iterations=2000,
+             per_iteration=0.01),
     # Coverage export read by the real genhtml and a strict drcov reader; a
     # real library (zlib) built unmodified and read live.
     Scenario("coverage-lcov", coverage.coverage_lcov),
