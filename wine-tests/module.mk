@@ -294,3 +294,22 @@ FN_MUTANT_PROGRAMS := $(addprefix $(FN_MUTANT_DIR)/,wst_fn.dll wst_fn_cxx.dll ws
 CROSS_OUTPUTS += $(FN_MUTANT_PROGRAMS)
 wine-check stress-check: $(FN_MUTANT_PROGRAMS)
 
+# Mutant fn-key-only: wst_fn_inline.dll linked with timed hooks that tell
+# frames apart by stack address alone (wine-tests/mutants/function_hooks_key_only.c),
+# beside the real host; functions-inline must catch it.
+FN_KEY_DIR := $(BUILD)/x86_64/scenarios-fn-key-only
+FN_KEY_LIB := $(BUILD)/x86_64/lib/libwinstrument-functions-key-only.a
+$(FN_KEY_LIB): $(BUILD)/x86_64/obj/wine-tests/mutants/function_hooks_key_only.o
+	@mkdir -p $(@D)
+	@echo "  AR [x86_64] $@ (mutant fn-key-only, tests only)"
+	$(Q)rm -f $@ && $(AR_x86_64) rcs $@ $^
+$(FN_KEY_DIR)/wst_fn_inline.dll: wine-tests/hosts/wst_fn_inline.c $(FN_KEY_LIB) $(call RUNTIME_LIB,x86_64)
+	@mkdir -p $(@D)
+	@echo "  LD [x86_64] $@ (mutant fn-key-only)"
+	$(Q)$(CC_x86_64) $(FN_MUTANT_FLAGS) -shared -o $@ $< -L$(BUILD)/x86_64/lib \
+		-lwinstrument-functions-key-only -lwinstrument $(RUNTIME_SYSLIBS)
+$(FN_KEY_DIR)/wst_fn_host.exe: $(call FN_DIR,x86_64)/wst_fn_host.exe
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+CROSS_OUTPUTS += $(FN_KEY_DIR)/wst_fn_inline.dll $(FN_KEY_DIR)/wst_fn_host.exe
+wine-check stress-check: $(FN_KEY_DIR)/wst_fn_inline.dll $(FN_KEY_DIR)/wst_fn_host.exe

@@ -175,6 +175,10 @@ MUTANTS = [
     Mutant("fn-no-repair", "scenarios-fn-no-repair",
            "the function hooks never drop frames by their stack address (longjmp, SEH)",
            ("functions-unwind",)),
+    Mutant("fn-key-only", "scenarios-fn-key-only",
+           "the function hooks tell frames apart by stack address alone, so an inlined "
+           "copy's entry drops its caller's frame",
+           ("functions-inline",)),
     # Helper mode's: the test DLLs and runtime are the real ones, the
     # wsthelper.dll beside them is not (wine-tests/module.mk).
     Mutant("helper-exit-thread", "scenarios-helper-exit-thread",
