@@ -303,9 +303,8 @@ static __inline__ __attribute__((always_inline)) int same_site(const struct wst_
  * stack address is above this one's: a physical call), or it is alone at
  * this address and of this activation, entered through another hook call
  * (an inlined copy in it). Anything else is for enter_slow. */
-static __inline__ __attribute__((always_inline)) int goes_on_top(const struct wst_fn_thread *t,
-                                                                 uint32_t d, uintptr_t key,
-                                                                 uint64_t origin)
+static __inline__ __attribute__((always_inline)) int
+goes_on_top(const struct wst_fn_thread *t, uint32_t d, uintptr_t key, uint64_t origin)
 {
     if (d == 0)
         return 1;

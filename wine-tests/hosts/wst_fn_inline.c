@@ -42,11 +42,11 @@ static void *ra_inner, *ra_outer;
 static volatile LONG not_inlined;
 
 #define SEE_OUTER() (ra_outer = __builtin_return_address(0))
-#define SEE_INNER()                                                                        \
-    do {                                                                                   \
-        ra_inner = __builtin_return_address(0);                                            \
-        if (ra_inner != ra_outer)                                                          \
-            not_inlined = 1;                                                               \
+#define SEE_INNER()                                                                                \
+    do {                                                                                           \
+        ra_inner = __builtin_return_address(0);                                                    \
+        if (ra_inner != ra_outer)                                                                  \
+            not_inlined = 1;                                                                       \
     } while (0)
 
 /* 1 when every inline function below was inlined into its caller. */
