@@ -215,6 +215,12 @@ $(call FN_DIR,$(1))/wst_fn_sib.dll: wine-tests/hosts/wst_fn.c $(FN_HOOKS)
 	@echo "  WST-CC [$(1)] $$@"
 	$$(Q)$(call FN_CC,$(1)) --wst-functions -foptimize-sibling-calls -shared -o $$@ $$<
 
+# Instrumented functions inlined into instrumented callers (functions-inline).
+$(call FN_DIR,$(1))/wst_fn_inline.dll: wine-tests/hosts/wst_fn_inline.c $(FN_HOOKS)
+	@mkdir -p $$(@D)
+	@echo "  WST-CC [$(1)] $$@"
+	$$(Q)$(call FN_CC,$(1)) --wst-functions -shared -o $$@ $$<
+
 $(call FN_DIR,$(1))/wst_fn_stripped.dll: $(call FN_DIR,$(1))/wst_fn.dll
 	@echo "  STRIP [$(1)] $$@"
 	$$(Q)$(1)-w64-mingw32-strip -o $$@ $$<
@@ -236,12 +242,13 @@ $(call FN_DIR,$(1))/wst_fn_host.exe: wine-tests/hosts/wst_fn_host.c $(FN_HOOKS)
 	$$(Q)$(call FN_CC,$(1)) --wst-functions=calls -o $$@ $$<
 
 FN_PROGRAMS_$(1) := $(addprefix $(call FN_DIR,$(1))/,wst_fn.dll wst_fn_b.dll wst_fn_sib.dll \
-	wst_fn_stripped.dll \
+	wst_fn_stripped.dll wst_fn_inline.dll \
 	wst_fn_many.dll wst_fn_cxx.dll wst_fn_host.exe)
 CROSS_OUTPUTS += $$(FN_PROGRAMS_$(1))
 endef
 $(foreach a,$(ARCHS),$(eval $(call fn_rules,$(a))))
-wine-check stress-check: $(FN_PROGRAMS_x86_64)
+wine-check stress-check: $(FN_PROGRAMS_x86_64) $(call FN_DIR,i686)/wst_fn_inline.dll \
+	$(call FN_DIR,i686)/wst_fn_host.exe
 # wst_cov.exe: the coverage scenarios' target, built with
 # `wst-cc --wst-functions` and -g as a user would (cases/coverage.py); the
 # prefix map makes its DWARF name the source ./wine-tests/hosts/wst_cov.c,
@@ -286,3 +293,23 @@ $(FN_MUTANT_DIR)/wst_fn_host.exe: $(call FN_DIR,x86_64)/wst_fn_host.exe
 FN_MUTANT_PROGRAMS := $(addprefix $(FN_MUTANT_DIR)/,wst_fn.dll wst_fn_cxx.dll wst_fn_host.exe)
 CROSS_OUTPUTS += $(FN_MUTANT_PROGRAMS)
 wine-check stress-check: $(FN_MUTANT_PROGRAMS)
+
+# Mutant fn-key-only: wst_fn_inline.dll linked with timed hooks that tell
+# frames apart by stack address alone (wine-tests/mutants/function_hooks_key_only.c),
+# beside the real host; functions-inline must catch it.
+FN_KEY_DIR := $(BUILD)/x86_64/scenarios-fn-key-only
+FN_KEY_LIB := $(BUILD)/x86_64/lib/libwinstrument-functions-key-only.a
+$(FN_KEY_LIB): $(BUILD)/x86_64/obj/wine-tests/mutants/function_hooks_key_only.o
+	@mkdir -p $(@D)
+	@echo "  AR [x86_64] $@ (mutant fn-key-only, tests only)"
+	$(Q)rm -f $@ && $(AR_x86_64) rcs $@ $^
+$(FN_KEY_DIR)/wst_fn_inline.dll: wine-tests/hosts/wst_fn_inline.c $(FN_KEY_LIB) $(call RUNTIME_LIB,x86_64)
+	@mkdir -p $(@D)
+	@echo "  LD [x86_64] $@ (mutant fn-key-only)"
+	$(Q)$(CC_x86_64) $(FN_MUTANT_FLAGS) -shared -o $@ $< -L$(BUILD)/x86_64/lib \
+		-lwinstrument-functions-key-only -lwinstrument $(RUNTIME_SYSLIBS)
+$(FN_KEY_DIR)/wst_fn_host.exe: $(call FN_DIR,x86_64)/wst_fn_host.exe
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+CROSS_OUTPUTS += $(FN_KEY_DIR)/wst_fn_inline.dll $(FN_KEY_DIR)/wst_fn_host.exe
+wine-check stress-check: $(FN_KEY_DIR)/wst_fn_inline.dll $(FN_KEY_DIR)/wst_fn_host.exe

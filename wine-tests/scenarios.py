@@ -146,6 +146,9 @@ SCENARIOS = [
     Scenario("functions-overflow", functions.overflow, iterations=3, per_iteration=2),
     Scenario("functions-unload", functions.unload, iterations=1000, per_iteration=0.01),
     Scenario("functions-symbols", functions.symbols, iterations=10),
+    Scenario("functions-inline", functions.inline, iterations=2000, per_iteration=0.01),
+    Scenario("functions-inline-i686", functions.inline_i686, modes=(None,), iterations=2000,
+             per_iteration=0.01),
     # Coverage export read by the real genhtml and a strict drcov reader; a
     # real library (zlib) built unmodified and read live.
     Scenario("coverage-lcov", coverage.coverage_lcov),
@@ -174,6 +177,10 @@ MUTANTS = [
     Mutant("fn-no-repair", "scenarios-fn-no-repair",
            "the function hooks never drop frames by their stack address (longjmp, SEH)",
            ("functions-unwind",)),
+    Mutant("fn-key-only", "scenarios-fn-key-only",
+           "the function hooks tell frames apart by stack address alone, so an inlined "
+           "copy's entry drops its caller's frame",
+           ("functions-inline",)),
     # Helper mode's: the test DLLs and runtime are the real ones, the
     # wsthelper.dll beside them is not (wine-tests/module.mk).
     Mutant("helper-exit-thread", "scenarios-helper-exit-thread",

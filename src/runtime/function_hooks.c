@@ -22,9 +22,14 @@
  * The timed hooks keep a shadow stack per thread. Frames that leave without
  * their exit hook (longjmp, SEH unwinding through C frames) are found by
  * the stack address recorded at entry: the stack grows down, so a frame whose
- * recorded address is below the current function's cannot be live. C++
- * exceptions run the exit hooks as they unwind (GCC wraps the body in a
- * cleanup), so they need no repair. docs/functions.md has the rules.
+ * recorded address is below the current function's cannot be live. A frame
+ * at the same address is either an inlined copy's in the same activation
+ * (GCC keeps the hooks of inlined copies, and they run at their containing
+ * function's stack pointer) or left over from another activation: the
+ * call_site and the enter hook's own return address, recorded too, tell
+ * which. C++ exceptions run the exit hooks as they unwind (GCC wraps the
+ * body in a cleanup), so they need no repair. docs/functions.md has the
+ * rules.
  */
 #include <windows.h>
 
@@ -43,6 +48,15 @@
  * never used to drop frames, and functions-unwind must fail. */
 #ifndef WST_FN_REPAIR_BY_ADDRESS
 #define WST_FN_REPAIR_BY_ADDRESS 1
+#endif
+
+/* The test seam of the mutant wine-tests/mutants/function_hooks_key_only.c,
+ * which builds this file with 0 here: frames are then told apart by their
+ * stack address alone, as before inlined copies were, so an inlined copy's
+ * entry drops its containing function's frame as abandoned, and
+ * functions-inline must fail. */
+#ifndef WST_FN_MATCH_ACTIVATION
+#define WST_FN_MATCH_ACTIVATION 1
 #endif
 
 #define HOOK __attribute__((no_instrument_function, noinline, used))
@@ -269,11 +283,82 @@ static void SLOW drop(uint64_t n)
         wst_fn_note_(&wst_fn_table_.header.unwound_frames, n);
 }
 
+/* A frame's origin (function_table.h): the call_site, the low half, and
+ * the enter hook's return address, the high half, both as RVAs. */
+static __inline__ __attribute__((always_inline)) uint64_t origin_of(void *call_site, void *hook)
+{
+    return rva_of(call_site) | (uint64_t)rva_of(hook) << 32;
+}
+
+/* Whether frame f and an entry of origin `origin` at f's stack address have
+ * the same call_site, so belong to one activation. */
+static __inline__ __attribute__((always_inline)) int same_site(const struct wst_fn_frame *f,
+                                                               uint64_t origin)
+{
+    return (uint32_t)(f->origin ^ origin) == 0;
+}
+
+/* Whether an entry at (key, origin) goes right on top of the thread's d
+ * frames, decided from the top two: the top frame is a live caller's (its
+ * stack address is above this one's: a physical call), or it is alone at
+ * this address and of this activation, entered through another hook call
+ * (an inlined copy in it). Anything else is for enter_slow. */
+static __inline__ __attribute__((always_inline)) int
+goes_on_top(const struct wst_fn_thread *t, uint32_t d, uintptr_t key, uint64_t origin)
+{
+    if (d == 0)
+        return 1;
+    const struct wst_fn_frame *f = &t->frames[d - 1u];
+    if (__builtin_expect(f->key > key, 1))
+        return 1;
+#if WST_FN_MATCH_ACTIVATION
+    return f->key == key && same_site(f, origin) && f->origin != origin &&
+           (d == 1 || f[-1].key > key);
+#else
+    (void)origin;
+    return 0;
+#endif
+}
+
+/* The depth of the thread's frames that can still be live at an entry at
+ * (key, origin); those above it were abandoned (longjmp, SEH).
+ * - A frame recorded below this entry's stack address: its function left.
+ * - A frame at this address whose site differs: another activation, from
+ *   another call instruction at the same stack pointer, which left.
+ * - Frames at this address and site are this activation's, its inlined
+ *   copies among them, unless one of them was entered through this very
+ *   hook call: one hook call instruction is never open twice within one
+ *   activation (a loop closes it before it runs again, and recursion needs
+ *   a physical call, which moves the stack pointer). Then this entry is a
+ *   new activation from the same call instruction after a longjmp, and
+ *   that frame and those above it are left over from the abandoned one. */
+static uint32_t SLOW live_depth(const struct wst_fn_thread *t, uintptr_t key, uint64_t origin)
+{
+    uint32_t d = t->depth;
+    if (!WST_FN_REPAIR_BY_ADDRESS)
+        return d;
+    while (d > 0 && t->frames[d - 1u].key <= key) {
+        const struct wst_fn_frame *f = &t->frames[d - 1u];
+        if (WST_FN_MATCH_ACTIVATION && f->key == key && same_site(f, origin))
+            break;
+        d--;
+    }
+    for (uint32_t i = d; WST_FN_MATCH_ACTIVATION && i > 0; i--) {
+        const struct wst_fn_frame *f = &t->frames[i - 1u];
+        if (f->key != key || !same_site(f, origin))
+            break;
+        if (f->origin == origin) /* the same hook call too */
+            return i - 1u;
+    }
+    return d;
+}
+
 /* An entry that the fast path did not take, whole: it counts the call
  * (a function's first call, a thread without a stripe of its own yet) and
  * pushes the frame (no state yet, a full stack, frames on top whose
- * functions left without their exit hook, a thread still on QPC). */
-static void SLOW enter_slow(uintptr_t held, uint32_t rva, uintptr_t key)
+ * functions left without their exit hook, inlined copies nested two deep
+ * or more, a thread still on QPC). */
+static void SLOW enter_slow(uintptr_t held, uint32_t rva, uintptr_t key, uint64_t origin)
 {
     uint32_t slot = count_call(rva);
     struct wst_fn_thread *t = (struct wst_fn_thread *)held;
@@ -297,15 +382,9 @@ static void SLOW enter_slow(uintptr_t held, uint32_t rva, uintptr_t key)
         drop(t->skipped); /* above the outermost skipped frame: they are gone */
         t->skipped = 0;
     }
-    /* A live caller's recorded address is above this function's: frames at
-     * or below it were left without their exit hook. */
-    uint32_t d = t->depth, gone = 0;
-    while (WST_FN_REPAIR_BY_ADDRESS && d > 0 && t->frames[d - 1u].key <= key) {
-        d--;
-        gone++;
-    }
+    uint32_t d = live_depth(t, key, origin);
+    drop(t->depth - d);
     t->depth = d;
-    drop(gone);
     if (d == WST_FN_STACK_DEPTH) {
         t->skipped = 1;
         t->skipped_key = key;
@@ -316,6 +395,7 @@ static void SLOW enter_slow(uintptr_t held, uint32_t rva, uintptr_t key)
     f->key = key;
     f->rva = rva;
     f->slot = slot;
+    f->origin = origin;
     f->child = 0;
     maybe_tsc(t, d);
     t->depth = d + 1u;
@@ -405,11 +485,14 @@ static void SLOW exit_slow(struct wst_fn_thread *t, uintptr_t key, uint64_t now,
 
 void __cyg_profile_func_enter(void *fn, void *call_site)
 {
-    (void)call_site;
     /* The caller's stack pointer at this call (the CFA of this frame): the
      * same at the function's exit hook call, and above every callee's. */
     uintptr_t key = (uintptr_t)__builtin_dwarf_cfa();
     uint32_t rva = rva_of(fn);
+    /* The function's return address (its containing function's, for an
+     * inlined copy), and where this hook call returns: which hook call of
+     * the function's code this is. */
+    uint64_t origin = origin_of(call_site, __builtin_return_address(0));
     uintptr_t held = wst_fn_thread_read_();
     if (__builtin_expect(held > WST_FN_THREAD_RELEASED, 1)) {
         struct wst_fn_thread *t = (struct wst_fn_thread *)held;
@@ -419,12 +502,12 @@ void __cyg_profile_func_enter(void *fn, void *call_site)
         uint32_t cells = t->cells;
         if (__builtin_expect(slot != WST_FN_NO_SLOT && cells != 0 && d >= t->tsc_from &&
                                  d < WST_FN_STACK_DEPTH && t->skipped == 0 &&
-                                 (d == 0 || t->frames[d - 1u].key > key),
+                                 goes_on_top(t, d, key, origin),
                              1)) {
             __asm__ volatile("addq $1, %0" : "+m"(*OWN_CELL(calls, cells, slot)));
 #else
         if (__builtin_expect(d >= t->tsc_from && d < WST_FN_STACK_DEPTH && t->skipped == 0 &&
-                                 (d == 0 || t->frames[d - 1u].key > key),
+                                 goes_on_top(t, d, key, origin),
                              1)) {
             uint32_t slot = count_call(rva);
 #endif
@@ -432,13 +515,14 @@ void __cyg_profile_func_enter(void *fn, void *call_site)
             f->key = key;
             f->rva = rva;
             f->slot = slot;
+            f->origin = origin;
             f->child = 0;
             t->depth = d + 1u;
             f->start = wst_clock_tsc_(); /* last: the bookkeeping is not timed */
             return;
         }
     }
-    enter_slow(held, rva, key);
+    enter_slow(held, rva, key, origin);
 }
 
 /* An exit whose top frame is timed with QPC: the reading first, as the fast

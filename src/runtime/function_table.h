@@ -44,13 +44,28 @@ uint32_t wst_fn_slot_slow_(uint32_t rva);
 /* ---- the timed hooks' per-thread state --------------------------------- */
 
 /* One instrumented frame of a thread. Only integers: nothing here points
- * into the module (docs/functions.md, "Unload"). */
+ * into the module (docs/functions.md, "Unload").
+ *
+ * (key, call_site) names the physical activation the frame belongs to: an
+ * inlined copy's hooks run at its containing function's stack pointer and
+ * get that function's return address as their call_site, so the copies
+ * inlined into one activation share its key and site. The enter hook's own
+ * return address tells a new activation from the same call instruction
+ * (after a longjmp) from an inlined copy: within one activation, one hook
+ * call instruction is never open twice (docs/functions.md, "Frames"). */
 struct wst_fn_frame {
     uint64_t start; /* clock ticks at entry */
     uint64_t child; /* ns spent in instrumented callees (converted as each returns) */
     uintptr_t key;  /* the instrumented function's stack pointer at its hook call */
     uint32_t rva;
     uint32_t slot; /* or WST_FN_NO_SLOT */
+    /* Low 32 bits: call_site as an RVA of this module, truncated (the caller
+     * may be another module; two sites at one key whose difference is a
+     * multiple of 4 GiB would be taken for one). High 32 bits: the RVA the
+     * enter hook returned to, the end of its call instruction. One word, so
+     * that the hooks' slow path still takes four arguments (registers on
+     * x86_64, reached by a jump). */
+    uint64_t origin;
 };
 
 struct wst_fn_thread {

@@ -22,6 +22,13 @@
  *   wst_fn_host stripped ROUNDS         wst_fn_stripped.dll's fn_leaf ROUNDS
  *       times, and loads wst_target_a.dll (counters, no function table);
  *       "ready", waits, exits 0
+ *   wst_fn_host inline ROUNDS DEPTH     wst_fn_inline.dll (instrumented
+ *       functions inlined into instrumented callers): in_jtop(ROUNDS, DEPTH)
+ *       (an inline copy longjmps), then ROUNDS times in_outer, in_nest and
+ *       in_rec_top(DEPTH); prints "inlined 1" (or 0), expect lines,
+ *       "unwound wst_fn_inline.dll N", "ready", waits, exits 0
+ *   wst_fn_host --probe                 prints "ok" and exits 0 (whether the
+ *       program runs at all: cases/i686.py's probe)
  *
  * First line: "pid N". Any failure prints "error ..." and exits 2.
  */
@@ -162,6 +169,41 @@ static void unwind(int depth)
            3 * rounds * (depth + 1) + rounds * depth);
 }
 
+/* ---- inline ------------------------------------------------------------ */
+
+#define INLINE_SPIN_US 20u
+
+static void inline_frames(int depth)
+{
+    HMODULE dll = load("wst_fn_inline.dll");
+    spin_fn outer = (spin_fn)(void *)need(dll, "in_outer");
+    spin_fn nest = (spin_fn)(void *)need(dll, "in_nest");
+    void (*rec_top)(int, unsigned) = (void (*)(int, unsigned))(void *)need(dll, "in_rec_top");
+    int2_fn jtop = (int2_fn)(void *)need(dll, "in_jtop");
+    void_fn all_inlined = (void_fn)(void *)need(dll, "in_all_inlined");
+    /* The jumps first: the timing checked afterwards is then timing after
+     * the repairs. */
+    if (jtop(rounds, depth) != rounds)
+        die("in_jtop");
+    for (int i = 0; i < rounds; i++) {
+        outer(INLINE_SPIN_US);
+        nest(INLINE_SPIN_US);
+        rec_top(depth, INLINE_SPIN_US);
+    }
+    printf("inlined %d\nspin_us %u\n", all_inlined(), INLINE_SPIN_US);
+    printf("expect in_outer %d\nexpect in_mid %d\nexpect in_leaf %d\n", rounds, 2 * rounds,
+           2 * rounds);
+    printf("expect in_nest %d\nexpect in_a %d\nexpect in_b %d\nexpect in_leaf2 %d\n", rounds,
+           rounds, 2 * rounds, 2 * rounds);
+    printf("expect in_rec_top %d\nexpect in_rec %d\nexpect in_step %d\nexpect in_leaf3 %d\n",
+           rounds, rounds * (depth + 1), rounds * depth, rounds);
+    printf("expect in_jtop 1\nexpect in_jmid %d\nexpect in_jstep %d\n", rounds * (depth + 1),
+           rounds * (depth + 1));
+    /* Each round abandons in_jmid(depth) .. in_jmid(0) and their inlined
+     * in_jstep copies, and nothing else. */
+    printf("unwound wst_fn_inline.dll %d\n", rounds * 2 * (depth + 1));
+}
+
 /* ---- overflow ----------------------------------------------------------- */
 
 static void overflow(void)
@@ -251,9 +293,13 @@ static void unload(void)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc == 2 && strcmp(argv[1], "--probe") == 0) {
+        printf("ok\n");
+        return 0;
+    }
     printf("pid %lu\n", (unsigned long)GetCurrentProcessId());
     if (argc < 3)
-        die("usage: wst_fn_host counts|unwind|overflow|unload|stripped ROUNDS [N]");
+        die("usage: wst_fn_host counts|unwind|overflow|unload|stripped|inline ROUNDS [N]");
     rounds = atoi(argv[2]);
     const char *what = argv[1];
     if (strcmp(what, "counts") == 0 && (argc == 4 || argc == 5)) {
@@ -264,6 +310,8 @@ int main(int argc, char **argv)
         counts(threads, argc == 5 ? argv[4] : "wst_fn.dll");
     } else if (strcmp(what, "unwind") == 0 && argc == 4) {
         unwind(atoi(argv[3]));
+    } else if (strcmp(what, "inline") == 0 && argc == 4) {
+        inline_frames(atoi(argv[3]));
     } else if (strcmp(what, "overflow") == 0) {
         overflow();
     } else if (strcmp(what, "unload") == 0) {
