@@ -21,6 +21,12 @@ include toolchain/targets.mk
 WARNINGS := -Wall -Wextra -Werror -Wno-error=unused-parameter
 CFLAGS_BASE := -std=c11 -O2 -g $(WARNINGS) -Iinclude -Isrc/common -MMD -MP
 CFLAGS_WIN := $(CFLAGS_BASE) -D_WIN32_WINNT=0x0601 -DWIN32_LEAN_AND_MEAN
+# Every link of a DLL or an EXE. mingw's gcc links a DLL against libgcc's DLL
+# by default, and on i686 the 64-bit division helpers (__udivdi3 ...) then
+# come from libgcc_s_dw2-1.dll, which no Windows has: LoadLibrary fails with
+# 126. Static libgcc puts the few helpers in the image itself
+# (scripts/check-imports.py checks every output).
+LDFLAGS_WIN := -static-libgcc
 
 # Reproducible build outputs, for every target and not only dist: ld writes
 # SOURCE_DATE_EPOCH (the commit time) into each PE header's timestamp instead

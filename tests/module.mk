@@ -88,7 +88,7 @@ $(call UNIT_EXE,$(1)): $(call objs,x86_64,tests/$(1).c $(UNIT_SRCS_$(1))) \
 		$(call CMOCKA_LIB,x86_64) $(filter %.a,$(UNIT_LIBS_$(1)))
 	@mkdir -p $$(@D)
 	@echo "  LD [x86_64] $$@"
-	$$(Q)$$(CC_x86_64) -o $$@ $(call objs,x86_64,tests/$(1).c $(UNIT_SRCS_$(1))) \
+	$$(Q)$$(CC_x86_64) $(LDFLAGS_WIN) -o $$@ $(call objs,x86_64,tests/$(1).c $(UNIT_SRCS_$(1))) \
 		$(call CMOCKA_LIB,x86_64) $(UNIT_LIBS_$(1))
 CROSS_OUTPUTS += $(call UNIT_EXE,$(1))
 endef
@@ -100,7 +100,7 @@ STRIPES_DLL := $(BUILD)/x86_64/tests/wst_stripes_dll.dll
 $(STRIPES_DLL): $(call objs,x86_64,tests/stripes_dll.c) $(call RUNTIME_LIB,x86_64)
 	@mkdir -p $(@D)
 	@echo "  LD [x86_64] $@"
-	$(Q)$(CC_x86_64) -shared -o $@ $(call objs,x86_64,tests/stripes_dll.c) \
+	$(Q)$(CC_x86_64) $(LDFLAGS_WIN) -shared -o $@ $(call objs,x86_64,tests/stripes_dll.c) \
 		$(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
 CROSS_OUTPUTS += $(STRIPES_DLL)
 
@@ -108,7 +108,7 @@ define fixture_rules
 $(call FIXTURE_DLL,$(1)): $(call objs,$(1),tests/fixture_dll.c) $(call RUNTIME_LIB,$(1))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -shared -o $$@ $(call objs,$(1),tests/fixture_dll.c) \
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $(call objs,$(1),tests/fixture_dll.c) \
 		$(call RUNTIME_LIB,$(1)) $(RUNTIME_SYSLIBS)
 CROSS_OUTPUTS += $(call FIXTURE_DLL,$(1))
 endef
@@ -120,7 +120,7 @@ define symbols_rules
 $(call SYMBOLS_DLL,$(1)): $(call objs,$(1),tests/symbols_dll.c)
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -shared -o $$@ $$<
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$<
 $(BUILD)/$(1)/tests/wst_symbols_stripped.dll: $(call SYMBOLS_DLL,$(1))
 	@echo "  STRIP [$(1)] $$@"
 	$$(Q)$(1)-w64-mingw32-strip -o $$@ $$<
@@ -140,7 +140,7 @@ define lines_rules
 $(BUILD)/$(1)/tests/wst_lines$(2).dll: tests/lines_dll.c
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -std=c11 -g $(3) -O0 $(WARNINGS) -ffile-prefix-map=$(CURDIR)=. -shared \
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -std=c11 -g $(3) -O0 $(WARNINGS) -ffile-prefix-map=$(CURDIR)=. -shared \
 		-o $$@ $$<
 $(BUILD)/$(1)/tests/wst_lines$(2).expected: $(BUILD)/$(1)/tests/wst_lines$(2).dll \
 		scripts/dwarf-expect.py

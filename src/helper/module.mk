@@ -18,7 +18,7 @@ define helper_dll_rule
 $(1): $(3) $(call objs,$(2),$(filter-out src/helper/%,$(HELPER_SRCS)))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(2)] $$@"
-	$$(Q)$$(CC_$(2)) -shared -o $$@ $$^ $(HELPER_LINK)
+	$$(Q)$$(CC_$(2)) $(LDFLAGS_WIN) -shared -o $$@ $$^ $(HELPER_LINK)
 endef
 
 define helper_rules
