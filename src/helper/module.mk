@@ -10,7 +10,7 @@ HELPER_SRCS := $(wildcard src/helper/*.c) src/runtime/pipe_server.c src/runtime/
 HELPER_DLL = $(BUILD)/$(1)/bin/wsthelper.dll
 # --kill-at: i686 exports the stdcall entry points undecorated, as GetProcAddress
 # asks for them (wsthelper_start, not wsthelper_start@4).
-HELPER_LINK := -ladvapi32 -Wl,--kill-at
+HELPER_LINK := -lntdll -Wl,--kill-at
 
 # $(call helper_dll_rule,OUTPUT,ARCH,HELPER OBJECTS): links one wsthelper.dll
 # (the real one, or a test-only variant built from other objects).
