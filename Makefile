@@ -2,8 +2,9 @@
 # a fragment (module.mk) included below; every output goes under build/<arch>/.
 #
 #   make cross       runtime, inspector, tests and scenario programs, x86_64 and i686
-#   make check       install what is missing, then the include and header checks, unit
-#                    tests and scenarios under Wine
+#   make check       install what is missing, then the include and header checks, the
+#                    build, its import check, unit tests and scenarios under Wine
+#   make import-check  no instrumented module imports a DLL its bare build does not
 #   make wine-check  scenarios only (SCENARIO_ARGS="--repeat 3 -k NAME" ...)
 #   make stress-check  the scenarios under a background load on every CPU
 #   make bench       counter-hit benchmark (build/bench.json)
@@ -46,7 +47,7 @@ ifeq ($(V),1)
 Q :=
 endif
 
-.PHONY: all cross check include-check header-check unit-check wine-check stress-check bench demo dist clean deps
+.PHONY: all cross check include-check header-check import-check unit-check wine-check stress-check bench demo dist clean deps
 all: cross
 
 # Keep intermediate objects: pattern-built DLLs would otherwise delete them.
@@ -95,10 +96,19 @@ include-check:
 header-check:
 	$(Q)scripts/check-header-standards.sh
 
+# An instrumented module imports no DLL that the same module built without
+# winstrument does not (ntdll.dll apart, mapped in every process), and no
+# output imports libgcc_s, libstdc++ or libwinpthread (scripts/check-imports.py).
+# It reads every output of the build, so `check` runs it after `cross`.
+import-check: $(foreach a,$(ARCHS),$(call RUNTIME_LIB,$(a)) $(call FUNCTIONS_LIB,$(a),functions) \
+		$(call FUNCTIONS_LIB,$(a),calls) $(call HELPER_DLL,$(a)) $(call EXAMPLES_DIR,$(a))/b64.dll)
+	$(Q)$(PYTHON) scripts/check-imports.py --build $(BUILD)
+
 check: deps
 	$(Q)$(MAKE) --no-print-directory include-check
 	$(Q)$(MAKE) --no-print-directory header-check
 	$(Q)$(MAKE) --no-print-directory cross
+	$(Q)$(MAKE) --no-print-directory import-check
 	$(Q)$(MAKE) --no-print-directory unit-check
 	$(Q)$(MAKE) --no-print-directory wine-check
 
