@@ -59,6 +59,9 @@ $(foreach a,$(ARCHS),$(eval $(call bench_rules,$(a))))
 # (bench/helper_floor_helper.c) are helper mode's design floor: the deferred
 # load of a second DLL whose one thread waits for the stop and leaves through
 # FreeLibraryAndExitThread, without the runtime.
+# Every case runs in two hosts: one that loads advapi32 first (as most
+# processes have it), and one with only what bench_lifecycle.exe imports
+# (kernel32, msvcrt), where a DLL importing advapi32 would load it per cycle.
 #
 #   make bench [BENCH_LC_ARGS="--cycles N --repeat R"]
 BENCH_LC_EXE = $(BUILD)/$(1)/bin/bench_lifecycle.exe
