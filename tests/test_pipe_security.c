@@ -67,10 +67,10 @@ static void build_reference(struct reference *ref, DWORD access)
     assert_true(AddAccessAllowedAce(dacl, ACL_REVISION, access, ref->user.user.User.Sid));
     assert_true(AddAccessAllowedAce(dacl, ACL_REVISION, access, &local_system));
     assert_true(InitializeAcl(sacl, sizeof ref->sacl, ACL_REVISION));
-    assert_true(AddMandatoryAce(sacl, ACL_REVISION, 0,
-                                SYSTEM_MANDATORY_LABEL_NO_WRITE_UP |
-                                    SYSTEM_MANDATORY_LABEL_NO_READ_UP,
-                                ref->label.label.Label.Sid));
+    assert_true(
+        AddMandatoryAce(sacl, ACL_REVISION, 0,
+                        SYSTEM_MANDATORY_LABEL_NO_WRITE_UP | SYSTEM_MANDATORY_LABEL_NO_READ_UP,
+                        ref->label.label.Label.Sid));
 }
 
 /* The bytes an ACL's header and ACEs take; the rest of AclSize is free
@@ -191,8 +191,7 @@ struct status_case {
 static const struct status_case status_cases[] = {
     {"open: access denied", OPEN_TOKEN, 1, STATUS_ACCESS_DENIED, ERROR_ACCESS_DENIED},
     {"open: no memory", OPEN_TOKEN, 1, STATUS_NO_MEMORY, ERROR_NOT_ENOUGH_MEMORY},
-    {"user: buffer too small", QUERY_TOKEN, 1, STATUS_BUFFER_TOO_SMALL,
-     ERROR_INSUFFICIENT_BUFFER},
+    {"user: buffer too small", QUERY_TOKEN, 1, STATUS_BUFFER_TOO_SMALL, ERROR_INSUFFICIENT_BUFFER},
     {"user: invalid handle", QUERY_TOKEN, 1, STATUS_INVALID_HANDLE, ERROR_INVALID_HANDLE},
     {"integrity level: invalid parameter", QUERY_TOKEN, 2, STATUS_INVALID_PARAMETER,
      ERROR_INVALID_PARAMETER},

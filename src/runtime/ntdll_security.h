@@ -39,8 +39,7 @@ DECLSPEC_IMPORT NTSTATUS NTAPI RtlAddAccessAllowedAce(PACL acl, ULONG revision, 
 DECLSPEC_IMPORT NTSTATUS NTAPI RtlAddAce(PACL acl, ULONG revision, ULONG index, PVOID aces,
                                          ULONG size);
 DECLSPEC_IMPORT ULONG NTAPI RtlLengthSid(PSID sid);
-DECLSPEC_IMPORT NTSTATUS NTAPI RtlCreateSecurityDescriptor(PSECURITY_DESCRIPTOR sd,
-                                                           ULONG revision);
+DECLSPEC_IMPORT NTSTATUS NTAPI RtlCreateSecurityDescriptor(PSECURITY_DESCRIPTOR sd, ULONG revision);
 DECLSPEC_IMPORT NTSTATUS NTAPI RtlSetDaclSecurityDescriptor(PSECURITY_DESCRIPTOR sd,
                                                             BOOLEAN present, PACL dacl,
                                                             BOOLEAN defaulted);

@@ -48,8 +48,8 @@ static BOOL read_token(struct wst_pipe_security *sec, BOOL pseudo_token)
     BOOL ok = FALSE;
     /* Before Windows 8 the pseudo-handle is invalid: the first query fails
      * and the token is opened as usual. */
-    if (pseudo_token && query_token(PROCESS_TOKEN_PSEUDO, TokenUser, &sec->token_user,
-                                    sizeof sec->token_user))
+    if (pseudo_token &&
+        query_token(PROCESS_TOKEN_PSEUDO, TokenUser, &sec->token_user, sizeof sec->token_user))
         return query_token(PROCESS_TOKEN_PSEUDO, TokenIntegrityLevel, &sec->token_label,
                            sizeof sec->token_label);
     if (!nt_ok(wst_os.NtOpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)))
