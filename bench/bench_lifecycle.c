@@ -595,12 +595,21 @@ static void write_row_json(FILE *out, int i, const struct row *r, unsigned repea
 static void write_host_json(FILE *out, const struct row *rows, int host,
                             const struct context *ctx)
 {
-    fprintf(out, "  \"%s\": {\"advapi32_loaded_before_runs\": %u, \"dll_loads_advapi32\": {",
-            hosts[host].key, rows[C_PLAIN].advapi32_before);
+    unsigned had = 0;
     for (int i = 0; i < C_COUNT; i++)
-        fprintf(out, "%s\"%s\": %s", i ? ", " : "", cases[i].key,
-                rows[i].advapi32_with_dll ? "true" : "false");
-    fprintf(out, "},\n    \"rows\": [\n");
+        had += rows[i].advapi32_before;
+    /* Which DLLs brought advapi32 in: only a host without it can tell. */
+    fprintf(out, "  \"%s\": {\"loads_advapi32_first\": %s, ", hosts[host].key,
+            hosts[host].load_advapi32 ? "true" : "false");
+    fprintf(out, "\"advapi32_before_first_cycle_runs\": %u", had);
+    if (!hosts[host].load_advapi32) {
+        fprintf(out, ", \"dll_brings_advapi32\": {");
+        for (int i = 0; i < C_COUNT; i++)
+            fprintf(out, "%s\"%s\": %s", i ? ", " : "", cases[i].key,
+                    rows[i].advapi32_with_dll ? "true" : "false");
+        fprintf(out, "}");
+    }
+    fprintf(out, ",\n    \"rows\": [\n");
     for (int i = 0; i < C_COUNT; i++) {
         write_row_json(out, i, &rows[i], ctx->repeat);
         fprintf(out, i + 1 < C_COUNT ? ",\n" : "\n");
