@@ -3,7 +3,9 @@
 #
 #   make cross       runtime, inspector, tests and scenario programs, x86_64 and i686
 #   make check       install what is missing, then the include, header and workflow
-#                    checks, unit tests and scenarios under Wine
+#                    checks, the build, its import check, unit tests and scenarios
+#                    under Wine
+#   make import-check  no instrumented module imports a DLL its bare build does not
 #   make wine-check  scenarios only (SCENARIO_ARGS="--repeat 3 -k NAME" ...)
 #   make stress-check  the scenarios under a background load on every CPU
 #   make bench       counter-hit benchmark (build/bench.json)
@@ -21,6 +23,12 @@ include toolchain/targets.mk
 WARNINGS := -Wall -Wextra -Werror -Wno-error=unused-parameter
 CFLAGS_BASE := -std=c11 -O2 -g $(WARNINGS) -Iinclude -Isrc/common -MMD -MP
 CFLAGS_WIN := $(CFLAGS_BASE) -D_WIN32_WINNT=0x0601 -DWIN32_LEAN_AND_MEAN
+# Every link of a DLL or an EXE. mingw's gcc links a DLL against libgcc's DLL
+# by default, and on i686 the 64-bit division helpers (__udivdi3 ...) then
+# come from libgcc_s_dw2-1.dll, which no Windows has: LoadLibrary fails with
+# 126. Static libgcc puts the few helpers in the image itself
+# (scripts/check-imports.py checks every output).
+LDFLAGS_WIN := -static-libgcc
 
 # Reproducible build outputs, for every target and not only dist: ld writes
 # SOURCE_DATE_EPOCH (the commit time) into each PE header's timestamp instead
@@ -40,7 +48,8 @@ ifeq ($(V),1)
 Q :=
 endif
 
-.PHONY: all cross check include-check header-check workflow-check unit-check wine-check stress-check bench demo dist clean deps
+.PHONY: all cross check include-check header-check workflow-check import-check unit-check \
+	wine-check stress-check bench demo dist clean deps
 all: cross
 
 # Keep intermediate objects: pattern-built DLLs would otherwise delete them.
@@ -94,12 +103,20 @@ header-check:
 # (scripts/workflow-check.sh).
 workflow-check:
 	$(Q)scripts/workflow-check.sh $(BUILD)
+# An instrumented module imports no DLL that the same module built without
+# winstrument does not (ntdll.dll apart, mapped in every process), and no
+# output imports libgcc_s, libstdc++ or libwinpthread (scripts/check-imports.py).
+# It reads every output of the build, so `check` runs it after `cross`.
+import-check: $(foreach a,$(ARCHS),$(call RUNTIME_LIB,$(a)) $(call FUNCTIONS_LIB,$(a),functions) \
+		$(call FUNCTIONS_LIB,$(a),calls) $(call HELPER_DLL,$(a)) $(call EXAMPLES_DIR,$(a))/b64.dll)
+	$(Q)$(PYTHON) scripts/check-imports.py --build $(BUILD)
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory include-check
 	$(Q)$(MAKE) --no-print-directory header-check
 	$(Q)$(MAKE) --no-print-directory workflow-check
 	$(Q)$(MAKE) --no-print-directory cross
+	$(Q)$(MAKE) --no-print-directory import-check
 	$(Q)$(MAKE) --no-print-directory unit-check
 	$(Q)$(MAKE) --no-print-directory wine-check
 

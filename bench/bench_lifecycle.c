@@ -14,6 +14,13 @@
  * load of a second DLL whose thread leaves by itself).
  * The cases are the table `cases` below.
  *
+ * Every case runs in two hosts (the table `hosts`): one that has loaded
+ * advapi32 before the cycles, as most real processes have, and one that
+ * has loaded only what this program imports (kernel32 and the CRT's
+ * msvcrt). A DLL that imports advapi32 costs the second host advapi32's
+ * load and unload on every cycle; the child checks that advapi32 is absent
+ * before its first cycle, and notes whether the DLL brought it in.
+ *
  * The mode is chosen per process (WINSTRUMENT_MODE is read at attach), so the
  * program re-runs itself as a child process for every case and repetition,
  * with the case's environment, as Wine's conformance tests do for exit
@@ -97,6 +104,21 @@ static const struct lc_case cases[C_COUNT] = {
                           WST_MODE_HELPER, 1, 1},
 };
 
+/* The host process the cycles run in. */
+struct lc_host {
+    const char *key;   /* JSON name */
+    const char *label; /* table title */
+    int load_advapi32; /* LoadLibrary advapi32 before the first cycle */
+};
+
+enum { H_ADVAPI32, H_BARE, H_COUNT };
+
+static const struct lc_host hosts[H_COUNT] = {
+    [H_ADVAPI32] = {"advapi32_loaded", "host with advapi32 loaded (as in most processes)", 1},
+    [H_BARE] = {"kernel32_only", "host importing only kernel32 and msvcrt, advapi32 not loaded",
+                0},
+};
+
 typedef void(__cdecl *call_fn)(void);
 typedef unsigned(__cdecl *state_fn)(void);
 
@@ -123,6 +145,8 @@ struct child_result {
     unsigned mode;                      /* enum wst_mode the DLL reported */
     unsigned bad_states; /* cycles whose worker_state after the call was unexpected */
     unsigned timeouts;   /* cycles whose worker did not serve in time */
+    unsigned advapi32_before;   /* advapi32 was loaded before the first cycle */
+    unsigned advapi32_with_dll; /* advapi32 was loaded while the DLL was (untimed cycles) */
 };
 
 struct cycle_times {
@@ -171,8 +195,10 @@ static int wait_serving(state_fn state, double start_us)
     }
 }
 
+/* `probe`: note whether advapi32 is mapped while the DLL is loaded. Only in
+ * untimed cycles: GetModuleHandle takes the loader lock. */
 static int run_cycle(const struct lc_case *c, const wchar_t *path, struct child_result *r,
-                     struct cycle_times *t)
+                     struct cycle_times *t, int probe)
 {
     double t0 = now_us();
     HMODULE h = LoadLibraryW(path);
@@ -181,6 +207,8 @@ static int run_cycle(const struct lc_case *c, const wchar_t *path, struct child_
         return -1;
     }
     t->load_us = now_us() - t0;
+    if (probe && GetModuleHandleW(L"advapi32.dll") != NULL)
+        r->advapi32_with_dll = 1;
     call_fn call = (call_fn)(void (*)(void))GetProcAddress(h, "bench_lc_call");
     state_fn state = (state_fn)(void (*)(void))GetProcAddress(h, "bench_lc_worker_state");
     state_fn mode = (state_fn)(void (*)(void))GetProcAddress(h, "bench_lc_mode");
@@ -222,20 +250,20 @@ static int child_path(const wchar_t *dll, wchar_t *out, size_t size)
     return 0;
 }
 
-static int child_main(int which, unsigned cycles)
+static int child_main(int which, int host, unsigned cycles)
 {
     const struct lc_case *c = &cases[which];
     wchar_t path[MAX_PATH];
     if (child_path(c->dll, path, MAX_PATH) != 0)
         return 1;
-    /* The instrumented DLL imports advapi32 and the plain one does not. Keep
-     * it loaded, as it is in nearly every real process, so that the ratio
-     * measures the runtime rather than advapi32 being mapped on every cycle. */
-    if (LoadLibraryW(L"advapi32.dll") == NULL)
+    struct child_result r = {0}, warm = {0};
+    /* Most processes have advapi32 loaded already; the bare host must not,
+     * or it would measure nothing that the other does not. */
+    r.advapi32_before = GetModuleHandleW(L"advapi32.dll") != NULL;
+    if (hosts[host].load_advapi32 && LoadLibraryW(L"advapi32.dll") == NULL)
         return 1;
     struct cycle_times *times = calloc(cycles, sizeof *times);
     double *sorted = calloc(cycles, sizeof *sorted);
-    struct child_result r = {0}, warm = {0};
     struct cycle_times ignored;
     int rc = 1;
     if (times == NULL || sorted == NULL)
@@ -243,12 +271,12 @@ static int child_main(int which, unsigned cycles)
     /* Untimed cycles first: they map the DLL's file into the cache, create
      * the process's first thread pool, and warm the CPU clock. */
     for (unsigned i = 0; i < cycles / 10 + 1; i++) {
-        if (run_cycle(c, path, &warm, &ignored) != 0)
+        if (run_cycle(c, path, &warm, &ignored, 1) != 0)
             goto out;
     }
     double start = now_us();
     for (unsigned i = 0; i < cycles; i++) {
-        if (run_cycle(c, path, &r, &times[i]) != 0)
+        if (run_cycle(c, path, &r, &times[i], 0) != 0)
             goto out;
     }
     r.us_per_cycle = (now_us() - start) / cycles;
@@ -267,9 +295,11 @@ static int child_main(int which, unsigned cycles)
     for (unsigned i = 0; i < cycles; i++)
         sorted[i] = times[i].call_us;
     r.call_median_us = bench_median_sort(sorted, cycles);
-    printf("result %.3f %.3f %.3f %.3f %.3f %.3f %u %u %u\n", r.us_per_cycle, r.load_median_us,
-           r.call_median_us, r.free_median_us, r.free_max_us, r.serve_median_us, r.mode,
-           r.bad_states, r.timeouts);
+    r.advapi32_with_dll = warm.advapi32_with_dll;
+    printf("result %.3f %.3f %.3f %.3f %.3f %.3f %u %u %u %u %u\n", r.us_per_cycle,
+           r.load_median_us, r.call_median_us, r.free_median_us, r.free_max_us,
+           r.serve_median_us, r.mode, r.bad_states, r.timeouts, r.advapi32_before,
+           r.advapi32_with_dll);
     fflush(stdout);
     rc = 0;
 out:
@@ -284,9 +314,10 @@ out:
 
 static int parse_result(const char *line, struct child_result *r)
 {
-    return sscanf(line, "result %lf %lf %lf %lf %lf %lf %u %u %u", &r->us_per_cycle,
+    return sscanf(line, "result %lf %lf %lf %lf %lf %lf %u %u %u %u %u", &r->us_per_cycle,
                   &r->load_median_us, &r->call_median_us, &r->free_median_us, &r->free_max_us,
-                  &r->serve_median_us, &r->mode, &r->bad_states, &r->timeouts) == 9
+                  &r->serve_median_us, &r->mode, &r->bad_states, &r->timeouts,
+                  &r->advapi32_before, &r->advapi32_with_dll) == 11
                ? 0
                : -1;
 }
@@ -304,9 +335,10 @@ static int read_all(HANDLE pipe, char *buf, size_t size)
     return 0;
 }
 
-/* Runs one child for case `which` with the case's WINSTRUMENT_MODE. The
- * variable is set in this (uninstrumented) process only to be inherited. */
-static int run_child(int which, unsigned cycles, struct child_result *r)
+/* Runs one child for case `which` in host `host` with the case's
+ * WINSTRUMENT_MODE. The variable is set in this (uninstrumented) process
+ * only to be inherited. */
+static int run_child(int which, int host, unsigned cycles, struct child_result *r)
 {
     wchar_t self[MAX_PATH], cmd[MAX_PATH + 64];
     char out[512];
@@ -316,8 +348,8 @@ static int run_child(int which, unsigned cycles, struct child_result *r)
     DWORD n = GetModuleFileNameW(NULL, self, MAX_PATH);
     if (n == 0 || n >= MAX_PATH)
         return -1;
-    swprintf(cmd, sizeof cmd / sizeof cmd[0], L"\"%ls\" --child %d --cycles %u", self, which,
-             cycles);
+    swprintf(cmd, sizeof cmd / sizeof cmd[0], L"\"%ls\" --child %d --host %d --cycles %u", self,
+             which, host, cycles);
     SetEnvironmentVariableW(L"WINSTRUMENT_MODE", cases[which].mode_env);
 
     SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
@@ -376,27 +408,35 @@ struct row {
     double serve_median_us;
     double ratio_plain;
     unsigned bad_states, timeouts, wrong_mode;
+    unsigned advapi32_before;   /* runs whose host had advapi32 before the first cycle */
+    unsigned advapi32_with_dll; /* runs in which the DLL's load brought advapi32 */
 };
 
-static int measure(struct row *rows, unsigned cycles, unsigned repeat)
+/* One host's rows from one repetition of every case. */
+static int measure_host(struct row *rows, int host, unsigned cycles, unsigned rep)
 {
-    for (unsigned rep = 0; rep < repeat; rep++) {
-        for (int i = 0; i < C_COUNT; i++) {
-            struct child_result r;
-            if (run_child(i, cycles, &r) != 0)
-                return -1;
-            rows[i].runs_us[rep] = r.us_per_cycle;
-            rows[i].runs_load[rep] = r.load_median_us;
-            rows[i].runs_call[rep] = r.call_median_us;
-            rows[i].runs_free[rep] = r.free_median_us;
-            rows[i].runs_serve[rep] = r.serve_median_us;
-            if (r.free_max_us > rows[i].free_max_us)
-                rows[i].free_max_us = r.free_max_us;
-            rows[i].bad_states += r.bad_states;
-            rows[i].timeouts += r.timeouts;
-            rows[i].wrong_mode += r.mode != cases[i].expect_mode;
-        }
+    for (int i = 0; i < C_COUNT; i++) {
+        struct child_result r;
+        if (run_child(i, host, cycles, &r) != 0)
+            return -1;
+        rows[i].runs_us[rep] = r.us_per_cycle;
+        rows[i].runs_load[rep] = r.load_median_us;
+        rows[i].runs_call[rep] = r.call_median_us;
+        rows[i].runs_free[rep] = r.free_median_us;
+        rows[i].runs_serve[rep] = r.serve_median_us;
+        if (r.free_max_us > rows[i].free_max_us)
+            rows[i].free_max_us = r.free_max_us;
+        rows[i].bad_states += r.bad_states;
+        rows[i].timeouts += r.timeouts;
+        rows[i].wrong_mode += r.mode != cases[i].expect_mode;
+        rows[i].advapi32_before += r.advapi32_before;
+        rows[i].advapi32_with_dll += r.advapi32_with_dll;
     }
+    return 0;
+}
+
+static void summarize(struct row *rows, unsigned repeat)
+{
     for (int i = 0; i < C_COUNT; i++) {
         struct row *w = &rows[i];
         w->us_per_cycle = bench_median(w->runs_us, repeat);
@@ -407,23 +447,44 @@ static int measure(struct row *rows, unsigned cycles, unsigned repeat)
     }
     for (int i = 0; i < C_COUNT; i++)
         rows[i].ratio_plain = rows[i].us_per_cycle / rows[C_PLAIN].us_per_cycle;
+}
+
+/* The hosts alternate within each repetition, so that both see the same
+ * load on the machine. */
+static int measure(struct row rows[H_COUNT][C_COUNT], unsigned cycles, unsigned repeat)
+{
+    for (unsigned rep = 0; rep < repeat; rep++) {
+        for (int h = 0; h < H_COUNT; h++) {
+            if (measure_host(rows[h], h, cycles, rep) != 0)
+                return -1;
+        }
+    }
+    for (int h = 0; h < H_COUNT; h++)
+        summarize(rows[h], repeat);
     return 0;
 }
 
-static int row_failed(const struct row *r)
+/* A bare host that had advapi32 before its first cycle measured nothing of
+ * what it is for. */
+static int row_failed(const struct row *r, int host)
 {
-    return r->wrong_mode != 0 || r->timeouts != 0;
+    return r->wrong_mode != 0 || r->timeouts != 0 ||
+           (!hosts[host].load_advapi32 && r->advapi32_before != 0);
 }
 
-static void describe_check(const struct row *r, unsigned cycles, unsigned repeat, char *buf,
-                           size_t size)
+static void describe_check(const struct row *r, int host, unsigned cycles, unsigned repeat,
+                           char *buf, size_t size)
 {
-    if (r->wrong_mode != 0)
+    if (!hosts[host].load_advapi32 && r->advapi32_before != 0)
+        snprintf(buf, size, "HOST HAD ADVAPI32 in %u run(s)", r->advapi32_before);
+    else if (r->wrong_mode != 0)
         snprintf(buf, size, "WRONG MODE in %u run(s)", r->wrong_mode);
     else if (r->timeouts != 0)
         snprintf(buf, size, "%u worker(s) never served", r->timeouts);
     else if (r->bad_states != 0)
         snprintf(buf, size, "unexpected worker state in %u of %u", r->bad_states, cycles * repeat);
+    else if (!hosts[host].load_advapi32 && r->advapi32_with_dll != 0)
+        snprintf(buf, size, "ok; the DLL loads advapi32");
     else
         snprintf(buf, size, "ok");
 }
@@ -437,18 +498,22 @@ struct context {
     unsigned cycles, repeat;
 };
 
-static void print_table(const struct row *rows, const struct context *ctx)
+static void print_table(const struct row *rows, int host, const struct context *ctx)
 {
-    printf("winstrument load/unload benchmark: %s, " BENCH_ARCH ", %u CPUs, %u cycles per run, "
-           "median of %u\n",
-           bench_host_platform(&ctx->host), ctx->host.cpus, ctx->cycles, ctx->repeat);
-    bench_print_wine_version(&ctx->host);
+    unsigned had = 0, runs = ctx->repeat * C_COUNT;
+    for (int i = 0; i < C_COUNT; i++)
+        had += rows[i].advapi32_before;
+    printf("\n%s\n", hosts[host].label);
+    if (!hosts[host].load_advapi32)
+        printf("GetModuleHandleW(L\"advapi32.dll\") before the first cycle: NULL in %u of %u "
+               "runs\n",
+               runs - had, runs);
     printf("%-17s %-20s %9s %8s %8s %8s %8s %9s %9s  %s\n", "case", "dll", "us/cycle", "x plain",
            "load", "call", "free", "free max", "to serve", "check");
     for (int i = 0; i < C_COUNT; i++) {
         const struct row *r = &rows[i];
         char check[64], serve[16] = "-";
-        describe_check(r, ctx->cycles, ctx->repeat, check, sizeof check);
+        describe_check(r, host, ctx->cycles, ctx->repeat, check, sizeof check);
         if (cases[i].wait_serving)
             snprintf(serve, sizeof serve, "%.1f", r->serve_median_us);
         printf("%-17s %-20ls %9.1f %8.2f %8.1f %8.1f %8.1f %9.1f %9s  %s\n", cases[i].label,
@@ -477,6 +542,23 @@ static void print_table(const struct row *rows, const struct context *ctx)
            rows[C_HFLOOR].ratio_plain, rows[C_HELPER].us_per_cycle / rows[C_HFLOOR].us_per_cycle,
            f->free_median_us / rows[C_PLAIN].free_median_us, s->free_median_us / f->free_median_us,
            f->free_median_us);
+}
+
+static void print_report(struct row rows[H_COUNT][C_COUNT], const struct context *ctx)
+{
+    printf("winstrument load/unload benchmark: %s, " BENCH_ARCH ", %u CPUs, %u cycles per run, "
+           "median of %u\n",
+           bench_host_platform(&ctx->host), ctx->host.cpus, ctx->cycles, ctx->repeat);
+    bench_print_wine_version(&ctx->host);
+    for (int h = 0; h < H_COUNT; h++)
+        print_table(rows[h], h, ctx);
+    static const int idle[] = {C_THREADLESS, C_THREADPOOL, C_HELPER};
+    printf("\nidle cycle, instrumented / plain DLL (%s / %s):", hosts[H_ADVAPI32].key,
+           hosts[H_BARE].key);
+    for (size_t i = 0; i < sizeof idle / sizeof idle[0]; i++)
+        printf("%s %s %.2fx / %.2fx", i ? ";" : "", cases[idle[i]].key,
+               rows[H_ADVAPI32][idle[i]].ratio_plain, rows[H_BARE][idle[i]].ratio_plain);
+    printf("\n");
     printf("All times in us. us/cycle: LoadLibrary + call + FreeLibrary (+ the wait until\n"
            "serving in the +serve rows; threadpool+serve signals the trigger), over a whole run. "
            "load, call, "
@@ -509,8 +591,41 @@ static void write_row_json(FILE *out, int i, const struct row *r, unsigned repea
     fprintf(out, "]}");
 }
 
-static int write_json(const char *path, const struct row *rows, const struct context *ctx)
+/* A host's rows and their ratios to the plain DLL. */
+static void write_host_json(FILE *out, const struct row *rows, int host,
+                            const struct context *ctx)
 {
+    unsigned had = 0;
+    for (int i = 0; i < C_COUNT; i++)
+        had += rows[i].advapi32_before;
+    /* Which DLLs brought advapi32 in: only a host without it can tell. */
+    fprintf(out, "  \"%s\": {\"loads_advapi32_first\": %s, ", hosts[host].key,
+            hosts[host].load_advapi32 ? "true" : "false");
+    fprintf(out, "\"advapi32_before_first_cycle_runs\": %u", had);
+    if (!hosts[host].load_advapi32) {
+        fprintf(out, ", \"dll_brings_advapi32\": {");
+        for (int i = 0; i < C_COUNT; i++)
+            fprintf(out, "%s\"%s\": %s", i ? ", " : "", cases[i].key,
+                    rows[i].advapi32_with_dll ? "true" : "false");
+        fprintf(out, "}");
+    }
+    fprintf(out, ",\n    \"rows\": [\n");
+    for (int i = 0; i < C_COUNT; i++) {
+        write_row_json(out, i, &rows[i], ctx->repeat);
+        fprintf(out, i + 1 < C_COUNT ? ",\n" : "\n");
+    }
+    fprintf(out, "    ],\n    \"cycle_ratio_to_plain\": {");
+    for (int i = 1; i < C_COUNT; i++)
+        fprintf(out, "%s\"%s\": %.3f", i > 1 ? ", " : "", cases[i].key, rows[i].ratio_plain);
+    fprintf(out, "}}");
+}
+
+/* The top-level rows and figures are the advapi32 host's, as before there
+ * were two hosts; "hosts" has both. */
+static int write_json(const char *path, struct row all[H_COUNT][C_COUNT],
+                      const struct context *ctx)
+{
+    const struct row *rows = all[H_ADVAPI32];
     FILE *out = fopen(path, "w");
     if (out == NULL) {
         fprintf(stderr, "bench_lifecycle: cannot write %s\n", path);
@@ -554,7 +669,12 @@ static int write_json(const char *path, const struct row *rows, const struct con
     fprintf(out, "  \"cycle_ratio_to_plain\": {");
     for (int i = 1; i < C_COUNT; i++)
         fprintf(out, "%s\"%s\": %.3f", i > 1 ? ", " : "", cases[i].key, rows[i].ratio_plain);
-    fprintf(out, "}\n}\n");
+    fprintf(out, "},\n  \"hosts\": {\n");
+    for (int h = 0; h < H_COUNT; h++) {
+        write_host_json(out, all[h], h, ctx);
+        fprintf(out, h + 1 < H_COUNT ? ",\n" : "\n");
+    }
+    fprintf(out, "  }\n}\n");
     return fclose(out) == 0 ? 0 : -1;
 }
 
@@ -566,12 +686,13 @@ static void usage(void)
 {
     fprintf(stderr, "usage: bench_lifecycle [--cycles N] [--repeat R] [--json PATH]\n"
                     "  N load/unload cycles per run (default 500), R repetitions (odd, "
-                    "default 7)\n");
+                    "default 7), each in both hosts\n");
 }
 
 struct options {
     unsigned cycles, repeat;
     int child; /* case index, -1 in the parent */
+    int host;  /* the child's host */
     const char *json;
 };
 
@@ -589,6 +710,8 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->repeat = (unsigned)v;
         else if (strcmp(argv[i], "--child") == 0 && numeric && v < C_COUNT)
             o->child = (int)v;
+        else if (strcmp(argv[i], "--host") == 0 && numeric && v < H_COUNT)
+            o->host = (int)v;
         else if (strcmp(argv[i], "--json") == 0)
             o->json = argv[i + 1];
         else
@@ -607,7 +730,7 @@ static void fill_context(struct context *ctx, const struct options *o)
 
 int main(int argc, char **argv)
 {
-    struct options o = {.cycles = 500, .repeat = 7, .child = -1, .json = NULL};
+    struct options o = {.cycles = 500, .repeat = 7, .child = -1, .host = H_ADVAPI32, .json = NULL};
     if (parse_args(argc, argv, &o) != 0) {
         usage();
         return 2;
@@ -616,21 +739,23 @@ int main(int argc, char **argv)
     QueryPerformanceFrequency(&freq);
     qpc_us_per_tick = 1e6 / (double)freq.QuadPart;
     if (o.child >= 0)
-        return child_main(o.child, o.cycles);
+        return child_main(o.child, o.host, o.cycles);
 
-    struct row rows[C_COUNT] = {0};
+    static struct row rows[H_COUNT][C_COUNT];
     struct context ctx;
     fill_context(&ctx, &o);
     if (measure(rows, o.cycles, o.repeat) != 0)
         return 1;
-    print_table(rows, &ctx);
+    print_report(rows, &ctx);
     if (o.json != NULL) {
         if (write_json(o.json, rows, &ctx) != 0)
             return 1;
         printf("\nwrote %s\n", o.json);
     }
     int failed = 0;
-    for (int i = 0; i < C_COUNT; i++)
-        failed |= row_failed(&rows[i]);
+    for (int h = 0; h < H_COUNT; h++) {
+        for (int i = 0; i < C_COUNT; i++)
+            failed |= row_failed(&rows[h][i], h);
+    }
     return failed ? 1 : 0;
 }

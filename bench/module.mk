@@ -31,18 +31,18 @@ $(call BENCH_EXE,$(1)): $(call objs,$(1),$(BENCH_SRCS)) $(call RUNTIME_LIB,$(1))
 		$(call BENCH_CHURN_DLL,$(1))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -o $$@ $(call objs,$(1),$(BENCH_SRCS)) \
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $(call objs,$(1),$(BENCH_SRCS)) \
 		-L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
 
 $(call BENCH_CHURN_DLL,$(1)): $(call objs,$(1),bench/churn_dll.c) $(call RUNTIME_LIB,$(1))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -shared -o $$@ $(call objs,$(1),bench/churn_dll.c) \
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $(call objs,$(1),bench/churn_dll.c) \
 		-L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
 $(call BENCH_DIST_EXE,$(1)): $(call objs,$(1),$(BENCH_DIST_SRCS)) $(call RUNTIME_LIB,$(1))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -o $$@ $(call objs,$(1),$(BENCH_DIST_SRCS)) \
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $(call objs,$(1),$(BENCH_DIST_SRCS)) \
 		-L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
 CROSS_OUTPUTS += $(call BENCH_EXE,$(1)) $(call BENCH_CHURN_DLL,$(1)) $(call BENCH_DIST_EXE,$(1))
 endef
@@ -59,6 +59,9 @@ $(foreach a,$(ARCHS),$(eval $(call bench_rules,$(a))))
 # (bench/helper_floor_helper.c) are helper mode's design floor: the deferred
 # load of a second DLL whose one thread waits for the stop and leaves through
 # FreeLibraryAndExitThread, without the runtime.
+# Every case runs in two hosts: one that loads advapi32 first (as most
+# processes have it), and one with only what bench_lifecycle.exe imports
+# (kernel32, msvcrt), where a DLL importing advapi32 would load it per cycle.
 #
 #   make bench [BENCH_LC_ARGS="--cycles N --repeat R"]
 BENCH_LC_EXE = $(BUILD)/$(1)/bin/bench_lifecycle.exe
@@ -72,7 +75,7 @@ define bench_lc_rules
 $(call BENCH_LC_EXE,$(1)): $(call objs,$(1),bench/bench_lifecycle.c $(BENCH_COMMON_SRCS))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -o $$@ $$^
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$^
 
 $(BUILD)/$(1)/obj/bench/lifecycle_dll_plain.o: bench/lifecycle_dll.c
 	@mkdir -p $$(@D)
@@ -82,35 +85,35 @@ $(BUILD)/$(1)/obj/bench/lifecycle_dll_plain.o: bench/lifecycle_dll.c
 $(BUILD)/$(1)/bin/lifecycle_plain.dll: $(BUILD)/$(1)/obj/bench/lifecycle_dll_plain.o
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -shared -o $$@ $$<
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$<
 
 $(BUILD)/$(1)/bin/lifecycle_floor.dll: $(call objs,$(1),bench/trigger_floor_dll.c)
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -shared -o $$@ $$<
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$<
 
 $(BUILD)/$(1)/bin/lifecycle_hfloor.dll: $(call objs,$(1),bench/helper_floor_dll.c)
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -shared -o $$@ $$<
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$<
 
 # --kill-at: i686 exports the stdcall start undecorated, as GetProcAddress asks.
 $(BUILD)/$(1)/bin/hfloor_helper.dll: $(call objs,$(1),bench/helper_floor_helper.c)
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -shared -o $$@ $$< -Wl,--kill-at
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$< -Wl,--kill-at
 
 $(BUILD)/$(1)/bin/lifecycle_wst.dll: $(call objs,$(1),bench/lifecycle_dll.c) $(call RUNTIME_LIB,$(1))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -shared -o $$@ $$(filter %.o,$$^) \
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$(filter %.o,$$^) \
 		-L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
 # server_calls.exe: one of these DLLs' cycles with phase markers, for
 # counting Wine server calls under WINEDEBUG=+server (docs/modes.md, "Costs").
 $(BUILD)/$(1)/bin/server_calls.exe: $(call objs,$(1),bench/server_calls.c)
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -o $$@ $$^
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$^
 CROSS_OUTPUTS += $(call BENCH_LC_EXE,$(1)) $(call BENCH_LC_DLLS,$(1)) \
 	$(BUILD)/$(1)/bin/server_calls.exe
 endef
@@ -131,7 +134,7 @@ $(call BENCH_SCRAPE_EXE,$(1)): $(call objs,$(1),bench/bench_scrape.c $(BENCH_COM
 		$(INSPECTOR_LIB_SRCS))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -o $$@ $$^ $(INSPECTOR_LIBS)
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$^ $(INSPECTOR_LIBS)
 CROSS_OUTPUTS += $(call BENCH_SCRAPE_EXE,$(1))
 endef
 $(foreach a,$(ARCHS),$(eval $(call bench_scrape_rules,$(a))))
@@ -152,11 +155,11 @@ define bench_fn_rules
 $(call BENCH_FN_EXE,$(1)): $(call objs,$(1),bench/bench_functions.c $(BENCH_COMMON_SRCS))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -o $$@ $$^
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$^
 $(BUILD)/$(1)/bin/bench_fn_plain.dll: bench/functions_dll.c
 	@mkdir -p $$(@D)
 	@echo "  CC [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -O2 -shared -o $$@ $$<
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -O2 -shared -o $$@ $$<
 $(BUILD)/$(1)/bin/bench_fn_calls.dll: bench/functions_dll.c $(FN_HOOKS)
 	@mkdir -p $$(@D)
 	@echo "  WST-CC [$(1)] $$@"
@@ -208,7 +211,7 @@ BENCH_ZLIB_VARIANTS := plain calls functions
 $(BENCH_ZLIB_EXE): $(call objs,x86_64,bench/bench_zlib.c $(BENCH_COMMON_SRCS))
 	@mkdir -p $(@D)
 	@echo "  LD [x86_64] $@"
-	$(Q)$(CC_x86_64) -o $@ $^
+	$(Q)$(CC_x86_64) $(LDFLAGS_WIN) -o $@ $^
 CROSS_OUTPUTS += $(BENCH_ZLIB_EXE)
 
 .PHONY: bench-zlib

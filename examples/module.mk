@@ -22,7 +22,7 @@ $(call EXAMPLES_DIR,$(1))/b64.dll: examples/base64/b64.c examples/base64/b64.h \
 $(call EXAMPLES_DIR,$(1))/b64host.exe: $(call objs,$(1),examples/base64/b64host.c)
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -o $$@ $$^
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$^
 
 CROSS_OUTPUTS += $(call EXAMPLES_DIR,$(1))/b64.dll $(call EXAMPLES_DIR,$(1))/b64host.exe
 endef

@@ -144,8 +144,8 @@ outside with `bin/wst-inspect.exe`. Everything in this zip is for {arch}.
     wine bin/wst-inspect.exe --help
 
 `wst-cc` runs `{arch}-w64-mingw32-gcc` with this zip's `include/` and adds
-`-L lib -lwinstrument -ladvapi32` when it links. With another compiler, do the
-same by hand.
+`-L lib -lwinstrument -lntdll -static-libgcc` when it links. With another
+compiler, do the same by hand.
 """
     project = ROOT / "README.md"
     if project.is_file():

@@ -12,7 +12,7 @@ UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector
 	test_instance_id test_output test_pipe_name test_pipe_requests test_http_request \
 	test_openmetrics test_dist_math \
 	test_clock_math test_pe_symbols test_function_table test_dwarf_lines \
-	test_coverage_writers test_builtin_hint
+	test_coverage_writers test_builtin_hint test_pipe_security
 UNIT_TIMEOUT ?= 120
 # Arguments a test program needs, by name.
 UNIT_ARGS_test_pe_image = $(BUILD)
@@ -61,6 +61,9 @@ UNIT_SRCS_test_openmetrics := src/common/openmetrics.c src/common/strbuf.c src/c
 # runtime's OS table, and reads its own region with the inspector's parser.
 UNIT_SRCS_test_pipe_server_faults := src/common/region_parse.c
 UNIT_LIBS_test_pipe_server_faults := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
+# The descriptor built from ntdll against advapi32's, and NTSTATUS failures
+# injected through the OS table.
+UNIT_LIBS_test_pipe_security := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
 # Instrumented: it drives its own module's threadpool mode through the OS table.
 UNIT_LIBS_test_mode_threadpool := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
 # Instrumented: it drives its own module's helper mode, with the real
@@ -74,7 +77,7 @@ UNIT_LIBS_test_stripes := $(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
 # The runtime's tests reach its internal headers (counters.h, os_win.h, mode.h).
 $(call objs,x86_64,tests/test_counters.c tests/test_pipe_server_faults.c tests/test_stripes.c \
 	tests/test_mode_threadpool.c tests/test_mode_helper.c tests/test_instance_id.c tests/test_pipe_name.c \
-	tests/test_pipe_requests.c tests/test_function_table.c): \
+	tests/test_pipe_requests.c tests/test_function_table.c tests/test_pipe_security.c): \
 	CFLAGS_EXTRA += -Isrc/runtime
 
 UNIT_HELPERS := tests/test_files.c
@@ -88,7 +91,7 @@ $(call UNIT_EXE,$(1)): $(call objs,x86_64,tests/$(1).c $(UNIT_SRCS_$(1))) \
 		$(call CMOCKA_LIB,x86_64) $(filter %.a,$(UNIT_LIBS_$(1)))
 	@mkdir -p $$(@D)
 	@echo "  LD [x86_64] $$@"
-	$$(Q)$$(CC_x86_64) -o $$@ $(call objs,x86_64,tests/$(1).c $(UNIT_SRCS_$(1))) \
+	$$(Q)$$(CC_x86_64) $(LDFLAGS_WIN) -o $$@ $(call objs,x86_64,tests/$(1).c $(UNIT_SRCS_$(1))) \
 		$(call CMOCKA_LIB,x86_64) $(UNIT_LIBS_$(1))
 CROSS_OUTPUTS += $(call UNIT_EXE,$(1))
 endef
@@ -100,7 +103,7 @@ STRIPES_DLL := $(BUILD)/x86_64/tests/wst_stripes_dll.dll
 $(STRIPES_DLL): $(call objs,x86_64,tests/stripes_dll.c) $(call RUNTIME_LIB,x86_64)
 	@mkdir -p $(@D)
 	@echo "  LD [x86_64] $@"
-	$(Q)$(CC_x86_64) -shared -o $@ $(call objs,x86_64,tests/stripes_dll.c) \
+	$(Q)$(CC_x86_64) $(LDFLAGS_WIN) -shared -o $@ $(call objs,x86_64,tests/stripes_dll.c) \
 		$(call RUNTIME_LIB,x86_64) $(RUNTIME_SYSLIBS)
 CROSS_OUTPUTS += $(STRIPES_DLL)
 
@@ -108,7 +111,7 @@ define fixture_rules
 $(call FIXTURE_DLL,$(1)): $(call objs,$(1),tests/fixture_dll.c) $(call RUNTIME_LIB,$(1))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -shared -o $$@ $(call objs,$(1),tests/fixture_dll.c) \
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $(call objs,$(1),tests/fixture_dll.c) \
 		$(call RUNTIME_LIB,$(1)) $(RUNTIME_SYSLIBS)
 CROSS_OUTPUTS += $(call FIXTURE_DLL,$(1))
 endef
@@ -120,7 +123,7 @@ define symbols_rules
 $(call SYMBOLS_DLL,$(1)): $(call objs,$(1),tests/symbols_dll.c)
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -shared -o $$@ $$<
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$<
 $(BUILD)/$(1)/tests/wst_symbols_stripped.dll: $(call SYMBOLS_DLL,$(1))
 	@echo "  STRIP [$(1)] $$@"
 	$$(Q)$(1)-w64-mingw32-strip -o $$@ $$<
@@ -140,7 +143,7 @@ define lines_rules
 $(BUILD)/$(1)/tests/wst_lines$(2).dll: tests/lines_dll.c
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -std=c11 -g $(3) -O0 $(WARNINGS) -ffile-prefix-map=$(CURDIR)=. -shared \
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -std=c11 -g $(3) -O0 $(WARNINGS) -ffile-prefix-map=$(CURDIR)=. -shared \
 		-o $$@ $$<
 $(BUILD)/$(1)/tests/wst_lines$(2).expected: $(BUILD)/$(1)/tests/wst_lines$(2).dll \
 		scripts/dwarf-expect.py

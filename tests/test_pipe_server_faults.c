@@ -20,9 +20,12 @@
  * The OS table is swapped only while no worker runs (os_win.h requires it);
  * the injection counters are interlocked, since both threads call the fakes.
  */
+#define WIN32_NO_STATUS /* winnt.h's few STATUS_ codes; ntstatus.h has them all */
 #include <windows.h>
+#undef WIN32_NO_STATUS
 
 #include <aclapi.h>
+#include <ntstatus.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -148,38 +151,38 @@ static HANDLE WINAPI fake_CreateEventW(LPSECURITY_ATTRIBUTES sa, BOOL manual, BO
     return real.CreateEventW(sa, manual, initial, name);
 }
 
-static BOOL WINAPI fake_OpenProcessToken(HANDLE process, DWORD access, PHANDLE token)
+/* The token entries are ntdll's: a fault answers its `error` as the
+ * NTSTATUS, and the runtime must turn it into a Win32 error itself. */
+static NTSTATUS NTAPI fake_NtOpenProcessToken(HANDLE process, ACCESS_MASK access, PHANDLE token)
 {
     if (failing(OPEN_TOKEN))
-        return FALSE;
-    return real.OpenProcessToken(process, access, token);
+        return (NTSTATUS)injected.error;
+    return real.NtOpenProcessToken(process, access, token);
 }
 
 /* Non-zero: TokenIntegrityLevel answers S-1-16-<this RID> instead of the
  * real level (Wine 8 runs every process at High and cannot lower a token). */
 static DWORD fake_integrity_rid;
 
-static BOOL WINAPI fake_GetTokenInformation(HANDLE token, TOKEN_INFORMATION_CLASS cls, LPVOID info,
-                                            DWORD size, PDWORD needed)
+static NTSTATUS NTAPI fake_NtQueryInformationToken(HANDLE token, TOKEN_INFORMATION_CLASS cls,
+                                                   PVOID info, ULONG size, PULONG needed)
 {
     if (failing(TOKEN_INFO))
-        return FALSE;
+        return (NTSTATUS)injected.error;
     if (cls == TokenIntegrityLevel && fake_integrity_rid != 0) {
         static SID_IDENTIFIER_AUTHORITY mandatory = {SECURITY_MANDATORY_LABEL_AUTHORITY};
         TOKEN_MANDATORY_LABEL *label = info;
         DWORD sid_size = GetSidLengthRequired(1);
-        *needed = (DWORD)sizeof *label + sid_size;
-        if (size < *needed) {
-            SetLastError(ERROR_INSUFFICIENT_BUFFER);
-            return FALSE;
-        }
+        *needed = (ULONG)sizeof *label + sid_size;
+        if (size < *needed)
+            return STATUS_BUFFER_TOO_SMALL;
         label->Label.Sid = (PSID)(label + 1);
         label->Label.Attributes = SE_GROUP_INTEGRITY;
         InitializeSid(label->Label.Sid, &mandatory, 1);
         *GetSidSubAuthority(label->Label.Sid, 0) = fake_integrity_rid;
-        return TRUE;
+        return STATUS_SUCCESS;
     }
-    return real.GetTokenInformation(token, cls, info, size, needed);
+    return real.NtQueryInformationToken(token, cls, info, size, needed);
 }
 
 static PTP_WAIT WINAPI fake_CreateThreadpoolWait(PTP_WAIT_CALLBACK callback, PVOID context,
@@ -203,8 +206,8 @@ static void inject(const struct fault *fault)
     wst_os.ConnectNamedPipe = fake_ConnectNamedPipe;
     wst_os.WaitForMultipleObjects = fake_WaitForMultipleObjects;
     wst_os.CreateEventW = fake_CreateEventW;
-    wst_os.OpenProcessToken = fake_OpenProcessToken;
-    wst_os.GetTokenInformation = fake_GetTokenInformation;
+    wst_os.NtOpenProcessToken = fake_NtOpenProcessToken;
+    wst_os.NtQueryInformationToken = fake_NtQueryInformationToken;
     wst_os.CreateThreadpoolWait = fake_CreateThreadpoolWait;
 }
 
@@ -379,8 +382,8 @@ struct worker_case {
 
 /* CreateEventW's calls: the trigger (1) at attach, the stop event (2) at the
  * worker's first start, then each pipe instance's event. The token is read at
- * attach for the trigger's descriptor (GetTokenInformation 1 and 2, through
- * the pseudo-handle; if that fails, OpenProcessToken and the next two), then
+ * attach for the trigger's descriptor (NtQueryInformationToken 1 and 2, through
+ * the pseudo-handle; if that fails, NtOpenProcessToken and the next two), then
  * by the pipe server. A failure at attach that only the trigger meets leaves
  * the fallback: the worker starts at the first hit. */
 static const struct worker_case worker_cases[] = {
@@ -393,16 +396,16 @@ static const struct worker_case worker_cases[] = {
      WST_WORKER_SERVING, ARMED},
     {"GetNamedPipeHandleStateW fails", {GET_PIPE_STATE, 1, 0, ERROR_INVALID_HANDLE},
      WST_WORKER_PIPE_FAILED, ARMED},
-    {"OpenProcessToken fails", {OPEN_TOKEN, 1, 0, ERROR_ACCESS_DENIED}, WST_WORKER_PIPE_FAILED,
+    {"NtOpenProcessToken fails", {OPEN_TOKEN, 1, 0, STATUS_ACCESS_DENIED}, WST_WORKER_PIPE_FAILED,
      ARMED},
-    {"GetTokenInformation fails through the pseudo-handle only", {TOKEN_INFO, 1, 1,
-     ERROR_INVALID_HANDLE}, WST_WORKER_SERVING, ARMED},
-    {"GetTokenInformation fails twice (the trigger's)", {TOKEN_INFO, 1, 2, ERROR_ACCESS_DENIED},
-     WST_WORKER_SERVING, FELL_BACK},
-    {"GetTokenInformation fails", {TOKEN_INFO, 1, 0, ERROR_INSUFFICIENT_BUFFER},
+    {"NtQueryInformationToken fails through the pseudo-handle only", {TOKEN_INFO, 1, 1,
+     STATUS_INVALID_HANDLE}, WST_WORKER_SERVING, ARMED},
+    {"NtQueryInformationToken fails twice (the trigger's)",
+     {TOKEN_INFO, 1, 2, STATUS_ACCESS_DENIED}, WST_WORKER_SERVING, FELL_BACK},
+    {"NtQueryInformationToken fails", {TOKEN_INFO, 1, 0, STATUS_BUFFER_TOO_SMALL},
      WST_WORKER_PIPE_FAILED, FELL_BACK},
-    {"GetTokenInformation fails (the pipe's integrity level)", {TOKEN_INFO, 4, 0, ERROR_INVALID_PARAMETER},
-     WST_WORKER_PIPE_FAILED, ARMED},
+    {"NtQueryInformationToken fails (the pipe's integrity level)",
+     {TOKEN_INFO, 4, 0, STATUS_INVALID_PARAMETER}, WST_WORKER_PIPE_FAILED, ARMED},
     {"CreateEventW fails (stop event)", {CREATE_EVENT, 2, 0, ERROR_NOT_ENOUGH_MEMORY},
      WST_WORKER_PIPE_FAILED, ARMED},
     {"CreateEventW fails (the trigger)", {CREATE_EVENT, 1, 1, ERROR_NOT_ENOUGH_MEMORY},
@@ -726,11 +729,12 @@ static const struct open_case open_cases[] = {
      ERROR_INVALID_PARAMETER},
     {"a squatter shares the name", {GET_PIPE_STATE, 1, 0, ERROR_INVALID_HANDLE},
      WST_SERVE_NAME_TAKEN, ERROR_ACCESS_DENIED},
-    {"no token", {OPEN_TOKEN, 1, 0, ERROR_ACCESS_DENIED}, WST_SERVE_FAILED, ERROR_ACCESS_DENIED},
-    {"no token user", {TOKEN_INFO, 1, 0, ERROR_INSUFFICIENT_BUFFER}, WST_SERVE_FAILED,
+    /* The token's faults are NTSTATUS codes, reported as their Win32 errors. */
+    {"no token", {OPEN_TOKEN, 1, 0, STATUS_ACCESS_DENIED}, WST_SERVE_FAILED, ERROR_ACCESS_DENIED},
+    {"no token user", {TOKEN_INFO, 1, 0, STATUS_BUFFER_TOO_SMALL}, WST_SERVE_FAILED,
      ERROR_INSUFFICIENT_BUFFER},
-    {"no integrity level: fails closed", {TOKEN_INFO, 2, 0, ERROR_INVALID_PARAMETER}, WST_SERVE_FAILED,
-     ERROR_INVALID_PARAMETER},
+    {"no integrity level: fails closed", {TOKEN_INFO, 2, 0, STATUS_INVALID_PARAMETER},
+     WST_SERVE_FAILED, ERROR_INVALID_PARAMETER},
     {"no event", {CREATE_EVENT, 1, 0, ERROR_NOT_ENOUGH_MEMORY}, WST_SERVE_FAILED,
      ERROR_NOT_ENOUGH_MEMORY},
     {"fewer instances", {CREATE_NAMED_PIPE, 3, 0, ERROR_NO_SYSTEM_RESOURCES}, WST_SERVE_OK, 0},

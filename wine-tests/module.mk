@@ -65,55 +65,55 @@ define scenario_rules
 $(call SCEN_DIR,$(1),$(2))/wst_host.exe: $(call objs,$(1),wine-tests/hosts/wst_host.c wine-tests/hosts/resources.c) $(call SCEN_LIB,$(1),$(2))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
 
 $(call SCEN_DIR,$(1),$(2))/wst_thousand.exe: $(call objs,$(1),wine-tests/hosts/wst_thousand.c) $(call SCEN_LIB,$(1),$(2))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
 
 $(call SCEN_DIR,$(1),$(2))/wst_target_%.dll: $(call SCEN_TARGET_OBJ,$(1),$(2)) $(call SCEN_LIB,$(1),$(2))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
 
 # wst_many_names.dll: the target DLL plus 4,200 more counter names (pipe-many-counters).
 $(call SCEN_DIR,$(1),$(2))/wst_many_names.dll: $(call SCEN_TARGET_OBJ,$(1),$(2)) $(call objs,$(1),wine-tests/hosts/wst_many_names.c) $(call SCEN_LIB,$(1),$(2))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
 
 $(call SCEN_DIR,$(1),$(2))/wst_locker.dll $(call SCEN_DIR,$(1),$(2))/wst_slow.dll: $(call SCEN_DIR,$(1),$(2))/%.dll: $(BUILD)/$(1)/obj/wine-tests/hosts/%.o
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -shared -o $$@ $$<
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$<
 
 $(call SCEN_DIR,$(1),$(2))/wst_pipe_client.exe: $(call objs,$(1),wine-tests/hosts/wst_pipe_client.c src/common/protocol_codec.c src/common/status.c src/common/pipe_name.c)
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -o $$@ $$^
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$^
 
 $(call SCEN_DIR,$(1),$(2))/wst_squatter.exe $(call SCEN_DIR,$(1),$(2))/wst_tool.exe: $(call SCEN_DIR,$(1),$(2))/%.exe: $(BUILD)/$(1)/obj/wine-tests/hosts/%.o
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -o $$@ $$^
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$^
 
 $(call SCEN_DIR,$(1),$(2))/wst_hostile.dll: $(call objs,$(1),wine-tests/hosts/wst_hostile.c) $(call SCEN_LIB,$(1),$(2))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
 
 $(call SCEN_DIR,$(1),$(2))/wst_hostile_host.exe: $(BUILD)/$(1)/obj/wine-tests/hosts/wst_hostile_host.o
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -o $$@ $$^
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$^
 
 # wst_dist.dll: time scopes, distributions and gauges; wst_dist_host.exe
 # (not instrumented) drives it (the dist-* scenarios).
 $(call SCEN_DIR,$(1),$(2))/wst_dist.dll: $(call objs,$(1),wine-tests/hosts/wst_dist.c) $(call SCEN_LIB,$(1),$(2))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
 
 # wst_cxx.dll: C++, built with toolchain/wst-c++ as a user would (dist-cxx).
 $(call SCEN_DIR,$(1),$(2))/wst_cxx.dll: wine-tests/hosts/wst_cxx.cpp wine-tests/hosts/wst_cxx.h \
@@ -126,7 +126,7 @@ $(call SCEN_DIR,$(1),$(2))/wst_cxx.dll: wine-tests/hosts/wst_cxx.cpp wine-tests/
 $(call SCEN_DIR,$(1),$(2))/wst_dist_host.exe: $(BUILD)/$(1)/obj/wine-tests/hosts/wst_dist_host.o
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -o $$@ $$^
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$^
 
 # The helper beside the programs: the real one, except in a helper mutant's
 # directory (whose own rule, above, builds it).
@@ -182,11 +182,11 @@ define counters_rules
 $(call COUNTERS_DIR,$(1))/counters_dll.dll: $(call objs,$(1),wine-tests/hosts/counters_dll.c) $(call RUNTIME_LIB,$(1))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -shared -o $$@ $$< -L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$< -L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
 $(call COUNTERS_DIR,$(1))/counters_host.exe: $(call objs,$(1),wine-tests/hosts/counters_host.c) $(call RUNTIME_LIB,$(1))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -o $$@ $$< -L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$< -L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
 CROSS_OUTPUTS += $(call COUNTERS_DIR,$(1))/counters_dll.dll $(call COUNTERS_DIR,$(1))/counters_host.exe
 endef
 $(foreach a,$(ARCHS),$(eval $(call counters_rules,$(a))))
@@ -281,7 +281,7 @@ $(FN_MUTANT_LIB): $(BUILD)/x86_64/obj/wine-tests/mutants/function_hooks_no_repai
 $(FN_MUTANT_DIR)/wst_fn.dll: wine-tests/hosts/wst_fn.c $(FN_MUTANT_LIB) $(call RUNTIME_LIB,x86_64)
 	@mkdir -p $(@D)
 	@echo "  LD [x86_64] $@ (mutant fn-no-repair)"
-	$(Q)$(CC_x86_64) $(FN_MUTANT_FLAGS) -shared -o $@ $< $(FN_MUTANT_LINK)
+	$(Q)$(CC_x86_64) $(LDFLAGS_WIN) $(FN_MUTANT_FLAGS) -shared -o $@ $< $(FN_MUTANT_LINK)
 $(FN_MUTANT_DIR)/wst_fn_cxx.dll: wine-tests/hosts/wst_fn_cxx.cpp $(FN_MUTANT_LIB) $(call RUNTIME_LIB,x86_64)
 	@mkdir -p $(@D)
 	@echo "  LD [x86_64] $@ (mutant fn-no-repair)"

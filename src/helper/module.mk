@@ -10,7 +10,7 @@ HELPER_SRCS := $(wildcard src/helper/*.c) src/runtime/pipe_server.c src/runtime/
 HELPER_DLL = $(BUILD)/$(1)/bin/wsthelper.dll
 # --kill-at: i686 exports the stdcall entry points undecorated, as GetProcAddress
 # asks for them (wsthelper_start, not wsthelper_start@4).
-HELPER_LINK := -ladvapi32 -Wl,--kill-at
+HELPER_LINK := -lntdll -Wl,--kill-at
 
 # $(call helper_dll_rule,OUTPUT,ARCH,HELPER OBJECTS): links one wsthelper.dll
 # (the real one, or a test-only variant built from other objects).
@@ -18,7 +18,7 @@ define helper_dll_rule
 $(1): $(3) $(call objs,$(2),$(filter-out src/helper/%,$(HELPER_SRCS)))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(2)] $$@"
-	$$(Q)$$(CC_$(2)) -shared -o $$@ $$^ $(HELPER_LINK)
+	$$(Q)$$(CC_$(2)) $(LDFLAGS_WIN) -shared -o $$@ $$^ $(HELPER_LINK)
 endef
 
 define helper_rules

@@ -22,7 +22,7 @@ $(call objs,$(1),$(wildcard src/inspector/*.c)): CFLAGS_EXTRA += -D__USE_MINGW_A
 $(call INSPECTOR_EXE,$(1)): $(call objs,$(1),$(INSPECTOR_SRCS))
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) -o $$@ $$^ $(INSPECTOR_LIBS)
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$^ $(INSPECTOR_LIBS)
 CROSS_OUTPUTS += $(call INSPECTOR_EXE,$(1))
 endef
 $(foreach a,$(ARCHS),$(eval $(call inspector_rules,$(a))))

@@ -12,8 +12,10 @@ RUNTIME_SRCS := $(filter-out src/runtime/function_hooks.c,$(wildcard src/runtime
 	src/common/pipe_name.c
 RUNTIME_LIB = $(BUILD)/$(1)/lib/libwinstrument.a
 FUNCTIONS_LIB = $(BUILD)/$(1)/lib/libwinstrument-$(2).a
-# What an instrumented module links after libwinstrument.a.
-RUNTIME_SYSLIBS := -ladvapi32
+# What an instrumented module links after libwinstrument.a: ntdll, which
+# every process has mapped already, never advapi32 (docs/modes.md, "What an
+# instrumented module imports").
+RUNTIME_SYSLIBS := -lntdll
 
 define runtime_rules
 $(call RUNTIME_LIB,$(1)): $(call objs,$(1),$(RUNTIME_SRCS))

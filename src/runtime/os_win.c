@@ -19,8 +19,8 @@
     .GetOverlappedResult = GetOverlappedResult,                                                \
     .CreateEventW = CreateEventW,                                                              \
     .WaitForMultipleObjects = WaitForMultipleObjects,                                          \
-    .OpenProcessToken = OpenProcessToken,                                                      \
-    .GetTokenInformation = GetTokenInformation,                                                \
+    .NtOpenProcessToken = NtOpenProcessToken,                                                  \
+    .NtQueryInformationToken = NtQueryInformationToken,                                        \
     .CreateThreadpool = CreateThreadpool,                                                      \
     .SetThreadpoolThreadMaximum = SetThreadpoolThreadMaximum,                                  \
     .CreateThreadpoolWork = CreateThreadpoolWork,                                              \

@@ -11,13 +11,17 @@
  *
  * Never: an entry point here must not load a library or take the loader
  * lock; the worker calls them while another thread may hold it. That is why
- * every entry is a kernel32/advapi32 import resolved at link time, never a
- * GetProcAddress lookup done on first use.
+ * every entry is a kernel32 or ntdll import resolved at link time, never a
+ * GetProcAddress lookup done on first use. Nothing here comes from advapi32:
+ * a module that imported it would load it into a host that has not
+ * (docs/modes.md, "What an instrumented module imports").
  */
 #ifndef WST_OS_WIN_H
 #define WST_OS_WIN_H
 
 #include <windows.h>
+
+#include "ntdll_security.h"
 
 struct wst_os {
     /* Named pipes and overlapped I/O (pipe_server.c). */
@@ -38,10 +42,12 @@ struct wst_os {
     (LPSECURITY_ATTRIBUTES sa, BOOL manual_reset, BOOL initial, LPCWSTR name);
     DWORD(WINAPI *WaitForMultipleObjects)
     (DWORD count, const HANDLE *handles, BOOL wait_all, DWORD timeout_ms);
-    /* The pipe's DACL (pipe_server.c). */
-    BOOL(WINAPI *OpenProcessToken)(HANDLE process, DWORD access, PHANDLE token);
-    BOOL(WINAPI *GetTokenInformation)
-    (HANDLE token, TOKEN_INFORMATION_CLASS cls, LPVOID info, DWORD size, PDWORD needed);
+    /* The token's user and integrity level, for the pipe's and the trigger's
+     * descriptor (pipe_security.c): ntdll's, so they answer an NTSTATUS,
+     * which pipe_security.c turns into the thread's last error. */
+    NTSTATUS(NTAPI *NtOpenProcessToken)(HANDLE process, ACCESS_MASK access, PHANDLE token);
+    NTSTATUS(NTAPI *NtQueryInformationToken)
+    (HANDLE token, TOKEN_INFORMATION_CLASS cls, PVOID info, ULONG size, PULONG needed);
     /* Helper mode's private pool for its loader work item (mode_helper.c). */
     PTP_POOL(WINAPI *CreateThreadpool)(PVOID reserved);
     VOID(WINAPI *SetThreadpoolThreadMaximum)(PTP_POOL pool, DWORD most);
