@@ -332,6 +332,11 @@ def demangle_seeds():
     for levels in (13, 14, 22, 26, 40, 100):
         yield "nested-%d" % levels, demangle_nested(levels)
     yield "nested-26-small-buffer", demangle_nested(26) + b"\0\x20"
+    # A pack expansion over the same nesting: the demangler searches it for a
+    # pack before printing anything.
+    for levels in (4, 6, 40):
+        nested = demangle_nested(levels)
+        yield "pack-%d" % levels, nested[:7] + b"Dp" + nested[7:]
     yield "flat-30", demangle_flat(30)
     yield "flat-93", demangle_flat(93)
     # Around the name bound: 1024 bytes demangle, 1025 are refused.

@@ -19,13 +19,17 @@
  * the output passes WST_DEMANGLE_OUT_MAX, leaves the printer with longjmp.
  * That is safe because nothing between the callback and setjmp owns anything
  * to release: the demangler is C, keeps its state in VLAs on the stack, and
- * takes no lock. Its own guards keep the rest linear: it refuses a parse
- * nested over 2048 levels and a print recursing over 1024 or re-entering a
- * component being printed, and counts templates visiting each component at
- * most twice (cp-demangle.c, GCC 12).
+ * takes no lock. Its own guards keep most of the rest linear: it refuses a
+ * parse nested over 2048 levels and a print recursing over 1024 or
+ * re-entering a component being printed, and counts templates visiting each
+ * component at most twice (cp-demangle.c, GCC 12). The one search found to
+ * escape them, for a parameter pack before a pack expansion is printed, is
+ * bounded by a count of back references before the demangler runs
+ * (WST_DEMANGLE_PACK_REFS_MAX).
  *
  * Never: calls __cxa_demangle, allocates, or lets the demangler see a name
- * over WST_DEMANGLE_NAME_MAX.
+ * over WST_DEMANGLE_NAME_MAX, or one with a pack expansion and over
+ * WST_DEMANGLE_PACK_REFS_MAX back references.
  */
 #include "demangle.h"
 
@@ -96,6 +100,40 @@ static size_t length_to(const char *s, size_t max)
     return n;
 }
 
+/* Back references (S_, S0_, S1A_, ...) anywhere in the name, identifiers
+ * included: counting too many only refuses sooner. */
+static size_t count_back_refs(const char *name, size_t len)
+{
+    size_t refs = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (name[i] != 'S')
+            continue;
+        size_t j = i + 1;
+        while (j < len && ((name[j] >= '0' && name[j] <= '9') ||
+                           (name[j] >= 'A' && name[j] <= 'Z')))
+            j++;
+        if (j < len && name[j] == '_')
+            refs++;
+    }
+    return refs;
+}
+
+/* Whether the name may hold a construct whose printing first searches its
+ * whole pattern for a pack (see WST_DEMANGLE_PACK_REFS_MAX). Matched
+ * anywhere, identifiers and parameter lists included ("fl" is also float,
+ * long): a false match only applies the reference bound. */
+static int has_pack_search(const char *name, size_t len)
+{
+    static const char tokens[][3] = {"Dp", "sp", "sZ", "sP", "fl", "fr", "fL", "fR"};
+    for (size_t i = 0; i + 1 < len; i++) {
+        for (size_t t = 0; t < sizeof tokens / sizeof tokens[0]; t++) {
+            if (name[i] == tokens[t][0] && name[i + 1] == tokens[t][1])
+                return 1;
+        }
+    }
+    return 0;
+}
+
 enum wst_demangle_result wst_demangle_measured(const char *name, char *out, size_t size,
                                                size_t *printed)
 {
@@ -109,6 +147,8 @@ enum wst_demangle_result wst_demangle_measured(const char *name, char *out, size
     size_t len = length_to(name, WST_DEMANGLE_NAME_MAX);
     if (len > WST_DEMANGLE_NAME_MAX)
         return refuse(name, len, WST_DEMANGLE_MARK_NAME, out, size);
+    if (has_pack_search(name, len) && count_back_refs(name, len) > WST_DEMANGLE_PACK_REFS_MAX)
+        return refuse(name, len, WST_DEMANGLE_MARK_REFS, out, size);
 
     struct sink k = {.out = out, .size = size};
     enum run_result r = run(name, &k);

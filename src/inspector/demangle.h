@@ -21,6 +21,17 @@
  * far below it; the callers show at most 1 KiB of any name anyway. */
 #define WST_DEMANGLE_OUT_MAX 65536
 
+/* The output bound does not bound one search, which prints nothing: before
+ * it prints a pack expansion ("Dp", and the expressions sp, sZ, sP, fl, fr,
+ * fL, fR), the demangler looks for a parameter pack through the whole
+ * pattern, following every back reference, so that search can take 2^levels
+ * steps too (found by fuzz_demangle: 40 levels take hours). Each back
+ * reference (S_, S<seq>_) at most doubles the pattern's unfolded size, which
+ * is at most 2 components a byte before any, so a name holding such a token
+ * and at most this many back references costs at most 2 * 1024 * 2^12 steps
+ * (milliseconds). std:: names with packs hold fewer (map's emplace: 8). */
+#define WST_DEMANGLE_PACK_REFS_MAX 12
+
 /* What the marked fallback ends with: the mangled name (cut so the mark
  * always fits), then one of these. docs/functions.md documents them. */
 #define WST_DEMANGLE_STR_(x) #x
@@ -29,6 +40,9 @@
     " [not demangled: name over " WST_DEMANGLE_STR(WST_DEMANGLE_NAME_MAX) " bytes]"
 #define WST_DEMANGLE_MARK_OUT \
     " [not demangled: output over " WST_DEMANGLE_STR(WST_DEMANGLE_OUT_MAX) " bytes]"
+#define WST_DEMANGLE_MARK_REFS                                                                 \
+    " [not demangled: pack expansion with over " WST_DEMANGLE_STR(WST_DEMANGLE_PACK_REFS_MAX)  \
+    " back references]"
 
 enum wst_demangle_result {
     WST_DEMANGLE_NONE = 0,    /* not "_Z...", or the demangler refused it: out is "" */
