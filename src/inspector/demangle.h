@@ -25,11 +25,12 @@
  * it prints a pack expansion ("Dp", and the expressions sp, sZ, sP, fl, fr,
  * fL, fR), the demangler looks for a parameter pack through the whole
  * pattern, following every back reference, so that search can take 2^levels
- * steps too (found by fuzz_demangle: 40 levels take hours). Each back
- * reference (S_, S<seq>_) at most doubles the pattern's unfolded size, which
- * is at most 2 components a byte before any, so a name holding such a token
- * and at most this many back references costs at most 2 * 1024 * 2^12 steps
- * (milliseconds). std:: names with packs hold fewer (map's emplace: 8). */
+ * steps too (found by fuzz_demangle: 40 levels take hours). A name has at
+ * most 2 components per byte (what the demangler allocates) and each back
+ * reference (S_, S<seq>_) at most doubles their unfolded count, so a name
+ * holding such a token and at most this many back references costs at most
+ * 2 * 1024 * 2^12 steps (milliseconds). std:: names with packs hold fewer
+ * (map's emplace: 8). */
 #define WST_DEMANGLE_PACK_REFS_MAX 12
 
 /* What the marked fallback ends with: the mangled name (cut so the mark
@@ -56,9 +57,10 @@ enum wst_demangle_result {
 enum wst_demangle_result wst_demangle(const char *name, char *out, size_t size);
 
 /* The same, and *printed (if not NULL) says how many bytes of output the
- * demangler produced before it finished or was stopped: the work it did,
- * which the tests and the fuzz target hold under WST_DEMANGLE_OUT_MAX plus one
- * chunk of the demangler's own buffer (256 bytes). */
+ * demangler produced before it finished or was stopped: the printer's work
+ * (not the pack search, which prints nothing), which the tests and the fuzz
+ * target hold under WST_DEMANGLE_OUT_MAX plus one chunk of the demangler's
+ * own buffer (256 bytes). */
 enum wst_demangle_result wst_demangle_measured(const char *name, char *out, size_t size,
                                                size_t *printed);
 
