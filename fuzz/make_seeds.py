@@ -279,6 +279,71 @@ def escape_seeds():
     yield "json-specials", b'"quoted" \\ \x7f\t\n'
 
 
+# ---------------------------------------------------------------- demangle
+
+
+def demangle_sub(i):
+    """The substitution naming candidate i: S_, S0_, ..., SZ_, S10_, ..."""
+    if i == 0:
+        return "S_"
+    digits, s, n = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "", i - 1
+    while True:
+        s, n = digits[n % 36] + s, n // 36
+        if n == 0:
+            return "S" + s + "_"
+
+
+def demangle_nested(levels):
+    """Issue 23's name: f(A<A<...A<A, A>..., S1_>, S2_>), whose output doubles
+    at each level (159 bytes for 22 levels, 288 for 40)."""
+    x = "S_"
+    for j in range(1, levels):
+        x = "S_I" + x + demangle_sub(j - 1 if j > 1 else 0) + "E"
+    return ("_Z1f1AI" + x + demangle_sub(levels - 1) + "E").encode()
+
+
+def demangle_flat(levels):
+    """f(A<A, A>, A<A<A, A>, A<A, A>>, ...): one parameter a level, each the
+    previous one twice."""
+    s = "_Z1f1AIS_S_E"
+    for k in range(1, levels):
+        s += "S_I" + demangle_sub(k) + demangle_sub(k) + "E"
+    return s.encode()
+
+
+def demangle_seeds():
+    yield "plain", b"_Z3fooi"
+    yield "static", b"_ZL11cxx_throweri"
+    yield "namespace", b"_ZN2ns3barEv"
+    yield "template", b"_Z3maxIiET_S0_S0_"
+    yield "pack", b"_ZN2ns5inner4funcIJicEEEvDpT_"
+    yield "operators", b"_ZN3FooplERKS_\0\x05"
+    yield "conversion", b"_ZNK3FoocvbEv"
+    yield "new", b"_Znwy"
+    yield "ctor-dtor", b"_ZN3FooD0Ev"
+    yield "lambda", b"_ZZ4mainENKUlvE_clEv"
+    yield "vtable", b"_ZTV3Foo"
+    yield "std-vector", b"_ZNSt6vectorIiSaIiEE9push_backERKi"
+    yield "std-endl", b"_ZSt4endlIcSt11char_traitsIcEERSt13basic_ostreamIT_T0_ES6_"
+    yield "invalid", b"_Zbad"
+    yield "not-mangled", b"main"
+    # Around the output bound (13 levels print 53 KB, 14 print 106 KB), the
+    # issue's sizes, and a flat shape the demangler refuses past 92 levels.
+    for levels in (13, 14, 22, 26, 40, 100):
+        yield "nested-%d" % levels, demangle_nested(levels)
+    yield "nested-26-small-buffer", demangle_nested(26) + b"\0\x20"
+    # A pack expansion over the same nesting: the demangler searches it for a
+    # pack before printing anything.
+    for levels in (4, 6, 40):
+        nested = demangle_nested(levels)
+        yield "pack-%d" % levels, nested[:7] + b"Dp" + nested[7:]
+    yield "flat-30", demangle_flat(30)
+    yield "flat-93", demangle_flat(93)
+    # Around the name bound: 1024 bytes demangle, 1025 are refused.
+    yield "long-1024", b"_Z1018" + b"b" * 1018
+    yield "long-1025", b"_Z1019" + b"b" * 1019
+
+
 # ---------------------------------------------------------------- http
 
 
@@ -302,7 +367,8 @@ def main():
     targets = {"fuzz_region_parse": region_seeds, "fuzz_pe_image": pe_seeds,
                "fuzz_protocol_codec": protocol_seeds, "fuzz_pipe_name": pipe_name_seeds,
                "fuzz_escape": escape_seeds, "fuzz_http_request": http_seeds,
-               "fuzz_pe_symbols": pe_symbols_seeds, "fuzz_function_table": function_table_seeds}
+               "fuzz_pe_symbols": pe_symbols_seeds, "fuzz_function_table": function_table_seeds,
+               "fuzz_demangle": demangle_seeds}
     for target, seeds in targets.items():
         d = os.path.join(out, target)
         os.makedirs(d, exist_ok=True)

@@ -4,7 +4,8 @@
 #
 #   make fuzz [FUZZ_SECONDS=60]  each target fuzzed for FUZZ_SECONDS with clang's libFuzzer
 #                                (ASan + UBSan), starting from fuzz/corpus/<target> and the
-#                                fixture DLLs' real headers; new crashes land in
+#                                fixture DLLs' real headers, with fuzz/<target>.dict if
+#                                there is one; new crashes land in
 #                                $(BUILD)/fuzz/crashes/<target>/
 #   make fuzz-regress            the libFuzzer binaries replay every seed and regression, no fuzzing
 #   make native-check            gcc ASan + UBSan build with fuzz/replay.c as main, over the same
@@ -15,8 +16,11 @@
 # $(BUILD)/native-san/obj (gcc), never to $(BUILD)/native/obj, whose objects
 # tests/module.mk builds without sanitizers.
 FUZZ_TARGETS := fuzz_pe_image fuzz_region_parse fuzz_protocol_codec fuzz_pipe_name fuzz_escape \
-	fuzz_http_request fuzz_pe_symbols fuzz_function_table fuzz_dwarf_lines
+	fuzz_http_request fuzz_pe_symbols fuzz_function_table fuzz_dwarf_lines fuzz_demangle
 FUZZ_SECONDS ?= 60
+# Seconds one input may take before libFuzzer reports it as a hang (its own
+# default, 1200, would hide one for the whole run).
+FUZZ_TIMEOUT ?= 10
 FUZZ_CC ?= clang
 SAN_CC ?= $(CC_native)
 
@@ -32,6 +36,13 @@ FUZZ_SRCS_fuzz_function_table := src/common/function_table_parse.c
 # in DWARF 5 for x86_64 and DWARF 4 for i686, committed as built.
 FUZZ_SRCS_fuzz_dwarf_lines := src/common/dwarf_lines.c src/common/dwarf_units.c src/common/pe_file.c \
 	src/common/pe_image.c
+# The inspector's demangler wrapper with the native libsupc++ (static: the
+# shared libstdc++ does not export the callback entry point the wrapper uses),
+# which also gives the fuzz target __cxa_demangle as its reference.
+FUZZ_SRCS_fuzz_demangle := src/inspector/demangle.c
+FUZZ_LIBS_fuzz_demangle := -Wl,-Bstatic -lsupc++ -Wl,-Bdynamic
+$(call objs,fuzz,fuzz/fuzz_demangle.c): FUZZ_CFLAGS += -Isrc/inspector
+$(call objs,native-san,fuzz/fuzz_demangle.c): SAN_CFLAGS += -Isrc/inspector
 # Inputs longer than the parser ever sees in practice only slow the search:
 # the inspector copies 4 KiB of PE headers, and a request is 16 bytes.
 FUZZ_MAX_LEN_fuzz_pe_image := 8192
@@ -49,6 +60,8 @@ FUZZ_MAX_LEN_fuzz_pe_symbols := 131072
 FUZZ_MAX_LEN_fuzz_function_table := 8192
 # The seeds are whole images of 8 to 10 KiB.
 FUZZ_MAX_LEN_fuzz_dwarf_lines := 16384
+# Past the 1024-byte name bound, so the refusal of long names is reached.
+FUZZ_MAX_LEN_fuzz_demangle := 1100
 
 # UBSan must abort rather than print and go on, or neither libFuzzer nor the
 # replay would notice it.
@@ -77,13 +90,13 @@ define fuzz_rules
 $(call FUZZ_BIN,$(1)): $(call objs,fuzz,fuzz/$(1).c $(FUZZ_SRCS_$(1)) src/common/status.c)
 	@mkdir -p $$(@D)
 	@echo "  LD [fuzz] $$@"
-	$$(Q)$$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $$@ $$^
+	$$(Q)$$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $$@ $$^ $(FUZZ_LIBS_$(1))
 
 $(call SAN_BIN,$(1)): $(call objs,native-san,fuzz/$(1).c fuzz/replay.c $(FUZZ_SRCS_$(1)) \
 		src/common/status.c)
 	@mkdir -p $$(@D)
 	@echo "  LD [native-san] $$@"
-	$$(Q)$$(SAN_CC) $(SAN_FLAGS) -o $$@ $$^
+	$$(Q)$$(SAN_CC) $(SAN_FLAGS) -o $$@ $$^ $(FUZZ_LIBS_$(1))
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(t))))
 
@@ -121,11 +134,14 @@ fuzz: fuzz-build $(FUZZ_PE_SEEDS)
 		fuzz_pe_symbols) len=$(FUZZ_MAX_LEN_fuzz_pe_symbols);; \
 		fuzz_function_table) len=$(FUZZ_MAX_LEN_fuzz_function_table);; \
 		fuzz_dwarf_lines) len=$(FUZZ_MAX_LEN_fuzz_dwarf_lines);; \
+		fuzz_demangle) len=$(FUZZ_MAX_LEN_fuzz_demangle);; \
 		*) len=$(FUZZ_MAX_LEN_fuzz_protocol_codec);; \
 		esac; \
+		dict=; [ -f fuzz/$$t.dict ] && dict=-dict=fuzz/$$t.dict; \
 		echo "== $$t: fuzzing for $(FUZZ_SECONDS) s"; \
 		$(SAN_ENV) $(BUILD)/fuzz/bin/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=$$len \
-			-print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/crashes/$$t/ \
+			-timeout=$(FUZZ_TIMEOUT) $$dict -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/fuzz/crashes/$$t/ \
 			$(BUILD)/fuzz/work/$$t $(call FUZZ_INPUTS,$$t) $$extra \
 			>$(BUILD)/fuzz/$$t.log 2>&1; \
 		rc=$$?; \

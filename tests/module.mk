@@ -12,7 +12,7 @@ UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector
 	test_instance_id test_output test_pipe_name test_pipe_requests test_http_request \
 	test_openmetrics test_dist_math \
 	test_clock_math test_pe_symbols test_function_table test_dwarf_lines \
-	test_coverage_writers test_builtin_hint test_pipe_security
+	test_coverage_writers test_builtin_hint test_pipe_security test_demangle
 UNIT_TIMEOUT ?= 120
 # Arguments a test program needs, by name.
 UNIT_ARGS_test_pe_image = $(BUILD)
@@ -33,6 +33,9 @@ UNIT_SRCS_test_dwarf_lines := src/common/dwarf_lines.c src/common/dwarf_units.c 
 # The hint's decisions (path in a system directory, Wine's builtin mark).
 UNIT_SRCS_test_builtin_hint := $(INSPECTOR_LIB_SRCS)
 UNIT_LIBS_test_builtin_hint := $(INSPECTOR_LIBS)
+# The bounded wrapper, and __cxa_demangle as the unbounded reference.
+UNIT_SRCS_test_demangle := src/inspector/demangle.c
+UNIT_LIBS_test_demangle := $(INSPECTOR_LIBS)
 UNIT_SRCS_test_coverage_writers := src/common/drcov.c src/common/lcov.c src/common/strbuf.c
 UNIT_SRCS_test_protocol_codec := src/common/protocol_codec.c src/common/status.c
 UNIT_SRCS_test_inspector_remote := $(INSPECTOR_LIB_SRCS)

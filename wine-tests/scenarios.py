@@ -143,6 +143,8 @@ SCENARIOS = [
     Scenario("functions-sibling-calls", functions.sibling_calls, iterations=1000,
              per_iteration=0.001),
     Scenario("functions-unwind", functions.unwind, iterations=100, per_iteration=0.05),
+    # A symbol whose demangling explodes (issue 23 F1): bounded, marked.
+    Scenario("functions-hostile-name", functions.hostile_name, iterations=10),
     Scenario("functions-overflow", functions.overflow, iterations=3, per_iteration=2),
     Scenario("functions-unload", functions.unload, iterations=1000, per_iteration=0.01),
     Scenario("functions-symbols", functions.symbols, iterations=10),

@@ -9,6 +9,7 @@ self time plus its instrumented callees' inclusive times, all from the same
 clock ticks), and the only bound is a lower one (a busy-wait of N us lasts at
 least N us)."""
 
+import json
 import re
 
 from wstdriver.context import Failure, ProgramError
@@ -321,6 +322,63 @@ def inline_i686(ctx, rounds):
         ctx.skip(f"no 32-bit Wine: {failed} (Debian: dpkg --add-architecture i386, "
                  "then apt-get install wine32:i386)")
     inline(ctx, rounds, arch="i686")
+
+
+def hostile_mangled(levels):
+    """Issue 23's name: f(A<A<...A<A, A>..., S1_>, S2_>), each level a
+    template whose second argument is a back reference to its first, so the
+    demangled output doubles at each level (40 levels: 288 bytes of name, some
+    10^13 bytes of output)."""
+    def sub(i):
+        digits, s, n = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "", i - 1
+        if i == 0:
+            return "S_"
+        while True:
+            s, n = digits[n % 36] + s, n // 36
+            if n == 0:
+                return "S" + s + "_"
+    x = "S_"
+    for j in range(1, levels):
+        x = "S_I" + x + sub(j - 1 if j > 1 else 0) + "E"
+    return "_Z1f1AI" + x + sub(levels - 1) + "E"
+
+
+# src/inspector/demangle.h's WST_DEMANGLE_MARK_OUT (docs/functions.md).
+MARK_OUT = " [not demangled: output over 65536 bytes]"
+
+
+def hostile_name(ctx, rounds):
+    """wst_fn_cxx.dll holds a function whose symbol is issue 23's 40-level
+    mangled name. `functions` (JSON and text) must answer promptly, show that
+    name as itself with the mark, and still demangle the module's ordinary C++
+    name. Before the demangler was bounded, the inspector never finished (it
+    grew past 3 GB in 45 s); the driver's timeout makes that a failure."""
+    hostile = hostile_mangled(40)
+    p, pid, got = start_host(ctx, "unwind", str(rounds), "3")
+    exp = got["expect"]
+    r = ctx.inspect("functions", pid, "--module", "wst_fn_cxx.dll", "--json", timeout=30)
+    ctx.require(r.rc == 0, f"functions --json: exit {r.rc}, {r.err[-300:]!r}")
+    ctx.note("json_seconds", round(r.seconds, 2))
+    try:
+        result = json.loads(r.out)
+    except ValueError as e:
+        raise Failure(f"functions --json printed invalid JSON ({e}): {r.out[:300]!r}")
+    cxx = module(ctx, result, "wst_fn_cxx.dll")
+    entry = by_name(cxx).get(hostile)
+    ctx.require(entry is not None,
+                f"the hostile name is not listed: {[f['name'][:40] for f in cxx['functions']]}")
+    ctx.check(entry.get("demangled") == hostile + MARK_OUT,
+              f"hostile name: demangled {entry.get('demangled', '')[:400]!r}, expected the name "
+              f"and {MARK_OUT!r}")
+    ctx.check(entry["calls"] == exp["cxx_catch"],
+              f"hostile name: {entry['calls']} calls, expected {exp['cxx_catch']}")
+    thrower = [f for f in cxx["functions"] if f.get("demangled") == "cxx_thrower(int)"]
+    ctx.check(len(thrower) == 1, f"cxx_thrower is no longer demangled: {cxx['functions']}")
+    text = ctx.inspect("functions", pid, "--module", "wst_fn_cxx.dll", timeout=30)
+    ctx.note("text_seconds", round(text.seconds, 2))
+    ctx.check(text.rc == 0 and hostile + MARK_OUT in text.out and "cxx_thrower(int)" in text.out,
+              f"text: {text.out[:600]!r}")
+    finish(ctx, p)
 
 
 def overflow(ctx, rounds):
