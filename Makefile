@@ -2,8 +2,8 @@
 # a fragment (module.mk) included below; every output goes under build/<arch>/.
 #
 #   make cross       runtime, inspector, tests and scenario programs, x86_64 and i686
-#   make check       install what is missing, then the include and header checks, unit
-#                    tests and scenarios under Wine
+#   make check       install what is missing, then the include, header and link checks,
+#                    unit tests and scenarios under Wine
 #   make wine-check  scenarios only (SCENARIO_ARGS="--repeat 3 -k NAME" ...)
 #   make stress-check  the scenarios under a background load on every CPU
 #   make bench       counter-hit benchmark (build/bench.json)
@@ -40,7 +40,7 @@ ifeq ($(V),1)
 Q :=
 endif
 
-.PHONY: all cross check include-check header-check unit-check wine-check stress-check bench demo dist clean deps
+.PHONY: all cross check include-check link-check header-check unit-check wine-check stress-check bench demo dist clean deps
 all: cross
 
 # Keep intermediate objects: pattern-built DLLs would otherwise delete them.
@@ -84,6 +84,21 @@ deps:
 include-check:
 	$(Q)$(PYTHON) scripts/check-includes.py
 
+# No cycle of symbol references between objects either: the include check
+# cannot see two files that reach each other through a shared header. The
+# script first proves that it fails on planted cycles (--self-test), then reads
+# the runtime's libraries and the inspector's and helper's objects with nm.
+LINK_CHECK_INPUTS = $(call RUNTIME_LIB,x86_64) $(call FUNCTIONS_LIB,x86_64,functions) \
+	$(call objs,x86_64,$(INSPECTOR_SRCS)) $(call objs,x86_64,$(wildcard src/helper/*.c))
+link-check: $(LINK_CHECK_INPUTS)
+	$(Q)$(PYTHON) scripts/check-links.py --self-test >/dev/null
+	$(Q)$(PYTHON) scripts/check-links.py --nm x86_64-w64-mingw32-nm $(call RUNTIME_LIB,x86_64) \
+		$(call FUNCTIONS_LIB,x86_64,functions)
+	$(Q)$(PYTHON) scripts/check-links.py --nm x86_64-w64-mingw32-nm \
+		$(call objs,x86_64,$(INSPECTOR_SRCS))
+	$(Q)$(PYTHON) scripts/check-links.py --nm x86_64-w64-mingw32-nm \
+		$(call objs,x86_64,$(wildcard src/helper/*.c))
+
 # <winstrument.h> builds under every C and C++ standard, with -pedantic
 # (scripts/check-header-standards.sh).
 header-check:
@@ -93,6 +108,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory include-check
 	$(Q)$(MAKE) --no-print-directory header-check
 	$(Q)$(MAKE) --no-print-directory cross
+	$(Q)$(MAKE) --no-print-directory link-check
 	$(Q)$(MAKE) --no-print-directory unit-check
 	$(Q)$(MAKE) --no-print-directory wine-check
 

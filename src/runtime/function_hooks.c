@@ -48,7 +48,18 @@
 #define HOOK __attribute__((no_instrument_function, noinline, used))
 #define SLOW __attribute__((no_instrument_function, noinline, cold))
 
-const uint32_t wst_fn_hooks_flags_ = WST_FN_TIMED ? WST_FN_FLAG_TIMED : 0u;
+/* The table's loader entry point lives with the hooks, not in the table, so
+ * that the table names nothing of the variant linked in: this callback hands
+ * it the variant's flags. It runs after the runtime's own callback (.CRT$XLW;
+ * this one is .CRT$XLX), so the lifecycle has chosen the mode before the table
+ * is published; tls_hook.c already makes the linker emit the TLS directory.
+ * Runs under the loader lock and only dispatches. */
+static void NTAPI SLOW tls_callback(PVOID module, DWORD reason, PVOID reserved)
+{
+    wst_fn_on_loader_event(module, reason, reserved, WST_FN_TIMED ? WST_FN_FLAG_TIMED : 0u);
+}
+__attribute__((section(".CRT$XLX"), used)) const PIMAGE_TLS_CALLBACK wst_fn_tls_callback_ptr_ =
+    tls_callback;
 
 extern IMAGE_DOS_HEADER __ImageBase;
 
