@@ -93,7 +93,7 @@ static void dump_self(void **state)
     assert_int_equal(wst_read_region(&r, &mods[0], &info, &counters, &count, &settled, &err),
                      WST_OK);
     assert_true(settled);
-    assert_int_equal(info.pid, GetCurrentProcessId());
+    assert_int_equal(info.header.pid, GetCurrentProcessId());
     assert_int_equal(count, 2);
     assert_string_equal(counters[0].name, "test.bytes");
     assert_true(counters[0].value >= 40);
@@ -551,9 +551,9 @@ static void memory_read_skips_reset_in_progress(void **state)
     tamper.odd_copies = 1;
     uint64_t hits = read_hits(&info);
     print_message("reset in progress: test.hits = %llu, generation %llu, copies %d\n",
-                  (unsigned long long)hits, (unsigned long long)info.generation, tamper.copies);
+                  (unsigned long long)hits, (unsigned long long)info.header.generation, tamper.copies);
     assert_true(hits >= 3 && hits < 1000);
-    assert_int_equal(info.generation % 2, 0);
+    assert_int_equal(info.header.generation % 2, 0);
     assert_true(last_settled);
 }
 

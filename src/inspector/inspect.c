@@ -64,34 +64,34 @@ static enum wst_status session_open(const struct wst_options *o, struct session 
 
 static int worker_serves(const struct wst_region_info *info)
 {
-    return info->worker_state == WST_WORKER_SERVING && info->pipe_name[0] != '\0';
+    return info->header.worker_state == WST_WORKER_SERVING && info->header.pipe_name[0] != '\0';
 }
 
 /* The worker starts when asked (header.trigger_state ARMED): wake_worker
  * signals it. */
 static int worker_wakes(const struct wst_region_info *info)
 {
-    return info->mode == WST_MODE_THREADPOOL && info->trigger_state == WST_TRIGGER_ARMED;
+    return info->header.mode == WST_MODE_THREADPOOL && info->header.trigger_state == WST_TRIGGER_ARMED;
 }
 
 static enum wst_status no_worker(const struct wst_module_report *m, struct wst_error *err)
 {
-    if (m->info.mode == WST_MODE_HELPER && m->info.worker_state == WST_WORKER_NONE)
+    if (m->info.header.mode == WST_MODE_HELPER && m->info.header.worker_state == WST_WORKER_NONE)
         return wst_error_set(err, WST_E_NO_WORKER, 0,
                              "module %s runs in helper mode without its helper (%s): no worker "
                              "runs (docs/modes.md, \"Helper mode\")",
-                             m->module.name, wst_helper_state_name(m->info.helper_state));
-    if (m->info.mode == WST_MODE_THREADLESS || m->info.mode == WST_MODE_UNSET)
+                             m->module.name, wst_helper_state_name(m->info.header.helper_state));
+    if (m->info.header.mode == WST_MODE_THREADLESS || m->info.header.mode == WST_MODE_UNSET)
         return wst_error_set(err, WST_E_NO_WORKER, 0,
                              "module %s runs in %s mode; this needs a worker "
                              "(WINSTRUMENT_MODE=threadpool)",
-                             m->module.name, wst_mode_name(m->info.mode));
-    if (m->info.worker_state == WST_WORKER_PIPE_FAILED)
-        return wst_error_set(err, WST_E_NO_WORKER, m->info.worker_error,
+                             m->module.name, wst_mode_name(m->info.header.mode));
+    if (m->info.header.worker_state == WST_WORKER_PIPE_FAILED)
+        return wst_error_set(err, WST_E_NO_WORKER, m->info.header.worker_error,
                              "module %s: the worker is pipe-failed (win32 error %lu), not serving",
-                             m->module.name, (unsigned long)m->info.worker_error);
+                             m->module.name, (unsigned long)m->info.header.worker_error);
     return wst_error_set(err, WST_E_NO_WORKER, 0, "module %s: the worker is %s, not serving",
-                         m->module.name, wst_worker_state_name(m->info.worker_state));
+                         m->module.name, wst_worker_state_name(m->info.header.worker_state));
 }
 
 /* How often wake_worker reads the header, and signals again while the
@@ -110,9 +110,9 @@ static enum wst_status wake_worker(const struct wst_options *o, const struct ses
     const struct wst_pipe_identity id = {
         .pid = (uint32_t)s->remote.pid,
         .module_base = m->module.base,
-        .instance = m->info.instance,
+        .instance = m->info.header.instance,
     };
-    uint32_t starts = m->info.worker_starts;
+    uint32_t starts = m->info.header.worker_starts;
     DWORD begin = GetTickCount(), signalled = 0;
     int signals = 0;
     /* Helper mode has no trigger: its starting thread is only waited for. */
@@ -120,12 +120,12 @@ static enum wst_status wake_worker(const struct wst_options *o, const struct ses
     for (;;) {
         if (worker_serves(&m->info))
             return WST_OK;
-        if (m->info.instance != id.instance)
+        if (m->info.header.instance != id.instance)
             return wst_error_set(err, WST_E_TARGET_GONE, 0,
                                  "module %s was unloaded while its worker started", m->module.name);
-        if (m->info.worker_starts != starts && m->info.worker_state == WST_WORKER_PIPE_FAILED)
+        if (m->info.header.worker_starts != starts && m->info.header.worker_state == WST_WORKER_PIPE_FAILED)
             return no_worker(m, err);
-        if (m->info.worker_state == WST_WORKER_STOPPED)
+        if (m->info.header.worker_state == WST_WORKER_STOPPED)
             return no_worker(m, err);
         DWORD now = GetTickCount();
         if (now - begin >= o->timeout_ms)
@@ -133,8 +133,8 @@ static enum wst_status wake_worker(const struct wst_options *o, const struct ses
                                  "module %s: the worker did not serve within %lu ms of the "
                                  "trigger (it is %s)",
                                  m->module.name, (unsigned long)o->timeout_ms,
-                                 wst_worker_state_name(m->info.worker_state));
-        if (can_signal && (signals == 0 || (m->info.worker_state == WST_WORKER_IDLE &&
+                                 wst_worker_state_name(m->info.header.worker_state));
+        if (can_signal && (signals == 0 || (m->info.header.worker_state == WST_WORKER_IDLE &&
                                             now - signalled >= WAKE_RESIGNAL_MS))) {
             enum wst_status st = wst_pipe_wake(&id, err);
             if (st != WST_OK) {
@@ -156,7 +156,7 @@ static enum wst_status wake_worker(const struct wst_options *o, const struct ses
  * (a deferred work item, docs/modes.md "Helper mode"). */
 static int worker_on_its_way(const struct wst_region_info *info)
 {
-    return info->mode == WST_MODE_HELPER && info->worker_state == WST_WORKER_STARTING;
+    return info->header.mode == WST_MODE_HELPER && info->header.worker_state == WST_WORKER_STARTING;
 }
 
 /* Serving already, woken now, or waited for while it starts; else why not. */
@@ -180,9 +180,9 @@ static enum wst_status pipe_open(const struct wst_options *o, const struct sessi
     const struct wst_pipe_identity id = {
         .pid = (uint32_t)s->remote.pid,
         .module_base = m->module.base,
-        .instance = m->info.instance,
+        .instance = m->info.header.instance,
     };
-    enum wst_status st = wst_pipe_open(c, m->info.pipe_name, &id, o->timeout_ms, err);
+    enum wst_status st = wst_pipe_open(c, m->info.header.pipe_name, &id, o->timeout_ms, err);
     if (st != WST_OK)
         wst_error_prefix(err, "pid %lu, module %s", (unsigned long)s->remote.pid, m->module.name);
     return st;
@@ -272,7 +272,7 @@ static enum wst_status dump_module(const struct wst_options *o, const struct ses
     if (st != WST_OK)
         return st;
     m->via = "memory";
-    m->generation = m->info.generation;
+    m->generation = m->info.header.generation;
     m->complete = 1;
     if (o->via == WST_VIA_MEMORY || !worker_serves(&m->info))
         return WST_OK;

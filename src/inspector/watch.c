@@ -61,7 +61,7 @@ static const struct wst_module_report *previous_module(const struct frame *prev,
                                                        const struct wst_module_report *m)
 {
     for (size_t i = 0; prev != NULL && i < prev->n; i++) {
-        if (prev->r[i].info.instance == m->info.instance &&
+        if (prev->r[i].info.header.instance == m->info.header.instance &&
             prev->r[i].module.base == m->module.base)
             return &prev->r[i];
     }
@@ -160,7 +160,7 @@ static void write_text(FILE *out, const struct wst_module_report *m, const struc
 {
     fputs("  ", out);
     text_safe(out, m->module.name);
-    fprintf(out, "  mode %s  via %s  generation %" PRIu64 "\n", wst_mode_name(m->info.mode), m->via,
+    fprintf(out, "  mode %s  via %s  generation %" PRIu64 "\n", wst_mode_name(m->info.header.mode), m->via,
             m->generation);
     for (size_t c = 0; c < m->count; c++) {
         const struct wst_region_counter *e = &m->counters[c];
@@ -193,7 +193,7 @@ static void write_json_module(FILE *out, const struct wst_module_report *m, cons
     fputs("{\"name\": ", out);
     wst_json_string(out, m->module.name);
     fprintf(out, ", \"mode\": \"%s\", \"via\": \"%s\", \"generation\": %" PRIu64 ", \"entries\": [",
-            wst_mode_name(m->info.mode), m->via, m->generation);
+            wst_mode_name(m->info.header.mode), m->via, m->generation);
     for (size_t c = 0; c < m->count; c++) {
         const struct wst_region_counter *e = &m->counters[c];
         enum wst_entry_kind kind = wst_entry_kind_of(e);
