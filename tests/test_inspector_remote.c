@@ -19,9 +19,9 @@
 
 #include <winstrument.h>
 
-#include "inspect.h"
+#include "verbs.h"
 #include "os.h"
-#include "output.h"
+#include "write_report.h"
 #include "pipe_client.h"
 #include "pipe_name.h"
 #include "region_reader.h"
@@ -416,7 +416,7 @@ static void json_escaping(void **state)
     size_t n = fread(text, 1, sizeof text - 1, f);
     fclose(f);
     text[n] = '\0';
-    /* Invalid bytes become U+FFFD here; output.c adds the exact bytes as
+    /* Invalid bytes become U+FFFD here; write_report.c adds the exact bytes as
      * a "_hex" member (tests/test_output.c). */
     assert_string_equal(text, "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9\\ufffd\\ufffd\"");
 }

@@ -1,5 +1,5 @@
 /*
- * What src/inspector/output.c writes when the target is hostile: module
+ * What src/inspector/write_report.c writes when the target is hostile: module
  * names, paths, the executable's path and counter names that carry terminal
  * controls (ESC, the 8-bit CSI byte 0x9b, U+009B, a bidi override) and bytes
  * that are not UTF-8. Text output must hold no byte a terminal acts on; JSON
@@ -22,7 +22,7 @@
 #include <cmocka.h>
 
 #include "escape.h"
-#include "output.h"
+#include "write_report.h"
 
 /* ESC [ 2 J (clear screen), 8-bit CSI as a raw byte, U+009B as UTF-8, and a
  * right-to-left override, between ordinary letters. */

@@ -27,7 +27,7 @@
 
 #include <winstrument.h>
 
-#include "inspect.h"
+#include "verbs.h"
 #include "pipe_client.h"
 #include "pipe_name.h"
 #include "protocol_codec.h"

@@ -1,13 +1,13 @@
 /*
- * See output.h. Field names are an interface: add, never rename.
+ * See write_report.h. Field names are an interface: add, never rename.
  */
-#include "output.h"
+#include "write_report.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 
 #include "escape.h"
-#include "output_kind.h"
+#include "write_entry.h"
 
 /* Every string from the target goes through wst_escape (src/common/escape.c,
  * docs/inspector.md "Strings from the target"). The escaped form is built in

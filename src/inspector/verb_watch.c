@@ -1,21 +1,30 @@
 /*
- * See watch.h. The first snapshot is a baseline and is not shown, so every
+ * `wst-inspect watch PID`: dump's snapshot taken again every interval, with
+ * each counter's rate per second over the last interval. On a console the
+ * table is redrawn in place (Win32 console API); otherwise one block (text),
+ * one JSON object per line (json: JSON Lines) or CSV rows per interval.
+ * Ends after --count intervals, at Ctrl+C (exit 0), or with the error of a
+ * snapshot that fails (the process exited: no-process or target-gone).
+ * Main thread only.
+ *
+ * The first snapshot is a baseline and is not shown, so every
  * interval printed has rates. Intervals are scheduled from the start
  * (start + k * interval), so a slow snapshot does not make the series drift,
  * and measured with QueryPerformanceCounter, so a rate divides by the time
  * that really passed between the two snapshots.
  */
-#include "watch.h"
+#include "verbs.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv.h"
 #include "dist_math.h"
 #include "entry_kind.h"
 #include "interrupt.h"
-#include "output.h"
+#include "snapshot.h"
+#include "write_csv.h"
+#include "write_report.h"
 
 struct frame {
     struct wst_module_report *r;

@@ -1,5 +1,12 @@
 /*
- * See serve.h. The bounds, and why:
+ * `wst-inspect serve`: an HTTP endpoint, GET /metrics, that shows every
+ * instrumented process the user can read in the OpenMetrics text format (or
+ * Prometheus 0.0.4 when the scraper's Accept asks). One thread, non-blocking
+ * Winsock sockets and select(): a slow or silent client holds one slot, up
+ * to its deadline, and never the loop. docs/prometheus.md is the user's
+ * side. Main thread only; Ctrl+C (the console handler) ends it with 0.
+ *
+ * The bounds, and why:
  *   - at most o->max_connections clients at once; beyond that the listener
  *     is not polled and the kernel's backlog holds the rest;
  *   - a request head of at most WST_HTTP_REQUEST_MAX bytes (http_request.c),
@@ -20,7 +27,7 @@
 #include <winsock2.h>
 #include <ws2tcpip.h>
 
-#include "serve.h"
+#include "verbs.h"
 
 #include <stdlib.h>
 #include <string.h>
