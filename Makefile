@@ -2,7 +2,7 @@
 # a fragment (module.mk) included below; every output goes under build/<arch>/.
 #
 #   make cross       runtime, inspector, tests and scenario programs, x86_64 and i686
-#   make check       install what is missing, then the include, header and link checks,
+#   make check       install what is missing, then the include, doc, header and link checks,
 #                    unit tests and scenarios under Wine
 #   make wine-check  scenarios only (SCENARIO_ARGS="--repeat 3 -k NAME" ...)
 #   make stress-check  the scenarios under a background load on every CPU
@@ -40,7 +40,7 @@ ifeq ($(V),1)
 Q :=
 endif
 
-.PHONY: all cross check include-check link-check header-check unit-check wine-check stress-check bench demo dist clean deps
+.PHONY: all cross check include-check link-check doc-check header-check unit-check wine-check stress-check bench demo dist clean deps
 all: cross
 
 # Keep intermediate objects: pattern-built DLLs would otherwise delete them.
@@ -99,6 +99,12 @@ link-check: $(LINK_CHECK_INPUTS)
 	$(Q)$(PYTHON) scripts/check-links.py --nm x86_64-w64-mingw32-nm \
 		$(call objs,x86_64,$(wildcard src/helper/*.c))
 
+# The README's and docs' shell blocks parse and name real targets and files;
+# those tagged `sh run` run, and C blocks tagged `c compile` compile
+# (scripts/check-doc-blocks.py says which blocks are meant to run).
+doc-check:
+	$(Q)$(PYTHON) scripts/check-doc-blocks.py
+
 # <winstrument.h> builds under every C and C++ standard, with -pedantic
 # (scripts/check-header-standards.sh).
 header-check:
@@ -106,6 +112,7 @@ header-check:
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory include-check
+	$(Q)$(MAKE) --no-print-directory doc-check
 	$(Q)$(MAKE) --no-print-directory header-check
 	$(Q)$(MAKE) --no-print-directory cross
 	$(Q)$(MAKE) --no-print-directory link-check

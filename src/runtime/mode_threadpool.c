@@ -421,7 +421,7 @@ static void threadpool_stop_on_unload(void)
      * still queued, whose thread would first need the loader lock we hold,
      * and waits only for one already running, which sees the stop event in
      * its next wait. Cheaper under Wine than the three calls one by one
-     * (docs/modes.md, "Costs"). */
+     * (docs/design/modes.md, "Costs"). */
     wst_os.CloseThreadpoolCleanupGroupMembers(tp.group, TRUE, NULL);
     tp.wait = tp.watch = NULL;
     /* The default pool's threads run ntdll code only once our callbacks have

@@ -15,7 +15,7 @@ COMPARE = ("compare", str(SETTLE_MS))
 COMPARE_SILENCE = SETTLE_MS / 1000 + SILENCE
 
 
-# The modes with a worker that serves a pipe: threadpool's work item, or
+# The modes with a worker that serves a pipe: threadpool's pool callback, or
 # helper mode's thread in wsthelper.dll (docs/modes.md).
 WORKER_MODES = ("threadpool", "helper")
 
