@@ -26,6 +26,7 @@
 #include "pipe_name.h"
 #include "region_reader.h"
 #include "remote.h"
+#include "snapshot_reply.h"
 
 /* The name of this executable, which holds the only .wst of the process. */
 static char self_name[MAX_PATH];
