@@ -28,7 +28,7 @@ UNIT_SRCS_test_clock_math := src/common/clock_math.c
 # The three readers of the build's images share tests/test_files.c (loading them).
 UNIT_SRCS_test_pe_image := src/common/pe_image.c src/common/region_parse.c src/common/status.c \
 	tests/test_files.c
-UNIT_SRCS_test_dwarf_lines := src/common/dwarf_lines.c src/common/dwarf_units.c src/common/pe_file.c \
+UNIT_SRCS_test_dwarf_lines := src/common/dwarf_lines.c src/common/dwarf_line_tables.c src/common/dwarf_units.c src/common/pe_file.c \
 	src/common/pe_image.c src/common/status.c tests/test_files.c
 # The hint's decisions (path in a system directory, Wine's builtin mark).
 UNIT_SRCS_test_builtin_hint := $(INSPECTOR_LIB_SRCS)
@@ -157,7 +157,7 @@ UNIT_NATIVE_OBJS := $(call objs,native,src/common/pe_image.c src/common/region_p
 	src/common/http_request.c src/common/openmetrics.c src/common/strbuf.c \
 	src/common/clock_math.c \
 	src/common/pe_symbols.c src/common/function_table_parse.c \
-	src/common/pe_file.c src/common/dwarf_lines.c src/common/dwarf_units.c src/common/drcov.c \
+	src/common/pe_file.c src/common/dwarf_lines.c src/common/dwarf_line_tables.c src/common/dwarf_units.c src/common/drcov.c \
 	src/common/lcov.c)
 
 # Runs every test, prints CMocka's output, and fails if any test failed or

@@ -19,14 +19,14 @@
 
 #include <winstrument.h>
 
-#include "verbs.h"
 #include "os.h"
-#include "write_report.h"
 #include "pipe_client.h"
 #include "pipe_name.h"
 #include "region_reader.h"
 #include "remote.h"
 #include "snapshot_reply.h"
+#include "verbs.h"
+#include "write_report.h"
 
 /* The name of this executable, which holds the only .wst of the process. */
 static char self_name[MAX_PATH];
@@ -552,7 +552,8 @@ static void memory_read_skips_reset_in_progress(void **state)
     tamper.odd_copies = 1;
     uint64_t hits = read_hits(&info);
     print_message("reset in progress: test.hits = %llu, generation %llu, copies %d\n",
-                  (unsigned long long)hits, (unsigned long long)info.header.generation, tamper.copies);
+                  (unsigned long long)hits, (unsigned long long)info.header.generation,
+                  tamper.copies);
     assert_true(hits >= 3 && hits < 1000);
     assert_int_equal(info.header.generation % 2, 0);
     assert_true(last_settled);

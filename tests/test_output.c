@@ -43,7 +43,8 @@ static void fill(const char *hostile)
     report.module.bits = 64;
     report.info.header.mode = WST_MODE_THREADPOOL;
     report.info.header.worker_state = WST_WORKER_SERVING;
-    snprintf(report.info.header.pipe_name, sizeof report.info.header.pipe_name, "\\\\.\\pipe\\%s", hostile);
+    snprintf(report.info.header.pipe_name, sizeof report.info.header.pipe_name, "\\\\.\\pipe\\%s",
+             hostile);
     report.via = "memory";
     snprintf(counters[0].name, sizeof counters[0].name, "%s", hostile);
     counters[0].value = 7;

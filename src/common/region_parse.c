@@ -211,8 +211,8 @@ static enum wst_status walk(const unsigned char *b, size_t size, struct wst_regi
                     return WST_E_INTERNAL;
                 buckets = pool->buckets + pool->used++ * WST_DIST_BUCKETS;
             }
-            if (read_distribution(b + off, info->header.layout_version, &counters[*count], buckets) !=
-                WST_OK)
+            if (read_distribution(b + off, info->header.layout_version, &counters[*count],
+                                  buckets) != WST_OK)
                 return corrupt_at(info, off);
             ++*count;
             info->sites++;

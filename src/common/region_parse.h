@@ -56,9 +56,9 @@ struct wst_region_info {
      * clock_*), and the function table's place, which the reader checks
      * against the module before it reads there. */
     struct wst_region_header header;
-    size_t sites;          /* records found (before merging by name) */
-    size_t distributions;  /* of which distribution records */
-    size_t padding_lines;  /* zero lines skipped */
+    size_t sites;         /* records found (before merging by name) */
+    size_t distributions; /* of which distribution records */
+    size_t padding_lines; /* zero lines skipped */
     size_t trailer_offset;
     size_t error_offset; /* on WST_E_CORRUPT from the walk: the offending line */
 };

@@ -194,7 +194,8 @@ static enum wst_status read_table(const struct wst_remote *r, const struct wst_m
         return wst_error_set(err, WST_E_CORRUPT, 0,
                              "pid %lu, module %s: function table at 0x%lx, %lu bytes, outside "
                              "the image",
-                             (unsigned long)r->pid, m->name, (unsigned long)info->header.functions_rva,
+                             (unsigned long)r->pid, m->name,
+                             (unsigned long)info->header.functions_rva,
                              (unsigned long)info->header.functions_size);
     unsigned char *bytes = malloc(info->header.functions_size ? info->header.functions_size : 1);
     if (bytes == NULL)
@@ -206,12 +207,13 @@ static enum wst_status read_table(const struct wst_remote *r, const struct wst_m
         if (st == WST_OK) {
             *entries = calloc(ti->capacity, sizeof **entries);
             st = *entries == NULL ? WST_E_INTERNAL
-                                  : wst_fn_table_parse(bytes, info->header.functions_size, ti, *entries,
-                                                       ti->capacity, n);
+                                  : wst_fn_table_parse(bytes, info->header.functions_size, ti,
+                                                       *entries, ti->capacity, n);
         }
         if (st != WST_OK)
             wst_error_set(err, st, 0, "pid %lu, module %s: function table of %lu bytes",
-                          (unsigned long)r->pid, m->name, (unsigned long)info->header.functions_size);
+                          (unsigned long)r->pid, m->name,
+                          (unsigned long)info->header.functions_size);
     }
     free(bytes);
     return st;

@@ -69,8 +69,7 @@ enum wst_status wst_http_listen(const char *spec, int allow_remote, SOCKET *list
     setsockopt(*listener, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&on, sizeof on);
     u_long nonblocking = 1;
     if (bind(*listener, ai->ai_addr, (int)ai->ai_addrlen) != 0 ||
-        listen(*listener, SOMAXCONN) != 0 ||
-        ioctlsocket(*listener, FIONBIO, &nonblocking) != 0) {
+        listen(*listener, SOMAXCONN) != 0 || ioctlsocket(*listener, FIONBIO, &nonblocking) != 0) {
         st = wst_error_set(err, WST_E_ACCESS_DENIED, (unsigned long)WSAGetLastError(),
                            "cannot listen on %s", spec);
         goto out;
@@ -88,8 +87,9 @@ void wst_http_print_listening(FILE *out, SOCKET s)
     if (getsockname(s, (struct sockaddr *)&ss, &len) == 0)
         getnameinfo((struct sockaddr *)&ss, len, host, sizeof host, port, sizeof port,
                     NI_NUMERICHOST | NI_NUMERICSERV);
-    fprintf(out, ss.ss_family == AF_INET6 ? "serving http://[%s]:%s/metrics\n"
-                                          : "serving http://%s:%s/metrics\n",
+    fprintf(out,
+            ss.ss_family == AF_INET6 ? "serving http://[%s]:%s/metrics\n"
+                                     : "serving http://%s:%s/metrics\n",
             host, port);
     fflush(out);
 }

@@ -10,8 +10,8 @@
 #include "options.h"
 #include "pipe_client.h"
 #include "verbs.h"
-#include "write_report.h"
 #include "winstrument/version.h"
+#include "write_report.h"
 
 /* The verbs, in enum wst_verb_id's order, each with its --help lines. */
 #define F_TEXT (1u << WST_FORMAT_TEXT)
@@ -28,8 +28,9 @@ static const struct {
     unsigned formats; /* a bit per enum wst_format the verb writes */
     const char *help;
 } verbs[WST_VERB_COUNT] = {
-    [WST_VERB_LIST] = {"list", wst_verb_list, 0, F_TEXT | F_JSON,
-                       "  list [--json]                      processes with instrumented modules\n"},
+    [WST_VERB_LIST] =
+        {"list", wst_verb_list, 0, F_TEXT | F_JSON,
+         "  list [--json]                      processes with instrumented modules\n"},
     [WST_VERB_PS] = {"ps", wst_verb_ps, 0, F_TEXT | F_JSON | F_CSV,
                      "  ps [--format text|json|csv]        every process: pid, executable, bits, "
                      "instrumented\n"},
@@ -42,8 +43,9 @@ static const struct {
                         "text|json|csv]\n"
                         "                                     the counters and their rates every S "
                         "seconds\n"},
-    [WST_VERB_RESET] = {"reset", wst_verb_reset, 1, F_TEXT | F_JSON,
-                        "  reset PID [--module NAME] [--json] zero the counters (needs a worker)\n"},
+    [WST_VERB_RESET] =
+        {"reset", wst_verb_reset, 1, F_TEXT | F_JSON,
+         "  reset PID [--module NAME] [--json] zero the counters (needs a worker)\n"},
     [WST_VERB_STATS] = {"stats", wst_verb_stats, 1, F_TEXT | F_JSON,
                         "  stats PID [--module NAME] [--json] the worker's statistics\n"},
     [WST_VERB_FUNCTIONS] = {"functions", wst_verb_functions, 1, F_TEXT | F_JSON,
@@ -68,7 +70,7 @@ static const struct {
 /* --help lists the verbs in this order (functions before coverage, as it
  * always did). */
 static const enum wst_verb_id help_order[WST_VERB_COUNT] = {
-    WST_VERB_LIST,  WST_VERB_PS,    WST_VERB_DUMP,      WST_VERB_WATCH,    WST_VERB_RESET,
+    WST_VERB_LIST,  WST_VERB_PS,        WST_VERB_DUMP,     WST_VERB_WATCH, WST_VERB_RESET,
     WST_VERB_STATS, WST_VERB_FUNCTIONS, WST_VERB_COVERAGE, WST_VERB_SERVE,
 };
 

@@ -18,8 +18,8 @@
 
 #define V(id) (1u << (id))
 #define ALL_VERBS (V(WST_VERB_COUNT) - 1u)
-#define PID_VERBS                                                                          \
-    (V(WST_VERB_DUMP) | V(WST_VERB_WATCH) | V(WST_VERB_RESET) | V(WST_VERB_STATS) |      \
+#define PID_VERBS                                                                                  \
+    (V(WST_VERB_DUMP) | V(WST_VERB_WATCH) | V(WST_VERB_RESET) | V(WST_VERB_STATS) |                \
      V(WST_VERB_COVERAGE) | V(WST_VERB_FUNCTIONS))
 
 typedef enum wst_status (*option_parser)(struct wst_options *o, const char *value,
@@ -58,7 +58,8 @@ static enum wst_status parse_module(struct wst_options *o, const char *v, struct
 
 static enum wst_status parse_json(struct wst_options *o, const char *v, struct wst_error *err)
 {
-    (void)v; (void)err;
+    (void)v;
+    (void)err;
     o->json = 1;
     o->format = WST_FORMAT_JSON;
     return WST_OK;
@@ -112,7 +113,8 @@ static enum wst_status parse_listen(struct wst_options *o, const char *v, struct
 static enum wst_status parse_allow_remote(struct wst_options *o, const char *v,
                                           struct wst_error *err)
 {
-    (void)v; (void)err;
+    (void)v;
+    (void)err;
     o->allow_remote = 1;
     return WST_OK;
 }
@@ -180,7 +182,8 @@ static enum wst_status parse_symbols(struct wst_options *o, const char *v, struc
 
 static enum wst_status parse_all(struct wst_options *o, const char *v, struct wst_error *err)
 {
-    (void)v; (void)err;
+    (void)v;
+    (void)err;
     o->all_functions = 1;
     return WST_OK;
 }
@@ -341,8 +344,7 @@ enum wst_status wst_options_parse(int argc, char **argv, enum wst_verb_id verb,
     if (misplaced != NULL)
         return misused(misplaced, err);
     /* The checks between options' values. */
-    if (verb == WST_VERB_COVERAGE && o->format != WST_FORMAT_DRCOV &&
-        o->format != WST_FORMAT_LCOV)
+    if (verb == WST_VERB_COVERAGE && o->format != WST_FORMAT_DRCOV && o->format != WST_FORMAT_LCOV)
         return wst_error_set(err, WST_E_USAGE, 0, "coverage needs --format drcov or lcov");
     if (!(formats & (1u << o->format)))
         return wst_error_set(err, WST_E_USAGE, 0, "%s does not write that --format", verb_name);

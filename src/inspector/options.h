@@ -15,7 +15,13 @@
 
 enum wst_via { WST_VIA_AUTO, WST_VIA_PIPE, WST_VIA_MEMORY };
 
-enum wst_format { WST_FORMAT_TEXT, WST_FORMAT_JSON, WST_FORMAT_CSV, WST_FORMAT_DRCOV, WST_FORMAT_LCOV };
+enum wst_format {
+    WST_FORMAT_TEXT,
+    WST_FORMAT_JSON,
+    WST_FORMAT_CSV,
+    WST_FORMAT_DRCOV,
+    WST_FORMAT_LCOV
+};
 
 enum wst_function_sort { WST_SORT_CALLS, WST_SORT_TIME, WST_SORT_SELF };
 
@@ -51,9 +57,9 @@ struct wst_options {
     const char *symbols; /* --symbols FILE */
     int sort;            /* enum wst_function_sort */
     int sort_given;
-    unsigned long top;   /* --top N, 0 = all */
+    unsigned long top;  /* --top N, 0 = all */
     const char *output; /* coverage: -o FILE; NULL: stdout */
-    int all_functions;   /* --all: also every function symbol never called */
+    int all_functions;  /* --all: also every function symbol never called */
 };
 
 /* Parses argv[2 ..] for the verb `verb` (named `verb_name`; `takes_pid`: it

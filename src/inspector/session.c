@@ -24,7 +24,7 @@ void wst_session_free(struct wst_session *s)
 
 /* Opens the process and finds the selected modules. */
 enum wst_status wst_session_open(const struct wst_options *o, struct wst_session *s,
-                                    struct wst_error *err)
+                                 struct wst_error *err)
 {
     struct wst_module *mods = NULL;
     size_t n = 0;
@@ -48,8 +48,7 @@ enum wst_status wst_session_open(const struct wst_options *o, struct wst_session
 
 /* Records module m's failure in its report, so the verb can go on with the
  * others. */
-void wst_module_failed(struct wst_module_report *m, enum wst_status st,
-                          const struct wst_error *err)
+void wst_module_failed(struct wst_module_report *m, enum wst_status st, const struct wst_error *err)
 {
     m->error = *err;
     m->error.status = st;

@@ -45,7 +45,8 @@ static enum wst_status dump_via_pipe(const struct wst_options *o, const struct w
  * (for the pipe's name and the worker's state; an idle worker is woken). The counters in memory are
  * not parsed: a damaged line there must not fail a dump that the worker,
  * which walks its own region, can answer. */
-static enum wst_status dump_module_via_pipe(const struct wst_options *o, const struct wst_session *s,
+static enum wst_status dump_module_via_pipe(const struct wst_options *o,
+                                            const struct wst_session *s,
                                             struct wst_module_report *m, struct wst_error *err)
 {
     int complete = 0;
@@ -56,7 +57,7 @@ static enum wst_status dump_module_via_pipe(const struct wst_options *o, const s
 }
 
 enum wst_status wst_snapshot_module(const struct wst_options *o, const struct wst_session *s,
-                                   struct wst_module_report *m, struct wst_error *err)
+                                    struct wst_module_report *m, struct wst_error *err)
 {
     if (o->via == WST_VIA_PIPE)
         return dump_module_via_pipe(o, s, m, err);

@@ -40,8 +40,8 @@ static enum wst_status decode_kinds(struct cursor *c, struct wst_region_counter 
         if (!take(c, &one, sizeof one) || one.entry >= count || (i > 0 && one.entry <= last))
             return WST_E_PROTOCOL;
         uint32_t kind = one.kind & WST_SNAPSHOT_KIND_MASK;
-        if (kind != WST_KIND_GAUGE || (one.kind & ~(WST_SNAPSHOT_KIND_MASK |
-                                                    WST_SNAPSHOT_KIND_CONFLICT)) != 0)
+        if (kind != WST_KIND_GAUGE ||
+            (one.kind & ~(WST_SNAPSHOT_KIND_MASK | WST_SNAPSHOT_KIND_CONFLICT)) != 0)
             return WST_E_PROTOCOL;
         out[one.entry].kind = kind;
         out[one.entry].conflict_kinds = 1u << kind;
@@ -64,14 +64,13 @@ static enum wst_status decode_dist(struct cursor *c, struct wst_region_counter *
     if (!take(c, &d, sizeof d) || memchr(d.name, '\0', sizeof d.name) == NULL)
         return WST_E_PROTOCOL;
     if ((d.flags & WST_KIND_MASK) != WST_KIND_DISTRIBUTION ||
-        (d.flags & ~(WST_KIND_MASK | WST_DIST_UNIT_NS)) != 0 ||
-        d.bucket_count > WST_DIST_BUCKETS)
+        (d.flags & ~(WST_KIND_MASK | WST_DIST_UNIT_NS)) != 0 || d.bucket_count > WST_DIST_BUCKETS)
         return WST_E_PROTOCOL;
     uint32_t last = 0;
     for (uint32_t i = 0; i < d.bucket_count; i++) {
         struct wst_msg_bucket b;
-        if (!take(c, &b, sizeof b) || b.index >= WST_DIST_BUCKETS ||
-            (i > 0 && b.index <= last) || b.count == 0)
+        if (!take(c, &b, sizeof b) || b.index >= WST_DIST_BUCKETS || (i > 0 && b.index <= last) ||
+            b.count == 0)
             return WST_E_PROTOCOL;
         if (buckets != NULL)
             buckets[b.index] = b.count;

@@ -27,8 +27,7 @@ static enum wst_status dump_csv(const struct wst_options *o, FILE *out, struct w
     return WST_OK;
 }
 
-static enum wst_status dump_report(const struct wst_options *o, FILE *out,
-                                   struct wst_error *err)
+static enum wst_status dump_report(const struct wst_options *o, FILE *out, struct wst_error *err)
 {
     struct wst_session s;
     enum wst_status st = wst_session_open(o, &s, err);

@@ -169,8 +169,8 @@ static void write_text(FILE *out, const struct wst_module_report *m, const struc
 {
     fputs("  ", out);
     text_safe(out, m->module.name);
-    fprintf(out, "  mode %s  via %s  generation %" PRIu64 "\n", wst_mode_name(m->info.header.mode), m->via,
-            m->generation);
+    fprintf(out, "  mode %s  via %s  generation %" PRIu64 "\n", wst_mode_name(m->info.header.mode),
+            m->via, m->generation);
     for (size_t c = 0; c < m->count; c++) {
         const struct wst_region_counter *e = &m->counters[c];
         fputs("    ", out);

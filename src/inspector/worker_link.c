@@ -23,7 +23,8 @@ int wst_worker_serves(const struct wst_region_info *info)
  * signals it. */
 int wst_worker_wakes(const struct wst_region_info *info)
 {
-    return info->header.mode == WST_MODE_THREADPOOL && info->header.trigger_state == WST_TRIGGER_ARMED;
+    return info->header.mode == WST_MODE_THREADPOOL &&
+           info->header.trigger_state == WST_TRIGGER_ARMED;
 }
 
 enum wst_status wst_worker_absent(const struct wst_module_report *m, struct wst_error *err)
@@ -53,9 +54,9 @@ enum wst_status wst_worker_absent(const struct wst_module_report *m, struct wst_
 #define WAKE_RESIGNAL_MS 100u
 
 /* Wakes the module's idle worker (or, in helper mode, lets the starting
- * thread come) and waits until it serves, bounded by the pipe timeout. m->info is re-read meanwhile. Starting means worker_starts
- * moving: a worker that started after our signal and failed again is
- * pipe-failed now, not before. */
+ * thread come) and waits until it serves, bounded by the pipe timeout. m->info is re-read
+ * meanwhile. Starting means worker_starts moving: a worker that started after our signal and failed
+ * again is pipe-failed now, not before. */
 static enum wst_status wake_worker(const struct wst_options *o, const struct wst_session *s,
                                    struct wst_module_report *m, struct wst_error *err)
 {
@@ -75,7 +76,8 @@ static enum wst_status wake_worker(const struct wst_options *o, const struct wst
         if (m->info.header.instance != id.instance)
             return wst_error_set(err, WST_E_TARGET_GONE, 0,
                                  "module %s was unloaded while its worker started", m->module.name);
-        if (m->info.header.worker_starts != starts && m->info.header.worker_state == WST_WORKER_PIPE_FAILED)
+        if (m->info.header.worker_starts != starts &&
+            m->info.header.worker_state == WST_WORKER_PIPE_FAILED)
             return wst_worker_absent(m, err);
         if (m->info.header.worker_state == WST_WORKER_STOPPED)
             return wst_worker_absent(m, err);
@@ -153,8 +155,8 @@ static int stopped_meanwhile(const struct wst_error *err)
  * stop (idle) between our read of SERVING and our connect or hello: then the
  * name is gone or the pipe breaks, and one more wake and open answers it. */
 enum wst_status wst_worker_open(const struct wst_options *o, const struct wst_session *s,
-                                   struct wst_module_report *m, struct wst_pipe_client *c,
-                                   struct wst_error *err)
+                                struct wst_module_report *m, struct wst_pipe_client *c,
+                                struct wst_error *err)
 {
     for (int attempt = 0;; attempt++) {
         enum wst_status st = ensure_worker(o, s, m, err);

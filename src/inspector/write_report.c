@@ -81,13 +81,15 @@ static void json_module_head(FILE *out, const struct wst_module_report *m)
             (unsigned long)m->info.header.worker_error,
             m->info.header.runtime_flags & WST_RUNTIME_MODE_FALLBACK ? "true" : "false");
     fprintf(out, ", \"helper\": \"%s\", \"helper_error\": %lu, \"helper_version\": %lu",
-            wst_helper_state_name(m->info.header.helper_state), (unsigned long)m->info.header.helper_error,
+            wst_helper_state_name(m->info.header.helper_state),
+            (unsigned long)m->info.header.helper_error,
             (unsigned long)m->info.header.helper_version);
     fprintf(out,
             ", \"trigger\": \"%s\", \"trigger_error\": %lu, \"idle_stop_ms\": %lu, "
             "\"worker_starts\": %lu",
-            wst_trigger_state_name(m->info.header.trigger_state), (unsigned long)m->info.header.trigger_error,
-            (unsigned long)m->info.header.idle_stop_ms, (unsigned long)m->info.header.worker_starts);
+            wst_trigger_state_name(m->info.header.trigger_state),
+            (unsigned long)m->info.header.trigger_error, (unsigned long)m->info.header.idle_stop_ms,
+            (unsigned long)m->info.header.worker_starts);
 }
 
 /* Helper mode without its helper: why, and what runs instead. */
@@ -109,10 +111,12 @@ static void text_helper_warning(FILE *out, const struct wst_module_report *m, co
     }
     fprintf(out, "%swarning: ", indent);
     text_string(out, m->module.name);
-    fprintf(out, ": helper %s: %s (interface %lu, win32 error %lu); no worker runs, counters "
-                 "stay readable through memory (--via memory)\n",
+    fprintf(out,
+            ": helper %s: %s (interface %lu, win32 error %lu); no worker runs, counters "
+            "stay readable through memory (--via memory)\n",
             wst_helper_state_name(m->info.header.helper_state), why,
-            (unsigned long)m->info.header.helper_version, (unsigned long)m->info.header.helper_error);
+            (unsigned long)m->info.header.helper_version,
+            (unsigned long)m->info.header.helper_error);
 }
 
 /* What the runtime recorded instead of printing it (it never writes output):
@@ -123,8 +127,9 @@ static void text_module_warnings(FILE *out, const struct wst_module_report *m, c
     if (m->info.header.worker_error != 0) {
         fprintf(out, "%swarning: ", indent);
         text_string(out, m->module.name);
-        fprintf(out, ": the worker failed (win32 error %lu); counters stay readable through "
-                     "memory (--via memory)\n",
+        fprintf(out,
+                ": the worker failed (win32 error %lu); counters stay readable through "
+                "memory (--via memory)\n",
                 (unsigned long)m->info.header.worker_error);
     }
     if (m->info.header.trigger_state == WST_TRIGGER_FAILED) {
@@ -228,7 +233,8 @@ static void module_clock(FILE *out, int json, const struct wst_region_info *info
         fprintf(out,
                 "    clock tsc: %" PRIu64 " Hz, calibrated over %u ms, error bound %" PRIu32
                 " ppb\n",
-                info->header.clock_tsc_hz, (unsigned)info->header.clock_interval_ms, info->header.clock_error_ppb);
+                info->header.clock_tsc_hz, (unsigned)info->header.clock_interval_ms,
+                info->header.clock_error_ppb);
         break;
     case WST_CLOCK_CALIBRATING:
         fputs("    clock qpc: calibrating the TSC\n", out);
@@ -359,8 +365,9 @@ static void stats_stripes(FILE *out, int json, const struct wst_region_info *inf
                 ", \"stripes\": {\"scheme\": \"%s\", \"flags\": %u, \"owned\": %u, "
                 "\"ownable\": %u, \"claims\": %" PRIu32 ", \"reclaims\": %" PRIu32
                 ", \"shared\": %" PRIu32 "}",
-                stripe_scheme(info->header.stripe_flags), info->header.stripe_flags, info->header.stripes_owned,
-                WST_STRIPES - 1, info->header.stripe_claims, info->header.stripe_reclaims, info->header.stripe_shared);
+                stripe_scheme(info->header.stripe_flags), info->header.stripe_flags,
+                info->header.stripes_owned, WST_STRIPES - 1, info->header.stripe_claims,
+                info->header.stripe_reclaims, info->header.stripe_shared);
         return;
     }
     fprintf(out,

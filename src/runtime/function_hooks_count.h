@@ -55,9 +55,8 @@ static __inline__ __attribute__((always_inline)) uint32_t count_call(uint32_t rv
     uint32_t slot = wst_fn_slot_(rva);
 #if defined(__x86_64__)
     uint64_t at = wst_stripe_slot_read_();
-    if (__builtin_expect(slot != WST_FN_NO_SLOT &&
-                             at - 2u * WST_LINE <= (WST_STRIPES - 2u) * WST_LINE,
-                         1)) {
+    if (__builtin_expect(
+            slot != WST_FN_NO_SLOT && at - 2u * WST_LINE <= (WST_STRIPES - 2u) * WST_LINE, 1)) {
         /* The thread's own stripe (at = WST_LINE * (1 + s)): only it writes
          * there, so a plain add is exact, and an aligned 8-byte store is
          * never seen torn. */
@@ -67,8 +66,7 @@ static __inline__ __attribute__((always_inline)) uint32_t count_call(uint32_t rv
     }
 #else
     if (__builtin_expect(slot != WST_FN_NO_SLOT && wst_runtime_hit_seen_, 1)) {
-        __atomic_fetch_add(&wst_fn_table_.calls[wst_stripe_index_()][slot], 1,
-                           __ATOMIC_RELAXED);
+        __atomic_fetch_add(&wst_fn_table_.calls[wst_stripe_index_()][slot], 1, __ATOMIC_RELAXED);
         return slot;
     }
 #endif

@@ -134,8 +134,9 @@ static enum outcome serve(struct wst_host_threads *host)
     };
     enum wst_serve_result result = wst_pipe_server_open(&server, &config, &error);
     if (result != WST_SERVE_OK) {
-        wst_region_worker_failed(error != 0 ? error
-                                  : result == WST_SERVE_NO_MEMORY ? ERROR_NOT_ENOUGH_MEMORY : 0);
+        if (error == 0 && result == WST_SERVE_NO_MEMORY)
+            error = ERROR_NOT_ENOUGH_MEMORY;
+        wst_region_worker_failed(error);
         return OUT_FAILED;
     }
     wst_region_publish_serving(name);
