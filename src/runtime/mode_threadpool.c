@@ -425,8 +425,7 @@ static void threadpool_stop_on_unload(void)
      * (docs/design/modes.md, "Costs"). */
     wst_os.CloseThreadpoolCleanupGroupMembers(tp.group, TRUE, NULL);
     tp.wait = tp.watch = NULL;
-    /* The default pool's threads run ntdll code only once our callbacks have
-     * returned: nothing of ours is left to wait for. */
+    /* Our callbacks have returned: nothing of ours is left to wait for. */
     release_all();
     wst_region_unpublish(WST_WORKER_STOPPED);
 }
