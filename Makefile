@@ -102,8 +102,10 @@ link-check: $(LINK_CHECK_INPUTS)
 # The README's and docs' shell blocks parse and name real targets and files;
 # those tagged `sh run` run, and C blocks tagged `c compile` compile
 # (scripts/check-doc-blocks.py says which blocks are meant to run).
+# And docs/architecture.md names every source file (scripts/check-architecture.py).
 doc-check:
 	$(Q)$(PYTHON) scripts/check-doc-blocks.py
+	$(Q)$(PYTHON) scripts/check-architecture.py
 
 # <winstrument.h> builds under every C and C++ standard, with -pedantic
 # (scripts/check-header-standards.sh).
