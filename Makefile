@@ -57,6 +57,16 @@ $(BUILD)/$(1)/obj/%.o: %.c
 endef
 $(foreach a,$(ARCHS),$(eval $(call arch_rules,$(a))))
 
+# $(call link,ARCH,ARGUMENTS): the one recipe that links a program or a DLL
+# for ARCH with the mingw compiler driver (ARGUMENTS: -o $@, -shared, the
+# inputs and libraries). The fragments' rules use it, so a flag every link
+# needs is one change here.
+define link
+@mkdir -p $(@D)
+@echo "  LD [$(1)] $@"
+$(Q)$(CC_$(1)) $(2)
+endef
+
 $(BUILD)/native/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC [native] $<"
