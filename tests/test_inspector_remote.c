@@ -418,7 +418,7 @@ static void json_escaping(void **state)
     fclose(f);
     text[n] = '\0';
     /* Invalid bytes become U+FFFD here; write_report.c adds the exact bytes as
-     * a "_hex" member (tests/test_output.c). */
+     * a "_hex" member (tests/test_write_report.c). */
     assert_string_equal(text, "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9\\ufffd\\ufffd\"");
 }
 
