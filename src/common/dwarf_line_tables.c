@@ -29,11 +29,11 @@ static size_t bounded_len(const char *s, size_t max)
 
 /* Appends an owned copy of dir/name (or name alone when it is absolute or
  * there is no dir) to lines->files. */
-static int add_path(struct wst_dwarf_lines *l, const char *dir, const char *name)
+static int add_path(struct wst_line_files *l, const char *dir, const char *name)
 {
-    if (l->file_count >= WST_DWARF_MAX_FILES)
+    if (l->count >= WST_DWARF_MAX_FILES)
         return 0;
-    char **files = wst_grow_for(l->files, l->file_count, 64, sizeof *files);
+    char **files = wst_grow_for(l->files, l->count, 64, sizeof *files);
     if (files == NULL)
         return 0;
     l->files = files;
@@ -52,13 +52,13 @@ static int add_path(struct wst_dwarf_lines *l, const char *dir, const char *name
         p[at++] = '/';
     memcpy(p + at, name, nlen);
     p[at + nlen] = 0;
-    l->files[l->file_count++] = p;
+    l->files[l->count++] = p;
     return 1;
 }
 
 /* ---- version 2 to 4 tables: NUL-terminated lists ---------------------- */
 
-int wst_dwarf_read_tables_v4(struct wst_dwarf_lines *l, struct wst_line_unit *u,
+int wst_dwarf_read_tables_v4(struct wst_line_files *l, struct wst_line_unit *u,
                              struct wst_cursor *c)
 {
     /* Directory 0 is the compilation directory, which the table omits;
@@ -74,7 +74,7 @@ int wst_dwarf_read_tables_v4(struct wst_dwarf_lines *l, struct wst_line_unit *u,
         if (ndirs < sizeof dirs / sizeof dirs[0])
             dirs[ndirs++] = d;
     }
-    u->file_base = l->file_count;
+    u->file_base = l->count;
     for (;;) {
         const char *name = wst_cursor_cstr(c);
         if (name == NULL)
@@ -90,7 +90,7 @@ int wst_dwarf_read_tables_v4(struct wst_dwarf_lines *l, struct wst_line_unit *u,
         if (!add_path(l, d, name))
             return 0;
     }
-    u->file_count = l->file_count - u->file_base;
+    u->file_count = l->count - u->file_base;
     return 1;
 }
 
@@ -178,7 +178,7 @@ static int read_form(struct wst_cursor *c, const struct wst_line_unit *u,
 /* Reads a directory or file table: its entry formats, its count, then the
  * entries. Each path goes to lines->files; a file's is joined with its
  * directory. */
-static int read_entries_v5(struct wst_dwarf_lines *l, const struct wst_line_unit *u,
+static int read_entries_v5(struct wst_line_files *l, const struct wst_line_unit *u,
                            struct wst_cursor *c, const struct wst_line_strings *s, int is_dir)
 {
     struct entry_format fmt[MAX_ENTRY_FORMATS];
@@ -213,18 +213,18 @@ static int read_entries_v5(struct wst_dwarf_lines *l, const struct wst_line_unit
     return 1;
 }
 
-int wst_dwarf_read_tables_v5(struct wst_dwarf_lines *l, struct wst_line_unit *u,
+int wst_dwarf_read_tables_v5(struct wst_line_files *l, struct wst_line_unit *u,
                              struct wst_cursor *c, const struct wst_line_strings *s)
 {
     /* The directories are kept in lines->files too (the files' paths are
      * joined with them); the row file indexes skip over them. */
-    u->dir_first = l->file_count;
+    u->dir_first = l->count;
     if (!read_entries_v5(l, u, c, s, 1))
         return 0;
-    u->dir_count = l->file_count - u->dir_first;
-    u->file_base = l->file_count;
+    u->dir_count = l->count - u->dir_first;
+    u->file_base = l->count;
     if (!read_entries_v5(l, u, c, s, 0))
         return 0;
-    u->file_count = l->file_count - u->file_base;
+    u->file_count = l->count - u->file_base;
     return 1;
 }

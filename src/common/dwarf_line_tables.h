@@ -2,7 +2,7 @@
  * The directory and file tables of a line-number program's unit header
  * (DWARF 4 and 5, section 6.2.4), read for dwarf_lines.c, which runs the
  * program over them. Platform-free; no state of its own: every path is
- * appended to the caller's wst_dwarf_lines. Safe from any thread.
+ * appended to the caller's struct wst_line_files. Safe from any thread.
  */
 #ifndef WST_DWARF_LINE_TABLES_H
 #define WST_DWARF_LINE_TABLES_H
@@ -10,7 +10,18 @@
 #include <stddef.h>
 
 #include "dwarf_cursor.h"
-#include "dwarf_lines.h"
+
+/* Bounds on what one image may make the reader allocate (dwarf_lines.h's). */
+#define WST_DWARF_MAX_ROWS (1u << 24)
+#define WST_DWARF_MAX_FILES (1u << 20)
+#define WST_DWARF_MAX_PATH 4096u
+
+/* The paths every unit's tables append to: owned copies, a unit's
+ * directories kept among them (struct wst_line_unit says where). */
+struct wst_line_files {
+    char **files;
+    size_t count;
+};
 
 /* The string sections a version 5 file table points into. */
 struct wst_line_strings {
@@ -33,16 +44,13 @@ struct wst_line_unit {
     size_t dir_count;
 };
 
-/* Records the error of the unit at section offset `at` in l->error; 0. */
-int wst_dwarf_fail(struct wst_dwarf_lines *l, size_t at, const char *what);
-
 /* Versions 2 to 4: NUL-terminated lists. Fills u's file and directory
- * ranges in l->files; 0 on a malformed table. */
-int wst_dwarf_read_tables_v4(struct wst_dwarf_lines *l, struct wst_line_unit *u,
+ * ranges in l; 0 on a malformed table. */
+int wst_dwarf_read_tables_v4(struct wst_line_files *l, struct wst_line_unit *u,
                              struct wst_cursor *c);
 
 /* Version 5: entry formats of DW_LNCT_* / DW_FORM_* pairs, strings in s. */
-int wst_dwarf_read_tables_v5(struct wst_dwarf_lines *l, struct wst_line_unit *u,
+int wst_dwarf_read_tables_v5(struct wst_line_files *l, struct wst_line_unit *u,
                              struct wst_cursor *c, const struct wst_line_strings *s);
 
 #endif

@@ -22,7 +22,6 @@
 #include <string.h>
 
 #include "dwarf_cursor.h"
-#include "dwarf_line_tables.h"
 #include "grow.h"
 
 /* Standard opcodes (DW_LNS_*), extended opcodes (DW_LNE_*) and line-table
@@ -48,7 +47,7 @@ struct wst_dwarf_row {
 };
 #define NO_FILE UINT32_MAX
 
-int wst_dwarf_fail(struct wst_dwarf_lines *l, size_t at, const char *what)
+static int fail(struct wst_dwarf_lines *l, size_t at, const char *what)
 {
     snprintf(l->error, sizeof l->error, ".debug_line at 0x%lx: %s", (unsigned long)at, what);
     return 0;
@@ -201,30 +200,33 @@ static int read_unit(struct wst_dwarf_lines *l, struct wst_cursor *sec, const un
     unsigned offset_size;
     enum wst_unit_read r = wst_cursor_unit(sec, &c, &offset_size);
     if (r != WST_UNIT_OK)
-        return wst_dwarf_fail(l, at,
+        return fail(l, at,
                               r == WST_UNIT_RESERVED ? "reserved unit length"
                                                      : "unit longer than the section");
     u.offset64 = offset_size == 8;
     /* Rows made from now on belong to this unit. */
     if (!wst_offsets_append(&l->unit_offsets, &l->unit_count, WST_DWARF_MAX_FILES, at))
-        return wst_dwarf_fail(l, at, "too many units");
+        return fail(l, at, "too many units");
     if (!read_header(&c, &u))
-        return wst_dwarf_fail(l, at, "unsupported line-table version");
+        return fail(l, at, "unsupported line-table version");
     uint64_t hlen = wst_cursor_le(&c, u.offset64 ? 8 : 4);
     if (c.bad || hlen > (uint64_t)(c.end - c.p))
-        return wst_dwarf_fail(l, at, "header longer than the unit");
+        return fail(l, at, "header longer than the unit");
     struct wst_cursor h = {c.p, c.p + hlen, 0};
     struct wst_cursor prog = {c.p + hlen, c.end, 0};
     if (!read_params(&h, &u))
-        return wst_dwarf_fail(l, at, "bad header parameters");
-    int ok = u.version >= 5 ? wst_dwarf_read_tables_v5(l, &u, &h, s)
-                            : wst_dwarf_read_tables_v4(l, &u, &h);
+        return fail(l, at, "bad header parameters");
+    struct wst_line_files files = {l->files, l->file_count};
+    int ok = u.version >= 5 ? wst_dwarf_read_tables_v5(&files, &u, &h, s)
+                            : wst_dwarf_read_tables_v4(&files, &u, &h);
+    l->files = files.files; /* kept on failure too: the caller frees them */
+    l->file_count = files.count;
     if (!ok)
-        return wst_dwarf_fail(l, at, "bad directory or file table");
+        return fail(l, at, "bad directory or file table");
     if (u.version > l->max_version)
         l->max_version = u.version;
     if (!run_program(l, &u, &prog))
-        return wst_dwarf_fail(l, at, "bad line-number program");
+        return fail(l, at, "bad line-number program");
     return 1;
 }
 

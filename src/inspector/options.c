@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "pipe_client.h"
-#include "verbs.h"
 
 #define V(id) (1u << (id))
 #define ALL_VERBS (V(WST_VERB_COUNT) - 1u)

@@ -25,6 +25,12 @@ enum wst_format {
 
 enum wst_function_sort { WST_SORT_CALLS, WST_SORT_TIME, WST_SORT_SELF };
 
+/* serve: its listening address and its bounds on clients at once, which
+ * --listen and --max-connections default to and are checked against. */
+#define WST_SERVE_DEFAULT_LISTEN "127.0.0.1:9464"
+#define WST_SERVE_DEFAULT_CONNECTIONS 64
+#define WST_SERVE_MAX_CONNECTIONS 200
+
 /* The verbs, as the option table names them (a bit each: 1u << WST_VERB_*).
  * main.c's verb table is in this order. */
 enum wst_verb_id {

@@ -29,9 +29,4 @@ enum wst_status wst_verb_functions(const struct wst_options *o, FILE *out, struc
 double wst_watch_rate(uint64_t before, uint64_t gen_before, uint64_t now, uint64_t gen_now,
                       double seconds);
 
-/* serve: its listening address and its bounds on clients at once. */
-#define WST_SERVE_DEFAULT_LISTEN "127.0.0.1:9464"
-#define WST_SERVE_DEFAULT_CONNECTIONS 64
-#define WST_SERVE_MAX_CONNECTIONS 200
-
 #endif
