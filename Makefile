@@ -2,9 +2,9 @@
 # a fragment (module.mk) included below; every output goes under build/<arch>/.
 #
 #   make cross       runtime, inspector, tests and scenario programs, x86_64 and i686
-#   make check       install what is missing, then the include, header and workflow
-#                    checks, the build, its import check, unit tests and scenarios
-#                    under Wine
+#   make check       install what is missing, then the include, doc, header and workflow
+#                    checks, the build, its import and link checks, unit tests and
+#                    scenarios under Wine
 #   make import-check  no instrumented module imports a DLL its bare build does not
 #   make wine-check  scenarios only (SCENARIO_ARGS="--repeat 3 -k NAME" ...)
 #   make stress-check  the scenarios under a background load on every CPU
@@ -48,8 +48,8 @@ ifeq ($(V),1)
 Q :=
 endif
 
-.PHONY: all cross check include-check header-check workflow-check import-check unit-check \
-	wine-check stress-check bench demo dist clean deps
+.PHONY: all cross check include-check link-check doc-check header-check workflow-check \
+	import-check unit-check wine-check stress-check bench demo dist clean deps
 all: cross
 
 # Keep intermediate objects: pattern-built DLLs would otherwise delete them.
@@ -65,6 +65,16 @@ $(BUILD)/$(1)/obj/%.o: %.c
 	$$(Q)$$(CC_$(1)) $$(CFLAGS_WIN) $$(CFLAGS_EXTRA) -c $$< -o $$@
 endef
 $(foreach a,$(ARCHS),$(eval $(call arch_rules,$(a))))
+
+# $(call link,ARCH,ARGUMENTS): the one recipe that links a program or a DLL
+# for ARCH with the mingw compiler driver (ARGUMENTS: -o $@, -shared, the
+# inputs and libraries). The fragments' rules use it, so a flag every link
+# needs is one change here.
+define link
+@mkdir -p $(@D)
+@echo "  LD [$(1)] $@"
+$(Q)$(CC_$(1)) $(LDFLAGS_WIN) $(2)
+endef
 
 $(BUILD)/native/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -93,6 +103,29 @@ deps:
 include-check:
 	$(Q)$(PYTHON) scripts/check-includes.py
 
+# No cycle of symbol references between objects either: the include check
+# cannot see two files that reach each other through a shared header. The
+# script first proves that it fails on planted cycles (--self-test), then reads
+# the runtime's libraries and the inspector's and helper's objects with nm.
+LINK_CHECK_INPUTS = $(call RUNTIME_LIB,x86_64) $(call FUNCTIONS_LIB,x86_64,functions) \
+	$(call objs,x86_64,$(INSPECTOR_SRCS)) $(call objs,x86_64,$(wildcard src/helper/*.c))
+link-check: $(LINK_CHECK_INPUTS)
+	$(Q)$(PYTHON) scripts/check-links.py --self-test >/dev/null
+	$(Q)$(PYTHON) scripts/check-links.py --nm x86_64-w64-mingw32-nm $(call RUNTIME_LIB,x86_64) \
+		$(call FUNCTIONS_LIB,x86_64,functions)
+	$(Q)$(PYTHON) scripts/check-links.py --nm x86_64-w64-mingw32-nm \
+		$(call objs,x86_64,$(INSPECTOR_SRCS))
+	$(Q)$(PYTHON) scripts/check-links.py --nm x86_64-w64-mingw32-nm \
+		$(call objs,x86_64,$(wildcard src/helper/*.c))
+
+# The README's and docs' shell blocks parse and name real targets and files;
+# those tagged `sh run` run, and C blocks tagged `c compile` compile
+# (scripts/check-doc-blocks.py says which blocks are meant to run).
+# And docs/architecture.md names every source file (scripts/check-architecture.py).
+doc-check:
+	$(Q)$(PYTHON) scripts/check-doc-blocks.py
+	$(Q)$(PYTHON) scripts/check-architecture.py
+
 # <winstrument.h> builds under every C and C++ standard, with -pedantic
 # (scripts/check-header-standards.sh).
 header-check:
@@ -103,6 +136,7 @@ header-check:
 # (scripts/workflow-check.sh).
 workflow-check:
 	$(Q)scripts/workflow-check.sh $(BUILD)
+
 # An instrumented module imports no DLL that the same module built without
 # winstrument does not (ntdll.dll apart, mapped in every process), and no
 # output imports libgcc_s, libstdc++ or libwinpthread (scripts/check-imports.py).
@@ -113,10 +147,12 @@ import-check: $(foreach a,$(ARCHS),$(call RUNTIME_LIB,$(a)) $(call FUNCTIONS_LIB
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory include-check
+	$(Q)$(MAKE) --no-print-directory doc-check
 	$(Q)$(MAKE) --no-print-directory header-check
 	$(Q)$(MAKE) --no-print-directory workflow-check
 	$(Q)$(MAKE) --no-print-directory cross
 	$(Q)$(MAKE) --no-print-directory import-check
+	$(Q)$(MAKE) --no-print-directory link-check
 	$(Q)$(MAKE) --no-print-directory unit-check
 	$(Q)$(MAKE) --no-print-directory wine-check
 

@@ -240,8 +240,8 @@ int main(int argc, char **argv)
     bench_read_own_counter("bench.dist.scope", &own);
     const struct wst_region_info *h = &own.info;
     printf("  clock: %s, TSC %.3f MHz (calibrated over %u ms, error bound %.4f%%)\n",
-           clock_name(h->clock_source), (double)h->clock_tsc_hz / 1e6,
-           (unsigned)h->clock_interval_ms, (double)h->clock_error_ppb / 1e7);
+           clock_name(h->header.clock_source), (double)h->header.clock_tsc_hz / 1e6,
+           (unsigned)h->header.clock_interval_ms, (double)h->header.clock_error_ppb / 1e7);
 
     /* Exactness, from this module's own region. */
     uint64_t want = iterations * repeat * (1 + MAX_THREADS);
@@ -278,7 +278,7 @@ int main(int argc, char **argv)
                     m[ROW_SCOPE] / (m[ROW_TSC] + m[ROW_FLOOR]));
         }
         fprintf(out, "  \"clock\": \"%s\", \"clock_tsc_hz\": %" PRIu64 ",\n",
-                clock_name(h->clock_source), h->clock_tsc_hz);
+                clock_name(h->header.clock_source), h->header.clock_tsc_hz);
         fprintf(out, "  \"exact\": %s\n}\n", exact ? "true" : "false");
         fclose(out);
     }

@@ -26,24 +26,18 @@ BENCH_DIST_JSON := $(BUILD)/bench-dist.json
 # DllMain hits a counter at thread detach; it sits next to the benchmark.
 BENCH_CHURN_DLL = $(BUILD)/$(1)/bin/bench_churn.dll
 
+# What a benchmark program links after its objects: the runtime.
+BENCH_LINK = -L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
+
 define bench_rules
 $(call BENCH_EXE,$(1)): $(call objs,$(1),$(BENCH_SRCS)) $(call RUNTIME_LIB,$(1)) \
 		$(call BENCH_CHURN_DLL,$(1))
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $(call objs,$(1),$(BENCH_SRCS)) \
-		-L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
+	$$(call link,$(1),-o $$@ $(call objs,$(1),$(BENCH_SRCS)) $(call BENCH_LINK,$(1)))
 
 $(call BENCH_CHURN_DLL,$(1)): $(call objs,$(1),bench/churn_dll.c) $(call RUNTIME_LIB,$(1))
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $(call objs,$(1),bench/churn_dll.c) \
-		-L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
+	$$(call link,$(1),-shared -o $$@ $(call objs,$(1),bench/churn_dll.c) $(call BENCH_LINK,$(1)))
 $(call BENCH_DIST_EXE,$(1)): $(call objs,$(1),$(BENCH_DIST_SRCS)) $(call RUNTIME_LIB,$(1))
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $(call objs,$(1),$(BENCH_DIST_SRCS)) \
-		-L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
+	$$(call link,$(1),-o $$@ $(call objs,$(1),$(BENCH_DIST_SRCS)) $(call BENCH_LINK,$(1)))
 CROSS_OUTPUTS += $(call BENCH_EXE,$(1)) $(call BENCH_CHURN_DLL,$(1)) $(call BENCH_DIST_EXE,$(1))
 endef
 $(foreach a,$(ARCHS),$(eval $(call bench_rules,$(a))))
@@ -73,9 +67,7 @@ BENCH_LC_ARGS ?=
 
 define bench_lc_rules
 $(call BENCH_LC_EXE,$(1)): $(call objs,$(1),bench/bench_lifecycle.c $(BENCH_COMMON_SRCS))
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$^
+	$$(call link,$(1),-o $$@ $$^)
 
 $(BUILD)/$(1)/obj/bench/lifecycle_dll_plain.o: bench/lifecycle_dll.c
 	@mkdir -p $$(@D)
@@ -83,37 +75,24 @@ $(BUILD)/$(1)/obj/bench/lifecycle_dll_plain.o: bench/lifecycle_dll.c
 	$$(Q)$$(CC_$(1)) $$(CFLAGS_WIN) $$(CFLAGS_EXTRA) -DWST_BENCH_PLAIN -c $$< -o $$@
 
 $(BUILD)/$(1)/bin/lifecycle_plain.dll: $(BUILD)/$(1)/obj/bench/lifecycle_dll_plain.o
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$<
+	$$(call link,$(1),-shared -o $$@ $$<)
 
 $(BUILD)/$(1)/bin/lifecycle_floor.dll: $(call objs,$(1),bench/trigger_floor_dll.c)
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$<
+	$$(call link,$(1),-shared -o $$@ $$<)
 
 $(BUILD)/$(1)/bin/lifecycle_hfloor.dll: $(call objs,$(1),bench/helper_floor_dll.c)
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$<
+	$$(call link,$(1),-shared -o $$@ $$<)
 
 # --kill-at: i686 exports the stdcall start undecorated, as GetProcAddress asks.
 $(BUILD)/$(1)/bin/hfloor_helper.dll: $(call objs,$(1),bench/helper_floor_helper.c)
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$< -Wl,--kill-at
+	$$(call link,$(1),-shared -o $$@ $$< -Wl,--kill-at)
 
 $(BUILD)/$(1)/bin/lifecycle_wst.dll: $(call objs,$(1),bench/lifecycle_dll.c) $(call RUNTIME_LIB,$(1))
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$(filter %.o,$$^) \
-		-L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
+	$$(call link,$(1),-shared -o $$@ $$(filter %.o,$$^) $(call BENCH_LINK,$(1)))
 # server_calls.exe: one of these DLLs' cycles with phase markers, for
 # counting Wine server calls under WINEDEBUG=+server (docs/modes.md, "Costs").
 $(BUILD)/$(1)/bin/server_calls.exe: $(call objs,$(1),bench/server_calls.c)
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$^
+	$$(call link,$(1),-o $$@ $$^)
 CROSS_OUTPUTS += $(call BENCH_LC_EXE,$(1)) $(call BENCH_LC_DLLS,$(1)) \
 	$(BUILD)/$(1)/bin/server_calls.exe
 endef
@@ -132,9 +111,7 @@ define bench_scrape_rules
 $(call objs,$(1),bench/bench_scrape.c): CFLAGS_EXTRA += -Isrc/inspector -D__USE_MINGW_ANSI_STDIO=1
 $(call BENCH_SCRAPE_EXE,$(1)): $(call objs,$(1),bench/bench_scrape.c $(BENCH_COMMON_SRCS) \
 		$(INSPECTOR_LIB_SRCS))
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$^ $(INSPECTOR_LIBS)
+	$$(call link,$(1),-o $$@ $$^ $$(INSPECTOR_LIBS))
 CROSS_OUTPUTS += $(call BENCH_SCRAPE_EXE,$(1))
 endef
 $(foreach a,$(ARCHS),$(eval $(call bench_scrape_rules,$(a))))
@@ -153,9 +130,7 @@ BENCH_FN_WST = toolchain/wst-cc --wst-arch=$(1) -O2 -L$(abspath $(BUILD))/$(1)/l
 
 define bench_fn_rules
 $(call BENCH_FN_EXE,$(1)): $(call objs,$(1),bench/bench_functions.c $(BENCH_COMMON_SRCS))
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$^
+	$$(call link,$(1),-o $$@ $$^)
 $(BUILD)/$(1)/bin/bench_fn_plain.dll: bench/functions_dll.c
 	@mkdir -p $$(@D)
 	@echo "  CC [$(1)] $$@"
@@ -209,9 +184,7 @@ BENCH_ZLIB_JSON := $(BUILD)/bench-zlib.json
 BENCH_ZLIB_ARGS ?= --mib 64 --repeat 3
 BENCH_ZLIB_VARIANTS := plain calls functions
 $(BENCH_ZLIB_EXE): $(call objs,x86_64,bench/bench_zlib.c $(BENCH_COMMON_SRCS))
-	@mkdir -p $(@D)
-	@echo "  LD [x86_64] $@"
-	$(Q)$(CC_x86_64) $(LDFLAGS_WIN) -o $@ $^
+	$(call link,x86_64,-o $@ $^)
 CROSS_OUTPUTS += $(BENCH_ZLIB_EXE)
 
 .PHONY: bench-zlib

@@ -62,8 +62,8 @@ static void sum_named(const unsigned char *region, const struct wst_region_info 
             /* A distribution's count is its buckets' total, over its shards
              * (layout 3 writes no count words). */
             if (strncmp(c->name, name, WST_NAME_MAX) == 0)
-                add_distribution(region + off, info->layout_version, out);
-            off += wst_region_dist_size(info->layout_version);
+                add_distribution(region + off, info->header.layout_version, out);
+            off += wst_region_dist_size(info->header.layout_version);
             continue;
         }
         if (c->magic != WST_COUNTER_MAGIC) {
@@ -114,7 +114,7 @@ int bench_read_own_counter(const char *name, struct bench_counter_read *out)
                 wst_status_message(st));
         return -1;
     }
-    out->mode = info.mode;
+    out->mode = info.header.mode;
     out->info = info;
     sum_named(region, &info, name, out);
     if (out->sites == 0) {

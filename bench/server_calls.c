@@ -2,7 +2,7 @@
  * server_calls: one DLL of bench_lifecycle loaded, called, (optionally)
  * woken until serving, and freed, three times, with marker calls between
  * the phases, so that a WINEDEBUG=+server trace of it can be cut into
- * phases and its Wine server calls counted (docs/modes.md, "Costs"). The
+ * phases and its Wine server calls counted (docs/design/modes.md, "Costs"). The
  * markers are CloseHandle of bogus handles 0x1000 + phase: they show in the
  * trace as close_handle( handle=0000100N ) and change nothing.
  *

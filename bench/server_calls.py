@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Counts Wine server calls per phase in a WINEDEBUG=+server trace of
-bench/server_calls.c (docs/modes.md, "Costs").
+bench/server_calls.c (docs/design/modes.md, "Costs").
 
     WINEDEBUG=+server wine server_calls.exe DLL [serve [trigger]] 2> trace
     server_calls.py trace [CYCLE]

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for src/common/http_request.c: the bytes a client sent
- * the metrics endpoint (serve.c), fed whole and also byte by byte the way a
+ * the metrics endpoint (verb_serve.c), fed whole and also byte by byte the way a
  * slow client delivers them. Besides "no crash", it checks the parser's
  * promises: a result is one of the four; DONE fills a NUL-terminated method
  * and path and a head_size within the input and the bound; a result that

@@ -52,10 +52,11 @@ static void check_ok(const uint8_t *b, size_t size, const struct wst_region_info
     FUZZ_CHECK(info->distributions <= info->sites);
     FUZZ_CHECK(info->trailer_offset - head ==
                (info->sites - info->distributions) * sizeof(struct wst_counter) +
-                   info->distributions * wst_region_dist_size(info->layout_version) +
+                   info->distributions * wst_region_dist_size(info->header.layout_version) +
                    info->padding_lines * WST_LINE);
-    FUZZ_CHECK(info->mode <= WST_MODE_HELPER && info->worker_state <= WST_WORKER_PIPE_FAILED);
-    FUZZ_CHECK(memchr(info->pipe_name, '\0', sizeof info->pipe_name) != NULL);
+    FUZZ_CHECK(info->header.mode <= WST_MODE_HELPER &&
+               info->header.worker_state <= WST_WORKER_PIPE_FAILED);
+    FUZZ_CHECK(memchr(info->header.pipe_name, '\0', sizeof info->header.pipe_name) != NULL);
     check_counters(c, count);
 }
 
@@ -110,8 +111,9 @@ static void parse_section(const uint8_t *b, size_t size)
     else
         FUZZ_CHECK(count == 0);
     if (hst == WST_OK) {
-        FUZZ_CHECK(memcmp(header_info.pipe_name, info.pipe_name, sizeof info.pipe_name) == 0);
-        FUZZ_CHECK(header_info.generation == info.generation);
+        FUZZ_CHECK(memcmp(header_info.header.pipe_name, info.header.pipe_name,
+                          sizeof info.header.pipe_name) == 0);
+        FUZZ_CHECK(header_info.header.generation == info.header.generation);
     }
     parse_with_pool(b, size, st, c, count);
 

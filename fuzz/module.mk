@@ -34,7 +34,7 @@ FUZZ_SRCS_fuzz_pe_symbols := src/common/pe_symbols.c src/common/pe_image.c
 FUZZ_SRCS_fuzz_function_table := src/common/function_table_parse.c
 # Seeds: tests/lines_dll.c linked without the CRT (-nostdlib, so a few KiB)
 # in DWARF 5 for x86_64 and DWARF 4 for i686, committed as built.
-FUZZ_SRCS_fuzz_dwarf_lines := src/common/dwarf_lines.c src/common/dwarf_units.c src/common/pe_file.c \
+FUZZ_SRCS_fuzz_dwarf_lines := src/common/dwarf_lines.c src/common/dwarf_line_tables.c src/common/dwarf_units.c src/common/pe_file.c \
 	src/common/pe_image.c
 # The inspector's demangler wrapper with the native libsupc++ (static: the
 # shared libstdc++ does not export the callback entry point the wrapper uses),

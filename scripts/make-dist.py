@@ -7,7 +7,7 @@
 The zip is flat (everything at its root, so `wst-cc` finds `include/` and
 `lib/` beside itself) and holds:
 
-    README.md           how to use the zip, then the project's README.md if any
+    README.md           how to use the zip
     LICENSE
     CHANGELOG.md        the changelog from this version's section down
     SHA256SUMS          sha256 of every other file, `sha256sum -c` format
@@ -15,10 +15,12 @@ The zip is flat (everything at its root, so `wst-cc` finds `include/` and
     wst-c++             its C++ twin (mode 0755; runs wst-cc --wst-lang=c++)
     include/...         the public headers
     lib/libwinstrument.a
+    lib/libwinstrument-functions.a, lib/libwinstrument-calls.a   the function hooks
     lib/ARCH            the zip's architecture, read by wst-cc
     bin/wst-inspect.exe
     bin/wsthelper.dll   helper mode's worker (WINSTRUMENT_MODE=helper)
     examples/...        the examples' sources (their module.mk stays behind)
+    docs/*.md           the reference documents (not docs/design/)
 
 Reproducible: two runs on the same commit give byte-identical zips. Every
 entry gets the same timestamp (SOURCE_DATE_EPOCH, else the commit time of
@@ -134,6 +136,7 @@ outside with `bin/wst-inspect.exe`. Everything in this zip is for {arch}.
 | `wst-cc` | compiler driver for the mingw-w64 cross compiler (bash, Linux) |
 | `wst-c++` | the same for C++ (mingw-w64 g++; links libstdc++ statically) |
 | `examples/` | example sources |
+| `docs/` | the reference documents that `wst-inspect --help` points to |
 | `SHA256SUMS` | checksums of every other file: `sha256sum -c SHA256SUMS` |
 
 ## Quick start (Linux, mingw-w64)
@@ -147,9 +150,8 @@ outside with `bin/wst-inspect.exe`. Everything in this zip is for {arch}.
 `-L lib -lwinstrument -lntdll -static-libgcc` when it links. With another
 compiler, do the same by hand.
 """
-    project = ROOT / "README.md"
-    if project.is_file():
-        text += "\n---\n\n" + project.read_text()
+    # Not the project's README: its commands (make cross, toolchain/wst-cc,
+    # scripts/wine-env.sh) are not in the zip. The reference docs are.
     return text.encode()
 
 
@@ -166,6 +168,10 @@ def collect(version, arch, build):
         add_file(name, ROOT / name)
     for name in tree_files("examples"):
         if Path(name).name != "module.mk":
+            add_file(name, ROOT / name)
+    # The reference documents; the design records (docs/design/) stay behind.
+    for name in tree_files("docs"):
+        if name.endswith(".md") and not name.startswith("docs/design/"):
             add_file(name, ROOT / name)
     add_file("wst-cc", ROOT / "toolchain/wst-cc", 0o755)
     add_file("wst-c++", ROOT / "toolchain/wst-c++", 0o755)

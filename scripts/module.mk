@@ -9,7 +9,8 @@ DIST_ZIPS := $(foreach a,$(ARCHS),$(call DIST_ZIP,$(a)))
 
 # What goes into a zip from the source tree (anything tracked under these).
 DIST_SOURCES := $(wildcard include/*.h include/*/*.h) $(shell find examples -type f 2>/dev/null) \
-	toolchain/wst-cc toolchain/wst-c++ README.md LICENSE CHANGELOG.md scripts/make-dist.py
+	toolchain/wst-cc toolchain/wst-c++ LICENSE CHANGELOG.md scripts/make-dist.py \
+	$(wildcard docs/*.md)
 
 define dist_rules
 $(call DIST_ZIP,$(1)): $(call RUNTIME_LIB,$(1)) $(BUILD)/$(1)/bin/wst-inspect.exe \

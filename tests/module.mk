@@ -9,7 +9,7 @@
 # Windows headers (they are later fuzzed on Linux).
 UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector_remote \
 	test_counters test_pipe_server_faults test_stripes test_mode_threadpool test_mode_helper \
-	test_instance_id test_output test_pipe_name test_pipe_requests test_http_request \
+	test_instance_id test_write_report test_pipe_name test_pipe_requests test_http_request \
 	test_openmetrics test_dist_math \
 	test_clock_math test_pe_symbols test_function_table test_dwarf_lines \
 	test_coverage_writers test_builtin_hint test_pipe_security test_demangle
@@ -28,7 +28,7 @@ UNIT_SRCS_test_clock_math := src/common/clock_math.c
 # The three readers of the build's images share tests/test_files.c (loading them).
 UNIT_SRCS_test_pe_image := src/common/pe_image.c src/common/region_parse.c src/common/status.c \
 	tests/test_files.c
-UNIT_SRCS_test_dwarf_lines := src/common/dwarf_lines.c src/common/dwarf_units.c src/common/pe_file.c \
+UNIT_SRCS_test_dwarf_lines := src/common/dwarf_lines.c src/common/dwarf_line_tables.c src/common/dwarf_units.c src/common/pe_file.c \
 	src/common/pe_image.c src/common/status.c tests/test_files.c
 # The hint's decisions (path in a system directory, Wine's builtin mark).
 UNIT_SRCS_test_builtin_hint := $(INSPECTOR_LIB_SRCS)
@@ -50,8 +50,8 @@ UNIT_SRCS_test_function_table := src/common/function_table_parse.c
 UNIT_LIBS_test_function_table := $(call RUNTIME_LIB,x86_64) \
 	$(call FUNCTIONS_LIB,x86_64,functions) $(RUNTIME_SYSLIBS)
 # The writers of every verb, fed hostile names (no target needed).
-UNIT_SRCS_test_output := $(INSPECTOR_LIB_SRCS)
-UNIT_LIBS_test_output := $(INSPECTOR_LIBS)
+UNIT_SRCS_test_write_report := $(INSPECTOR_LIB_SRCS)
+UNIT_LIBS_test_write_report := $(INSPECTOR_LIBS)
 # The pipe-name rule and the client's checks of a region's name and a hello.
 # Instrumented, with its worker kept from starting: a fake worker on a thread
 # of the test answers for its region.
@@ -163,7 +163,7 @@ UNIT_NATIVE_OBJS := $(call objs,native,src/common/pe_image.c src/common/region_p
 	src/common/http_request.c src/common/openmetrics.c src/common/strbuf.c \
 	src/common/clock_math.c \
 	src/common/pe_symbols.c src/common/function_table_parse.c \
-	src/common/pe_file.c src/common/dwarf_lines.c src/common/dwarf_units.c src/common/drcov.c \
+	src/common/pe_file.c src/common/dwarf_lines.c src/common/dwarf_line_tables.c src/common/dwarf_units.c src/common/drcov.c \
 	src/common/lcov.c)
 
 # Runs every test, prints CMocka's output, and fails if any test failed or

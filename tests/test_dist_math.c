@@ -387,7 +387,7 @@ static void check_two_sites(uint16_t layout)
     assert_int_equal(wst_region_parse(region, region_size, &info, out,
                                       wst_region_max_counters(region_size), &count),
                      WST_OK);
-    assert_int_equal(info.layout_version, layout);
+    assert_int_equal(info.header.layout_version, layout);
     assert_int_equal(info.distributions, 2);
     assert_int_equal(info.trailer_offset, 256 + 2 * wst_region_dist_size(layout) + 576);
     assert_int_equal(out[1].value, 10);

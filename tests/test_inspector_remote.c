@@ -19,13 +19,14 @@
 
 #include <winstrument.h>
 
-#include "inspect.h"
 #include "os.h"
-#include "output.h"
 #include "pipe_client.h"
 #include "pipe_name.h"
 #include "region_reader.h"
 #include "remote.h"
+#include "snapshot_reply.h"
+#include "verbs.h"
+#include "write_report.h"
 
 /* The name of this executable, which holds the only .wst of the process. */
 static char self_name[MAX_PATH];
@@ -93,7 +94,7 @@ static void dump_self(void **state)
     assert_int_equal(wst_read_region(&r, &mods[0], &info, &counters, &count, &settled, &err),
                      WST_OK);
     assert_true(settled);
-    assert_int_equal(info.pid, GetCurrentProcessId());
+    assert_int_equal(info.header.pid, GetCurrentProcessId());
     assert_int_equal(count, 2);
     assert_string_equal(counters[0].name, "test.bytes");
     assert_true(counters[0].value >= 40);
@@ -416,8 +417,8 @@ static void json_escaping(void **state)
     size_t n = fread(text, 1, sizeof text - 1, f);
     fclose(f);
     text[n] = '\0';
-    /* Invalid bytes become U+FFFD here; output.c adds the exact bytes as
-     * a "_hex" member (tests/test_output.c). */
+    /* Invalid bytes become U+FFFD here; write_report.c adds the exact bytes as
+     * a "_hex" member (tests/test_write_report.c). */
     assert_string_equal(text, "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9\\ufffd\\ufffd\"");
 }
 
@@ -551,9 +552,10 @@ static void memory_read_skips_reset_in_progress(void **state)
     tamper.odd_copies = 1;
     uint64_t hits = read_hits(&info);
     print_message("reset in progress: test.hits = %llu, generation %llu, copies %d\n",
-                  (unsigned long long)hits, (unsigned long long)info.generation, tamper.copies);
+                  (unsigned long long)hits, (unsigned long long)info.header.generation,
+                  tamper.copies);
     assert_true(hits >= 3 && hits < 1000);
-    assert_int_equal(info.generation % 2, 0);
+    assert_int_equal(info.header.generation % 2, 0);
     assert_true(last_settled);
 }
 

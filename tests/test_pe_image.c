@@ -95,7 +95,7 @@ static void check_real(const char *arch, uint16_t machine, unsigned bits)
     assert_int_equal(count, 2);
     assert_string_equal(counters[0].name, "fixture.calls");
     assert_string_equal(counters[1].name, "fixture.total");
-    assert_int_equal(region.mode, WST_MODE_UNSET); /* never attached: a file */
+    assert_int_equal(region.header.mode, WST_MODE_UNSET); /* never attached: a file */
     free(im.bytes);
 }
 

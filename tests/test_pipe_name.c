@@ -27,11 +27,11 @@
 
 #include <winstrument.h>
 
-#include "inspect.h"
 #include "pipe_client.h"
 #include "pipe_name.h"
 #include "protocol_codec.h"
 #include "region_internal.h"
+#include "verbs.h"
 
 /* ------------------------------------------------------ the name rule */
 

@@ -251,8 +251,8 @@ static void region_reads(uint32_t state, uint64_t probe_value)
     size_t count = 0;
     assert_true(wst_region_max_counters(size) <= sizeof counters / sizeof counters[0]);
     assert_int_equal(wst_region_parse(b, size, &info, counters, 16, &count), WST_OK);
-    assert_int_equal(info.worker_state, state);
-    assert_int_equal(info.pid, GetCurrentProcessId());
+    assert_int_equal(info.header.worker_state, state);
+    assert_int_equal(info.header.pid, GetCurrentProcessId());
     for (size_t i = 0; i < count; i++) {
         if (strcmp(counters[i].name, "faults.probe") == 0) {
             assert_int_equal(counters[i].value, probe_value);

@@ -100,12 +100,12 @@ static void valid_region(void **state)
     assert_int_equal(out[0].value, striped_sum(3));
     assert_string_equal(out[1].name, "zeta");
     assert_int_equal(out[1].value, striped_sum(1));
-    assert_int_equal(info.mode, WST_MODE_THREADPOOL);
-    assert_int_equal(info.worker_state, WST_WORKER_SERVING);
-    assert_int_equal(info.pid, 42);
-    assert_int_equal(info.generation, 7);
-    assert_true(info.instance == 0x1122334455667788ull);
-    assert_string_equal(info.pipe_name, "\\\\.\\pipe\\winstrument-42-1122334455667788");
+    assert_int_equal(info.header.mode, WST_MODE_THREADPOOL);
+    assert_int_equal(info.header.worker_state, WST_WORKER_SERVING);
+    assert_int_equal(info.header.pid, 42);
+    assert_int_equal(info.header.generation, 7);
+    assert_true(info.header.instance == 0x1122334455667788ull);
+    assert_string_equal(info.header.pipe_name, "\\\\.\\pipe\\winstrument-42-1122334455667788");
     assert_int_equal(info.sites, 2);
     assert_int_equal(info.trailer_offset, 256 + 2 * 576);
 }
@@ -349,8 +349,8 @@ static void header_only(void **state)
     struct wst_region_info info;
     begin(&b);
     assert_int_equal(wst_region_parse_header(b.bytes, 256, &info), WST_OK);
-    assert_string_equal(wst_mode_name(info.mode), "threadpool");
-    assert_string_equal(wst_worker_state_name(info.worker_state), "serving");
+    assert_string_equal(wst_mode_name(info.header.mode), "threadpool");
+    assert_string_equal(wst_worker_state_name(info.header.worker_state), "serving");
     assert_int_equal(wst_region_parse_header(b.bytes, 255, &info), WST_E_TRUNCATED);
     assert_string_equal(wst_mode_name(99), "unknown");
 }

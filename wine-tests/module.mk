@@ -63,57 +63,37 @@ $(foreach m,$(TABLE_MUTANTS),$(eval $(call mutant_target_rule,$(m))))
 
 define scenario_rules
 $(call SCEN_DIR,$(1),$(2))/wst_host.exe: $(call objs,$(1),wine-tests/hosts/wst_host.c wine-tests/hosts/resources.c) $(call SCEN_LIB,$(1),$(2))
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
+	$$(call link,$(1),-o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2)))
 
 $(call SCEN_DIR,$(1),$(2))/wst_thousand.exe: $(call objs,$(1),wine-tests/hosts/wst_thousand.c) $(call SCEN_LIB,$(1),$(2))
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
+	$$(call link,$(1),-o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2)))
 
 $(call SCEN_DIR,$(1),$(2))/wst_target_%.dll: $(call SCEN_TARGET_OBJ,$(1),$(2)) $(call SCEN_LIB,$(1),$(2))
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
+	$$(call link,$(1),-shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2)))
 
 # wst_many_names.dll: the target DLL plus 4,200 more counter names (pipe-many-counters).
 $(call SCEN_DIR,$(1),$(2))/wst_many_names.dll: $(call SCEN_TARGET_OBJ,$(1),$(2)) $(call objs,$(1),wine-tests/hosts/wst_many_names.c) $(call SCEN_LIB,$(1),$(2))
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
+	$$(call link,$(1),-shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2)))
 
 $(call SCEN_DIR,$(1),$(2))/wst_locker.dll $(call SCEN_DIR,$(1),$(2))/wst_slow.dll: $(call SCEN_DIR,$(1),$(2))/%.dll: $(BUILD)/$(1)/obj/wine-tests/hosts/%.o
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$<
+	$$(call link,$(1),-shared -o $$@ $$<)
 
 $(call SCEN_DIR,$(1),$(2))/wst_pipe_client.exe: $(call objs,$(1),wine-tests/hosts/wst_pipe_client.c src/common/protocol_codec.c src/common/status.c src/common/pipe_name.c)
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$^
+	$$(call link,$(1),-o $$@ $$^)
 
 $(call SCEN_DIR,$(1),$(2))/wst_squatter.exe $(call SCEN_DIR,$(1),$(2))/wst_tool.exe: $(call SCEN_DIR,$(1),$(2))/%.exe: $(BUILD)/$(1)/obj/wine-tests/hosts/%.o
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$^
+	$$(call link,$(1),-o $$@ $$^)
 
 $(call SCEN_DIR,$(1),$(2))/wst_hostile.dll: $(call objs,$(1),wine-tests/hosts/wst_hostile.c) $(call SCEN_LIB,$(1),$(2))
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
+	$$(call link,$(1),-shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2)))
 
 $(call SCEN_DIR,$(1),$(2))/wst_hostile_host.exe: $(BUILD)/$(1)/obj/wine-tests/hosts/wst_hostile_host.o
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$^
+	$$(call link,$(1),-o $$@ $$^)
 
 # wst_dist.dll: time scopes, distributions and gauges; wst_dist_host.exe
 # (not instrumented) drives it (the dist-* scenarios).
 $(call SCEN_DIR,$(1),$(2))/wst_dist.dll: $(call objs,$(1),wine-tests/hosts/wst_dist.c) $(call SCEN_LIB,$(1),$(2))
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2))
+	$$(call link,$(1),-shared -o $$@ $$(filter %.o,$$^) $(call SCEN_LINK,$(1),$(2)))
 
 # wst_cxx.dll: C++, built with toolchain/wst-c++ as a user would (dist-cxx).
 $(call SCEN_DIR,$(1),$(2))/wst_cxx.dll: wine-tests/hosts/wst_cxx.cpp wine-tests/hosts/wst_cxx.h \
@@ -124,9 +104,7 @@ $(call SCEN_DIR,$(1),$(2))/wst_cxx.dll: wine-tests/hosts/wst_cxx.cpp wine-tests/
 		-o $$@ $$< -L$(abspath $(BUILD))/$(1)/lib
 
 $(call SCEN_DIR,$(1),$(2))/wst_dist_host.exe: $(BUILD)/$(1)/obj/wine-tests/hosts/wst_dist_host.o
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$^
+	$$(call link,$(1),-o $$@ $$^)
 
 # The helper beside the programs: the real one, except in a helper mutant's
 # directory (whose own rule, above, builds it).
@@ -180,13 +158,9 @@ COUNTERS_DIR = $(BUILD)/$(1)/scenarios
 
 define counters_rules
 $(call COUNTERS_DIR,$(1))/counters_dll.dll: $(call objs,$(1),wine-tests/hosts/counters_dll.c) $(call RUNTIME_LIB,$(1))
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$< -L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
+	$$(call link,$(1),-shared -o $$@ $$< -L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS))
 $(call COUNTERS_DIR,$(1))/counters_host.exe: $(call objs,$(1),wine-tests/hosts/counters_host.c) $(call RUNTIME_LIB,$(1))
-	@mkdir -p $$(@D)
-	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -o $$@ $$< -L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS)
+	$$(call link,$(1),-o $$@ $$< -L$(BUILD)/$(1)/lib -lwinstrument $(RUNTIME_SYSLIBS))
 CROSS_OUTPUTS += $(call COUNTERS_DIR,$(1))/counters_dll.dll $(call COUNTERS_DIR,$(1))/counters_host.exe
 endef
 $(foreach a,$(ARCHS),$(eval $(call counters_rules,$(a))))

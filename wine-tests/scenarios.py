@@ -17,8 +17,8 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
-from cases import coverage, dist, dist_zip, fleet, functions, helper, hostile, i686, leaks, \
-    on_demand, pipe, reading, shutdown, toolchain
+from cases import coverage, dist, dist_zip, functions, helper, hostile, i686, leaks, \
+    on_demand, pipe, reading, serve, shutdown, small_things, toolchain, watch
 from cases.common import WORKER_MODES  # the modes whose worker serves a pipe
 
 MODES = ("threadpool", "threadless", "helper")
@@ -122,14 +122,14 @@ SCENARIOS = [
     # Names hostile to a terminal, in text and JSON.
     Scenario("hostile-names", hostile.run),
     # watch, and the metrics endpoint with real HTTP clients and Prometheus.
-    Scenario("serve-metrics", fleet.serve_metrics),
-    Scenario("serve-bounds", fleet.serve_bounds, modes=("threadless",)),
-    Scenario("prometheus-scrape", fleet.prometheus_scrape, modes=("threadpool",), timeout=180),
-    Scenario("watch-rates", fleet.watch_rates),
-    Scenario("watch-reset", fleet.watch_reset, modes=WORKER_MODES),
-    Scenario("watch-distributions", fleet.watch_distributions),
-    Scenario("serve-kinds", fleet.serve_kinds),
-    Scenario("inspector-small-things", fleet.small_things, modes=WORKER_MODES),
+    Scenario("serve-metrics", serve.serve_metrics),
+    Scenario("serve-bounds", serve.serve_bounds, modes=("threadless",)),
+    Scenario("prometheus-scrape", serve.prometheus_scrape, modes=("threadpool",), timeout=180),
+    Scenario("watch-rates", watch.watch_rates),
+    Scenario("watch-reset", watch.watch_reset, modes=WORKER_MODES),
+    Scenario("watch-distributions", watch.watch_distributions),
+    Scenario("serve-kinds", serve.serve_kinds),
+    Scenario("inspector-small-things", small_things.small_things, modes=WORKER_MODES),
     # Helper mode's own: finding wsthelper.dll, its fallback, a first hit
     # under the loader lock, and a reload while the old helper thread leaves.
     Scenario("helper-missing", helper.missing, modes=("helper",)),

@@ -3,11 +3,12 @@
  * instrumented code to use directly, and any of it may change with the
  * runtime's version. winstrument.h includes it for its macros.
  *
- * The inline half of a counter hit lives here; the out-of-line half, every
- * symbol declared below, is defined in src/runtime/probe_runtime.c, the one
- * file of the runtime that the probes reference. Referencing it pulls the
- * rest of the runtime (its TLS callback, lifecycle, modes, stripes) out of
- * libwinstrument.a.
+ * The inline half of a probe hit lives here. The out-of-line half is in
+ * src/runtime/probe_runtime.c (the slow paths), and each datum the inline
+ * half reads is defined by the file that writes it: stripes.c (the stripe
+ * slot's offset) and clock.c (the clock's factor and fallback). The slow
+ * paths pull the rest of the runtime (its TLS callback, lifecycle, modes)
+ * out of libwinstrument.a.
  */
 #ifndef WINSTRUMENT_PROBE_ABI_H
 #define WINSTRUMENT_PROBE_ABI_H

@@ -3,7 +3,7 @@
  * of one process and, for each function the runtime's table knows, its
  * extent, its name, its call count and (when the image has DWARF) the source
  * line where it starts. The inspector fills it from a functions read and the
- * image files (src/inspector/coverage.c); drcov.c and lcov.c write it.
+ * image files (src/inspector/verb_coverage.c); drcov.c and lcov.c write it.
  * Platform-free plain data; the strings are borrowed from whoever filled it.
  */
 #ifndef WST_COVERAGE_MODEL_H

@@ -22,11 +22,10 @@
 #include <string.h>
 
 #include "dwarf_cursor.h"
-#include "dwarf_forms.h"
 #include "grow.h"
 
 /* Standard opcodes (DW_LNS_*), extended opcodes (DW_LNE_*) and line-table
- * content types (DW_LNCT_*); the forms are dwarf_forms.h's. */
+ * (the line-table content types are dwarf_line_tables.c's). */
 enum {
     LNS_COPY = 1,
     LNS_ADVANCE_PC = 2,
@@ -36,11 +35,7 @@ enum {
     LNS_FIXED_ADVANCE_PC = 9,
     LNE_END_SEQUENCE = 1,
     LNE_SET_ADDRESS = 2,
-    LNCT_PATH = 1,
-    LNCT_DIRECTORY_INDEX = 2,
 };
-
-#define MAX_ENTRY_FORMATS 16u
 
 struct wst_dwarf_row {
     uint64_t addr;
@@ -52,216 +47,10 @@ struct wst_dwarf_row {
 };
 #define NO_FILE UINT32_MAX
 
-/* The string sections a version 5 file table points into. */
-struct strings {
-    const unsigned char *str, *line_str;
-    size_t str_len, line_str_len;
-};
-
-struct unit {
-    unsigned version;
-    unsigned offset64; /* 1: 64-bit DWARF (8-byte section offsets) */
-    unsigned address_size;
-    unsigned min_inst;
-    int line_base;
-    unsigned line_range;
-    unsigned opcode_base;
-    const unsigned char *std_lengths; /* opcode_base - 1 bytes */
-    size_t file_base;                 /* this unit's first entry in lines->files */
-    size_t file_count;
-    size_t dir_first; /* the unit's directories, kept in lines->files past its files */
-    size_t dir_count;
-};
-
 static int fail(struct wst_dwarf_lines *l, size_t at, const char *what)
 {
     snprintf(l->error, sizeof l->error, ".debug_line at 0x%lx: %s", (unsigned long)at, what);
     return 0;
-}
-
-static size_t bounded_len(const char *s, size_t max)
-{
-    size_t n = 0;
-    while (n < max && s[n] != 0)
-        n++;
-    return n;
-}
-
-/* Appends an owned copy of dir/name (or name alone when it is absolute or
- * there is no dir) to lines->files. */
-static int add_path(struct wst_dwarf_lines *l, const char *dir, const char *name)
-{
-    if (l->file_count >= WST_DWARF_MAX_FILES)
-        return 0;
-    char **files = wst_grow_for(l->files, l->file_count, 64, sizeof *files);
-    if (files == NULL)
-        return 0;
-    l->files = files;
-    int absolute = name[0] == '/' || name[0] == '\\' || (name[0] != 0 && name[1] == ':');
-    size_t dlen = dir != NULL && !absolute ? bounded_len(dir, WST_DWARF_MAX_PATH) : 0;
-    size_t nlen = bounded_len(name, WST_DWARF_MAX_PATH);
-    if (dlen + nlen + 2 > WST_DWARF_MAX_PATH)
-        return 0;
-    char *p = malloc(dlen + nlen + 2);
-    if (p == NULL)
-        return 0;
-    if (dlen > 0)
-        memcpy(p, dir, dlen);
-    size_t at = dlen;
-    if (dlen > 0 && dir[dlen - 1] != '/' && dir[dlen - 1] != '\\')
-        p[at++] = '/';
-    memcpy(p + at, name, nlen);
-    p[at + nlen] = 0;
-    l->files[l->file_count++] = p;
-    return 1;
-}
-
-/* ---- version 2 to 4 tables: NUL-terminated lists ---------------------- */
-
-static int read_tables_v4(struct wst_dwarf_lines *l, struct unit *u, struct wst_cursor *c)
-{
-    /* Directory 0 is the compilation directory, which the table omits;
-     * names in it stay relative. */
-    const char *dirs[256];
-    size_t ndirs = 0;
-    for (;;) {
-        const char *d = wst_cursor_cstr(c);
-        if (d == NULL)
-            return 0;
-        if (d[0] == 0)
-            break;
-        if (ndirs < sizeof dirs / sizeof dirs[0])
-            dirs[ndirs++] = d;
-    }
-    u->file_base = l->file_count;
-    for (;;) {
-        const char *name = wst_cursor_cstr(c);
-        if (name == NULL)
-            return 0;
-        if (name[0] == 0)
-            break;
-        uint64_t dir = wst_cursor_uleb(c);
-        wst_cursor_uleb(c); /* modification time */
-        wst_cursor_uleb(c); /* length */
-        if (c->bad)
-            return 0;
-        const char *d = dir >= 1 && dir <= ndirs ? dirs[dir - 1] : NULL;
-        if (!add_path(l, d, name))
-            return 0;
-    }
-    u->file_count = l->file_count - u->file_base;
-    return 1;
-}
-
-/* ---- version 5 tables: entry formats ---------------------------------- */
-
-struct entry_format {
-    uint64_t content, form;
-};
-
-static int read_formats(struct wst_cursor *c, struct entry_format *f, unsigned *n)
-{
-    *n = (unsigned)wst_cursor_le(c, 1);
-    if (*n > MAX_ENTRY_FORMATS)
-        return 0;
-    for (unsigned i = 0; i < *n; i++) {
-        f[i].content = wst_cursor_uleb(c);
-        f[i].form = wst_cursor_uleb(c);
-    }
-    return !c->bad;
-}
-
-/* One attribute of an entry: a string for DW_LNCT_path, a number for the
- * rest; forms that hold neither are skipped by their size. */
-static int read_form(struct wst_cursor *c, const struct unit *u, const struct strings *s,
-                     uint64_t form, const char **str, uint64_t *num)
-{
-    const unsigned char *skip;
-    size_t off_size = u->offset64 ? 8 : 4;
-    *str = NULL;
-    *num = 0;
-    switch (form) {
-    case WST_DW_FORM_STRING: *str = wst_cursor_cstr(c); return *str != NULL;
-    case WST_DW_FORM_LINE_STRP:
-        *str = wst_section_string(s->line_str, s->line_str_len, wst_cursor_le(c, off_size));
-        return !c->bad && *str != NULL;
-    case WST_DW_FORM_STRP:
-        *str = wst_section_string(s->str, s->str_len, wst_cursor_le(c, off_size));
-        return !c->bad && *str != NULL;
-    case WST_DW_FORM_DATA1: *num = wst_cursor_le(c, 1); break;
-    case WST_DW_FORM_DATA2: *num = wst_cursor_le(c, 2); break;
-    case WST_DW_FORM_DATA4: *num = wst_cursor_le(c, 4); break;
-    case WST_DW_FORM_DATA8: *num = wst_cursor_le(c, 8); break;
-    case WST_DW_FORM_UDATA: *num = wst_cursor_uleb(c); break;
-    case WST_DW_FORM_SDATA: wst_cursor_sleb(c); break;
-    case WST_DW_FORM_DATA16: wst_cursor_take(c, 16, &skip); break;
-    case WST_DW_FORM_BLOCK1: wst_cursor_take(c, (size_t)wst_cursor_le(c, 1), &skip); break;
-    case WST_DW_FORM_BLOCK2: wst_cursor_take(c, (size_t)wst_cursor_le(c, 2), &skip); break;
-    case WST_DW_FORM_BLOCK4: wst_cursor_take(c, (size_t)wst_cursor_le(c, 4), &skip); break;
-    case WST_DW_FORM_BLOCK: {
-        uint64_t n = wst_cursor_uleb(c);
-        if (n > (uint64_t)(c->end - c->p))
-            return 0;
-        wst_cursor_take(c, (size_t)n, &skip);
-        break;
-    }
-    default: return 0; /* strx and others need sections a line table should not use */
-    }
-    return !c->bad;
-}
-
-/* Reads a directory or file table: its entry formats, its count, then the
- * entries. Each path goes to lines->files; a file's is joined with its
- * directory. */
-static int read_entries_v5(struct wst_dwarf_lines *l, const struct unit *u, struct wst_cursor *c,
-                           const struct strings *s, int is_dir)
-{
-    struct entry_format fmt[MAX_ENTRY_FORMATS];
-    unsigned nfmt;
-    if (!read_formats(c, fmt, &nfmt))
-        return 0;
-    uint64_t count = wst_cursor_uleb(c);
-    /* Each entry takes at least a byte, so a count past the bytes left lies. */
-    if (c->bad || count > (uint64_t)(c->end - c->p))
-        return 0;
-    for (uint64_t i = 0; i < count; i++) {
-        const char *path = NULL;
-        uint64_t dir = 0;
-        for (unsigned k = 0; k < nfmt; k++) {
-            const char *str;
-            uint64_t num;
-            if (!read_form(c, u, s, fmt[k].form, &str, &num))
-                return 0;
-            if (fmt[k].content == LNCT_PATH)
-                path = str;
-            else if (fmt[k].content == LNCT_DIRECTORY_INDEX)
-                dir = num;
-        }
-        if (path == NULL)
-            return 0;
-        const char *d = NULL;
-        if (!is_dir && dir < u->dir_count)
-            d = l->files[u->dir_first + dir];
-        if (!add_path(l, d, path))
-            return 0;
-    }
-    return 1;
-}
-
-static int read_tables_v5(struct wst_dwarf_lines *l, struct unit *u, struct wst_cursor *c,
-                          const struct strings *s)
-{
-    /* The directories are kept in lines->files too (the files' paths are
-     * joined with them); the row file indexes skip over them. */
-    u->dir_first = l->file_count;
-    if (!read_entries_v5(l, u, c, s, 1))
-        return 0;
-    u->dir_count = l->file_count - u->dir_first;
-    u->file_base = l->file_count;
-    if (!read_entries_v5(l, u, c, s, 0))
-        return 0;
-    u->file_count = l->file_count - u->file_base;
-    return 1;
 }
 
 /* ---- the state machine ------------------------------------------------ */
@@ -279,8 +68,8 @@ static void machine_reset(struct machine *m)
     m->line = 1;
 }
 
-static int emit(struct wst_dwarf_lines *l, const struct unit *u,
-                const struct machine *m, int end)
+static int emit(struct wst_dwarf_lines *l, const struct wst_line_unit *u, const struct machine *m,
+                int end)
 {
     if (l->row_count >= WST_DWARF_MAX_ROWS)
         return 0;
@@ -302,7 +91,7 @@ static int emit(struct wst_dwarf_lines *l, const struct unit *u,
     return 1;
 }
 
-static int run_extended(struct wst_dwarf_lines *l, const struct unit *u,
+static int run_extended(struct wst_dwarf_lines *l, const struct wst_line_unit *u,
                         struct wst_cursor *c, struct machine *m)
 {
     uint64_t len = wst_cursor_uleb(c);
@@ -326,7 +115,7 @@ static int run_extended(struct wst_dwarf_lines *l, const struct unit *u,
     return 1;
 }
 
-static int run_standard(const struct unit *u, struct wst_cursor *c, struct machine *m,
+static int run_standard(const struct wst_line_unit *u, struct wst_cursor *c, struct machine *m,
                         unsigned op)
 {
     switch (op) {
@@ -346,7 +135,7 @@ static int run_standard(const struct unit *u, struct wst_cursor *c, struct machi
     return !c->bad;
 }
 
-static int run_program(struct wst_dwarf_lines *l, const struct unit *u,
+static int run_program(struct wst_dwarf_lines *l, const struct wst_line_unit *u,
                        struct wst_cursor *c)
 {
     struct machine m;
@@ -374,7 +163,7 @@ static int run_program(struct wst_dwarf_lines *l, const struct unit *u,
 
 /* ---- units ------------------------------------------------------------ */
 
-static int read_header(struct wst_cursor *c, struct unit *u)
+static int read_header(struct wst_cursor *c, struct wst_line_unit *u)
 {
     u->version = (unsigned)wst_cursor_le(c, 2);
     if (c->bad || u->version < 2 || u->version > 5)
@@ -386,7 +175,7 @@ static int read_header(struct wst_cursor *c, struct unit *u)
     return !c->bad;
 }
 
-static int read_params(struct wst_cursor *c, struct unit *u)
+static int read_params(struct wst_cursor *c, struct wst_line_unit *u)
 {
     u->min_inst = (unsigned)wst_cursor_le(c, 1);
     if (u->version >= 4)
@@ -403,16 +192,17 @@ static int read_params(struct wst_cursor *c, struct unit *u)
 /* One unit at the cursor: its header bounds its tables, its length bounds
  * its program. Advances the section cursor past the unit. */
 static int read_unit(struct wst_dwarf_lines *l, struct wst_cursor *sec, const unsigned char *base,
-                     const struct strings *s)
+                     const struct wst_line_strings *s)
 {
     size_t at = (size_t)(sec->p - base);
-    struct unit u = {0};
+    struct wst_line_unit u = {0};
     struct wst_cursor c;
     unsigned offset_size;
     enum wst_unit_read r = wst_cursor_unit(sec, &c, &offset_size);
     if (r != WST_UNIT_OK)
-        return fail(l, at, r == WST_UNIT_RESERVED ? "reserved unit length"
-                                                  : "unit longer than the section");
+        return fail(l, at,
+                              r == WST_UNIT_RESERVED ? "reserved unit length"
+                                                     : "unit longer than the section");
     u.offset64 = offset_size == 8;
     /* Rows made from now on belong to this unit. */
     if (!wst_offsets_append(&l->unit_offsets, &l->unit_count, WST_DWARF_MAX_FILES, at))
@@ -426,7 +216,11 @@ static int read_unit(struct wst_dwarf_lines *l, struct wst_cursor *sec, const un
     struct wst_cursor prog = {c.p + hlen, c.end, 0};
     if (!read_params(&h, &u))
         return fail(l, at, "bad header parameters");
-    int ok = u.version >= 5 ? read_tables_v5(l, &u, &h, s) : read_tables_v4(l, &u, &h);
+    struct wst_line_files files = {l->files, l->file_count};
+    int ok = u.version >= 5 ? wst_dwarf_read_tables_v5(&files, &u, &h, s)
+                            : wst_dwarf_read_tables_v4(&files, &u, &h);
+    l->files = files.files; /* kept on failure too: the caller frees them */
+    l->file_count = files.count;
     if (!ok)
         return fail(l, at, "bad directory or file table");
     if (u.version > l->max_version)
@@ -466,7 +260,7 @@ enum wst_status wst_dwarf_lines_load(const struct wst_pe_file *image, struct wst
     out->image_base = image->info.image_base;
     const unsigned char *line;
     size_t line_len;
-    struct strings s = {0};
+    struct wst_line_strings s = {0};
     if (wst_pe_file_section(image, ".debug_line", &line, &line_len) != WST_OK ||
         wst_pe_file_section(image, ".debug_str", &s.str, &s.str_len) != WST_OK ||
         wst_pe_file_section(image, ".debug_line_str", &s.line_str, &s.line_str_len) != WST_OK) {

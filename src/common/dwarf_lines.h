@@ -17,13 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dwarf_line_tables.h" /* WST_DWARF_MAX_*: what one image may allocate */
 #include "pe_file.h"
 #include "status.h"
-
-/* Bounds on what one image may make the reader allocate. */
-#define WST_DWARF_MAX_ROWS (1u << 24)
-#define WST_DWARF_MAX_FILES (1u << 20)
-#define WST_DWARF_MAX_PATH 4096u
 
 struct wst_dwarf_row; /* dwarf_lines.c */
 

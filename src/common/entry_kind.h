@@ -1,6 +1,6 @@
 /*
  * What kind of number an entry of a region is. Every writer (text, JSON and
- * CSV in src/inspector/output*.c, OpenMetrics in openmetrics.c) switches on
+ * CSV in src/inspector/write_*.c, OpenMetrics in openmetrics.c) switches on
  * the kind, so that a new kind is one case in each. The values are the
  * region's own (WST_KIND_*, winstrument/region.h), which the parser stores in
  * each entry. Platform-free; constant data only.

@@ -1,6 +1,6 @@
 /*
  * A bounded parser for the HTTP/1.x requests that the metrics endpoint
- * (src/inspector/serve.c) accepts: the request line and the headers, never a
+ * (src/inspector/verb_serve.c) accepts: the request line and the headers, never a
  * body. Platform-free (no windows.h) so it builds natively and is fuzzed
  * (fuzz/fuzz_http_request.c).
  *

@@ -78,41 +78,7 @@ enum wst_status wst_region_parse_header(const void *bytes, size_t size,
         return WST_E_CORRUPT;
     if (!terminated(h.pipe_name, sizeof h.pipe_name))
         return WST_E_CORRUPT;
-    info->layout_version = h.layout_version;
-    info->runtime_version = h.runtime_version;
-    info->mode = h.mode;
-    info->worker_state = h.worker_state;
-    info->pid = h.pid;
-    info->generation = h.generation;
-    info->instance = h.instance;
-    info->started_at = h.started_at;
-    memcpy(info->pipe_name, h.pipe_name, sizeof info->pipe_name);
-    /* Stripe use: counts for people to read, never used to index anything,
-     * so any value is reported as it is. */
-    info->stripes_owned = h.stripes_owned;
-    info->stripe_flags = h.stripe_flags;
-    info->stripe_claims = h.stripe_claims;
-    info->stripe_reclaims = h.stripe_reclaims;
-    info->stripe_shared = h.stripe_shared;
-    /* The clock, likewise: zero in layout 1 and before the first scope. */
-    info->clock_tsc_hz = h.clock_tsc_hz;
-    info->clock_source = h.clock_source;
-    info->clock_interval_ms = h.clock_interval_ms;
-    info->clock_error_ppb = h.clock_error_ppb;
-    info->worker_error = h.worker_error;
-    info->runtime_flags = h.runtime_flags;
-    /* Layout 1 and runtimes without function hooks leave them zero. */
-    info->functions_rva = h.functions_rva;
-    info->functions_size = h.functions_size;
-    info->functions_flags = h.functions_flags;
-    info->helper_state = h.helper_state;
-    info->helper_error = h.helper_error;
-    info->helper_version = h.helper_version;
-    info->helper_where = h.helper_where;
-    info->trigger_state = h.trigger_state;
-    info->trigger_error = h.trigger_error;
-    info->idle_stop_ms = h.idle_stop_ms;
-    info->worker_starts = h.worker_starts;
+    info->header = h;
     return WST_OK;
 }
 
@@ -224,17 +190,17 @@ static enum wst_status walk(const unsigned char *b, size_t size, struct wst_regi
                 return corrupt_at(info, off);
             if (*count >= capacity)
                 return WST_E_INTERNAL;
-            if (read_counter(b + off, info->layout_version, &counters[*count]) != WST_OK)
+            if (read_counter(b + off, info->header.layout_version, &counters[*count]) != WST_OK)
                 return corrupt_at(info, off);
             ++*count;
             info->sites++;
             off += sizeof(struct wst_counter);
             continue;
         }
-        if (magic == WST_DIST_MAGIC && info->layout_version >= 2) {
+        if (magic == WST_DIST_MAGIC && info->header.layout_version >= 2) {
             /* The record of this layout (layout 3's is the bigger) and a
              * trailer must both fit. */
-            size_t dist_size = wst_region_dist_size(info->layout_version);
+            size_t dist_size = wst_region_dist_size(info->header.layout_version);
             if (size - off < dist_size + sizeof(struct wst_region_trailer))
                 return corrupt_at(info, off);
             if (*count >= capacity)
@@ -245,8 +211,8 @@ static enum wst_status walk(const unsigned char *b, size_t size, struct wst_regi
                     return WST_E_INTERNAL;
                 buckets = pool->buckets + pool->used++ * WST_DIST_BUCKETS;
             }
-            if (read_distribution(b + off, info->layout_version, &counters[*count], buckets) !=
-                WST_OK)
+            if (read_distribution(b + off, info->header.layout_version, &counters[*count],
+                                  buckets) != WST_OK)
                 return corrupt_at(info, off);
             ++*count;
             info->sites++;

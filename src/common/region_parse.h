@@ -47,47 +47,18 @@ struct wst_region_counter {
     uint64_t *buckets;
 };
 
-/* The header's fields, validated, and what the walk found. */
+/* The header, validated, and what the walk found. */
 struct wst_region_info {
-    uint16_t layout_version;
-    uint32_t runtime_version;
-    uint32_t mode;         /* enum wst_mode, checked in range */
-    uint32_t worker_state; /* enum wst_worker_state, checked in range */
-    uint32_t pid;
-    uint64_t generation;
-    uint64_t instance;
-    uint64_t started_at;
-    char pipe_name[WST_PIPE_NAME_MAX]; /* NUL-terminated, possibly empty */
-    /* Stripe use (header.stripe_*), as read: unchecked counts. */
-    uint16_t stripes_owned;
-    uint16_t stripe_flags;
-    uint32_t stripe_claims;
-    uint32_t stripe_reclaims;
-    uint32_t stripe_shared;
-    /* The time scopes' clock (header.clock_*), as read: for people only. */
-    uint64_t clock_tsc_hz;
-    uint16_t clock_source; /* WST_CLOCK_*, unchecked */
-    uint16_t clock_interval_ms;
-    uint32_t clock_error_ppb;
-    uint32_t worker_error;             /* Win32 error of the worker's failure, 0 if none */
-    uint32_t runtime_flags;            /* WST_RUNTIME_* */
-    /* The function table (header bytes 200..215), unchecked: the reader
-     * checks them against the module before it reads there. */
-    uint32_t functions_rva;
-    uint32_t functions_size;
-    uint32_t functions_flags;
-    uint32_t helper_state;             /* enum wst_helper_state, checked in range */
-    uint32_t helper_error;             /* Win32 error of the helper's load, 0 if none */
-    uint32_t helper_version;           /* interface version the found helper offered */
-    uint32_t helper_where;             /* enum wst_helper_where, as read */
-    /* The on-demand worker (header.trigger_state ...), as read. */
-    uint32_t trigger_state; /* enum wst_trigger_state, checked in range */
-    uint32_t trigger_error;
-    uint32_t idle_stop_ms;
-    uint32_t worker_starts;
-    size_t sites;                      /* records found (before merging by name) */
-    size_t distributions;              /* of which distribution records */
-    size_t padding_lines;              /* zero lines skipped */
+    /* A copy of the section's header, every check of wst_region_parse_header
+     * passed: the ABI sizes match, mode, worker_state, helper_state and
+     * trigger_state are in range, and pipe_name is NUL-terminated (possibly
+     * empty). The other fields are as read: counts for people (stripe_*,
+     * clock_*), and the function table's place, which the reader checks
+     * against the module before it reads there. */
+    struct wst_region_header header;
+    size_t sites;         /* records found (before merging by name) */
+    size_t distributions; /* of which distribution records */
+    size_t padding_lines; /* zero lines skipped */
     size_t trailer_offset;
     size_t error_offset; /* on WST_E_CORRUPT from the walk: the offending line */
 };
@@ -114,7 +85,7 @@ unsigned wst_region_dist_shards(uint16_t layout);
 uint64_t wst_region_dist_bucket(const unsigned char *record, uint16_t layout, unsigned i);
 
 /* Checks only the header (the first sizeof(struct wst_region_header) bytes)
- * and fills *info's header fields. For callers that read just the header,
+ * and copies it into info->header. For callers that read just the header,
  * such as `list`. */
 enum wst_status wst_region_parse_header(const void *bytes, size_t size,
                                         struct wst_region_info *info);

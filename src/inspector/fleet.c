@@ -133,7 +133,7 @@ struct wst_metrics_module *wst_fleet_metrics(const struct wst_fleet *f, size_t *
             out[k].pid = p->pid;
             out[k].exe = p->exe;
             out[k].module = p->modules[j].label;
-            out[k].mode = wst_mode_name(p->modules[j].info.mode);
+            out[k].mode = wst_mode_name(p->modules[j].info.header.mode);
             out[k].entries = p->modules[j].entries;
             out[k].count = p->modules[j].count;
         }

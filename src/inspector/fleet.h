@@ -1,6 +1,6 @@
 /*
  * Every instrumented process the user can read, with each module's entries,
- * read from memory: what the metrics endpoint (serve.c) shows at each
+ * read from memory: what the metrics endpoint (verb_serve.c) shows at each
  * scrape. Processes are discovered anew at each collection; one that cannot
  * be opened, is not instrumented, or exits halfway is left out, and a
  * module whose read fails is left out, so a process that comes or goes

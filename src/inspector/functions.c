@@ -189,29 +189,31 @@ static enum wst_status read_table(const struct wst_remote *r, const struct wst_m
                                   const struct wst_region_info *info, struct wst_fn_entry **entries,
                                   size_t *n, struct wst_fn_table_info *ti, struct wst_error *err)
 {
-    uint64_t end = (uint64_t)info->functions_rva + info->functions_size;
-    if (info->functions_size > WST_FN_TABLE_MAX_SIZE || end > m->image_size)
+    uint64_t end = (uint64_t)info->header.functions_rva + info->header.functions_size;
+    if (info->header.functions_size > WST_FN_TABLE_MAX_SIZE || end > m->image_size)
         return wst_error_set(err, WST_E_CORRUPT, 0,
                              "pid %lu, module %s: function table at 0x%lx, %lu bytes, outside "
                              "the image",
-                             (unsigned long)r->pid, m->name, (unsigned long)info->functions_rva,
-                             (unsigned long)info->functions_size);
-    unsigned char *bytes = malloc(info->functions_size ? info->functions_size : 1);
+                             (unsigned long)r->pid, m->name,
+                             (unsigned long)info->header.functions_rva,
+                             (unsigned long)info->header.functions_size);
+    unsigned char *bytes = malloc(info->header.functions_size ? info->header.functions_size : 1);
     if (bytes == NULL)
         return wst_error_set(err, WST_E_INTERNAL, 0, "out of memory");
-    enum wst_status st = wst_remote_read(r, m->base + info->functions_rva, bytes,
-                                         info->functions_size, "function table", err);
+    enum wst_status st = wst_remote_read(r, m->base + info->header.functions_rva, bytes,
+                                         info->header.functions_size, "function table", err);
     if (st == WST_OK) {
-        st = wst_fn_table_parse_header(bytes, info->functions_size, ti);
+        st = wst_fn_table_parse_header(bytes, info->header.functions_size, ti);
         if (st == WST_OK) {
             *entries = calloc(ti->capacity, sizeof **entries);
             st = *entries == NULL ? WST_E_INTERNAL
-                                  : wst_fn_table_parse(bytes, info->functions_size, ti, *entries,
-                                                       ti->capacity, n);
+                                  : wst_fn_table_parse(bytes, info->header.functions_size, ti,
+                                                       *entries, ti->capacity, n);
         }
         if (st != WST_OK)
             wst_error_set(err, st, 0, "pid %lu, module %s: function table of %lu bytes",
-                          (unsigned long)r->pid, m->name, (unsigned long)info->functions_size);
+                          (unsigned long)r->pid, m->name,
+                          (unsigned long)info->header.functions_size);
     }
     free(bytes);
     return st;
@@ -282,7 +284,7 @@ enum wst_status wst_functions_read(uint32_t pid, const struct wst_functions_quer
         struct wst_function_module *fm = &out->modules[out->count];
         module_init(fm, &mods[i]);
         enum wst_status mst = wst_read_region_header(&r, &mods[i], &info, &fm->error);
-        if (mst == WST_OK && info.functions_rva == 0)
+        if (mst == WST_OK && info.header.functions_rva == 0)
             continue; /* built without --wst-functions, or not attached yet */
         if (mst == WST_OK)
             mst = read_module(&r, &mods[i], &info, q, fm, &fm->error);

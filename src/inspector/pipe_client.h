@@ -82,9 +82,4 @@ enum wst_status wst_pipe_reset(struct wst_pipe_client *c, uint64_t *generation,
 enum wst_status wst_pipe_stats(struct wst_pipe_client *c, struct wst_msg_stats *out,
                                struct wst_error *err);
 
-/* Validates a snapshot reply's payload (exposed for the unit tests). */
-enum wst_status wst_pipe_decode_snapshot(const void *payload, size_t length, uint64_t *generation,
-                                         struct wst_region_counter **counters, size_t *count,
-                                         int *complete);
-
 #endif

@@ -204,7 +204,7 @@ static enum wst_status copy_settled(const struct wst_remote *r, const struct wst
         if (st != WST_OK)
             break;
         uint64_t after = h.generation;
-        int steady_copy = before % 2 == 0 && scratch.generation == before && after == before;
+        int steady_copy = before % 2 == 0 && scratch.header.generation == before && after == before;
         before = after;
         if (!steady_copy) {
             /* A reset is running: let the worker finish it. */

@@ -1,7 +1,7 @@
 /*
- * What the verbs learn about each module and process, as output.c prints it:
- * the data passed from inspect.c (and watch.c, fleet.c) to the writers, and
- * nothing else. Main thread only.
+ * What the verbs learn about each module and process: the data that the
+ * reading layers (session.c, snapshot.c, control.c, fleet.c) pass to the
+ * writers (write_report.c, write_csv.c), and nothing else. Main thread only.
  */
 #ifndef WST_INSPECTOR_REPORT_H
 #define WST_INSPECTOR_REPORT_H
@@ -25,7 +25,7 @@ struct wst_module_report {
     int settled;   /* dump: the copy passed the reset and torn-value checks */
     struct wst_msg_stats stats; /* stats verb */
     /* This module's failure (status WST_OK: none). The verb goes on with
-     * the other modules, and output.c reports it in the module's place. */
+     * the other modules, and write_report.c reports it in the module's place. */
     struct wst_error error;
 };
 

@@ -77,6 +77,10 @@ static uint64_t due_qpc;
  * racing first fallbacks store the same values. Atomic, so that i686 never
  * reads half of a store. */
 static __attribute__((aligned(8))) uint64_t qpc_hz_seen, qpc_mult_seen;
+/* The TSC's factor that scopes read inline (probe_abi.h): 0 until complete()
+ * stores it, once; aligned so that i686's atomic 8-byte accesses are single
+ * accesses. */
+__attribute__((aligned(8))) volatile uint64_t wst_clock_tsc_mult_;
 
 static uint64_t qpc_hz(void)
 {
@@ -203,4 +207,28 @@ void wst_clock_calibrate_step(uint64_t qpc_now)
         return;
     LONG next = seen == STATE_NEW ? anchor_now() : complete();
     __atomic_store_n(&state, next, __ATOMIC_RELEASE);
+}
+
+/* ---- what time scopes call (winstrument/probe_abi.h) -------------------- */
+
+uint64_t wst_clock_qpc_(void)
+{
+    /* QueryPerformanceCounter cannot fail on XP and later, and reads one
+     * counter for the whole system: consistent across CPUs, so a thread
+     * that migrates mid-scope still measures the right interval. It leaves
+     * the last-error value alone. */
+    LARGE_INTEGER now;
+    QueryPerformanceCounter(&now);
+    return (uint64_t)now.QuadPart;
+}
+
+uint64_t wst_clock_fallback_(uint64_t *mult)
+{
+    uint64_t now = wst_clock_qpc_();
+    *mult = wst_clock_qpc_mult();
+    /* Every scope that runs before the TSC is calibrated comes here, so
+     * this is where the calibration moves on: it never waits, it only
+     * compares this reading with the one it anchored to. */
+    wst_clock_calibrate_step(now);
+    return now;
 }

@@ -1,7 +1,8 @@
 /*
  * The time scopes' clock (clock.c): QueryPerformanceCounter's factor, and
  * the calibration of the TSC against it, which time scopes move on from
- * their fallback path (probe_runtime.c). Not part of the ABI.
+ * their fallback path (wst_clock_fallback_, also in clock.c). What scopes
+ * call inline is declared in winstrument/probe_abi.h; this is the rest.
  */
 #ifndef WST_CLOCK_H
 #define WST_CLOCK_H

@@ -6,6 +6,8 @@
  */
 #include "demand_trigger.h"
 
+#include <stdlib.h>
+
 #include "os_win.h"
 #include "pipe_name.h"
 #include "pipe_security.h"
@@ -37,4 +39,28 @@ HANDLE wst_trigger_create(uint32_t pid, uint64_t instance, DWORD *error)
         return NULL;
     }
     return event;
+}
+
+/* How long a worker serves with no client connected before it stops, unless
+ * WINSTRUMENT_IDLE_MS says otherwise (0: until unload). Long enough for a
+ * `watch` at its default interval to keep one worker. */
+#define IDLE_STOP_MS_DEFAULT 10000u
+#define IDLE_STOP_MS_MIN 100u
+#define IDLE_STOP_MS_MAX 86400000u
+
+/* WINSTRUMENT_IDLE_MS: decimal milliseconds, 0 for never; anything else
+ * unreadable gives the default. Read once, at attach. */
+DWORD wst_demand_idle_ms(void)
+{
+    char value[16];
+    DWORD n = GetEnvironmentVariableA("WINSTRUMENT_IDLE_MS", value, sizeof value);
+    if (n == 0 || n >= sizeof value)
+        return IDLE_STOP_MS_DEFAULT;
+    char *end = NULL;
+    unsigned long v = strtoul(value, &end, 10);
+    if (end == value || *end != '\0')
+        return IDLE_STOP_MS_DEFAULT;
+    if (v == 0)
+        return 0;
+    return v < IDLE_STOP_MS_MIN ? IDLE_STOP_MS_MIN : v > IDLE_STOP_MS_MAX ? IDLE_STOP_MS_MAX : v;
 }

@@ -27,4 +27,8 @@
  * (ERROR_ALREADY_EXISTS when the name was taken) if it cannot be ours. */
 HANDLE wst_trigger_create(uint32_t pid, uint64_t instance, DWORD *error);
 
+/* How long a started worker serves with no client before it stops (0:
+ * until unload): WINSTRUMENT_IDLE_MS, bounded, or the default. */
+DWORD wst_demand_idle_ms(void);
+
 #endif

@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "function_hooks_count.h"
 #include "function_table.h"
 #include "winstrument/probe_abi.h"
 
@@ -60,70 +61,22 @@
 #endif
 
 #define HOOK __attribute__((no_instrument_function, noinline, used))
-#define SLOW __attribute__((no_instrument_function, noinline, cold))
 
-const uint32_t wst_fn_hooks_flags_ = WST_FN_TIMED ? WST_FN_FLAG_TIMED : 0u;
-
-extern IMAGE_DOS_HEADER __ImageBase;
+/* The table's loader entry point lives with the hooks, not in the table, so
+ * that the table names nothing of the variant linked in: this callback hands
+ * it the variant's flags. It runs after the runtime's own callback (.CRT$XLW;
+ * this one is .CRT$XLX), so the lifecycle has chosen the mode before the table
+ * is published; tls_hook.c already makes the linker emit the TLS directory.
+ * Runs under the loader lock and only dispatches. */
+static void NTAPI SLOW tls_callback(PVOID module, DWORD reason, PVOID reserved)
+{
+    wst_fn_on_loader_event(module, reason, reserved, WST_FN_TIMED ? WST_FN_FLAG_TIMED : 0u);
+}
+__attribute__((section(".CRT$XLX"), used)) const PIMAGE_TLS_CALLBACK wst_fn_tls_callback_ptr_ =
+    tls_callback;
 
 void __cyg_profile_func_enter(void *fn, void *call_site) HOOK;
 void __cyg_profile_func_exit(void *fn, void *call_site) HOOK;
-
-static __inline__ __attribute__((always_inline)) uint32_t rva_of(void *fn)
-{
-    return (uint32_t)((uintptr_t)fn - (uintptr_t)&__ImageBase);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Counting a call                                                          */
-/* ------------------------------------------------------------------------ */
-
-/* A call of a function without a slot yet (its first call, or the table is
- * full: then the overflow is counted and the slot stays WST_FN_NO_SLOT). */
-static uint32_t SLOW count_slow(uint32_t rva, uint32_t slot)
-{
-    if (slot == WST_FN_NO_SLOT) {
-        DWORD last_error = GetLastError();
-        slot = wst_fn_slot_slow_(rva);
-        SetLastError(last_error);
-        if (slot == WST_FN_NO_SLOT)
-            return slot;
-    }
-#if defined(__x86_64__)
-    wst_fn_add_slow_(slot, 0, 0, 0);
-#else
-    __atomic_fetch_add(&wst_fn_table_.calls[wst_stripe_index_()][slot], 1, __ATOMIC_RELAXED);
-    if (!wst_runtime_hit_seen_)
-        wst_runtime_first_hit_();
-#endif
-    return slot;
-}
-
-/* Counts one call; returns the function's slot (or WST_FN_NO_SLOT). */
-static __inline__ __attribute__((always_inline)) uint32_t count_call(uint32_t rva)
-{
-    uint32_t slot = wst_fn_slot_(rva);
-#if defined(__x86_64__)
-    uint64_t at = wst_stripe_slot_read_();
-    if (__builtin_expect(slot != WST_FN_NO_SLOT &&
-                             at - 2u * WST_LINE <= (WST_STRIPES - 2u) * WST_LINE,
-                         1)) {
-        /* The thread's own stripe (at = WST_LINE * (1 + s)): only it writes
-         * there, so a plain add is exact, and an aligned 8-byte store is
-         * never seen torn. */
-        uint64_t *cell = &wst_fn_table_.calls[(at / WST_LINE) - 1u][slot];
-        __asm__ volatile("addq $1, %0" : "+m"(*cell));
-        return slot;
-    }
-#else
-    if (__builtin_expect(slot != WST_FN_NO_SLOT && wst_runtime_hit_seen_, 1)) {
-        __atomic_fetch_add(&wst_fn_table_.calls[wst_stripe_index_()][slot], 1,
-                           __ATOMIC_RELAXED);
-        return slot;
-    }
-#endif
-    return count_slow(rva, slot);
-}
 
 #if !WST_FN_TIMED
 

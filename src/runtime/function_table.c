@@ -7,8 +7,8 @@
  * at its DLL_THREAD_DETACH, every remaining one at unload.
  *
  * Linked only into modules whose hooks (function_hooks.c, in
- * libwinstrument-functions.a or libwinstrument-calls.a) reference it; its
- * TLS callback (function_tls_hook.c) comes with it.
+ * libwinstrument-functions.a or libwinstrument-calls.a) reference it; the
+ * hooks also carry its TLS callback, so it names nothing of theirs.
  *
  * Threads: the slow paths run on any thread that calls an instrumented
  * function, possibly under the loader lock (an instrumented DllMain). They
@@ -33,13 +33,9 @@
 #include "stripes.h"
 #include "winstrument/probe_abi.h"
 
-/* The hooks' flags (WST_FN_FLAG_TIMED or 0), defined by the hooks variant
- * linked in (function_hooks.c). */
-extern const uint32_t wst_fn_hooks_flags_;
-
-/* The TLS callback of the function hooks; referenced so that it is linked. */
-extern const PIMAGE_TLS_CALLBACK wst_fn_tls_callback_ptr_;
-__attribute__((used)) static const void *const pull_tls_hook = &wst_fn_tls_callback_ptr_;
+/* The hooks' flags (WST_FN_FLAG_TIMED or 0), handed over at attach by the
+ * hooks variant linked in (function_hooks.c); constant afterwards. */
+static uint32_t hooks_flags;
 
 extern IMAGE_DOS_HEADER __ImageBase;
 
@@ -240,7 +236,7 @@ static void publish_table(void)
     h->header_size = sizeof *h;
     h->capacity = WST_FN_CAPACITY;
     h->stripes = WST_STRIPES;
-    h->flags = wst_fn_hooks_flags_;
+    h->flags = hooks_flags;
     h->table_size = sizeof wst_fn_table_;
     h->keys_offset = offsetof(struct wst_fn_table, keys);
     h->calls_offset = offsetof(struct wst_fn_table, calls);
@@ -251,17 +247,18 @@ static void publish_table(void)
      * either sees a complete header. */
     __atomic_store_n(&h->magic, WST_FN_TABLE_MAGIC, __ATOMIC_RELEASE);
     wst_region_.functions_size = sizeof wst_fn_table_;
-    wst_region_.functions_flags = wst_fn_hooks_flags_;
+    wst_region_.functions_flags = hooks_flags;
     __atomic_store_n(&wst_region_.functions_rva,
                      (uint32_t)((uintptr_t)&wst_fn_table_ - (uintptr_t)&__ImageBase),
                      __ATOMIC_RELEASE);
 }
 
-void wst_fn_on_loader_event(void *module, unsigned long reason, void *reserved)
+void wst_fn_on_loader_event(void *module, unsigned long reason, void *reserved, uint32_t flags)
 {
     (void)module;
     if (reason == DLL_PROCESS_ATTACH) {
-        if (wst_fn_hooks_flags_ & WST_FN_FLAG_TIMED)
+        hooks_flags = flags;
+        if (hooks_flags & WST_FN_FLAG_TIMED)
             take_thread_slot();
         publish_table();
     } else if (reason == DLL_THREAD_DETACH) {

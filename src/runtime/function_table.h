@@ -147,7 +147,8 @@ void wst_fn_add_slow_(uint32_t slot, int time, uint64_t incl_ns, uint64_t self_n
 /* Adds n to one of the header's run-time counts, atomically. */
 void wst_fn_note_(uint64_t *field, uint64_t n);
 
-/* Process attach, thread detach and unload, from the hooks' TLS callback. */
-void wst_fn_on_loader_event(void *module, unsigned long reason, void *reserved);
+/* Process attach, thread detach and unload, from the hooks' TLS callback,
+ * with the hooks variant's flags (WST_FN_FLAG_TIMED or 0). */
+void wst_fn_on_loader_event(void *module, unsigned long reason, void *reserved, uint32_t flags);
 
 #endif

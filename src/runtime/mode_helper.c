@@ -31,8 +31,8 @@
  * (deadlock) nor return while it runs (it would return into an unmapped
  * module). So loader_main only ever *tries* the loader lock
  * (LdrLockLoaderLock with the try-only flag), waiting on a condition
- * variable between tries, which the unload wakes (no kernel object: the
- * event this used to be cost three Wine server calls a load). Holding it,
+ * variable between tries, which the unload wakes (no kernel object: an
+ * event costs three Wine server calls a load). Holding it,
  * it pins the module (GetModuleHandleExW, a recursive acquisition) and
  * moves `load` from PENDING to PINNED; only then,
  * the lock released, does it LoadLibrary the helper. Because the move

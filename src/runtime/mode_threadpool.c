@@ -1,86 +1,47 @@
 /*
  * Threadpool mode (the default): the module's worker serves the named pipe
  * (pipe_server.c) in a callback of the process's default thread pool, and
- * only while someone looks. docs/modes.md ("The on-demand worker") explains
- * the design.
+ * only while someone looks. At attach it creates a trigger (demand_trigger.h)
+ * and a runs-long pool wait on it, and starts nothing; the worker serves
+ * until no client has been connected for idle_ms, then re-arms the wait. A
+ * squatted trigger name makes the wait use a private event that the first
+ * probe hit signals. The host watch ends the process when the host's last
+ * thread has ended. docs/modes.md ("The on-demand worker") has the design
+ * and why the default pool; docs/design/modes.md, what was tried.
  *
- * At process attach the mode creates, and starts nothing:
- *   - the trigger (demand_trigger.h): a named auto-reset event that an
- *     inspector signals;
- *   - a thread-pool wait on the trigger, in the default pool with a
- *     callback environment marked runs-long, whose callback is the worker:
- *     it serves until no client has been connected for idle_ms, then returns
- *     its thread to the pool and arms the wait again.
- * The default pool, not a private one: Wine keeps one worker thread in a
- * pool for as long as any object of that pool exists (tp_threadpool_lock),
- * so a private pool per module would hold a thread per module, created and
- * ended with every load; the default pool's is shared by every module and
- * the host. (Windows keeps no thread for a wait.)
- * Until an inspector asks, the module holds no thread, looks at no thread
- * list, and runs none of its code. Each start creates the worker's stop
- * event and its end closes it.
- *
- * The host watch: when the host's last thread ends, the process must end
- * too, and the trigger wait's own thread (Wine, Windows 7) must not keep it
- * alive. The mode remembers one thread of the host (at first the one that
- * loaded us); when that thread ends (thread_detach, on that thread), a wait
- * is armed on its handle, and its callback looks at the host's threads once:
- * none left, it ends the process with that thread's exit code; else it
- * remembers another one. No polling, and nothing at all while the
- * remembered thread lives. After that first end, the watch's callback arms
- * the same wait on the next remembered thread itself. If the trigger's name
- * cannot be ours (a
- * squatter made it first), the wait is on a private event instead, which the
- * first probe hit signals, and the worker then serves until unload, as
- * before this design.
- *
- * Threads that enter:
+ * Threads:
  *   - the loader (tls_hook.c -> lifecycle.c), under the loader lock: attach,
  *     stop_on_unload, stop_at_exit;
- *   - the first thread to hit a probe: first_hit, once per load, possibly
- *     under the loader lock (a probe in a DllMain); it does something only
- *     in the fallback (it signals the private event: no waiting);
+ *   - the first thread to hit a probe: first_hit, once per load, maybe under
+ *     the loader lock; it only signals the private event (fallback), no wait;
  *   - every ending thread: thread_detach, under the loader lock; it arms the
- *     host watch when the first remembered thread ends (no waiting);
- *   - default-pool threads: worker_main (never two at once: its wait is
- *     one-shot and armed again only when it returns) and watch_main (the
- *     same); they share nothing but `arm_lock`'s fields and the region.
+ *     host watch when the remembered host thread ends (no waiting);
+ *   - default-pool threads: worker_main and watch_main, never two of one at
+ *     once (each wait is one-shot, re-armed only on return); they share
+ *     nothing but `arm_lock`'s fields and the region.
  *
- * What it must never do:
- *   - stop_on_unload waits only for a callback that is already running,
- *     after cancelling any still queued (a queued one's thread may not have
- *     started yet and would first need the loader lock we hold: waiting for
- *     it would deadlock);
- *   - a callback never re-arms a wait once the stop has begun: it re-arms
- *     only under `arm_lock` and only while `closing` is FALSE, and the stop
- *     sets `closing` under that lock before it disarms. So after the stop's
- *     disarm no wait is armed, and after its waits no callback runs;
- *   - a callback never takes the loader lock nor calls anything that may
- *     (LoadLibrary, GetModuleHandleEx, FreeLibrary, creating a thread and
- *     waiting for it), since stop_on_unload waits for it under that lock;
- *     and it never holds `arm_lock` across anything but SetThreadpoolWait,
- *     CreateEvent and CloseHandle (none waits for another thread);
- *   - stop_at_exit blocks on nothing: the pool's threads are already gone;
- *   - nothing here writes output (stderr may be a full pipe nobody drains):
- *     a failure goes into the region (worker_state, worker_error,
- *     trigger_state, trigger_error);
- *   - the module never keeps the process alive: when no thread of the host
- *     is left, the worker or the host watch ends the process as the host's
- *     last thread would have (host_threads.h).
+ * Never:
+ *   - stop_on_unload waits for a callback that is already running only,
+ *     after cancelling queued ones (a queued one's thread would first need
+ *     the loader lock that we hold);
+ *   - re-arm a wait once the stop has begun: re-arming happens under
+ *     `arm_lock` while `closing` is FALSE, and the stop sets `closing` under
+ *     that lock before it disarms;
+ *   - take the loader lock in a callback, or call what may (LoadLibrary,
+ *     GetModuleHandleEx, FreeLibrary, creating a thread and waiting for it);
+ *     hold `arm_lock` across anything but SetThreadpoolWait, CreateEvent and
+ *     CloseHandle;
+ *   - block in stop_at_exit: the pool's threads are already gone;
+ *   - write output (stderr may be a full pipe): failures go to the region;
+ *   - keep the process alive (host_threads.h).
  *
- * The fallback's first hit and the stop race when a probe's first hit runs
- * on one thread while another unloads the module (the host's bug, but cheap
- * to make safe). They agree through one interlocked state, `tp.start`
- * (start_gate.h, shared with helper mode):
- *   IDLE -> STARTING (first_hit wins the CAS) -> RUNNING (its signal is done)
- *   IDLE or RUNNING -> CLOSED (the stop wins the CAS; at most one stops)
- *   any -> EXITED (process exit: no other thread is left to race)
- * The stop never moves STARTING: it waits until first_hit has signalled,
- * which takes no lock, so the wait ends within one call.
+ * The first hit and the stop agree through one interlocked state, `tp.start`
+ * (start_gate.h): IDLE -> STARTING (first_hit's CAS) -> RUNNING; IDLE or
+ * RUNNING -> CLOSED (the stop's CAS); any -> EXITED (process exit). The stop
+ * never moves STARTING: it waits for first_hit's signal, which takes no lock.
  */
 #include <windows.h>
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "demand_trigger.h"
@@ -92,16 +53,7 @@
 #include "start_gate.h"
 #include "winstrument/protocol.h"
 
-/* How long a worker serves with no client connected before it stops, unless
- * WINSTRUMENT_IDLE_MS says otherwise (0: until unload). Long enough for a
- * `watch` at its default interval to keep one worker. */
-#define IDLE_STOP_MS_DEFAULT 10000u
-#define IDLE_STOP_MS_MIN 100u
-#define IDLE_STOP_MS_MAX 86400000u
-
-/* This load's objects. A module reloaded at the same address gets a fresh
- * image (fresh .data) anyway, but attach clears it all the same so that
- * nothing can survive from a previous load. Created at attach, destroyed by
+/* This load's objects: cleared and created at attach, destroyed by
  * stop_on_unload once no callback runs; constant in between unless said. */
 struct threadpool_state {
     uint64_t module_base;
@@ -133,41 +85,7 @@ struct threadpool_state {
 
 static struct threadpool_state tp;
 
-/* ---------------------------------------------------------------- failures */
-
-/* Records why the worker does not serve, then publishes the state: a reader
- * that sees PIPE_FAILED sees the error too. Never printed (see above). */
-static void record_failure(DWORD error)
-{
-    __atomic_store_n(&wst_region_.worker_error, error != 0 ? error : ERROR_GEN_FAILURE,
-                     __ATOMIC_RELAXED);
-    wst_region_set_worker_state(WST_WORKER_PIPE_FAILED);
-}
-
 /* ------------------------------------------------------------------ worker */
-
-/* The region's pipe_name is valid while worker_state says SERVING: it is
- * written before the state is released, and the state leaves SERVING before
- * the name is cleared. */
-static void publish_serving(const char *name)
-{
-    memcpy(wst_region_.pipe_name, name, WST_PIPE_NAME_MAX);
-    wst_region_set_worker_state(WST_WORKER_SERVING);
-}
-
-static void unpublish(enum wst_worker_state state)
-{
-    wst_region_set_worker_state(state);
-    memset(wst_region_.pipe_name, 0, WST_PIPE_NAME_MAX);
-}
-
-static void record_start_time(void)
-{
-    FILETIME now;
-    GetSystemTimeAsFileTime(&now);
-    uint64_t ticks = ((uint64_t)now.dwHighDateTime << 32) | now.dwLowDateTime;
-    __atomic_store_n(&wst_region_.started_at, ticks, __ATOMIC_RELAXED);
-}
 
 /* keep_serving for the pipe server: FALSE once no thread of the host is left. */
 static BOOL host_alive(void *context)
@@ -216,25 +134,26 @@ static enum outcome serve(struct wst_host_threads *host)
     };
     enum wst_serve_result result = wst_pipe_server_open(&server, &config, &error);
     if (result != WST_SERVE_OK) {
-        record_failure(error != 0 ? error
-                                  : result == WST_SERVE_NO_MEMORY ? ERROR_NOT_ENOUGH_MEMORY : 0);
+        if (error == 0 && result == WST_SERVE_NO_MEMORY)
+            error = ERROR_NOT_ENOUGH_MEMORY;
+        wst_region_worker_failed(error);
         return OUT_FAILED;
     }
-    publish_serving(name);
+    wst_region_publish_serving(name);
     result = wst_pipe_server_serve(server);
     enum outcome out;
     if (result == WST_SERVE_IDLE) {
-        unpublish(WST_WORKER_IDLE);
+        wst_region_unpublish(WST_WORKER_IDLE);
         out = OUT_IDLE;
     } else if (result == WST_SERVE_OK) {
-        unpublish(WST_WORKER_STOPPED);
+        wst_region_unpublish(WST_WORKER_STOPPED);
         /* `closing` is set before the stop event (stop_on_unload): no need
          * to ask the event, a server round trip, which of the two it was. */
         out = tp.closing ? OUT_STOPPED : OUT_ORPHANED;
     } else {
         error = GetLastError();
         memset(wst_region_.pipe_name, 0, WST_PIPE_NAME_MAX);
-        record_failure(error);
+        wst_region_worker_failed(error);
         out = OUT_FAILED;
     }
     /* Every pending I/O is reaped here, on this thread, before the callback
@@ -256,7 +175,7 @@ static BOOL begin_start(void)
         tp.stop_event = wst_os.CreateEventW(NULL, TRUE, FALSE, NULL);
         ok = tp.stop_event != NULL;
         if (!ok)
-            record_failure(GetLastError());
+            wst_region_worker_failed(GetLastError());
     }
     ReleaseSRWLockExclusive(&tp.arm_lock);
     return ok;
@@ -292,12 +211,9 @@ static void CALLBACK worker_main(PTP_CALLBACK_INSTANCE instance, PVOID context, 
     }
     wst_region_set_worker_state(WST_WORKER_STARTING);
     __atomic_fetch_add(&wst_region_.worker_starts, 1, __ATOMIC_RELEASE);
-    record_start_time();
-    /* The thread is not named as a worker (wst_host_threads_mark_worker), as
-     * helper mode's is: a pool thread starts in ntdll, so every module's host
-     * check skips it as the OS's own already, and naming it and clearing the
-     * name cost two server round trips per start, one of them in the
-     * unload's wait. */
+    wst_region_note_start();
+    /* Not marked as a worker (wst_host_threads_mark_worker): a pool thread
+     * starts in ntdll, so host checks skip it already, for free. */
     struct wst_host_threads host = {0};
     /* A first look now, so that the host's threads are watched (and their
      * exit codes kept) from the start. */
@@ -307,10 +223,8 @@ static void CALLBACK worker_main(PTP_CALLBACK_INSTANCE instance, PVOID context, 
     wst_host_threads_close(&host);
     if (out == OUT_STOPPED || out == OUT_ORPHANED)
         return;
-    /* Signals that came while this start served (a storm, or inspectors that
-     * asked at once) are answered by it: drop them, so that they cannot
-     * start the worker again at once. A signal after this reset is kept, and
-     * the wait armed below sees it. */
+    /* Signals that came while this start served were answered by it; one
+     * after this reset is kept, and the wait armed below sees it. */
     ResetEvent(tp.trigger);
     end_start(wait);
 }
@@ -407,23 +321,6 @@ static void release_all(void)
     tp.trigger = tp.stop_event = tp.watched = NULL;
 }
 
-/* WINSTRUMENT_IDLE_MS: decimal milliseconds, 0 for never; anything else
- * unreadable gives the default. Read once, at attach. */
-static DWORD idle_from_environment(void)
-{
-    char value[16];
-    DWORD n = GetEnvironmentVariableA("WINSTRUMENT_IDLE_MS", value, sizeof value);
-    if (n == 0 || n >= sizeof value)
-        return IDLE_STOP_MS_DEFAULT;
-    char *end = NULL;
-    unsigned long v = strtoul(value, &end, 10);
-    if (end == value || *end != '\0')
-        return IDLE_STOP_MS_DEFAULT;
-    if (v == 0)
-        return 0;
-    return v < IDLE_STOP_MS_MIN ? IDLE_STOP_MS_MIN : v > IDLE_STOP_MS_MAX ? IDLE_STOP_MS_MAX : v;
-}
-
 /* The trigger: the named event, or (refused or failed) a private one that
  * the first probe hit signals, with no idle stop since nobody could start
  * the worker again. */
@@ -480,14 +377,14 @@ static void threadpool_attach(void *module)
     wst_region_.worker_starts = 0;
     wst_region_.trigger_state = WST_TRIGGER_NONE;
     wst_region_.trigger_error = 0;
-    tp.idle_ms = idle_from_environment();
+    tp.idle_ms = wst_demand_idle_ms();
     if (!create_all()) {
         DWORD error = GetLastError();
         release_all();
         tp.start = START_CLOSED; /* nothing to start; the stop has nothing to stop */
         wst_region_.trigger_state = WST_TRIGGER_NONE; /* nothing left to signal */
         wst_region_.idle_stop_ms = 0;
-        record_failure(error);
+        wst_region_worker_failed(error);
         return;
     }
     wst_region_.idle_stop_ms = tp.idle_ms;
@@ -511,7 +408,7 @@ static void threadpool_first_hit(void)
 static void threadpool_stop_on_unload(void)
 {
     if (wst_start_claim_stop(&tp.start) == START_CLOSED && tp.wait == NULL) {
-        unpublish(WST_WORKER_STOPPED); /* attach failed, or stopped already */
+        wst_region_unpublish(WST_WORKER_STOPPED); /* attach failed, or stopped already */
         return;
     }
     /* From here no callback arms a wait again, and none creates a stop
@@ -521,25 +418,16 @@ static void threadpool_stop_on_unload(void)
     ReleaseSRWLockExclusive(&tp.arm_lock);
     if (tp.stop_event != NULL) /* else no start runs, and none will begin */
         SetEvent(tp.stop_event);
-    /* One call closes both waits (the trigger's and the host watch's): it
-     * disarms each, so no new callback is queued, then (TRUE) cancels a
-     * callback still queued, and waits only for one already running. The
-     * cancel is what keeps this from deadlocking: a queued callback's thread
-     * may not have started yet and would first need the loader lock (for
-     * DLL_THREAD_ATTACH) that we hold. A running worker sees the stop event
-     * in its next wait, which every wait of the worker includes, and
-     * returns promptly after reaping its own I/O; a callback that begins
-     * after `closing` returns at once; the host watch runs a few calls.
-     * The same steps one by one (SetThreadpoolWait(NULL),
-     * WaitForThreadpoolWaitCallbacks(TRUE), CloseThreadpoolWait) cost Wine
-     * one more server round trip: disarming and closing each wake the
-     * wait's thread (docs/modes.md, "Costs"). */
+    /* One call closes both waits: disarms them, cancels (TRUE) a callback
+     * still queued, whose thread would first need the loader lock we hold,
+     * and waits only for one already running, which sees the stop event in
+     * its next wait. Cheaper under Wine than the three calls one by one
+     * (docs/design/modes.md, "Costs"). */
     wst_os.CloseThreadpoolCleanupGroupMembers(tp.group, TRUE, NULL);
     tp.wait = tp.watch = NULL;
-    /* The default pool's threads run ntdll code only once our callbacks have
-     * returned: nothing of ours is left to wait for. */
+    /* Our callbacks have returned: nothing of ours is left to wait for. */
     release_all();
-    unpublish(WST_WORKER_STOPPED);
+    wst_region_unpublish(WST_WORKER_STOPPED);
 }
 
 /* Process exit: the pool's threads have been terminated already, wherever they

@@ -9,9 +9,10 @@
  * where "recycle" cancels and reaps the slot's I/O, disconnects the client and
  * listens again, and "replace" creates a new instance, closes the old one and
  * listens on the new: closing, unlike DisconnectNamedPipe, leaves the error
- * reply readable by the client, which then sees the pipe end. Either way the server never waits for
- * a client to do anything. Only the worker thread runs this file; the slots, their
- * buffers and the statistics are all private to it.
+ * reply readable by the client, which then sees the pipe end. Either way the
+ * server never waits for a client to do anything. Only the worker thread runs
+ * this file; the slots (pipe_slot.h), their buffers and the statistics are
+ * all private to it.
  *
  * Instances are created as clients need them: open creates one, and a
  * client's connect creates the next listener (up to WST_PIPE_INSTANCES);
@@ -34,43 +35,18 @@
 
 #include <string.h>
 
-#include "os_win.h"
-#include "pipe_requests.h"
 #include "pipe_security.h"
+#include "pipe_slot.h" /* os_win.h, pipe_requests.h */
 
 #define PIPE_OUT_BUFFER (64u * 1024u)
 /* One more than the slots: replace() creates an instance before it closes the
  * one it replaces. Only WST_PIPE_INSTANCES ever listen at once. */
 #define PIPE_MAX_INSTANCES (WST_PIPE_INSTANCES + 1u)
 #define PIPE_IN_BUFFER 4096u
-#define NO_DEADLINE 0u
 
 static const struct wst_pipe_shape pipe_shape = {PIPE_MAX_INSTANCES, PIPE_OUT_BUFFER,
                                                  PIPE_IN_BUFFER};
 
-enum slot_state {
-    SLOT_UNUSED,     /* no pipe instance: not needed yet, or retired (reusable) */
-    SLOT_DEAD,       /* no pipe instance: listening failed (never reused) */
-    SLOT_CONNECTING, /* ConnectNamedPipe pending */
-    SLOT_READING,    /* reading a request header */
-    SLOT_WRITING,    /* writing a reply */
-};
-
-/* One pipe instance. Worker thread only. */
-struct slot {
-    HANDLE pipe;
-    HANDLE event; /* manual-reset, ov.hEvent */
-    OVERLAPPED ov;
-    enum slot_state state;
-    BOOL pending;      /* an operation on ov has not been reaped yet */
-    uint64_t deadline; /* GetTickCount64() ms; NO_DEADLINE while listening */
-    uint8_t request[sizeof(struct wst_msg_header)];
-    DWORD received; /* bytes of request[] filled */
-    struct wst_pipe_reply reply;
-    DWORD reply_sent;
-};
-
-/* Worker thread only. */
 struct wst_pipe_server {
     struct wst_pipe_server_config config;
     struct wst_pipe_answer_env env;
@@ -79,49 +55,6 @@ struct wst_pipe_server {
     struct slot slots[WST_PIPE_INSTANCES];
     struct wst_pipe_counts counts; /* for STATS */
 };
-
-/* ---------------------------------------------------------------- helpers */
-
-static uint64_t now_ms(void)
-{
-    return GetTickCount64();
-}
-
-static void free_reply(struct slot *s)
-{
-    wst_pipe_reply_free(&s->reply);
-    s->reply_sent = 0;
-}
-
-/* Waits for the slot's operation to finish after asking it to stop. A pipe
- * operation completes promptly once cancelled, and this is the only wait
- * without the stop event: it is what makes "nothing pending" true. */
-static void reap(struct slot *s)
-{
-    DWORD n;
-    if (!s->pending)
-        return;
-    wst_os.CancelIoEx(s->pipe, &s->ov);
-    wst_os.GetOverlappedResult(s->pipe, &s->ov, &n, TRUE);
-    s->pending = FALSE;
-}
-
-/* Starts an overlapped operation's bookkeeping: an operation that fails at
- * once leaves pending FALSE; one that succeeds at once still signals the
- * event and is reaped by the wait loop like any other. */
-static BOOL started(struct slot *s, BOOL ok)
-{
-    if (ok || GetLastError() == ERROR_IO_PENDING) {
-        s->pending = TRUE;
-        return TRUE;
-    }
-    return FALSE;
-}
-
-static BOOL has_instance(const struct slot *s)
-{
-    return s->state != SLOT_UNUSED && s->state != SLOT_DEAD;
-}
 
 /* ----------------------------------------------------------------- states */
 

@@ -1,11 +1,13 @@
 /*
- * The out-of-line half of a probe hit: every symbol that the inline probe in
- * include/winstrument/probe_abi.h references is defined here, and nowhere
- * else. It is the runtime's only entry from instrumented code, so it is the
- * file a module's first WST_COUNT pulls out of libwinstrument.a; it names the
- * TLS callback (tls_hook.c), which names the lifecycle, which names the modes
- * and the stripes. Dependencies run one way: probe_runtime -> lifecycle ->
- * modes, stripes; nothing calls back up into this file.
+ * The out-of-line half of a counter's or a distribution's probe hit (the
+ * inline probes are in include/winstrument/probe_abi.h). The data the probes
+ * read live with their writers: the stripe slot's offset in stripes.c, the
+ * clock's factor and fallback in clock.c. This file is the runtime's entry
+ * from instrumented code, so it is the file a module's first WST_COUNT pulls
+ * out of libwinstrument.a; it names the TLS callback (tls_hook.c), which
+ * names the lifecycle, which names the modes and the stripes. Dependencies
+ * run one way: probe_runtime -> lifecycle -> modes, stripes; nothing calls
+ * back up into this file (scripts/check-links.py checks it).
  *
  * Threads: any thread that hits a probe of the module, possibly under the
  * loader lock (a probe in a DllMain). Never blocks, takes no lock, and leaves
@@ -14,7 +16,6 @@
  */
 #include <windows.h>
 
-#include "clock.h"
 #include "counters.h"
 #include "lifecycle.h"
 #include "region_internal.h"
@@ -29,10 +30,6 @@ __attribute__((used)) static const void *const pull_tls_hook = &wst_tls_callback
 /* 0 until the module's first probe hit has been handed to the lifecycle;
  * set once, by an interlocked exchange. */
 volatile long wst_runtime_hit_seen_;
-
-/* x86_64: the TEB offset of the module's TLS slot (probe_abi.h); written by
- * stripes.c at attach and detach only, under the loader lock. */
-uint32_t wst_stripe_slot_offset_;
 
 void wst_runtime_first_hit_(void)
 {
@@ -94,32 +91,4 @@ uint64_t wst_dist_add_slow_(struct wst_distribution *d, uint64_t v)
     SetLastError(last_error);
     /* The caller adds to the bucket of the shard this stripe picks. */
     return WST_LINE * (1u + (uint64_t)s);
-}
-
-/* ---- the clock of time scopes (docs/region.md, "Clock") ---------------- */
-
-/* Written once, by clock.c, when its calibration succeeds; aligned so that
- * i686's atomic 8-byte accesses are single accesses. */
-__attribute__((aligned(8))) volatile uint64_t wst_clock_tsc_mult_;
-
-uint64_t wst_clock_qpc_(void)
-{
-    /* QueryPerformanceCounter cannot fail on XP and later, and reads one
-     * counter for the whole system: consistent across CPUs, so a thread
-     * that migrates mid-scope still measures the right interval. It leaves
-     * the last-error value alone. */
-    LARGE_INTEGER now;
-    QueryPerformanceCounter(&now);
-    return (uint64_t)now.QuadPart;
-}
-
-uint64_t wst_clock_fallback_(uint64_t *mult)
-{
-    uint64_t now = wst_clock_qpc_();
-    *mult = wst_clock_qpc_mult();
-    /* Every scope that runs before the TSC is calibrated comes here, so
-     * this is where the calibration moves on: it never waits, it only
-     * compares this reading with the one it anchored to. */
-    wst_clock_calibrate_step(now);
-    return now;
 }

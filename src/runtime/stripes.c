@@ -67,6 +67,10 @@
 #define SCAN_INTERVAL_MS 32u
 
 static DWORD slot_index = TLS_OUT_OF_INDEXES;
+/* x86_64: the TEB offset of slot_index that the inline probe reads
+ * (probe_abi.h); written here at attach and detach only, under the loader
+ * lock. */
+uint32_t wst_stripe_slot_offset_;
 
 /* owner[s], s from 1: 0 when stripe s is free, else the owner's thread id in
  * the low 32 bits and the claim's sequence number in the high 32. The number

@@ -15,7 +15,7 @@ COMPARE = ("compare", str(SETTLE_MS))
 COMPARE_SILENCE = SETTLE_MS / 1000 + SILENCE
 
 
-# The modes with a worker that serves a pipe: threadpool's work item, or
+# The modes with a worker that serves a pipe: threadpool's pool callback, or
 # helper mode's thread in wsthelper.dll (docs/modes.md).
 WORKER_MODES = ("threadpool", "helper")
 
@@ -200,3 +200,18 @@ def squat_before_first_hit(ctx, proc, name):
     state = int(proc.expect(r"^state \S+ (\d+)$").group(1))
     ctx.check(state == WORKER_STATE["pipe-failed"], f"worker state {state}, expected pipe-failed")
     return squatter
+
+
+def two_hosts(ctx):
+    """Two instrumented hosts with different counts; each waits for `go`."""
+    p = host(ctx, "pid", "selfhit", "7", "load", A, "hit", A, "300", "2", "pipe", A, "expect",
+             "ready")
+    q = host(ctx, "pid", "selfhit", "11", "load", B, "hit", B, "50", "1", "pipe", B, "expect",
+             "ready")
+    pid_p, pid_q = read_pid(p), read_pid(q)
+    return (p, pid_p, read_expectations(p)), (q, pid_q, read_expectations(q))
+
+
+def end_host(ctx, proc, label):
+    proc.send()
+    ctx.check(proc.wait() == 0, f"{label} failed")

@@ -27,7 +27,8 @@ N = 7  # counters_work(N): dll.calls == N, dll.bytes == 3N, host.work == N
 SOURCES = ("counters_dll.c", "counters_host.c")
 REQUIRED = ("include/winstrument.h", "lib/libwinstrument.a", "bin/wst-inspect.exe",
             "bin/wsthelper.dll", "wst-cc",
-            "wst-c++", "README.md", "LICENSE", "CHANGELOG.md", "SHA256SUMS")
+            "wst-c++", "README.md", "LICENSE", "CHANGELOG.md", "SHA256SUMS",
+            "docs/inspector.md")
 
 
 def version(root):

@@ -4,48 +4,8 @@
  * DLLs to load, which probes to hit from how many threads, how to end the
  * process. It reports on stdout, one line per event, for the driver to parse.
  *
- *   load NAME | free NAME            LoadLibrary / FreeLibrary (by file name)
- *   hit NAME N THREADS               NAME's wst_target_hit(N) on THREADS threads
- *   selfhit N                        the host's own counter "host.hits" += N
- *   tick N MS                        N x ("host.hits" += 1, sleep MS): a counter that
- *                                    changes while an inspector watches
- *   pid                              prints "pid N" (the Windows pid)
- *   expect                           prints "expect MODULE COUNTER VALUE" lines
- *   ready                            prints "ready", waits for a line on stdin
- *   pipe NAME                        wakes NAME's worker as an inspector does (its
- *                                    trigger), prints "pipe NAME <pipe name>" once
- *                                    it serves
- *   planned-pipe NAME                prints "planned-pipe NAME <name>" before the first hit
- *   state NAME                       wakes NAME's worker, waits until its start
- *                                    ends, prints "state NAME <enum wst_worker_state>"
- *   baseline | compare SETTLE_MS     resource accounting (see measure_resources)
- *   cycle NAME N QUERY_EVERY         N x (load, hit, [ready], free); prints progress
- *   nested NAME                      wst_locker.dll loads, hits and frees NAME
- *                                    inside its own DllMain (loader lock held)
- *   nested-keep NAME                 the same, but NAME stays loaded (the locker's
- *                                    reference is never dropped): its first hit
- *                                    ran under the loader lock
- *   settle SETTLE_MS                 waits until the thread count is back at the
- *                                    baseline (at most SETTLE_MS), prints
- *                                    "settled threads=BASE->NOW"
- *   contend NAME SLOWDLL             frees NAME while another thread is inside
- *                                    LoadLibrary(SLOWDLL), whose DllMain sleeps
- *   timed-free NAME                  FreeLibrary, prints "freed NAME us=N"
- *   corrupt NAME KIND                damages NAME's region (wst_target_corrupt)
- *   stderr-full                      makes stderr a pipe that is full and never
- *                                    drained: a write to it blocks for ever
- *   sleep MS
- *   exit-main CODE | exit-thread CODE | return CODE | crt-exit CODE
- *   exit-thread-main CODE            the main thread calls ExitThread(CODE); the
- *                                    process must end by itself when no thread
- *                                    of its own is left
- *   dll-exit NAME CODE               exit() called inside NAME
- *   trigger-name NAME                prints "trigger-name NAME <event name>": the
- *                                    on-demand worker's trigger
- *   race-free NAME N                 N x (load, hit, signal the trigger without
- *                                    pause from a thread, free while it signals)
- *   sample-threads MS                prints "max-threads N", the most threads seen
- *                                    in MS ms of sampling
+ * The commands, their arguments and what each does are the table `commands`
+ * at the end of this file; `wst_host.exe --help` prints it.
  *
  * The host itself is instrumented (counter "host.hits"), so every scenario
  * has an instrumented EXE beside its DLLs.
@@ -687,43 +647,65 @@ static void cmd_sample_threads(char **a)
     printf("max-threads %lu\n", most);
 }
 
-/* Every command of the script language (see the top of this file). */
+/* Every command of the script language: its name, how many words follow
+ * it, what runs it, and its --help line. */
 static const struct command {
     const char *name;
     int args;
     void (*run)(char **args);
+    const char *usage; /* its arguments' names */
+    const char *help;
 } commands[] = {
-    {"load", 1, cmd_load},
-    {"free", 1, cmd_free},
-    {"hit", 3, cmd_hit},
-    {"selfhit", 1, cmd_selfhit},
-    {"tick", 2, cmd_tick},
-    {"pid", 0, cmd_pid},
-    {"expect", 0, cmd_expect},
-    {"ready", 0, cmd_ready},
-    {"pipe", 1, cmd_pipe},
-    {"planned-pipe", 1, cmd_planned_pipe},
-    {"state", 1, cmd_state},
-    {"baseline", 0, cmd_baseline},
-    {"compare", 1, cmd_compare},
-    {"cycle", 3, cmd_cycle},
-    {"nested", 1, cmd_nested},
-    {"nested-keep", 1, cmd_nested_keep},
-    {"settle", 1, cmd_settle},
-    {"contend", 2, cmd_contend},
-    {"timed-free", 1, cmd_timed_free},
-    {"corrupt", 2, cmd_corrupt},
-    {"stderr-full", 0, cmd_stderr_full},
-    {"sleep", 1, cmd_sleep},
-    {"exit-main", 1, cmd_exit_main},
-    {"exit-thread", 1, cmd_exit_thread},
-    {"exit-thread-main", 1, cmd_exit_thread_main},
-    {"return", 1, cmd_return},
-    {"crt-exit", 1, cmd_crt_exit},
-    {"dll-exit", 2, cmd_dll_exit},
-    {"trigger-name", 1, cmd_trigger_name},
-    {"race-free", 2, cmd_race_free},
-    {"sample-threads", 1, cmd_sample_threads},
+    {"load", 1, cmd_load, "NAME", "LoadLibrary (by file name)"},
+    {"free", 1, cmd_free, "NAME", "FreeLibrary (by file name)"},
+    {"hit", 3, cmd_hit, "NAME N THREADS", "NAME's wst_target_hit(N) on THREADS threads"},
+    {"selfhit", 1, cmd_selfhit, "N", "the host's own counter \"host.hits\" += N"},
+    {"tick", 2, cmd_tick, "N MS",
+     "N x (\"host.hits\" += 1, sleep MS): a counter that changes while an inspector watches"},
+    {"pid", 0, cmd_pid, "", "prints \"pid N\" (the Windows pid)"},
+    {"expect", 0, cmd_expect, "", "prints \"expect MODULE COUNTER VALUE\" lines"},
+    {"ready", 0, cmd_ready, "", "prints \"ready\", waits for a line on stdin"},
+    {"pipe", 1, cmd_pipe, "NAME",
+     "wakes NAME's worker as an inspector does (its trigger), prints \"pipe NAME <pipe name>\" "
+     "once it serves"},
+    {"planned-pipe", 1, cmd_planned_pipe, "NAME",
+     "prints \"planned-pipe NAME <name>\" before the first hit"},
+    {"state", 1, cmd_state, "NAME",
+     "wakes NAME's worker, waits until its start ends, prints \"state NAME <enum "
+     "wst_worker_state>\""},
+    {"baseline", 0, cmd_baseline, "", "resource accounting: the baseline (see measure_resources)"},
+    {"compare", 1, cmd_compare, "SETTLE_MS",
+     "resource accounting: compared with the baseline (see measure_resources)"},
+    {"cycle", 3, cmd_cycle, "NAME N QUERY_EVERY",
+     "N x (load, hit, [ready], free); prints progress"},
+    {"nested", 1, cmd_nested, "NAME",
+     "wst_locker.dll loads, hits and frees NAME inside its own DllMain (loader lock held)"},
+    {"nested-keep", 1, cmd_nested_keep, "NAME",
+     "the same, but NAME stays loaded: its first hit ran under the loader lock"},
+    {"settle", 1, cmd_settle, "SETTLE_MS",
+     "waits until the thread count is back at the baseline (at most SETTLE_MS), prints \"settled "
+     "threads=BASE->NOW\""},
+    {"contend", 2, cmd_contend, "NAME SLOWDLL",
+     "frees NAME while another thread is inside LoadLibrary(SLOWDLL), whose DllMain sleeps"},
+    {"timed-free", 1, cmd_timed_free, "NAME", "FreeLibrary, prints \"freed NAME us=N\""},
+    {"corrupt", 2, cmd_corrupt, "NAME KIND", "damages NAME's region (wst_target_corrupt)"},
+    {"stderr-full", 0, cmd_stderr_full, "",
+     "makes stderr a pipe that is full and never drained: a write to it blocks for ever"},
+    {"sleep", 1, cmd_sleep, "MS", "Sleep(MS)"},
+    {"exit-main", 1, cmd_exit_main, "CODE", "ExitProcess(CODE) on the main thread"},
+    {"exit-thread", 1, cmd_exit_thread, "CODE", "ExitProcess(CODE) on another thread"},
+    {"exit-thread-main", 1, cmd_exit_thread_main, "CODE",
+     "the main thread calls ExitThread(CODE); the process must end by itself when no thread of its "
+     "own is left"},
+    {"return", 1, cmd_return, "CODE", "returns CODE from main"},
+    {"crt-exit", 1, cmd_crt_exit, "CODE", "exit(CODE)"},
+    {"dll-exit", 2, cmd_dll_exit, "NAME CODE", "exit() called inside NAME"},
+    {"trigger-name", 1, cmd_trigger_name, "NAME",
+     "prints \"trigger-name NAME <event name>\": the on-demand worker's trigger"},
+    {"race-free", 2, cmd_race_free, "NAME N",
+     "N x (load, hit, signal the trigger without pause from a thread, free while it signals)"},
+    {"sample-threads", 1, cmd_sample_threads, "MS",
+     "prints \"max-threads N\", the most threads seen in MS ms of sampling"},
 };
 
 static const struct command *command_named(const char *name)
@@ -735,9 +717,23 @@ static const struct command *command_named(const char *name)
     return NULL;
 }
 
+static void print_usage(void)
+{
+    puts("usage: wst_host.exe COMMAND [ARGS] [COMMAND [ARGS] ...]: runs the commands in order");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        char head[48];
+        snprintf(head, sizeof head, "%s %s", commands[i].name, commands[i].usage);
+        printf("  %-32s %s\n", head, commands[i].help);
+    }
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+        print_usage();
+        return 0;
+    }
     for (int i = 1; i < argc && !returning; i++) {
         const struct command *c = command_named(argv[i]);
         if (c == NULL)

@@ -1,19 +1,25 @@
 /*
- * See ps.h. The list comes from a Toolhelp snapshot, which names every
+ * `wst-inspect ps`: every process of the system, instrumented or not, with
+ * its pid, executable, bitness and whether it has an instrumented module,
+ * so that a user can find the Windows pid of any program. A process that
+ * cannot be opened is still listed (from the Toolhelp snapshot), with what
+ * could not be learnt left unknown. Main thread only.
+ *
+ * The list comes from a Toolhelp snapshot, which names every
  * process without opening it. Bitness: a WoW64 process is 32-bit, any other
  * has the system's native width (GetNativeSystemInfo, so that a 32-bit
  * inspector reports a 64-bit system's processes right). "Instrumented" is
  * discovery.c's answer, which needs PROCESS_VM_READ; without it the answer
  * is unknown, not "no".
  */
-#include "ps.h"
+#include "verbs.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <tlhelp32.h>
 
-#include "csv.h"
-#include "output.h"
+#include "write_csv.h"
+#include "write_report.h"
 
 struct ps_row {
     DWORD pid;

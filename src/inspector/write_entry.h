@@ -1,11 +1,11 @@
 /*
  * What `dump` prints after an entry's name, by kind: a counter's or a
  * gauge's value, a distribution's summary, percentiles and buckets
- * (docs/inspector.md). output.c prints the name (escaped) and calls these.
+ * (docs/inspector.md). write_report.c prints the name (escaped) and calls these.
  * Main thread only; prints numbers only, never a string from the target.
  */
-#ifndef WST_INSPECTOR_OUTPUT_KIND_H
-#define WST_INSPECTOR_OUTPUT_KIND_H
+#ifndef WST_INSPECTOR_WRITE_ENTRY_H
+#define WST_INSPECTOR_WRITE_ENTRY_H
 
 #include <stdio.h>
 

@@ -9,8 +9,8 @@
 
 #include "demangle.h"
 #include "functions.h"
-#include "inspect.h"
-#include "output.h"
+#include "verbs.h"
+#include "write_report.h"
 
 /* The key of the sort in progress: qsort passes its comparator no context. */
 static int sort_key;

@@ -1,5 +1,11 @@
 /*
- * See coverage.h. The export is built in memory and written at once, so a
+ * `wst-inspect coverage PID --format drcov|lcov [-o FILE] [--module M]`:
+ * the functions read (functions.h) with the never-called functions
+ * included, each module's image file read for its DWARF lines and its
+ * header facts, and the result written by src/common/drcov.c or lcov.c.
+ * Main thread only.
+ *
+ * The export is built in memory and written at once, so a
  * failure halfway leaves no half-written file. Both formats go out in
  * binary mode: drcov's block table is binary, and a tracefile whose lines
  * end in "\r\n" would give genhtml source paths ending in '\r'.
@@ -11,7 +17,7 @@
  * failed is left out and makes the verb end with WST_E_PARTIAL after the
  * others are written, as `dump` does.
  */
-#include "coverage.h"
+#include "verbs.h"
 
 #include <fcntl.h>
 #include <io.h>

@@ -1,21 +1,30 @@
 /*
- * See watch.h. The first snapshot is a baseline and is not shown, so every
+ * `wst-inspect watch PID`: dump's snapshot taken again every interval, with
+ * each counter's rate per second over the last interval. On a console the
+ * table is redrawn in place (Win32 console API); otherwise one block (text),
+ * one JSON object per line (json: JSON Lines) or CSV rows per interval.
+ * Ends after --count intervals, at Ctrl+C (exit 0), or with the error of a
+ * snapshot that fails (the process exited: no-process or target-gone).
+ * Main thread only.
+ *
+ * The first snapshot is a baseline and is not shown, so every
  * interval printed has rates. Intervals are scheduled from the start
  * (start + k * interval), so a slow snapshot does not make the series drift,
  * and measured with QueryPerformanceCounter, so a rate divides by the time
  * that really passed between the two snapshots.
  */
-#include "watch.h"
+#include "verbs.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv.h"
 #include "dist_math.h"
 #include "entry_kind.h"
 #include "interrupt.h"
-#include "output.h"
+#include "snapshot.h"
+#include "write_csv.h"
+#include "write_report.h"
 
 struct frame {
     struct wst_module_report *r;
@@ -61,7 +70,7 @@ static const struct wst_module_report *previous_module(const struct frame *prev,
                                                        const struct wst_module_report *m)
 {
     for (size_t i = 0; prev != NULL && i < prev->n; i++) {
-        if (prev->r[i].info.instance == m->info.instance &&
+        if (prev->r[i].info.header.instance == m->info.header.instance &&
             prev->r[i].module.base == m->module.base)
             return &prev->r[i];
     }
@@ -160,8 +169,8 @@ static void write_text(FILE *out, const struct wst_module_report *m, const struc
 {
     fputs("  ", out);
     text_safe(out, m->module.name);
-    fprintf(out, "  mode %s  via %s  generation %" PRIu64 "\n", wst_mode_name(m->info.mode), m->via,
-            m->generation);
+    fprintf(out, "  mode %s  via %s  generation %" PRIu64 "\n", wst_mode_name(m->info.header.mode),
+            m->via, m->generation);
     for (size_t c = 0; c < m->count; c++) {
         const struct wst_region_counter *e = &m->counters[c];
         fputs("    ", out);
@@ -193,7 +202,7 @@ static void write_json_module(FILE *out, const struct wst_module_report *m, cons
     fputs("{\"name\": ", out);
     wst_json_string(out, m->module.name);
     fprintf(out, ", \"mode\": \"%s\", \"via\": \"%s\", \"generation\": %" PRIu64 ", \"entries\": [",
-            wst_mode_name(m->info.mode), m->via, m->generation);
+            wst_mode_name(m->info.header.mode), m->via, m->generation);
     for (size_t c = 0; c < m->count; c++) {
         const struct wst_region_counter *e = &m->counters[c];
         enum wst_entry_kind kind = wst_entry_kind_of(e);

@@ -1,8 +1,8 @@
 /*
- * See csv.h. Rates are printed with three decimals: a counter's rate is a
+ * See write_csv.h. Rates are printed with three decimals: a counter's rate is a
  * difference over a measured interval, and more digits would be noise.
  */
-#include "csv.h"
+#include "write_csv.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -61,20 +61,4 @@ void wst_csv_module_rows(FILE *out, const char *time, DWORD pid, const struct ws
             fprintf(out, "%.3f", rates[c]);
         fputc('\n', out);
     }
-}
-
-enum wst_status wst_dump_csv(const struct wst_options *o, FILE *out, struct wst_error *err)
-{
-    struct wst_module_report *r;
-    size_t n;
-    enum wst_status st = wst_collect_dump(o, &r, &n, err);
-    if (st != WST_OK)
-        return st;
-    char time[32];
-    wst_time_now(time, sizeof time);
-    wst_csv_header(out);
-    for (size_t i = 0; i < n; i++)
-        wst_csv_module_rows(out, time, o->pid, &r[i], NULL, NULL);
-    wst_reports_free(r, n);
-    return WST_OK;
 }

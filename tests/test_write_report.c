@@ -1,5 +1,5 @@
 /*
- * What src/inspector/output.c writes when the target is hostile: module
+ * What src/inspector/write_report.c writes when the target is hostile: module
  * names, paths, the executable's path and counter names that carry terminal
  * controls (ESC, the 8-bit CSI byte 0x9b, U+009B, a bidi override) and bytes
  * that are not UTF-8. Text output must hold no byte a terminal acts on; JSON
@@ -22,7 +22,7 @@
 #include <cmocka.h>
 
 #include "escape.h"
-#include "output.h"
+#include "write_report.h"
 
 /* ESC [ 2 J (clear screen), 8-bit CSI as a raw byte, U+009B as UTF-8, and a
  * right-to-left override, between ordinary letters. */
@@ -41,9 +41,10 @@ static void fill(const char *hostile)
     snprintf(report.module.path, sizeof report.module.path, "C:\\x\\%s.dll", hostile);
     report.module.base = 0x10000000;
     report.module.bits = 64;
-    report.info.mode = WST_MODE_THREADPOOL;
-    report.info.worker_state = WST_WORKER_SERVING;
-    snprintf(report.info.pipe_name, sizeof report.info.pipe_name, "\\\\.\\pipe\\%s", hostile);
+    report.info.header.mode = WST_MODE_THREADPOOL;
+    report.info.header.worker_state = WST_WORKER_SERVING;
+    snprintf(report.info.header.pipe_name, sizeof report.info.header.pipe_name, "\\\\.\\pipe\\%s",
+             hostile);
     report.via = "memory";
     snprintf(counters[0].name, sizeof counters[0].name, "%s", hostile);
     counters[0].value = 7;
@@ -189,10 +190,10 @@ static void stats_shows_the_clock(void **state)
 {
     (void)state;
     fill("m");
-    report.info.clock_source = WST_CLOCK_TSC;
-    report.info.clock_tsc_hz = 2596144000u;
-    report.info.clock_interval_ms = 10;
-    report.info.clock_error_ppb = 29000;
+    report.info.header.clock_source = WST_CLOCK_TSC;
+    report.info.header.clock_tsc_hz = 2596144000u;
+    report.info.header.clock_interval_ms = 10;
+    report.info.header.clock_error_ppb = 29000;
     char *text = write_stats(0), *json = write_stats(1);
     assert_non_null(strstr(text, "clock tsc: 2596144000 Hz, calibrated over 10 ms, "
                                  "error bound 29000 ppb"));
@@ -212,7 +213,7 @@ static void stats_shows_the_clock(void **state)
     fclose(f);
     assert_non_null(strstr(json, "\"clock\": {\"source\": \"tsc\", \"tsc_hz\": 2596144000"));
     free(json);
-    report.info.clock_source = WST_CLOCK_QPC;
+    report.info.header.clock_source = WST_CLOCK_QPC;
     text = write_stats(0);
     assert_non_null(strstr(text, "clock qpc: no usable invariant TSC"));
     free(text);

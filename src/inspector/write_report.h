@@ -4,8 +4,8 @@
  * JSON gets valid UTF-8 (plus a "_hex" member for bytes that are not), text
  * gets every control shown as an escape. Main thread only.
  */
-#ifndef WST_INSPECTOR_OUTPUT_H
-#define WST_INSPECTOR_OUTPUT_H
+#ifndef WST_INSPECTOR_WRITE_REPORT_H
+#define WST_INSPECTOR_WRITE_REPORT_H
 
 #include <stdio.h>
 
@@ -18,11 +18,11 @@ void wst_output_stats(FILE *out, int json, DWORD pid, const struct wst_module_re
 
 /* A JSON string literal of s (quotes included), escaped by wst_escape: each
  * byte that is not valid UTF-8 becomes U+FFFD, so callers that must keep the
- * exact bytes add a "<key>_hex" member (output.c's json_field does). */
+ * exact bytes add a "<key>_hex" member (write_report.c's json_field does). */
 void wst_json_string(FILE *out, const char *s);
 
 /* `"key": "..."` (plus `"key_hex"` when s is not valid UTF-8), and a string
- * for a terminal, for the writers of other verbs (functions_verb.c). */
+ * for a terminal, for the writers of other verbs (verb_functions.c). */
 void wst_json_field(FILE *out, const char *key, const char *s);
 void wst_text_string(FILE *out, const char *s);
 

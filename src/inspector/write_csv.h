@@ -5,12 +5,12 @@
  * when there is none (dump, or an entry seen for the first time). Used by
  * `dump --format csv` and `watch --format csv`. Main thread only.
  */
-#ifndef WST_INSPECTOR_CSV_H
-#define WST_INSPECTOR_CSV_H
+#ifndef WST_INSPECTOR_WRITE_CSV_H
+#define WST_INSPECTOR_WRITE_CSV_H
 
 #include <stdio.h>
 
-#include "inspect.h"
+#include "report.h"
 
 /* The current time as the `time` column and JSON's "time" write it. */
 void wst_time_now(char *out, size_t size);
@@ -25,8 +25,5 @@ void wst_csv_field(FILE *out, const char *s);
  * else they run parallel to m->counters. */
 void wst_csv_module_rows(FILE *out, const char *time, DWORD pid, const struct wst_module_report *m,
                          const double *rates, const unsigned char *have_rate);
-
-/* `dump --format csv`. */
-enum wst_status wst_dump_csv(const struct wst_options *o, FILE *out, struct wst_error *err);
 
 #endif

@@ -1,5 +1,12 @@
 /*
- * See serve.h. The bounds, and why:
+ * `wst-inspect serve`: an HTTP endpoint, GET /metrics, that shows every
+ * instrumented process the user can read in the OpenMetrics text format (or
+ * Prometheus 0.0.4 when the scraper's Accept asks). One thread, non-blocking
+ * Winsock sockets and select(): a slow or silent client holds one slot, up
+ * to its deadline, and never the loop. docs/prometheus.md is the user's
+ * side. Main thread only; Ctrl+C (the console handler) ends it with 0.
+ *
+ * The bounds, and why:
  *   - at most o->max_connections clients at once; beyond that the listener
  *     is not polled and the kernel's backlog holds the rest;
  *   - a request head of at most WST_HTTP_REQUEST_MAX bytes (http_request.c),
@@ -20,12 +27,13 @@
 #include <winsock2.h>
 #include <ws2tcpip.h>
 
-#include "serve.h"
+#include "verbs.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "fleet.h"
+#include "http_listener.h"
 #include "http_request.h"
 #include "interrupt.h"
 #include "openmetrics.h"
@@ -66,94 +74,6 @@ struct server {
     size_t max;
     size_t scrapes;
 };
-
-/* ------------------------------------------------------------ addresses */
-
-static int is_loopback(const struct sockaddr *sa)
-{
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-    }
-    if (sa->sa_family == AF_INET6) {
-        static const unsigned char loop6[16] = {[15] = 1};
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-        return memcmp(&in6->sin6_addr, loop6, sizeof loop6) == 0;
-    }
-    return 0;
-}
-
-/* "HOST:PORT" or "[V6]:PORT" into a bound, listening socket. */
-static enum wst_status open_listener(const struct wst_options *o, struct server *srv,
-                                     struct wst_error *err)
-{
-    const char *spec = o->listen ? o->listen : WST_SERVE_DEFAULT_LISTEN;
-    char host[256];
-    const char *colon = strrchr(spec, ':');
-    if (colon == NULL || colon == spec || colon[1] == '\0' || (size_t)(colon - spec) >= sizeof host)
-        return wst_error_set(err, WST_E_USAGE, 0, "--listen takes ADDRESS:PORT, not %s", spec);
-    /* getaddrinfo would take 99999 modulo 65536: check the port here. */
-    char *end;
-    unsigned long port = strtoul(colon + 1, &end, 10);
-    if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || port > 65535)
-        return wst_error_set(err, WST_E_USAGE, 0, "--listen %s: the port is 0 to 65535", spec);
-    memcpy(host, spec, (size_t)(colon - spec));
-    host[colon - spec] = '\0';
-    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-        memmove(host, host + 1, strlen(host));
-        host[strlen(host) - 1] = '\0';
-    }
-    struct addrinfo hints = {0}, *ai = NULL;
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE;
-    int rc = getaddrinfo(host, colon + 1, &hints, &ai);
-    if (rc != 0 || ai == NULL)
-        return wst_error_set(err, WST_E_USAGE, (unsigned long)rc, "--listen %s: not an address",
-                             spec);
-    enum wst_status st = WST_OK;
-    if (!is_loopback(ai->ai_addr) && !o->allow_remote) {
-        st = wst_error_set(err, WST_E_USAGE, 0,
-                           "--listen %s is not a loopback address: add --allow-remote to "
-                           "expose the counters of every readable process to the network",
-                           spec);
-        goto out;
-    }
-    srv->listener = socket(ai->ai_family, SOCK_STREAM, IPPROTO_TCP);
-    if (srv->listener == INVALID_SOCKET) {
-        st = wst_error_set(err, WST_E_INTERNAL, (unsigned long)WSAGetLastError(), "socket");
-        goto out;
-    }
-    /* No other process may bind the same port and steal the scrapes. */
-    BOOL on = TRUE;
-    setsockopt(srv->listener, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&on, sizeof on);
-    u_long nonblocking = 1;
-    if (bind(srv->listener, ai->ai_addr, (int)ai->ai_addrlen) != 0 ||
-        listen(srv->listener, SOMAXCONN) != 0 ||
-        ioctlsocket(srv->listener, FIONBIO, &nonblocking) != 0) {
-        st = wst_error_set(err, WST_E_ACCESS_DENIED, (unsigned long)WSAGetLastError(),
-                           "cannot listen on %s", spec);
-        goto out;
-    }
-out:
-    freeaddrinfo(ai);
-    return st;
-}
-
-/* The address actually bound (the port may have been 0). */
-static void print_listening(FILE *out, SOCKET s)
-{
-    struct sockaddr_storage ss;
-    int len = sizeof ss;
-    char host[64] = "?", port[16] = "?";
-    if (getsockname(s, (struct sockaddr *)&ss, &len) == 0)
-        getnameinfo((struct sockaddr *)&ss, len, host, sizeof host, port, sizeof port,
-                    NI_NUMERICHOST | NI_NUMERICSERV);
-    fprintf(out, ss.ss_family == AF_INET6 ? "serving http://[%s]:%s/metrics\n"
-                                          : "serving http://%s:%s/metrics\n",
-            host, port);
-    fflush(out);
-}
 
 /* ------------------------------------------------------------ connections */
 
@@ -430,11 +350,12 @@ enum wst_status wst_verb_serve(const struct wst_options *o, FILE *out, struct ws
         return wst_error_set(err, WST_E_INTERNAL, 0, "WSAStartup failed");
     srv.max = o->max_connections ? o->max_connections : WST_SERVE_DEFAULT_CONNECTIONS;
     srv.conns = calloc(srv.max, sizeof *srv.conns);
-    enum wst_status st = srv.conns ? open_listener(o, &srv, err)
+    const char *listen = o->listen ? o->listen : WST_SERVE_DEFAULT_LISTEN;
+    enum wst_status st = srv.conns ? wst_http_listen(listen, o->allow_remote, &srv.listener, err)
                                    : wst_error_set(err, WST_E_INTERNAL, 0, "out of memory");
     if (st == WST_OK) {
         wst_interrupt_install();
-        print_listening(out, srv.listener);
+        wst_http_print_listening(out, srv.listener);
         while (!wst_interrupted())
             turn(&srv);
     }

@@ -1,8 +1,8 @@
-"""The inspector for fleets. `serve` scraped from Linux over real
-TCP, its body checked by promtool and ingested by a real Prometheus; its
-bounds (malformed and huge requests, 50 concurrent scrapes, clients that
-never send or never read); processes that come and go between scrapes; and
-`watch`'s rates in CSV and JSON Lines, across a reset.
+"""`wst-inspect serve` scraped from Linux over real TCP: its body checked by
+promtool and ingested by a real Prometheus; its bounds (malformed and huge
+requests, 50 concurrent scrapes, clients that never send or never read);
+processes that come and go between scrapes; gauges and distributions in both
+formats.
 
 The parts outside Wine are real: Python's urllib and sockets, and Debian's
 prometheus package (scripts/install-deps.sh) for promtool and the server.
@@ -25,9 +25,8 @@ import urllib.parse
 import urllib.request
 
 from wstdriver.abi import EXIT
-from wstdriver.context import Failure
 
-from .common import A, B, HOST, host, read_expectations, read_pid
+from .common import A, B, HOST, end_host, host, read_expectations, read_pid, two_hosts
 
 OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
@@ -43,7 +42,7 @@ LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 OPENMETRICS_LINT_EXCEPTIONS = ("winstrument_total no help text",)
 
 
-# ---------------------------------------------------------------- helpers
+
 
 def start_serve(ctx, *extra):
     """`wst-inspect serve` on a free loopback port; returns (proc, base URL)."""
@@ -130,22 +129,8 @@ def raw_request(url, data, read=True, timeout=15):
         return got.split(b"\r\n", 1)[0].decode("latin-1")
 
 
-def two_hosts(ctx):
-    """Two instrumented hosts with different counts; each waits for `go`."""
-    p = host(ctx, "pid", "selfhit", "7", "load", A, "hit", A, "300", "2", "pipe", A, "expect",
-             "ready")
-    q = host(ctx, "pid", "selfhit", "11", "load", B, "hit", B, "50", "1", "pipe", B, "expect",
-             "ready")
-    pid_p, pid_q = read_pid(p), read_pid(q)
-    return (p, pid_p, read_expectations(p)), (q, pid_q, read_expectations(q))
-
-
-def end_host(ctx, proc, label):
-    proc.send()
-    ctx.check(proc.wait() == 0, f"{label} failed")
-
-
 # ---------------------------------------------------------------- serve
+
 
 def serve_metrics(ctx):
     """Both formats by Accept, exact values for two live processes, promtool
@@ -203,7 +188,17 @@ def serve_bounds(ctx):
     pid = read_pid(p)
     expected = read_expectations(p)
     server, url = start_serve(ctx)
+    bounds_bad_requests(ctx, url)
+    bounds_concurrent_scrapes(ctx, url, pid, expected)
+    bounds_slow_clients(ctx, url)
+    ctx.check(server.popen.poll() is None, "serve died")
+    bounds_listen_refused(ctx, urllib.parse.urlsplit(url).port)
+    end_host(ctx, p, "host")
 
+
+def bounds_bad_requests(ctx, url):
+    """Each malformed or huge request gets its 400 or 413, and the next
+    scrape still succeeds."""
     bad = {
         "garbage": (b"\x16\x03\x01\x00\xa5\x01\x00\x00", "400"),
         "no version": (b"GET /metrics\r\n\r\n", "400"),
@@ -220,6 +215,9 @@ def serve_bounds(ctx):
         status, _, body = fetch(url + "/metrics")
         ctx.check(status == 200 and body.endswith("# EOF\n"), f"after {what}: {status}")
 
+
+def bounds_concurrent_scrapes(ctx, url, pid, expected):
+    """50 scrapes at once all get the whole body with the host's count."""
     results = []
 
     def scrape():
@@ -242,6 +240,10 @@ def serve_bounds(ctx):
     ctx.check(ok == 50, f"{ok} of 50 concurrent scrapes succeeded: "
               f"{[r for r in results if r is not True][:3]}")
 
+
+def bounds_slow_clients(ctx, url):
+    """Clients that never send, or never read, hold slots but neither stall
+    a scrape nor keep their slot past their deadline."""
     # Silent and never-reading clients: 20 of each hold slots (the default is
     # 64) while a normal scrape must finish well before their deadlines
     # (5 s to send a request, 10 s to take a response). Two wst_thousand.exe
@@ -293,8 +295,11 @@ def serve_bounds(ctx):
     for m in many:
         m.send()
         ctx.check(m.wait() == 0, "wst_thousand failed")
-    ctx.check(server.popen.poll() is None, "serve died")
 
+
+def bounds_listen_refused(ctx, port):
+    """A non-loopback address without --allow-remote, a port out of range
+    and a port already taken are refused with their own exit codes."""
     remote = ctx.inspect("serve", "--listen", "0.0.0.0:0")
     ctx.check(remote.rc == EXIT["usage"] and "--allow-remote" in remote.err,
               f"serve on 0.0.0.0 without --allow-remote: rc {remote.rc} {remote.err!r}")
@@ -303,7 +308,6 @@ def serve_bounds(ctx):
     taken = ctx.inspect("serve", "--listen", f"127.0.0.1:{port}")
     ctx.check(taken.rc == EXIT["access-denied"] and "cannot listen" in taken.err,
               f"a second serve on the same port: rc {taken.rc} {taken.err!r}")
-    end_host(ctx, p, "host")
 
 
 def prometheus_scrape(ctx):
@@ -364,213 +368,6 @@ def prometheus_scrape(ctx):
         log.close()
     end_host(ctx, p, "first host")
     end_host(ctx, q, "second host")
-
-
-# ---------------------------------------------------------------- watch
-
-def _csv_rows(text):
-    lines = text.splitlines()
-    return lines[0], [line.split(",") for line in lines[1:]]
-
-
-def watch_rates(ctx):
-    """watch --format csv and json against a host whose counter changes:
-    one header, rows of the documented columns, values that never go down,
-    rates that are never negative and agree with the values; a static
-    counter has rate 0; Ctrl+C ends watch with 0."""
-    p = host(ctx, "pid", "load", A, "hit", A, "25", "1", "pipe", A, "ready", "tick", "100000",
-             "5")
-    pid = read_pid(p)
-    p.expect("^ready$")
-    p.send()
-    r = ctx.inspect("watch", pid, "--interval", "0.2", "--count", "3", "--format", "csv")
-    ctx.require(r.rc == 0, f"watch csv: {r}")
-    header, rows = _csv_rows(r.out)
-    ctx.check(header == "time,pid,module,name,kind,value,rate", f"CSV header {header!r}")
-    hits = [row for row in rows if row[2] == HOST and row[3] == "host.hits"]
-    calls = [row for row in rows if row[2] == A and row[3] == "target.calls"]
-    ctx.check(len(hits) == 3 and len(calls) == 3, f"rows per interval: {len(hits)} {len(calls)}")
-    ctx.check(all(len(row) == 7 and row[1] == str(pid) and row[4] == "counter" for row in rows),
-              f"CSV rows: {rows[:3]}")
-    values = [int(row[5]) for row in hits]
-    rates = [float(row[6]) for row in hits]
-    ctx.check(values == sorted(values) and values[-1] > values[0],
-              f"host.hits values over the intervals: {values}")
-    ctx.check(all(x >= 0 for x in rates) and rates[-1] > 0, f"host.hits rates: {rates}")
-    ctx.check(all(int(row[5]) == 25 and float(row[6]) == 0 for row in calls),
-              f"target.calls (static, 25) rows: {calls}")
-    ctx.note("csv_rates", " ".join(f"{x:.0f}" for x in rates))
-
-    r = ctx.inspect("watch", pid, "--interval", "0.2", "--count", "3", "--format", "json")
-    ctx.require(r.rc == 0, f"watch json: {r}")
-    docs = [json.loads(line) for line in r.out.splitlines()]
-    ctx.check(len(docs) == 3, f"{len(docs)} JSON lines for --count 3")
-    prev = None
-    for doc in docs:
-        mod = next(m for m in doc["modules"] if m["name"] == HOST)
-        e = next(e for e in mod["entries"] if e["name"] == "host.hits")
-        ctx.check(e["kind"] == "counter" and e["rate"] is not None and e["rate"] >= 0,
-                  f"JSON entry {e}")
-        if prev is not None:
-            # The rate is the change over the measured interval (3 decimals).
-            delta = e["value"] - prev
-            ctx.check(abs(e["rate"] * doc["interval_s"] - delta) <= max(1.0, 0.01 * delta),
-                      f"rate {e['rate']} x {doc['interval_s']} s != change {delta}")
-        prev = e["value"]
-
-    if not ctx.native:
-        w = ctx.spawn(ctx.inspector, "watch", pid, "--interval", "0.2")
-        w.expect(r"host\.hits", timeout=30)
-        w.popen.send_signal(signal.SIGINT)  # Wine delivers it as CTRL_C_EVENT
-        rc = w.wait(timeout=30)
-        ctx.check(rc == 0, f"watch after Ctrl+C exited {rc}")
-    p.kill()
-
-
-def watch_reset(ctx):
-    """A reset between two intervals gives no negative rate: the generation
-    changes, the value drops, and the rate is what was counted since."""
-    p = host(ctx, "pid", "load", A, "hit", A, "25", "1", "pipe", A, "ready", "tick", "100000",
-             "5")
-    pid = read_pid(p)
-    p.expect("^ready$")
-    p.send()
-    w = ctx.spawn(ctx.inspector, "watch", pid, "--interval", "0.4", "--count", "8", "--format",
-                  "json")
-    docs = [json.loads(w.readline(timeout=30)) for _ in range(2)]
-    r = ctx.inspect("reset", pid)
-    ctx.require(r.rc == 0, f"reset: {r}")
-    while True:
-        line = w.readline(timeout=30)
-        if line is None:
-            break
-        docs.append(json.loads(line))
-    ctx.check(w.wait() == 0, "watch failed")
-    ctx.check(len(docs) == 8, f"{len(docs)} intervals, expected 8")
-    series = []
-    for doc in docs:
-        for m in doc["modules"]:
-            for e in m["entries"]:
-                ctx.check(e["rate"] is None or e["rate"] >= 0,
-                          f"negative rate {m['name']} {e['name']}: {e}")
-                if m["name"] == HOST and e["name"] == "host.hits":
-                    series.append((m["generation"], e["value"], e["rate"]))
-    gens = [g for g, _, _ in series]
-    # A reset adds 2 to the generation (odd while it runs: docs/region.md).
-    ctx.check(gens[0] == 0 and gens[-1] == 2, f"generations over the watch: {gens}")
-    drops = [i for i in range(1, len(series)) if series[i][1] < series[i - 1][1]]
-    ctx.check(len(drops) == 1 and series[drops[0]][0] == 2 if drops else False,
-              f"the reset shows as one drop with a new generation: {series}")
-    ctx.note("series", " ".join(f"g{g}:{v}@{r:.0f}" for g, v, r in series))
-    p.kill()
-
-
-def small_things(ctx):
-    """Small things: `stats` text starts with `pid N` as `dump`
-    does; with --json an error is a JSON object on stdout and the exit code
-    is unchanged; `ps` lists a non-instrumented process with its pid, bits
-    and `no`, and the host as instrumented."""
-    p = host(ctx, "pid", "load", A, "hit", A, "5", "1", "pipe", A, "ready")
-    pid = read_pid(p)
-    p.expect("^ready$")
-    stats = ctx.inspect("stats", pid, "--module", A)
-    ctx.check(stats.rc == 0 and stats.out.splitlines()[:1] == [f"pid {pid}"],
-              f"stats text does not start with 'pid {pid}': {stats}")
-    dump = ctx.inspect("dump", pid)
-    ctx.check(dump.out.splitlines()[:1] == [f"pid {pid}"], f"dump text: {dump.out[:80]!r}")
-    gone = ctx.inspect("dump", "4294967292", "--json")
-    try:
-        err = json.loads(gone.out)["error"]
-    except (ValueError, KeyError, TypeError):
-        err = None
-    ctx.check(gone.rc == EXIT["no-process"], f"--json error changed the exit code: {gone.rc}")
-    ctx.check(err is not None and err.get("status") == "no-process" and
-              err.get("exit_code") == EXIT["no-process"],
-              f"--json error on stdout: {gone.out!r}")
-    usage = ctx.inspect("dump", "--format", "yaml", "--json")
-    ctx.check(usage.rc == EXIT["usage"] and '"status": "usage"' in usage.out,
-              f"--json usage error: {usage.rc} {usage.out!r}")
-    ps = ctx.inspect("ps", "--format", "json")
-    ctx.require(ps.rc == 0, f"ps: {ps}")
-    rows = {r["pid"]: r for r in json.loads(ps.out)["processes"]}
-    me = rows.get(pid)
-    ctx.check(me is not None and me["instrumented"] is True and me["bits"] == 64 and
-              me["executable"].lower() == HOST, f"ps row of the host: {me}")
-    plain = [r for r in rows.values() if r["instrumented"] is False]
-    ctx.check(len(plain) > 0 and all(r["bits"] in (32, 64) for r in plain),
-              f"ps shows no non-instrumented process with its bits: {list(rows.values())[:3]}")
-    csv = ctx.inspect("ps", "--format", "csv")
-    ctx.check(csv.out.splitlines()[0] == "pid,executable,bits,instrumented" and
-              f"{pid},{HOST},64,yes" in csv.out.splitlines(), f"ps csv: {csv.out[:200]!r}")
-    p.send()
-    ctx.check(p.wait() == 0, "host failed")
-
-
-# ------------------------------------------------ gauges and distributions
-
-def _dist_entry(doc, name):
-    for m in doc["modules"]:
-        for e in m["entries"]:
-            if e["name"] == name:
-                return e
-    return None
-
-
-def _near(got, want):
-    """Within the buckets' bound (docs/region.md: 3.125%), with the
-    contract's 6.25% as the margin."""
-    return got is not None and abs(got - want) <= want * 0.0625
-
-
-def watch_distributions(ctx):
-    """`watch --format json` shows each distribution's records per second
-    and its p50 and p99 over the interval, not over the whole run: 500
-    records of 1,000, then 500 of 1,000,000; once the second batch is in, an
-    interval shows p50 near 1,000,000 while the whole run's p50 is 1,000."""
-    d = ctx.spawn(ctx.bin("wst_dist_host.exe"), "records")
-    pid = read_pid(d)
-    d.expect("^ready$")
-    w = ctx.spawn(ctx.inspector, "watch", pid, "--interval", "0.3", "--count", "100000",
-                  "--format", "json")
-
-    def next_doc():
-        line = w.readline()
-        ctx.require(line is not None, f"watch ended: {w.err[-300:]!r}")
-        return json.loads(line)
-
-    next_doc()  # watch has taken its baseline: what follows falls in intervals
-
-    def until_count(total):
-        while True:
-            e = _dist_entry(next_doc(), "dist_sizes")
-            if e is not None and e["count"] >= total:
-                return e
-
-    d.send("1000 500")
-    d.expect("^recorded$")
-    first = until_count(500)
-    d.send("1000000 500")
-    d.expect("^recorded$")
-    e = until_count(1000)
-    # The interval that saw the whole count reach 1000 holds the second
-    # batch's records (all of them, or their rest): its p50 is 1,000,000's.
-    ctx.check(e["interval_count"] > 0 and _near(e["interval_p50"], 1000000) and
-              _near(e["interval_p99"], 1000000),
-              f"the interval after the second batch: {e}")
-    ctx.check(first["interval_count"] > 0 and _near(first["interval_p50"], 1000),
-              f"the interval of the first batch: {first}")
-    ctx.check(e["rate"] is not None and e["rate"] > 0, f"no records per second: {e}")
-    quiet = _dist_entry(next_doc(), "dist_sizes")
-    ctx.check(quiet is not None and quiet["interval_count"] == 0 and
-              quiet["interval_p50"] is None, f"an interval with no records: {quiet}")
-    whole = ctx.inspect_json("dump", pid, "--via", "memory")
-    dist = [c for m in whole["modules"] for c in m["counters"] if c["name"] == "dist_sizes"]
-    ctx.check(bool(dist) and _near(dist[0]["p50"], 1000),
-              f"the whole run's p50 should stay 1,000: {dist}")
-    ctx.note("interval_p50", e["interval_p50"])
-    w.kill()
-    d.send("quit")
-    ctx.check(d.wait() == 0, "wst_dist_host failed")
 
 
 def serve_kinds(ctx):

@@ -1,9 +1,9 @@
 /*
- * See output_kind.h. Percentiles come from the merged buckets
+ * See write_entry.h. Percentiles come from the merged buckets
  * (src/common/dist_math.c): p50, p90, p99 are nearest-rank percentiles,
  * each within 3.125% of the exact value.
  */
-#include "output_kind.h"
+#include "write_entry.h"
 
 #include <inttypes.h>
 

@@ -1,13 +1,13 @@
 /*
- * See output.h. Field names are an interface: add, never rename.
+ * See write_report.h. Field names are an interface: add, never rename.
  */
-#include "output.h"
+#include "write_report.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 
 #include "escape.h"
-#include "output_kind.h"
+#include "write_entry.h"
 
 /* Every string from the target goes through wst_escape (src/common/escape.c,
  * docs/inspector.md "Strings from the target"). The escaped form is built in
@@ -73,28 +73,30 @@ static void json_module_head(FILE *out, const struct wst_module_report *m)
     fputs(", ", out);
     json_field(out, "path", m->module.path);
     fprintf(out, ", \"base\": \"0x%" PRIx64 "\", \"bits\": %u", m->module.base, m->module.bits);
-    fprintf(out, ", \"mode\": \"%s\", \"worker\": \"%s\"", wst_mode_name(m->info.mode),
-            wst_worker_state_name(m->info.worker_state));
-    fprintf(out, ", \"instance\": \"%016" PRIx64 "\", ", m->info.instance);
-    json_field(out, "pipe", m->info.pipe_name);
+    fprintf(out, ", \"mode\": \"%s\", \"worker\": \"%s\"", wst_mode_name(m->info.header.mode),
+            wst_worker_state_name(m->info.header.worker_state));
+    fprintf(out, ", \"instance\": \"%016" PRIx64 "\", ", m->info.header.instance);
+    json_field(out, "pipe", m->info.header.pipe_name);
     fprintf(out, ", \"worker_error\": %lu, \"mode_fallback\": %s",
-            (unsigned long)m->info.worker_error,
-            m->info.runtime_flags & WST_RUNTIME_MODE_FALLBACK ? "true" : "false");
+            (unsigned long)m->info.header.worker_error,
+            m->info.header.runtime_flags & WST_RUNTIME_MODE_FALLBACK ? "true" : "false");
     fprintf(out, ", \"helper\": \"%s\", \"helper_error\": %lu, \"helper_version\": %lu",
-            wst_helper_state_name(m->info.helper_state), (unsigned long)m->info.helper_error,
-            (unsigned long)m->info.helper_version);
+            wst_helper_state_name(m->info.header.helper_state),
+            (unsigned long)m->info.header.helper_error,
+            (unsigned long)m->info.header.helper_version);
     fprintf(out,
             ", \"trigger\": \"%s\", \"trigger_error\": %lu, \"idle_stop_ms\": %lu, "
             "\"worker_starts\": %lu",
-            wst_trigger_state_name(m->info.trigger_state), (unsigned long)m->info.trigger_error,
-            (unsigned long)m->info.idle_stop_ms, (unsigned long)m->info.worker_starts);
+            wst_trigger_state_name(m->info.header.trigger_state),
+            (unsigned long)m->info.header.trigger_error, (unsigned long)m->info.header.idle_stop_ms,
+            (unsigned long)m->info.header.worker_starts);
 }
 
 /* Helper mode without its helper: why, and what runs instead. */
 static void text_helper_warning(FILE *out, const struct wst_module_report *m, const char *indent)
 {
     const char *why;
-    switch (m->info.helper_state) {
+    switch (m->info.header.helper_state) {
     case WST_HELPER_MISSING:
         why = "no wsthelper.dll next to the module or the EXE";
         break;
@@ -109,10 +111,12 @@ static void text_helper_warning(FILE *out, const struct wst_module_report *m, co
     }
     fprintf(out, "%swarning: ", indent);
     text_string(out, m->module.name);
-    fprintf(out, ": helper %s: %s (interface %lu, win32 error %lu); no worker runs, counters "
-                 "stay readable through memory (--via memory)\n",
-            wst_helper_state_name(m->info.helper_state), why,
-            (unsigned long)m->info.helper_version, (unsigned long)m->info.helper_error);
+    fprintf(out,
+            ": helper %s: %s (interface %lu, win32 error %lu); no worker runs, counters "
+            "stay readable through memory (--via memory)\n",
+            wst_helper_state_name(m->info.header.helper_state), why,
+            (unsigned long)m->info.header.helper_version,
+            (unsigned long)m->info.header.helper_error);
 }
 
 /* What the runtime recorded instead of printing it (it never writes output):
@@ -120,27 +124,28 @@ static void text_helper_warning(FILE *out, const struct wst_module_report *m, co
 static void text_module_warnings(FILE *out, const struct wst_module_report *m, const char *indent)
 {
     text_helper_warning(out, m, indent);
-    if (m->info.worker_error != 0) {
+    if (m->info.header.worker_error != 0) {
         fprintf(out, "%swarning: ", indent);
         text_string(out, m->module.name);
-        fprintf(out, ": the worker failed (win32 error %lu); counters stay readable through "
-                     "memory (--via memory)\n",
-                (unsigned long)m->info.worker_error);
+        fprintf(out,
+                ": the worker failed (win32 error %lu); counters stay readable through "
+                "memory (--via memory)\n",
+                (unsigned long)m->info.header.worker_error);
     }
-    if (m->info.trigger_state == WST_TRIGGER_FAILED) {
+    if (m->info.header.trigger_state == WST_TRIGGER_FAILED) {
         fprintf(out, "%swarning: ", indent);
         text_string(out, m->module.name);
         fprintf(out,
                 ": its trigger could not be created (win32 error %lu%s); the worker "
                 "started at the first hit instead of on demand\n",
-                (unsigned long)m->info.trigger_error,
-                m->info.trigger_error == ERROR_ALREADY_EXISTS ? ", the name was taken" : "");
+                (unsigned long)m->info.header.trigger_error,
+                m->info.header.trigger_error == ERROR_ALREADY_EXISTS ? ", the name was taken" : "");
     }
-    if (m->info.runtime_flags & WST_RUNTIME_MODE_FALLBACK) {
+    if (m->info.header.runtime_flags & WST_RUNTIME_MODE_FALLBACK) {
         fprintf(out, "%swarning: ", indent);
         text_string(out, m->module.name);
         fprintf(out, ": WINSTRUMENT_MODE named no mode; the default (%s) runs\n",
-                wst_mode_name(m->info.mode));
+                wst_mode_name(m->info.header.mode));
     }
 }
 
@@ -159,10 +164,10 @@ static void json_counters(FILE *out, const struct wst_module_report *m)
 static void text_module_head(FILE *out, const struct wst_module_report *m)
 {
     text_string(out, m->module.name);
-    fprintf(out, "  mode %s  worker %s", wst_mode_name(m->info.mode),
-            wst_worker_state_name(m->info.worker_state));
-    if (m->info.mode == WST_MODE_HELPER)
-        fprintf(out, "  helper %s", wst_helper_state_name(m->info.helper_state));
+    fprintf(out, "  mode %s  worker %s", wst_mode_name(m->info.header.mode),
+            wst_worker_state_name(m->info.header.worker_state));
+    if (m->info.header.mode == WST_MODE_HELPER)
+        fprintf(out, "  helper %s", wst_helper_state_name(m->info.header.helper_state));
 }
 
 /* A module the verb failed on: what discovery knew of it, and the error in
@@ -214,21 +219,22 @@ static const char *clock_source_name(uint16_t source)
 
 static void module_clock(FILE *out, int json, const struct wst_region_info *info)
 {
-    const char *name = clock_source_name(info->clock_source);
+    const char *name = clock_source_name(info->header.clock_source);
     if (json) {
         fprintf(out,
                 ", \"clock\": {\"source\": \"%s\", \"tsc_hz\": %" PRIu64
                 ", \"calibration_ms\": %u, \"error_ppb\": %" PRIu32 "}",
-                name, info->clock_tsc_hz, (unsigned)info->clock_interval_ms,
-                info->clock_error_ppb);
+                name, info->header.clock_tsc_hz, (unsigned)info->header.clock_interval_ms,
+                info->header.clock_error_ppb);
         return;
     }
-    switch (info->clock_source) {
+    switch (info->header.clock_source) {
     case WST_CLOCK_TSC:
         fprintf(out,
                 "    clock tsc: %" PRIu64 " Hz, calibrated over %u ms, error bound %" PRIu32
                 " ppb\n",
-                info->clock_tsc_hz, (unsigned)info->clock_interval_ms, info->clock_error_ppb);
+                info->header.clock_tsc_hz, (unsigned)info->header.clock_interval_ms,
+                info->header.clock_error_ppb);
         break;
     case WST_CLOCK_CALIBRATING:
         fputs("    clock qpc: calibrating the TSC\n", out);
@@ -240,7 +246,7 @@ static void module_clock(FILE *out, int json, const struct wst_region_info *info
         fputs("    clock unset: no time scope has run\n", out);
         break;
     default:
-        fprintf(out, "    clock unknown (source %u)\n", (unsigned)info->clock_source);
+        fprintf(out, "    clock unknown (source %u)\n", (unsigned)info->header.clock_source);
         break;
     }
 }
@@ -359,15 +365,16 @@ static void stats_stripes(FILE *out, int json, const struct wst_region_info *inf
                 ", \"stripes\": {\"scheme\": \"%s\", \"flags\": %u, \"owned\": %u, "
                 "\"ownable\": %u, \"claims\": %" PRIu32 ", \"reclaims\": %" PRIu32
                 ", \"shared\": %" PRIu32 "}",
-                stripe_scheme(info->stripe_flags), info->stripe_flags, info->stripes_owned,
-                WST_STRIPES - 1, info->stripe_claims, info->stripe_reclaims, info->stripe_shared);
+                stripe_scheme(info->header.stripe_flags), info->header.stripe_flags,
+                info->header.stripes_owned, WST_STRIPES - 1, info->header.stripe_claims,
+                info->header.stripe_reclaims, info->header.stripe_shared);
         return;
     }
     fprintf(out,
             "    stripes %s: %u of %u owned  claims %" PRIu32 "  reclaimed %" PRIu32
             "  threads on the shared stripe %" PRIu32 "\n",
-            stripe_scheme(info->stripe_flags), info->stripes_owned, WST_STRIPES - 1,
-            info->stripe_claims, info->stripe_reclaims, info->stripe_shared);
+            stripe_scheme(info->header.stripe_flags), info->header.stripes_owned, WST_STRIPES - 1,
+            info->header.stripe_claims, info->header.stripe_reclaims, info->header.stripe_shared);
 }
 
 /* ---- stats ---------------------------------------------------------------- */
