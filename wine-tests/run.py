@@ -18,6 +18,7 @@ speed, and this is how that is shown.
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -104,4 +105,13 @@ def run_selection(runner, platform, selected, with_mutants):
                 runner.run_one(by_name[name], mutant.mode, mutant=mutant)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        rc = main()
+        sys.stdout.flush()  # here, so that a closed pipe is caught below
+        sys.exit(rc)
+    except BrokenPipeError:
+        # A reader that stopped early (`run.py --list | head`) is not an
+        # error: say nothing more, and keep Python from complaining at exit
+        # when it flushes stdout into the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
