@@ -29,6 +29,9 @@ CFLAGS_WIN := $(CFLAGS_BASE) -D_WIN32_WINNT=0x0601 -DWIN32_LEAN_AND_MEAN
 # 126. Static libgcc puts the few helpers in the image itself
 # (scripts/check-imports.py checks every output).
 LDFLAGS_WIN := -static-libgcc
+# For a DLL whose i686 stdcall exports GetProcAddress asks for undecorated
+# (a variable, because a comma cannot stand in an argument of $(call link,...)).
+KILL_AT := -Wl,--kill-at
 
 # Reproducible build outputs, for every target and not only dist: ld writes
 # SOURCE_DATE_EPOCH (the commit time) into each PE header's timestamp instead

@@ -85,7 +85,7 @@ $(BUILD)/$(1)/bin/lifecycle_hfloor.dll: $(call objs,$(1),bench/helper_floor_dll.
 
 # --kill-at: i686 exports the stdcall start undecorated, as GetProcAddress asks.
 $(BUILD)/$(1)/bin/hfloor_helper.dll: $(call objs,$(1),bench/helper_floor_helper.c)
-	$$(call link,$(1),-shared -o $$@ $$< -Wl,--kill-at)
+	$$(call link,$(1),-shared -o $$@ $$< $$(KILL_AT))
 
 $(BUILD)/$(1)/bin/lifecycle_wst.dll: $(call objs,$(1),bench/lifecycle_dll.c) $(call RUNTIME_LIB,$(1))
 	$$(call link,$(1),-shared -o $$@ $$(filter %.o,$$^) $(call BENCH_LINK,$(1)))
