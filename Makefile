@@ -99,6 +99,8 @@ check: deps
 clean:
 	rm -rf $(BUILD) dist
 
-# Dependency files are never remade by a rule of their own.
+# Dependency files are never remade by a rule of their own. $(BUILD)/platform
+# holds the second platform's root and build (make platform-check), never ours.
 %.d: ;
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path $(BUILD)/platform -prune -o -name '*.d' -type f -print \
+	2>/dev/null)
