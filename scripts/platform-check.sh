@@ -15,8 +15,11 @@
 # Needs root (chroot, mounts). The source tree is bind-mounted at /src in the
 # root; everything is built into PLATFORM_BUILD (and the zips into
 # build/platform/dist), so the host's build/ and dist/ are never touched. All
-# mounts live in a mount namespace of its own (unshare -m): they go with the
-# process, even a killed one; a trap unmounts them as well. Under the platform
+# mounts live in a mount namespace of its own, and every process inside in a
+# pid namespace of its own (unshare --mount --pid --kill-child): when the
+# script ends or is killed, the kernel ends whatever it left running (Wine's
+# persistent server included) and the mounts go with them; a trap unmounts
+# them as well. Under the platform
 # check a 32-bit program that does not run is a failure, not a skip
 # (WST_REQUIRE_WINE32=1: the root has wine32:i386).
 #
@@ -135,7 +138,7 @@ if [ -z "${WST_PLATFORM_NS:-}" ]; then
     echo "platform-check: root: $(($(date +%s) - t)) s (scripts/platform-root.sh)"
     fetch_sources
     export WST_PLATFORM_NS=1
-    exec unshare -m --propagation private "$0" "$@"
+    exec unshare --mount --pid --fork --kill-child --propagation private "$0" "$@"
 fi
 
 mounts=()

@@ -17,8 +17,9 @@
 #             root when this script changes ($root/.wst-packages holds the
 #             script's hash). apt-get install only adds: a package taken off
 #             the list stays until the base is rebuilt (rm -rf the root).
-# Every mount lives in a mount namespace of its own (unshare -m), so the
-# mounts die with the process even when it is killed; a trap also unmounts.
+# Every mount lives in a mount namespace of its own and every process in a
+# pid namespace of its own (unshare --mount --pid --kill-child), so both die
+# with the script even when it is killed; a trap also unmounts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,11 +65,11 @@ command -v debootstrap >/dev/null || {
     exit 1
 }
 
-# In a mount namespace of its own: nothing mounted here is seen outside, and
-# all of it goes when the namespace's last process ends.
+# In mount and pid namespaces of its own: nothing mounted here is seen
+# outside, and all of it goes when the script ends.
 if [ -z "${WST_PLATFORM_NS:-}" ]; then
     export WST_PLATFORM_NS=1
-    exec unshare -m --propagation private "$0" "$@"
+    exec unshare --mount --pid --fork --kill-child --propagation private "$0" "$@"
 fi
 
 mounts=()
