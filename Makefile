@@ -8,6 +8,9 @@
 #   make import-check  no instrumented module imports a DLL its bare build does not
 #   make wine-check  scenarios only (SCENARIO_ARGS="--repeat 3 -k NAME" ...)
 #   make stress-check  the scenarios under a background load on every CPU
+#   make platform-check  the build, unit tests and scenarios (x86_64 and i686) on
+#                    Debian 13 with Wine 10, in a root under build/platform (as root;
+#                    PLATFORM_SCOPE=ci for CI's reduced set)
 #   make bench       counter-hit benchmark (build/bench.json)
 #   make demo        an instrumented example read by the inspector
 #   make dist        release zips
@@ -52,7 +55,7 @@ Q :=
 endif
 
 .PHONY: all cross check include-check link-check doc-check header-check workflow-check \
-	import-check unit-check wine-check stress-check bench demo dist clean deps
+	import-check unit-check wine-check stress-check platform-check bench demo dist clean deps
 all: cross
 
 # Keep intermediate objects: pattern-built DLLs would otherwise delete them.
@@ -159,9 +162,20 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory unit-check
 	$(Q)$(MAKE) --no-print-directory wine-check
 
+# The suite on Debian 13 (Wine 10, wine32, mingw-w64 GCC 14): scripts/platform-check.sh
+# builds or reuses the root (scripts/platform-root.sh) and runs everything inside it.
+# PLATFORM_SCOPE=ci: CI's reduced set; PLATFORM_ARGS: more run.py arguments.
+PLATFORM_SCOPE ?= full
+platform-check:
+	$(Q)PLATFORM_ROOT=$(BUILD)/platform/trixie PLATFORM_BUILD=$(BUILD)/platform/build \
+		PLATFORM_SCOPE=$(PLATFORM_SCOPE) PLATFORM_ARGS="$(PLATFORM_ARGS)" \
+		scripts/platform-check.sh
+
 clean:
 	rm -rf $(BUILD) dist
 
-# Dependency files are never remade by a rule of their own.
+# Dependency files are never remade by a rule of their own. $(BUILD)/platform
+# holds the second platform's root and build (make platform-check), never ours.
 %.d: ;
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path $(BUILD)/platform -prune -o -name '*.d' -type f -print \
+	2>/dev/null)

@@ -21,7 +21,8 @@
 # release zip's user would put it (helper mode looks next to the module,
 # then next to the EXE). $(BUILD)/<arch>/helper-wrong-version/wsthelper.dll
 # is a helper that offers another interface version (scenario
-# helper-wrong-version copies it beside a host of its own).
+# helper-wrong-version copies it beside a host of its own; both architectures,
+# for `run.py --arch i686`).
 MUTANT_DEFINES_no-cancel := -DWST_MUTANT_NO_CANCEL
 MUTANT_DEFINES_loader-lock := -DWST_MUTANT_LOADER_LOCK
 MUTANT_DEFINES_exit-wait := -DWST_MUTANT_EXIT_WAIT
@@ -42,7 +43,7 @@ $(BUILD)/$(1)/obj/helper-$(2)/%.o: src/helper/%.c
 $(call helper_dll_rule,$(3),$(1),$(patsubst src/helper/%.c,$(BUILD)/$(1)/obj/helper-$(2)/%.o,$(wildcard src/helper/*.c)))
 endef
 $(foreach m,$(HELPER_MUTANTS),$(eval $(call helper_variant,x86_64,$(m),$(BUILD)/x86_64/scenarios-$(m)/wsthelper.dll)))
-$(eval $(call helper_variant,x86_64,wrong-version,$(BUILD)/x86_64/helper-wrong-version/wsthelper.dll))
+$(foreach a,$(ARCHS),$(eval $(call helper_variant,$(a),wrong-version,$(BUILD)/$(a)/helper-wrong-version/wsthelper.dll)))
 
 SCEN_DIR = $(BUILD)/$(1)/scenarios$(if $(2),-$(2))
 SCEN_LIB_NAME = winstrument$(if $(filter $(RUNTIME_MUTANTS),$(2)),-$(2))
@@ -120,7 +121,7 @@ CROSS_OUTPUTS += $$(SCENARIO_PROGRAMS_$(1)$(2))
 endef
 $(foreach a,$(ARCHS),$(eval $(call scenario_rules,$(a),)))
 $(foreach m,$(RUNTIME_MUTANTS) $(TABLE_MUTANTS) $(HELPER_MUTANTS),$(eval $(call scenario_rules,x86_64,$(m))))
-CROSS_OUTPUTS += $(BUILD)/x86_64/helper-wrong-version/wsthelper.dll
+CROSS_OUTPUTS += $(foreach a,$(ARCHS),$(BUILD)/$(a)/helper-wrong-version/wsthelper.dll)
 
 TERMINATE_THREAD_OBJS := $(filter-out %/mode_threadpool.o,$(call objs,x86_64,$(RUNTIME_SRCS))) \
 	$(call objs,x86_64,wine-tests/mutants/terminate_thread.c)
@@ -227,14 +228,15 @@ wine-check stress-check: $(FN_PROGRAMS_x86_64) $(call FN_DIR,i686)/wst_fn_inline
 # `wst-cc --wst-functions` and -g as a user would (cases/coverage.py); the
 # prefix map makes its DWARF name the source ./wine-tests/hosts/wst_cov.c,
 # which genhtml finds from the source tree's root.
+# Both architectures, for `run.py --arch i686`.
 COV_HOST := $(BUILD)/x86_64/scenarios/wst_cov.exe
-$(COV_HOST): wine-tests/hosts/wst_cov.c toolchain/wst-cc $(call RUNTIME_LIB,x86_64) \
-		$(call FUNCTIONS_LIB,x86_64,functions)
+$(BUILD)/%/scenarios/wst_cov.exe: wine-tests/hosts/wst_cov.c toolchain/wst-cc \
+		$(BUILD)/%/lib/libwinstrument.a $(BUILD)/%/lib/libwinstrument-functions.a
 	@mkdir -p $(@D)
-	@echo "  WST-CC [x86_64] $@"
-	$(Q)toolchain/wst-cc --wst-arch=x86_64 --wst-functions -std=c11 -O1 -g -Wall -Wextra -Werror \
-		-ffile-prefix-map=$(CURDIR)=. -o $@ $< -L$(abspath $(BUILD))/x86_64/lib
-CROSS_OUTPUTS += $(COV_HOST)
+	@echo "  WST-CC [$*] $@"
+	$(Q)toolchain/wst-cc --wst-arch=$* --wst-functions -std=c11 -O1 -g -Wall -Wextra -Werror \
+		-ffile-prefix-map=$(CURDIR)=. -o $@ $< -L$(abspath $(BUILD))/$*/lib
+CROSS_OUTPUTS += $(foreach a,$(ARCHS),$(BUILD)/$(a)/scenarios/wst_cov.exe)
 # The zlib scenario's programs (examples/module.mk), or its SKIPPED reason.
 wine-check stress-check: $(COV_HOST) $(BUILD)/zlib/functions/zlib1.dll
 

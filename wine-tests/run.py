@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """winstrument's scenario driver: real processes, real loader, real inspector.
 
-    python3 wine-tests/run.py [--build DIR] [--native] [-k PATTERN] [--list]
-                              [--no-mutants] [--repeat N] [--stress]
+    python3 wine-tests/run.py [--build DIR] [--arch ARCH] [--native] [-k PATTERN]...
+                              [--list] [--no-mutants] [--repeat N] [--stress]
 
 Under Linux every program runs under Wine with a project-local prefix
 (BUILD/wineprefix); with --native (on Windows) programs run directly. Each
@@ -36,7 +36,8 @@ def main():
     ap.add_argument("--build", default="build", help="build directory (default: build)")
     ap.add_argument("--arch", default="x86_64", help="scenario programs' architecture")
     ap.add_argument("--native", action="store_true", help="run programs directly (Windows)")
-    ap.add_argument("-k", dest="pattern", help="only scenarios whose name contains PATTERN")
+    ap.add_argument("-k", dest="patterns", action="append", metavar="PATTERN",
+                    help="only scenarios whose name contains PATTERN (repeat -k for any of several)")
     ap.add_argument("--list", action="store_true", help="list the scenarios and exit")
     ap.add_argument("--no-mutants", action="store_true",
                     help="skip the runs against deliberately wrong runtimes")
@@ -46,7 +47,8 @@ def main():
                     help="run under a background load that keeps every CPU busy")
     args = ap.parse_args()
 
-    selected = [s for s in SCENARIOS if not args.pattern or args.pattern in s.name]
+    selected = [s for s in SCENARIOS
+                if not args.patterns or any(p in s.name for p in args.patterns)]
     if args.list:
         for s in selected:
             modes = ",".join(m or "-" for m in s.modes)

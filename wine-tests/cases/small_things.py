@@ -39,13 +39,14 @@ def small_things(ctx):
     ctx.require(ps.rc == 0, f"ps: {ps}")
     rows = {r["pid"]: r for r in json.loads(ps.out)["processes"]}
     me = rows.get(pid)
-    ctx.check(me is not None and me["instrumented"] is True and me["bits"] == 64 and
+    bits = 32 if ctx.arch == "i686" else 64  # the host's own (run.py --arch)
+    ctx.check(me is not None and me["instrumented"] is True and me["bits"] == bits and
               me["executable"].lower() == HOST, f"ps row of the host: {me}")
     plain = [r for r in rows.values() if r["instrumented"] is False]
     ctx.check(len(plain) > 0 and all(r["bits"] in (32, 64) for r in plain),
               f"ps shows no non-instrumented process with its bits: {list(rows.values())[:3]}")
     csv = ctx.inspect("ps", "--format", "csv")
     ctx.check(csv.out.splitlines()[0] == "pid,executable,bits,instrumented" and
-              f"{pid},{HOST},64,yes" in csv.out.splitlines(), f"ps csv: {csv.out[:200]!r}")
+              f"{pid},{HOST},{bits},yes" in csv.out.splitlines(), f"ps csv: {csv.out[:200]!r}")
     p.send()
     ctx.check(p.wait() == 0, "host failed")

@@ -62,7 +62,14 @@ def watch_rates(ctx):
     if not ctx.native:
         w = ctx.spawn(ctx.inspector, "watch", pid, "--interval", "0.2")
         w.expect(r"host\.hits", timeout=30)
-        w.popen.send_signal(signal.SIGINT)  # Wine delivers it as CTRL_C_EVENT
+        # Wine 8 and Wine 10 alike turn a SIGINT into CTRL_C_EVENT for the
+        # process that receives it. That process must be watch itself: with
+        # wine32 installed, Debian's `wine` script would start this 64-bit
+        # program through a 32-bit start.exe /exec, which gets the signal and
+        # never passes it on (watch then runs for ever: Debian 13's hang).
+        # The driver starts every program with its own architecture's loader
+        # (wstdriver/platform.py, WinePlatform.loader; docs/platforms.md).
+        w.popen.send_signal(signal.SIGINT)
         rc = w.wait(timeout=30)
         ctx.check(rc == 0, f"watch after Ctrl+C exited {rc}")
     p.kill()

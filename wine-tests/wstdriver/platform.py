@@ -77,13 +77,32 @@ class WinePlatform(Platform):
 
     name = "wine"
     SERVER_WAIT = 60  # seconds for a server to come up or go; a loaded machine is slow
+    # Debian's loaders, one per architecture (wine64, and wine from wine32:i386).
+    LOADERS = {0x8664: "/usr/lib/wine/wine64", 0x14C: "/usr/lib/wine/wine"}
 
     def __init__(self, build):
         self.prefix = Path(build).resolve() / "wineprefix"
         self.wine = shutil.which("wine") or "/usr/lib/wine/wine64"
         self.server = None
-        self.launcher = [self.wine]
         self.notices = []
+        self.setarch = []
+
+    def loader(self, exe):
+        """The Wine loader of exe's own architecture, else Debian's `wine`.
+
+        Debian's `wine` script runs the 32-bit loader whenever wine32 is
+        installed. That loader hands a 64-bit program to a 32-bit
+        `start.exe /exec`, which starts the program as a second Unix process
+        and waits for it (and the 64-bit loader does the same with a 32-bit
+        program). The pid we started is then start.exe's: a SIGINT sent to
+        it never reaches the program (watch-rates hung so on Debian 13 with
+        wine32; docs/platforms.md), and every start costs a second process.
+        The loader of the program's own architecture runs it in the process
+        we started, as Debian 12 without wine32 always did.
+        """
+        machine = pe_machine(exe)
+        path = self.LOADERS.get(machine)
+        return path if path and os.path.exists(path) else self.wine
 
     def env(self, extra=None):
         env = super().env(extra)
@@ -92,6 +111,11 @@ class WinePlatform(Platform):
         own = (extra or {}).get("WINEDLLOVERRIDES")
         env.update({"WINEPREFIX": str(self.prefix), "WINEDEBUG": "-all",
                     "WINEDLLOVERRIDES": "mscoree,mshtml=" + (";" + own if own else "")})
+        # As Debian's `wine` script does when only wine64 is installed: the
+        # loader that Wine starts other processes with.
+        wine64, wine32 = self.LOADERS[0x8664], self.LOADERS[0x14C]
+        if os.path.exists(wine64) and not os.path.exists(wine32):
+            env.setdefault("WINELOADER", wine64)
         return env
 
     # ------------------------------------------------------------ the server
@@ -203,7 +227,7 @@ class WinePlatform(Platform):
         except OSError as e:
             refused = str(e)
         if refused is None:
-            self.launcher = ["setarch", machine, "-R", self.wine]
+            self.setarch = ["setarch", machine, "-R"]
         else:
             why = (f"setarch -R refused ({refused}): Wine runs with address-space "
                    "randomization on, and about one start in a thousand fails before the "
@@ -218,10 +242,11 @@ class WinePlatform(Platform):
         try:
             self._stop_lingering_server(quiet)
             if not (self.prefix / "system.reg").exists():
-                subprocess.run([*self.launcher, "wineboot", "-i"], timeout=300, **quiet)
+                subprocess.run([*self.setarch, self.wine, "wineboot", "-i"], timeout=300,
+                               **quiet)
                 self._stop_lingering_server(quiet)
             self._start_own_server(quiet)
-            subprocess.run([*self.launcher, "wineboot"], timeout=300, **quiet)
+            subprocess.run([*self.setarch, self.wine, "wineboot"], timeout=300, **quiet)
             self.check()
         except (PlatformError, subprocess.TimeoutExpired) as e:
             return f"cannot own the wineserver of {self.prefix}: {e}"
@@ -239,7 +264,7 @@ class WinePlatform(Platform):
                 self.server.wait()
 
     def argv(self, exe, args):
-        return [*self.launcher, str(exe), *map(str, args)]
+        return [*self.setarch, self.loader(exe), str(exe), *map(str, args)]
 
     def terminated_rc_ok(self, rc, code):
         # When another process terminates it, the Wine loader's Linux exit
@@ -257,6 +282,23 @@ class WinePlatform(Platform):
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+
+
+def pe_machine(path):
+    """The COFF Machine field of a PE image (0x8664 x86_64, 0x14C i386), or None
+    when path is no readable PE image."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+            if len(head) < 64 or head[:2] != b"MZ":
+                return None
+            f.seek(struct.unpack_from("<I", head, 0x3C)[0])
+            nt = f.read(6)
+    except OSError:
+        return None
+    if len(nt) < 6 or nt[:4] != b"PE\0\0":
+        return None
+    return struct.unpack_from("<H", nt, 4)[0]
 
 
 class NativePlatform(Platform):
