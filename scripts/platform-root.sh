@@ -60,10 +60,14 @@ if [ "$(id -u)" != 0 ]; then
     echo "platform-root: building $root needs root (debootstrap, chroot, mounts)" >&2
     exit 1
 fi
-command -v debootstrap >/dev/null || {
-    echo "platform-root: debootstrap is missing (apt-get install debootstrap)" >&2
-    exit 1
-}
+# debootstrap is a Debian 12 package; installed here, as scripts/install-deps.sh
+# installs the host's tools, so that nothing depends on an earlier session.
+if ! command -v debootstrap >/dev/null; then
+    echo "platform-root: installing debootstrap (apt-get)" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+        --no-install-recommends debootstrap >/dev/null
+fi
 
 # In mount and pid namespaces of its own: nothing mounted here is seen
 # outside, and all of it goes when the script ends.
@@ -112,7 +116,7 @@ for m in sys dev dev/pts; do
 done
 
 # deb and deb-src of one mirror (deb-src: the source packages of
-# scripts/fetch-cmocka.sh and examples/zlib).
+# scripts/fetch-debian-source.sh: CMocka and zlib).
 rm -f "$root/etc/apt/sources.list"
 cat >"$root/etc/apt/sources.list.d/debian.sources" <<EOF
 Types: deb deb-src
