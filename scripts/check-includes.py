@@ -15,6 +15,8 @@ import re
 import sys
 from pathlib import Path
 
+from graph_cycles import cycles
+
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 SEARCH = ("include", "src/common")
 TREES = ("include", "src", "tests", "bench", "fuzz", "examples", "wine-tests")
@@ -45,38 +47,6 @@ def graph(root):
                     if other != node:
                         edges[node].add(other)
     return edges
-
-
-def cycles(edges):
-    """Every strongly connected component of more than one node (Tarjan)."""
-    index, low, on_stack, stack, found = {}, {}, set(), [], []
-
-    def visit(v):
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on_stack.add(v)
-        for w in sorted(edges.get(v, ())):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = []
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                component.append(w)
-                if w == v:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    sys.setrecursionlimit(10000)
-    for v in sorted(edges):
-        if v not in index:
-            visit(v)
-    return found
 
 
 def main():

@@ -21,6 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from graph_cycles import cycles
+
 # nm -P types that define a symbol other objects can reference (lower case
 # is file-local and cannot be the end of an edge).
 DEFINED = set("TDBRCVWGS")
@@ -60,37 +62,6 @@ def graph(objects):
             if other is not None and other != node:
                 edges[node].setdefault(other, []).append(name)
     return edges
-
-
-def cycles(edges):
-    """Every strongly connected component of more than one node (Tarjan)."""
-    index, low, on_stack, stack, found = {}, {}, set(), [], []
-
-    def visit(v):
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on_stack.add(v)
-        for w in sorted(edges.get(v, ())):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = []
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                component.append(w)
-                if w == v:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for v in sorted(edges):
-        if v not in index:
-            visit(v)
-    return found
 
 
 def check(nm, files):
