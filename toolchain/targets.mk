@@ -6,11 +6,9 @@ ARCHS := x86_64 i686
 
 CC_x86_64 := x86_64-w64-mingw32-gcc
 AR_x86_64 := x86_64-w64-mingw32-ar
-# -static-libgcc: Debian 13's mingw-w64 GCC 14 links i686 programs and DLLs
-# against libgcc's DLL (libgcc_s_dw2-1.dll), which is on no target's path, so
-# LoadLibrary fails with 126 (docs/platforms.md); x86_64 links libgcc
-# statically already. A link option: compile lines ignore it.
-CC_i686 := i686-w64-mingw32-gcc -static-libgcc
+# Every link adds $(LDFLAGS_WIN) (the Makefile's `link` recipe): libgcc
+# statically, since i686 would otherwise import libgcc_s_dw2-1.dll.
+CC_i686 := i686-w64-mingw32-gcc
 AR_i686 := i686-w64-mingw32-ar
 
 # The platform-free parsers also build for the machine itself (sanitizers,
