@@ -139,23 +139,13 @@ if [ -z "${WST_PLATFORM_NS:-}" ]; then
     exec unshare --mount --pid --fork --kill-child --propagation private "$0" "$@"
 fi
 
-mounts=()
-cleanup() {
-    local i
-    for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
-        umount -l "${mounts[$i]}" 2>/dev/null || true
-    done
-}
-trap cleanup EXIT
+. scripts/platform-mounts.sh
 
 mkdir -p "$root/src" "$pbuild"
-mount -t proc proc "$root/proc" && mounts+=("$root/proc")
-for m in sys dev dev/pts; do
-    mount --rbind "/$m" "$root/$m" && mounts+=("$root/$m")
-done
+platform_mount_system "$root"
 # A /tmp of its own: Wine's server directories and the scenarios' files.
-mount -t tmpfs -o mode=1777 tmpfs "$root/tmp" && mounts+=("$root/tmp")
-mount --bind "$here" "$root/src" && mounts+=("$root/src")
+platform_mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
+platform_mount --bind "$here" "$root/src"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 
 set +e

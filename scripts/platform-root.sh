@@ -76,14 +76,7 @@ if [ -z "${WST_PLATFORM_NS:-}" ]; then
     exec unshare --mount --pid --fork --kill-child --propagation private "$0" "$@"
 fi
 
-mounts=()
-cleanup() {
-    local i
-    for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
-        umount -l "${mounts[$i]}" 2>/dev/null || true
-    done
-}
-trap cleanup EXIT
+. scripts/platform-mounts.sh
 
 abs_root=$(realpath -m "$root")
 # Never delete or build through a mount another process left there.
@@ -110,10 +103,7 @@ if [ "$(cat "$base_stamp" 2>/dev/null)" != "$base_want" ]; then
 fi
 t1=$(date +%s)
 
-mount -t proc proc "$root/proc" && mounts+=("$root/proc")
-for m in sys dev dev/pts; do
-    mount --rbind "/$m" "$root/$m" && mounts+=("$root/$m")
-done
+platform_mount_system "$root"
 
 # deb and deb-src of one mirror (deb-src: the source packages of
 # scripts/fetch-debian-source.sh: CMocka and zlib).
