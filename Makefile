@@ -49,6 +49,9 @@ endif
 CFLAGS_WIN += -ffile-prefix-map=$(CURDIR)=.
 VERSION := $(shell sed -n 's/^\#define WST_VERSION_STRING "\(.*\)"/\1/p' include/winstrument/version.h)
 
+# toolchain/wst-cc finds the runtime of this build directory through it.
+export WST_BUILD := $(abspath $(BUILD))
+
 Q := @
 ifeq ($(V),1)
 Q :=
