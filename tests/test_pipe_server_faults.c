@@ -219,6 +219,18 @@ static int restore(void **state)
     return 0;
 }
 
+/* The teardown of a test that runs the worker: a failed assertion leaves it
+ * running, with the fakes installed, and the next test would start beside
+ * it. Stopping is harmless when the test stopped it already. */
+static int stop_and_restore(void **state)
+{
+    (void)state;
+    wst_mode_threadpool.stop_on_unload();
+    wst_os_restore();
+    injected.which = NONE;
+    return 0;
+}
+
 /* ---------------------------------------------------------------- helpers */
 
 static uint32_t worker_state(void)
@@ -541,6 +553,30 @@ static void replace_keeps_the_name(void **state)
     restore(NULL);
 }
 
+/* Listening fails on the first instance, before any client came: the next
+ * listener must be created while the failed instance still holds the name,
+ * and before the name is published. Closing first left the name free for a
+ * moment, in which a client that had just read SERVING found no pipe (once,
+ * under Debian 13's Wine 10, in worker_table). */
+static void failed_listen_keeps_the_name(void **state)
+{
+    (void)state;
+    struct fault first_listen_fails = {CONNECT, 1, 1, ERROR_BAD_PIPE};
+    inject(&first_listen_fails);
+    InterlockedExchange(&name_was_free, 0);
+    InterlockedExchange(&squat_probe, 1);
+    wst_mode_threadpool.attach(GetModuleHandleW(NULL));
+    start_worker();
+    assert_true(settles_in(WST_WORKER_SERVING));
+    InterlockedExchange(&squat_probe, 0);
+    print_message("    the name was free %ld time(s) before the second instance\n", name_was_free);
+    /* the first instance claims the name: it is free then, and only then */
+    assert_int_equal(name_was_free, 1);
+    hello_is_answered(3000u);
+    stop_promptly();
+    restore(NULL);
+}
+
 /* Opens the published pipe, has HELLO answered on it, and keeps it open (a
  * connected client); NULL if it could not be opened or was not answered. */
 static HANDLE hello_kept_open(uint32_t id)
@@ -830,11 +866,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(open_table, restore),
         cmocka_unit_test_teardown(serve_table, restore),
-        cmocka_unit_test_teardown(worker_table, restore),
-        cmocka_unit_test_teardown(bad_clients_table, restore),
-        cmocka_unit_test_teardown(replace_keeps_the_name, restore),
-        cmocka_unit_test_teardown(instances_follow_clients, restore),
-        cmocka_unit_test_teardown(replace_without_a_fresh_instance, restore),
+        cmocka_unit_test_teardown(worker_table, stop_and_restore),
+        cmocka_unit_test_teardown(bad_clients_table, stop_and_restore),
+        cmocka_unit_test_teardown(replace_keeps_the_name, stop_and_restore),
+        cmocka_unit_test_teardown(failed_listen_keeps_the_name, stop_and_restore),
+        cmocka_unit_test_teardown(instances_follow_clients, stop_and_restore),
+        cmocka_unit_test_teardown(replace_without_a_fresh_instance, stop_and_restore),
         cmocka_unit_test_teardown(integrity_label, restore),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,7 +14,8 @@
  * this file; the slots (pipe_slot.h), their buffers and the statistics are
  * all private to it.
  *
- * Instances are created as clients need them: open creates one, and a
+ * Instances are created as clients need them: open creates one and listens
+ * on it (before the caller publishes the name), and a
  * client's connect creates the next listener (up to WST_PIPE_INSTANCES);
  * a client's hang-up retires its instance when another one listens. So a
  * server that nobody talks to holds one instance with one pending connect,
@@ -115,6 +116,8 @@ static void on_connected(struct wst_pipe_server *srv, struct slot *s)
     read_request(srv, s);
 }
 
+static void ensure_listener(struct wst_pipe_server *srv);
+
 /* ERROR_NO_DATA (the client came and went before we listened) is retried a
  * few times; any other failure kills the slot (SLOT_DEAD) rather than spin. */
 static void listen_on(struct wst_pipe_server *srv, struct slot *s)
@@ -140,11 +143,16 @@ static void listen_on(struct wst_pipe_server *srv, struct slot *s)
         wst_os.DisconnectNamedPipe(s->pipe);
     }
     /* A dead slot must not keep its instance: a client can open an instance
-     * that nobody listens on, and would then wait for a reply for ever. */
-    CloseHandle(s->pipe);
-    s->pipe = NULL;
+     * that nobody listens on, and would then wait for a reply for ever. But
+     * the next listener is created first, while this instance still holds the
+     * name: closing first would leave the name free for a moment, to a
+     * squatter or to a client that read SERVING (it would find no pipe).
+     * Each failure kills one more slot, so the chain ends within the slots. */
     srv->counts.errors++;
     s->state = SLOT_DEAD;
+    ensure_listener(srv);
+    CloseHandle(s->pipe);
+    s->pipe = NULL;
 }
 
 static void write_reply(struct wst_pipe_server *srv, struct slot *s)
@@ -302,10 +310,6 @@ static BOOL any_client(const struct wst_pipe_server *srv)
 
 enum wst_serve_result wst_pipe_server_serve(struct wst_pipe_server *srv)
 {
-    for (unsigned i = 0; i < WST_PIPE_INSTANCES; i++) {
-        if (srv->slots[i].state == SLOT_CONNECTING)
-            listen_on(srv, &srv->slots[i]);
-    }
     uint64_t next_poll = now_ms() + srv->config.poll_ms;
     uint64_t last_client = now_ms();
     for (;;) {
@@ -397,7 +401,9 @@ static enum wst_serve_result open_instances(struct wst_pipe_server *srv, DWORD *
         s->pipe = NULL;
         goto failed;
     }
-    s->state = SLOT_CONNECTING;
+    /* Listen before the caller publishes the name, so that a client who
+     * reads SERVING finds a listener even if this first listen failed. */
+    listen_on(srv, s);
     return WST_SERVE_OK;
 failed:
     *win32_error = GetLastError();
