@@ -30,7 +30,7 @@ FUZZ_SRCS_fuzz_protocol_codec := src/common/protocol_codec.c
 FUZZ_SRCS_fuzz_pipe_name := src/common/pipe_name.c
 FUZZ_SRCS_fuzz_escape := src/common/escape.c
 FUZZ_SRCS_fuzz_http_request := src/common/http_request.c
-FUZZ_SRCS_fuzz_pe_symbols := src/common/pe_symbols.c src/common/pe_image.c
+FUZZ_SRCS_fuzz_pe_symbols := src/common/pe_symbols.c src/common/pe_build_id.c src/common/pe_image.c
 FUZZ_SRCS_fuzz_function_table := src/common/function_table_parse.c
 # Seeds: tests/lines_dll.c linked without the CRT (-nostdlib, so a few KiB)
 # in DWARF 5 for x86_64 and DWARF 4 for i686, committed as built.

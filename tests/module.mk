@@ -49,7 +49,7 @@ UNIT_SRCS_test_inspector_remote := $(INSPECTOR_LIB_SRCS)
 # The inspector test is instrumented itself: it inspects its own process.
 UNIT_LIBS_test_inspector_remote := $(call RUNTIME_LIB,x86_64) $(INSPECTOR_LIBS) $(RUNTIME_SYSLIBS)
 UNIT_SRCS_test_counters := src/runtime/counters.c
-UNIT_SRCS_test_pe_symbols := src/common/pe_symbols.c src/common/pe_image.c src/common/status.c \
+UNIT_SRCS_test_pe_symbols := src/common/pe_symbols.c src/common/pe_build_id.c src/common/pe_image.c src/common/status.c \
 	tests/test_files.c
 # Its own module's function table (the timed hooks linked, called by hand on a
 # thread of the test to check their clock) and the reader's parser.
@@ -127,13 +127,14 @@ CROSS_OUTPUTS += $(call FIXTURE_DLL,$(1))
 endef
 $(foreach a,$(ARCHS),$(eval $(call fixture_rules,$(a))))
 
-# The image test_pe_symbols reads: a DLL without the runtime, and a stripped copy.
+# The image test_pe_symbols reads: a DLL without the runtime (with a build id,
+# as wst-cc links), and a stripped copy.
 SYMBOLS_DLL = $(BUILD)/$(1)/tests/wst_symbols.dll
 define symbols_rules
 $(call SYMBOLS_DLL,$(1)): $(call objs,$(1),tests/symbols_dll.c)
 	@mkdir -p $$(@D)
 	@echo "  LD [$(1)] $$@"
-	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -shared -o $$@ $$<
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -Wl,--build-id -shared -o $$@ $$<
 $(BUILD)/$(1)/tests/wst_symbols_stripped.dll: $(call SYMBOLS_DLL,$(1))
 	@echo "  STRIP [$(1)] $$@"
 	$$(Q)$(1)-w64-mingw32-strip -o $$@ $$<
@@ -169,7 +170,7 @@ UNIT_NATIVE_OBJS := $(call objs,native,src/common/pe_image.c src/common/region_p
 	src/common/protocol_codec.c src/common/status.c src/common/escape.c src/common/pipe_name.c \
 	src/common/http_request.c src/common/openmetrics.c src/common/strbuf.c \
 	src/common/clock_math.c \
-	src/common/pe_symbols.c src/common/function_table_parse.c \
+	src/common/pe_symbols.c src/common/pe_build_id.c src/common/function_table_parse.c \
 	src/common/pe_file.c src/common/dwarf_lines.c src/common/dwarf_line_tables.c src/common/dwarf_units.c src/common/drcov.c \
 	src/common/lcov.c)
 

@@ -68,9 +68,16 @@ static void full_i686(void **state)
 static void check_stripped(const char *arch)
 {
     struct test_file f = test_file_load(arch, "wst_symbols_stripped.dll");
-    struct wst_symbols s;
+    struct test_file full = test_file_load(arch, "wst_symbols.dll");
+    struct wst_symbols s, sf;
     assert_int_equal(wst_symbols_from_image(f.bytes, f.size, &s), WST_OK);
+    assert_int_equal(wst_symbols_from_image(full.bytes, full.size, &sf), WST_OK);
     assert_true(s.stripped);
+    /* strip keeps the build id (the DLL is linked with --build-id) */
+    assert_true(sf.build_id.present);
+    assert_true(wst_build_id_equal(&s.build_id, &sf.build_id));
+    wst_symbols_free(&sf);
+    free(full.bytes);
     const struct wst_symbol *e = named(&s, "symbols_exported");
     assert_non_null(e);
     assert_int_equal(e->source, WST_SYMBOL_EXPORT);
@@ -141,6 +148,52 @@ static void bad_tables(void **state)
     free(f.bytes);
 }
 
+/* The debug directory and the CodeView record, hostile: a directory whose
+ * size is not a whole number of entries or has too many, a CodeView entry
+ * too short for its record, a short record, and the old NB10 format, which
+ * has no GUID. */
+static void build_id_records(void **state)
+{
+    (void)state;
+    unsigned char dir[WST_PE_DEBUG_ENTRY_SIZE * (WST_PE_DEBUG_ENTRIES_MAX + 1)] = {0};
+    struct wst_pe_codeview_at at;
+    assert_int_equal(wst_pe_codeview_find(dir, WST_PE_DEBUG_ENTRY_SIZE - 1, &at), WST_E_BAD_IMAGE);
+    assert_int_equal(wst_pe_codeview_find(dir, sizeof dir, &at), WST_E_BAD_IMAGE);
+    assert_int_equal(wst_pe_codeview_find(dir, WST_PE_DEBUG_ENTRY_SIZE, &at), WST_OK);
+    assert_int_equal(at.size, 0); /* no CodeView entry */
+    unsigned char *e = dir + WST_PE_DEBUG_ENTRY_SIZE; /* the second entry */
+    e[12] = 2;                                         /* Type: CodeView */
+    e[16] = 10;                                        /* SizeOfData: too short */
+    assert_int_equal(wst_pe_codeview_find(dir, 2 * WST_PE_DEBUG_ENTRY_SIZE, &at), WST_E_BAD_IMAGE);
+    e[16] = 25;
+    e[20] = 0x1c, e[21] = 0x50; /* AddressOfRawData 0x501c */
+    e[24] = 0x1c, e[25] = 0x2a; /* PointerToRawData 0x2a1c */
+    assert_int_equal(wst_pe_codeview_find(dir, 2 * WST_PE_DEBUG_ENTRY_SIZE, &at), WST_OK);
+    assert_int_equal(at.size, 25);
+    assert_int_equal(at.rva, 0x501c);
+    assert_int_equal(at.file_offset, 0x2a1c);
+
+    unsigned char rec[WST_PE_CODEVIEW_READ] = {'R', 'S', 'D', 'S'};
+    for (unsigned i = 4; i < sizeof rec; i++)
+        rec[i] = (unsigned char)i;
+    struct wst_build_id id, other;
+    char text[WST_BUILD_ID_TEXT_MAX];
+    assert_int_equal(wst_pe_build_id_parse(rec, sizeof rec - 1, &id), WST_E_BAD_IMAGE);
+    assert_int_equal(wst_pe_build_id_parse(rec, sizeof rec, &id), WST_OK);
+    assert_true(id.present);
+    wst_build_id_format(&id, text);
+    assert_string_equal(text, "0405060708090a0b0c0d0e0f10111213-387323156");
+    rec[23] ^= 1; /* another age: another build id */
+    assert_int_equal(wst_pe_build_id_parse(rec, sizeof rec, &other), WST_OK);
+    assert_false(wst_build_id_equal(&id, &other));
+    memcpy(rec, "NB10", 4);
+    assert_int_equal(wst_pe_build_id_parse(rec, sizeof rec, &other), WST_OK);
+    assert_false(other.present);
+    wst_build_id_format(&other, text);
+    assert_string_equal(text, "none");
+    assert_false(wst_build_id_equal(&id, &other));
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -149,6 +202,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(full_x86_64),     cmocka_unit_test(full_i686),
         cmocka_unit_test(stripped_x86_64), cmocka_unit_test(stripped_i686),
         cmocka_unit_test(truncations),     cmocka_unit_test(bad_tables),
+        cmocka_unit_test(build_id_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -169,7 +169,8 @@ $(foreach a,$(ARCHS),$(eval $(call counters_rules,$(a))))
 # The functions-* scenarios' programs (wine-tests/cases/functions.py), built
 # with toolchain/wst-cc --wst-functions as a user would, in
 # $(BUILD)/<arch>/scenarios: wst_fn.dll (also as wst_fn_b.dll, a second
-# module with its own table, and stripped as wst_fn_stripped.dll), the C++
+# module with its own table; as wst_fn_repro.dll, stripped into
+# wst_fn_stripped.dll; and as wst_fn_rebuilt.dll), the C++
 # wst_fn_cxx.dll, wst_fn_many.dll (more functions than a table takes), and
 # wst_fn_host.exe, built calls-only.
 FN_DIR = $(BUILD)/$(1)/scenarios
@@ -196,7 +197,21 @@ $(call FN_DIR,$(1))/wst_fn_inline.dll: wine-tests/hosts/wst_fn_inline.c $(FN_HOO
 	@echo "  WST-CC [$(1)] $$@"
 	$$(Q)$(call FN_CC,$(1)) --wst-functions -shared -o $$@ $$<
 
-$(call FN_DIR,$(1))/wst_fn_stripped.dll: $(call FN_DIR,$(1))/wst_fn.dll
+# wst_fn.c linked as a reproducible build links (no timestamp: 0 in every
+# build), then stripped; and rebuilt with one constant changed, so that its
+# headers equal the first's and only the build id tells them apart.
+$(call FN_DIR,$(1))/wst_fn_repro.dll: wine-tests/hosts/wst_fn.c $(FN_HOOKS)
+	@mkdir -p $$(@D)
+	@echo "  WST-CC [$(1)] $$@"
+	$$(Q)$(call FN_CC,$(1)) --wst-functions -Wl,--no-insert-timestamp -shared -o $$@ $$<
+
+$(call FN_DIR,$(1))/wst_fn_rebuilt.dll: wine-tests/hosts/wst_fn.c $(FN_HOOKS)
+	@mkdir -p $$(@D)
+	@echo "  WST-CC [$(1)] $$@"
+	$$(Q)$(call FN_CC,$(1)) --wst-functions -DWST_FN_BUILD_MARK=2 -Wl,--no-insert-timestamp \
+		-shared -o $$@ $$<
+
+$(call FN_DIR,$(1))/wst_fn_stripped.dll: $(call FN_DIR,$(1))/wst_fn_repro.dll
 	@echo "  STRIP [$(1)] $$@"
 	$$(Q)$(1)-w64-mingw32-strip -o $$@ $$<
 
@@ -217,7 +232,7 @@ $(call FN_DIR,$(1))/wst_fn_host.exe: wine-tests/hosts/wst_fn_host.c $(FN_HOOKS)
 	$$(Q)$(call FN_CC,$(1)) --wst-functions=calls -o $$@ $$<
 
 FN_PROGRAMS_$(1) := $(addprefix $(call FN_DIR,$(1))/,wst_fn.dll wst_fn_b.dll wst_fn_sib.dll \
-	wst_fn_stripped.dll wst_fn_inline.dll \
+	wst_fn_stripped.dll wst_fn_repro.dll wst_fn_rebuilt.dll wst_fn_inline.dll \
 	wst_fn_many.dll wst_fn_cxx.dll wst_fn_host.exe)
 CROSS_OUTPUTS += $$(FN_PROGRAMS_$(1))
 endef

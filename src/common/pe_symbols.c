@@ -82,6 +82,22 @@ static uint32_t section_end(const struct image *im, uint32_t rva)
     return 0;
 }
 
+/* The file's build id. A debug directory that the file does not hold, or a
+ * malformed one, gives none: the caller then matches by the headers, and
+ * names still come from the symbols, which are what this file is for. */
+static void read_build_id(const struct image *im, struct wst_build_id *out)
+{
+    struct wst_pe_codeview_at at;
+    memset(out, 0, sizeof *out);
+    uint32_t dir_size = im->info.dir_size[WST_PE_DIR_DEBUG];
+    size_t dir = file_offset(im, im->info.dir_rva[WST_PE_DIR_DEBUG], dir_size);
+    if (dir_size == 0 || dir == SIZE_MAX ||
+        wst_pe_codeview_find(im->b + dir, dir_size, &at) != WST_OK || at.size == 0 ||
+        !wst_le_fits(im->size, at.file_offset, WST_PE_CODEVIEW_READ))
+        return;
+    wst_pe_build_id_parse(im->b + at.file_offset, WST_PE_CODEVIEW_READ, out);
+}
+
 /* ------------------------------------------------------------------------ */
 /* The set under construction                                               */
 /* ------------------------------------------------------------------------ */
@@ -329,6 +345,7 @@ enum wst_status wst_symbols_from_image(const void *file, size_t size, struct wst
     out->timestamp = im.info.timestamp;
     out->entry_point = im.info.entry_point;
     out->size_of_code = im.info.size_of_code;
+    read_build_id(&im, &out->build_id);
     out->bits = im.info.bits;
     out->stripped = !coff;
     exact_sizes(&im, out);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pe_build_id.h"
 #include "status.h"
 
 /* Where a name came from (struct wst_symbol.source). */
@@ -44,6 +45,7 @@ struct wst_symbols {
     uint32_t entry_point; /* AddressOfEntryPoint: strip keeps it and the timestamp, but
                            * not SizeOfImage (mingw maps the -g debug sections) */
     uint32_t size_of_code; /* SizeOfCode: kept by strip too */
+    struct wst_build_id build_id; /* the CodeView record (wst-cc links with --build-id) */
     unsigned bits;      /* 32 or 64 */
     int stripped;       /* no COFF symbol table (names from exports only) */
 };

@@ -52,7 +52,39 @@ static enum wst_status inspect_module(const struct wst_remote *r, uint64_t base,
     m->timestamp = info.timestamp;
     m->entry_point = info.entry_point;
     m->size_of_code = info.size_of_code;
+    m->debug_dir_rva = info.dir_rva[WST_PE_DIR_DEBUG];
+    m->debug_dir_size = info.dir_size[WST_PE_DIR_DEBUG];
     *found = 1;
+    return WST_OK;
+}
+
+/* Whether [rva, rva + size) lies inside the module's image. */
+static int in_image(const struct wst_module *m, uint32_t rva, uint32_t size)
+{
+    return rva < m->image_size && size <= m->image_size - rva;
+}
+
+enum wst_status wst_module_build_id(const struct wst_remote *r, const struct wst_module *m,
+                                    struct wst_build_id *out, struct wst_error *err)
+{
+    unsigned char dir[WST_PE_DEBUG_ENTRY_SIZE * WST_PE_DEBUG_ENTRIES_MAX];
+    unsigned char record[WST_PE_CODEVIEW_READ];
+    struct wst_pe_codeview_at at;
+    memset(out, 0, sizeof *out);
+    if (m->debug_dir_size == 0 || m->debug_dir_size > sizeof dir ||
+        !in_image(m, m->debug_dir_rva, m->debug_dir_size))
+        return WST_OK;
+    enum wst_status st = wst_remote_read(r, m->base + m->debug_dir_rva, dir, m->debug_dir_size,
+                                         "debug directory", err);
+    if (st != WST_OK)
+        return st;
+    if (wst_pe_codeview_find(dir, m->debug_dir_size, &at) != WST_OK || at.size == 0 ||
+        at.rva == 0 || !in_image(m, at.rva, sizeof record))
+        return WST_OK;
+    st = wst_remote_read(r, m->base + at.rva, record, sizeof record, "build id", err);
+    if (st != WST_OK)
+        return st;
+    wst_pe_build_id_parse(record, sizeof record, out);
     return WST_OK;
 }
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pe_build_id.h"
 #include "pe_image.h"
 #include "remote.h"
 
@@ -23,6 +24,7 @@ struct wst_module {
     uint32_t timestamp;  /* the file header's TimeDateStamp */
     uint32_t entry_point; /* AddressOfEntryPoint */
     uint32_t size_of_code; /* SizeOfCode */
+    uint32_t debug_dir_rva, debug_dir_size; /* the debug directory: the build id's */
     struct wst_pe_section section;
     char name[WST_MODULE_NAME_MAX]; /* base name, UTF-8 */
     char path[WST_MODULE_PATH_MAX]; /* full path, UTF-8 */
@@ -36,6 +38,13 @@ struct wst_module {
 enum wst_status wst_discover_modules(const struct wst_remote *r, const char *only,
                                      struct wst_module **modules, size_t *count,
                                      struct wst_error *err);
+
+/* The module's build id, read from its mapped debug directory (two small
+ * reads; only --symbols needs it, so discovery does not pay for it). A
+ * module without one, or with a malformed directory, gives present = 0;
+ * only a failed read is an error. */
+enum wst_status wst_module_build_id(const struct wst_remote *r, const struct wst_module *m,
+                                    struct wst_build_id *out, struct wst_error *err);
 
 /* All process ids of the system, malloc'ed. */
 enum wst_status wst_discover_processes(DWORD **pids, size_t *count, struct wst_error *err);

@@ -153,11 +153,46 @@ static enum wst_status name_functions(struct wst_function_module *fm, const stru
     return WST_OK;
 }
 
+/* Whether a --symbols file is an image of module m. By build id when either
+ * has one (wst-cc links with --build-id; strip keeps it): headers can agree
+ * between two builds, and a reproducible build's TimeDateStamp is 0 in
+ * all of them. Only images without one are matched by their headers. */
+static enum wst_status symbols_match(const struct wst_remote *r, const struct wst_module *m,
+                                     const char *symbols_file, const struct wst_symbols *syms,
+                                     struct wst_error *err)
+{
+    struct wst_build_id id;
+    char mine[WST_BUILD_ID_TEXT_MAX], theirs[WST_BUILD_ID_TEXT_MAX];
+    enum wst_status st = wst_module_build_id(r, m, &id, err);
+    if (st != WST_OK)
+        return st;
+    if (id.present || syms->build_id.present) {
+        if (wst_build_id_equal(&id, &syms->build_id))
+            return WST_OK;
+        wst_build_id_format(&syms->build_id, theirs);
+        wst_build_id_format(&id, mine);
+        return wst_error_set(err, WST_E_BAD_IMAGE, 0,
+                             "%s is not an image of module %s: build id %s, the module's %s",
+                             symbols_file, m->name, theirs, mine);
+    }
+    if (syms->entry_point == m->entry_point && syms->timestamp == m->timestamp &&
+        syms->size_of_code == m->size_of_code && syms->bits == m->bits)
+        return WST_OK;
+    return wst_error_set(err, WST_E_BAD_IMAGE, 0,
+                         "%s is not an image of module %s (no build id in either; timestamp "
+                         "0x%lx, entry point 0x%lx, code 0x%lx bytes, %u-bit; the module has "
+                         "0x%lx, 0x%lx, 0x%lx, %u-bit)",
+                         symbols_file, m->name, (unsigned long)syms->timestamp,
+                         (unsigned long)syms->entry_point, (unsigned long)syms->size_of_code,
+                         syms->bits, (unsigned long)m->timestamp, (unsigned long)m->entry_point,
+                         (unsigned long)m->size_of_code, m->bits);
+}
+
 /* Names from --symbols (which must be the module's own image) or from the
  * module's file; a file that cannot be read leaves module+offset names. */
-static enum wst_status load_names(const struct wst_module *m, const char *symbols_file,
-                                  struct wst_function_module *fm, struct wst_symbols *syms,
-                                  struct wst_error *err)
+static enum wst_status load_names(const struct wst_remote *r, const struct wst_module *m,
+                                  const char *symbols_file, struct wst_function_module *fm,
+                                  struct wst_symbols *syms, struct wst_error *err)
 {
     struct wst_error ignored = {0};
     const char *path = symbols_file != NULL ? symbols_file : m->path;
@@ -168,17 +203,12 @@ static enum wst_status load_names(const struct wst_module *m, const char *symbol
         fm->symbols_state = WST_FN_SYMBOLS_NONE;
         return WST_OK;
     }
-    if (symbols_file != NULL &&
-        (syms->entry_point != m->entry_point || syms->timestamp != m->timestamp ||
-         syms->size_of_code != m->size_of_code || syms->bits != m->bits)) {
-        wst_symbols_free(syms);
-        return wst_error_set(err, WST_E_BAD_IMAGE, 0,
-                             "%s is not an image of module %s (timestamp 0x%lx, entry point "
-                             "0x%lx, code 0x%lx bytes; the module has 0x%lx, 0x%lx, 0x%lx)",
-                             symbols_file, m->name, (unsigned long)syms->timestamp,
-                             (unsigned long)syms->entry_point, (unsigned long)syms->size_of_code,
-                             (unsigned long)m->timestamp, (unsigned long)m->entry_point,
-                             (unsigned long)m->size_of_code);
+    if (symbols_file != NULL) {
+        st = symbols_match(r, m, symbols_file, syms, err);
+        if (st != WST_OK) {
+            wst_symbols_free(syms);
+            return st;
+        }
     }
     snprintf(fm->image_path, sizeof fm->image_path, "%s", path);
     fm->symbols_state = syms->stripped ? WST_FN_SYMBOLS_EXPORTS : WST_FN_SYMBOLS_COFF;
@@ -230,7 +260,7 @@ static enum wst_status read_module(const struct wst_remote *r, const struct wst_
     size_t n = 0;
     enum wst_status st = read_table(r, m, info, &entries, &n, &ti, err);
     if (st == WST_OK)
-        st = load_names(m, q->symbols, fm, &syms, err);
+        st = load_names(r, m, q->symbols, fm, &syms, err);
     if (st == WST_OK) {
         fm->timed = (ti.flags & WST_FN_FLAG_TIMED) != 0;
         fm->capacity = ti.capacity;

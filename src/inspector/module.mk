@@ -3,7 +3,7 @@
 INSPECTOR_COMMON_SRCS := src/common/pe_image.c src/common/region_parse.c src/common/dist_math.c \
 	src/common/protocol_codec.c src/common/status.c src/common/escape.c src/common/pipe_name.c \
 	src/common/strbuf.c src/common/http_request.c src/common/openmetrics.c \
-	src/common/pe_symbols.c src/common/function_table_parse.c \
+	src/common/pe_symbols.c src/common/pe_build_id.c src/common/function_table_parse.c \
 	src/common/pe_file.c src/common/dwarf_lines.c src/common/dwarf_line_tables.c src/common/dwarf_units.c src/common/drcov.c \
 	src/common/lcov.c
 # Everything but main.c, so the unit tests can link the inspector's layers.

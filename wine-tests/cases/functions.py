@@ -460,7 +460,7 @@ def symbols(ctx, rounds):
                   for f in unnamed), f"stripped: no module+offset entry for fn_hidden: {unnamed}")
     ctx.check("fn_hidden" not in funcs, "a stripped image named a static function")
 
-    full = windows_path(ctx, ctx.bin(DLL))
+    full = windows_path(ctx, ctx.bin("wst_fn_repro.dll"))
     m = module(ctx, functions(ctx, pid, "--module", stripped, "--symbols", full), stripped)
     funcs = by_name(m)
     ctx.check(m["symbols"] == "coff", f"--symbols: {m['symbols']}")
@@ -469,6 +469,13 @@ def symbols(ctx, rounds):
     other = windows_path(ctx, ctx.bin("wst_fn_many.dll"))
     r = ctx.inspect("functions", pid, "--module", stripped, "--symbols", other)
     ctx.check(r.rc == 9 and "bad-image" in r.err, f"--symbols of another image: rc {r.rc} {r.err}")
+    # Another build of the same source whose headers are the same (no
+    # timestamp, same code): only the build id tells, and the error shows both.
+    rebuilt = windows_path(ctx, ctx.bin("wst_fn_rebuilt.dll"))
+    r = ctx.inspect("functions", pid, "--module", stripped, "--symbols", rebuilt)
+    ctx.check(r.rc == 9 and "bad-image" in r.err and r.err.count("build id") == 1 and
+              re.search(r"build id [0-9a-f]{32}-\d+, the module's [0-9a-f]{32}-\d+", r.err),
+              f"--symbols of a rebuild: rc {r.rc} {r.err}")
     # An instrumented module without a function table: not listed, and
     # named alone it is not-instrumented.
     names = [m["name"] for m in functions(ctx, pid)["modules"]]

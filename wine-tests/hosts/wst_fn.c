@@ -175,3 +175,11 @@ API ONE int fn_seh(int depth)
     }
     return 1;
 }
+
+/* The build's mark: wst_fn_rebuilt.dll differs from wst_fn_repro.dll only
+ * here, in data and not in code, as two builds of one tree can
+ * (functions-symbols: its headers match, its build id does not). */
+#ifndef WST_FN_BUILD_MARK
+#define WST_FN_BUILD_MARK 1
+#endif
+API const int wst_fn_build_mark = WST_FN_BUILD_MARK;
