@@ -1,13 +1,14 @@
 /*
- * The whole-library benchmark (issue 12, part 5): zlib compressing 64 MiB
- * with compress2 (level 6), built three ways by examples/zlib/build.sh from
- * the same source with the same CMake build: plain (wst-cc, no hooks),
+ * The whole-library benchmark (issue 12, part 5; issue 21, part 6): zlib
+ * compressing 64 MiB with compress2 (level 6), built five ways by
+ * examples/zlib/build.sh from the same source with the same CMake build:
+ * plain (wst-cc, no hooks), gprof's -pg, gcov's --coverage,
  * `--wst-functions=calls` and `--wst-functions` (calls and time). The make
  * rule copies each zlib1.dll next to this program under its own name
- * (bench_zlib_plain.dll, ...), so one process loads all three side by side,
+ * (bench_zlib_plain.dll, ...), so one process loads all five side by side,
  * and Wine's builtin zlib1.dll never gets in the way. Runs alternate between
- * the builds (plain, calls, functions, plain, ...) so that a change of the
- * machine's load hits all three alike; the table shows each build's median
+ * the builds (plain, gprof, gcov, calls, functions, plain, ...) so that a
+ * change of the machine's load hits all alike; the table shows each build's median
  * and its ratio to plain. Every build's output must be the same bytes.
  * Beside the elapsed time it takes the thread's CPU time (GetThreadTimes:
  * 10 ms steps under Wine, under 0.5% of a run), which other processes'
@@ -34,6 +35,8 @@ static const struct {
     const wchar_t *dll;
 } builds[] = {
     {"plain", L"bench_zlib_plain.dll"},
+    {"gprof", L"bench_zlib_gprof.dll"},
+    {"gcov", L"bench_zlib_gcov.dll"},
     {"calls", L"bench_zlib_calls.dll"},
     {"functions", L"bench_zlib_functions.dll"},
 };

@@ -116,14 +116,17 @@ CROSS_OUTPUTS += $(call BENCH_SCRAPE_EXE,$(1))
 endef
 $(foreach a,$(ARCHS),$(eval $(call bench_scrape_rules,$(a))))
 
-# The function hooks' benchmark: one DLL source (bench/functions_dll.c) built
-# plain, with --wst-functions=calls and with --wst-functions, timed side by
-# side by bench_functions.exe (not instrumented); its JSON joins
-# build/bench.json as "functions".
+# The function profilers' benchmark: one DLL source (bench/functions_dll.c)
+# built plain, with gcc -pg (gprof), with gcc --coverage (gcov), with
+# --wst-functions=calls and with --wst-functions, and the two-rdtsc floor,
+# timed side by side by bench_functions.exe (not instrumented); its JSON
+# joins build/bench.json as "functions". It runs in its own directory, where
+# the gprof build leaves its gmon.out at exit.
 #
 #   make bench [BENCH_FN_ARGS="--iterations N --repeat R"]
 BENCH_FN_EXE = $(BUILD)/$(1)/bin/bench_functions.exe
-BENCH_FN_DLLS = $(addprefix $(BUILD)/$(1)/bin/bench_fn_,plain.dll calls.dll time.dll)
+BENCH_FN_DLLS = $(addprefix $(BUILD)/$(1)/bin/bench_fn_,plain.dll gprof.dll gcov.dll calls.dll \
+	time.dll rdtsc.dll)
 BENCH_FN_JSON := $(BUILD)/bench-functions.json
 BENCH_FN_ARGS ?=
 BENCH_FN_WST = toolchain/wst-cc --wst-arch=$(1) -O2 -L$(abspath $(BUILD))/$(1)/lib -shared
@@ -135,6 +138,21 @@ $(BUILD)/$(1)/bin/bench_fn_plain.dll: bench/functions_dll.c
 	@mkdir -p $$(@D)
 	@echo "  CC [$(1)] $$@"
 	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -O2 -shared -o $$@ $$<
+$(BUILD)/$(1)/bin/bench_fn_gprof.dll: bench/functions_dll.c
+	@mkdir -p $$(@D)
+	@echo "  CC [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -O2 -pg -shared -o $$@ $$<
+# --coverage writes its counts (.gcda) at unload, beside the object: under
+# $(BUILD), with -fprofile-dir keeping them out of the source tree.
+$(BUILD)/$(1)/bin/bench_fn_gcov.dll: bench/functions_dll.c
+	@mkdir -p $$(@D)
+	@echo "  CC [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -O2 --coverage -fprofile-dir=$(abspath $(BUILD))/$(1)/gcov \
+		-shared -o $$@ $$<
+$(BUILD)/$(1)/bin/bench_fn_rdtsc.dll: bench/functions_dll.c
+	@mkdir -p $$(@D)
+	@echo "  CC [$(1)] $$@"
+	$$(Q)$$(CC_$(1)) $(LDFLAGS_WIN) -O2 -DBENCH_FN_RDTSC_FLOOR -shared -o $$@ $$<
 $(BUILD)/$(1)/bin/bench_fn_calls.dll: bench/functions_dll.c $(FN_HOOKS)
 	@mkdir -p $$(@D)
 	@echo "  WST-CC [$(1)] $$@"
@@ -167,22 +185,25 @@ bench: $(call BENCH_EXE,x86_64) $(call BENCH_LC_EXE,x86_64) $(call BENCH_LC_DLLS
 		$$WINE $(call BENCH_DIST_EXE,x86_64) $(BENCH_DIST_ARGS) --json $(abspath $(BENCH_DIST_JSON)) && \
 		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_DIST_JSON) dist && \
 		echo && \
-		$$WINE $(call BENCH_FN_EXE,x86_64) $(BENCH_FN_ARGS) --json $(abspath $(BENCH_FN_JSON)) && \
+		(cd $(BUILD)/x86_64/bin && $$WINE ./bench_functions.exe $(BENCH_FN_ARGS) \
+			--json $(abspath $(BENCH_FN_JSON))) && \
 		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_FN_JSON) functions && \
 		echo && \
 		$(MAKE) --no-print-directory bench-zlib
 
 # The whole-library benchmark (bench/bench_zlib.c): zlib, built unmodified by
-# examples/zlib/build.sh three ways (plain, --wst-functions=calls,
-# --wst-functions), compressing 64 MiB; its JSON joins build/bench.json as
-# "zlib". Only `make bench` builds the plain and calls variants. When zlib's
+# examples/zlib/build.sh five ways (plain, gcc -pg, gcc --coverage,
+# --wst-functions=calls, --wst-functions), compressing 64 MiB in the bench's
+# own directory (gprof's gmon.out lands there); its JSON joins
+# build/bench.json as "zlib". Only `make bench` builds the plain, gprof, gcov
+# and calls variants. When zlib's
 # source cannot be fetched it says SKIPPED and why, and succeeds.
 #
 #   make bench-zlib [BENCH_ZLIB_ARGS="--mib N --repeat R"]
 BENCH_ZLIB_EXE := $(BUILD)/x86_64/bin/bench_zlib.exe
 BENCH_ZLIB_JSON := $(BUILD)/bench-zlib.json
 BENCH_ZLIB_ARGS ?= --mib 64 --repeat 3
-BENCH_ZLIB_VARIANTS := plain calls functions
+BENCH_ZLIB_VARIANTS := plain gprof gcov calls functions
 $(BENCH_ZLIB_EXE): $(call objs,x86_64,bench/bench_zlib.c $(BENCH_COMMON_SRCS))
 	$(call link,x86_64,-o $@ $^)
 CROSS_OUTPUTS += $(BENCH_ZLIB_EXE)
@@ -196,6 +217,7 @@ bench-zlib: $(BENCH_ZLIB_EXE)
 		cp $(BUILD)/zlib/$$v/zlib1.dll $(BUILD)/x86_64/bin/bench_zlib_$$v.dll || exit 1; \
 	done; \
 	BUILD=$(BUILD) . scripts/wine-env.sh && \
-		$$WINE $(BENCH_ZLIB_EXE) $(BENCH_ZLIB_ARGS) --json $(abspath $(BENCH_ZLIB_JSON)) && \
+		(cd $(BUILD)/x86_64/bin && $$WINE ./bench_zlib.exe $(BENCH_ZLIB_ARGS) \
+			--json $(abspath $(BENCH_ZLIB_JSON))) && \
 		if [ -f $(BENCH_JSON) ]; then \
 			$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_ZLIB_JSON) zlib; fi

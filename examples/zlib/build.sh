@@ -10,6 +10,8 @@
 #             calls      CC="toolchain/wst-cc --wst-functions=calls"
 #             plain      CC="toolchain/wst-cc": the same build without the hooks
 #                        (the benchmark's baseline)
+#             gprof      CC="toolchain/wst-cc -pg"          (the benchmark's peers:
+#             gcov       CC="toolchain/wst-cc --coverage"    what users compare with)
 #
 # The source is fetched once into BUILD/zlib/src by
 # scripts/fetch-debian-source.sh (Debian's source package as `apt-get source`
@@ -28,8 +30,8 @@
 # windres.sh and dll-name.cmake next to this script.
 set -euo pipefail
 
-build=${1:?usage: build.sh BUILD functions|calls|plain}
-variant=${2:?usage: build.sh BUILD functions|calls|plain}
+build=${1:?usage: build.sh BUILD functions|calls|plain|gprof|gcov}
+variant=${2:?usage: build.sh BUILD functions|calls|plain|gprof|gcov}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 mkdir -p "$build/zlib"
@@ -39,6 +41,8 @@ case "$variant" in
     functions) cc="$root/toolchain/wst-cc --wst-functions" ;;
     calls) cc="$root/toolchain/wst-cc --wst-functions=calls" ;;
     plain) cc="$root/toolchain/wst-cc" ;;
+    gprof) cc="$root/toolchain/wst-cc -pg" ;;
+    gcov) cc="$root/toolchain/wst-cc --coverage" ;;
     *) echo "build.sh: unknown variant '$variant'" >&2; exit 2 ;;
 esac
 
