@@ -124,6 +124,7 @@ SCENARIOS = [
     # watch, and the metrics endpoint with real HTTP clients and Prometheus.
     Scenario("serve-metrics", serve.serve_metrics),
     Scenario("serve-bounds", serve.serve_bounds, modes=("threadless",)),
+    Scenario("serve-silent-flood", serve.serve_silent_flood, modes=("threadless",)),
     Scenario("prometheus-scrape", serve.prometheus_scrape, modes=("threadpool",), timeout=180),
     Scenario("watch-rates", watch.watch_rates),
     Scenario("watch-reset", watch.watch_reset, modes=WORKER_MODES),

@@ -7,8 +7,14 @@
  * side. Main thread only; Ctrl+C (the console handler) ends it with 0.
  *
  * The bounds, and why:
- *   - at most o->max_connections clients at once; beyond that the listener
- *     is not polled and the kernel's backlog holds the rest;
+ *   - at most o->max_connections clients at once. When every slot is held,
+ *     a new client takes the slot of one whose answer is sent (only being
+ *     drained), else of the one that has waited longest without sending
+ *     its whole request: a slow or silent client holds its slot only until
+ *     someone needs it, so a flood of silent connections, reopened as they
+ *     are cut, cannot make an honest scraper wait for their deadlines. A
+ *     client with a request in hand (pending or being answered) is never
+ *     evicted; when all have one, the kernel's backlog holds the newcomer;
  *   - a request head of at most WST_HTTP_REQUEST_MAX bytes (http_request.c),
  *     which must arrive within REQUEST_TIMEOUT_MS of the connect;
  *   - a response that must be taken within RESPONSE_TIMEOUT_MS: a client
@@ -58,6 +64,7 @@ struct conn {
     SOCKET s;
     enum conn_state state;
     ULONGLONG deadline; /* GetTickCount64() */
+    ULONGLONG accepted; /* GetTickCount64(): the longest waiter is evicted first */
     char in[WST_HTTP_REQUEST_MAX];
     size_t in_len;
     int head_only; /* HEAD */
@@ -95,15 +102,36 @@ static void conn_close(struct conn *c)
     c->state = CONN_FREE;
 }
 
-static void accept_clients(struct server *srv)
+/* The slot a newcomer would take: a free one, else that of a client only
+ * being drained, else that of the one that has waited longest without a
+ * whole request; NULL when every client has a request in hand. */
+static struct conn *slot_for_newcomer(struct server *srv)
 {
+    struct conn *draining = NULL, *reading = NULL;
     for (size_t i = 0; i < srv->max; i++) {
         struct conn *c = &srv->conns[i];
-        if (c->state != CONN_FREE)
-            continue;
+        if (c->state == CONN_FREE)
+            return c;
+        if (c->state == CONN_DRAINING && (draining == NULL || c->accepted < draining->accepted))
+            draining = c;
+        if (c->state == CONN_READING && (reading == NULL || c->accepted < reading->accepted))
+            reading = c;
+    }
+    return draining != NULL ? draining : reading;
+}
+
+static void accept_clients(struct server *srv)
+{
+    /* One round of the slots per turn at most: a flood of newcomers, each
+     * evicting another, cannot keep the loop from its other clients. */
+    for (size_t k = 0; k < srv->max; k++) {
+        struct conn *c = slot_for_newcomer(srv);
+        if (c == NULL)
+            return;
         SOCKET s = accept(srv->listener, NULL, NULL);
         if (s == INVALID_SOCKET)
             return; /* WSAEWOULDBLOCK: no one else waits */
+        conn_close(c); /* the evicted client, if the slot was held */
         u_long nonblocking = 1;
         if (ioctlsocket(s, FIONBIO, &nonblocking) != 0) {
             closesocket(s);
@@ -116,7 +144,8 @@ static void accept_clients(struct server *srv)
         memset(c, 0, sizeof *c);
         c->s = s;
         c->state = CONN_READING;
-        c->deadline = GetTickCount64() + REQUEST_TIMEOUT_MS;
+        c->accepted = GetTickCount64();
+        c->deadline = c->accepted + REQUEST_TIMEOUT_MS;
     }
 }
 
@@ -306,16 +335,14 @@ static void turn(struct server *srv)
     fd_set readable, writable;
     FD_ZERO(&readable);
     FD_ZERO(&writable);
-    size_t used = 0;
     for (size_t i = 0; i < srv->max; i++) {
         struct conn *c = &srv->conns[i];
         if (c->state == CONN_READING || c->state == CONN_DRAINING)
             FD_SET(c->s, &readable);
         else if (c->state == CONN_WRITING)
             FD_SET(c->s, &writable);
-        used += c->state != CONN_FREE;
     }
-    if (used < srv->max)
+    if (slot_for_newcomer(srv) != NULL)
         FD_SET(srv->listener, &readable);
     struct timeval tv = {0, POLL_MS * 1000};
     int ready = select(0, &readable, &writable, NULL, &tv);

@@ -297,6 +297,69 @@ def bounds_slow_clients(ctx, url):
         ctx.check(m.wait() == 0, "wst_thousand failed")
 
 
+def serve_silent_flood(ctx):
+    """Every slot held by a client that connects and never sends
+    (--max-connections 4), the flood reopened as the server cuts it, as an
+    attacker would: honest scrapes still get their answer at once, because a
+    newcomer takes the slot of the client that has waited longest without a
+    request. Before, they waited in the kernel's backlog for a silent
+    client's 5 s deadline; so each must finish within 4 s (a scrape of one
+    host takes a fraction of a second even on a slow machine)."""
+    p = host(ctx, "pid", "load", A, "hit", A, "40", "1", "pipe", A, "expect", "ready")
+    pid = read_pid(p)
+    expected = read_expectations(p)
+    server, url = start_serve(ctx, "--max-connections", "4")
+    port = urllib.parse.urlsplit(url).port
+    silent = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
+    stop = threading.Event()
+    reopened = [0]
+
+    def flood():
+        """Reopens each silent connection the server has closed."""
+        while not stop.is_set():
+            for i, s in enumerate(silent):
+                s.setblocking(False)
+                try:
+                    closed = s.recv(1) == b""
+                except BlockingIOError:
+                    closed = False
+                except OSError:
+                    closed = True
+                if closed:
+                    s.close()
+                    try:
+                        silent[i] = socket.create_connection(("127.0.0.1", port), timeout=5)
+                        reopened[0] += 1
+                    except OSError:
+                        pass
+            stop.wait(0.05)
+
+    time.sleep(0.5)  # the server has taken them all
+    flooder = threading.Thread(target=flood)
+    flooder.start()
+    try:
+        for k in range(3):
+            start = time.monotonic()
+            try:
+                status, _, body = fetch(url + "/metrics", timeout=4)
+            except OSError as e:
+                status, body = f"{type(e).__name__}: {e}", ""
+            took = time.monotonic() - start
+            ctx.note(f"scrape_{k}_in_flood_s", f"{took:.2f}")
+            got = samples(body).get((pid, A, "target.calls")) if status == 200 else None
+            ctx.check(status == 200 and got == expected[A]["target.calls"],
+                      f"scrape {k} beside {len(silent)} silent clients: {status}, "
+                      f"target.calls {got} after {took:.2f} s")
+    finally:
+        stop.set()
+        flooder.join(timeout=ctx.bounded(30))
+        for s in silent:
+            s.close()
+    ctx.note("silent_reopened", reopened[0])
+    ctx.check(server.popen.poll() is None, "serve died")
+    end_host(ctx, p, "host")
+
+
 def bounds_listen_refused(ctx, port):
     """A non-loopback address without --allow-remote, a port out of range
     and a port already taken are refused with their own exit codes."""
