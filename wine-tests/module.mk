@@ -239,6 +239,14 @@ $(BUILD)/%/scenarios/wst_cov.exe: wine-tests/hosts/wst_cov.c toolchain/wst-cc \
 CROSS_OUTPUTS += $(foreach a,$(ARCHS),$(BUILD)/$(a)/scenarios/wst_cov.exe)
 # The zlib scenario's programs (examples/module.mk), or its SKIPPED reason.
 wine-check stress-check: $(COV_HOST) $(BUILD)/zlib/functions/zlib1.dll
+# wst_sqlite_host.exe: the workload of scenario sqlite-live, an ordinary
+# program (not instrumented) that loads SQLite's own DLL (examples/module.mk)
+# with LoadLibrary, so it builds without SQLite's source.
+SQLITE_HOST := $(BUILD)/x86_64/scenarios/wst_sqlite_host.exe
+$(SQLITE_HOST): $(call objs,x86_64,wine-tests/hosts/wst_sqlite_host.c)
+	$(call link,x86_64,-o $@ $^)
+CROSS_OUTPUTS += $(SQLITE_HOST)
+wine-check stress-check: $(SQLITE_HOST) $(BUILD)/sqlite/functions/libsqlite3-0.dll
 
 # Mutant fn-no-repair: wst_fn.dll and wst_fn_cxx.dll linked with timed hooks
 # that never repair frames by stack address

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from cases import coverage, dist, dist_zip, functions, helper, hostile, i686, leaks, \
-    on_demand, pipe, reading, serve, shutdown, small_things, toolchain, watch
+    on_demand, pipe, reading, serve, shutdown, small_things, sqlite, toolchain, watch
 from cases.common import WORKER_MODES  # the modes whose worker serves a pipe
 
 MODES = ("threadpool", "threadless", "helper")
@@ -157,6 +157,9 @@ SCENARIOS = [
     Scenario("coverage-drcov", coverage.coverage_drcov),
     Scenario("zlib-live", coverage.zlib_live, modes=(None,), timeout=180),
     Scenario("zlib-builtin-hint", coverage.zlib_builtin_hint, modes=(None,)),
+    # A second real library: SQLite built unmodified by its own configure and
+    # make; wst_sqlite_host.exe inserts `iterations` rows through its API.
+    Scenario("sqlite-live", sqlite.sqlite_live, modes=(None,), iterations=20000),
 ]
 
 MUTANTS = [
