@@ -21,14 +21,24 @@ checks facts that hold for SQLite:
   inlines much of SQLite at -O2, and inlined copies once broke the frame
   matching, fixed by matching activations by (key, call site)), and
   untimed_calls and overflow_calls too;
-- every function that ran has an inclusive time above 0, and no self time
-  above its inclusive time. This holds for frames timed with the TSC: the
-  host first calls sqlite3_libversion three times 20 ms apart so that the
-  DLL calibrates it (the scenario checks that `stats` says `tsc`). Without
-  that warm-up (`wst_sqlite_host N cold`), the frames of the first 10 ms of
-  QPC time (sqlite3_open's) are timed with QueryPerformanceCounter, which
-  counts 100 ns steps under Wine, and one to three functions called once
-  there (sqlite3PcacheSize, sqlite3JournalSize, sqlite3MemInit) read 0 ns.
+- every function that ran 10 times or more has an inclusive time above 0,
+  at most 1% of those that ran have 0 (each is named in the notes), and
+  none has a self time above its inclusive time. Not "every function that
+  ran has a time above 0": a frame's time is the difference of its two clock
+  readings in ns, truncated, and a function that does next to nothing and
+  ran once can read 0. On the TSC (calibrated by the host's warm-up: three
+  sqlite3_libversion calls 20 ms apart; the scenario checks that `stats`
+  says `tsc`, or `qpc` where the TSC is not usable, and then notes that it
+  leaves the time-0 check out), back-to-back rdtsc readings on the project's machine differ
+  by 26 ticks (10 ns) almost always but by under 10 ticks about once in
+  200, and in 2 runs of 12 one function read 0 (sqlite3MemInit,
+  sqlite3WhereOkOnePass: each called once). Without the warm-up
+  (`wst_sqlite_host N cold`) the frames of the module's first 10 ms of QPC
+  time (sqlite3_open's and the first statements'), before the calibration,
+  are timed in QPC's 100 ns steps under Wine, and 0 to 3 functions called
+  once there read 0 in each of 5 runs (sqlite3PcacheSize,
+  sqlite3JournalSize, sqlite3MemInit, sqlite3TriggerColmask,
+  sqlite3PagerIsreadonly, sqlite3AuthContextPop).
 
 Not checked: that a caller's inclusive time is at least the sum of its
 callees'. The table keeps no caller -> callee edges (docs/functions.md), so
@@ -55,6 +65,10 @@ EXACT = ("sqlite3_open", "sqlite3_bind_int", "sqlite3_reset", "sqlite3_column_in
 # Called by the host and by SQLite's sqlite3_exec (legacy.c), which SQLite
 # itself runs to read the schema (prepare.c, sqlite3InitOne).
 AT_LEAST = ("sqlite3_step", "sqlite3_prepare_v2", "sqlite3_finalize")
+# Time 0 (see the check): allowed only below this many calls, and for at most
+# this share of the functions that ran.
+ZERO_MAX_CALLS = 10
+ZERO_MAX_SHARE = 0.01
 
 
 def sqlite_dll(ctx):
@@ -127,19 +141,31 @@ def sqlite_live(ctx, rounds):
     for key in ("unwound_frames", "unmatched_exits", "untimed_calls", "overflow_calls"):
         ctx.check(m.get(key) == 0, f"{DLL}: {key} {m.get(key)}, want 0 (header: "
                   f"{ {k: v for k, v in m.items() if k != 'functions'} })")
-    # The host's warm-up lets the DLL calibrate the TSC before the workload
-    # (see warm_up() in the host): every frame of the workload is then timed
-    # with it, and none can read 0 ns. A module still on QPC's 100 ns steps
-    # could show a short function called once with 0 ns.
+    # Time 0: a function that does next to nothing and ran once can read 0
+    # (the docstring says why and how often); one that ran ZERO_MAX_CALLS
+    # times with every frame below one clock step is not credible.
     clock = None
     if stats.rc == 0:
         sm = module_entry(json.loads(stats.out), DLL)
         clock = (sm or {}).get("clock")
-    ctx.check(clock is not None and clock.get("source") == "tsc",
-              f"{DLL}'s clock after the warm-up: {clock} (stats exited {stats.rc}), want tsc")
+    source = (clock or {}).get("source")
+    ctx.check(source in ("tsc", "qpc"),
+              f"{DLL}'s clock after the warm-up: {clock} (stats exited {stats.rc}), want tsc "
+              "(or qpc, where the TSC is not usable)")
     ran = [f for f in m["functions"] if f["calls"] > 0]
-    untimed = sorted(f["name"] for f in ran if f["time_ns"] == 0)
-    ctx.check(not untimed, f"{len(untimed)} functions ran with inclusive time 0: {untimed[:20]}")
+    zero = sorted((f["name"], f["calls"]) for f in ran if f["time_ns"] == 0)
+    ctx.note("time_0", zero)
+    if source == "qpc":
+        # No usable TSC here: every frame is timed in QPC's steps, and a
+        # short function can read 0 however often it ran.
+        ctx.note("time_0_check", "not made: the module's clock is QPC for good")
+    else:
+        ctx.check(all(c < ZERO_MAX_CALLS for _, c in zero),
+                  f"functions that ran {ZERO_MAX_CALLS} times or more with inclusive time 0: "
+                  f"{[z for z in zero if z[1] >= ZERO_MAX_CALLS][:20]}")
+        ctx.check(len(zero) <= ZERO_MAX_SHARE * len(ran),
+                  f"{len(zero)} of {len(ran)} functions that ran have inclusive time 0: "
+                  f"{zero[:20]}")
     over = [f["name"] for f in ran if f["self_ns"] > f["time_ns"]]
     ctx.check(not over, f"self time above inclusive time: {over[:20]}")
 
