@@ -29,9 +29,10 @@ checks facts that hold for SQLite:
   ran once can read 0. On the TSC (calibrated by the host's warm-up: three
   sqlite3_libversion calls 20 ms apart; the scenario checks that `stats`
   says `tsc`, or `qpc` where the TSC is not usable, and then notes that it
-  leaves the time-0 check out), back-to-back rdtsc readings on the project's machine differ
-  by 26 ticks (10 ns) almost always but by under 10 ticks about once in
-  200, and in 2 runs of 12 one function read 0 (sqlite3MemInit,
+  leaves the time-0 check out), back-to-back rdtsc readings on the
+  project's machine (an AMD EPYC KVM guest) differ by 26 ticks (10 ns) or
+  by 1 tick (0.4 ns, which truncates to 0), the latter in 0.003% to 0.8% of
+  2 million pairs, and in 2 runs of 12 one function read 0 (sqlite3MemInit,
   sqlite3WhereOkOnePass: each called once). Without the warm-up
   (`wst_sqlite_host N cold`) the frames of the module's first 10 ms of QPC
   time (sqlite3_open's and the first statements'), before the calibration,
