@@ -52,7 +52,7 @@ CROSS_OUTPUTS += $(BUILD)/zlib/functions/zlib1.dll
 # wst_sqlite_host.c). Part of `make cross`; without Debian's source package
 # the script records why in $(BUILD)/sqlite/SKIPPED and succeeds, and the
 # scenario reports SKIPPED (FAIL with CI=true).
-SQLITE_DEPS := examples/sqlite/build.sh scripts/fetch-debian-source.sh \
+SQLITE_DEPS := examples/sqlite/build.sh \
 	$(WST_CC) $(call RUNTIME_LIB,x86_64) $(call FUNCTIONS_LIB,x86_64,functions)
 $(BUILD)/sqlite/functions/libsqlite3-0.dll: $(SQLITE_DEPS)
 	@echo "  CONFIGURE+MAKE [x86_64] sqlite (functions)"
