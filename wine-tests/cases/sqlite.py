@@ -32,8 +32,8 @@ checks facts that hold for SQLite:
   leaves the time-0 check out), back-to-back rdtsc readings on the
   project's machine (an AMD EPYC KVM guest) differ by 26 ticks (10 ns) or
   by 1 tick (0.4 ns, which truncates to 0), the latter in 0.003% to 0.8% of
-  2 million pairs, and in 2 runs of 12 one function read 0 (sqlite3MemInit,
-  sqlite3WhereOkOnePass: each called once). Without the warm-up
+  2 million pairs, and in 3 runs of 32 one function read 0 (sqlite3MemInit,
+  sqlite3WhereOkOnePass, heightOfExpr: each called once). Without the warm-up
   (`wst_sqlite_host N cold`) the frames of the module's first 10 ms of QPC
   time (sqlite3_open's and the first statements'), before the calibration,
   are timed in QPC's 100 ns steps under Wine, and 0 to 3 functions called
