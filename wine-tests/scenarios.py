@@ -185,7 +185,7 @@ MUTANTS = [
     Mutant("fn-key-only", "scenarios-fn-key-only",
            "the function hooks tell frames apart by stack address alone, so an inlined "
            "copy's entry drops its caller's frame",
-           ("functions-inline",)),
+           ("functions-inline", "sqlite-live")),
     # Helper mode's: the test DLLs and runtime are the real ones, the
     # wsthelper.dll beside them is not (wine-tests/module.mk).
     Mutant("helper-exit-thread", "scenarios-helper-exit-thread",
