@@ -32,6 +32,7 @@ NATIVE_ARCH = "x86_64"  # run.py --native's default architecture
 # skips natively, with the reason).
 READS = [
     ("coverage.py", 'ctx.build / "zlib"', ["zlib/functions/"]),
+    ("sqlite.py", 'ctx.build / "sqlite"', ["sqlite/functions/"]),
     ("helper.py", 'ctx.build / ctx.arch / "helper-wrong-version"',
      [f"{NATIVE_ARCH}/helper-wrong-version/"]),
     ("toolchain.py", 'ctx.build / ARCH / "lib"', []),  # wst-c++ builds: skipped natively

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetches a Debian source package and unpacks it into DEST. Every real library
-# that the build takes from Debian (CMocka, zlib, ...) comes through here.
+# that the build takes from Debian (CMocka, zlib, SQLite) comes through here.
 #
 #   scripts/fetch-debian-source.sh [--orig] PACKAGE DEST
 #   scripts/fetch-debian-source.sh [--orig] PACKAGE=VERSION DEST   (that version only)

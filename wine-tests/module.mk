@@ -254,6 +254,14 @@ $(BUILD)/%/scenarios/wst_cov.exe: wine-tests/hosts/wst_cov.c toolchain/wst-cc \
 CROSS_OUTPUTS += $(foreach a,$(ARCHS),$(BUILD)/$(a)/scenarios/wst_cov.exe)
 # The zlib scenario's programs (examples/module.mk), or its SKIPPED reason.
 wine-check stress-check: $(COV_HOST) $(BUILD)/zlib/functions/zlib1.dll
+# wst_sqlite_host.exe: the workload of scenario sqlite-live, an ordinary
+# program (not instrumented) that loads SQLite's own DLL (examples/module.mk)
+# with LoadLibrary, so it builds without SQLite's source.
+SQLITE_HOST := $(BUILD)/x86_64/scenarios/wst_sqlite_host.exe
+$(SQLITE_HOST): $(call objs,x86_64,wine-tests/hosts/wst_sqlite_host.c)
+	$(call link,x86_64,-o $@ $^)
+CROSS_OUTPUTS += $(SQLITE_HOST)
+wine-check stress-check: $(SQLITE_HOST) $(BUILD)/sqlite/functions/libsqlite3-0.dll
 
 # Mutant fn-no-repair: wst_fn.dll and wst_fn_cxx.dll linked with timed hooks
 # that never repair frames by stack address
@@ -290,6 +298,8 @@ wine-check stress-check: $(FN_MUTANT_PROGRAMS)
 # beside the real host; functions-inline must catch it.
 FN_KEY_DIR := $(BUILD)/x86_64/scenarios-fn-key-only
 FN_KEY_LIB := $(BUILD)/x86_64/lib/libwinstrument-functions-key-only.a
+FN_KEY_LINK := -L$(BUILD)/x86_64/lib -lwinstrument-functions-key-only -lwinstrument \
+	$(RUNTIME_SYSLIBS)
 $(FN_KEY_LIB): $(BUILD)/x86_64/obj/wine-tests/mutants/function_hooks_key_only.o
 	@mkdir -p $(@D)
 	@echo "  AR [x86_64] $@ (mutant fn-key-only, tests only)"
@@ -297,10 +307,27 @@ $(FN_KEY_LIB): $(BUILD)/x86_64/obj/wine-tests/mutants/function_hooks_key_only.o
 $(FN_KEY_DIR)/wst_fn_inline.dll: wine-tests/hosts/wst_fn_inline.c $(FN_KEY_LIB) $(call RUNTIME_LIB,x86_64)
 	@mkdir -p $(@D)
 	@echo "  LD [x86_64] $@ (mutant fn-key-only)"
-	$(Q)$(CC_x86_64) $(FN_MUTANT_FLAGS) -shared -o $@ $< -L$(BUILD)/x86_64/lib \
-		-lwinstrument-functions-key-only -lwinstrument $(RUNTIME_SYSLIBS)
+	$(Q)$(CC_x86_64) $(FN_MUTANT_FLAGS) -shared -o $@ $< $(FN_KEY_LINK)
 $(FN_KEY_DIR)/wst_fn_host.exe: $(call FN_DIR,x86_64)/wst_fn_host.exe
 	@mkdir -p $(@D)
 	$(Q)cp $< $@
 CROSS_OUTPUTS += $(FN_KEY_DIR)/wst_fn_inline.dll $(FN_KEY_DIR)/wst_fn_host.exe
 wine-check stress-check: $(FN_KEY_DIR)/wst_fn_inline.dll $(FN_KEY_DIR)/wst_fn_host.exe
+# sqlite-live against fn-key-only: SQLite's object, as its own build compiled
+# it (examples/sqlite/build.sh), linked again with the mutant hooks, and the
+# workload host beside it. Without SQLite's source there is no object: the
+# rule says so and makes nothing (sqlite-live skips, the mutant is still
+# caught by functions-inline).
+SQLITE_OBJ := $(BUILD)/sqlite/obj/.libs/sqlite3.o
+$(FN_KEY_DIR)/libsqlite3-0.dll: $(BUILD)/sqlite/functions/libsqlite3-0.dll $(FN_KEY_LIB) \
+		$(call RUNTIME_LIB,x86_64)
+	@mkdir -p $(@D)
+	@echo "  LD [x86_64] $@ (mutant fn-key-only)"
+	$(Q)if [ -f $(SQLITE_OBJ) ]; then \
+		$(CC_x86_64) $(LDFLAGS_WIN) -shared -o $@ $(SQLITE_OBJ) $(FN_KEY_LINK); \
+	else echo "  (no SQLite build: $(BUILD)/sqlite/SKIPPED)"; fi
+$(FN_KEY_DIR)/wst_sqlite_host.exe: $(SQLITE_HOST)
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+CROSS_OUTPUTS += $(FN_KEY_DIR)/libsqlite3-0.dll $(FN_KEY_DIR)/wst_sqlite_host.exe
+wine-check stress-check: $(FN_KEY_DIR)/libsqlite3-0.dll $(FN_KEY_DIR)/wst_sqlite_host.exe

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from cases import coverage, dist, dist_zip, functions, helper, hostile, i686, leaks, \
-    on_demand, pipe, reading, serve, shutdown, small_things, toolchain, watch
+    on_demand, pipe, reading, serve, shutdown, small_things, sqlite, toolchain, watch
 from cases.common import WORKER_MODES  # the modes whose worker serves a pipe
 
 MODES = ("threadpool", "threadless", "helper")
@@ -158,6 +158,9 @@ SCENARIOS = [
     Scenario("coverage-drcov", coverage.coverage_drcov),
     Scenario("zlib-live", coverage.zlib_live, modes=(None,), timeout=180),
     Scenario("zlib-builtin-hint", coverage.zlib_builtin_hint, modes=(None,)),
+    # A second real library: SQLite built unmodified by its own configure and
+    # make; wst_sqlite_host.exe inserts `iterations` rows through its API.
+    Scenario("sqlite-live", sqlite.sqlite_live, modes=(None,), iterations=20000),
 ]
 
 MUTANTS = [
@@ -183,7 +186,7 @@ MUTANTS = [
     Mutant("fn-key-only", "scenarios-fn-key-only",
            "the function hooks tell frames apart by stack address alone, so an inlined "
            "copy's entry drops its caller's frame",
-           ("functions-inline",)),
+           ("functions-inline", "sqlite-live")),
     # Helper mode's: the test DLLs and runtime are the real ones, the
     # wsthelper.dll beside them is not (wine-tests/module.mk).
     Mutant("helper-exit-thread", "scenarios-helper-exit-thread",
