@@ -5,6 +5,7 @@
  */
 #include <windows.h>
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,16 @@ double bench_now_ms(void)
         QueryPerformanceFrequency(&freq);
     QueryPerformanceCounter(&t);
     return (double)t.QuadPart * 1000.0 / (double)freq.QuadPart;
+}
+
+double bench_thread_cpu_ms(void)
+{
+    FILETIME created, exited, kernel, user;
+    if (!GetThreadTimes(GetCurrentThread(), &created, &exited, &kernel, &user))
+        return 0;
+    uint64_t k = (uint64_t)kernel.dwHighDateTime << 32 | kernel.dwLowDateTime;
+    uint64_t u = (uint64_t)user.dwHighDateTime << 32 | user.dwLowDateTime;
+    return (double)(k + u) / 10000.0; /* 100 ns units */
 }
 
 static int cmp_double(const void *a, const void *b)

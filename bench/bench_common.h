@@ -62,6 +62,12 @@ int bench_args_parse(int argc, char **argv, const char *program, struct bench_ar
 /* QueryPerformanceCounter in milliseconds, from an arbitrary origin. */
 double bench_now_ms(void);
 
+/* The calling thread's user plus kernel time in milliseconds
+ * (GetThreadTimes): what other jobs' load on a shared machine does not
+ * inflate. Under Wine it moves in kernel ticks (10 ms), so a measured run
+ * must last seconds for it to say anything. */
+double bench_thread_cpu_ms(void);
+
 /* The median of v[0 .. n), 1 <= n; sorts v in place. */
 double bench_median_sort(double *v, unsigned n);
 

@@ -39,27 +39,16 @@ static const struct {
     [RDTSC_FLOOR] = {"bench_fn_rdtsc.dll", "floor: plain + two rdtsc", "rdtsc_floor"},
 };
 
-/* The calling thread's user and kernel time, in seconds. */
-static double cpu_seconds(void)
-{
-    FILETIME created, exited, kernel, user;
-    if (!GetThreadTimes(GetCurrentThread(), &created, &exited, &kernel, &user))
-        return 0;
-    uint64_t k = (uint64_t)kernel.dwHighDateTime << 32 | kernel.dwLowDateTime;
-    uint64_t u = (uint64_t)user.dwHighDateTime << 32 | user.dwLowDateTime;
-    return (double)(k + u) / 1e7; /* 100 ns units */
-}
-
 /* One run of n calls: its CPU and elapsed seconds. */
 static void run(loop_fn f, uint64_t n, double *cpu, double *elapsed)
 {
     LARGE_INTEGER a, b, freq;
     QueryPerformanceFrequency(&freq);
-    double c0 = cpu_seconds();
+    double c0 = bench_thread_cpu_ms();
     QueryPerformanceCounter(&a);
     volatile uint64_t sink = f(n);
     QueryPerformanceCounter(&b);
-    *cpu = cpu_seconds() - c0;
+    *cpu = (bench_thread_cpu_ms() - c0) / 1000.0;
     (void)sink;
     *elapsed = (double)(b.QuadPart - a.QuadPart) / (double)freq.QuadPart;
 }

@@ -47,17 +47,6 @@ struct loaded {
     compress_bound_fn bound;
 };
 
-/* The calling thread's user and kernel time, in ms. */
-static double cpu_ms(void)
-{
-    FILETIME created, exited, kernel, user;
-    if (!GetThreadTimes(GetCurrentThread(), &created, &exited, &kernel, &user))
-        return 0;
-    uint64_t k = (uint64_t)kernel.dwHighDateTime << 32 | kernel.dwLowDateTime;
-    uint64_t u = (uint64_t)user.dwHighDateTime << 32 | user.dwLowDateTime;
-    return (double)(k + u) / 10000.0; /* 100 ns units */
-}
-
 /* The DLLs sit next to this program. */
 static int load(size_t i, struct loaded *out)
 {
@@ -166,10 +155,10 @@ int main(int argc, char **argv)
     for (unsigned r = 0; r < o.repeat; r++) {
         for (size_t b = 0; b < NBUILDS; b++) {
             unsigned long len = cap;
-            double c0 = cpu_ms(), t0 = bench_now_ms();
+            double c0 = bench_thread_cpu_ms(), t0 = bench_now_ms();
             int rc = z[b].compress2(out, &len, in, (unsigned long)n, 6);
             ms[b][r] = bench_now_ms() - t0;
-            cpu[b][r] = cpu_ms() - c0;
+            cpu[b][r] = bench_thread_cpu_ms() - c0;
             if (rc != 0) {
                 fprintf(stderr, "bench_zlib: %s: compress2 returned %d\n", builds[b].label, rc);
                 return 1;

@@ -189,7 +189,9 @@ bench: $(call BENCH_EXE,x86_64) $(call BENCH_LC_EXE,x86_64) $(call BENCH_LC_DLLS
 			--json $(abspath $(BENCH_FN_JSON))) && \
 		$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_FN_JSON) functions && \
 		echo && \
-		$(MAKE) --no-print-directory bench-zlib
+		$(MAKE) --no-print-directory bench-zlib && \
+		echo && \
+		$(MAKE) --no-print-directory bench-sqlite
 
 # The whole-library benchmark (bench/bench_zlib.c): zlib, built unmodified by
 # examples/zlib/build.sh five ways (plain, gcc -pg, gcc --coverage,
@@ -221,3 +223,35 @@ bench-zlib: $(BENCH_ZLIB_EXE)
 			--json $(abspath $(BENCH_ZLIB_JSON))) && \
 		if [ -f $(BENCH_JSON) ]; then \
 			$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_ZLIB_JSON) zlib; fi
+
+# The call-dense whole-library benchmark (bench/bench_sqlite.c): SQLite's
+# DLL built unmodified by examples/sqlite/build.sh five ways (plain, gcc -pg,
+# gcc --coverage, --wst-functions=calls, --wst-functions), loaded side by
+# side; its JSON joins build/bench.json as "sqlite". The functions variant
+# (make cross builds it for sqlite-live) fetches the source first. When
+# SQLite's source cannot be fetched it says SKIPPED and why, and succeeds.
+#
+#   make bench-sqlite [BENCH_SQLITE_ARGS="--rows N --repeat R"]
+BENCH_SQLITE_EXE := $(BUILD)/x86_64/bin/bench_sqlite.exe
+BENCH_SQLITE_JSON := $(BUILD)/bench-sqlite.json
+BENCH_SQLITE_ARGS ?= --rows 200000 --repeat 3
+BENCH_SQLITE_VARIANTS := plain gprof gcov calls functions
+$(BENCH_SQLITE_EXE): $(call objs,x86_64,bench/bench_sqlite.c $(BENCH_COMMON_SRCS))
+	$(call link,x86_64,-o $@ $^)
+CROSS_OUTPUTS += $(BENCH_SQLITE_EXE)
+
+.PHONY: bench-sqlite
+bench-sqlite: $(BENCH_SQLITE_EXE)
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/sqlite/functions/libsqlite3-0.dll
+	$(Q)$(MAKE) --no-print-directory \
+		$(foreach v,$(BENCH_SQLITE_VARIANTS),$(BUILD)/sqlite/$(v)/libsqlite3-0.dll)
+	$(Q)if [ -f $(BUILD)/sqlite/SKIPPED ]; then \
+		echo "bench-sqlite: SKIPPED: $$(head -n 1 $(BUILD)/sqlite/SKIPPED)"; exit 0; fi; \
+	for v in $(BENCH_SQLITE_VARIANTS); do \
+		cp $(BUILD)/sqlite/$$v/libsqlite3-0.dll $(BUILD)/x86_64/bin/bench_sqlite_$$v.dll || exit 1; \
+	done; \
+	BUILD=$(BUILD) . scripts/wine-env.sh && \
+		(cd $(BUILD)/x86_64/bin && $$WINE ./bench_sqlite.exe $(BENCH_SQLITE_ARGS) \
+			--json $(abspath $(BENCH_SQLITE_JSON))) && \
+		if [ -f $(BENCH_JSON) ]; then \
+			$(PYTHON) bench/merge_json.py $(BENCH_JSON) $(BENCH_SQLITE_JSON) sqlite; fi

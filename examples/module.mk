@@ -54,7 +54,7 @@ CROSS_OUTPUTS += $(BUILD)/zlib/functions/zlib1.dll
 # scenario reports SKIPPED (FAIL with CI=true).
 SQLITE_DEPS := examples/sqlite/build.sh \
 	$(WST_CC) $(call RUNTIME_LIB,x86_64) $(call FUNCTIONS_LIB,x86_64,functions)
-$(BUILD)/sqlite/functions/libsqlite3-0.dll: $(SQLITE_DEPS)
-	@echo "  CONFIGURE+MAKE [x86_64] sqlite (functions)"
-	$(Q)examples/sqlite/build.sh $(BUILD)
+$(BUILD)/sqlite/%/libsqlite3-0.dll: $(SQLITE_DEPS)
+	@echo "  CONFIGURE+MAKE [x86_64] sqlite ($*)"
+	$(Q)examples/sqlite/build.sh $(BUILD) $*
 CROSS_OUTPUTS += $(BUILD)/sqlite/functions/libsqlite3-0.dll

@@ -6,7 +6,15 @@
 # (libsqlite3.la -> libsqlite3-0.dll, the amalgamation sqlite3.c compiled
 # once).
 #
-#   examples/sqlite/build.sh BUILD
+#   examples/sqlite/build.sh BUILD [VARIANT]
+#
+#   VARIANT   functions  CC="toolchain/wst-cc --wst-functions" (the default:
+#                        the scenario's)
+#             calls      CC="toolchain/wst-cc --wst-functions=calls"
+#             plain      CC="toolchain/wst-cc"
+#             gprof      CC="toolchain/wst-cc -pg"
+#             gcov       CC="toolchain/wst-cc --coverage"
+#                        (the other four: `make bench`'s side-by-side builds)
 #
 # The source is fetched once into BUILD/sqlite/src by
 # scripts/fetch-debian-source.sh (Debian's source package as `apt-get source`
@@ -17,9 +25,9 @@
 # fetched, the real cause goes to BUILD/sqlite/SKIPPED, everything that was
 # tried to BUILD/sqlite/fetch.log, and the script succeeds without building:
 # the scenario sqlite-live then reports SKIPPED with that cause, or FAIL in CI
-# (CI=true). Output: BUILD/sqlite/functions/libsqlite3-0.dll (and
-# sqlite3.h beside it); the build tree is BUILD/sqlite/obj, its logs
-# BUILD/sqlite/configure.log and make.log.
+# (CI=true). Output: BUILD/sqlite/VARIANT/libsqlite3-0.dll (and sqlite3.h
+# beside it); the build tree is BUILD/sqlite/obj (obj-VARIANT for the
+# others), its logs configure.log and make.log there.
 #
 # What a cross build of this tree needs, none of it an edit of SQLite (each
 # checked by leaving it out, SQLite 3.40.1, Debian 12):
@@ -44,13 +52,21 @@
 # tclsh (package tcl) generates sqlite3.h and the amalgamation.
 set -euo pipefail
 
-build=${1:?usage: build.sh BUILD}
+build=${1:?usage: build.sh BUILD [functions|calls|plain|gprof|gcov]}
+variant=${2:-functions}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 mkdir -p "$build/sqlite"
 build=$(cd "$build" && pwd)
 sdir=$build/sqlite
-cc="$root/toolchain/wst-cc --wst-functions"
+case "$variant" in
+    functions) cc="$root/toolchain/wst-cc --wst-functions" ;;
+    calls) cc="$root/toolchain/wst-cc --wst-functions=calls" ;;
+    plain) cc="$root/toolchain/wst-cc" ;;
+    gprof) cc="$root/toolchain/wst-cc -pg" ;;
+    gcov) cc="$root/toolchain/wst-cc --coverage" ;;
+    *) echo "build.sh: unknown variant '$variant'" >&2; exit 2 ;;
+esac
 
 fetch() {
     [ -f "$sdir/src/configure" ] && [ -f "$sdir/src/src/sqlite.h.in" ] && return 0
@@ -83,16 +99,17 @@ command -v tclsh >/dev/null ||
 # The configure and make tree (about 60 MB) apart from the output directory,
 # which CI uploads for the Windows job: only the DLL and sqlite3.h go there.
 obj=$sdir/obj
-out=$sdir/functions
+[ "$variant" = functions ] || obj=$sdir/obj-$variant
+out=$sdir/$variant
 rm -rf "$obj" "$out"
 mkdir -p "$obj" "$out"
 (cd "$obj" && CC="$cc" "$sdir/src/configure" \
     --build="$(gcc -dumpmachine)" --host=x86_64-w64-mingw32 \
     config_TARGET_EXEEXT=.exe lt_cv_deplibs_check_method=pass_all \
     --disable-static --disable-tcl --disable-readline --disable-editline \
-    LDFLAGS="-L$build/x86_64/lib") >"$sdir/configure.log" 2>&1 ||
-    { tail -n 20 "$sdir/configure.log" >&2; exit 1; }
-make -C "$obj" BEXE= CROSS_BUILDING=yes libsqlite3.la >"$sdir/make.log" 2>&1 ||
-    { tail -n 20 "$sdir/make.log" >&2; exit 1; }
+    LDFLAGS="-L$build/x86_64/lib") >"$obj/configure.log" 2>&1 ||
+    { tail -n 20 "$obj/configure.log" >&2; exit 1; }
+make -C "$obj" BEXE= CROSS_BUILDING=yes libsqlite3.la >"$obj/make.log" 2>&1 ||
+    { tail -n 20 "$obj/make.log" >&2; exit 1; }
 cp "$obj/.libs/libsqlite3-0.dll" "$obj/sqlite3.h" "$out/"
-echo "build.sh: sqlite -> $out/libsqlite3-0.dll" >&2
+echo "build.sh: sqlite ($variant) -> $out/libsqlite3-0.dll" >&2
