@@ -45,7 +45,8 @@ static const struct {
                         "seconds\n"},
     [WST_VERB_RESET] =
         {"reset", wst_verb_reset, 1, F_TEXT | F_JSON,
-         "  reset PID [--module NAME] [--json] zero the counters (needs a worker)\n"},
+         "  reset PID [--module NAME] [--json] zero the counters and function tables\n"
+         "                                     (needs a worker)\n"},
     [WST_VERB_STATS] = {"stats", wst_verb_stats, 1, F_TEXT | F_JSON,
                         "  stats PID [--module NAME] [--json] the worker's statistics\n"},
     [WST_VERB_FUNCTIONS] = {"functions", wst_verb_functions, 1, F_TEXT | F_JSON,

@@ -477,3 +477,30 @@ def symbols(ctx, rounds):
     ctx.check(r.rc == 5 and "not-instrumented" in r.err and "--wst-functions" in r.err,
               f"functions --module wst_target_a.dll: rc {r.rc} {r.err}")
     finish(ctx, p)
+
+
+def reset(ctx, rounds):
+    """`wst-inspect reset` clears the function tables with the counters, so
+    that one phase of a run can be profiled: after it, every function of the
+    timed DLL and of the calls-only host reads 0 calls and 0 ns (none is
+    open: the host waits between its phases outside every instrumented
+    function of the DLL, and the calls-only host keeps no frames), and so do
+    the repair counts; the functions stay listed, under their names."""
+    p, pid, got = start_host(ctx, "counts", "3", str(rounds))
+    exp = got["expect"]
+    before = functions(ctx, pid)
+    check_calls(ctx, DLL, by_name(module(ctx, before, DLL)), exp, ("fn_leaf", "fn_outer"))
+    r = ctx.inspect("reset", pid)
+    ctx.require(r.rc == 0, f"reset: rc {r.rc}, {r.err[-300:]}")
+    after = functions(ctx, pid)
+    for name in (DLL, HOST):
+        m = module(ctx, after, name)
+        listed = by_name(m)
+        ctx.check("fn_leaf" in listed if name == DLL else "host_tick" in listed,
+                  f"{name}: functions no longer listed after the reset: {sorted(listed)}")
+        left = [f for f in m["functions"] if f["calls"] or f["time_ns"] or f["self_ns"]]
+        ctx.check(not left, f"{name}: not cleared by the reset: {left[:3]}")
+        ctx.check(m["overflow_calls"] == 0 and m["unwound_frames"] == 0 and
+                  m["untimed_calls"] == 0 and m["unmatched_exits"] == 0,
+                  f"{name}: repair counts after the reset: {m}")
+    finish(ctx, p)
