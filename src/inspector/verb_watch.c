@@ -165,12 +165,14 @@ static void text_safe(FILE *out, const char *s)
         fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, out);
 }
 
-static void write_text(FILE *out, const struct wst_module_report *m, const struct rates *r)
+static void write_text(FILE *out, DWORD pid, const struct wst_module_report *m,
+                       const struct rates *r)
 {
     fputs("  ", out);
     text_safe(out, m->module.name);
     fprintf(out, "  mode %s  via %s  generation %" PRIu64 "\n", wst_mode_name(m->info.header.mode),
             m->via, m->generation);
+    wst_output_functions_hint(out, pid, m, "    ");
     for (size_t c = 0; c < m->count; c++) {
         const struct wst_region_counter *e = &m->counters[c];
         fputs("    ", out);
@@ -268,7 +270,7 @@ static enum wst_status show(FILE *out, const struct wst_options *o, const struct
         } else if (o->format == WST_FORMAT_CSV) {
             wst_csv_module_rows(out, time, o->pid, m, r.rate, r.have);
         } else {
-            write_text(out, m, &r);
+            write_text(out, o->pid, m, &r);
         }
         free(r.rate);
         free(r.have);

@@ -504,3 +504,38 @@ def reset(ctx, rounds):
                   m["untimed_calls"] == 0 and m["unmatched_exits"] == 0,
                   f"{name}: repair counts after the reset: {m}")
     finish(ctx, p)
+
+
+def surfaces(ctx, rounds):
+    """The counters' verbs know the function tables: `list` (text and JSON)
+    marks each module's table, timed or calls-only, and a module without one;
+    `dump` and `watch` text say, under a module with a table and no counters,
+    that it has a table only and which verb reads it (and nothing under a
+    module with counters)."""
+    stripped, counters_only = "wst_fn_stripped.dll", "wst_target_a.dll"
+    p, pid, _ = start_host(ctx, "stripped", str(rounds))
+    want = {stripped: "timed", HOST: "calls", counters_only: "none"}
+    listing = ctx.inspect_json("list")
+    proc = next((x for x in listing["processes"] if x["pid"] == pid), None)
+    ctx.require(proc is not None, f"list: pid {pid} missing")
+    got = {m["name"]: m.get("functions") for m in proc["modules"]}
+    ctx.check(all(got.get(k) == v for k, v in want.items()), f"list --json functions: {got}")
+    for verb in (("list",), ("dump", pid), ("watch", pid, "--count", "1", "--interval", "0.1")):
+        r = ctx.inspect(*verb)
+        ctx.require(r.rc == 0, f"{verb[0]}: rc {r.rc} {r.err[-300:]}")
+        lines = r.out.splitlines()
+        if verb[0] != "watch":
+            heads = {name: next((x for x in lines if x.strip().startswith(name + "  ")), "")
+                     for name in want}
+            ctx.check("functions timed" in heads[stripped] and
+                      "functions calls" in heads[HOST] and
+                      "functions" not in heads[counters_only], f"{verb[0]} heads: {heads}")
+        if verb[0] == "list":
+            continue
+        for name in (stripped, HOST):
+            hint = f"no counters: a function table only; wst-inspect functions {pid} --module {name}"
+            ctx.check(any(x.strip() == hint for x in lines), f"{verb[0]}: no hint for {name}: "
+                      f"{r.out[:600]!r}")
+        ctx.check(sum("no counters:" in x for x in lines) == 2,
+                  f"{verb[0]}: hints for modules with counters: {r.out[:600]!r}")
+    finish(ctx, p)
