@@ -123,12 +123,54 @@ static void text_module(FILE *out, const struct wst_options *o, const struct wst
     }
 }
 
+/* --sort time or self asks every module for a time: a calls-only module has
+ * none (its time columns are zeros, and sorting them would sort by offset),
+ * so it fails in its place with not-timed, and the verb's status is
+ * recomputed over the modules as wst_functions_read computes it. */
+static enum wst_status refuse_untimed(const struct wst_options *o, struct wst_functions_result *r,
+                                      enum wst_status st, struct wst_error *err)
+{
+    if (o->sort != WST_SORT_TIME && o->sort != WST_SORT_SELF)
+        return st;
+    size_t failed = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        struct wst_function_module *m = &r->modules[i];
+        if (m->error.status == WST_OK && !m->timed)
+            wst_error_set(&m->error, WST_E_NOT_TIMED, 0,
+                          "pid %lu, module %s: built with wst-cc --wst-functions=calls, it "
+                          "records no time to sort by %s (--sort calls, or rebuild with "
+                          "--wst-functions)",
+                          (unsigned long)o->pid, m->name,
+                          o->sort == WST_SORT_TIME ? "time" : "self");
+        failed += m->error.status != WST_OK;
+    }
+    if (failed == 0)
+        return st;
+    if (failed == r->count) {
+        *err = r->modules[0].error;
+        for (size_t i = 0; i < r->count; i++) {
+            if (r->modules[i].error.status == WST_E_NOT_TIMED) {
+                *err = r->modules[i].error; /* the refusal, rather than another failure */
+                break;
+            }
+        }
+        return err->status;
+    }
+    *err = (struct wst_error){0};
+    return wst_error_set(err, WST_E_PARTIAL, 0, "%zu of %zu modules failed", failed, r->count);
+}
+
 enum wst_status wst_verb_functions(const struct wst_options *o, FILE *out, struct wst_error *err)
 {
     struct wst_functions_query q = {.module = o->module, .symbols = o->symbols,
                                     .include_uncalled = o->all_functions};
     struct wst_functions_result r;
     enum wst_status st = wst_functions_read((uint32_t)o->pid, &q, &r, err);
+    if (st != WST_OK && st != WST_E_PARTIAL) {
+        wst_functions_free(&r);
+        return st;
+    }
+    st = refuse_untimed(o, &r, st, err);
     if (st != WST_OK && st != WST_E_PARTIAL) {
         wst_functions_free(&r);
         return st;

@@ -539,3 +539,30 @@ def surfaces(ctx, rounds):
         ctx.check(sum("no counters:" in x for x in lines) == 2,
                   f"{verb[0]}: hints for modules with counters: {r.out[:600]!r}")
     finish(ctx, p)
+
+
+def sort_untimed(ctx, rounds):
+    """A calls-only table has no time to sort by: `--sort time|self` on it
+    alone is refused with not-timed (exit 16), never sorted by offset over
+    zero columns; over a timed and a calls-only module, the timed one is
+    sorted and the other fails in its place (partial, 15); `--sort calls`
+    still reads it."""
+    stripped = "wst_fn_stripped.dll"
+    p, pid, _ = start_host(ctx, "stripped", str(rounds))
+    for key in ("time", "self"):
+        r = ctx.inspect("functions", pid, "--module", HOST, "--sort", key)
+        ctx.check(r.rc == 16 and "not-timed" in r.err and "--wst-functions=calls" in r.err and
+                  not r.out.strip(), f"--module {HOST} --sort {key}: rc {r.rc} {r.err.strip()}")
+        r = ctx.inspect("functions", pid, "--sort", key, "--json")
+        ctx.check(r.rc == 15, f"--sort {key} over both: rc {r.rc} {r.err.strip()}")
+        if r.rc == 15:
+            res = json.loads(r.out.splitlines()[0])  # then the error object (partial)
+            host = module_entry(res, HOST)
+            ctx.check(host is not None and host.get("error", {}).get("status") == "not-timed",
+                      f"--sort {key}: {HOST} {host}")
+            dll = module(ctx, res, stripped)
+            values = [f[key + "_ns" if key == "self" else "time_ns"] for f in dll["functions"]]
+            ctx.check(values == sorted(values, reverse=True), f"--sort {key}: {values}")
+    r = ctx.inspect("functions", pid, "--module", HOST, "--sort", "calls")
+    ctx.check(r.rc == 0 and "calls only" in r.out, f"--sort calls: rc {r.rc} {r.err.strip()}")
+    finish(ctx, p)
