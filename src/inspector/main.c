@@ -56,7 +56,7 @@ static const struct {
                             "modules built\n"
                             "                                     with wst-cc --wst-functions\n"},
     [WST_VERB_COVERAGE] = {"coverage", wst_verb_coverage, 1, F_COVERAGE,
-                           "  coverage PID --format drcov|lcov [-o FILE] [--module NAME]\n"
+                           "  coverage PID [--format lcov|drcov] [-o FILE] [--module NAME]\n"
                            "                                     which functions ran: drcov "
                            "blocks, or an lcov\n"
                            "                                     tracefile with DWARF lines "

@@ -61,6 +61,7 @@ static enum wst_status parse_json(struct wst_options *o, const char *v, struct w
     (void)err;
     o->json = 1;
     o->format = WST_FORMAT_JSON;
+    o->format_given = 1;
     return WST_OK;
 }
 
@@ -71,6 +72,7 @@ static enum wst_status parse_format(struct wst_options *o, const char *v, struct
         if (strcmp(v, names[i]) == 0) {
             o->format = (enum wst_format)i; /* in enum wst_format's order */
             o->json = o->format == WST_FORMAT_JSON;
+            o->format_given = 1;
             return WST_OK;
         }
     }
@@ -198,7 +200,7 @@ static const struct option_row options[] = {
      "  --json           JSON instead of text (schema in docs/inspector.md); errors too\n", NULL},
     {"--format", 1, ALL_VERBS, parse_format,
      "  --format F       text, json (watch: one object per line) or csv;\n"
-     "                   coverage: drcov or lcov\n",
+     "                   coverage: lcov (the default) or drcov\n",
      NULL},
     {"-o", 1, V(WST_VERB_COVERAGE), parse_output,
      "  -o FILE          coverage: write to FILE instead of stdout\n", NULL},
@@ -343,6 +345,8 @@ enum wst_status wst_options_parse(int argc, char **argv, enum wst_verb_id verb,
     if (misplaced != NULL)
         return misused(misplaced, err);
     /* The checks between options' values. */
+    if (verb == WST_VERB_COVERAGE && !o->format_given)
+        o->format = WST_FORMAT_LCOV; /* genhtml's input, the common case */
     if (verb == WST_VERB_COVERAGE && o->format != WST_FORMAT_DRCOV && o->format != WST_FORMAT_LCOV)
         return wst_error_set(err, WST_E_USAGE, 0, "coverage needs --format drcov or lcov");
     if (!(formats & (1u << o->format)))

@@ -54,6 +54,7 @@ struct wst_options {
     DWORD timeout_ms;
     /* watch, serve, ps and --format (fleet.c, verb_watch.c, verb_serve.c, verb_ps.c) */
     enum wst_format format; /* --json sets WST_FORMAT_JSON too */
+    int format_given;       /* --format or --json was given (coverage defaults to lcov) */
     double interval_s;      /* watch */
     unsigned long count;    /* watch: intervals to show, 0 = until Ctrl+C */
     const char *listen;     /* serve: ADDRESS:PORT */

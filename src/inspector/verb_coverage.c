@@ -1,5 +1,5 @@
 /*
- * `wst-inspect coverage PID --format drcov|lcov [-o FILE] [--module M]`:
+ * `wst-inspect coverage PID [--format lcov|drcov] [-o FILE] [--module M]`:
  * the functions read (functions.h) with the never-called functions
  * included, each module's image file read for its DWARF lines and its
  * header facts, and the result written by src/common/drcov.c or lcov.c.
