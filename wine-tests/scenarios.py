@@ -153,6 +153,7 @@ SCENARIOS = [
              per_iteration=0.001),
     Scenario("functions-surfaces", functions.surfaces, iterations=10),
     Scenario("functions-sort-untimed", functions.sort_untimed, iterations=10),
+    Scenario("functions-closed-pipe", functions.closed_pipe, modes=(None,), iterations=1),
     Scenario("functions-inline-i686", functions.inline_i686, modes=(None,), iterations=2000,
              per_iteration=0.01),
     # Coverage export read by the real genhtml and a strict drcov reader; a

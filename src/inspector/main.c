@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "options.h"
+#include "output_state.h"
 #include "pipe_client.h"
 #include "verbs.h"
 #include "winstrument/version.h"
@@ -172,5 +173,9 @@ int main(int argc, char **argv)
         err.status = st;
         return fail(&err, &o);
     }
-    return fflush(stdout) == 0 ? 0 : wst_status_exit_code(WST_E_INTERNAL);
+    if (fflush(stdout) == 0 || wst_output_reader_gone(stdout))
+        return 0; /* all written, or the reader took what it wanted and left */
+    wst_error_set(&err, WST_E_INTERNAL, GetLastError(), "writing the output to stdout failed");
+    wst_error_print(stderr, &err);
+    return wst_status_exit_code(WST_E_INTERNAL);
 }

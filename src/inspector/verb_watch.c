@@ -3,8 +3,9 @@
  * each counter's rate per second over the last interval. On a console the
  * table is redrawn in place (Win32 console API); otherwise one block (text),
  * one JSON object per line (json: JSON Lines) or CSV rows per interval.
- * Ends after --count intervals, at Ctrl+C (exit 0), or with the error of a
- * snapshot that fails (the process exited: no-process or target-gone).
+ * Ends after --count intervals, at Ctrl+C (exit 0), once the reader of its
+ * output pipe has gone (exit 0), or with the error of a snapshot that fails
+ * (the process exited: no-process or target-gone).
  * Main thread only.
  *
  * The first snapshot is a baseline and is not shown, so every
@@ -22,6 +23,7 @@
 #include "dist_math.h"
 #include "entry_kind.h"
 #include "interrupt.h"
+#include "output_state.h"
 #include "snapshot.h"
 #include "write_csv.h"
 #include "write_report.h"
@@ -306,6 +308,8 @@ enum wst_status wst_verb_watch(const struct wst_options *o, FILE *out, struct ws
         wst_reports_free(prev.r, prev.n);
         prev = now;
         memset(&now, 0, sizeof now);
+        if (wst_output_reader_gone(out))
+            break; /* `watch PID | head`: the reader has what it wanted */
     }
     wst_reports_free(prev.r, prev.n);
     return st;

@@ -566,3 +566,24 @@ def sort_untimed(ctx, rounds):
     r = ctx.inspect("functions", pid, "--module", HOST, "--sort", "calls")
     ctx.check(r.rc == 0 and "calls only" in r.out, f"--sort calls: rc {r.rc} {r.err.strip()}")
     finish(ctx, p)
+
+
+def closed_pipe(ctx, rounds):
+    """`wst-inspect VERB ... | head -1`: the reader closes the pipe after one
+    line, and the verb's later writes fail; every verb that writes to stdout
+    then ends quietly with exit 0 (watch, which never ends by itself, at
+    its next interval; watch --format csv of modules without counters writes
+    no row, so it notices only at a write, and is not run here). wst_fn_many.dll's 3,584 functions make `functions`
+    and `coverage` write far more than a pipe holds."""
+    many = "wst_fn_many.dll"
+    p, pid, _ = start_host(ctx, "overflow", str(rounds))
+    for args in (("functions", pid), ("functions", pid, "--all"),
+                 ("coverage", pid, "--format", "lcov", "--module", many),
+                 ("dump", pid), ("dump", pid, "--format", "csv"), ("list",), ("ps",),
+                 ("watch", pid, "--interval", "0.1"),
+                 ("watch", pid, "--interval", "0.1", "--format", "json")):
+        r = ctx.inspect_head(*args)
+        ctx.check(r.rc == 0 and r.out and not r.err.strip(),
+                  f"{' '.join(map(str, args))} | head -1: rc {r.rc}, first line {r.out[:80]!r}, "
+                  f"stderr {r.err.strip()[-300:]!r}")
+    finish(ctx, p)
