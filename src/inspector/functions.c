@@ -235,6 +235,7 @@ static enum wst_status read_module(const struct wst_remote *r, const struct wst_
         st = load_names(m, q->symbols, fm, &syms, err);
     if (st == WST_OK) {
         fm->timed = (ti.flags & WST_FN_FLAG_TIMED) != 0;
+        fm->clock_source = info->header.clock_source;
         fm->capacity = ti.capacity;
         fm->used = ti.used;
         fm->overflow_calls = ti.overflow_calls;

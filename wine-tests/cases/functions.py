@@ -587,3 +587,45 @@ def closed_pipe(ctx, rounds):
                   f"{' '.join(map(str, args))} | head -1: rc {r.rc}, first line {r.out[:80]!r}, "
                   f"stderr {r.err.strip()[-300:]!r}")
     finish(ctx, p)
+
+
+def text_columns(ctx, rounds):
+    """`functions` text: a timed module names its clock (wall-clock) and
+    adds each function's share of the module's self time and its mean
+    inclusive time per call, both from the same numbers as JSON; a
+    calls-only module shows calls and their share, and no time columns."""
+    p, pid, _ = start_host(ctx, "counts", "3", str(rounds))
+    res = functions(ctx, pid)  # the host waits, idle: the numbers stay put
+    text = ctx.inspect("functions", pid)
+    ctx.require(text.rc == 0, f"functions: rc {text.rc} {text.err[-300:]}")
+    lines = text.out.splitlines()
+    for name, share_key in ((DLL, "self_ns"), (HOST, "calls")):
+        m = module(ctx, res, name)
+        at = next((i for i, x in enumerate(lines) if x.startswith(f"  {name}  ")), None)
+        ctx.require(at is not None, f"text: no {name} section: {text.out[:400]!r}")
+        end = next((i for i in range(at + 1, len(lines)) if lines[i].startswith("  ") and
+                    not lines[i].startswith("    ")), len(lines))
+        section = lines[at:end]
+        head = next((x.split() for x in section if x.split()[:1] == ["calls"]), [])
+        want = (["calls", "time_ns", "self_ns", "self%", "ns/call", "offset", "function"]
+                if name == DLL else ["calls", "calls%", "offset", "function"])
+        ctx.require(head == want, f"{name}: columns {head}, expected {want}")
+        clock = [x for x in section if x.strip().startswith("time: wall-clock ns")]
+        ctx.check(bool(clock) == (name == DLL), f"{name}: clock line {clock}")
+        total = sum(f[share_key] for f in m["functions"])
+        by = by_name(m)
+        rows = [x.split() for x in section if x.split() and x.split()[-1] in by]
+        ctx.check(len(rows) == len(m["functions"]), f"{name}: {len(rows)} rows")
+        shares = 0.0
+        for row in rows:
+            f = by[row[-1]]
+            share = float((row[3] if name == DLL else row[1]).rstrip("%"))
+            want_share = 100.0 * f[share_key] / total
+            ctx.check(abs(share - want_share) <= 0.051, f"{name} {row}: share {share}, "
+                      f"expected {want_share:.2f}")
+            shares += share
+            if name == DLL:
+                mean = f["time_ns"] // f["calls"] if f["calls"] else "-"
+                ctx.check(row[4] == str(mean), f"{DLL} {row}: ns/call {row[4]}, expected {mean}")
+        ctx.check(abs(shares - 100.0) <= 0.05 * len(rows) + 0.01, f"{name}: shares sum {shares}")
+    finish(ctx, p)
