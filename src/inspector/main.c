@@ -64,6 +64,7 @@ static const struct {
                            "(docs/coverage.md)\n"},
     [WST_VERB_SERVE] = {"serve", wst_verb_serve, 0, F_TEXT,
                         "  serve [--listen ADDRESS:PORT] [--allow-remote] [--max-connections N]\n"
+                        "        [--functions-top N]\n"
                         "                                     GET /metrics: every instrumented "
                         "process, in\n"
                         "                                     OpenMetrics (docs/prometheus.md)\n"},

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "pipe_client.h"
+#include "winstrument/function_table.h"
 
 #define V(id) (1u << (id))
 #define ALL_VERBS (V(WST_VERB_COUNT) - 1u)
@@ -131,6 +132,18 @@ static enum wst_status parse_max_connections(struct wst_options *o, const char *
     return WST_OK;
 }
 
+static enum wst_status parse_functions_top(struct wst_options *o, const char *v,
+                                           struct wst_error *err)
+{
+    unsigned long n;
+    if (!parse_u32(v, WST_FN_CAPACITY, &n))
+        return wst_error_set(err, WST_E_USAGE, 0, "--functions-top takes 0 to %u",
+                             (unsigned)WST_FN_CAPACITY);
+    o->functions_top = n;
+    o->functions_top_given = 1;
+    return WST_OK;
+}
+
 static enum wst_status parse_via(struct wst_options *o, const char *v, struct wst_error *err)
 {
     if (strcmp(v, "pipe") == 0)
@@ -216,6 +229,10 @@ static const struct option_row options[] = {
      "  --allow-remote   serve: permit a non-loopback --listen address\n", NULL},
     {"--max-connections", 1, V(WST_VERB_SERVE), parse_max_connections,
      "  --max-connections N  serve: clients served at once (default 64, at most 200)\n", NULL},
+    {"--functions-top", 1, V(WST_VERB_SERVE), parse_functions_top,
+     "  --functions-top N  serve: functions per module in the function families\n"
+     "                   (default 20; 0: none; docs/prometheus.md has their cost)\n",
+     NULL},
     {"--via", 1, V(WST_VERB_DUMP) | V(WST_VERB_WATCH), parse_via,
      "  --via MODE       dump through the worker's pipe, by reading memory, or\n"
      "                   auto (default: the pipe when a worker serves, else memory)\n",

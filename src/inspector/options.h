@@ -60,6 +60,9 @@ struct wst_options {
     const char *listen;     /* serve: ADDRESS:PORT */
     int allow_remote;       /* serve: a non-loopback address is allowed */
     unsigned long max_connections;
+    /* serve: functions per module in the function families; 0: none */
+    unsigned long functions_top;
+    int functions_top_given;
     /* functions (verb_functions.c) */
     const char *symbols; /* --symbols FILE */
     int sort;            /* enum wst_function_sort */

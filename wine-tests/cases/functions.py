@@ -629,3 +629,83 @@ def text_columns(ctx, rounds):
                 ctx.check(row[4] == str(mean), f"{DLL} {row}: ns/call {row[4]}, expected {mean}")
         ctx.check(abs(shares - 100.0) <= 0.05 * len(rows) + 0.01, f"{name}: shares sum {shares}")
     finish(ctx, p)
+
+
+def serve_functions(ctx, rounds):
+    """`serve` shows function tables: winstrument_function_calls_total for
+    every table, winstrument_function_seconds_total and
+    winstrument_function_self_seconds_total for timed ones only, labelled by
+    function, exact (the seconds are the table's ns; fn_outer's inclusive
+    time is its self time plus fn_spin's), both bodies clean under promtool
+    (but for the OpenMetrics counters' "no help text", as for the counters'
+    family); --functions-top bounds each module's functions (by self time,
+    or by calls in a calls-only table), and 0 shows none."""
+    from . import serve
+    serve.prometheus_tool(ctx, "promtool")
+    p, pid, got = start_host(ctx, "counts", "3", str(rounds))
+    exp = got["expect"]
+    table = functions(ctx, pid)
+    fam = re.compile(r'^(winstrument_function_\w+)_total\{(.*)\} (\S+)$')
+
+    def series(body):
+        out = {}
+        for line in body.splitlines():
+            m = fam.match(line)
+            if m:
+                labels = dict(serve.LABEL.findall(m.group(2)))
+                if int(labels["pid"]) == pid:
+                    out[(m.group(1), labels["module"], labels["function"])] = m.group(3)
+        return out
+
+    def ns(value):
+        whole, _, frac = value.partition(".")
+        return int(whole) * 10**9 + int(frac.ljust(9, "0"))
+
+    srv, url = serve.start_serve(ctx)
+    status, _, body = serve.fetch(url + "/metrics", serve.PROMETHEUS_ACCEPT)
+    _, _, text_body = serve.fetch(url + "/metrics", "text/plain;version=0.0.4")
+    ctx.require(status == 200, f"scrape: {status}")
+    got_s = series(body)
+    dll = by_name(module(ctx, table, DLL))
+    for name in ("fn_leaf", "fn_outer", "fn_spin"):
+        ctx.check(got_s.get(("winstrument_function_calls", DLL, name)) == str(exp[name]),
+                  f"{DLL} {name} calls: {got_s.get(('winstrument_function_calls', DLL, name))}, "
+                  f"expected {exp[name]}")
+        for fam_name, key in (("winstrument_function_seconds", "time_ns"),
+                              ("winstrument_function_self_seconds", "self_ns")):
+            v = got_s.get((fam_name, DLL, name))
+            ctx.check(v is not None and ns(v) == dll[name][key],
+                      f"{DLL} {name} {fam_name}: {v}, table {dll[name][key]} ns")
+    outer = ns(got_s.get(("winstrument_function_seconds", DLL, "fn_outer"), "0"))
+    ctx.check(outer == ns(got_s.get(("winstrument_function_self_seconds", DLL, "fn_outer"), "0")) +
+              ns(got_s.get(("winstrument_function_seconds", DLL, "fn_spin"), "0")),
+              "fn_outer's seconds are not its self seconds plus fn_spin's")
+    ctx.check(got_s.get(("winstrument_function_calls", HOST, "host_tick")) == str(exp["host_tick"]),
+              f"{HOST} host_tick: {got_s.get(('winstrument_function_calls', HOST, 'host_tick'))}")
+    ctx.check(not any(k[1] == HOST and k[0] != "winstrument_function_calls" for k in got_s),
+              f"{HOST} (calls-only) has seconds series")
+    ctx.check(series(text_body) == got_s, "the 0.0.4 body's function series differ")
+    exceptions = serve.OPENMETRICS_LINT_EXCEPTIONS + tuple(
+        f"{f}_total no help text" for f in ("winstrument_function_calls",
+                                            "winstrument_function_seconds",
+                                            "winstrument_function_self_seconds"))
+    serve.promtool(ctx, body, exceptions, "openmetrics")
+    serve.promtool(ctx, text_body, (), "prometheus")
+    srv.kill()
+
+    srv, url = serve.start_serve(ctx, "--functions-top", "2")
+    _, _, body = serve.fetch(url + "/metrics")
+    srv.kill()
+    two = series(body)
+    for mod, key in ((DLL, "self_ns"), (HOST, "calls")):
+        mt = module(ctx, table, mod)["functions"]
+        top = sorted(mt, key=lambda f: (-f[key], int(f["offset"], 16)))[:2]
+        shown = sorted(k[2] for k in two if k[0] == "winstrument_function_calls" and k[1] == mod)
+        ctx.check(shown == sorted(f["name"] for f in top),
+                  f"--functions-top 2, {mod}: {shown}, expected {[f['name'] for f in top]}")
+    srv, url = serve.start_serve(ctx, "--functions-top", "0")
+    _, _, body = serve.fetch(url + "/metrics")
+    srv.kill()
+    ctx.check("winstrument_function" not in body, "--functions-top 0 still shows functions")
+    finish(ctx, p)
+
