@@ -156,6 +156,8 @@ SCENARIOS = [
     Scenario("functions-closed-pipe", functions.closed_pipe, modes=(None,), iterations=1),
     Scenario("functions-text", functions.text_columns, iterations=100),
     Scenario("functions-serve", functions.serve_functions, modes=("threadpool",), iterations=100),
+    Scenario("functions-watch", functions.watch_functions, modes=("threadpool",),
+             iterations=1000),
     Scenario("functions-inline-i686", functions.inline_i686, modes=(None,), iterations=2000,
              per_iteration=0.01),
     # Coverage export read by the real genhtml and a strict drcov reader; a

@@ -43,7 +43,9 @@ static const struct {
                         "  watch PID [--module NAME] [--interval S] [--count N] [--format "
                         "text|json|csv]\n"
                         "                                     the counters and their rates every S "
-                        "seconds\n"},
+                        "seconds\n"
+                        "  watch PID --functions [--module NAME] [--top N] [--interval S] [--count N]\n"
+                        "                                     a live top of functions by calls/s\n"},
     [WST_VERB_RESET] =
         {"reset", wst_verb_reset, 1, F_TEXT | F_JSON,
          "  reset PID [--module NAME] [--json] zero the counters and function tables\n"

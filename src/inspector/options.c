@@ -187,6 +187,15 @@ static enum wst_status parse_top(struct wst_options *o, const char *v, struct ws
     return WST_OK;
 }
 
+static enum wst_status parse_watch_functions(struct wst_options *o, const char *v,
+                                             struct wst_error *err)
+{
+    (void)v;
+    (void)err;
+    o->watch_functions = 1;
+    return WST_OK;
+}
+
 static enum wst_status parse_symbols(struct wst_options *o, const char *v, struct wst_error *err)
 {
     (void)err;
@@ -242,8 +251,13 @@ static const struct option_row options[] = {
     {"--sort", 1, V(WST_VERB_FUNCTIONS), parse_sort,
      "  --sort KEY       functions: calls (default), time (inclusive) or self, largest first\n",
      NULL},
-    {"--top", 1, V(WST_VERB_FUNCTIONS), parse_top,
-     "  --top N          functions: only the first N of each module\n", NULL},
+    {"--top", 1, V(WST_VERB_FUNCTIONS) | V(WST_VERB_WATCH), parse_top,
+     "  --top N          functions: only the first N of each module (watch --functions:\n"
+     "                   default 20)\n",
+     NULL},
+    {"--functions", 0, V(WST_VERB_WATCH), parse_watch_functions,
+     "  --functions      watch: a live top of each function table's functions by calls/s\n",
+     NULL},
     {"--symbols", 1, V(WST_VERB_FUNCTIONS), parse_symbols,
      "  --symbols FILE   functions: names from this unstripped copy of --module's image\n", NULL},
     {"--all", 0, V(WST_VERB_FUNCTIONS), parse_all,
@@ -368,6 +382,8 @@ enum wst_status wst_options_parse(int argc, char **argv, enum wst_verb_id verb,
         return wst_error_set(err, WST_E_USAGE, 0, "coverage needs --format drcov or lcov");
     if (!(formats & (1u << o->format)))
         return wst_error_set(err, WST_E_USAGE, 0, "%s does not write that --format", verb_name);
+    if (verb == WST_VERB_WATCH && o->top != 0 && !o->watch_functions)
+        return wst_error_set(err, WST_E_USAGE, 0, "--top applies to functions and watch --functions");
     if (o->symbols != NULL && o->module == NULL)
         return wst_error_set(err, WST_E_USAGE, 0, "--symbols needs --module: it names one image");
     return WST_OK;

@@ -67,7 +67,8 @@ struct wst_options {
     const char *symbols; /* --symbols FILE */
     int sort;            /* enum wst_function_sort */
     int sort_given;
-    unsigned long top;  /* --top N, 0 = all */
+    unsigned long top;  /* --top N, 0 = all (watch --functions: 20) */
+    int watch_functions; /* watch --functions: the live top of functions */
     const char *output; /* coverage: -o FILE; NULL: stdout */
     int all_functions;  /* --all: also every function symbol never called */
 };

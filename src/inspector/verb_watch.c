@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "console.h"
 #include "dist_math.h"
 #include "entry_kind.h"
 #include "interrupt.h"
@@ -140,27 +141,6 @@ static void module_rates(const struct frame *prev, const struct wst_module_repor
 
 /* ------------------------------------------------------------ writers */
 
-static int console_out(void)
-{
-    DWORD mode;
-    return GetConsoleMode(GetStdHandle(STD_OUTPUT_HANDLE), &mode) != 0;
-}
-
-/* Blanks the console window and puts the cursor at its top-left corner. */
-static void console_home(FILE *out)
-{
-    HANDLE h = GetStdHandle(STD_OUTPUT_HANDLE);
-    CONSOLE_SCREEN_BUFFER_INFO info;
-    fflush(out);
-    if (!GetConsoleScreenBufferInfo(h, &info))
-        return;
-    COORD origin = {0, info.srWindow.Top};
-    DWORD cells = (DWORD)info.dwSize.X * (DWORD)(info.dwSize.Y - info.srWindow.Top), written;
-    FillConsoleOutputCharacterA(h, ' ', cells, origin, &written);
-    FillConsoleOutputAttribute(h, info.wAttributes, cells, origin, &written);
-    SetConsoleCursorPosition(h, origin);
-}
-
 static void text_safe(FILE *out, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
@@ -248,7 +228,7 @@ static enum wst_status show(FILE *out, const struct wst_options *o, const struct
     wst_time_now(time, sizeof time);
     double seconds = now->at - prev->at;
     if (console)
-        console_home(out);
+        wst_console_home(out);
     if (o->format == WST_FORMAT_JSON)
         fprintf(out, "{\"time\": \"%s\", \"interval_s\": %.3f, \"pid\": %lu, \"modules\": [", time,
                 seconds, (unsigned long)o->pid);
@@ -286,8 +266,10 @@ static enum wst_status show(FILE *out, const struct wst_options *o, const struct
 
 enum wst_status wst_verb_watch(const struct wst_options *o, FILE *out, struct wst_error *err)
 {
+    if (o->watch_functions)
+        return wst_watch_functions(o, out, err);
     struct frame prev = {0}, now = {0};
-    int console = o->format == WST_FORMAT_TEXT && console_out();
+    int console = o->format == WST_FORMAT_TEXT && wst_console_out();
     double interval = o->interval_s > 0 ? o->interval_s : 1.0;
     wst_interrupt_install();
     double start = seconds_now();

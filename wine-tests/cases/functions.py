@@ -581,7 +581,8 @@ def closed_pipe(ctx, rounds):
                  ("coverage", pid, "--format", "lcov", "--module", many),
                  ("dump", pid), ("dump", pid, "--format", "csv"), ("list",), ("ps",),
                  ("watch", pid, "--interval", "0.1"),
-                 ("watch", pid, "--interval", "0.1", "--format", "json")):
+                 ("watch", pid, "--interval", "0.1", "--format", "json"),
+                 ("watch", pid, "--functions", "--interval", "0.1")):
         r = ctx.inspect_head(*args)
         ctx.check(r.rc == 0 and r.out and not r.err.strip(),
                   f"{' '.join(map(str, args))} | head -1: rc {r.rc}, first line {r.out[:80]!r}, "
@@ -709,3 +710,52 @@ def serve_functions(ctx, rounds):
     ctx.check("winstrument_function" not in body, "--functions-top 0 still shows functions")
     finish(ctx, p)
 
+
+
+def watch_functions(ctx, rounds):
+    """`watch --functions`: a live top of functions by calls per second.
+    wst_fn_host.exe's `unload` script keeps a thread calling wst_fn_b.dll's
+    fn_leaf; over each interval the rates agree with the calls counted (the
+    rate times the measured interval is the change in calls), the rows come
+    fastest first, --top bounds them, and text names its columns. --top
+    without --functions and --format csv with it are usage errors."""
+    b = "wst_fn_b.dll"
+    p = ctx.spawn(ctx.bin(HOST), "unload", str(rounds))
+    pid = read_pid(p)
+    p.expect("^used$")
+    r = ctx.inspect("watch", pid, "--functions", "--module", b, "--interval", "0.3", "--count",
+                    "3", "--json")
+    ctx.require(r.rc == 0, f"watch --functions --json: rc {r.rc} {r.err[-300:]}")
+    docs = [json.loads(x) for x in r.out.splitlines()]
+    ctx.check(len(docs) == 3, f"{len(docs)} JSON lines for --count 3")
+    prev = None
+    for doc in docs:
+        m = module_entry(doc, b)
+        ctx.require(m is not None and m.get("timed") is True, f"watch --functions: {doc}")
+        fs = {f["name"]: f for f in m["functions"]}
+        rates = [f["calls_per_s"] for f in m["functions"]]
+        ctx.check(rates == sorted(rates, reverse=True), f"not fastest first: {rates}")
+        ctx.check(fs.get("fn_leaf", {}).get("calls_per_s", 0) > 0 and
+                  fs["fn_leaf"].get("self_ns_per_s", 0) > 0, f"fn_leaf idle: {fs.get('fn_leaf')}")
+        if prev is not None and "fn_leaf" in prev and "fn_leaf" in fs:
+            delta = fs["fn_leaf"]["calls"] - prev["fn_leaf"]["calls"]
+            ctx.check(abs(fs["fn_leaf"]["calls_per_s"] * doc["interval_s"] - delta) <=
+                      max(2.0, 0.01 * delta),
+                      f"rate {fs['fn_leaf']['calls_per_s']} x {doc['interval_s']} s != {delta}")
+        prev = fs
+    one = ctx.inspect("watch", pid, "--functions", "--top", "1", "--interval", "0.2", "--count",
+                      "1", "--json")
+    ctx.require(one.rc == 0, f"--top 1: rc {one.rc} {one.err[-300:]}")
+    doc = json.loads(one.out.splitlines()[0])
+    ctx.check(all(len(m["functions"]) <= 1 for m in doc["modules"]) and
+              module_entry(doc, b)["functions"][0]["name"] in ("fn_leaf", "fn_hidden"),
+              f"--top 1: {doc}")
+    text = ctx.inspect("watch", pid, "--functions", "--module", b, "--interval", "0.2",
+                       "--count", "1")
+    ctx.check(text.rc == 0 and "functions by calls/s" in text.out and
+              any(x.split()[:3] == ["calls/s", "self", "ms/s"] for x in text.out.splitlines()),
+              f"text: rc {text.rc} {text.out[:300]!r}")
+    for args in (("--top", "3"), ("--functions", "--format", "csv")):
+        bad = ctx.inspect("watch", pid, *args, "--count", "1")
+        ctx.check(bad.rc == 2 and "usage" in bad.err, f"watch {args}: rc {bad.rc} {bad.err}")
+    p.kill()
