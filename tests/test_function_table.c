@@ -4,7 +4,9 @@
  * overflow limit, the header published at attach) in this very process,
  * which links the table and the timed hooks; and the reader's half
  * (src/common/function_table_parse.c) on copies of that table, intact and
- * damaged. The tests run in order: the slots they claim stay claimed.
+ * damaged; and the worker's RESET of the table (function_reset.c, through
+ * pipe_requests.c). The tests run in order: the slots they claim stay
+ * claimed.
  */
 #include <windows.h>
 
@@ -19,6 +21,8 @@
 
 #include "function_table.h"
 #include "function_table_parse.h"
+#include "pipe_requests.h"
+#include "protocol_codec.h"
 #include "region_internal.h"
 
 extern IMAGE_DOS_HEADER __ImageBase;
@@ -294,13 +298,87 @@ static void parse_damaged(void **state)
                      WST_E_INTERNAL);
 }
 
+/* ---- reset ---------------------------------------------------------------- */
+
+#define RESET_RVA (RACE_BASE + 48u)
+
+static uint64_t calls_of(uint32_t rva)
+{
+    return sum_of(wst_fn_table_.calls, rva);
+}
+
+static DWORD WINAPI child_thread(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 100; i++)
+        child(10);
+    return 0;
+}
+
+static void answer_reset(void)
+{
+    struct wst_pipe_answer_env env = {
+        .module_base = (uint64_t)(uintptr_t)&__ImageBase,
+        .region = &wst_region_,
+        .counters_begin = wst_region_counters_begin(),
+        .counters_end = wst_region_counters_end(),
+    };
+    struct wst_pipe_counts counts = {0};
+    struct wst_pipe_reply reply;
+    struct wst_msg_header h;
+    memset(&reply, 0, sizeof reply);
+    wst_msg_header_init(&h, WST_MSG_RESET, 7, 0);
+    wst_pipe_answer((const uint8_t *)&h, &env, &counts, &reply);
+    assert_int_equal(counts.errors, 0);
+    wst_pipe_reply_free(&reply);
+}
+
+/* RESET zeroes every function's calls, inclusive and self time, on the
+ * shared stripe and on stripes threads own, and the header's run-time
+ * counts; keys and the slots' budget stay. A frame open across the reset
+ * is counted in the phase it entered and timed, whole, in the phase it
+ * returns in (docs/design/functions.md, "Reset"). */
+static void reset_clears_the_table(void **state)
+{
+    (void)state;
+    HANDLE t = CreateThread(NULL, 0, child_thread, NULL, 0, NULL);
+    assert_non_null(t);
+    WaitForSingleObject(t, INFINITE);
+    CloseHandle(t);
+    __cyg_profile_func_enter(fn_at(RESET_RVA), NULL); /* open across the reset */
+    child(10);
+    uint32_t used = wst_fn_table_.header.used;
+    uint32_t child_slot = wst_fn_slot_(CHILD_RVA);
+    assert_true(calls_of(CHILD_RVA) > 100 && time_of(CHILD_RVA) > 0);
+    assert_true(wst_fn_table_.header.overflow_calls > 0);
+
+    answer_reset();
+    assert_int_equal(calls_of(CHILD_RVA), 0);
+    assert_int_equal(time_of(CHILD_RVA), 0);
+    assert_int_equal(sum_of(wst_fn_table_.self_ns, CHILD_RVA), 0);
+    assert_int_equal(calls_of(RESET_RVA), 0);
+    assert_int_equal(wst_fn_table_.header.overflow_calls, 0);
+    assert_int_equal(wst_fn_table_.header.used, used);
+    assert_int_equal(wst_fn_slot_(CHILD_RVA), child_slot);
+    assert_int_equal(wst_fn_table_.keys[child_slot], CHILD_RVA);
+
+    child(10);
+    __cyg_profile_func_exit(fn_at(RESET_RVA), NULL);
+    assert_int_equal(calls_of(CHILD_RVA), 1);
+    /* The open frame: no call in this phase, its whole time in it, and its
+     * time still exactly its self time plus the callee's since the entry. */
+    assert_int_equal(calls_of(RESET_RVA), 0);
+    assert_true(time_of(RESET_RVA) > time_of(CHILD_RVA));
+    assert_int_equal(wst_fn_table_.header.unmatched_exits, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(published),  cmocka_unit_test(race),
         cmocka_unit_test(clock_switches_under_open_frames),
         cmocka_unit_test(overflow),   cmocka_unit_test(parse_sums),
-        cmocka_unit_test(parse_damaged),
+        cmocka_unit_test(parse_damaged), cmocka_unit_test(reset_clears_the_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,8 +92,8 @@ static const struct wst_region_counter entries[] = {{.name = "dll.bytes", .value
 static const struct wst_region_counter host_entries[] = {{.name = "host.work", .value = 18446744073709551615ull}};
 
 static const struct wst_metrics_module fleet[] = {
-    {1234, "host.exe", "counters_dll.dll", "threadpool", entries, 2},
-    {1234, "host.exe", "host.exe", "threadless", host_entries, 1},
+    {1234, "host.exe", "counters_dll.dll", "threadpool", entries, 2, NULL, 0, 0},
+    {1234, "host.exe", "host.exe", "threadless", host_entries, 1, NULL, 0, 0},
 };
 
 static void openmetrics_body(void **state)
@@ -129,7 +129,8 @@ static void gauge_and_histogram(void **state)
         {.name = "lat", .value = 3, .kind = WST_KIND_DISTRIBUTION, .sum = 106, .min = 3,
          .max = 100, .buckets = buckets},
     };
-    const struct wst_metrics_module m[] = {{7, "h.exe", "d.dll", "threadless", kinds, 2}};
+    const struct wst_metrics_module m[] = {
+        {7, "h.exe", "d.dll", "threadless", kinds, 2, NULL, 0, 0}};
     struct wst_strbuf b = {0};
     wst_metrics_render(&b, WST_METRICS_OPENMETRICS, m, 1);
     char *s = text_of(&b);
@@ -182,6 +183,53 @@ static void empty_fleet(void **state)
 }
 
 /* The buffer's limit makes a body fail cleanly instead of growing. */
+/* Function tables: three counter families after the entries' (calls for
+ * every table, inclusive and self seconds for timed ones only), labelled
+ * by function, seconds exact to the ns; 0.0.4 names each after its sample. */
+static void function_families(void **state)
+{
+    (void)state;
+    const struct wst_metrics_function timed[] = {{"fn_spin", 10, 2000000123u, 1500000000u},
+                                                 {"a\\b", 3, 7, 5}};
+    const struct wst_metrics_function counted[] = {{"host_tick", 3000, 0, 0}};
+    const struct wst_metrics_module m[] = {
+        {9, "h.exe", "f.dll", "threadpool", NULL, 0, timed, 2, 1},
+        {9, "h.exe", "h.exe", "threadpool", NULL, 0, counted, 1, 0},
+    };
+    const char *l = "{pid=\"9\",exe=\"h.exe\",module=";
+    char want[4096];
+    snprintf(want, sizeof want,
+             "# TYPE winstrument_function_calls counter\n"
+             "# HELP winstrument_function_calls calls of functions of modules built with wst-cc "
+             "--wst-functions; top N per module (serve --functions-top)\n"
+             "winstrument_function_calls_total%s\"f.dll\",mode=\"threadpool\",function=\"fn_spin\"} 10\n"
+             "winstrument_function_calls_total%s\"f.dll\",mode=\"threadpool\",function=\"a\\\\\\\\b\"} 3\n"
+             "winstrument_function_calls_total%s\"h.exe\",mode=\"threadpool\",function=\"host_tick\"} 3000\n"
+             "# TYPE winstrument_function_seconds counter\n"
+             "# HELP winstrument_function_seconds inclusive wall-clock seconds of those functions "
+             "(timed tables only)\n"
+             "winstrument_function_seconds_total%s\"f.dll\",mode=\"threadpool\",function=\"fn_spin\"} 2.000000123\n"
+             "winstrument_function_seconds_total%s\"f.dll\",mode=\"threadpool\",function=\"a\\\\\\\\b\"} 0.000000007\n"
+             "# TYPE winstrument_function_self_seconds counter\n"
+             "# HELP winstrument_function_self_seconds self wall-clock seconds of those functions: "
+             "inclusive minus instrumented callees\n"
+             "winstrument_function_self_seconds_total%s\"f.dll\",mode=\"threadpool\",function=\"fn_spin\"} 1.500000000\n"
+             "winstrument_function_self_seconds_total%s\"f.dll\",mode=\"threadpool\",function=\"a\\\\\\\\b\"} 0.000000005\n"
+             "# EOF\n",
+             l, l, l, l, l, l, l);
+    struct wst_strbuf b = {0};
+    wst_metrics_render(&b, WST_METRICS_OPENMETRICS, m, 2);
+    char *s = text_of(&b);
+    assert_string_equal(s, want);
+    free(s);
+    wst_metrics_render(&b, WST_METRICS_PROMETHEUS, m, 1);
+    s = text_of(&b);
+    assert_non_null(strstr(s, "# HELP winstrument_function_calls_total calls of"));
+    assert_non_null(strstr(s, "# TYPE winstrument_function_self_seconds_total counter\n"));
+    assert_null(strstr(s, "# EOF"));
+    free(s);
+}
+
 static void limit(void **state)
 {
     (void)state;
@@ -202,6 +250,7 @@ int main(void)
         cmocka_unit_test(gauge_and_histogram),
         cmocka_unit_test(empty_fleet),
         cmocka_unit_test(limit),
+        cmocka_unit_test(function_families),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

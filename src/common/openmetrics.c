@@ -213,6 +213,83 @@ static int family_has_samples(const struct family *f, const struct wst_metrics_m
     return 0;
 }
 
+/* ---- function tables ------------------------------------------------------ */
+
+/* The function families, all counters, in the order function_sample's
+ * `which` counts them: calls, inclusive seconds, self seconds. A calls-only
+ * table has only the first. */
+static const struct function_family {
+    const char *name;
+    const char *help;
+    int timed_only;
+} function_families[] = {
+    {"winstrument_function_calls",
+     "calls of functions of modules built with wst-cc --wst-functions; top N per module "
+     "(serve --functions-top)",
+     0},
+    {"winstrument_function_seconds",
+     "inclusive wall-clock seconds of those functions (timed tables only)", 1},
+    {"winstrument_function_self_seconds",
+     "self wall-clock seconds of those functions: inclusive minus instrumented callees", 1},
+};
+
+static void function_metadata(struct wst_strbuf *b, enum wst_metrics_format format,
+                              const struct function_family *f)
+{
+    if (format == WST_METRICS_OPENMETRICS) {
+        wst_strbuf_printf(b, "# TYPE %s counter\n# HELP %s %s\n", f->name, f->name, f->help);
+    } else {
+        wst_strbuf_printf(b, "# HELP %s_total %s\n# TYPE %s_total counter\n", f->name, f->help,
+                          f->name);
+    }
+}
+
+/* ns as seconds, exactly: "12.000345678". */
+static void seconds(struct wst_strbuf *b, uint64_t ns)
+{
+    wst_strbuf_printf(b, "%llu.%09llu", (unsigned long long)(ns / 1000000000u),
+                      (unsigned long long)(ns % 1000000000u));
+}
+
+static void function_sample(struct wst_strbuf *b, const struct function_family *f, size_t which,
+                            const struct wst_metrics_module *m, const struct wst_metrics_function *fn)
+{
+    wst_strbuf_printf(b, "%s_total{pid=\"%lu\",exe=", f->name, (unsigned long)m->pid);
+    wst_metrics_label_value(b, m->exe);
+    wst_strbuf_puts(b, ",module=");
+    wst_metrics_label_value(b, m->module);
+    wst_strbuf_puts(b, ",mode=");
+    wst_metrics_label_value(b, m->mode);
+    wst_strbuf_puts(b, ",function=");
+    wst_metrics_name_label(b, fn->name);
+    wst_strbuf_puts(b, "} ");
+    if (which == 0)
+        wst_strbuf_u64(b, fn->calls);
+    else
+        seconds(b, which == 1 ? fn->time_ns : fn->self_ns);
+    wst_strbuf_putc(b, '\n');
+}
+
+static void render_functions(struct wst_strbuf *b, enum wst_metrics_format format,
+                             const struct wst_metrics_module *modules, size_t count)
+{
+    for (size_t f = 0; f < sizeof function_families / sizeof function_families[0]; f++) {
+        const struct function_family *ff = &function_families[f];
+        int any = 0;
+        for (size_t i = 0; i < count && !any; i++)
+            any = modules[i].function_count > 0 && (!ff->timed_only || modules[i].functions_timed);
+        if (!any)
+            continue;
+        function_metadata(b, format, ff);
+        for (size_t i = 0; i < count; i++) {
+            if (ff->timed_only && !modules[i].functions_timed)
+                continue;
+            for (size_t k = 0; k < modules[i].function_count; k++)
+                function_sample(b, ff, f, &modules[i], &modules[i].functions[k]);
+        }
+    }
+}
+
 void wst_metrics_render(struct wst_strbuf *b, enum wst_metrics_format format,
                         const struct wst_metrics_module *modules, size_t count)
 {
@@ -227,6 +304,7 @@ void wst_metrics_render(struct wst_strbuf *b, enum wst_metrics_format format,
             }
         }
     }
+    render_functions(b, format, modules, count);
     if (format == WST_METRICS_OPENMETRICS)
         wst_strbuf_puts(b, "# EOF\n");
 }

@@ -5,7 +5,8 @@
  * names and labels is docs/prometheus.md's; in short, every counter is a
  * sample of the one family `winstrument` (sample `winstrument_total`), and
  * its own name, which may hold any bytes, is the `name` label, mapped so
- * that two different names never give one label value.
+ * that two different names never give one label value. Function tables
+ * add three counter families, labelled by `function` the same way.
  *
  * Platform-free (builds natively and is unit-tested there and under Wine).
  * Writes into a strbuf; no state; safe from any thread.
@@ -27,6 +28,14 @@ enum wst_metrics_format {
 /* The Content-Type header value of each format. */
 const char *wst_metrics_content_type(enum wst_metrics_format format);
 
+/* One function of a module's function table (wst-cc --wst-functions). */
+struct wst_metrics_function {
+    const char *name; /* its symbol, or "module+0x1234" */
+    uint64_t calls;
+    uint64_t time_ns; /* inclusive; unused unless the module is timed */
+    uint64_t self_ns;
+};
+
 /* One instrumented module of one process, as the body shows it. */
 struct wst_metrics_module {
     uint32_t pid;
@@ -35,6 +44,11 @@ struct wst_metrics_module {
     const char *mode;   /* wst_mode_name() */
     const struct wst_region_counter *entries;
     size_t count;
+    /* The functions to show (the caller's choice: serve keeps the top N),
+     * and whether the table records time; none when function_count is 0. */
+    const struct wst_metrics_function *functions;
+    size_t function_count;
+    int functions_timed;
 };
 
 /* The whole body: each family's metadata, then all its samples across the

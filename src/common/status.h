@@ -25,6 +25,7 @@ enum wst_status {
     WST_E_TRUNCATED,        /* input ended before the structure did */
     WST_E_INTERNAL,         /* out of memory, or a bug */
     WST_E_PARTIAL,          /* some modules failed, others were reported */
+    WST_E_NOT_TIMED,        /* a time was asked of a function table that counts calls only */
     WST_STATUS_COUNT
 };
 

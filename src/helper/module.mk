@@ -1,12 +1,14 @@
 # wsthelper.dll, for each architecture: the worker of helper mode
 # (docs/modes.md, "Helper mode"). Its own entry points and thread, plus the
-# runtime's pipe server, request answers and host-thread check, built from
-# the same sources as libwinstrument.a. It links no region.c: the helper has
-# no .wst section of its own, so the inspector never lists it, and it serves
-# only the regions that sessions hand it.
+# runtime's pipe server, request answers (with the function table's reset)
+# and host-thread check, built from the same sources as libwinstrument.a. It
+# links no region.c: the helper has no .wst section of its own, so the
+# inspector never lists it, and it serves only the regions that sessions
+# hand it.
 HELPER_SRCS := $(wildcard src/helper/*.c) src/runtime/pipe_server.c src/runtime/pipe_requests.c \
-	src/runtime/pipe_security.c src/runtime/counters.c src/runtime/os_win.c \
-	src/runtime/host_threads.c src/common/protocol_codec.c src/common/pipe_name.c
+	src/runtime/function_reset.c src/runtime/pipe_security.c src/runtime/counters.c \
+	src/runtime/os_win.c src/runtime/host_threads.c src/common/protocol_codec.c \
+	src/common/pipe_name.c
 HELPER_DLL = $(BUILD)/$(1)/bin/wsthelper.dll
 # --kill-at: i686 exports the stdcall entry points undecorated, as GetProcAddress
 # asks for them (wsthelper_start, not wsthelper_start@4).

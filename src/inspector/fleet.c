@@ -15,8 +15,12 @@
 
 static void process_free(struct wst_fleet_process *p)
 {
-    for (size_t i = 0; i < p->count; i++)
+    for (size_t i = 0; i < p->count; i++) {
         free(p->modules[i].entries);
+        for (size_t k = 0; k < p->modules[i].function_count; k++)
+            free((char *)p->modules[i].functions[k].name);
+        free(p->modules[i].functions);
+    }
     free(p->modules);
     p->modules = NULL;
     p->count = 0;
@@ -136,6 +140,9 @@ struct wst_metrics_module *wst_fleet_metrics(const struct wst_fleet *f, size_t *
             out[k].mode = wst_mode_name(p->modules[j].info.header.mode);
             out[k].entries = p->modules[j].entries;
             out[k].count = p->modules[j].count;
+            out[k].functions = p->modules[j].functions;
+            out[k].function_count = p->modules[j].function_count;
+            out[k].functions_timed = p->modules[j].functions_timed;
         }
     }
     *count = total;

@@ -21,6 +21,11 @@ struct wst_fleet_module {
     /* The module label: its name, with "@0x<base>" added when two modules
      * of one process share a name, so their series stay apart. */
     char label[WST_MODULE_NAME_MAX + 24];
+    /* Its function table's top functions (fleet_functions.c), names
+     * malloc'ed; none until wst_fleet_collect_functions. */
+    struct wst_metrics_function *functions;
+    size_t function_count;
+    int functions_timed;
 };
 
 struct wst_fleet_process {

@@ -6,9 +6,11 @@
  * function_table_parse.c; names come from the image file the module was
  * loaded from (or --symbols), parsed by pe_symbols.c.
  *
- * The table is read without any bracketing: its counts only grow, and a
- * function's three numbers may be a few calls apart from each other in one
- * copy, which no reader of a profile can tell from a moment later.
+ * The table is read without any bracketing: between resets its counts only
+ * grow, and a function's three numbers may be a few calls apart from each
+ * other in one copy, which no reader of a profile can tell from a moment
+ * later. A copy taken during a reset may hold a function's calls cleared
+ * and its time not yet (docs/design/functions.md, "Reset").
  */
 #include "functions.h"
 
@@ -263,6 +265,7 @@ static enum wst_status read_module(const struct wst_remote *r, const struct wst_
         st = load_names(r, m, q->symbols, fm, &syms, err);
     if (st == WST_OK) {
         fm->timed = (ti.flags & WST_FN_FLAG_TIMED) != 0;
+        fm->clock_source = info->header.clock_source;
         fm->capacity = ti.capacity;
         fm->used = ti.used;
         fm->overflow_calls = ti.overflow_calls;

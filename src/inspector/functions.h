@@ -39,6 +39,7 @@ struct wst_function_module {
     uint32_t size;     /* SizeOfImage */
     unsigned bits;     /* 32 or 64 */
     int timed;         /* the hooks record time (not --wst-functions=calls) */
+    uint16_t clock_source; /* the region header's WST_CLOCK_*: the clock timed hooks read */
     int symbols_state; /* WST_FN_SYMBOLS_*: how names were found */
     /* The table header's run-time counts (winstrument/function_table.h). */
     uint32_t capacity, used;

@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "options.h"
+#include "output_state.h"
 #include "pipe_client.h"
 #include "verbs.h"
 #include "winstrument/version.h"
@@ -42,10 +43,13 @@ static const struct {
                         "  watch PID [--module NAME] [--interval S] [--count N] [--format "
                         "text|json|csv]\n"
                         "                                     the counters and their rates every S "
-                        "seconds\n"},
+                        "seconds\n"
+                        "  watch PID --functions [--module NAME] [--top N] [--interval S] [--count N]\n"
+                        "                                     a live top of functions by calls/s\n"},
     [WST_VERB_RESET] =
         {"reset", wst_verb_reset, 1, F_TEXT | F_JSON,
-         "  reset PID [--module NAME] [--json] zero the counters (needs a worker)\n"},
+         "  reset PID [--module NAME] [--json] zero the counters and function tables\n"
+         "                                     (needs a worker)\n"},
     [WST_VERB_STATS] = {"stats", wst_verb_stats, 1, F_TEXT | F_JSON,
                         "  stats PID [--module NAME] [--json] the worker's statistics\n"},
     [WST_VERB_FUNCTIONS] = {"functions", wst_verb_functions, 1, F_TEXT | F_JSON,
@@ -55,13 +59,14 @@ static const struct {
                             "modules built\n"
                             "                                     with wst-cc --wst-functions\n"},
     [WST_VERB_COVERAGE] = {"coverage", wst_verb_coverage, 1, F_COVERAGE,
-                           "  coverage PID --format drcov|lcov [-o FILE] [--module NAME]\n"
+                           "  coverage PID [--format lcov|drcov] [-o FILE] [--module NAME]\n"
                            "                                     which functions ran: drcov "
                            "blocks, or an lcov\n"
                            "                                     tracefile with DWARF lines "
                            "(docs/coverage.md)\n"},
     [WST_VERB_SERVE] = {"serve", wst_verb_serve, 0, F_TEXT,
                         "  serve [--listen ADDRESS:PORT] [--allow-remote] [--max-connections N]\n"
+                        "        [--functions-top N]\n"
                         "                                     GET /metrics: every instrumented "
                         "process, in\n"
                         "                                     OpenMetrics (docs/prometheus.md)\n"},
@@ -171,5 +176,9 @@ int main(int argc, char **argv)
         err.status = st;
         return fail(&err, &o);
     }
-    return fflush(stdout) == 0 ? 0 : wst_status_exit_code(WST_E_INTERNAL);
+    if (fflush(stdout) == 0 || wst_output_reader_gone(stdout))
+        return 0; /* all written, or the reader took what it wanted and left */
+    wst_error_set(&err, WST_E_INTERNAL, GetLastError(), "writing the output to stdout failed");
+    wst_error_print(stderr, &err);
+    return wst_status_exit_code(WST_E_INTERNAL);
 }

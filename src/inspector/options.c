@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "pipe_client.h"
+#include "winstrument/function_table.h"
 
 #define V(id) (1u << (id))
 #define ALL_VERBS (V(WST_VERB_COUNT) - 1u)
@@ -61,6 +62,7 @@ static enum wst_status parse_json(struct wst_options *o, const char *v, struct w
     (void)err;
     o->json = 1;
     o->format = WST_FORMAT_JSON;
+    o->format_given = 1;
     return WST_OK;
 }
 
@@ -71,6 +73,7 @@ static enum wst_status parse_format(struct wst_options *o, const char *v, struct
         if (strcmp(v, names[i]) == 0) {
             o->format = (enum wst_format)i; /* in enum wst_format's order */
             o->json = o->format == WST_FORMAT_JSON;
+            o->format_given = 1;
             return WST_OK;
         }
     }
@@ -129,6 +132,18 @@ static enum wst_status parse_max_connections(struct wst_options *o, const char *
     return WST_OK;
 }
 
+static enum wst_status parse_functions_top(struct wst_options *o, const char *v,
+                                           struct wst_error *err)
+{
+    unsigned long n;
+    if (!parse_u32(v, WST_FN_CAPACITY, &n))
+        return wst_error_set(err, WST_E_USAGE, 0, "--functions-top takes 0 to %u",
+                             (unsigned)WST_FN_CAPACITY);
+    o->functions_top = n;
+    o->functions_top_given = 1;
+    return WST_OK;
+}
+
 static enum wst_status parse_via(struct wst_options *o, const char *v, struct wst_error *err)
 {
     if (strcmp(v, "pipe") == 0)
@@ -172,6 +187,15 @@ static enum wst_status parse_top(struct wst_options *o, const char *v, struct ws
     return WST_OK;
 }
 
+static enum wst_status parse_watch_functions(struct wst_options *o, const char *v,
+                                             struct wst_error *err)
+{
+    (void)v;
+    (void)err;
+    o->watch_functions = 1;
+    return WST_OK;
+}
+
 static enum wst_status parse_symbols(struct wst_options *o, const char *v, struct wst_error *err)
 {
     (void)err;
@@ -198,7 +222,7 @@ static const struct option_row options[] = {
      "  --json           JSON instead of text (schema in docs/inspector.md); errors too\n", NULL},
     {"--format", 1, ALL_VERBS, parse_format,
      "  --format F       text, json (watch: one object per line) or csv;\n"
-     "                   coverage: drcov or lcov\n",
+     "                   coverage: lcov (the default) or drcov\n",
      NULL},
     {"-o", 1, V(WST_VERB_COVERAGE), parse_output,
      "  -o FILE          coverage: write to FILE instead of stdout\n", NULL},
@@ -214,6 +238,10 @@ static const struct option_row options[] = {
      "  --allow-remote   serve: permit a non-loopback --listen address\n", NULL},
     {"--max-connections", 1, V(WST_VERB_SERVE), parse_max_connections,
      "  --max-connections N  serve: clients served at once (default 64, at most 200)\n", NULL},
+    {"--functions-top", 1, V(WST_VERB_SERVE), parse_functions_top,
+     "  --functions-top N  serve: functions per module in the function families\n"
+     "                   (default 20; 0: none; docs/prometheus.md has their cost)\n",
+     NULL},
     {"--via", 1, V(WST_VERB_DUMP) | V(WST_VERB_WATCH), parse_via,
      "  --via MODE       dump through the worker's pipe, by reading memory, or\n"
      "                   auto (default: the pipe when a worker serves, else memory)\n",
@@ -223,8 +251,13 @@ static const struct option_row options[] = {
     {"--sort", 1, V(WST_VERB_FUNCTIONS), parse_sort,
      "  --sort KEY       functions: calls (default), time (inclusive) or self, largest first\n",
      NULL},
-    {"--top", 1, V(WST_VERB_FUNCTIONS), parse_top,
-     "  --top N          functions: only the first N of each module\n", NULL},
+    {"--top", 1, V(WST_VERB_FUNCTIONS) | V(WST_VERB_WATCH), parse_top,
+     "  --top N          functions: only the first N of each module (watch --functions:\n"
+     "                   default 20)\n",
+     NULL},
+    {"--functions", 0, V(WST_VERB_WATCH), parse_watch_functions,
+     "  --functions      watch: a live top of each function table's functions by calls/s\n",
+     NULL},
     {"--symbols", 1, V(WST_VERB_FUNCTIONS), parse_symbols,
      "  --symbols FILE   functions: names from this unstripped copy of --module's image\n", NULL},
     {"--all", 0, V(WST_VERB_FUNCTIONS), parse_all,
@@ -343,10 +376,14 @@ enum wst_status wst_options_parse(int argc, char **argv, enum wst_verb_id verb,
     if (misplaced != NULL)
         return misused(misplaced, err);
     /* The checks between options' values. */
+    if (verb == WST_VERB_COVERAGE && !o->format_given)
+        o->format = WST_FORMAT_LCOV; /* genhtml's input, the common case */
     if (verb == WST_VERB_COVERAGE && o->format != WST_FORMAT_DRCOV && o->format != WST_FORMAT_LCOV)
         return wst_error_set(err, WST_E_USAGE, 0, "coverage needs --format drcov or lcov");
     if (!(formats & (1u << o->format)))
         return wst_error_set(err, WST_E_USAGE, 0, "%s does not write that --format", verb_name);
+    if (verb == WST_VERB_WATCH && o->top != 0 && !o->watch_functions)
+        return wst_error_set(err, WST_E_USAGE, 0, "--top applies to functions and watch --functions");
     if (o->symbols != NULL && o->module == NULL)
         return wst_error_set(err, WST_E_USAGE, 0, "--symbols needs --module: it names one image");
     return WST_OK;

@@ -54,16 +54,21 @@ struct wst_options {
     DWORD timeout_ms;
     /* watch, serve, ps and --format (fleet.c, verb_watch.c, verb_serve.c, verb_ps.c) */
     enum wst_format format; /* --json sets WST_FORMAT_JSON too */
+    int format_given;       /* --format or --json was given (coverage defaults to lcov) */
     double interval_s;      /* watch */
     unsigned long count;    /* watch: intervals to show, 0 = until Ctrl+C */
     const char *listen;     /* serve: ADDRESS:PORT */
     int allow_remote;       /* serve: a non-loopback address is allowed */
     unsigned long max_connections;
+    /* serve: functions per module in the function families; 0: none */
+    unsigned long functions_top;
+    int functions_top_given;
     /* functions (verb_functions.c) */
     const char *symbols; /* --symbols FILE */
     int sort;            /* enum wst_function_sort */
     int sort_given;
-    unsigned long top;  /* --top N, 0 = all */
+    unsigned long top;  /* --top N, 0 = all (watch --functions: 20) */
+    int watch_functions; /* watch --functions: the live top of functions */
     const char *output; /* coverage: -o FILE; NULL: stdout */
     int all_functions;  /* --all: also every function symbol never called */
 };

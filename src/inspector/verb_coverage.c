@@ -1,5 +1,5 @@
 /*
- * `wst-inspect coverage PID --format drcov|lcov [-o FILE] [--module M]`:
+ * `wst-inspect coverage PID [--format lcov|drcov] [-o FILE] [--module M]`:
  * the functions read (functions.h) with the never-called functions
  * included, each module's image file read for its DWARF lines and its
  * header facts, and the result written by src/common/drcov.c or lcov.c.
@@ -30,6 +30,7 @@
 #include "file_read.h"
 #include "functions.h"
 #include "lcov.h"
+#include "output_state.h"
 #include "pe_file.h"
 
 /* drcov's module id is 16 bits. */
@@ -199,7 +200,7 @@ static enum wst_status emit(const struct wst_options *o, const struct wst_covera
     }
     fflush(out);
     _setmode(_fileno(out), _O_BINARY);
-    if (b.len > 0 && fwrite(b.data, 1, b.len, out) != b.len)
+    if (b.len > 0 && fwrite(b.data, 1, b.len, out) != b.len && !wst_output_reader_gone(out))
         st = wst_error_set(err, WST_E_INTERNAL, 0, "writing the output");
 out:
     wst_strbuf_free(&b);

@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "fleet.h"
+#include "fleet_functions.h"
 #include "http_listener.h"
 #include "http_request.h"
 #include "interrupt.h"
@@ -80,6 +81,7 @@ struct server {
     struct conn *conns;
     size_t max;
     size_t scrapes;
+    unsigned long functions_top; /* per module; 0: no function families */
 };
 
 /* ------------------------------------------------------------ connections */
@@ -295,8 +297,10 @@ static void answer_pending(struct server *srv)
     struct body *bodies[2] = {NULL, NULL};
     size_t n = 0;
     struct wst_metrics_module *mods = NULL;
-    if (wst_fleet_collect(&fleet, &ignored) == WST_OK)
+    if (wst_fleet_collect(&fleet, &ignored) == WST_OK) {
+        wst_fleet_collect_functions(&fleet, srv->functions_top);
         mods = wst_fleet_metrics(&fleet, &n);
+    }
     srv->scrapes++;
     for (size_t i = 0; i < srv->max; i++) {
         struct conn *c = &srv->conns[i];
@@ -376,6 +380,7 @@ enum wst_status wst_verb_serve(const struct wst_options *o, FILE *out, struct ws
     if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0)
         return wst_error_set(err, WST_E_INTERNAL, 0, "WSAStartup failed");
     srv.max = o->max_connections ? o->max_connections : WST_SERVE_DEFAULT_CONNECTIONS;
+    srv.functions_top = o->functions_top_given ? o->functions_top : WST_SERVE_DEFAULT_FUNCTIONS_TOP;
     srv.conns = calloc(srv.max, sizeof *srv.conns);
     const char *listen = o->listen ? o->listen : WST_SERVE_DEFAULT_LISTEN;
     enum wst_status st = srv.conns ? wst_http_listen(listen, o->allow_remote, &srv.listener, err)

@@ -3,8 +3,9 @@
  * each counter's rate per second over the last interval. On a console the
  * table is redrawn in place (Win32 console API); otherwise one block (text),
  * one JSON object per line (json: JSON Lines) or CSV rows per interval.
- * Ends after --count intervals, at Ctrl+C (exit 0), or with the error of a
- * snapshot that fails (the process exited: no-process or target-gone).
+ * Ends after --count intervals, at Ctrl+C (exit 0), once the reader of its
+ * output pipe has gone (exit 0), or with the error of a snapshot that fails
+ * (the process exited: no-process or target-gone).
  * Main thread only.
  *
  * The first snapshot is a baseline and is not shown, so every
@@ -19,9 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "console.h"
 #include "dist_math.h"
 #include "entry_kind.h"
 #include "interrupt.h"
+#include "output_state.h"
 #include "snapshot.h"
 #include "write_csv.h"
 #include "write_report.h"
@@ -138,39 +141,20 @@ static void module_rates(const struct frame *prev, const struct wst_module_repor
 
 /* ------------------------------------------------------------ writers */
 
-static int console_out(void)
-{
-    DWORD mode;
-    return GetConsoleMode(GetStdHandle(STD_OUTPUT_HANDLE), &mode) != 0;
-}
-
-/* Blanks the console window and puts the cursor at its top-left corner. */
-static void console_home(FILE *out)
-{
-    HANDLE h = GetStdHandle(STD_OUTPUT_HANDLE);
-    CONSOLE_SCREEN_BUFFER_INFO info;
-    fflush(out);
-    if (!GetConsoleScreenBufferInfo(h, &info))
-        return;
-    COORD origin = {0, info.srWindow.Top};
-    DWORD cells = (DWORD)info.dwSize.X * (DWORD)(info.dwSize.Y - info.srWindow.Top), written;
-    FillConsoleOutputCharacterA(h, ' ', cells, origin, &written);
-    FillConsoleOutputAttribute(h, info.wAttributes, cells, origin, &written);
-    SetConsoleCursorPosition(h, origin);
-}
-
 static void text_safe(FILE *out, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
         fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, out);
 }
 
-static void write_text(FILE *out, const struct wst_module_report *m, const struct rates *r)
+static void write_text(FILE *out, DWORD pid, const struct wst_module_report *m,
+                       const struct rates *r)
 {
     fputs("  ", out);
     text_safe(out, m->module.name);
     fprintf(out, "  mode %s  via %s  generation %" PRIu64 "\n", wst_mode_name(m->info.header.mode),
             m->via, m->generation);
+    wst_output_functions_hint(out, pid, m, "    ");
     for (size_t c = 0; c < m->count; c++) {
         const struct wst_region_counter *e = &m->counters[c];
         fputs("    ", out);
@@ -244,7 +228,7 @@ static enum wst_status show(FILE *out, const struct wst_options *o, const struct
     wst_time_now(time, sizeof time);
     double seconds = now->at - prev->at;
     if (console)
-        console_home(out);
+        wst_console_home(out);
     if (o->format == WST_FORMAT_JSON)
         fprintf(out, "{\"time\": \"%s\", \"interval_s\": %.3f, \"pid\": %lu, \"modules\": [", time,
                 seconds, (unsigned long)o->pid);
@@ -268,7 +252,7 @@ static enum wst_status show(FILE *out, const struct wst_options *o, const struct
         } else if (o->format == WST_FORMAT_CSV) {
             wst_csv_module_rows(out, time, o->pid, m, r.rate, r.have);
         } else {
-            write_text(out, m, &r);
+            write_text(out, o->pid, m, &r);
         }
         free(r.rate);
         free(r.have);
@@ -282,8 +266,10 @@ static enum wst_status show(FILE *out, const struct wst_options *o, const struct
 
 enum wst_status wst_verb_watch(const struct wst_options *o, FILE *out, struct wst_error *err)
 {
+    if (o->watch_functions)
+        return wst_watch_functions(o, out, err);
     struct frame prev = {0}, now = {0};
-    int console = o->format == WST_FORMAT_TEXT && console_out();
+    int console = o->format == WST_FORMAT_TEXT && wst_console_out();
     double interval = o->interval_s > 0 ? o->interval_s : 1.0;
     wst_interrupt_install();
     double start = seconds_now();
@@ -304,6 +290,8 @@ enum wst_status wst_verb_watch(const struct wst_options *o, FILE *out, struct ws
         wst_reports_free(prev.r, prev.n);
         prev = now;
         memset(&now, 0, sizeof now);
+        if (wst_output_reader_gone(out))
+            break; /* `watch PID | head`: the reader has what it wanted */
     }
     wst_reports_free(prev.r, prev.n);
     return st;

@@ -15,6 +15,8 @@ enum wst_status wst_verb_list(const struct wst_options *o, FILE *out, struct wst
 enum wst_status wst_verb_ps(const struct wst_options *o, FILE *out, struct wst_error *err);
 enum wst_status wst_verb_dump(const struct wst_options *o, FILE *out, struct wst_error *err);
 enum wst_status wst_verb_watch(const struct wst_options *o, FILE *out, struct wst_error *err);
+/* watch --functions (verb_watch_functions.c), which wst_verb_watch hands over to. */
+enum wst_status wst_watch_functions(const struct wst_options *o, FILE *out, struct wst_error *err);
 enum wst_status wst_verb_reset(const struct wst_options *o, FILE *out, struct wst_error *err);
 enum wst_status wst_verb_stats(const struct wst_options *o, FILE *out, struct wst_error *err);
 enum wst_status wst_verb_coverage(const struct wst_options *o, FILE *out, struct wst_error *err);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "escape.h"
+#include "winstrument/function_table.h"
 #include "write_entry.h"
 
 /* Every string from the target goes through wst_escape (src/common/escape.c,
@@ -66,6 +67,26 @@ void wst_text_string(FILE *out, const char *s)
     text_string(out, s);
 }
 
+/* ---- the module's function table, from the region header ---------------- */
+
+const char *wst_function_table_kind(const struct wst_region_info *info)
+{
+    if (info->header.functions_rva == 0)
+        return "none";
+    return info->header.functions_flags & WST_FN_FLAG_TIMED ? "timed" : "calls";
+}
+
+void wst_output_functions_hint(FILE *out, DWORD pid, const struct wst_module_report *m,
+                               const char *indent)
+{
+    if (m->count != 0 || m->info.header.functions_rva == 0)
+        return;
+    fprintf(out, "%sno counters: a function table only; wst-inspect functions %lu --module ",
+            indent, (unsigned long)pid);
+    text_string(out, m->module.name);
+    fputc('\n', out);
+}
+
 static void json_module_head(FILE *out, const struct wst_module_report *m)
 {
     fputc('{', out);
@@ -75,6 +96,7 @@ static void json_module_head(FILE *out, const struct wst_module_report *m)
     fprintf(out, ", \"base\": \"0x%" PRIx64 "\", \"bits\": %u", m->module.base, m->module.bits);
     fprintf(out, ", \"mode\": \"%s\", \"worker\": \"%s\"", wst_mode_name(m->info.header.mode),
             wst_worker_state_name(m->info.header.worker_state));
+    fprintf(out, ", \"functions\": \"%s\"", wst_function_table_kind(&m->info));
     fprintf(out, ", \"instance\": \"%016" PRIx64 "\", ", m->info.header.instance);
     json_field(out, "pipe", m->info.header.pipe_name);
     fprintf(out, ", \"worker_error\": %lu, \"mode_fallback\": %s",
@@ -168,6 +190,8 @@ static void text_module_head(FILE *out, const struct wst_module_report *m)
             wst_worker_state_name(m->info.header.worker_state));
     if (m->info.header.mode == WST_MODE_HELPER)
         fprintf(out, "  helper %s", wst_helper_state_name(m->info.header.helper_state));
+    if (m->info.header.functions_rva != 0)
+        fprintf(out, "  functions %s", wst_function_table_kind(&m->info));
 }
 
 /* A module the verb failed on: what discovery knew of it, and the error in
@@ -282,6 +306,7 @@ void wst_output_dump(FILE *out, int json, DWORD pid, const struct wst_module_rep
         text_string(out, r[i].module.path);
         fputc('\n', out);
         text_module_warnings(out, &r[i], "    ");
+        wst_output_functions_hint(out, pid, &r[i], "    ");
         for (size_t c = 0; c < r[i].count; c++) {
             fputs("    ", out);
             text_string(out, r[i].counters[c].name);

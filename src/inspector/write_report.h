@@ -26,4 +26,14 @@ void wst_json_string(FILE *out, const char *s);
 void wst_json_field(FILE *out, const char *key, const char *s);
 void wst_text_string(FILE *out, const char *s);
 
+/* Whether the module's region header publishes a function table, and of
+ * which variant: "timed", "calls" (--wst-functions=calls) or "none". */
+const char *wst_function_table_kind(const struct wst_region_info *info);
+
+/* dump's and watch's text for a module with a function table and no
+ * counters: one line that says so and names the verb that reads it. Nothing
+ * for any other module. */
+void wst_output_functions_hint(FILE *out, DWORD pid, const struct wst_module_report *m,
+                               const char *indent);
+
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "counters.h"
+#include "function_reset.h"
 #include "os_win.h"
 #include "protocol_codec.h"
 
@@ -45,6 +46,8 @@ static void reply_hello(struct wst_pipe_reply *reply, const struct wst_pipe_answ
            sizeof body);
 }
 
+/* The counters, then the function table, if the module has one (the
+ * reply's generation is the counters'; the table has none). */
 static void reply_reset(struct wst_pipe_reply *reply, const struct wst_pipe_answer_env *env,
                         const struct wst_msg_header *request)
 {
@@ -52,6 +55,7 @@ static void reply_reset(struct wst_pipe_reply *reply, const struct wst_pipe_answ
         .generation = wst_counters_reset(env->counters_begin, env->counters_end,
                                          &env->region->generation),
     };
+    wst_fn_table_reset(env->region, env->module_base);
     memcpy(small_reply(reply, request, WST_MSG_RESET | WST_MSG_REPLY, sizeof body), &body,
            sizeof body);
 }

@@ -5,7 +5,8 @@
  * the refusals and the out-of-memory reply included, is testable on its own.
  *
  * Threads: the worker thread only. It reads the module's region, and RESET
- * writes its stripes and generation with the atomics counters.c describes.
+ * writes its stripes and generation with the atomics counters.c describes,
+ * and the function table's shared stripe as function_reset.c does.
  *
  * Never: trusts a byte of the request before the codec has checked it, or
  * allocates anything but a snapshot's reply block (through wst_os, so a test

@@ -142,11 +142,15 @@ def coverage_lcov(ctx):
     ctx.require(res.rc == 0, f"coverage --format lcov exited {res.rc}: {res.err.strip()}")
     # The same export on stdout is the same bytes (binary mode: no \r).
     res2 = ctx.inspect("coverage", pid, "--format", "lcov", "--module", "wst_cov.exe")
+    # Without --format, lcov.
+    res3 = ctx.inspect("coverage", pid, "--module", "wst_cov.exe")
     finish(ctx, proc)
     text = out.read_text()
     ctx.check("\r" not in text, "the tracefile has carriage returns")
     ctx.check(res2.rc == 0 and res2.out == text,
               f"coverage to stdout differs from -o FILE (rc {res2.rc})")
+    ctx.check(res3.rc == 0 and res3.out == text,
+              f"coverage without --format is not lcov: rc {res3.rc} {res3.err.strip()}")
     records = parse_lcov(ctx, text)
     src = [sf for sf in records if sf.replace("\\", "/").endswith("wine-tests/hosts/wst_cov.c")]
     ctx.require(len(src) == 1, f"no record for wst_cov.c among {list(records)}")

@@ -484,3 +484,285 @@ def symbols(ctx, rounds):
     ctx.check(r.rc == 5 and "not-instrumented" in r.err and "--wst-functions" in r.err,
               f"functions --module wst_target_a.dll: rc {r.rc} {r.err}")
     finish(ctx, p)
+
+
+def reset(ctx, rounds):
+    """`wst-inspect reset` clears the function tables with the counters, so
+    that one phase of a run can be profiled: after it, every function of the
+    timed DLL and of the calls-only host reads 0 calls and 0 ns (none is
+    open: the host waits between its phases outside every instrumented
+    function of the DLL, and the calls-only host keeps no frames), and so do
+    the repair counts; the functions stay listed, under their names."""
+    p, pid, got = start_host(ctx, "counts", "3", str(rounds))
+    exp = got["expect"]
+    before = functions(ctx, pid)
+    check_calls(ctx, DLL, by_name(module(ctx, before, DLL)), exp, ("fn_leaf", "fn_outer"))
+    r = ctx.inspect("reset", pid)
+    ctx.require(r.rc == 0, f"reset: rc {r.rc}, {r.err[-300:]}")
+    after = functions(ctx, pid)
+    for name in (DLL, HOST):
+        m = module(ctx, after, name)
+        listed = by_name(m)
+        ctx.check("fn_leaf" in listed if name == DLL else "host_tick" in listed,
+                  f"{name}: functions no longer listed after the reset: {sorted(listed)}")
+        left = [f for f in m["functions"] if f["calls"] or f["time_ns"] or f["self_ns"]]
+        ctx.check(not left, f"{name}: not cleared by the reset: {left[:3]}")
+        ctx.check(m["overflow_calls"] == 0 and m["unwound_frames"] == 0 and
+                  m["untimed_calls"] == 0 and m["unmatched_exits"] == 0,
+                  f"{name}: repair counts after the reset: {m}")
+    finish(ctx, p)
+
+
+def surfaces(ctx, rounds):
+    """The counters' verbs know the function tables: `list` (text and JSON)
+    marks each module's table, timed or calls-only, and a module without one;
+    `dump` and `watch` text say, under a module with a table and no counters,
+    that it has a table only and which verb reads it (and nothing under a
+    module with counters)."""
+    stripped, counters_only = "wst_fn_stripped.dll", "wst_target_a.dll"
+    p, pid, _ = start_host(ctx, "stripped", str(rounds))
+    want = {stripped: "timed", HOST: "calls", counters_only: "none"}
+    listing = ctx.inspect_json("list")
+    proc = next((x for x in listing["processes"] if x["pid"] == pid), None)
+    ctx.require(proc is not None, f"list: pid {pid} missing")
+    got = {m["name"]: m.get("functions") for m in proc["modules"]}
+    ctx.check(all(got.get(k) == v for k, v in want.items()), f"list --json functions: {got}")
+    for verb in (("list",), ("dump", pid), ("watch", pid, "--count", "1", "--interval", "0.1")):
+        r = ctx.inspect(*verb)
+        ctx.require(r.rc == 0, f"{verb[0]}: rc {r.rc} {r.err[-300:]}")
+        lines = r.out.splitlines()
+        if verb[0] != "watch":
+            heads = {name: next((x for x in lines if x.strip().startswith(name + "  ")), "")
+                     for name in want}
+            ctx.check("functions timed" in heads[stripped] and
+                      "functions calls" in heads[HOST] and
+                      "functions" not in heads[counters_only], f"{verb[0]} heads: {heads}")
+        if verb[0] == "list":
+            continue
+        for name in (stripped, HOST):
+            hint = f"no counters: a function table only; wst-inspect functions {pid} --module {name}"
+            ctx.check(any(x.strip() == hint for x in lines), f"{verb[0]}: no hint for {name}: "
+                      f"{r.out[:600]!r}")
+        ctx.check(sum("no counters:" in x for x in lines) == 2,
+                  f"{verb[0]}: hints for modules with counters: {r.out[:600]!r}")
+    finish(ctx, p)
+
+
+def sort_untimed(ctx, rounds):
+    """A calls-only table has no time to sort by: `--sort time|self` on it
+    alone is refused with not-timed (exit 16), never sorted by offset over
+    zero columns; over a timed and a calls-only module, the timed one is
+    sorted and the other fails in its place (partial, 15); `--sort calls`
+    still reads it."""
+    stripped = "wst_fn_stripped.dll"
+    p, pid, _ = start_host(ctx, "stripped", str(rounds))
+    for key in ("time", "self"):
+        r = ctx.inspect("functions", pid, "--module", HOST, "--sort", key)
+        ctx.check(r.rc == 16 and "not-timed" in r.err and "--wst-functions=calls" in r.err and
+                  not r.out.strip(), f"--module {HOST} --sort {key}: rc {r.rc} {r.err.strip()}")
+        r = ctx.inspect("functions", pid, "--sort", key, "--json")
+        ctx.check(r.rc == 15, f"--sort {key} over both: rc {r.rc} {r.err.strip()}")
+        if r.rc == 15:
+            res = json.loads(r.out.splitlines()[0])  # then the error object (partial)
+            host = module_entry(res, HOST)
+            ctx.check(host is not None and host.get("error", {}).get("status") == "not-timed",
+                      f"--sort {key}: {HOST} {host}")
+            dll = module(ctx, res, stripped)
+            values = [f[key + "_ns" if key == "self" else "time_ns"] for f in dll["functions"]]
+            ctx.check(values == sorted(values, reverse=True), f"--sort {key}: {values}")
+    r = ctx.inspect("functions", pid, "--module", HOST, "--sort", "calls")
+    ctx.check(r.rc == 0 and "calls only" in r.out, f"--sort calls: rc {r.rc} {r.err.strip()}")
+    finish(ctx, p)
+
+
+def closed_pipe(ctx, rounds):
+    """`wst-inspect VERB ... | head -1`: the reader closes the pipe after one
+    line, and the verb's later writes fail; every verb that writes to stdout
+    then ends quietly with exit 0 (watch, which never ends by itself, at
+    its next interval; watch --format csv of modules without counters writes
+    no row, so it notices only at a write, and is not run here). wst_fn_many.dll's 3,584 functions make `functions`
+    and `coverage` write far more than a pipe holds."""
+    many = "wst_fn_many.dll"
+    p, pid, _ = start_host(ctx, "overflow", str(rounds))
+    for args in (("functions", pid), ("functions", pid, "--all"),
+                 ("coverage", pid, "--format", "lcov", "--module", many),
+                 ("dump", pid), ("dump", pid, "--format", "csv"), ("list",), ("ps",),
+                 ("watch", pid, "--interval", "0.1"),
+                 ("watch", pid, "--interval", "0.1", "--format", "json"),
+                 ("watch", pid, "--functions", "--interval", "0.1")):
+        r = ctx.inspect_head(*args)
+        ctx.check(r.rc == 0 and r.out and not r.err.strip(),
+                  f"{' '.join(map(str, args))} | head -1: rc {r.rc}, first line {r.out[:80]!r}, "
+                  f"stderr {r.err.strip()[-300:]!r}")
+    finish(ctx, p)
+
+
+def text_columns(ctx, rounds):
+    """`functions` text: a timed module names its clock (wall-clock) and
+    adds each function's share of the module's self time and its mean
+    inclusive time per call, both from the same numbers as JSON; a
+    calls-only module shows calls and their share, and no time columns."""
+    p, pid, _ = start_host(ctx, "counts", "3", str(rounds))
+    res = functions(ctx, pid)  # the host waits, idle: the numbers stay put
+    text = ctx.inspect("functions", pid)
+    ctx.require(text.rc == 0, f"functions: rc {text.rc} {text.err[-300:]}")
+    lines = text.out.splitlines()
+    for name, share_key in ((DLL, "self_ns"), (HOST, "calls")):
+        m = module(ctx, res, name)
+        at = next((i for i, x in enumerate(lines) if x.startswith(f"  {name}  ")), None)
+        ctx.require(at is not None, f"text: no {name} section: {text.out[:400]!r}")
+        end = next((i for i in range(at + 1, len(lines)) if lines[i].startswith("  ") and
+                    not lines[i].startswith("    ")), len(lines))
+        section = lines[at:end]
+        head = next((x.split() for x in section if x.split()[:1] == ["calls"]), [])
+        want = (["calls", "time_ns", "self_ns", "self%", "ns/call", "offset", "function"]
+                if name == DLL else ["calls", "calls%", "offset", "function"])
+        ctx.require(head == want, f"{name}: columns {head}, expected {want}")
+        clock = [x for x in section if x.strip().startswith("time: wall-clock ns")]
+        ctx.check(bool(clock) == (name == DLL), f"{name}: clock line {clock}")
+        total = sum(f[share_key] for f in m["functions"])
+        by = by_name(m)
+        rows = [x.split() for x in section if x.split() and x.split()[-1] in by]
+        ctx.check(len(rows) == len(m["functions"]), f"{name}: {len(rows)} rows")
+        shares = 0.0
+        for row in rows:
+            f = by[row[-1]]
+            share = float((row[3] if name == DLL else row[1]).rstrip("%"))
+            want_share = 100.0 * f[share_key] / total
+            ctx.check(abs(share - want_share) <= 0.051, f"{name} {row}: share {share}, "
+                      f"expected {want_share:.2f}")
+            shares += share
+            if name == DLL:
+                mean = f["time_ns"] // f["calls"] if f["calls"] else "-"
+                ctx.check(row[4] == str(mean), f"{DLL} {row}: ns/call {row[4]}, expected {mean}")
+        ctx.check(abs(shares - 100.0) <= 0.05 * len(rows) + 0.01, f"{name}: shares sum {shares}")
+    finish(ctx, p)
+
+
+def serve_functions(ctx, rounds):
+    """`serve` shows function tables: winstrument_function_calls_total for
+    every table, winstrument_function_seconds_total and
+    winstrument_function_self_seconds_total for timed ones only, labelled by
+    function, exact (the seconds are the table's ns; fn_outer's inclusive
+    time is its self time plus fn_spin's), both bodies clean under promtool
+    (but for the OpenMetrics counters' "no help text", as for the counters'
+    family); --functions-top bounds each module's functions (by self time,
+    or by calls in a calls-only table), and 0 shows none."""
+    from . import serve
+    serve.prometheus_tool(ctx, "promtool")
+    p, pid, got = start_host(ctx, "counts", "3", str(rounds))
+    exp = got["expect"]
+    table = functions(ctx, pid)
+    fam = re.compile(r'^(winstrument_function_\w+)_total\{(.*)\} (\S+)$')
+
+    def series(body):
+        out = {}
+        for line in body.splitlines():
+            m = fam.match(line)
+            if m:
+                labels = dict(serve.LABEL.findall(m.group(2)))
+                if int(labels["pid"]) == pid:
+                    out[(m.group(1), labels["module"], labels["function"])] = m.group(3)
+        return out
+
+    def ns(value):
+        whole, _, frac = value.partition(".")
+        return int(whole) * 10**9 + int(frac.ljust(9, "0"))
+
+    srv, url = serve.start_serve(ctx)
+    status, _, body = serve.fetch(url + "/metrics", serve.PROMETHEUS_ACCEPT)
+    _, _, text_body = serve.fetch(url + "/metrics", "text/plain;version=0.0.4")
+    ctx.require(status == 200, f"scrape: {status}")
+    got_s = series(body)
+    dll = by_name(module(ctx, table, DLL))
+    for name in ("fn_leaf", "fn_outer", "fn_spin"):
+        ctx.check(got_s.get(("winstrument_function_calls", DLL, name)) == str(exp[name]),
+                  f"{DLL} {name} calls: {got_s.get(('winstrument_function_calls', DLL, name))}, "
+                  f"expected {exp[name]}")
+        for fam_name, key in (("winstrument_function_seconds", "time_ns"),
+                              ("winstrument_function_self_seconds", "self_ns")):
+            v = got_s.get((fam_name, DLL, name))
+            ctx.check(v is not None and ns(v) == dll[name][key],
+                      f"{DLL} {name} {fam_name}: {v}, table {dll[name][key]} ns")
+    outer = ns(got_s.get(("winstrument_function_seconds", DLL, "fn_outer"), "0"))
+    ctx.check(outer == ns(got_s.get(("winstrument_function_self_seconds", DLL, "fn_outer"), "0")) +
+              ns(got_s.get(("winstrument_function_seconds", DLL, "fn_spin"), "0")),
+              "fn_outer's seconds are not its self seconds plus fn_spin's")
+    ctx.check(got_s.get(("winstrument_function_calls", HOST, "host_tick")) == str(exp["host_tick"]),
+              f"{HOST} host_tick: {got_s.get(('winstrument_function_calls', HOST, 'host_tick'))}")
+    ctx.check(not any(k[1] == HOST and k[0] != "winstrument_function_calls" for k in got_s),
+              f"{HOST} (calls-only) has seconds series")
+    ctx.check(series(text_body) == got_s, "the 0.0.4 body's function series differ")
+    exceptions = serve.OPENMETRICS_LINT_EXCEPTIONS + tuple(
+        f"{f}_total no help text" for f in ("winstrument_function_calls",
+                                            "winstrument_function_seconds",
+                                            "winstrument_function_self_seconds"))
+    serve.promtool(ctx, body, exceptions, "openmetrics")
+    serve.promtool(ctx, text_body, (), "prometheus")
+    srv.kill()
+
+    srv, url = serve.start_serve(ctx, "--functions-top", "2")
+    _, _, body = serve.fetch(url + "/metrics")
+    srv.kill()
+    two = series(body)
+    for mod, key in ((DLL, "self_ns"), (HOST, "calls")):
+        mt = module(ctx, table, mod)["functions"]
+        top = sorted(mt, key=lambda f: (-f[key], int(f["offset"], 16)))[:2]
+        shown = sorted(k[2] for k in two if k[0] == "winstrument_function_calls" and k[1] == mod)
+        ctx.check(shown == sorted(f["name"] for f in top),
+                  f"--functions-top 2, {mod}: {shown}, expected {[f['name'] for f in top]}")
+    srv, url = serve.start_serve(ctx, "--functions-top", "0")
+    _, _, body = serve.fetch(url + "/metrics")
+    srv.kill()
+    ctx.check("winstrument_function" not in body, "--functions-top 0 still shows functions")
+    finish(ctx, p)
+
+
+
+def watch_functions(ctx, rounds):
+    """`watch --functions`: a live top of functions by calls per second.
+    wst_fn_host.exe's `unload` script keeps a thread calling wst_fn_b.dll's
+    fn_leaf; over each interval the rates agree with the calls counted (the
+    rate times the measured interval is the change in calls), the rows come
+    fastest first, --top bounds them, and text names its columns. --top
+    without --functions and --format csv with it are usage errors."""
+    b = "wst_fn_b.dll"
+    p = ctx.spawn(ctx.bin(HOST), "unload", str(rounds))
+    pid = read_pid(p)
+    p.expect("^used$")
+    r = ctx.inspect("watch", pid, "--functions", "--module", b, "--interval", "0.3", "--count",
+                    "3", "--json")
+    ctx.require(r.rc == 0, f"watch --functions --json: rc {r.rc} {r.err[-300:]}")
+    docs = [json.loads(x) for x in r.out.splitlines()]
+    ctx.check(len(docs) == 3, f"{len(docs)} JSON lines for --count 3")
+    prev = None
+    for doc in docs:
+        m = module_entry(doc, b)
+        ctx.require(m is not None and m.get("timed") is True, f"watch --functions: {doc}")
+        fs = {f["name"]: f for f in m["functions"]}
+        rates = [f["calls_per_s"] for f in m["functions"]]
+        ctx.check(rates == sorted(rates, reverse=True), f"not fastest first: {rates}")
+        ctx.check(fs.get("fn_leaf", {}).get("calls_per_s", 0) > 0 and
+                  fs["fn_leaf"].get("self_ns_per_s", 0) > 0, f"fn_leaf idle: {fs.get('fn_leaf')}")
+        if prev is not None and "fn_leaf" in prev and "fn_leaf" in fs:
+            delta = fs["fn_leaf"]["calls"] - prev["fn_leaf"]["calls"]
+            ctx.check(abs(fs["fn_leaf"]["calls_per_s"] * doc["interval_s"] - delta) <=
+                      max(2.0, 0.01 * delta),
+                      f"rate {fs['fn_leaf']['calls_per_s']} x {doc['interval_s']} s != {delta}")
+        prev = fs
+    one = ctx.inspect("watch", pid, "--functions", "--top", "1", "--interval", "0.2", "--count",
+                      "1", "--json")
+    ctx.require(one.rc == 0, f"--top 1: rc {one.rc} {one.err[-300:]}")
+    doc = json.loads(one.out.splitlines()[0])
+    ctx.check(all(len(m["functions"]) <= 1 for m in doc["modules"]) and
+              module_entry(doc, b)["functions"][0]["name"] in ("fn_leaf", "fn_hidden"),
+              f"--top 1: {doc}")
+    text = ctx.inspect("watch", pid, "--functions", "--module", b, "--interval", "0.2",
+                       "--count", "1")
+    ctx.check(text.rc == 0 and "functions by calls/s" in text.out and
+              any(x.split()[:3] == ["calls/s", "self", "ms/s"] for x in text.out.splitlines()),
+              f"text: rc {text.rc} {text.out[:300]!r}")
+    for args in (("--top", "3"), ("--functions", "--format", "csv")):
+        bad = ctx.inspect("watch", pid, *args, "--count", "1")
+        ctx.check(bad.rc == 2 and "usage" in bad.err, f"watch {args}: rc {bad.rc} {bad.err}")
+    p.kill()

@@ -230,6 +230,30 @@ class Context:
     def inspect(self, *args, timeout=60):
         return self.run(self.inspector, *args, timeout=timeout)
 
+    def inspect_head(self, *args, lines=1, timeout=60):
+        """The inspector with its stdout read for `lines` lines and then
+        closed, as `wst-inspect ... | head -n LINES` does: Result(rc, the
+        lines read, all of stderr)."""
+        argv = self.platform.argv(self.inspector, args)
+        start = time.monotonic()
+        popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, errors="replace",
+                                 env=self._env(None), cwd=self._cwd(self.inspector, None),
+                                 **self.platform.popen_kwargs())
+        err = []
+        drain = threading.Thread(target=lambda: err.append(popen.stderr.read()), daemon=True)
+        drain.start()
+        out = "".join(popen.stdout.readline() for _ in range(lines))
+        popen.stdout.close()
+        try:
+            popen.wait(timeout=self.bounded(timeout))
+        except subprocess.TimeoutExpired:
+            self.platform.kill_tree(popen)
+            popen.wait()
+            self.hung(f"wst-inspect {' '.join(map(str, args))[:120]} | head ran past {timeout} s")
+        drain.join(timeout=10)
+        return Result(popen.returncode, out, "".join(err), time.monotonic() - start)
+
     def inspect_json(self, *args, timeout=60):
         r = self.inspect(*args, "--json", timeout=timeout)
         self.require(r.rc == 0, f"wst-inspect {' '.join(map(str, args))} failed: {r}")
