@@ -19,7 +19,7 @@ UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector
 	test_instance_id test_write_report test_pipe_name test_pipe_requests test_http_request \
 	test_openmetrics test_dist_math \
 	test_clock_math test_pe_symbols test_function_table test_dwarf_lines \
-	test_coverage_writers test_builtin_hint test_pipe_security test_demangle
+	test_coverage_writers test_builtin_hint test_pipe_security test_demangle test_control
 UNIT_TIMEOUT ?= 120
 # Arguments a test program needs, by name.
 UNIT_ARGS_test_pe_image = $(BUILD)
@@ -48,6 +48,9 @@ UNIT_SRCS_test_protocol_codec := src/common/protocol_codec.c src/common/status.c
 UNIT_SRCS_test_inspector_remote := $(INSPECTOR_LIB_SRCS)
 # The inspector test is instrumented itself: it inspects its own process.
 UNIT_LIBS_test_inspector_remote := $(call RUNTIME_LIB,x86_64) $(INSPECTOR_LIBS) $(RUNTIME_SYSLIBS)
+# reset's answer without a reply: instrumented too, it resets its own module.
+UNIT_SRCS_test_control := $(INSPECTOR_LIB_SRCS)
+UNIT_LIBS_test_control := $(call RUNTIME_LIB,x86_64) $(INSPECTOR_LIBS) $(RUNTIME_SYSLIBS)
 UNIT_SRCS_test_counters := src/runtime/counters.c
 UNIT_SRCS_test_pe_symbols := src/common/pe_symbols.c src/common/pe_image.c src/common/status.c \
 	tests/test_files.c
