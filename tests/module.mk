@@ -56,7 +56,7 @@ UNIT_SRCS_test_pe_symbols := src/common/pe_symbols.c src/common/pe_image.c src/c
 	tests/test_files.c
 # Its own module's function table (the timed hooks linked, called by hand on a
 # thread of the test to check their clock) and the reader's parser.
-UNIT_SRCS_test_function_table := src/common/function_table_parse.c
+UNIT_SRCS_test_function_table := src/common/function_table_parse.c src/common/status.c
 UNIT_LIBS_test_function_table := $(call RUNTIME_LIB,x86_64) \
 	$(call FUNCTIONS_LIB,x86_64,functions) $(RUNTIME_SYSLIBS)
 # The writers of every verb, fed hostile names (no target needed).
