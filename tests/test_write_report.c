@@ -219,6 +219,34 @@ static void stats_shows_the_clock(void **state)
     free(text);
 }
 
+/* Issue 23 F5: a distribution whose count its buckets contradict is
+ * flagged in text and in JSON; a sound one is not. */
+static void inconsistent_distribution_flagged(void **state)
+{
+    (void)state;
+    static uint64_t buckets[WST_DIST_BUCKETS];
+    fill("plain");
+    counters[0].kind = WST_KIND_DISTRIBUTION;
+    counters[0].value = 1;
+    counters[0].min = counters[0].max = 5;
+    counters[0].buckets = buckets;
+    buckets[5] = (uint64_t)1 << 63;
+    for (int json = 0; json <= 1; json++) {
+        char *text = write_all(json);
+        print_message("%s", text);
+        assert_non_null(strstr(text, json ? "\"inconsistent\": \"count 1, its buckets hold "
+                                            "9223372036854775808\""
+                                          : "INCONSISTENT: count 1, its buckets hold "
+                                            "9223372036854775808"));
+        free(text);
+    }
+    buckets[5] = 1;
+    char *text = write_all(1);
+    assert_null(strstr(text, "inconsistent"));
+    free(text);
+    memset(counters, 0, sizeof counters);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +255,7 @@ int main(void)
         cmocka_unit_test(stats_shows_the_clock),
         cmocka_unit_test(error_line_has_no_controls),
         cmocka_unit_test(escape_units),
+        cmocka_unit_test(inconsistent_distribution_flagged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -167,6 +167,7 @@ static void text_safe(FILE *out, const char *s)
 
 static void write_text(FILE *out, const struct wst_module_report *m, const struct rates *r)
 {
+    char why[WST_DIST_WHY_MAX];
     fputs("  ", out);
     text_safe(out, m->module.name);
     fprintf(out, "  mode %s  via %s  generation %" PRIu64 "\n", wst_mode_name(m->info.header.mode),
@@ -188,6 +189,9 @@ static void write_text(FILE *out, const struct wst_module_report *m, const struc
             if (wst_entry_kind_of(e) == WST_ENTRY_DISTRIBUTION && r->dist[c].count > 0)
                 fprintf(out, "  interval p50 %" PRIu64 "  p99 %" PRIu64 "%s", r->dist[c].p50,
                         r->dist[c].p99, e->flags & WST_DIST_UNIT_NS ? " ns" : "");
+            if (wst_entry_kind_of(e) == WST_ENTRY_DISTRIBUTION &&
+                !wst_dist_check(e->value, e->buckets, why, sizeof why))
+                fprintf(out, "  INCONSISTENT: %s", why);
             break;
         case WST_ENTRY_GAUGE:
             fprintf(out, "  %" PRId64 "  (gauge)", (int64_t)e->value);
@@ -199,6 +203,7 @@ static void write_text(FILE *out, const struct wst_module_report *m, const struc
 
 static void write_json_module(FILE *out, const struct wst_module_report *m, const struct rates *r)
 {
+    char why[WST_DIST_WHY_MAX];
     fputs("{\"name\": ", out);
     wst_json_string(out, m->module.name);
     fprintf(out, ", \"mode\": \"%s\", \"via\": \"%s\", \"generation\": %" PRIu64 ", \"entries\": [",
@@ -225,6 +230,8 @@ static void write_json_module(FILE *out, const struct wst_module_report *m, cons
                         r->dist[c].p50, r->dist[c].p99);
             else
                 fputs(", \"interval_p50\": null, \"interval_p99\": null", out);
+            if (!wst_dist_check(e->value, e->buckets, why, sizeof why))
+                fprintf(out, ", \"inconsistent\": \"%s\"", why);
             break;
         }
         /* counters: increase per second; distributions: records per second */
