@@ -43,7 +43,8 @@ UNIT_LIBS_test_builtin_hint := $(INSPECTOR_LIBS)
 # The bounded wrapper, and __cxa_demangle as the unbounded reference.
 UNIT_SRCS_test_demangle := src/inspector/demangle.c
 UNIT_LIBS_test_demangle := $(INSPECTOR_LIBS)
-UNIT_SRCS_test_coverage_writers := src/common/drcov.c src/common/lcov.c src/common/strbuf.c
+UNIT_SRCS_test_coverage_writers := src/common/drcov.c src/common/lcov.c src/common/strbuf.c \
+	src/common/escape.c
 UNIT_SRCS_test_protocol_codec := src/common/protocol_codec.c src/common/status.c
 UNIT_SRCS_test_inspector_remote := $(INSPECTOR_LIB_SRCS)
 # The inspector test is instrumented itself: it inspects its own process.

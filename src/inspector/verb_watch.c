@@ -159,23 +159,17 @@ static void console_home(FILE *out)
     SetConsoleCursorPosition(h, origin);
 }
 
-static void text_safe(FILE *out, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
-        fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, out);
-}
-
 static void write_text(FILE *out, const struct wst_module_report *m, const struct rates *r)
 {
     char why[WST_DIST_WHY_MAX];
     fputs("  ", out);
-    text_safe(out, m->module.name);
+    wst_text_string(out, m->module.name);
     fprintf(out, "  mode %s  via %s  generation %" PRIu64 "\n", wst_mode_name(m->info.header.mode),
             m->via, m->generation);
     for (size_t c = 0; c < m->count; c++) {
         const struct wst_region_counter *e = &m->counters[c];
         fputs("    ", out);
-        text_safe(out, e->name);
+        wst_text_string(out, e->name);
         switch (wst_entry_kind_of(e)) {
         case WST_ENTRY_COUNTER:
         case WST_ENTRY_DISTRIBUTION:
@@ -204,15 +198,15 @@ static void write_text(FILE *out, const struct wst_module_report *m, const struc
 static void write_json_module(FILE *out, const struct wst_module_report *m, const struct rates *r)
 {
     char why[WST_DIST_WHY_MAX];
-    fputs("{\"name\": ", out);
-    wst_json_string(out, m->module.name);
+    fputc('{', out);
+    wst_json_field(out, "name", m->module.name);
     fprintf(out, ", \"mode\": \"%s\", \"via\": \"%s\", \"generation\": %" PRIu64 ", \"entries\": [",
             wst_mode_name(m->info.header.mode), m->via, m->generation);
     for (size_t c = 0; c < m->count; c++) {
         const struct wst_region_counter *e = &m->counters[c];
         enum wst_entry_kind kind = wst_entry_kind_of(e);
-        fputs(c ? ", {\"name\": " : "{\"name\": ", out);
-        wst_json_string(out, e->name);
+        fputs(c ? ", {" : "{", out);
+        wst_json_field(out, "name", e->name);
         fprintf(out, ", \"kind\": \"%s\"", wst_entry_kind_name(kind));
         switch (kind) {
         case WST_ENTRY_COUNTER:
