@@ -198,8 +198,8 @@ static enum wst_status read_table_once(const struct wst_remote *r, const struct 
                                        struct wst_error *err)
 {
     uint32_t size = info->header.functions_size;
-    enum wst_status st =
-        wst_remote_read(r, m->base + info->header.functions_rva, bytes, size, "function table", err);
+    enum wst_status st = wst_remote_read(r, m->base + info->header.functions_rva, bytes, size,
+                                         "function table", err);
     if (st != WST_OK)
         return st;
     st = wst_fn_table_parse_header(bytes, size, ti);
