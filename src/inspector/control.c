@@ -14,7 +14,8 @@
  * generation, read before the request and again after the failure: moved,
  * the reset was applied (exit 0, marked unanswered); unchanged, it may still
  * be (unknown-outcome, 16, naming the generation). docs/inspector.md, "reset
- * without a reply", says why this and not a reset id in the protocol.
+ * without a reply", has the answers; docs/design/protocol.md says why this
+ * and not a reset id in the protocol.
  */
 #include "control.h"
 
