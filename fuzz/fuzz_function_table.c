@@ -2,7 +2,9 @@
  * libFuzzer target for src/common/function_table_parse.c: a copy of a
  * module's function table, as wst-inspect functions reads it out of a
  * target. Beyond "no crash", it checks what the inspector relies on after
- * WST_OK: at most `capacity` entries, sorted by address, none at address 0.
+ * WST_OK: at most `capacity` entries, sorted by address, none at address 0;
+ * and that the check of a parsed table (issue 23 F4) only ever answers OK or
+ * CORRUPT, with a reason for CORRUPT.
  *
  * Never: writes to the input, keeps state between inputs, or rejects an
  * input itself.
@@ -28,6 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(st == WST_OK && n <= info.capacity);
     for (size_t i = 0; i < n; i++)
         FUZZ_CHECK(entries[i].rva != 0 && (i == 0 || entries[i - 1].rva < entries[i].rva));
+    char why[160] = "";
+    st = wst_fn_table_check(&info, entries, n, 0x01000000u, why, sizeof why);
+    FUZZ_CHECK(st == WST_OK || (st == WST_E_CORRUPT && why[0] != '\0'));
     free(entries);
     return 0;
 }

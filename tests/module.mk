@@ -19,7 +19,7 @@ UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector
 	test_instance_id test_write_report test_pipe_name test_pipe_requests test_http_request \
 	test_openmetrics test_dist_math \
 	test_clock_math test_pe_symbols test_function_table test_dwarf_lines \
-	test_coverage_writers test_builtin_hint test_pipe_security test_demangle
+	test_coverage_writers test_builtin_hint test_pipe_security test_demangle test_control
 UNIT_TIMEOUT ?= 120
 # Arguments a test program needs, by name.
 UNIT_ARGS_test_pe_image = $(BUILD)
@@ -43,17 +43,21 @@ UNIT_LIBS_test_builtin_hint := $(INSPECTOR_LIBS)
 # The bounded wrapper, and __cxa_demangle as the unbounded reference.
 UNIT_SRCS_test_demangle := src/inspector/demangle.c
 UNIT_LIBS_test_demangle := $(INSPECTOR_LIBS)
-UNIT_SRCS_test_coverage_writers := src/common/drcov.c src/common/lcov.c src/common/strbuf.c
+UNIT_SRCS_test_coverage_writers := src/common/drcov.c src/common/lcov.c src/common/strbuf.c \
+	src/common/escape.c
 UNIT_SRCS_test_protocol_codec := src/common/protocol_codec.c src/common/status.c
 UNIT_SRCS_test_inspector_remote := $(INSPECTOR_LIB_SRCS)
 # The inspector test is instrumented itself: it inspects its own process.
 UNIT_LIBS_test_inspector_remote := $(call RUNTIME_LIB,x86_64) $(INSPECTOR_LIBS) $(RUNTIME_SYSLIBS)
+# reset's answer without a reply: instrumented too, it resets its own module.
+UNIT_SRCS_test_control := $(INSPECTOR_LIB_SRCS)
+UNIT_LIBS_test_control := $(call RUNTIME_LIB,x86_64) $(INSPECTOR_LIBS) $(RUNTIME_SYSLIBS)
 UNIT_SRCS_test_counters := src/runtime/counters.c
 UNIT_SRCS_test_pe_symbols := src/common/pe_symbols.c src/common/pe_build_id.c src/common/pe_image.c src/common/status.c \
 	tests/test_files.c
 # Its own module's function table (the timed hooks linked, called by hand on a
 # thread of the test to check their clock) and the reader's parser.
-UNIT_SRCS_test_function_table := src/common/function_table_parse.c
+UNIT_SRCS_test_function_table := src/common/function_table_parse.c src/common/status.c
 UNIT_LIBS_test_function_table := $(call RUNTIME_LIB,x86_64) \
 	$(call FUNCTIONS_LIB,x86_64,functions) $(RUNTIME_SYSLIBS)
 # The writers of every verb, fed hostile names (no target needed).

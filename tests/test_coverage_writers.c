@@ -50,7 +50,7 @@ static void drcov_layout(void **state)
         "  0, 0x0000000180000000, 0x0000000180020000, 0x0000000180001350, 0x00001234, "
         "0x5f000000, C:\\app\\one.dll\n"
         "  1, 0x0000000010000000, 0x0000000010008000, 0x0000000000000000, 0x00000000, "
-        "0x00000000, Z:\\tmp\\two?lines.dll\n"
+        "0x00000000, Z:\\tmp\\two\\x0alines.dll\n"
         /* alpha: 1; beta: none (never called); huge: 0x20000 bytes = 3 entries;
          * gamma: 1 (size unknown: its first byte); nolines: 1. */
         "BB Table: 6 bbs\n";
@@ -154,6 +154,51 @@ static void lcov_shared_line(void **state)
     wst_strbuf_free(&b);
 }
 
+/* Issue 23 F2: names and paths from the image and the target reach the
+ * tracefile and the module table in escape.h's text form, as in every other
+ * writer: no ESC, no C1 control, no line or paragraph separator, no byte
+ * that is not UTF-8. */
+static const struct wst_cov_module hostile_modules[] = {
+    {"C:\\x\x1b[2J\xe2\x80\xa8.dll", 0x10000000ull, 0x10008000ull, 0, 0, 0},
+};
+static const struct wst_cov_function hostile_functions[] = {
+    {0, 0x1000, 0x10, "f\x1b]0;x\x07\xc2\x85g", 1, "/s/\x9b\xe2\x81\xa6.c", 3},
+};
+
+/* The first byte a terminal acts on (a line feed apart), or -1. */
+static long first_control(const struct wst_strbuf *b, size_t upto)
+{
+    for (size_t i = 0; i < upto; i++) {
+        unsigned char c = (unsigned char)b->data[i];
+        if ((c < 0x20 && c != '\n') || c >= 0x7f)
+            return (long)i;
+    }
+    return -1;
+}
+
+static void hostile_strings(void **state)
+{
+    (void)state;
+    struct wst_coverage hostile = {hostile_modules, 1, hostile_functions, 1};
+    struct wst_strbuf b = {0};
+    wst_lcov_write(&hostile, "run1", &b);
+    char *s = text_of(&b);
+    print_message("%s", s);
+    assert_int_equal(first_control(&b, b.len), -1);
+    assert_non_null(strstr(s, "FN:3,f\\x1b]0;x\\x07\\u{85}g\n"));
+    assert_non_null(strstr(s, "SF:/s/\\x9b\\u{2066}.c\n"));
+    free(s);
+    wst_strbuf_free(&b);
+    wst_drcov_write(&hostile, &b);
+    s = text_of(&b);
+    char *table = strstr(s, "BB Table");
+    assert_non_null(table);
+    assert_int_equal(first_control(&b, (size_t)(table - s)), -1);
+    assert_non_null(strstr(s, "C:\\x\\x1b[2J\\u{2028}.dll\n"));
+    free(s);
+    wst_strbuf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +206,7 @@ int main(void)
         cmocka_unit_test(drcov_empty),
         cmocka_unit_test(lcov_records),
         cmocka_unit_test(lcov_shared_line),
+        cmocka_unit_test(hostile_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -178,6 +178,33 @@ static void empty_and_rank(void **state)
     assert_true(wst_dist_rank(UINT64_MAX, 1000) == UINT64_MAX);
 }
 
+/* Issue 23 F5: a count its buckets contradict is flagged; one that a copy
+ * racing the probes can show is not. */
+static void count_against_buckets(void **state)
+{
+    (void)state;
+    static uint64_t b[WST_DIST_BUCKETS];
+    char why[WST_DIST_WHY_MAX];
+    memset(b, 0, sizeof b);
+    assert_true(wst_dist_check(0, b, why, sizeof why));
+    assert_true(wst_dist_check(5, NULL, why, sizeof why));
+    b[3] = 1000000;
+    assert_true(wst_dist_check(1000000, b, why, sizeof why));
+    assert_true(wst_dist_check(1000000 - 2000, b, why, sizeof why)); /* records in flight */
+    assert_true(wst_dist_check(0, b + 4, why, sizeof why));
+    b[3] = 1000;
+    assert_true(wst_dist_check(1, b, why, sizeof why)); /* within 1024: a young copy */
+    b[3] = (uint64_t)1 << 63;
+    assert_false(wst_dist_check(1, b, why, sizeof why));
+    assert_string_equal(why, "count 1, its buckets hold 9223372036854775808");
+    b[7] = (uint64_t)1 << 63; /* the sum passes 2^64 */
+    assert_false(wst_dist_check(2, b, why, sizeof why));
+    assert_string_equal(why, "count 2, its buckets hold more than 2^64");
+    memset(b, 0, sizeof b);
+    b[0] = 10;
+    assert_false(wst_dist_check(1000000, b, why, sizeof why));
+}
+
 /* ---- parsing the new records ------------------------------------------ */
 
 #define REGION_MAX (256 + 4 * sizeof(struct wst_distribution) + 4 * 576 + 64)
@@ -444,6 +471,7 @@ int main(void)
         cmocka_unit_test(percentiles_of_bimodal_durations),
         cmocka_unit_test(percentiles_of_every_magnitude),
         cmocka_unit_test(empty_and_rank),
+        cmocka_unit_test(count_against_buckets),
         cmocka_unit_test(parse_kinds_and_merge),
         cmocka_unit_test(parse_kind_conflict),
         cmocka_unit_test(parse_layouts),

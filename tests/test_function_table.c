@@ -370,6 +370,65 @@ static void reset_clears_the_table(void **state)
     assert_int_equal(calls_of(RESET_RVA), 0);
     assert_true(time_of(RESET_RVA) > time_of(CHILD_RVA));
     assert_int_equal(wst_fn_table_.header.unmatched_exits, 0);
+/* Issue 23 F4: a table that parses but that no runtime wrote. Each case
+ * damages one thing of an intact copy; wst_fn_table_check names it. */
+static enum wst_status check_copy(char *why, size_t size)
+{
+    struct wst_fn_table_info info;
+    size_t n = 0;
+    enum wst_status st = wst_fn_table_parse(&copy, sizeof copy, &info, entries, WST_FN_CAPACITY, &n);
+    assert_int_equal(st, WST_OK);
+    why[0] = '\0';
+    /* The tests' synthetic keys reach 0x800000 and more: an image of
+     * 256 MiB holds them all. */
+    return wst_fn_table_check(&info, entries, n, 0x10000000u, why, size);
+}
+
+static void parse_hostile(void **state)
+{
+    (void)state;
+    char why[160];
+    uint32_t slot = wst_fn_slot_(RACE_BASE);
+    memcpy(&copy, &wst_fn_table_, sizeof copy);
+    enum wst_status intact = check_copy(why, sizeof why);
+    print_message("intact: %s %s\n", wst_status_name(intact), why);
+    assert_int_equal(intact, WST_OK);
+    struct {
+        const char *what, *want;
+    } cases[] = {
+        {"key outside", "outside the image"}, {"key at 2 GiB", "outside the image"},
+        {"self above time", "self time"},     {"calls wrap", "pass 2^64"},
+        {"used below rows", "the header says 10 functions"},
+        {"key twice", "twice"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memcpy(&copy, &wst_fn_table_, sizeof copy);
+        switch (i) {
+        case 0: copy.keys[slot] = 0xfffffff0u; break;
+        case 1: copy.keys[slot] = 0x7ffffff0u; break;
+        case 2:
+            copy.self_ns[0][slot] = 18000000000000000000ull;
+            copy.time_ns[0][slot] = 5;
+            break;
+        case 3:
+            copy.calls[0][slot] = UINT64_MAX;
+            copy.calls[1][slot] = 2;
+            break;
+        case 4: copy.header.used = 10; break;
+        default: copy.keys[wst_fn_slot_(RACE_BASE + 16u)] = RACE_BASE; break;
+        }
+        enum wst_status st = check_copy(why, sizeof why);
+        print_message("%s: %s: %s\n", cases[i].what, wst_status_name(st), why);
+        assert_int_equal(st, WST_E_CORRUPT);
+        assert_non_null(strstr(why, cases[i].want));
+    }
+    /* Arrays over one another: the time cells where the calls are. */
+    size_t n;
+    memcpy(&copy, &wst_fn_table_, sizeof copy);
+    copy.header.time_offset = copy.header.calls_offset;
+    assert_int_equal(parse_copy(sizeof copy, &n), WST_E_CORRUPT);
+    copy.header.time_offset = copy.header.keys_offset + 8u; /* inside the keys */
+    assert_int_equal(parse_copy(sizeof copy, &n), WST_E_CORRUPT);
 }
 
 int main(void)
@@ -379,6 +438,7 @@ int main(void)
         cmocka_unit_test(clock_switches_under_open_frames),
         cmocka_unit_test(overflow),   cmocka_unit_test(parse_sums),
         cmocka_unit_test(parse_damaged), cmocka_unit_test(reset_clears_the_table),
+        cmocka_unit_test(parse_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,11 +95,12 @@ static void dump_self(void **state)
                      WST_OK);
     assert_true(settled);
     assert_int_equal(info.header.pid, GetCurrentProcessId());
-    assert_int_equal(count, 2);
+    assert_int_equal(count, 3);
     assert_string_equal(counters[0].name, "test.bytes");
     assert_true(counters[0].value >= 40);
-    assert_string_equal(counters[1].name, "test.hits");
-    assert_true(counters[1].value >= 3);
+    assert_string_equal(counters[1].name, "test.dist"); /* inconsistent_distribution_flagged */
+    assert_string_equal(counters[2].name, "test.hits");
+    assert_true(counters[2].value >= 3);
     free(counters);
     free(mods);
     wst_remote_close(&r);
@@ -791,6 +792,62 @@ static void pipe_client_times_out(void **state)
     wst_pipe_close(&c);
 }
 
+/* ---- a distribution its buckets contradict (issue 23 F5) --------------- */
+
+/* The test's own "test.dist" record, found in its own .wst section. */
+static struct wst_distribution *own_distribution(void)
+{
+    find_self_region();
+    unsigned char *p = (unsigned char *)(uintptr_t)region_address;
+    for (size_t o = sizeof(struct wst_region_header); o + sizeof(struct wst_distribution) <= region_size;
+         o += WST_LINE) {
+        struct wst_distribution *d = (struct wst_distribution *)(p + o);
+        if (d->magic == WST_DIST_MAGIC && strcmp(d->name, "test.dist") == 0)
+            return d;
+    }
+    fail_msg("no test.dist record in the region");
+    return NULL;
+}
+
+/* `watch --format json` and `dump --json` on a distribution whose buckets
+ * hold 2^64 + 1: a memory read's count, their total modulo 2^64, is 1 (the
+ * finding's "count 1 over buckets of 2^63"). Both flag it; before, both
+ * showed it as sound. */
+static void inconsistent_distribution_flagged(void **state)
+{
+    (void)state;
+    struct wst_distribution *d = own_distribution();
+    uint64_t *low = &d->shards[0][wst_dist_bucket_(5)];
+    uint64_t *high = &d->shards[0][wst_dist_bucket_(1000)];
+    *low += (uint64_t)1 << 63;
+    *high += (uint64_t)1 << 63;
+    struct wst_options o = self_options(WST_VIA_MEMORY);
+    o.module = self_name;
+    o.format = WST_FORMAT_JSON;
+    o.json = 1;
+    o.interval_s = 0.05;
+    o.count = 1;
+    static char text[16384];
+    enum wst_status (*verbs[])(const struct wst_options *, FILE *, struct wst_error *) = {
+        wst_verb_watch, wst_verb_dump};
+    for (size_t v = 0; v < 2; v++) {
+        struct wst_error err = {0};
+        FILE *f = tmpfile();
+        assert_non_null(f);
+        enum wst_status st = verbs[v](&o, f, &err);
+        rewind(f);
+        size_t n = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+        text[n] = '\0';
+        print_message("%s: %s\n%s", v == 0 ? "watch" : "dump", wst_status_name(st), text);
+        assert_int_equal(st, WST_OK);
+        assert_non_null(
+            strstr(text, "\"inconsistent\": \"count 1, its buckets hold more than 2^64\""));
+    }
+    *low -= (uint64_t)1 << 63;
+    *high -= (uint64_t)1 << 63;
+}
+
 int main(void)
 {
     char path[MAX_PATH];
@@ -802,6 +859,7 @@ int main(void)
     }
     snprintf(self_name, sizeof self_name, "%s", slash);
     hit_counters();
+    WST_RECORD("test.dist", 5);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(read_error_mapping),
         cmocka_unit_test_teardown(dump_self, restore),
@@ -821,6 +879,7 @@ int main(void)
         cmocka_unit_test_teardown(memory_read_detects_torn_value, restore),
         cmocka_unit_test_teardown(memory_read_gives_up_unsettled, restore),
         cmocka_unit_test_teardown(dump_keeps_other_modules, unload_fixture),
+        cmocka_unit_test_teardown(inconsistent_distribution_flagged, restore),
         /* last: it resets the test's own counters */
         cmocka_unit_test_teardown(reset_reports_each_module, unload_fixture),
     };

@@ -155,6 +155,48 @@ static void gauge_and_histogram(void **state)
     free(s);
 }
 
+/* Issue 23 F5: a distribution whose buckets sum past 2^64 (their
+ * cumulative samples would go down) or contradict its count has no
+ * samples; a sound one beside it keeps its own, which never go down. */
+static void inconsistent_histogram_left_out(void **state)
+{
+    (void)state;
+    static uint64_t wrapping[WST_DIST_BUCKETS], forged[WST_DIST_BUCKETS], sound[WST_DIST_BUCKETS];
+    wrapping[3] = wrapping[5] = (uint64_t)1 << 63;
+    wrapping[9] = 3;
+    forged[4] = (uint64_t)1 << 63;
+    sound[2] = 4;
+    const struct wst_region_counter kinds[] = {
+        {.name = "wraps", .value = 3, .kind = WST_KIND_DISTRIBUTION, .buckets = wrapping},
+        {.name = "forged", .value = 1, .kind = WST_KIND_DISTRIBUTION, .buckets = forged},
+        {.name = "sound", .value = 4, .kind = WST_KIND_DISTRIBUTION, .sum = 8, .min = 2,
+         .max = 2, .buckets = sound},
+    };
+    const struct wst_metrics_module m[] = {{7, "h.exe", "d.dll", "threadless", kinds, 3}};
+    struct wst_strbuf b = {0};
+    wst_metrics_render(&b, WST_METRICS_OPENMETRICS, m, 1);
+    char *s = text_of(&b);
+    print_message("%s", s);
+    assert_null(strstr(s, "\"wraps\""));
+    assert_null(strstr(s, "\"forged\""));
+    assert_non_null(strstr(s, "name=\"sound\",le=\"+Inf\"} 4\n"));
+    /* every series' cumulative buckets go up */
+    unsigned long long last = 0, v;
+    for (const char *p = strstr(s, "_bucket{"); p != NULL; p = strstr(p + 1, "_bucket{")) {
+        const char *close = strchr(p, '}');
+        assert_non_null(close);
+        assert_int_equal(sscanf(close + 1, " %llu", &v), 1);
+        if (strstr(p, "le=\"+Inf\"") != NULL && strstr(p, "le=\"+Inf\"") < close) {
+            assert_true(v >= last);
+            last = 0;
+            continue;
+        }
+        assert_true(v >= last);
+        last = v;
+    }
+    free(s);
+}
+
 static void prometheus_body(void **state)
 {
     (void)state;
@@ -248,6 +290,7 @@ int main(void)
         cmocka_unit_test(openmetrics_body),
         cmocka_unit_test(prometheus_body),
         cmocka_unit_test(gauge_and_histogram),
+        cmocka_unit_test(inconsistent_histogram_left_out),
         cmocka_unit_test(empty_fleet),
         cmocka_unit_test(limit),
         cmocka_unit_test(function_families),

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "escape.h"
+#include "write_csv.h"
 #include "write_report.h"
 
 /* ESC [ 2 J (clear screen), 8-bit CSI as a raw byte, U+009B as UTF-8, and a
@@ -219,6 +220,80 @@ static void stats_shows_the_clock(void **state)
     free(text);
 }
 
+/* Issue 23 F5: a distribution whose count its buckets contradict is
+ * flagged in text and in JSON; a sound one is not. */
+static void inconsistent_distribution_flagged(void **state)
+{
+    (void)state;
+    static uint64_t buckets[WST_DIST_BUCKETS];
+    fill("plain");
+    counters[0].kind = WST_KIND_DISTRIBUTION;
+    counters[0].value = 1;
+    counters[0].min = counters[0].max = 5;
+    counters[0].buckets = buckets;
+    buckets[5] = (uint64_t)1 << 63;
+    for (int json = 0; json <= 1; json++) {
+        char *text = write_all(json);
+        print_message("%s", text);
+        assert_non_null(strstr(text, json ? "\"inconsistent\": \"count 1, its buckets hold "
+                                            "9223372036854775808\""
+                                          : "INCONSISTENT: count 1, its buckets hold "
+                                            "9223372036854775808"));
+        free(text);
+    }
+    buckets[5] = 1;
+    char *text = write_all(1);
+    assert_null(strstr(text, "inconsistent"));
+    free(text);
+    memset(counters, 0, sizeof counters);
+}
+
+/* A character a terminal acts on or that breaks or reorders a line: C0
+ * but LF, DEL, C1, U+2028..U+202E, U+2066..U+2069, or a raw byte that is
+ * not UTF-8. */
+static int shown_raw(const char *text)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    while (*p != '\0') {
+        unsigned long cp = 0;
+        size_t n = wst_utf8_sequence(p, &cp);
+        if (n == 0 || (cp < 0x20 && cp != '\n') || (cp >= 0x7f && cp <= 0x9f) ||
+            (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+            return 1;
+        p += n;
+    }
+    return 0;
+}
+
+/* Issue 23 F2: CSV writes a name from the target in the text form every
+ * other writer uses: no ESC, no 0x9b, no U+0085, U+2028 or U+2066, and no
+ * CR or LF, so a row stays one line (quoted LF and CR LF were written raw,
+ * and Windows' text mode turned them into CR LF and CR CR LF). */
+static void csv_escapes_target_strings(void **state)
+{
+    (void)state;
+    fill(HOSTILE);
+    snprintf(counters[1].name, sizeof counters[1].name,
+             "a,b\r\nc\nd\xc2\x85" "e\xe2\x80\xa8" "f\xe2\x81\xa6" "g\"h");
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    wst_csv_header(f);
+    wst_csv_module_rows(f, "T", 42, &report, NULL, NULL);
+    rewind(f);
+    static char text[4096];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    print_message("%s", text);
+    assert_false(shown_raw(text));
+    size_t lines = 0;
+    for (size_t i = 0; i < n; i++)
+        lines += text[i] == '\n';
+    assert_int_equal(lines, 3); /* the header and one row per entry */
+    assert_non_null(strstr(text, ",\"a,b\\x0d\\x0ac\\x0ad\\u{85}e\\u{2028}f\\u{2066}g\"\"h\","));
+    assert_non_null(strstr(text, ",a\\x1b[2Jb\\x9b31mc\\u{9b}31md\\u{202e}e\\x7ff\\xff,"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +302,8 @@ int main(void)
         cmocka_unit_test(stats_shows_the_clock),
         cmocka_unit_test(error_line_has_no_controls),
         cmocka_unit_test(escape_units),
+        cmocka_unit_test(inconsistent_distribution_flagged),
+        cmocka_unit_test(csv_escapes_target_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,9 @@
  */
 #include "dist_math.h"
 
+#include <inttypes.h>
+#include <stdio.h>
+
 uint64_t wst_dist_bucket_lower(unsigned i)
 {
     if (i < 2u * WST_DIST_SUB)
@@ -59,4 +62,24 @@ uint64_t wst_dist_percentile(const uint64_t *buckets, unsigned q_permille, uint6
         return mid;
     }
     return max; /* unreachable: seen reaches n >= rank */
+}
+
+int wst_dist_check(uint64_t count, const uint64_t *buckets, char *why, size_t why_size)
+{
+    if (buckets == NULL)
+        return 1;
+    uint64_t held = 0;
+    for (unsigned i = 0; i < WST_DIST_BUCKETS; i++) {
+        if (held + buckets[i] < held) {
+            snprintf(why, why_size, "count %" PRIu64 ", its buckets hold more than 2^64", count);
+            return 0;
+        }
+        held += buckets[i];
+    }
+    uint64_t larger = held > count ? held : count;
+    uint64_t apart = held > count ? held - count : count - held;
+    if (apart <= 1024u + larger / 8u)
+        return 1;
+    snprintf(why, why_size, "count %" PRIu64 ", its buckets hold %" PRIu64, count, held);
+    return 0;
 }

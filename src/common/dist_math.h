@@ -30,4 +30,16 @@ uint64_t wst_dist_rank(uint64_t n, unsigned q_permille);
 uint64_t wst_dist_percentile(const uint64_t *buckets, unsigned q_permille, uint64_t min,
                              uint64_t max);
 
+/* Room for the sentence wst_dist_check writes. */
+#define WST_DIST_WHY_MAX 96
+
+/* 1 when a distribution's count can be the one its buckets hold; else 0,
+ * with why in `why` ("count 1, its buckets hold 9223372036854775808"). A
+ * memory copy races the probes, so the two may differ by the records made
+ * while it ran: the check allows 1024 plus an eighth of the larger, and
+ * flags only what no copy of a runtime's distribution shows (issue 23 F5:
+ * a forged count of 1 over buckets of 2^63, or buckets whose sum passes
+ * 2^64). `buckets` NULL (none given): 1. */
+int wst_dist_check(uint64_t count, const uint64_t *buckets, char *why, size_t why_size);
+
 #endif

@@ -18,10 +18,11 @@ static void put_hex(struct wst_strbuf *b, uint64_t v, unsigned digits)
     wst_strbuf_append(b, s, 2 + digits);
 }
 
+/* A module's path, from the target: escape.h's text form, so that it holds
+ * no line break (one module per line) and nothing a terminal acts on. */
 static void put_line_safe(struct wst_strbuf *b, const char *s)
 {
-    for (; s != NULL && *s; s++)
-        wst_strbuf_putc(b, *s == '\n' || *s == '\r' ? '?' : *s);
+    wst_strbuf_text(b, s);
 }
 
 static void put_le(struct wst_strbuf *b, uint64_t v, unsigned bytes)

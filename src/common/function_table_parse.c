@@ -6,6 +6,8 @@
  */
 #include "function_table_parse.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +19,27 @@ static int array_fits(size_t size, uint64_t offset, uint64_t n, uint64_t item)
 {
     uint64_t bytes = n * item; /* n <= 2^26 and item <= 8: no overflow */
     return offset <= size && bytes <= size - offset;
+}
+
+static int ranges_overlap(uint64_t a, uint64_t a_len, uint64_t b, uint64_t b_len)
+{
+    return a < b + b_len && b < a + a_len;
+}
+
+/* 1 if two of the four arrays share a byte: a runtime lays them out one
+ * after the other, and a reader of overlapping ones would sum keys as
+ * calls. (Each already lies in the copy, after the header.) */
+static int arrays_overlap(const struct wst_fn_table_header *h, uint64_t cells)
+{
+    const uint64_t at[4] = {h->keys_offset, h->calls_offset, h->time_offset, h->self_offset};
+    const uint64_t len[4] = {(uint64_t)h->capacity * 4u, cells * 8u, cells * 8u, cells * 8u};
+    for (unsigned i = 0; i < 4; i++) {
+        for (unsigned j = i + 1; j < 4; j++) {
+            if (ranges_overlap(at[i], len[i], at[j], len[j]))
+                return 1;
+        }
+    }
+    return 0;
 }
 
 enum wst_status wst_fn_table_parse_header(const void *bytes, size_t size,
@@ -46,6 +69,8 @@ enum wst_status wst_fn_table_parse_header(const void *bytes, size_t size,
         if (offsets[i] < sizeof h || offsets[i] % 8 != 0 || !array_fits(size, offsets[i], cells, 8))
             return WST_E_CORRUPT;
     }
+    if (arrays_overlap(&h, cells))
+        return WST_E_CORRUPT;
     info->capacity = h.capacity;
     info->stripes = h.stripes;
     info->flags = h.flags;
@@ -60,13 +85,28 @@ enum wst_status wst_fn_table_parse_header(const void *bytes, size_t size,
     return WST_OK;
 }
 
+/* The stripes' sum, modulo 2^64; *wrapped set if it passed 2^64. */
 static uint64_t sum(const unsigned char *b, uint32_t offset, const struct wst_fn_table_info *info,
-                    uint32_t slot)
+                    uint32_t slot, int *wrapped)
 {
     uint64_t total = 0;
-    for (uint32_t s = 0; s < info->stripes; s++)
-        total += wst_le64(b + offset + ((uint64_t)s * info->capacity + slot) * 8u);
+    for (uint32_t s = 0; s < info->stripes; s++) {
+        uint64_t v = wst_le64(b + offset + ((uint64_t)s * info->capacity + slot) * 8u);
+        *wrapped |= total + v < total;
+        total += v;
+    }
     return total;
+}
+
+/* Adds b's sums into a (a key found twice), noting a wrap. */
+static void merge(struct wst_fn_entry *a, const struct wst_fn_entry *b, uint32_t *wrapped)
+{
+    int w = a->calls + b->calls < a->calls || a->time_ns + b->time_ns < a->time_ns ||
+            a->self_ns + b->self_ns < a->self_ns;
+    *wrapped += w;
+    a->calls += b->calls;
+    a->time_ns += b->time_ns;
+    a->self_ns += b->self_ns;
 }
 
 static int by_rva(const void *a, const void *b)
@@ -92,23 +132,64 @@ enum wst_status wst_fn_table_parse(const void *bytes, size_t size, struct wst_fn
         uint32_t rva = wst_le32(b + h.keys_offset + 4u * i);
         if (rva == 0)
             continue;
+        int wrapped = 0;
         entries[n].rva = rva;
-        entries[n].calls = sum(b, h.calls_offset, info, i);
-        entries[n].time_ns = sum(b, h.time_offset, info, i);
-        entries[n].self_ns = sum(b, h.self_offset, info, i);
+        entries[n].calls = sum(b, h.calls_offset, info, i, &wrapped);
+        entries[n].time_ns = sum(b, h.time_offset, info, i, &wrapped);
+        entries[n].self_ns = sum(b, h.self_offset, info, i, &wrapped);
+        info->wrapped += wrapped;
         n++;
     }
+    info->rows = (uint32_t)n;
     qsort(entries, n, sizeof *entries, by_rva);
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
         if (kept > 0 && entries[kept - 1].rva == entries[i].rva) {
-            entries[kept - 1].calls += entries[i].calls;
-            entries[kept - 1].time_ns += entries[i].time_ns;
-            entries[kept - 1].self_ns += entries[i].self_ns;
+            merge(&entries[kept - 1], &entries[i], &info->wrapped);
+            info->duplicates++;
             continue;
         }
         entries[kept++] = entries[i];
     }
     *count = kept;
+    return WST_OK;
+}
+
+enum wst_status wst_fn_table_check(const struct wst_fn_table_info *info,
+                                   const struct wst_fn_entry *entries, size_t count,
+                                   uint32_t image_size, char *why, size_t why_size)
+{
+    uint32_t most = info->capacity - info->capacity / 8u; /* WST_FN_MAX_FUNCTIONS's rule */
+    if (info->duplicates > 0) {
+        snprintf(why, why_size, "%" PRIu32 " functions hold a slot twice", info->duplicates);
+        return WST_E_CORRUPT;
+    }
+    if (info->rows > info->used || info->used > most) {
+        snprintf(why, why_size,
+                 "the header says %" PRIu32 " functions of at most %" PRIu32
+                 ", the table holds %" PRIu32,
+                 info->used, most, info->rows);
+        return WST_E_CORRUPT;
+    }
+    for (size_t i = 0; i < count; i++) {
+        const struct wst_fn_entry *e = &entries[i];
+        if (e->rva >= image_size) {
+            snprintf(why, why_size,
+                     "function at RVA 0x%" PRIx32 ", outside the image of 0x%" PRIx32 " bytes",
+                     e->rva, image_size);
+            return WST_E_CORRUPT;
+        }
+        if (e->self_ns > e->time_ns) {
+            snprintf(why, why_size,
+                     "function at RVA 0x%" PRIx32 ": self time %" PRIu64
+                     " ns above its inclusive time %" PRIu64 " ns",
+                     e->rva, e->self_ns, e->time_ns);
+            return WST_E_CORRUPT;
+        }
+    }
+    if (info->wrapped > 0) {
+        snprintf(why, why_size, "the sums of %" PRIu32 " functions pass 2^64", info->wrapped);
+        return WST_E_CORRUPT;
+    }
     return WST_OK;
 }

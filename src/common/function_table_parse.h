@@ -26,6 +26,10 @@ struct wst_fn_table_info {
     uint32_t capacity, stripes, flags, used, stack_depth;
     uint64_t overflow_calls, unwound_frames, untimed_calls, unmatched_exits, threads;
     uint64_t threads_live;
+    /* Filled by wst_fn_table_parse, for wst_fn_table_check: */
+    uint32_t rows;       /* taken slots, before duplicates were merged */
+    uint32_t duplicates; /* slots whose key another slot also holds */
+    uint32_t wrapped;    /* entries whose calls, time or self sum passed 2^64 */
 };
 
 struct wst_fn_entry {
@@ -42,5 +46,16 @@ enum wst_status wst_fn_table_parse_header(const void *bytes, size_t size,
  * `capacity` must be at least info->capacity, else WST_E_INTERNAL. */
 enum wst_status wst_fn_table_parse(const void *bytes, size_t size, struct wst_fn_table_info *info,
                                    struct wst_fn_entry *entries, size_t capacity, size_t *count);
+
+/* What a table that parsed cannot hold if a runtime wrote it (issue 23 F4):
+ * a key twice, a function outside the image (`image_size`: SizeOfImage), a
+ * sum past 2^64, self time above inclusive time, more taken slots than the
+ * header's `used` or than a runtime ever takes. WST_OK, or WST_E_CORRUPT with
+ * the first problem found written into `why`. Self above inclusive and rows
+ * above `used` can also be a copy racing the hooks (a frame's two adds, a
+ * claim's two stores): the caller reads again before it believes them. */
+enum wst_status wst_fn_table_check(const struct wst_fn_table_info *info,
+                                   const struct wst_fn_entry *entries, size_t count,
+                                   uint32_t image_size, char *why, size_t why_size);
 
 #endif

@@ -2,9 +2,11 @@
  * See lcov.h. Records are grouped by source file: the functions are sorted
  * by (file, line, name) into a private index, and each run of one file
  * becomes one record. Names and paths come from the image and the target,
- * so a line break in either is written as '?' (it would end the record's
- * line), and a comma in a name as '?' too (FN and FNDA split at the first
- * comma after the number, and genhtml would misread the name otherwise).
+ * so each is written in escape.h's text form, as every other writer shows
+ * them (a line break would end the record's line, and a terminal acts on
+ * ESC and its kin: `\x1b`, `\u{2028}`), and a comma in a name as '?' (FN
+ * and FNDA split at the first comma after the number, and genhtml would
+ * misread the name otherwise).
  */
 #include "lcov.h"
 
@@ -13,10 +15,17 @@
 
 static void put_safe(struct wst_strbuf *b, const char *s, int comma_too)
 {
-    for (; s != NULL && *s; s++) {
-        int bad = *s == '\n' || *s == '\r' || (comma_too && *s == ',');
-        wst_strbuf_putc(b, bad ? '?' : *s);
+    if (!comma_too) {
+        wst_strbuf_text(b, s);
+        return;
     }
+    struct wst_strbuf shown = {0};
+    wst_strbuf_text(&shown, s);
+    for (size_t i = 0; i < shown.len; i++)
+        wst_strbuf_putc(b, shown.data[i] == ',' ? '?' : shown.data[i]);
+    if (shown.failed)
+        b->failed = 1;
+    wst_strbuf_free(&shown);
 }
 
 static const struct wst_cov_function *sort_base;

@@ -128,12 +128,21 @@ static void write_labels_le(struct wst_strbuf *b, const struct wst_metrics_modul
 }
 
 /* A histogram: cumulative `_bucket` samples at each non-empty bucket's
- * upper bound, `+Inf`, then `_count` (equal to +Inf's) and `_sum`. */
+ * upper bound, `+Inf`, then `_count` (equal to +Inf's) and `_sum`.
+ *
+ * A distribution whose count its buckets contradict (wst_dist_check: a
+ * forged or damaged region, issue 23 F5) has no samples at all. Its
+ * cumulative buckets could go down (a sum past 2^64), which promtool accepts
+ * and histogram_quantile turns into nonsense; clamping them would invent
+ * counts no probe made. An absent series is visibly absent, and `dump` and
+ * `watch` say why (OpenMetrics has no comment line to say it here). */
 static void write_histogram(struct wst_strbuf *b, const struct family *f,
                             const struct wst_metrics_module *m, const struct wst_region_counter *e)
 {
     uint64_t seen = 0;
-    char le[24];
+    char le[24], why[WST_DIST_WHY_MAX];
+    if (!wst_dist_check(e->value, e->buckets, why, sizeof why))
+        return;
     for (unsigned i = 0; e->buckets != NULL && i < WST_DIST_BUCKETS; i++) {
         if (e->buckets[i] == 0)
             continue;

@@ -27,6 +27,8 @@ static const struct {
     [WST_E_INTERNAL] = {"internal", "internal error", 70},
     [WST_E_PARTIAL] = {"partial", "some modules failed", 15},
     [WST_E_NOT_TIMED] = {"not-timed", "the function table counts calls only", 16},
+    [WST_E_UNKNOWN_OUTCOME] = {"unknown-outcome", "the request was sent, its outcome is unknown",
+                               17},
 };
 
 static int in_range(enum wst_status status)

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
+
 static int reserve(struct wst_strbuf *b, size_t extra)
 {
     size_t limit = b->limit ? b->limit : WST_STRBUF_DEFAULT_LIMIT;
@@ -87,4 +89,19 @@ void wst_strbuf_free(struct wst_strbuf *b)
 {
     free(b->data);
     memset(b, 0, sizeof *b);
+}
+
+void wst_strbuf_text(struct wst_strbuf *b, const char *s)
+{
+    if (s == NULL)
+        return;
+    size_t n = wst_escape(NULL, 0, s, WST_ESCAPE_TEXT);
+    char *shown = malloc(n + 1);
+    if (shown == NULL) {
+        b->failed = 1;
+        return;
+    }
+    wst_escape(shown, n + 1, s, WST_ESCAPE_TEXT);
+    wst_strbuf_append(b, shown, n);
+    free(shown);
 }

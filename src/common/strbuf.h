@@ -30,6 +30,9 @@ void wst_strbuf_putc(struct wst_strbuf *b, char c);
 void wst_strbuf_printf(struct wst_strbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void wst_strbuf_u64(struct wst_strbuf *b, unsigned long long v);
+/* `s` as escape.h's text form (WST_ESCAPE_TEXT): a string from a target or
+ * an image, with no byte a terminal acts on and no line break. */
+void wst_strbuf_text(struct wst_strbuf *b, const char *s);
 void wst_strbuf_free(struct wst_strbuf *b);
 
 #endif

@@ -217,6 +217,35 @@ static enum wst_status load_names(const struct wst_remote *r, const struct wst_m
     return WST_OK;
 }
 
+/* Reads before a table that parses but fails wst_fn_table_check is called
+ * corrupt. */
+#define FN_TABLE_READS 3
+
+/* One copy of the table, parsed and checked. A failed check is WST_E_CORRUPT
+ * with `why` set (err untouched), so that the caller can read again. */
+static enum wst_status read_table_once(const struct wst_remote *r, const struct wst_module *m,
+                                       const struct wst_region_info *info, unsigned char *bytes,
+                                       struct wst_fn_entry **entries, size_t *n,
+                                       struct wst_fn_table_info *ti, char *why, size_t why_size,
+                                       struct wst_error *err)
+{
+    uint32_t size = info->header.functions_size;
+    enum wst_status st = wst_remote_read(r, m->base + info->header.functions_rva, bytes, size,
+                                         "function table", err);
+    if (st != WST_OK)
+        return st;
+    st = wst_fn_table_parse_header(bytes, size, ti);
+    if (st == WST_OK) {
+        *entries = calloc(ti->capacity, sizeof **entries);
+        st = *entries == NULL ? WST_E_INTERNAL
+                              : wst_fn_table_parse(bytes, size, ti, *entries, ti->capacity, n);
+    }
+    if (st != WST_OK)
+        return wst_error_set(err, st, 0, "pid %lu, module %s: function table of %lu bytes",
+                             (unsigned long)r->pid, m->name, (unsigned long)size);
+    return wst_fn_table_check(ti, *entries, *n, m->image_size, why, why_size);
+}
+
 static enum wst_status read_table(const struct wst_remote *r, const struct wst_module *m,
                                   const struct wst_region_info *info, struct wst_fn_entry **entries,
                                   size_t *n, struct wst_fn_table_info *ti, struct wst_error *err)
@@ -232,22 +261,23 @@ static enum wst_status read_table(const struct wst_remote *r, const struct wst_m
     unsigned char *bytes = malloc(info->header.functions_size ? info->header.functions_size : 1);
     if (bytes == NULL)
         return wst_error_set(err, WST_E_INTERNAL, 0, "out of memory");
-    enum wst_status st = wst_remote_read(r, m->base + info->header.functions_rva, bytes,
-                                         info->header.functions_size, "function table", err);
-    if (st == WST_OK) {
-        st = wst_fn_table_parse_header(bytes, info->header.functions_size, ti);
-        if (st == WST_OK) {
-            *entries = calloc(ti->capacity, sizeof **entries);
-            st = *entries == NULL ? WST_E_INTERNAL
-                                  : wst_fn_table_parse(bytes, info->header.functions_size, ti,
-                                                       *entries, ti->capacity, n);
-        }
-        if (st != WST_OK)
-            wst_error_set(err, st, 0, "pid %lu, module %s: function table of %lu bytes",
-                          (unsigned long)r->pid, m->name,
-                          (unsigned long)info->header.functions_size);
-    }
+    char why[160];
+    enum wst_status st;
+    /* A table that parses but fails the check is read again: a copy racing
+     * the hooks can show a frame's self time before its inclusive time, or
+     * a slot claimed after `used` was copied. A hostile table fails every
+     * time. */
+    int attempt = 0;
+    do {
+        free(*entries);
+        *entries = NULL;
+        why[0] = '\0';
+        st = read_table_once(r, m, info, bytes, entries, n, ti, why, sizeof why, err);
+    } while (st == WST_E_CORRUPT && why[0] != '\0' && ++attempt < FN_TABLE_READS);
     free(bytes);
+    if (st == WST_E_CORRUPT && why[0] != '\0')
+        return wst_error_set(err, st, 0, "pid %lu, module %s: corrupt function table: %s",
+                             (unsigned long)r->pid, m->name, why);
     return st;
 }
 

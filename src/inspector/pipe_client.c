@@ -165,6 +165,8 @@ static enum wst_status transfer(struct wst_pipe_client *c, int writing, void *bu
     BOOL ok = writing ? wst_inspector_os.WriteFile(c->pipe, buf, size, NULL, &ov)
                       : wst_inspector_os.ReadFile(c->pipe, buf, size, NULL, &ov);
     DWORD e = ok ? 0 : GetLastError();
+    if (writing && (ok || e == ERROR_IO_PENDING))
+        c->sent = 1;
     if (!ok && e != ERROR_IO_PENDING && e != ERROR_MORE_DATA)
         return wst_error_set(err, WST_E_PIPE, e, writing ? "writing a request" : "reading a reply");
     if (!ok && e == ERROR_IO_PENDING) {
@@ -213,6 +215,7 @@ static enum wst_status request(struct wst_pipe_client *c, uint16_t type, void **
     unsigned char raw[sizeof h];
     uint32_t id = c->next_id++;
     DWORD deadline = GetTickCount() + c->timeout_ms;
+    c->sent = 0;
     *payload = NULL;
     *length = 0;
     wst_msg_header_init(&h, type, id, 0);

@@ -24,6 +24,10 @@ struct wst_pipe_client {
     HANDLE event; /* for overlapped I/O, so that every read has a deadline */
     uint32_t next_id;
     DWORD timeout_ms;
+    /* Whether a byte of the last request may have reached the worker: 0 only
+     * when its first write failed outright. A reset that failed with 1 may
+     * still be applied (control.c then asks the region). */
+    int sent;
 };
 
 /* Who the client expects at the other end: the pid it opened, and the

@@ -24,6 +24,7 @@ struct wst_module_report {
     int complete;  /* dump: every counter name is in `counters` */
     int settled;   /* dump: the copy passed the reset and torn-value checks */
     struct wst_msg_stats stats; /* stats verb */
+    int unanswered; /* reset: no good reply, but the generation moved (control.c) */
     /* This module's failure (status WST_OK: none). The verb goes on with
      * the other modules, and write_report.c reports it in the module's place. */
     struct wst_error error;

@@ -21,6 +21,8 @@
 
 #include <fcntl.h>
 #include <io.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +34,7 @@
 #include "lcov.h"
 #include "output_state.h"
 #include "pe_file.h"
+#include "write_report.h"
 
 /* drcov's module id is 16 bits. */
 #define MAX_COVERAGE_MODULES 0xffffu
@@ -42,6 +45,22 @@ struct image_facts {
     struct wst_dwarf_units units; /* compile units built with -finstrument-functions */
     int have_units;               /* their producers could be read: units says which */
 };
+
+/* A warning on stderr. It names the target's module and the path of its
+ * image, so the whole line is escaped as every string from the target is
+ * (docs/inspector.md, "Strings from the target"). */
+static void warn(const char *fmt, ...) __attribute__((format(__MINGW_PRINTF_FORMAT, 1, 2)));
+static void warn(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fputs("wst-inspect: coverage: ", stderr);
+    wst_text_string(stderr, line);
+    fputc('\n', stderr);
+}
 
 /* Reads the module's image file for its header facts and DWARF lines. A
  * failure only costs the lines (and entry, checksum, timestamp): reported,
@@ -61,16 +80,15 @@ static void load_image(const struct wst_function_module *fm, struct wst_cov_modu
         return;
     }
     if (wst_pe_file_open(file, size, &pe) != WST_OK) {
-        fprintf(stderr, "wst-inspect: coverage: %s: %s is not a PE image; no line information\n",
-                fm->name, path);
+        warn("%s: %s is not a PE image; no line information", fm->name, path);
         goto out;
     }
     cm->entry = pe.info.entry_point != 0 ? fm->base + pe.info.entry_point : 0;
     cm->checksum = pe.info.checksum;
     cm->timestamp = pe.info.timestamp;
     if (wst_dwarf_lines_load(&pe, &facts->lines) != WST_OK) {
-        fprintf(stderr, "wst-inspect: coverage: %s: unreadable DWARF in %s (%s); no line "
-                        "information\n", fm->name, path, facts->lines.error);
+        warn("%s: unreadable DWARF in %s (%s); no line information", fm->name, path,
+             facts->lines.error);
         goto out;
     }
     facts->have_lines = facts->lines.row_count > 0;
@@ -185,9 +203,9 @@ static enum wst_status emit(const struct wst_options *o, const struct wst_covera
                                                         "build the modules with -g");
             goto out;
         } else if (skipped > 0) {
-            fprintf(stderr, "wst-inspect: coverage: %zu of %zu functions have no source line "
-                            "(built without -g?) and are left out of the lcov output\n",
-                    skipped, cov->function_count);
+            warn("%zu of %zu functions have no source line (built without -g?) and are left "
+                 "out of the lcov output",
+                 skipped, cov->function_count);
         }
     }
     if (b.failed) {

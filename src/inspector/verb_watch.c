@@ -141,24 +141,19 @@ static void module_rates(const struct frame *prev, const struct wst_module_repor
 
 /* ------------------------------------------------------------ writers */
 
-static void text_safe(FILE *out, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
-        fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, out);
-}
-
 static void write_text(FILE *out, DWORD pid, const struct wst_module_report *m,
                        const struct rates *r)
 {
+    char why[WST_DIST_WHY_MAX];
     fputs("  ", out);
-    text_safe(out, m->module.name);
+    wst_text_string(out, m->module.name);
     fprintf(out, "  mode %s  via %s  generation %" PRIu64 "\n", wst_mode_name(m->info.header.mode),
             m->via, m->generation);
     wst_output_functions_hint(out, pid, m, "    ");
     for (size_t c = 0; c < m->count; c++) {
         const struct wst_region_counter *e = &m->counters[c];
         fputs("    ", out);
-        text_safe(out, e->name);
+        wst_text_string(out, e->name);
         switch (wst_entry_kind_of(e)) {
         case WST_ENTRY_COUNTER:
         case WST_ENTRY_DISTRIBUTION:
@@ -172,6 +167,9 @@ static void write_text(FILE *out, DWORD pid, const struct wst_module_report *m,
             if (wst_entry_kind_of(e) == WST_ENTRY_DISTRIBUTION && r->dist[c].count > 0)
                 fprintf(out, "  interval p50 %" PRIu64 "  p99 %" PRIu64 "%s", r->dist[c].p50,
                         r->dist[c].p99, e->flags & WST_DIST_UNIT_NS ? " ns" : "");
+            if (wst_entry_kind_of(e) == WST_ENTRY_DISTRIBUTION &&
+                !wst_dist_check(e->value, e->buckets, why, sizeof why))
+                fprintf(out, "  INCONSISTENT: %s", why);
             break;
         case WST_ENTRY_GAUGE:
             fprintf(out, "  %" PRId64 "  (gauge)", (int64_t)e->value);
@@ -183,15 +181,16 @@ static void write_text(FILE *out, DWORD pid, const struct wst_module_report *m,
 
 static void write_json_module(FILE *out, const struct wst_module_report *m, const struct rates *r)
 {
-    fputs("{\"name\": ", out);
-    wst_json_string(out, m->module.name);
+    char why[WST_DIST_WHY_MAX];
+    fputc('{', out);
+    wst_json_field(out, "name", m->module.name);
     fprintf(out, ", \"mode\": \"%s\", \"via\": \"%s\", \"generation\": %" PRIu64 ", \"entries\": [",
             wst_mode_name(m->info.header.mode), m->via, m->generation);
     for (size_t c = 0; c < m->count; c++) {
         const struct wst_region_counter *e = &m->counters[c];
         enum wst_entry_kind kind = wst_entry_kind_of(e);
-        fputs(c ? ", {\"name\": " : "{\"name\": ", out);
-        wst_json_string(out, e->name);
+        fputs(c ? ", {" : "{", out);
+        wst_json_field(out, "name", e->name);
         fprintf(out, ", \"kind\": \"%s\"", wst_entry_kind_name(kind));
         switch (kind) {
         case WST_ENTRY_COUNTER:
@@ -209,6 +208,8 @@ static void write_json_module(FILE *out, const struct wst_module_report *m, cons
                         r->dist[c].p50, r->dist[c].p99);
             else
                 fputs(", \"interval_p50\": null, \"interval_p99\": null", out);
+            if (!wst_dist_check(e->value, e->buckets, why, sizeof why))
+                fprintf(out, ", \"inconsistent\": \"%s\"", why);
             break;
         }
         /* counters: increase per second; distributions: records per second */

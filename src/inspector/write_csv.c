@@ -5,9 +5,11 @@
 #include "write_csv.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "entry_kind.h"
+#include "escape.h"
 
 void wst_time_now(char *out, size_t size)
 {
@@ -22,7 +24,7 @@ void wst_csv_header(FILE *out)
     fputs("time,pid,module,name,kind,value,rate\n", out);
 }
 
-void wst_csv_field(FILE *out, const char *s)
+static void put_quoted(FILE *out, const char *s)
 {
     if (strpbrk(s, ",\"\r\n") == NULL && s[0] != ' ') {
         fputs(s, out);
@@ -35,6 +37,19 @@ void wst_csv_field(FILE *out, const char *s)
         fputc(*s, out);
     }
     fputc('"', out);
+}
+
+void wst_csv_field(FILE *out, const char *s)
+{
+    size_t n = wst_escape(NULL, 0, s, WST_ESCAPE_TEXT);
+    char *shown = malloc(n + 1);
+    if (shown == NULL) {
+        fputs("?", out); /* out of memory: never the raw bytes */
+        return;
+    }
+    wst_escape(shown, n + 1, s, WST_ESCAPE_TEXT);
+    put_quoted(out, shown);
+    free(shown);
 }
 
 void wst_csv_module_rows(FILE *out, const char *time, DWORD pid, const struct wst_module_report *m,

@@ -17,8 +17,11 @@ void wst_time_now(char *out, size_t size);
 
 void wst_csv_header(FILE *out);
 
-/* One field: quoted, with quotes doubled, when it holds a comma, a quote, a
- * CR or a LF, or starts with a space. Other bytes pass unchanged. */
+/* One field, from the target: first in escape.h's text form, as every
+ * other writer shows it (no byte a terminal acts on; CR and LF as \x0d and
+ * \x0a, so that a row stays one line whatever the stream does with line
+ * ends), then quoted, with quotes doubled, when it holds a comma or a quote,
+ * or starts with a space. */
 void wst_csv_field(FILE *out, const char *s);
 
 /* The rows of one module. `rates` and `have_rate` may be NULL (no rates);

@@ -63,6 +63,9 @@ static void json_distribution(FILE *out, const struct wst_region_counter *e)
         sep = ", ";
     }
     fputc(']', out);
+    char why[WST_DIST_WHY_MAX];
+    if (!wst_dist_check(e->value, e->buckets, why, sizeof why))
+        fprintf(out, ", \"inconsistent\": \"%s\"", why);
 }
 
 void wst_output_entry_json(FILE *out, const struct wst_region_counter *e)
@@ -92,6 +95,9 @@ void wst_output_entry_text(FILE *out, const struct wst_region_counter *e)
                     percentile(e, 500), u, percentile(e, 900), u, percentile(e, 990), u);
             fprintf(out, "  max %" PRIu64 "%s", e->max, u);
         }
+        char why[WST_DIST_WHY_MAX];
+        if (!wst_dist_check(e->value, e->buckets, why, sizeof why))
+            fprintf(out, "  INCONSISTENT: %s", why);
     } else if (e->kind == WST_KIND_GAUGE) {
         fprintf(out, " %" PRId64 "  (gauge)", (int64_t)e->value);
     } else {

@@ -358,12 +358,14 @@ void wst_output_reset(FILE *out, int json, DWORD pid, const struct wst_module_re
             if (json_module_error(out, &r[i]))
                 continue;
             json_module_head(out, &r[i]);
-            fprintf(out, ", \"generation\": %" PRIu64 "}", r[i].generation);
+            fprintf(out, ", \"generation\": %" PRIu64 ", \"answered\": %s}", r[i].generation,
+                    r[i].unanswered ? "false" : "true");
         } else if (text_module_error(out, &r[i])) {
             continue;
         } else {
             text_string(out, r[i].module.name);
-            fprintf(out, ": reset, generation %" PRIu64 "\n", r[i].generation);
+            fprintf(out, ": reset, generation %" PRIu64 "%s\n", r[i].generation,
+                    r[i].unanswered ? " (the worker did not answer; the generation moved)" : "");
         }
     }
     if (json)

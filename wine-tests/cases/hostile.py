@@ -94,5 +94,37 @@ def run(ctx):
         ctx.check(len(plain) == 1 and plain[0]["value"] == 3 and "name_hex" not in plain[0],
                   f"{label}: plain.hits wrong: {plain}")
         ctx.note(f"via_{via}", m["via"])
+    _watch_and_csv(ctx, pid)
     p.send()
     ctx.check(p.wait() == 0, f"host failed: {p.err[-300:]!r}")
+
+
+ESCAPED_COUNTER = b"evil.\\x1b[2J\\x1b]0;pwned\\x07.\\x9b31m.\\u{9b}31m.\\u{202e}.\\xff\\xfe"
+
+
+def _watch_and_csv(ctx, pid):
+    """Issue 23 F2: watch (text, JSON Lines, CSV) and dump's CSV go through
+    the same escaper: watch's text had its own filter, which passed 0x9b,
+    U+0085, U+2028 and U+2066; CSV wrote ESC raw; watch's JSON had no
+    name_hex."""
+    watch = ("watch", pid, "--count", "1", "--interval", "0.1", "--via", "memory")
+    for args in (watch, watch + ("--format", "csv"), ("dump", pid, "--format", "csv")):
+        r = _inspect_bytes(ctx, *args)
+        label = "wst-inspect " + " ".join(map(str, args))
+        ctx.check(r.returncode == 0, f"{label}: exit {r.returncode}, {r.stderr[-300:]!r}")
+        bad = _first_control(r.stdout)
+        ctx.check(bad is None, f"{label} passes a control to the terminal: {bad}")
+        ctx.check(ESCAPED_COUNTER in r.stdout,
+                  f"{label}: the counter is not shown escaped: {r.stdout[:600]!r}")
+    r = _inspect_bytes(ctx, *watch, "--format", "json")
+    label = "watch --format json"
+    ctx.check(r.returncode == 0, f"{label}: exit {r.returncode}")
+    bad = _first_control(r.stdout)
+    ctx.check(bad is None, f"{label} holds a raw control: {bad}")
+    try:
+        line = json.loads(r.stdout.decode("utf-8").splitlines()[0])
+    except (ValueError, IndexError) as e:
+        raise Failure(f"{label}: not UTF-8 JSON ({e}): {r.stdout[:300]!r}")
+    entries = [e for m in line["modules"] if m["name"] == HOSTILE_MODULE for e in m["entries"]]
+    by_hex = [e for e in entries if e.get("name_hex") == HOSTILE_COUNTER.hex()]
+    ctx.check(len(by_hex) == 1, f"{label}: no entry with the counter's exact bytes: {entries}")
