@@ -15,12 +15,11 @@
  * all private to it.
  *
  * Instances are created as clients need them: open creates one and listens
- * on it (before the caller publishes the name), and a
- * client's connect creates the next listener (up to WST_PIPE_INSTANCES);
- * a client's hang-up retires its instance when another one listens. So a
- * server that nobody talks to holds one instance with one pending connect,
- * and its stop, which the module's unload waits for, reaps one operation
- * instead of one per slot (each costs a cancel, two waits and two closes:
+ * (before the name is published), a client's connect creates the next
+ * listener (up to WST_PIPE_INSTANCES), a client's hang-up retires its
+ * instance when another one listens. So a server that nobody talks to holds
+ * one instance with one pending connect, and its stop, which the module's
+ * unload waits for, reaps one operation instead of one per slot (each costs
  * about five wineserver round trips under Wine). A client that finds every
  * instance busy in the moment before the next listener exists gets
  * ERROR_PIPE_BUSY and waits with WaitNamedPipe, as every client must anyway.
@@ -61,6 +60,7 @@ struct wst_pipe_server {
 
 static void listen_on(struct wst_pipe_server *srv, struct slot *s);
 static void replace(struct wst_pipe_server *srv, struct slot *s);
+static void ensure_listener(struct wst_pipe_server *srv);
 
 /* Whether some slot listens, other than `except`. */
 static BOOL another_listens(const struct wst_pipe_server *srv, const struct slot *except)
@@ -73,8 +73,7 @@ static BOOL another_listens(const struct wst_pipe_server *srv, const struct slot
     return FALSE;
 }
 
-/* Closes a slot's instance and event, its I/O reaped: the slot may be used
- * again. Only while another slot listens, so the name stays held. */
+/* Closes a slot's instance and event, its I/O reaped, for reuse; only while another listens. */
 static void retire(struct slot *s)
 {
     reap(s);
@@ -116,8 +115,6 @@ static void on_connected(struct wst_pipe_server *srv, struct slot *s)
     read_request(srv, s);
 }
 
-static void ensure_listener(struct wst_pipe_server *srv);
-
 /* ERROR_NO_DATA (the client came and went before we listened) is retried a
  * few times; any other failure kills the slot (SLOT_DEAD) rather than spin. */
 static void listen_on(struct wst_pipe_server *srv, struct slot *s)
@@ -142,12 +139,10 @@ static void listen_on(struct wst_pipe_server *srv, struct slot *s)
             break;
         wst_os.DisconnectNamedPipe(s->pipe);
     }
-    /* A dead slot must not keep its instance: a client can open an instance
-     * that nobody listens on, and would then wait for a reply for ever. But
-     * the next listener is created first, while this instance still holds the
-     * name: closing first would leave the name free for a moment, to a
-     * squatter or to a client that read SERVING (it would find no pipe).
-     * Each failure kills one more slot, so the chain ends within the slots. */
+    /* A dead slot must not keep its instance (a client could open it and
+     * wait for ever), but it holds the name until the next listener exists:
+     * else a squatter, or a client that read SERVING, finds the name free.
+     * Each failure kills a slot, so the chain ends within the slots. */
     srv->counts.errors++;
     s->state = SLOT_DEAD;
     ensure_listener(srv);
