@@ -6,7 +6,8 @@ into ".data$<its mangled name>" and renames that to ".wst$m<the name>"
 (docs/region.md, "C++"). Each program here is built while the scenario
 runs, with the source tree's wst-c++ and runtime, for the run's
 architecture, and read with the inspector (`dump --json`); on native
-Windows (no cross compiler) they skip.
+Windows (no cross compiler) they skip, and so does an i686 run without
+32-bit Wine (as i686-target does; WST_REQUIRE_WINE32=1 makes it a failure).
 
 cxx-template-probe: probes written directly in a function template's body
 (wine-tests/hosts/wst_cxx_template.cpp). g++ 12 dropped their section and
@@ -31,8 +32,11 @@ and tpl_twice<double> and leave no output; let through
 g++ without wst-c++ gets the header's warning.
 """
 
+import os
 import re
 import subprocess
+
+from . import i686
 
 N = 9  # calls of each instantiation, rounds of cxx-two-units
 TEMPLATE = "wine-tests/hosts/wst_cxx_template.cpp"
@@ -59,6 +63,23 @@ def gxx_version(ctx):
         ctx.require(False, f"{gxx}: {e}")
     ctx.require(re.match(r"\d+", out), f"{gxx} -dumpversion said {out!r}")
     return out
+
+
+def start(ctx):
+    """The checks before a build: a cross compiler (not on native Windows),
+    and for an i686 run 32-bit Wine (SKIPPED without it, as i686-target is,
+    unless WST_REQUIRE_WINE32=1). Returns the g++ version."""
+    if ctx.native:
+        ctx.skip("wst-c++ is a bash script for the Linux cross toolchain")
+    if ctx.arch == "i686":
+        failed = i686.probe(ctx, ctx.bin("counters_host.exe", arch="i686"))
+        if failed and os.environ.get("WST_REQUIRE_WINE32") == "1":
+            ctx.require(False, f"WST_REQUIRE_WINE32=1 and a 32-bit program does not run: {failed}")
+        if failed:
+            ctx.skip(f"no 32-bit Wine: {failed}")
+    version = gxx_version(ctx)
+    ctx.note("g++", version)
+    return version
 
 
 def compile_run(ctx, work, argv, env=None):
@@ -103,10 +124,7 @@ def template_counts(ctx, what, got, version):
 
 
 def template_probe(ctx):
-    if ctx.native:
-        ctx.skip("wst-c++ is a bash script for the Linux cross toolchain")
-    version = gxx_version(ctx)
-    ctx.note("g++", version)
+    version = start(ctx)
     work = ctx.tmpdir()
     rc, err = wst_cxx(ctx, work, "-o", "tpl.exe", src(ctx, TEMPLATE))
     ctx.require(rc == 0, f"g++ {version}: wst-c++ refused a template probe: {err.strip()[-600:]}")
@@ -126,10 +144,7 @@ def unit_counts(ctx, what, got, version):
 
 
 def two_units(ctx):
-    if ctx.native:
-        ctx.skip("wst-c++ is a bash script for the Linux cross toolchain")
-    version = gxx_version(ctx)
-    ctx.note("g++", version)
+    version = start(ctx)
     work = ctx.tmpdir()
     units = [src(ctx, u) for u in UNITS]
     # -c, then a link of the objects.
@@ -148,10 +163,7 @@ def two_units(ctx):
 
 
 def lost_probe(ctx):
-    if ctx.native:
-        ctx.skip("wst-c++ is a bash script for the Linux cross toolchain")
-    version = gxx_version(ctx)
-    ctx.note("g++", version)
+    version = start(ctx)
     work = ctx.tmpdir()
     gxx = f"{ctx.arch}-w64-mingw32-g++"
     include = f"-I{ctx.root / 'include'}"
