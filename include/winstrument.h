@@ -46,16 +46,29 @@
 #include "winstrument/probe_abi.h"
 #include "winstrument/region.h"
 
-/* The section of a probe site. In C++, sites in inline functions are
- * COMDAT data, and g++ refuses two of them in one named section ("section
- * type conflict"): each site gets a section of its own, ".wst$m<n>", which
- * the linker still sorts between the header (.wst$a) and the trailer
- * (.wst$z). Known limit: g++ 12 drops the section attribute of a static in a
- * function template's instantiation (each copy lands in a .data$ section
- * of its own), so a probe written directly in a function template is not
- * seen; call a non-template (inline) function holding the probe instead
- * (docs/region.md, "C++"). wst-c++ fails a build in which that happened. */
+/* Where a probe site goes. In C, every site is in ".wst$m", which the linker
+ * sorts between the header (.wst$a) and the trailer (.wst$z). In C++ a site
+ * in an inline function or a template is COMDAT data, and the linker keeps
+ * one COMDAT section per section NAME, so sites must not share names across
+ * translation units. toolchain/wst-c++ compiles with WST_CXX_SITES_RENAMED_
+ * and -fdata-sections: the site has no section attribute, g++ puts it in
+ * ".data$<its mangled name>" (unique per variable), and wst-c++ renames that
+ * section to ".wst$m<its mangled name>" in the object. Without wst-c++ each
+ * site gets ".wst$m<__COUNTER__>": right in one translation unit without
+ * templates, wrong across several (a probe in an inline function or a
+ * template may fail to link or be lost, silently), so the header warns
+ * unless WST_CXX_COUNTER_SECTIONS says the build accepts that
+ * (docs/region.md, "C++"). */
+#if defined(__cplusplus) && defined(WST_CXX_SITES_RENAMED_)
+#define WST_SITE_ATTRS_ __attribute__((aligned(64), used))
+#else
+#define WST_SITE_ATTRS_ __attribute__((section(WST_SECTION_), aligned(64), used))
+#endif
 #ifdef __cplusplus
+#if !defined(WST_CXX_SITES_RENAMED_) && !defined(WST_CXX_COUNTER_SECTIONS)
+#warning "winstrument.h: C++ without toolchain/wst-c++ may lose probes of inline functions \
+and templates (docs/region.md, C++); define WST_CXX_COUNTER_SECTIONS to accept that"
+#endif
 #define WST_SECTION_ WST_SECTION_AT_(__COUNTER__)
 #define WST_SECTION_AT_(n) WST_SECTION_AT2_(n)
 #define WST_SECTION_AT2_(n) ".wst$m" #n
@@ -67,13 +80,13 @@
  * its address as `var`p_. */
 #define WST_SITE_(var, name, kind)                                                             \
     WST_STATIC_ASSERT_(sizeof(name) <= WST_NAME_MAX, "winstrument: name too long");            \
-    __attribute__((section(WST_SECTION_), aligned(64), used)) static struct wst_counter var = { \
+    WST_SITE_ATTRS_ static struct wst_counter var = {                                          \
         WST_COUNTER_MAGIC, kind, name, {{0, {0}}}};                                            \
     struct wst_counter *const var##p_ = &var
 
 #define WST_DIST_SITE_(var, name, flags)                                                       \
     WST_STATIC_ASSERT_(sizeof(name) <= WST_NAME_MAX, "winstrument: name too long");            \
-    __attribute__((section(WST_SECTION_), aligned(64), used)) static struct wst_distribution   \
+    WST_SITE_ATTRS_ static struct wst_distribution                                             \
         var = {WST_DIST_MAGIC,      WST_KIND_DISTRIBUTION | (flags), name, {{0, 0, {0}}},      \
                {0, 0, {0}}, {{0}}};                                                            \
     struct wst_distribution *const var##p_ = &var

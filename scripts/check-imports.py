@@ -26,6 +26,7 @@ What it compares, for x86_64 and i686, with <arch>-w64-mingw32-objdump -p:
 """
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -122,14 +123,24 @@ def check_arch(arch, build, failures):
                 "a bare C DLL of this toolchain", failures)
 
 
+def outputs(build):
+    """The .dll and .exe files under build, but not in objects, Wine prefixes or
+    make platform-check's Debian root (build/platform/trixie: an OS's files,
+    mingw-w64's own DLLs among them, not the build's)."""
+    for top, dirs, files in os.walk(build):
+        rel = Path(top).relative_to(build).parts
+        dirs[:] = [d for d in dirs if d not in ("obj", "wineprefix") and
+                   not (rel == ("platform",) and d == "trixie")]
+        for name in files:
+            path = Path(top) / name
+            if path.suffix.lower() in (".dll", ".exe") and path.is_file():
+                yield path
+
+
 def check_banned(build, failures):
     """Every PE output of the build, against the runtimes no Windows has."""
     count = 0
-    for path in sorted(build.rglob("*")):
-        if path.suffix.lower() not in (".dll", ".exe") or not path.is_file():
-            continue
-        if "obj" in path.relative_to(build).parts or "wineprefix" in path.parts:
-            continue
+    for path in sorted(outputs(build)):
         arch = "i686" if "i686" in path.relative_to(build).parts else "x86_64"
         count += 1
         for dll in sorted(imports(arch, path)):

@@ -117,8 +117,10 @@ SCENARIOS = [
     Scenario("dist-gauges", dist.gauges, iterations=2000, per_iteration=0.01),
     Scenario("dist-scope-at-unload", dist.scope_at_unload),
     Scenario("dist-cxx", dist.cxx, iterations=200, per_iteration=0.2),
-    # wst-c++ and a probe in a function template's body (g++ 12 drops it).
+    # wst-c++: probes in templates, inline and static functions of two units.
     Scenario("cxx-template-probe", toolchain.template_probe, modes=(None,), timeout=300),
+    Scenario("cxx-two-units", toolchain.two_units, modes=(None,), timeout=300),
+    Scenario("cxx-lost-probe", toolchain.lost_probe, modes=(None,), timeout=300),
     # Names hostile to a terminal, in text and JSON.
     Scenario("hostile-names", hostile.run),
     # watch, and the metrics endpoint with real HTTP clients and Prometheus.

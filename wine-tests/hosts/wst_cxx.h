@@ -15,9 +15,10 @@ inline uint64_t wst_cxx_inline_square(uint64_t x)
     return x * x;
 }
 
-/* What every instantiation of the template below runs: g++ 12 ignores the
- * section of a probe written in a function template's body (winstrument.h),
- * so the template calls this non-template inline function instead. */
+/* What every instantiation of the template below runs: one site that all
+ * instantiations share, so their counts add under one name (a probe in the
+ * template's body would be one site per instantiation; cxx-template-probe
+ * covers that). */
 inline int wst_cxx_template_body(int i, int n)
 {
     WST_TIME_SCOPE("cxx_template");

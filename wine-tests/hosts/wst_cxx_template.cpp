@@ -1,10 +1,10 @@
 /*
- * The cxx-template-probe scenario's program: probes written directly in a
- * function template's body (tpl_twice<int>, tpl_twice<double>), the case
- * that g++ 12 drops (docs/region.md, "C++"). The scenario builds it at run
- * time with toolchain/wst-c++, which must refuse it on such a compiler; with
- * -DWST_TPL_FIXED the probe sits in a non-template inline function that the
- * template calls instead (the fix that wst-c++ prints), and builds anywhere.
+ * The cxx-template-probe and cxx-lost-probe scenarios' program: probes
+ * written directly in a function template's body (tpl_twice<int>,
+ * tpl_twice<double>). g++ 12 dropped the section of such a site and g++ 14
+ * put both instantiations' sites in one section, under the header's old
+ * ".wst$m<__COUNTER__>" names; built with toolchain/wst-c++ each site has a
+ * section of its own name and both count (docs/region.md, "C++").
  *
  * Run: calls each instantiation N times (N from the command line), prints
  * "ready PID", and waits for a line on stdin, so the inspector reads it
@@ -16,21 +16,10 @@
 
 #include <winstrument.h>
 
-#ifdef WST_TPL_FIXED
-inline void tpl_probes()
-{
-    WST_COUNT("cxx_tpl_calls");
-}
-#define TPL_PROBES() tpl_probes()
-#else
-#define TPL_PROBES()                                                                           \
-    WST_COUNT("cxx_tpl_calls");                                                                \
-    WST_TIME_SCOPE("cxx_tpl_time")
-#endif
-
 template <typename T> __attribute__((noinline)) T tpl_twice(T x)
 {
-    TPL_PROBES();
+    WST_COUNT("cxx_tpl_calls");
+    WST_TIME_SCOPE("cxx_tpl_time");
     return x + x;
 }
 
