@@ -370,6 +370,8 @@ static void reset_clears_the_table(void **state)
     assert_int_equal(calls_of(RESET_RVA), 0);
     assert_true(time_of(RESET_RVA) > time_of(CHILD_RVA));
     assert_int_equal(wst_fn_table_.header.unmatched_exits, 0);
+}
+
 /* Issue 23 F4: a table that parses but that no runtime wrote. Each case
  * damages one thing of an intact copy; wst_fn_table_check names it. */
 static enum wst_status check_copy(char *why, size_t size)

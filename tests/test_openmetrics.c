@@ -172,7 +172,7 @@ static void inconsistent_histogram_left_out(void **state)
         {.name = "sound", .value = 4, .kind = WST_KIND_DISTRIBUTION, .sum = 8, .min = 2,
          .max = 2, .buckets = sound},
     };
-    const struct wst_metrics_module m[] = {{7, "h.exe", "d.dll", "threadless", kinds, 3}};
+    const struct wst_metrics_module m[] = {{7, "h.exe", "d.dll", "threadless", kinds, 3, NULL, 0, 0}};
     struct wst_strbuf b = {0};
     wst_metrics_render(&b, WST_METRICS_OPENMETRICS, m, 1);
     char *s = text_of(&b);
