@@ -26,6 +26,7 @@ static const struct {
     [WST_E_TRUNCATED] = {"truncated", "input ends too early", 14},
     [WST_E_INTERNAL] = {"internal", "internal error", 70},
     [WST_E_PARTIAL] = {"partial", "some modules failed", 15},
+    [WST_E_BUILD_MISMATCH] = {"build-mismatch", "saved files of different builds of a module", 16},
 };
 
 static int in_range(enum wst_status status)

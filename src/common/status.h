@@ -25,6 +25,7 @@ enum wst_status {
     WST_E_TRUNCATED,        /* input ended before the structure did */
     WST_E_INTERNAL,         /* out of memory, or a bug */
     WST_E_PARTIAL,          /* some modules failed, others were reported */
+    WST_E_BUILD_MISMATCH,   /* saved files of one module from different builds */
     WST_STATUS_COUNT
 };
 

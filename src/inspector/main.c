@@ -37,7 +37,10 @@ static const struct {
     [WST_VERB_DUMP] = {"dump", wst_verb_dump, 1, F_TEXT | F_JSON | F_CSV,
                        "  dump PID [--module NAME] [--format text|json|csv] [--via "
                        "pipe|memory|auto]\n"
-                       "                                     a snapshot of the counters\n"},
+                       "                                     a snapshot of the counters\n"
+                       "  dump --from FILE... [--module NAME] [--json]\n"
+                       "                                     the counters of files saved by\n"
+                       "                                     WINSTRUMENT_SAVE=DIR, merged\n"},
     [WST_VERB_WATCH] = {"watch", wst_verb_watch, 1, F_TEXT | F_JSON | F_CSV,
                         "  watch PID [--module NAME] [--interval S] [--count N] [--format "
                         "text|json|csv]\n"

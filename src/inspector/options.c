@@ -48,6 +48,14 @@ static int parse_u32(const char *s, unsigned long max, unsigned long *out)
 
 /* ---- the parsers, one per option ---------------------------------------- */
 
+static enum wst_status add_from(struct wst_options *o, const char *v, struct wst_error *err)
+{
+    if (o->from_count == WST_FROM_MAX)
+        return wst_error_set(err, WST_E_USAGE, 0, "--from takes at most %d files", WST_FROM_MAX);
+    o->from[o->from_count++] = v;
+    return WST_OK;
+}
+
 static enum wst_status parse_module(struct wst_options *o, const char *v, struct wst_error *err)
 {
     (void)err;
@@ -214,6 +222,10 @@ static const struct option_row options[] = {
      "  --allow-remote   serve: permit a non-loopback --listen address\n", NULL},
     {"--max-connections", 1, V(WST_VERB_SERVE), parse_max_connections,
      "  --max-connections N  serve: clients served at once (default 64, at most 200)\n", NULL},
+    {"--from", 1, V(WST_VERB_DUMP), add_from,
+     "  --from FILE...   dump: read files saved by WINSTRUMENT_SAVE=DIR instead of a\n"
+     "                   process (every argument after it is a file); several merge\n",
+     NULL},
     {"--via", 1, V(WST_VERB_DUMP) | V(WST_VERB_WATCH), parse_via,
      "  --via MODE       dump through the worker's pipe, by reading memory, or\n"
      "                   auto (default: the pipe when a worker serves, else memory)\n",
@@ -330,6 +342,12 @@ enum wst_status wst_options_parse(int argc, char **argv, enum wst_verb_id verb,
                 misplaced = row;
             continue;
         }
+        if (o->from_count > 0) {
+            enum wst_status st = add_from(o, argv[i], err);
+            if (st != WST_OK)
+                return st;
+            continue;
+        }
         unsigned long pid;
         if (!takes_pid || have_pid)
             return wst_error_set(err, WST_E_USAGE, 0, "unexpected argument %s", argv[i]);
@@ -338,7 +356,13 @@ enum wst_status wst_options_parse(int argc, char **argv, enum wst_verb_id verb,
         o->pid = (DWORD)pid;
         have_pid = 1;
     }
-    if (takes_pid && !have_pid)
+    if (o->from_count > 0 && have_pid)
+        return wst_error_set(err, WST_E_USAGE, 0, "%s reads a PID or --from files, not both",
+                             verb_name);
+    if (o->from_count > 0 && (o->via != WST_VIA_AUTO || o->format == WST_FORMAT_CSV))
+        return wst_error_set(err, WST_E_USAGE, 0,
+                             "--from writes text or JSON, and reads no process (--via)");
+    if (takes_pid && !have_pid && o->from_count == 0)
         return wst_error_set(err, WST_E_USAGE, 0, "%s needs a PID", verb_name);
     if (misplaced != NULL)
         return misused(misplaced, err);
