@@ -56,7 +56,9 @@ static const struct {
                             "[--all] [--json]\n"
                             "            [--symbols FILE]         calls and time per function of "
                             "modules built\n"
-                            "                                     with wst-cc --wst-functions\n"},
+                            "                                     with wst-cc --wst-functions\n"
+                            "  functions --from FILE... [--module NAME] [options as above]\n"
+                            "                                     the same from saved files, merged\n"},
     [WST_VERB_COVERAGE] = {"coverage", wst_verb_coverage, 1, F_COVERAGE,
                            "  coverage PID --format drcov|lcov [-o FILE] [--module NAME]\n"
                            "                                     which functions ran: drcov "

@@ -222,9 +222,10 @@ static const struct option_row options[] = {
      "  --allow-remote   serve: permit a non-loopback --listen address\n", NULL},
     {"--max-connections", 1, V(WST_VERB_SERVE), parse_max_connections,
      "  --max-connections N  serve: clients served at once (default 64, at most 200)\n", NULL},
-    {"--from", 1, V(WST_VERB_DUMP), add_from,
-     "  --from FILE...   dump: read files saved by WINSTRUMENT_SAVE=DIR instead of a\n"
-     "                   process (every argument after it is a file); several merge\n",
+    {"--from", 1, V(WST_VERB_DUMP) | V(WST_VERB_FUNCTIONS), add_from,
+     "  --from FILE...   dump, functions: read files saved by WINSTRUMENT_SAVE=DIR\n"
+     "                   instead of a process (every argument after it is a file);\n"
+     "                   several merge\n",
      NULL},
     {"--via", 1, V(WST_VERB_DUMP) | V(WST_VERB_WATCH), parse_via,
      "  --via MODE       dump through the worker's pipe, by reading memory, or\n"

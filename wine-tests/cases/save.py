@@ -199,3 +199,37 @@ def squatted_pipe(ctx):
               f"a squatted pipe: the save took {us} us, the unload {freed} us")
     ctx.check(rc == 4, f"a squatted pipe: exit code {rc}, want 4")
     ctx.note("error_squatted_pipe", error)
+
+
+def functions_merged(ctx):
+    """Two runs of wst_fn_host save wst_fn.dll's function table; `functions
+    --from` adds them by RVA, named from the saved build's image: each
+    function's calls exactly twice one run's."""
+    tmp = ctx.tmpdir()
+    env = {"WINSTRUMENT_SAVE": windows_path(ctx, tmp)}
+    expect = {}
+    for _ in range(2):
+        p = ctx.spawn(ctx.bin("wst_fn_host.exe"), "counts", "3", "40", env=env)
+        while True:
+            line = p.readline()
+            ctx.require(line is not None, f"wst_fn_host ended early: {p.err[-300:]}")
+            if line.startswith("expect "):
+                _, name, calls = line.split()
+                expect[name] = int(calls)
+            if line == "ready":
+                break
+        p.send()
+        p.close_stdin()
+        ctx.require(p.wait(timeout=30) == 0, "wst_fn_host failed")
+    files = [n for n in saved(tmp) if n.startswith("wst_fn.dll.")]
+    ctx.require(len(files) == 2, f"saved {saved(tmp)}")
+    r = ctx.run(ctx.inspector, "functions", "--from", *files, "--json", cwd=tmp)
+    ctx.require(r.rc == 0, f"functions --from exited {r.rc}: {r.err.strip()}")
+    mods = {m["name"]: m for m in json.loads(r.out)["modules"]}
+    dll = mods.get("wst_fn.dll")
+    ctx.require(dll is not None, f"no wst_fn.dll in {list(mods)}")
+    calls = {f["name"]: f["calls"] for f in dll["functions"]}
+    for name in ("fn_leaf", "fn_hidden", "fn_outer", "fn_spin"):
+        ctx.check(calls.get(name) == 2 * expect[name],
+                  f"merged {name}: {calls.get(name)} calls, want {2 * expect[name]}")
+    ctx.check(dll["symbols"] == "coff" and dll["timed"] is True, f"wst_fn.dll: {dll['symbols']}")
