@@ -111,6 +111,7 @@ SCENARIOS = [
     Scenario("save-builds-refused", save.builds_refused, modes=("threadpool",)),
     Scenario("save-refused-targets", save.refused_targets, timeout=180),
     Scenario("save-functions", save.functions_merged, modes=("threadpool",)),
+    Scenario("save-distributions", save.distributions_merged, modes=("threadpool",)),
     Scenario("leak-10000-cycles", leaks.leak_cycles, iterations=10000,
              per_iteration=0.05),
     # The release zip, and a 32-bit target.

@@ -233,3 +233,61 @@ def functions_merged(ctx):
         ctx.check(calls.get(name) == 2 * expect[name],
                   f"merged {name}: {calls.get(name)} calls, want {2 * expect[name]}")
     ctx.check(dll["symbols"] == "coff" and dll["timed"] is True, f"wst_fn.dll: {dll['symbols']}")
+
+
+def distributions_merged(ctx):
+    """Two runs of wst_dist_host (timing, then gauges) saved and merged:
+    each distribution's count, sum, min, max and every bucket is exactly the
+    two runs' live dumps combined; each gauge is reported per file with its
+    own run's value, never added."""
+    from . import dist
+    tmp = ctx.tmpdir()
+    env = {"WINSTRUMENT_SAVE": windows_path(ctx, tmp)}
+    live = []
+    for command in (["timing", "20", "2"], ["gauges", "200", "2"]) * 2:
+        p = ctx.spawn(ctx.bin(dist.HOST), *command, env=env)
+        pid = int(p.expect(r"^pid (\d+)$").group(1))
+        dist.read_lines(p)
+        dump = ctx.inspect_json("dump", pid, "--via", "memory")
+        live.append(dist.entries(ctx, dump))
+        p.send()
+        ctx.require(p.wait(timeout=30) == 0, f"{dist.HOST} {command[0]} failed")
+    files = [n for n in saved(tmp) if n.startswith(dist.DLL + ".")]
+    ctx.require(len(files) == 4, f"saved {saved(tmp)}")
+    r = ctx.run(ctx.inspector, "dump", "--from", *files, "--json", cwd=tmp)
+    ctx.require(r.rc == 0, f"dump --from exited {r.rc}: {r.err.strip()}")
+    out = json.loads(r.out)
+    merged = {c["name"]: c for c in out["modules"][0]["counters"]}
+    names = {n for run in live for n, e in run.items() if e["kind"] == "distribution"}
+    ctx.require(names, "no distribution in the live dumps")
+    for name in sorted(names):
+        runs = [run[name] for run in live if name in run and run[name]["count"] > 0]
+        m = merged.get(name)
+        if not ctx.check(m is not None, f"{name} missing from the merge"):
+            continue
+        if not runs:
+            ctx.check(m["count"] == 0, f"{name}: never recorded, merged count {m['count']}")
+            continue
+        buckets = {}
+        for e in runs:
+            for upper, n in e["buckets"]:
+                buckets[upper] = buckets.get(upper, 0) + n
+        want = (sum(e["count"] for e in runs), sum(e["sum"] for e in runs) % 2**64,
+                min(e["min"] for e in runs), max(e["max"] for e in runs), sorted(buckets.items()))
+        got = (m["count"], m["sum"], m["min"], m["max"], sorted(map(tuple, m["buckets"])))
+        ctx.check(got[:4] == want[:4], f"{name}: merged count/sum/min/max {got[:4]}, want {want[:4]}")
+        ctx.check(got[4] == want[4], f"{name}: merged buckets differ from the runs' sum")
+    # Gauges: one entry per file, each its own run's value.
+    files_order = {f["file"]: i for i, f in enumerate(out["files"])}
+    by_pid = {f["pid"]: i for i, f in enumerate(out["files"])}
+    gauges = out["modules"][0]["gauges"]
+    ctx.check(len(files_order) == 4, f"files {out['files']}")
+    gauge_names = {n for run in live for n, e in run.items() if e["kind"] == "gauge"}
+    ctx.require(gauge_names, "no gauge in the live dumps")
+    for name in sorted(gauge_names):
+        values = sorted(run[name]["value"] for run in live if name in run)
+        reported = sorted(g["value"] for g in gauges if g["name"] == name)
+        ctx.check(reported == values, f"gauge {name}: per file {reported}, runs had {values}")
+    ctx.check(not any(c["kind"] == "gauge" for c in out["modules"][0]["counters"]),
+              "a gauge was merged into the counters")
+    ctx.note("files", len(by_pid))
