@@ -60,7 +60,8 @@ static const struct {
                             "  functions --from FILE... [--module NAME] [options as above]\n"
                             "                                     the same from saved files, merged\n"},
     [WST_VERB_COVERAGE] = {"coverage", wst_verb_coverage, 1, F_COVERAGE,
-                           "  coverage PID --format drcov|lcov [-o FILE] [--module NAME]\n"
+                           "  coverage PID|--from FILE... --format drcov|lcov [-o FILE] "
+                           "[--module NAME]\n"
                            "                                     which functions ran: drcov "
                            "blocks, or an lcov\n"
                            "                                     tracefile with DWARF lines "

@@ -222,8 +222,8 @@ static const struct option_row options[] = {
      "  --allow-remote   serve: permit a non-loopback --listen address\n", NULL},
     {"--max-connections", 1, V(WST_VERB_SERVE), parse_max_connections,
      "  --max-connections N  serve: clients served at once (default 64, at most 200)\n", NULL},
-    {"--from", 1, V(WST_VERB_DUMP) | V(WST_VERB_FUNCTIONS), add_from,
-     "  --from FILE...   dump, functions: read files saved by WINSTRUMENT_SAVE=DIR\n"
+    {"--from", 1, V(WST_VERB_DUMP) | V(WST_VERB_FUNCTIONS) | V(WST_VERB_COVERAGE), add_from,
+     "  --from FILE...   dump, functions, coverage: read files saved by WINSTRUMENT_SAVE=DIR\n"
      "                   instead of a process (every argument after it is a file);\n"
      "                   several merge\n",
      NULL},
@@ -362,7 +362,7 @@ enum wst_status wst_options_parse(int argc, char **argv, enum wst_verb_id verb,
                              verb_name);
     if (o->from_count > 0 && (o->via != WST_VIA_AUTO || o->format == WST_FORMAT_CSV))
         return wst_error_set(err, WST_E_USAGE, 0,
-                             "--from writes text or JSON, and reads no process (--via)");
+                             "--from writes no CSV, and reads no process (--via)");
     if (takes_pid && !have_pid && o->from_count == 0)
         return wst_error_set(err, WST_E_USAGE, 0, "%s needs a PID", verb_name);
     if (misplaced != NULL)

@@ -69,7 +69,7 @@ struct wst_options {
     unsigned long top;  /* --top N, 0 = all */
     const char *output; /* coverage: -o FILE; NULL: stdout */
     int all_functions;  /* --all: also every function symbol never called */
-    /* dump and functions --from FILE...: saved files instead of a process */
+    /* dump, functions and coverage --from FILE...: saved files, not a process */
     const char *from[WST_FROM_MAX];
     size_t from_count;
 };

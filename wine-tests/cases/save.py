@@ -233,6 +233,18 @@ def functions_merged(ctx):
         ctx.check(calls.get(name) == 2 * expect[name],
                   f"merged {name}: {calls.get(name)} calls, want {2 * expect[name]}")
     ctx.check(dll["symbols"] == "coff" and dll["timed"] is True, f"wst_fn.dll: {dll['symbols']}")
+    # coverage --from: the same merged calls as lcov's FNDA records.
+    r = ctx.run(ctx.inspector, "coverage", "--from", *files, "--format", "lcov",
+                "--module", "wst_fn.dll", cwd=tmp)
+    ctx.require(r.rc == 0, f"coverage --from exited {r.rc}: {r.err.strip()}")
+    fnda = {}
+    for line in r.out.splitlines():
+        if line.startswith("FNDA:"):
+            count, name = line[5:].split(",", 1)
+            fnda[name] = int(count)
+    for name in ("fn_leaf", "fn_outer"):
+        ctx.check(fnda.get(name) == 2 * expect[name],
+                  f"coverage --from FNDA {name}: {fnda.get(name)}, want {2 * expect[name]}")
 
 
 def distributions_merged(ctx):
