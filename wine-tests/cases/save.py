@@ -182,6 +182,7 @@ def refused_targets(ctx):
         ctx.check(rc == 4, f"{label}: exit code {rc}, want 4")
         ctx.note(f"error_{label.replace(' ', '_')}", error)
     ctx.check(plain.read_text() == "x", "the file named as DIR was changed")
+    armed_in_dump(ctx)
     squatted_pipe(ctx)
 
 
@@ -309,3 +310,18 @@ def distributions_merged(ctx):
     ctx.check(not any(c["kind"] == "gauge" for c in out["modules"][0]["counters"]),
               "a gauge was merged into the counters")
     ctx.note("files", len(by_pid))
+
+
+def armed_in_dump(ctx):
+    """A live dump says whether each module will save: `armed` with
+    WINSTRUMENT_SAVE set, `off` without."""
+    tmp = ctx.tmpdir()
+    for env, want in (({"WINSTRUMENT_SAVE": windows_path(ctx, tmp)}, "armed"), (None, "off")):
+        p = ctx.spawn(ctx.bin(HOST), "pid", "load", A, "hit", A, "1", "1", "ready", env=env)
+        pid = int(p.expect(r"^pid (\d+)$").group(1))
+        p.expect("^ready$")
+        dump = ctx.inspect_json("dump", pid, "--module", A, "--via", "memory")
+        p.send()
+        p.wait(timeout=30)
+        got = [(m.get("save"), m.get("save_error")) for m in dump["modules"]]
+        ctx.check(got == [(want, 0)], f"dump says save {got}, want {want}")
