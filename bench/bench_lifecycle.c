@@ -63,6 +63,7 @@ struct lc_case {
     unsigned expect_mode;    /* enum wst_mode the DLL must report */
     int wait_serving;        /* poll worker_state until SERVING before FreeLibrary */
     int starts_at_call;      /* helper design: the call starts the worker; no trigger */
+    int saves;               /* WINSTRUMENT_SAVE set: every unload writes its file */
 };
 
 enum {
@@ -70,6 +71,7 @@ enum {
     C_FLOOR,
     C_FLOOR_SERVING,
     C_THREADLESS,
+    C_THREADLESS_SAVE,
     C_THREADPOOL,
     C_SERVING,
     C_HFLOOR,
@@ -88,6 +90,10 @@ static const struct lc_case cases[C_COUNT] = {
                          WST_MODE_UNSET, 1},
     [C_THREADLESS] = {"threadless", "threadless", L"lifecycle_wst.dll", L"threadless",
                       WST_MODE_THREADLESS, 0},
+    /* WINSTRUMENT_SAVE=DIR (src/runtime/save.c): each FreeLibrary writes the
+     * module's file; against the threadless row, the save's own cost. */
+    [C_THREADLESS_SAVE] = {"threadless_save", "threadless+save", L"lifecycle_wst.dll",
+                           L"threadless", WST_MODE_THREADLESS, 0, 0, 1},
     [C_THREADPOOL] = {"threadpool", "threadpool", L"lifecycle_wst.dll", L"threadpool",
                       WST_MODE_THREADPOOL, 0},
     [C_SERVING] = {"threadpool_serving", "threadpool+serve", L"lifecycle_wst.dll", L"threadpool",
@@ -338,6 +344,37 @@ static int read_all(HANDLE pipe, char *buf, size_t size)
 /* Runs one child for case `which` in host `host` with the case's
  * WINSTRUMENT_MODE. The variable is set in this (uninstrumented) process
  * only to be inherited. */
+/* The directory of the +save rows, under %TEMP%, emptied after each child
+ * (a child writes one file per cycle) and removed at the end. */
+static wchar_t save_dir[MAX_PATH];
+
+static unsigned empty_save_dir(void)
+{
+    wchar_t pattern[MAX_PATH + 8], file[MAX_PATH * 2];
+    WIN32_FIND_DATAW fd;
+    unsigned n = 0;
+    swprintf(pattern, sizeof pattern / sizeof pattern[0], L"%ls\\*.wst", save_dir);
+    HANDLE h = FindFirstFileW(pattern, &fd);
+    if (h == INVALID_HANDLE_VALUE)
+        return 0;
+    do {
+        swprintf(file, sizeof file / sizeof file[0], L"%ls\\%ls", save_dir, fd.cFileName);
+        n += DeleteFileW(file) != 0;
+    } while (FindNextFileW(h, &fd));
+    FindClose(h);
+    return n;
+}
+
+static int prepare_save_dir(void)
+{
+    wchar_t tmp[MAX_PATH];
+    DWORD n = GetTempPathW(MAX_PATH, tmp);
+    if (n == 0 || n >= MAX_PATH - 40)
+        return -1;
+    swprintf(save_dir, MAX_PATH, L"%lswst-bench-save-%lu", tmp, GetCurrentProcessId());
+    return CreateDirectoryW(save_dir, NULL) || GetLastError() == ERROR_ALREADY_EXISTS ? 0 : -1;
+}
+
 static int run_child(int which, int host, unsigned cycles, struct child_result *r)
 {
     wchar_t self[MAX_PATH], cmd[MAX_PATH + 64];
@@ -351,6 +388,7 @@ static int run_child(int which, int host, unsigned cycles, struct child_result *
     swprintf(cmd, sizeof cmd / sizeof cmd[0], L"\"%ls\" --child %d --host %d --cycles %u", self,
              which, host, cycles);
     SetEnvironmentVariableW(L"WINSTRUMENT_MODE", cases[which].mode_env);
+    SetEnvironmentVariableW(L"WINSTRUMENT_SAVE", cases[which].saves ? save_dir : NULL);
 
     SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
     if (!CreatePipe(&rd, &wr, &sa, 1 << 16)) {
@@ -379,6 +417,12 @@ static int run_child(int which, int host, unsigned cycles, struct child_result *
     read_all(rd, out, sizeof out);
     if (code != 0 || parse_result(out, r) != 0) {
         fprintf(stderr, "bench_lifecycle: case %s failed (exit %lu)\n", cases[which].key, code);
+        goto out;
+    }
+    /* Every cycle's unload (the warm-up's too) must have saved its file. */
+    if (cases[which].saves && empty_save_dir() != cycles + cycles / 10 + 1) {
+        fprintf(stderr, "bench_lifecycle: case %s: not every unload saved its file\n",
+                cases[which].key);
         goto out;
     }
     rc = 0;
@@ -531,6 +575,11 @@ static void print_table(const struct row *rows, int host, const struct context *
            rows[C_FLOOR].ratio_plain, rows[C_THREADPOOL].us_per_cycle / rows[C_FLOOR].us_per_cycle,
            f->free_median_us / rows[C_PLAIN].free_median_us, s->free_median_us / f->free_median_us,
            f->free_median_us);
+    printf("an unload that saves (WINSTRUMENT_SAVE, threadless): median %.1f us, %.1f us more "
+           "than without (%.2fx)\n",
+           rows[C_THREADLESS_SAVE].free_median_us,
+           rows[C_THREADLESS_SAVE].free_median_us - rows[C_THREADLESS].free_median_us,
+           rows[C_THREADLESS_SAVE].free_median_us / rows[C_THREADLESS].free_median_us);
     s = &rows[C_HELPER_SERVING];
     printf("unload latency (FreeLibrary, helper thread serving): median %.1f us, max %.1f us "
            "(%u unloads); %.2fx a bare unload\n",
@@ -744,7 +793,15 @@ int main(int argc, char **argv)
     static struct row rows[H_COUNT][C_COUNT];
     struct context ctx;
     fill_context(&ctx, &o);
-    if (measure(rows, o.cycles, o.repeat) != 0)
+    if (prepare_save_dir() != 0) {
+        fprintf(stderr, "bench_lifecycle: no directory for the +save rows (%lu)\n",
+                GetLastError());
+        return 1;
+    }
+    int measured = measure(rows, o.cycles, o.repeat);
+    empty_save_dir();
+    RemoveDirectoryW(save_dir);
+    if (measured != 0)
         return 1;
     print_report(rows, &ctx);
     if (o.json != NULL) {

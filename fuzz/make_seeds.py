@@ -344,6 +344,47 @@ def demangle_seeds():
     yield "long-1025", b"_Z1019" + b"b" * 1019
 
 
+# ---------------------------------------------------------------- saved files
+
+SAVED_MAGIC = define("saved.h", "WST_SAVED_MAGIC")
+SAVED_VERSION = define("saved.h", "WST_SAVED_VERSION")
+SAVED_PATH_MAX = define("saved.h", "WST_SAVED_PATH_MAX")
+
+
+def saved_record(kind, payload):
+    pad = (8 - len(payload) % 8) % 8
+    return struct.pack("<IIQ", kind, 0, len(payload)) + payload + b"\0" * pad
+
+
+def saved_identity(path=b"C:\\dir\\lib.dll", end=1, build=True):
+    head = struct.pack("<HHIQQQIIII", 0x8664, 1 if build else 0, 1234, 0xdeadbeef,
+                       133000000000000000, 133000000010000000, 0x6b1751f4, 0x58000, end, 0)
+    build_id = bytes(range(20)) if build else b"\0" * 20
+    return head + build_id + b"\0" * 12 + path.ljust(SAVED_PATH_MAX, b"\0") \
+        + b"C:\\dir\\host.exe".ljust(SAVED_PATH_MAX, b"\0")
+
+
+def saved_file(records, version=SAVED_VERSION):
+    body = b"".join(records)
+    size = 64 + len(body)
+    return struct.pack("<IHHIIQ", SAVED_MAGIC, version, 64, len(records), 0, size) \
+        + b"\0" * 40 + body
+
+
+def saved_seeds():
+    region = region_header(mode=1, state=0, pipe=b"") + HITS + PAD + BYTES + trailer()
+    ident = saved_record(1, saved_identity())
+    yield "valid", saved_file([ident, saved_record(2, region)])
+    yield "with-functions", saved_file([ident, saved_record(2, region),
+                                        saved_record(3, b"\x01" * 100)])
+    yield "unknown-kind", saved_file([saved_record(9, b"newer"), ident, saved_record(2, region)])
+    yield "exit-no-build-id", saved_file([saved_record(1, saved_identity(end=2, build=False)),
+                                          saved_record(2, region)])
+    yield "no-region", saved_file([ident])
+    yield "newer-version", saved_file([ident, saved_record(2, region)], version=SAVED_VERSION + 1)
+    yield "cut-short", saved_file([ident, saved_record(2, region)])[:-100]
+
+
 # ---------------------------------------------------------------- http
 
 
@@ -368,7 +409,7 @@ def main():
                "fuzz_protocol_codec": protocol_seeds, "fuzz_pipe_name": pipe_name_seeds,
                "fuzz_escape": escape_seeds, "fuzz_http_request": http_seeds,
                "fuzz_pe_symbols": pe_symbols_seeds, "fuzz_function_table": function_table_seeds,
-               "fuzz_demangle": demangle_seeds}
+               "fuzz_demangle": demangle_seeds, "fuzz_saved_parse": saved_seeds}
     for target, seeds in targets.items():
         d = os.path.join(out, target)
         os.makedirs(d, exist_ok=True)

@@ -16,7 +16,8 @@
 # $(BUILD)/native-san/obj (gcc), never to $(BUILD)/native/obj, whose objects
 # tests/module.mk builds without sanitizers.
 FUZZ_TARGETS := fuzz_pe_image fuzz_region_parse fuzz_protocol_codec fuzz_pipe_name fuzz_escape \
-	fuzz_http_request fuzz_pe_symbols fuzz_function_table fuzz_dwarf_lines fuzz_demangle
+	fuzz_http_request fuzz_pe_symbols fuzz_function_table fuzz_dwarf_lines fuzz_demangle \
+	fuzz_saved_parse
 FUZZ_SECONDS ?= 60
 # Seconds one input may take before libFuzzer reports it as a hang (its own
 # default, 1200, would hide one for the whole run).
@@ -32,6 +33,8 @@ FUZZ_SRCS_fuzz_escape := src/common/escape.c
 FUZZ_SRCS_fuzz_http_request := src/common/http_request.c
 FUZZ_SRCS_fuzz_pe_symbols := src/common/pe_symbols.c src/common/pe_build_id.c src/common/pe_image.c
 FUZZ_SRCS_fuzz_function_table := src/common/function_table_parse.c
+# The container, and the region parser its region record goes to.
+FUZZ_SRCS_fuzz_saved_parse := src/common/saved_parse.c src/common/region_parse.c
 # Seeds: tests/lines_dll.c linked without the CRT (-nostdlib, so a few KiB)
 # in DWARF 5 for x86_64 and DWARF 4 for i686, committed as built.
 FUZZ_SRCS_fuzz_dwarf_lines := src/common/dwarf_lines.c src/common/dwarf_line_tables.c src/common/dwarf_units.c src/common/pe_file.c \
@@ -62,6 +65,8 @@ FUZZ_MAX_LEN_fuzz_function_table := 8192
 FUZZ_MAX_LEN_fuzz_dwarf_lines := 16384
 # Past the 1024-byte name bound, so the refusal of long names is reached.
 FUZZ_MAX_LEN_fuzz_demangle := 1100
+# A saved file: 64 + 16 + 2128 bytes of header and identity, then a region.
+FUZZ_MAX_LEN_fuzz_saved_parse := 16384
 
 # UBSan must abort rather than print and go on, or neither libFuzzer nor the
 # replay would notice it.

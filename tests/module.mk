@@ -19,7 +19,8 @@ UNIT_TESTS := test_region_parse test_pe_image test_protocol_codec test_inspector
 	test_instance_id test_write_report test_pipe_name test_pipe_requests test_http_request \
 	test_openmetrics test_dist_math \
 	test_clock_math test_pe_symbols test_function_table test_dwarf_lines \
-	test_coverage_writers test_builtin_hint test_pipe_security test_demangle test_control
+	test_coverage_writers test_builtin_hint test_pipe_security test_demangle test_control \
+	test_saved_parse
 UNIT_TIMEOUT ?= 120
 # Arguments a test program needs, by name.
 UNIT_ARGS_test_pe_image = $(BUILD)
@@ -32,6 +33,7 @@ FIXTURE_DLL = $(BUILD)/$(1)/tests/wst_fixture.dll
 UNIT_SRCS_test_region_parse := src/common/region_parse.c src/common/status.c
 UNIT_SRCS_test_dist_math := src/common/dist_math.c src/common/region_parse.c src/common/status.c
 UNIT_SRCS_test_clock_math := src/common/clock_math.c
+UNIT_SRCS_test_saved_parse := src/common/saved_parse.c src/common/status.c
 # The three readers of the build's images share tests/test_files.c (loading them).
 UNIT_SRCS_test_pe_image := src/common/pe_image.c src/common/region_parse.c src/common/status.c \
 	tests/test_files.c

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from cases import coverage, dist, dist_zip, functions, helper, hostile, i686, leaks, \
-    on_demand, pipe, reading, serve, shutdown, small_things, sqlite, toolchain, watch
+    on_demand, pipe, reading, save, serve, shutdown, small_things, sqlite, toolchain, watch
 from cases.common import WORKER_MODES  # the modes whose worker serves a pipe
 
 MODES = ("threadpool", "threadless", "helper")
@@ -105,6 +105,13 @@ SCENARIOS = [
              params={"query_every": 10}, per_iteration=0.5),
     # Every exit path in every mode, then leak accounting.
     *_exit_path_matrix(),
+    # WINSTRUMENT_SAVE: the file each module writes when it ends, read offline.
+    Scenario("save-each-ending", save.end_each_way, timeout=240),
+    Scenario("save-merge", save.merge_two_runs, timeout=180),
+    Scenario("save-builds-refused", save.builds_refused, modes=("threadpool",)),
+    Scenario("save-refused-targets", save.refused_targets, timeout=180),
+    Scenario("save-functions", save.functions_merged, modes=("threadpool",)),
+    Scenario("save-distributions", save.distributions_merged, modes=("threadpool",)),
     Scenario("leak-10000-cycles", leaks.leak_cycles, iterations=10000,
              per_iteration=0.05),
     # The release zip, and a 32-bit target.

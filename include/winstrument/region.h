@@ -132,8 +132,26 @@ struct wst_region_header {
     uint32_t idle_stop_ms;  /* the worker stops serving after this long with no client;
                              * 0: it serves until unload; lifecycle, at attach */
     uint32_t worker_starts; /* times the worker started, wraps; worker, atomic */
-    uint8_t reserved_tail[256 - 248]; /* zero */
+    /* Saving at the end (WINSTRUMENT_SAVE, src/runtime/save.c): armed at
+     * process attach, the outcome written by the detach that saves. Old
+     * inspectors ignore these bytes (reserved zero before): layout 3 still. */
+    uint32_t save_state; /* enum wst_save_state; lifecycle, at attach and detach */
+    uint32_t save_error; /* Win32 error of a failed save (or WST_SAVE_E_*), 0 if none */
 };
+
+/* header.save_state: the saved file of WINSTRUMENT_SAVE (docs/usage.md). */
+enum wst_save_state {
+    WST_SAVE_OFF = 0,    /* WINSTRUMENT_SAVE not set (or empty) */
+    WST_SAVE_ARMED = 1,  /* set: the module writes its file when it ends */
+    WST_SAVE_SAVED = 2,  /* the file was written */
+    WST_SAVE_FAILED = 3, /* it was not: save_error says why; nothing was left behind */
+};
+
+/* header.save_error values that are not Win32 errors (those stay below
+ * 0x20000000, the customer bit is free). */
+#define WST_SAVE_E_NOT_DISK 0x20000001u  /* the name opened a pipe, console or device */
+#define WST_SAVE_E_TOO_LONG 0x20000002u  /* DIR and the file name exceed the path bound */
+#define WST_SAVE_E_TOO_LARGE 0x20000003u /* the region or table is over its bound */
 
 /* header.trigger_state: how a worker is started. */
 enum wst_trigger_state {
@@ -308,6 +326,8 @@ WST_STATIC_ASSERT_(offsetof(struct wst_region_header, trigger_state) == 232, "he
 WST_STATIC_ASSERT_(offsetof(struct wst_region_header, trigger_error) == 236, "header ABI offsets");
 WST_STATIC_ASSERT_(offsetof(struct wst_region_header, idle_stop_ms) == 240, "header ABI offsets");
 WST_STATIC_ASSERT_(offsetof(struct wst_region_header, worker_starts) == 244, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, save_state) == 248, "header ABI offsets");
+WST_STATIC_ASSERT_(offsetof(struct wst_region_header, save_error) == 252, "header ABI offsets");
 WST_STATIC_ASSERT_(sizeof(struct wst_counter) == WST_LINE * (1 + WST_STRIPES), "counter ABI size");
 WST_STATIC_ASSERT_(offsetof(struct wst_counter, stripes) == WST_LINE, "counter ABI offsets");
 WST_STATIC_ASSERT_(sizeof(struct wst_region_trailer) == WST_LINE, "trailer ABI size");

@@ -355,6 +355,12 @@ const char *wst_trigger_state_name(uint32_t state)
     }
 }
 
+const char *wst_save_state_name(uint32_t state)
+{
+    static const char *const names[] = {"off", "armed", "saved", "failed"};
+    return state < sizeof names / sizeof names[0] ? names[state] : "unknown";
+}
+
 const char *wst_worker_state_name(uint32_t state)
 {
     switch (state) {

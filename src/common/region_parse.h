@@ -114,6 +114,8 @@ const char *wst_mode_name(uint32_t mode);
 /* "none", "armed", "failed" for enum wst_trigger_state; "unknown" else. */
 const char *wst_trigger_state_name(uint32_t state);
 const char *wst_worker_state_name(uint32_t state);
+/* "off", "armed", "saved", "failed" for enum wst_save_state; "unknown" else. */
+const char *wst_save_state_name(uint32_t state);
 const char *wst_helper_state_name(uint32_t state);
 
 #endif

@@ -29,6 +29,7 @@ static const struct {
     [WST_E_NOT_TIMED] = {"not-timed", "the function table counts calls only", 16},
     [WST_E_UNKNOWN_OUTCOME] = {"unknown-outcome", "the request was sent, its outcome is unknown",
                                17},
+    [WST_E_BUILD_MISMATCH] = {"build-mismatch", "saved files of different builds of a module", 18},
 };
 
 static int in_range(enum wst_status status)

@@ -27,6 +27,7 @@ enum wst_status {
     WST_E_PARTIAL,          /* some modules failed, others were reported */
     WST_E_NOT_TIMED,        /* a time was asked of a function table that counts calls only */
     WST_E_UNKNOWN_OUTCOME,  /* a request was sent, its effect could not be told */
+    WST_E_BUILD_MISMATCH,   /* saved files of one module from different builds */
     WST_STATUS_COUNT
 };
 

@@ -128,11 +128,9 @@ static int function_by_rva(const void *a, const void *b)
     return x->rva < y->rva ? -1 : x->rva > y->rva;
 }
 
-/* The entries, named; with include_uncalled, every other function symbol
- * of the image too, with zeros. */
-static enum wst_status name_functions(struct wst_function_module *fm, const struct wst_symbols *syms,
-                                      const struct wst_fn_entry *entries, size_t n,
-                                      int include_uncalled, struct wst_error *err)
+enum wst_status wst_functions_name(struct wst_function_module *fm, const struct wst_symbols *syms,
+                                   const struct wst_fn_entry *entries, size_t n,
+                                   int include_uncalled, struct wst_error *err)
 {
     size_t cap = 0;
     for (size_t i = 0; i < n; i++) {
@@ -304,7 +302,7 @@ static enum wst_status read_module(const struct wst_remote *r, const struct wst_
         fm->unmatched_exits = ti.unmatched_exits;
         fm->threads = ti.threads;
         fm->threads_live = ti.threads_live;
-        st = name_functions(fm, fm->symbols_state == WST_FN_SYMBOLS_NONE ? NULL : &syms, entries,
+        st = wst_functions_name(fm, fm->symbols_state == WST_FN_SYMBOLS_NONE ? NULL : &syms, entries,
                             n, q->include_uncalled, err);
     }
     wst_symbols_free(&syms);

@@ -80,6 +80,21 @@ enum wst_status wst_functions_read(uint32_t pid, const struct wst_functions_quer
                                    struct wst_functions_result *out, struct wst_error *err);
 void wst_functions_free(struct wst_functions_result *r);
 
+/* `functions --from`: the same result from files saved by WINSTRUMENT_SAVE
+ * (functions_saved.c); pid is 0. */
+struct wst_options;
+enum wst_status wst_functions_read_saved(const struct wst_options *o,
+                                         const struct wst_functions_query *q,
+                                         struct wst_functions_result *out, struct wst_error *err);
+
+/* fm's functions from a table's entries (sorted by rva), named from syms
+ * (NULL: module+offset); with include_uncalled, every other function symbol
+ * of the image too, with zeros. */
+struct wst_fn_entry;
+enum wst_status wst_functions_name(struct wst_function_module *fm, const struct wst_symbols *syms,
+                                   const struct wst_fn_entry *entries, size_t n,
+                                   int include_uncalled, struct wst_error *err);
+
 /* Reads an image file (a UTF-8 path, as the module's path or --symbols
  * gives it) and builds its symbol set. WST_E_BAD_IMAGE for a file that is
  * not a PE image, WST_E_NO_PROCESS never; a file that cannot be opened is

@@ -38,7 +38,10 @@ static const struct {
     [WST_VERB_DUMP] = {"dump", wst_verb_dump, 1, F_TEXT | F_JSON | F_CSV,
                        "  dump PID [--module NAME] [--format text|json|csv] [--via "
                        "pipe|memory|auto]\n"
-                       "                                     a snapshot of the counters\n"},
+                       "                                     a snapshot of the counters\n"
+                       "  dump --from FILE... [--module NAME] [--json]\n"
+                       "                                     the counters of files saved by\n"
+                       "                                     WINSTRUMENT_SAVE=DIR, merged\n"},
     [WST_VERB_WATCH] = {"watch", wst_verb_watch, 1, F_TEXT | F_JSON | F_CSV,
                         "  watch PID [--module NAME] [--interval S] [--count N] [--format "
                         "text|json|csv]\n"
@@ -57,9 +60,12 @@ static const struct {
                             "[--all] [--json]\n"
                             "            [--symbols FILE]         calls and time per function of "
                             "modules built\n"
-                            "                                     with wst-cc --wst-functions\n"},
+                            "                                     with wst-cc --wst-functions\n"
+                            "  functions --from FILE... [--module NAME] [options as above]\n"
+                            "                                     the same from saved files, merged\n"},
     [WST_VERB_COVERAGE] = {"coverage", wst_verb_coverage, 1, F_COVERAGE,
-                           "  coverage PID [--format lcov|drcov] [-o FILE] [--module NAME]\n"
+                           "  coverage PID|--from FILE... [--format lcov|drcov] [-o FILE] "
+                           "[--module NAME]\n"
                            "                                     which functions ran: drcov "
                            "blocks, or an lcov\n"
                            "                                     tracefile with DWARF lines "

@@ -49,6 +49,14 @@ static int parse_u32(const char *s, unsigned long max, unsigned long *out)
 
 /* ---- the parsers, one per option ---------------------------------------- */
 
+static enum wst_status add_from(struct wst_options *o, const char *v, struct wst_error *err)
+{
+    if (o->from_count == WST_FROM_MAX)
+        return wst_error_set(err, WST_E_USAGE, 0, "--from takes at most %d files", WST_FROM_MAX);
+    o->from[o->from_count++] = v;
+    return WST_OK;
+}
+
 static enum wst_status parse_module(struct wst_options *o, const char *v, struct wst_error *err)
 {
     (void)err;
@@ -241,6 +249,10 @@ static const struct option_row options[] = {
     {"--functions-top", 1, V(WST_VERB_SERVE), parse_functions_top,
      "  --functions-top N  serve: functions per module in the function families\n"
      "                   (default 20; 0: none; docs/prometheus.md has their cost)\n",
+    {"--from", 1, V(WST_VERB_DUMP) | V(WST_VERB_FUNCTIONS) | V(WST_VERB_COVERAGE), add_from,
+     "  --from FILE...   dump, functions, coverage: read files saved by WINSTRUMENT_SAVE=DIR\n"
+     "                   instead of a process (every argument after it is a file);\n"
+     "                   several merge\n",
      NULL},
     {"--via", 1, V(WST_VERB_DUMP) | V(WST_VERB_WATCH), parse_via,
      "  --via MODE       dump through the worker's pipe, by reading memory, or\n"
@@ -363,6 +375,12 @@ enum wst_status wst_options_parse(int argc, char **argv, enum wst_verb_id verb,
                 misplaced = row;
             continue;
         }
+        if (o->from_count > 0) {
+            enum wst_status st = add_from(o, argv[i], err);
+            if (st != WST_OK)
+                return st;
+            continue;
+        }
         unsigned long pid;
         if (!takes_pid || have_pid)
             return wst_error_set(err, WST_E_USAGE, 0, "unexpected argument %s", argv[i]);
@@ -371,7 +389,13 @@ enum wst_status wst_options_parse(int argc, char **argv, enum wst_verb_id verb,
         o->pid = (DWORD)pid;
         have_pid = 1;
     }
-    if (takes_pid && !have_pid)
+    if (o->from_count > 0 && have_pid)
+        return wst_error_set(err, WST_E_USAGE, 0, "%s reads a PID or --from files, not both",
+                             verb_name);
+    if (o->from_count > 0 && (o->via != WST_VIA_AUTO || o->format == WST_FORMAT_CSV))
+        return wst_error_set(err, WST_E_USAGE, 0,
+                             "--from writes no CSV, and reads no process (--via)");
+    if (takes_pid && !have_pid && o->from_count == 0)
         return wst_error_set(err, WST_E_USAGE, 0, "%s needs a PID", verb_name);
     if (misplaced != NULL)
         return misused(misplaced, err);

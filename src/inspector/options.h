@@ -23,6 +23,9 @@ enum wst_format {
     WST_FORMAT_LCOV
 };
 
+/* dump --from: at most this many saved files in one run. */
+#define WST_FROM_MAX 256
+
 enum wst_function_sort { WST_SORT_CALLS, WST_SORT_TIME, WST_SORT_SELF };
 
 /* serve: its listening address and its bounds on clients at once, which
@@ -71,6 +74,9 @@ struct wst_options {
     int watch_functions; /* watch --functions: the live top of functions */
     const char *output; /* coverage: -o FILE; NULL: stdout */
     int all_functions;  /* --all: also every function symbol never called */
+    /* dump, functions and coverage --from FILE...: saved files, not a process */
+    const char *from[WST_FROM_MAX];
+    size_t from_count;
 };
 
 /* Parses argv[2 ..] for the verb `verb` (named `verb_name`; `takes_pid`: it

@@ -1,6 +1,7 @@
 /*
- * `wst-inspect coverage PID [--format lcov|drcov] [-o FILE] [--module M]`:
- * the functions read (functions.h) with the never-called functions
+ * `wst-inspect coverage PID [--format lcov|drcov] [-o FILE] [--module M]`
+ * (or `--from FILE...`, saved files: functions_saved.c, each module's base
+ * then 0): the functions read (functions.h) with the never-called functions
  * included, each module's image file read for its DWARF lines and its
  * header facts, and the result written by src/common/drcov.c or lcov.c.
  * Main thread only.
@@ -247,7 +248,8 @@ enum wst_status wst_verb_coverage(const struct wst_options *o, FILE *out, struct
     struct wst_functions_query q = {.module = o->module, .include_uncalled = 1};
     struct wst_functions_result r = {0};
     struct model m;
-    enum wst_status st = wst_functions_read(o->pid, &q, &r, err);
+    enum wst_status st = o->from_count > 0 ? wst_functions_read_saved(o, &q, &r, err)
+                                           : wst_functions_read(o->pid, &q, &r, err);
     if (st != WST_OK && st != WST_E_PARTIAL)
         return st;
     enum wst_status read_st = st;

@@ -3,13 +3,17 @@
  * pipe|memory|auto]`: a snapshot of every selected module's counters
  * (snapshot.c), printed as text, JSON (write_report.c) or CSV rows
  * (write_csv.c). Text and JSON go module by module and print a failed
- * module in its place (session.c); CSV needs every module. Main thread only.
+ * module in its place (session.c); CSV needs every module.
+ * `dump --from FILE...`: the same numbers from files saved by
+ * WINSTRUMENT_SAVE, merged (saved_files.c, write_saved.c). Main thread only.
  */
 #include "verbs.h"
 
+#include "saved_files.h"
 #include "snapshot.h"
 #include "write_csv.h"
 #include "write_report.h"
+#include "write_saved.h"
 
 static enum wst_status dump_csv(const struct wst_options *o, FILE *out, struct wst_error *err)
 {
@@ -48,7 +52,19 @@ static enum wst_status dump_report(const struct wst_options *o, FILE *out, struc
     return st;
 }
 
+static enum wst_status dump_saved(const struct wst_options *o, FILE *out, struct wst_error *err)
+{
+    struct wst_saved_set set;
+    enum wst_status st = wst_saved_load(o, &set, err);
+    if (st == WST_OK)
+        wst_output_saved(out, o->json, &set);
+    wst_saved_free(&set);
+    return st;
+}
+
 enum wst_status wst_verb_dump(const struct wst_options *o, FILE *out, struct wst_error *err)
 {
+    if (o->from_count > 0)
+        return dump_saved(o, out, err);
     return o->format == WST_FORMAT_CSV ? dump_csv(o, out, err) : dump_report(o, out, err);
 }

@@ -1,6 +1,7 @@
 /*
  * `wst-inspect functions PID [--module M] [--sort calls|time|self] [--top N]
- * [--all] [--json] [--symbols FILE]`: the per-function view that functions.c reads,
+ * [--all] [--json] [--symbols FILE]`, or `functions --from FILE...` (saved
+ * files, functions_saved.c): the per-function view that functions.c reads,
  * sorted, cut to the top N per module, and printed as text or JSON (schema
  * in docs/inspector.md). Main thread only.
  */
@@ -211,7 +212,8 @@ enum wst_status wst_verb_functions(const struct wst_options *o, FILE *out, struc
     struct wst_functions_query q = {.module = o->module, .symbols = o->symbols,
                                     .include_uncalled = o->all_functions};
     struct wst_functions_result r;
-    enum wst_status st = wst_functions_read((uint32_t)o->pid, &q, &r, err);
+    enum wst_status st = o->from_count > 0 ? wst_functions_read_saved(o, &q, &r, err)
+                                           : wst_functions_read((uint32_t)o->pid, &q, &r, err);
     if (st != WST_OK && st != WST_E_PARTIAL) {
         wst_functions_free(&r);
         return st;

@@ -112,6 +112,9 @@ static void json_module_head(FILE *out, const struct wst_module_report *m)
             wst_trigger_state_name(m->info.header.trigger_state),
             (unsigned long)m->info.header.trigger_error, (unsigned long)m->info.header.idle_stop_ms,
             (unsigned long)m->info.header.worker_starts);
+    fprintf(out, ", \"save\": \"%s\", \"save_error\": %lu",
+            wst_save_state_name(m->info.header.save_state),
+            (unsigned long)m->info.header.save_error);
 }
 
 /* Helper mode without its helper: why, and what runs instead. */

@@ -16,7 +16,8 @@
  * (its callback never finishes) and is unnecessary.
  *
  * Never writes output: it runs under the loader lock, and a write to a full
- * pipe would block there. What it has to say goes into the region header
+ * pipe would block there (the saved file of WINSTRUMENT_SAVE is a disk file
+ * only, save.c). What it has to say goes into the region header
  * (runtime_flags), which the inspector reports.
  */
 #include <windows.h>
@@ -27,6 +28,7 @@
 #include "lifecycle.h"
 #include "mode.h"
 #include "region_internal.h"
+#include "save.h"
 #include "stripes.h"
 
 typedef BOOLEAN(NTAPI *wst_shutdown_in_progress_fn)(void);
@@ -87,6 +89,7 @@ static void on_process_attach(void *module)
     wst_region_.pid = GetCurrentProcessId();
     wst_region_.instance = new_instance_id(module);
     wst_region_.mode = active_mode->mode;
+    wst_save_attach(module);
     wst_stripes_attach();
     active_mode->attach(module);
 }
@@ -102,11 +105,15 @@ static void on_process_detach(void *reserved)
 {
     if (active_mode == NULL)
         return;
+    /* The file is written once the worker has stopped (at exit it is gone
+     * with every other thread), so the region no longer changes. */
     if (wst_lifecycle_process_exiting(reserved)) {
         active_mode->stop_at_exit();
+        wst_save_at_end(1);
         return; /* the TLS slot and the stripes go with the process */
     }
     active_mode->stop_on_unload();
+    wst_save_at_end(0);
     wst_stripes_detach();
 }
 

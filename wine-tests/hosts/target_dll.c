@@ -103,6 +103,23 @@ __declspec(dllexport) void __cdecl wst_target_planned_pipe(char out[WST_PIPE_NAM
     wst_pipe_name_format(out, wst_region_.pid, wst_region_.instance);
 }
 
+/* The runtime's end-of-module save (src/runtime/save.c), called as the
+ * detach calls it: the save-failure scenarios read what it recorded while
+ * the module is still there to be read. */
+unsigned wst_save_at_end(int process_exiting);
+
+__declspec(dllexport) unsigned __cdecl wst_target_save_now(unsigned *error)
+{
+    unsigned state = wst_save_at_end(0);
+    *error = wst_region_.save_error;
+    return state;
+}
+
+__declspec(dllexport) unsigned long long __cdecl wst_target_instance(void)
+{
+    return wst_region_.instance;
+}
+
 __declspec(dllexport) unsigned __cdecl wst_target_worker_state(void)
 {
     return __atomic_load_n(&wst_region_.worker_state, __ATOMIC_ACQUIRE);

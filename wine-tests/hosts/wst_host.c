@@ -492,6 +492,39 @@ static void cmd_contend(char **a)
 {
     contend(a[0], a[1]);
 }
+/* The module's end-of-module save, run now (wst_target_save_now): prints
+ * "save NAME state=S error=E us=T" (enum wst_save_state, region.h). */
+static void cmd_save_now(char **a)
+{
+    typedef unsigned(__cdecl * save_now_fn)(unsigned *error);
+    struct loaded *m = loaded_module(a[0]);
+    save_now_fn save = (save_now_fn)(void (*)(void))export_of(m, "wst_target_save_now");
+    LARGE_INTEGER f, t0, t1;
+    unsigned error = 0;
+    QueryPerformanceFrequency(&f);
+    QueryPerformanceCounter(&t0);
+    unsigned state = save(&error);
+    QueryPerformanceCounter(&t1);
+    printf("save %s state=%u error=%u us=%lld\n", a[0], state, error,
+           (t1.QuadPart - t0.QuadPart) * 1000000 / f.QuadPart);
+}
+/* A pipe server under the name NAME's saved file would have with
+ * WINSTRUMENT_SAVE=\\.\pipe (src/runtime/save.c), which never reads: a
+ * save that wrote into it would block. The handle stays open. */
+static void cmd_squat_save(char **a)
+{
+    typedef unsigned long long(__cdecl * instance_fn)(void);
+    struct loaded *m = loaded_module(a[0]);
+    instance_fn instance = (instance_fn)(void (*)(void))export_of(m, "wst_target_instance");
+    char name[256];
+    snprintf(name, sizeof name, "\\\\.\\pipe\\%s.%08lx.%016llx.wst", a[0],
+             GetCurrentProcessId(), instance());
+    HANDLE pipe = CreateNamedPipeA(name, PIPE_ACCESS_INBOUND, PIPE_TYPE_BYTE | PIPE_WAIT, 1, 1, 1,
+                                   0, NULL);
+    if (pipe == INVALID_HANDLE_VALUE)
+        fail("squat-save", name);
+    printf("squatting %s\n", name);
+}
 static void cmd_timed_free(char **a)
 {
     timed_free(a[0]);
@@ -688,6 +721,10 @@ static const struct command {
     {"contend", 2, cmd_contend, "NAME SLOWDLL",
      "frees NAME while another thread is inside LoadLibrary(SLOWDLL), whose DllMain sleeps"},
     {"timed-free", 1, cmd_timed_free, "NAME", "FreeLibrary, prints \"freed NAME us=N\""},
+    {"squat-save", 1, cmd_squat_save, "NAME",
+     "a pipe server, never read, named as NAME's saved file in \\\\.\\pipe"},
+    {"save-now", 1, cmd_save_now, "NAME",
+     "NAME's end-of-module save now, prints \"save NAME state=S error=E us=T\""},
     {"corrupt", 2, cmd_corrupt, "NAME KIND", "damages NAME's region (wst_target_corrupt)"},
     {"stderr-full", 0, cmd_stderr_full, "",
      "makes stderr a pipe that is full and never drained: a write to it blocks for ever"},
