@@ -249,6 +249,7 @@ static const struct option_row options[] = {
     {"--functions-top", 1, V(WST_VERB_SERVE), parse_functions_top,
      "  --functions-top N  serve: functions per module in the function families\n"
      "                   (default 20; 0: none; docs/prometheus.md has their cost)\n",
+     NULL},
     {"--from", 1, V(WST_VERB_DUMP) | V(WST_VERB_FUNCTIONS) | V(WST_VERB_COVERAGE), add_from,
      "  --from FILE...   dump, functions, coverage: read files saved by WINSTRUMENT_SAVE=DIR\n"
      "                   instead of a process (every argument after it is a file);\n"
