@@ -85,16 +85,20 @@ enum wst_status wst_fn_table_parse_header(const void *bytes, size_t size,
     return WST_OK;
 }
 
-/* The stripes' sum, modulo 2^64; *wrapped set if it passed 2^64. */
+/* A total no run can reach: 2^63 calls, or 292 years of ns. */
+#define IMPLAUSIBLE (UINT64_C(1) << 63)
+
+/* The stripes' sum, modulo 2^64, as the runtime means it: a reset
+ * subtracts a function's totals from stripe 0 (function_reset.c), whose
+ * cell then wraps below 0 and the sum carries past 2^64, legitimately.
+ * *wrapped is set when the total itself is implausible. */
 static uint64_t sum(const unsigned char *b, uint32_t offset, const struct wst_fn_table_info *info,
                     uint32_t slot, int *wrapped)
 {
     uint64_t total = 0;
-    for (uint32_t s = 0; s < info->stripes; s++) {
-        uint64_t v = wst_le64(b + offset + ((uint64_t)s * info->capacity + slot) * 8u);
-        *wrapped |= total + v < total;
-        total += v;
-    }
+    for (uint32_t s = 0; s < info->stripes; s++)
+        total += wst_le64(b + offset + ((uint64_t)s * info->capacity + slot) * 8u);
+    *wrapped |= total >= IMPLAUSIBLE;
     return total;
 }
 
@@ -188,7 +192,8 @@ enum wst_status wst_fn_table_check(const struct wst_fn_table_info *info,
         }
     }
     if (info->wrapped > 0) {
-        snprintf(why, why_size, "the sums of %" PRIu32 " functions pass 2^64", info->wrapped);
+        snprintf(why, why_size, "the sums of %" PRIu32 " functions reach 2^63 or pass 2^64",
+                 info->wrapped);
         return WST_E_CORRUPT;
     }
     return WST_OK;

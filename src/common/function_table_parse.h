@@ -29,7 +29,8 @@ struct wst_fn_table_info {
     /* Filled by wst_fn_table_parse, for wst_fn_table_check: */
     uint32_t rows;       /* taken slots, before duplicates were merged */
     uint32_t duplicates; /* slots whose key another slot also holds */
-    uint32_t wrapped;    /* entries whose calls, time or self sum passed 2^64 */
+    uint32_t wrapped;    /* entries whose calls, time or self total (modulo 2^64, as
+                          * a reset makes the stripes' sum carry) is 2^63 or more */
 };
 
 struct wst_fn_entry {
