@@ -279,6 +279,23 @@ def escape_seeds():
     yield "json-specials", b'"quoted" \\ \x7f\t\n'
 
 
+def csv_field_seeds():
+    yield "plain", b"target.calls"
+    yield "comma-quote", b'a,b "c"'
+    yield "leading-space", b" x"
+    yield "line-ends", b"a\nb\r\nc\rd"
+    yield "osc52", b"\x1b]52;c;SGVsbG8=\x07"
+    yield "csi-8bit", b"\xc2\x9b31m\x9b"
+
+
+def lcov_seeds():
+    # test name, then (name, source) for three functions; the last byte
+    # chooses which have a source line and which were called.
+    yield "three", b"t\0fa\0a.c\0fb\0a.c\0fc\0b.c\0\x07"
+    yield "commas", b"t,1\0f,a\0x,y.c\0g\0x,y.c\0h\0z.c\0\x3f"
+    yield "escapes", b"\x1b[2J\0f\nn\0\xe2\x80\xaee.c\0g\0s.c\0h\0s.c\0\xff"
+
+
 # ---------------------------------------------------------------- demangle
 
 
@@ -409,7 +426,8 @@ def main():
                "fuzz_protocol_codec": protocol_seeds, "fuzz_pipe_name": pipe_name_seeds,
                "fuzz_escape": escape_seeds, "fuzz_http_request": http_seeds,
                "fuzz_pe_symbols": pe_symbols_seeds, "fuzz_function_table": function_table_seeds,
-               "fuzz_demangle": demangle_seeds, "fuzz_saved_parse": saved_seeds}
+               "fuzz_demangle": demangle_seeds, "fuzz_saved_parse": saved_seeds,
+               "fuzz_csv_field": csv_field_seeds, "fuzz_lcov": lcov_seeds}
     for target, seeds in targets.items():
         d = os.path.join(out, target)
         os.makedirs(d, exist_ok=True)

@@ -17,7 +17,7 @@
 # tests/module.mk builds without sanitizers.
 FUZZ_TARGETS := fuzz_pe_image fuzz_region_parse fuzz_protocol_codec fuzz_pipe_name fuzz_escape \
 	fuzz_http_request fuzz_pe_symbols fuzz_function_table fuzz_dwarf_lines fuzz_demangle \
-	fuzz_saved_parse
+	fuzz_saved_parse fuzz_csv_field fuzz_lcov
 FUZZ_SECONDS ?= 60
 # Seconds one input may take before libFuzzer reports it as a hang (its own
 # default, 1200, would hide one for the whole run).
@@ -30,6 +30,8 @@ FUZZ_SRCS_fuzz_region_parse := src/common/region_parse.c src/common/dist_math.c
 FUZZ_SRCS_fuzz_protocol_codec := src/common/protocol_codec.c
 FUZZ_SRCS_fuzz_pipe_name := src/common/pipe_name.c
 FUZZ_SRCS_fuzz_escape := src/common/escape.c
+FUZZ_SRCS_fuzz_csv_field := src/common/csv_field.c src/common/escape.c
+FUZZ_SRCS_fuzz_lcov := src/common/lcov.c src/common/strbuf.c src/common/escape.c
 FUZZ_SRCS_fuzz_http_request := src/common/http_request.c
 FUZZ_SRCS_fuzz_pe_symbols := src/common/pe_symbols.c src/common/pe_build_id.c src/common/pe_image.c
 FUZZ_SRCS_fuzz_function_table := src/common/function_table_parse.c
@@ -55,6 +57,8 @@ FUZZ_MAX_LEN_fuzz_protocol_codec := 256
 # few KiB (a path).
 FUZZ_MAX_LEN_fuzz_pipe_name := 96
 FUZZ_MAX_LEN_fuzz_escape := 4096
+FUZZ_MAX_LEN_fuzz_csv_field := 4096
+FUZZ_MAX_LEN_fuzz_lcov := 4096
 # A little past the request bound, so the too-large path is reached.
 FUZZ_MAX_LEN_fuzz_http_request := 9000
 # Image files: the seeds are whole small DLLs.

@@ -178,7 +178,7 @@ UNIT_NATIVE_OBJS := $(call objs,native,src/common/pe_image.c src/common/region_p
 	src/common/clock_math.c \
 	src/common/pe_symbols.c src/common/pe_build_id.c src/common/function_table_parse.c \
 	src/common/pe_file.c src/common/dwarf_lines.c src/common/dwarf_line_tables.c src/common/dwarf_units.c src/common/drcov.c \
-	src/common/lcov.c)
+	src/common/lcov.c src/common/csv_field.c)
 
 # Runs every test, prints CMocka's output, and fails if any test failed or
 # outlived UNIT_TIMEOUT; a test that hangs is killed by timeout(1).

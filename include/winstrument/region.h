@@ -144,7 +144,7 @@ enum wst_save_state {
     WST_SAVE_OFF = 0,    /* WINSTRUMENT_SAVE not set (or empty) */
     WST_SAVE_ARMED = 1,  /* set: the module writes its file when it ends */
     WST_SAVE_SAVED = 2,  /* the file was written */
-    WST_SAVE_FAILED = 3, /* it was not: save_error says why; nothing was left behind */
+    WST_SAVE_FAILED = 3  /* it was not: save_error says why; nothing was left behind */
 };
 
 /* header.save_error values that are not Win32 errors (those stay below

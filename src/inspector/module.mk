@@ -5,7 +5,7 @@ INSPECTOR_COMMON_SRCS := src/common/pe_image.c src/common/region_parse.c src/com
 	src/common/strbuf.c src/common/http_request.c src/common/openmetrics.c \
 	src/common/pe_symbols.c src/common/pe_build_id.c src/common/function_table_parse.c \
 	src/common/pe_file.c src/common/dwarf_lines.c src/common/dwarf_line_tables.c src/common/dwarf_units.c src/common/drcov.c \
-	src/common/lcov.c src/common/saved_parse.c
+	src/common/lcov.c src/common/saved_parse.c src/common/csv_field.c
 # Everything but main.c, so the unit tests can link the inspector's layers.
 INSPECTOR_LIB_SRCS := $(filter-out src/inspector/main.c,$(wildcard src/inspector/*.c)) \
 	$(INSPECTOR_COMMON_SRCS)

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "entry_kind.h"
-#include "escape.h"
 
 void wst_time_now(char *out, size_t size)
 {
@@ -22,34 +21,6 @@ void wst_time_now(char *out, size_t size)
 void wst_csv_header(FILE *out)
 {
     fputs("time,pid,module,name,kind,value,rate\n", out);
-}
-
-static void put_quoted(FILE *out, const char *s)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL && s[0] != ' ') {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s != '\0'; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
-void wst_csv_field(FILE *out, const char *s)
-{
-    size_t n = wst_escape(NULL, 0, s, WST_ESCAPE_TEXT);
-    char *shown = malloc(n + 1);
-    if (shown == NULL) {
-        fputs("?", out); /* out of memory: never the raw bytes */
-        return;
-    }
-    wst_escape(shown, n + 1, s, WST_ESCAPE_TEXT);
-    put_quoted(out, shown);
-    free(shown);
 }
 
 void wst_csv_module_rows(FILE *out, const char *time, DWORD pid, const struct wst_module_report *m,

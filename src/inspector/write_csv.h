@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "csv_field.h" /* wst_csv_field, for the fields a target chose */
 #include "report.h"
 
 /* The current time as the `time` column and JSON's "time" write it. */
@@ -17,12 +18,6 @@ void wst_time_now(char *out, size_t size);
 
 void wst_csv_header(FILE *out);
 
-/* One field, from the target: first in escape.h's text form, as every
- * other writer shows it (no byte a terminal acts on; CR and LF as \x0d and
- * \x0a, so that a row stays one line whatever the stream does with line
- * ends), then quoted, with quotes doubled, when it holds a comma or a quote,
- * or starts with a space. */
-void wst_csv_field(FILE *out, const char *s);
 
 /* The rows of one module. `rates` and `have_rate` may be NULL (no rates);
  * else they run parallel to m->counters. */
