@@ -35,7 +35,7 @@ READS = [
     ("sqlite.py", 'ctx.build / "sqlite"', ["sqlite/functions/"]),
     ("helper.py", 'ctx.build / ctx.arch / "helper-wrong-version"',
      [f"{NATIVE_ARCH}/helper-wrong-version/"]),
-    ("toolchain.py", 'ctx.build / ARCH / "lib"', []),  # wst-c++ builds: skipped natively
+    ("toolchain.py", 'ctx.build / ctx.arch / "lib"', []),  # wst-c++ builds: skipped natively
 ]
 
 
