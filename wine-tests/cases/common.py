@@ -1,7 +1,6 @@
 """What many cases share: driving wst_host.exe and comparing counters."""
 
 import json
-import os
 import re
 
 from wstdriver.abi import EXIT, WORKER_STATE
@@ -216,24 +215,3 @@ def two_hosts(ctx):
 def end_host(ctx, proc, label):
     proc.send()
     ctx.check(proc.wait() == 0, f"{label} failed")
-
-
-def real_library_dir(ctx, name, directory):
-    """BUILD/<directory> of a real library built from Debian's source
-    (examples/<directory>/build.sh, x86_64 only), or SKIPPED with the cause
-    its build recorded; FAIL under CI=true, where a real library that cannot
-    be built is a broken build, not a scenario that may be left out."""
-    if ctx.arch != "x86_64":
-        # Its inspector would be this run's 32-bit one, which cannot read a
-        # 64-bit process: it waited for a ready module until its bound.
-        ctx.skip(f"{name} is built for x86_64 only (examples/{directory}/build.sh)")
-    root = ctx.build / directory
-    skipped = root / "SKIPPED"
-    if skipped.is_file():
-        # The first line is the real cause (apt's 404 line or error).
-        cause = f"{name}'s source could not be fetched: " + \
-            skipped.read_text().strip().splitlines()[0][:400]
-        ctx.require(os.environ.get("CI") != "true",
-                    f"{cause} (CI=true: a real library's scenario may not be skipped)")
-        ctx.skip(cause)
-    return root
